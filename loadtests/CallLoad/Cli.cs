@@ -1,0 +1,92 @@
+using System.Text.Json;
+using CallLoad.Reporting;
+using CallLoad.Scenarios;
+using CallLoad.Targets;
+using RtmpTestClient.Flv;
+using Spectre.Console;
+
+namespace CallLoad;
+
+/// <summary>Runs one scenario from the command line with a live Spectre.Console view and prints the result.</summary>
+internal static class Cli
+{
+    public static async Task<int> RunMediaAsync<T>(
+        TargetSpec spec, string? jsonOut, CancellationToken cancellationToken,
+        Func<ITarget, FlvFile, RunStatus, CancellationToken, Task<T>> scenario)
+    {
+        var file = await CallLoadRunner.LoadMediaAsync(cancellationToken);
+        AnsiConsole.MarkupLineInterpolated($"[grey]media: {file.Media.Count} tags, {file.Duration.TotalSeconds:F1} s, {file.BitsPerSecond / 1000:F0} kbit/s[/]");
+        await using var target = await TargetFactory.CreateAsync(spec);
+        var status = new RunStatus();
+        var result = await WithLiveView(status, () => scenario(target, file, status, cancellationToken));
+        Print(result);
+        await WriteJsonAsync(jsonOut, result);
+        return 0;
+    }
+
+    public static async Task<int> RunSignalingAsync(
+        TargetSpec spec, bool ceiling, string? jsonOut, SignalingOptions options, CancellationToken cancellationToken)
+    {
+        var status = new RunStatus();
+        SignalingResult result;
+        if (ceiling)
+        {
+            await using var server = await Ceiling.CeilingServer.StartProcessAsync();
+            result = await WithLiveView(status, () => SignalingScenario.RunAsync(server.Target, options, status, cancellationToken));
+        }
+        else
+        {
+            await using var target = await TargetFactory.CreateAsync(spec with { Kind = TargetKind.CallService });
+            if (target is not CallServiceTarget service)
+                throw new ArgumentException("signaling needs a CallService target.");
+            result = await WithLiveView(status, () => SignalingScenario.RunAsync(service, options, status, cancellationToken));
+        }
+        Print(result);
+        await WriteJsonAsync(jsonOut, result);
+        return 0;
+    }
+
+    /// <summary>Runs <paramref name="work"/> while a live table shows <paramref name="status"/> twice a second.</summary>
+    public static async Task<T> WithLiveView<T>(RunStatus status, Func<Task<T>> work)
+    {
+        var table = new Table().AddColumn("figure").AddColumn("value");
+        T result = default!;
+        await AnsiConsole.Live(table).AutoClear(false).StartAsync(async context =>
+        {
+            var task = work();
+            while (!task.IsCompleted)
+            {
+                Render(table, status);
+                context.Refresh();
+                await Task.WhenAny(task, Task.Delay(500));
+            }
+            Render(table, status);
+            context.Refresh();
+            result = await task;
+        });
+        return result;
+    }
+
+    private static void Render(Table table, RunStatus status)
+    {
+        table.Rows.Clear();
+        table.Title = new TableTitle(Markup.Escape(status.Phase));
+        foreach (var (name, value) in status.Snapshot())
+            table.AddRow(Markup.Escape(name), Markup.Escape(value));
+    }
+
+    public static void Print(object? result)
+    {
+        if (result is null)
+            return;
+        AnsiConsole.Write(ReportTables.For(result));
+    }
+
+    public static async Task WriteJsonAsync(string? path, object? result)
+    {
+        if (path is null)
+            return;
+        await File.WriteAllTextAsync(path, JsonSerializer.Serialize(result, Json.Options));
+        AnsiConsole.MarkupLineInterpolated($"[grey]wrote {path}[/]");
+    }
+}

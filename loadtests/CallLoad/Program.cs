@@ -1,0 +1,93 @@
+using System.CommandLine;
+using CallLoad;
+using CallLoad.Ceiling;
+using CallLoad.Reporting;
+using CallLoad.Scenarios;
+using CallLoad.Targets;
+
+var target = new Option<TargetKind>("--target") { Description = "System under test: CallService or Nginx.", DefaultValueFactory = _ => TargetKind.CallService };
+var targetUrl = new Option<string?>("--target-url") { Description = "Attach to a running target on loopback: http://127.0.0.1:PORT (CallService) or rtmp://127.0.0.1:PORT/live." };
+var apiKey = new Option<string?>("--api-key") { Description = "API key of an attached CallService." };
+var targetPid = new Option<int?>("--target-pid") { Description = "Process id of an attached target (CPU/RSS sampling)." };
+var serviceDll = new Option<string?>("--service-dll") { Description = "CallService.dll to start (default: src/CallService/bin/Release/net10.0, built when missing)." };
+var nginxConfig = new Option<string?>("--nginx-config") { Description = "nginx config template (default: loadtests/nginx/nginx-rtmp.conf)." };
+var jsonOut = new Option<string?>("--json-out") { Description = "Also write the result as JSON to this file." };
+var duration = new Option<int>("--duration") { Description = "Measuring seconds (bounded: 1–300).", DefaultValueFactory = _ => 20 };
+var calls = new Option<int>("--calls") { Description = "Concurrent 1:1 calls (bounded: 1–500).", DefaultValueFactory = _ => 10 };
+
+Option[] common = [target, targetUrl, apiKey, targetPid, serviceDll, nginxConfig, jsonOut];
+TargetSpec Spec(ParseResult r) => new()
+{
+    Kind = r.GetValue(target),
+    TargetUrl = r.GetValue(targetUrl),
+    ApiKey = r.GetValue(apiKey),
+    TargetPid = r.GetValue(targetPid),
+    ServiceDll = r.GetValue(serviceDll),
+    NginxConfig = r.GetValue(nginxConfig),
+};
+TimeSpan Seconds(ParseResult r) => TimeSpan.FromSeconds(Math.Clamp(r.GetValue(duration), 1, 300));
+int Calls(ParseResult r) => Math.Clamp(r.GetValue(calls), 1, 500);
+
+Command WithCommon(Command command)
+{
+    foreach (var option in common)
+        command.Options.Add(option);
+    return command;
+}
+
+var relayLatency = WithCommon(new Command("relay-latency", "N concurrent 1:1 calls (2 publishers + 2 viewers each) for T seconds: per-message relay latency, loss, CPU, RSS.") { calls, duration });
+relayLatency.SetAction((r, ct) => Cli.RunMediaAsync(Spec(r), r.GetValue(jsonOut), ct,
+    (t, file, status, token) => RelayLatencyScenario.RunAsync(t, file, new RelayLatencyOptions { Calls = Calls(r), Duration = Seconds(r) }, status, token)));
+
+var start = new Option<int>("--start") { Description = "First N.", DefaultValueFactory = _ => 10 };
+var step = new Option<int>("--step") { Description = "N increment.", DefaultValueFactory = _ => 10 };
+var maxCalls = new Option<int>("--max-calls") { Description = "Largest N tried (bounded: ≤ 500).", DefaultValueFactory = _ => 100 };
+var stepSeconds = new Option<int>("--step-seconds") { Description = "Measuring seconds per step.", DefaultValueFactory = _ => 10 };
+var capacity = WithCommon(new Command("capacity", "Raise N until p99 relay latency > 50 ms or messages are lost; report the last good N.") { start, step, maxCalls, stepSeconds });
+capacity.SetAction((r, ct) => Cli.RunMediaAsync(Spec(r), r.GetValue(jsonOut), ct,
+    (t, file, status, token) => CapacityScenario.RunAsync(t, file, new CapacityOptions
+    {
+        Start = Math.Max(1, r.GetValue(start)),
+        Step = Math.Max(1, r.GetValue(step)),
+        MaxCalls = Math.Clamp(r.GetValue(maxCalls), 1, 500),
+        StepDuration = TimeSpan.FromSeconds(Math.Clamp(r.GetValue(stepSeconds), 3, 120)),
+    }, status, token)));
+
+var slowViewer = WithCommon(new Command("slow-viewer", "One viewer capped at a quarter of the bit rate beside a normal one.") { duration });
+slowViewer.SetAction((r, ct) => Cli.RunMediaAsync(Spec(r), r.GetValue(jsonOut), ct,
+    (t, file, status, token) => SlowViewerScenario.RunAsync(t, file, new SlowViewerOptions { Duration = Seconds(r) }, status, token)));
+
+var joins = new Option<int>("--joins") { Description = "Viewers joining live streams (bounded: 1–200).", DefaultValueFactory = _ => 20 };
+var ttff = WithCommon(new Command("ttff", "Time to first decodable frame for viewers joining live streams.") { joins });
+ttff.SetAction((r, ct) => Cli.RunMediaAsync(Spec(r), r.GetValue(jsonOut), ct,
+    (t, file, status, token) => TtffScenario.RunAsync(t, file, new TtffOptions { Joins = Math.Clamp(r.GetValue(joins), 1, 200) }, status, token)));
+
+var rate = new Option<int>("--rate") { Description = "Target call lifecycles per second (bounded: 1–5000).", DefaultValueFactory = _ => 100 };
+var ceiling = new Option<bool>("--ceiling") { Description = "Drive the minimal ASP.NET ceiling server instead of CallService." };
+var signaling = WithCommon(new Command("signaling", "Full call lifecycles (tokens, create with ring, accept, 4 status reports, hang-up, both parties on WebSockets) at a target rate.") { rate, duration, ceiling });
+signaling.SetAction((r, ct) => Cli.RunSignalingAsync(Spec(r), r.GetValue(ceiling), r.GetValue(jsonOut),
+    new SignalingOptions { Rate = Math.Clamp(r.GetValue(rate), 1, 5000), Duration = TimeSpan.FromSeconds(Math.Clamp(r.GetValue(duration), 1, 120)) }, ct));
+
+var docs = new Option<string>("--out") { Description = "Report path (raw JSON is written next to it).", DefaultValueFactory = _ => Path.Combine(RepoPaths.Root, "docs", "benchmarks.md") };
+var quick = new Option<bool>("--quick") { Description = "Short runs (smoke): fewer calls, seconds and joins." };
+var all = new Command("all", "Every scenario on both CallService and nginx-rtmp; writes docs/benchmarks.md and docs/benchmarks.json.") { docs, quick, serviceDll, nginxConfig, calls };
+all.SetAction((r, ct) => AllScenario.RunAsync(new AllOptions
+{
+    ReportPath = r.GetValue(docs)!,
+    Quick = r.GetValue(quick),
+    LatencyCalls = r.GetResult(calls) is null ? null : Calls(r),
+    ServiceDll = r.GetValue(serviceDll),
+    NginxConfig = r.GetValue(nginxConfig),
+    CommandLine = "dotnet run --project loadtests/CallLoad -c Release -- " + string.Join(' ', args),
+}, ct));
+
+var port = new Option<int>("--port") { Description = "Port on 127.0.0.1.", Required = true };
+var serveCeiling = new Command("serve-ceiling", "Internal: the minimal ASP.NET signaling endpoint used as the ceiling.") { port };
+serveCeiling.Hidden = true;
+serveCeiling.SetAction((r, ct) => CeilingServer.RunAsync(r.GetValue(port), ct));
+
+var root = new RootCommand("CallLoad: relay and signaling benchmarks, CallService side by side with nginx-rtmp (loopback only).")
+{
+    relayLatency, capacity, slowViewer, ttff, signaling, all, serveCeiling,
+};
+return await root.Parse(args).InvokeAsync();

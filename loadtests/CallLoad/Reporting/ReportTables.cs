@@ -1,0 +1,77 @@
+using System.Globalization;
+using CallLoad.Measuring;
+using CallLoad.Scenarios;
+using Spectre.Console;
+using Spectre.Console.Rendering;
+
+namespace CallLoad.Reporting;
+
+/// <summary>Console tables for each scenario result.</summary>
+public static class ReportTables
+{
+    /// <summary>A table for a result object of any scenario.</summary>
+    public static IRenderable For(object result) => result switch
+    {
+        RelayLatencyResult r => Relay([r]),
+        CapacityResult c => new Rows(Relay(c.Steps), new Markup($"[bold]{Markup.Escape(c.Target)}: last good N = {c.LastGoodCalls}[/] ({Markup.Escape(c.StopReason)})")),
+        SlowViewerResult s => Slow(s),
+        TtffResult t => Ttff(t),
+        SignalingResult s => Signaling(s),
+        _ => new Text(result.ToString() ?? ""),
+    };
+
+    private static string F(double value, string format = "F1") => value.ToString(format, CultureInfo.InvariantCulture);
+
+    private static string Lat(Summary s) => s.Count == 0 ? "–" : $"{F(s.P50)} / {F(s.P95)} / {F(s.P99)} / {F(s.Max)}";
+
+    private static Table Relay(IEnumerable<RelayLatencyResult> results)
+    {
+        var table = new Table().Title("relay-latency (ms: p50 / p95 / p99 / max)")
+            .AddColumns("target", "calls", "audio", "video", "expected", "lost", "dup", "ooo", "CPU %", "CPU s/Mbit", "RSS MiB", "errors");
+        foreach (var r in results)
+            table.AddRow(r.Target, r.Calls.ToString(CultureInfo.InvariantCulture), Lat(r.Audio), Lat(r.Video),
+                r.Expected.ToString(CultureInfo.InvariantCulture), r.Lost.ToString(CultureInfo.InvariantCulture),
+                r.Duplicated.ToString(CultureInfo.InvariantCulture), r.OutOfOrder.ToString(CultureInfo.InvariantCulture),
+                F(r.CpuPercent), F(r.CpuSecondsPerMbit, "F4"), F(r.PeakRssMiB), Markup.Escape(string.Join("; ", r.Errors)));
+        return table;
+    }
+
+    private static Table Slow(SlowViewerResult s)
+    {
+        var table = new Table().Title($"slow-viewer on {Markup.Escape(s.Target)} (cap {s.CapBytesPerSecond * 8 / 1000} kbit/s)")
+            .AddColumns("viewer", "audio delivered", "video delivered", "latency p50/p95/p99/max", "video gaps", "resumed on non-key", "disconnected");
+        foreach (var (name, v) in new[] { ("capped", s.Capped), ("normal", s.Normal) })
+            table.AddRow(name, F(v.AudioDelivered * 100, "F2") + " %", F(v.VideoDelivered * 100, "F2") + " %", Lat(v.Latency),
+                v.VideoGaps.ToString(CultureInfo.InvariantCulture), v.ResumedOnNonKeyframe.ToString(CultureInfo.InvariantCulture),
+                v.Disconnected ? "yes" : "no");
+        if (s.Errors.Count > 0)
+            table.Caption(Markup.Escape(string.Join("; ", s.Errors)));
+        return table;
+    }
+
+    private static Table Ttff(TtffResult t)
+    {
+        var table = new Table().Title($"ttff on {Markup.Escape(t.Target)}").AddColumns("figure", "value");
+        table.AddRow("first frame ms p50 / p95 / p99 / max", Lat(t.FirstFrameMs));
+        table.AddRow("first media ms p50 / p95 / p99 / max", Lat(t.FirstMediaMs));
+        table.AddRow("joins", t.FirstFrameMs.Count.ToString(CultureInfo.InvariantCulture));
+        table.AddRow("started from the latest keyframe", t.StartedFromLatestKeyframe.ToString(CultureInfo.InvariantCulture));
+        table.AddRow("later than next keyframe + 50 ms", t.LaterThanNextKeyframe.ToString(CultureInfo.InvariantCulture));
+        table.AddRow("timed out", t.TimedOut.ToString(CultureInfo.InvariantCulture));
+        if (t.Errors.Count > 0)
+            table.AddRow("errors", Markup.Escape(string.Join("; ", t.Errors)));
+        return table;
+    }
+
+    private static Table Signaling(SignalingResult s)
+    {
+        var table = new Table().Title($"signaling on {Markup.Escape(s.Target)}: {F(s.AchievedRate)} lifecycles/s of {s.TargetRate} asked")
+            .AddColumns("step", "count", "p50 ms", "p99 ms", "max ms");
+        table.AddRow("lifecycle", s.Lifecycle.Count.ToString(CultureInfo.InvariantCulture), F(s.Lifecycle.P50, "F2"), F(s.Lifecycle.P99, "F2"), F(s.Lifecycle.Max, "F2"));
+        foreach (var (name, summary) in s.Requests.OrderBy(kv => kv.Key, StringComparer.Ordinal))
+            table.AddRow(Markup.Escape(name), summary.Count.ToString(CultureInfo.InvariantCulture), F(summary.P50, "F2"), F(summary.P99, "F2"), F(summary.Max, "F2"));
+        table.AddRow("realtime event", s.Events.Count.ToString(CultureInfo.InvariantCulture), F(s.Events.P50, "F2"), F(s.Events.P99, "F2"), F(s.Events.Max, "F2"));
+        table.Caption($"completed {s.Completed}, failed {s.Failed}{(s.Errors.Count > 0 ? ": " + Markup.Escape(string.Join("; ", s.Errors.Take(3))) : "")}");
+        return table;
+    }
+}

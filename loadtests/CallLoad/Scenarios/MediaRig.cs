@@ -1,0 +1,102 @@
+using System.Diagnostics;
+using CallLoad.Targets;
+using RtmpTestClient.Flv;
+using RtmpTestClient.Recording;
+using RtmpTestClient.Rtmp;
+
+namespace CallLoad.Scenarios;
+
+/// <summary>One published stream under test: its publisher, the publishing task and its viewers.</summary>
+public sealed class RigStream
+{
+    /// <summary>The URLs of this stream.</summary>
+    public required StreamUrls Urls { get; init; }
+
+    /// <summary>The publisher.</summary>
+    public required RtmpPublisher Publisher { get; init; }
+
+    /// <summary>Runs the file at real-time pace.</summary>
+    public required Task Publishing { get; init; }
+
+    /// <summary>Viewers of this stream (the peer's player, plus extra ones some scenarios add).</summary>
+    public List<IMediaPlayer> Players { get; } = [];
+}
+
+/// <summary>
+/// Sets up calls on a target: creates them, starts both publishers of each (staggered so keyframes do not all
+/// line up), then one RTMP viewer per stream (the peer). Publishers run until the rig is disposed.
+/// </summary>
+public sealed class MediaRig : IAsyncDisposable
+{
+    private readonly ITarget _target;
+    private readonly CancellationTokenSource _stop = new();
+
+    private MediaRig(ITarget target) => _target = target;
+
+    /// <summary>The calls created.</summary>
+    public List<CallUrls> Calls { get; } = [];
+
+    /// <summary>Every stream (two per call).</summary>
+    public List<RigStream> Streams { get; } = [];
+
+    /// <summary>Failures while setting up or running (connect refused, publish rejected…).</summary>
+    public List<string> Errors { get; } = [];
+
+    /// <summary>Creates <paramref name="calls"/> calls with publishers and, when <paramref name="viewers"/>, one viewer per stream.</summary>
+    public static async Task<MediaRig> StartAsync(
+        ITarget target, FlvFile file, int calls, bool viewers, RunStatus status, CancellationToken cancellationToken,
+        RtmpConnectionOptions? viewerOptions = null)
+    {
+        var rig = new MediaRig(target);
+        var stagger = TimeSpan.FromMilliseconds(2000.0 / Math.Max(1, calls));
+        for (var i = 0; i < calls; i++)
+        {
+            var call = await target.CreateCallAsync(i, cancellationToken).ConfigureAwait(false);
+            rig.Calls.Add(call);
+            foreach (var urls in new[] { call.A, call.B })
+            {
+                var publisher = await RtmpPublisher.StartAsync(urls.PushUrl, cancellationToken: cancellationToken).ConfigureAwait(false);
+                var publishing = publisher.RunAsync(file, new PublishOptions { Loop = true }, rig._stop.Token);
+                rig.Streams.Add(new RigStream { Urls = urls, Publisher = publisher, Publishing = publishing });
+            }
+            status.Set("publishers", rig.Streams.Count);
+            await Task.Delay(stagger, cancellationToken).ConfigureAwait(false);
+        }
+        if (viewers)
+        {
+            foreach (var stream in rig.Streams)
+            {
+                stream.Players.Add(await RtmpPlayer.StartAsync(stream.Urls.PlayUrl, viewerOptions, cancellationToken).ConfigureAwait(false));
+                status.Set("viewers", rig.Streams.Sum(s => s.Players.Count));
+            }
+        }
+        return rig;
+    }
+
+    /// <summary>Total media messages received by every viewer so far.</summary>
+    public int ReceivedCount() => Streams.Sum(s => s.Players.Sum(p => p.Recorder.Count));
+
+    /// <summary>Viewers whose connection has closed.</summary>
+    public int ClosedViewers() => Streams.Sum(s => s.Players.Count(p => p.Closed.IsCompleted));
+
+    /// <summary>Stops publishing, closes everything and hangs up the calls.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        _stop.Cancel();
+        foreach (var stream in Streams)
+        {
+            await stream.Publishing.ConfigureAwait(false);
+            foreach (var player in stream.Players)
+                await player.DisposeAsync().ConfigureAwait(false);
+            await stream.Publisher.DisposeAsync().ConfigureAwait(false);
+        }
+        foreach (var call in Calls)
+            await _target.EndCallAsync(call, CancellationToken.None).ConfigureAwait(false);
+    }
+
+    /// <summary>Now, in <see cref="Stopwatch"/> ticks.</summary>
+    public static long Now => Stopwatch.GetTimestamp();
+
+    /// <summary><paramref name="time"/> in <see cref="Stopwatch"/> ticks.</summary>
+    public static long Ticks(TimeSpan time) => (long)(time.TotalSeconds * Stopwatch.Frequency);
+}
