@@ -24,15 +24,24 @@ public static class ReportTables
 
     private static string Lat(Summary s) => s.Count == 0 ? "–" : $"{F(s.P50)} / {F(s.P95)} / {F(s.P99)} / {F(s.Max)}";
 
-    private static Table Relay(IEnumerable<RelayLatencyResult> results)
+    private static Table Relay(IReadOnlyList<RelayLatencyResult> results)
     {
-        var table = new Table().Title("relay-latency (ms: p50 / p95 / p99 / max)")
-            .AddColumns("target", "calls", "audio", "video", "expected", "lost", "dup", "ooo", "CPU %", "CPU s/Mbit", "RSS MiB", "errors");
+        // One column per run so the table stays readable in an 80-column terminal.
+        var table = new Table().Title("relay-latency (ms: p50 / p95 / p99 / max)").AddColumn("figure");
         foreach (var r in results)
-            table.AddRow(r.Target, r.Calls.ToString(CultureInfo.InvariantCulture), Lat(r.Audio), Lat(r.Video),
-                r.Expected.ToString(CultureInfo.InvariantCulture), r.Lost.ToString(CultureInfo.InvariantCulture),
-                r.Duplicated.ToString(CultureInfo.InvariantCulture), r.OutOfOrder.ToString(CultureInfo.InvariantCulture),
-                F(r.CpuPercent), F(r.CpuSecondsPerMbit, "F4"), F(r.PeakRssMiB), Markup.Escape(string.Join("; ", r.Errors)));
+            table.AddColumn($"{Markup.Escape(r.Target)} ×{r.Calls}");
+        void Row(string name, Func<RelayLatencyResult, string> value) =>
+            table.AddRow([name, .. results.Select(r => Markup.Escape(value(r)))]);
+        Row("audio latency", r => Lat(r.Audio));
+        Row("video latency", r => Lat(r.Video));
+        Row("expected / lost", r => $"{r.Expected} / {r.Lost}");
+        Row("duplicated / out of order", r => $"{r.Duplicated} / {r.OutOfOrder}");
+        Row("viewers closed", r => r.ViewersClosed.ToString(CultureInfo.InvariantCulture));
+        Row("relayed Mbit", r => F(r.RelayedMbit));
+        Row("server CPU % (1 core = 100)", r => F(r.CpuPercent));
+        Row("server CPU s per Mbit", r => F(r.CpuSecondsPerMbit, "F5"));
+        Row("server peak RSS MiB", r => F(r.PeakRssMiB));
+        Row("errors", r => string.Join("; ", r.Errors));
         return table;
     }
 

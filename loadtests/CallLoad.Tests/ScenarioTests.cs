@@ -1,0 +1,85 @@
+using CallLoad.Ceiling;
+using CallLoad.Reporting;
+using CallLoad.Scenarios;
+using CallLoad.Targets;
+using RtmpTestClient.Servers;
+
+namespace CallLoad.Tests;
+
+/// <summary>A fact skipped with the reason when nginx-rtmp is missing (CI installs it through test.sh).</summary>
+public sealed class NginxFactAttribute : FactAttribute
+{
+    /// <summary>Sets Skip when nginx-rtmp is missing.</summary>
+    public NginxFactAttribute()
+    {
+        if (!NginxRtmpServer.IsInstalled)
+            Skip = "nginx with libnginx-mod-rtmp is not installed: apt-get install nginx libnginx-mod-rtmp";
+    }
+}
+
+public sealed class ScenarioTests
+{
+    [NginxFact]
+    public async Task RelayLatency_TwoCallsOnNginx_MatchesEveryMessageWithSmallLatency()
+    {
+        await using var target = await NginxTarget.StartAsync(Path.Combine(AppContext.BaseDirectory, "nginx", "nginx-rtmp.conf"));
+        var result = await CallLoadRunner.RelayLatencyAsync(target, calls: 2, TimeSpan.FromSeconds(2));
+
+        Assert.Empty(result.Errors);
+        Assert.True(result.Audio.Count > 100, $"audio matched: {result.Audio.Count}");
+        Assert.True(result.Video.Count > 50, $"video matched: {result.Video.Count}");
+        Assert.Equal(0, result.Lost);
+        Assert.Equal(0, result.Unmatched);
+        Assert.InRange(result.All.P50, 0, 50); // loopback; generous for a busy CI machine
+        Assert.True(result.CpuSeconds >= 0 && result.PeakRssMiB > 0);
+    }
+
+    [Fact]
+    public async Task Signaling_AgainstTheCeilingServer_CompletesLifecyclesWithEvents()
+    {
+        var port = ProcessTools.FreeTcpPort();
+        using var stop = new CancellationTokenSource();
+        var server = CeilingServer.RunAsync(port, stop.Token);
+        await ProcessTools.WaitForPortAsync(port, TimeSpan.FromSeconds(10));
+        var target = new TestSignalingTarget(new Uri($"http://127.0.0.1:{port}/"));
+
+        var result = await SignalingScenario.RunAsync(target, new SignalingOptions { Rate = 20, Duration = TimeSpan.FromSeconds(1) },
+            new RunStatus(), CancellationToken.None);
+        stop.Cancel();
+        await server;
+
+        Assert.Empty(result.Errors);
+        Assert.Equal(0, result.Failed);
+        Assert.InRange(result.Completed, 15, 25);
+        Assert.Equal(3 * result.Completed, result.Events.Count); // incoming, accepted, ended
+        Assert.Equal(4 * result.Completed, result.Requests["status report"].Count);
+        Assert.Equal(2 * result.Completed, result.Requests["token"].Count);
+    }
+
+    [Fact]
+    public void MarkdownReport_RendersTargetsAndRatios()
+    {
+        var run = new BenchmarkRun
+        {
+            Machine = new MachineInfo("cpu", 2, 4, "linux", ".NET 10", "nginx/1.22.1"),
+            Command = "dotnet run --project loadtests/CallLoad -c Release -- all",
+            Media = "test media",
+            RelayLatency =
+            [
+                new RelayLatencyResult { Target = "callservice", Calls = 50, All = new(10, 1, 1, 2, 4, 5), CpuSecondsPerMbit = 0.001 },
+                new RelayLatencyResult { Target = "nginx-rtmp", Calls = 50, All = new(10, 1, 1, 2, 8, 9), CpuSecondsPerMbit = 0.002 },
+            ],
+        };
+        var md = MarkdownReport.Render(run, "benchmarks.json");
+        Assert.Contains("| relay latency p99 ≤ 5 ms at 50 calls and ≤ nginx | 4 ms | 8 ms | 0.50 | pass |", md);
+        Assert.Contains("| CPU per relayed Mbit ≤ nginx | 0.001 CPU s/Mbit | 0.002 CPU s/Mbit | 0.50 | pass |", md);
+        Assert.Contains("dotnet run --project loadtests/CallLoad -c Release -- all", md);
+    }
+
+    private sealed record TestSignalingTarget(Uri BaseUrl) : ISignalingTarget
+    {
+        public string Name => "ceiling";
+        public string ApiKey => CeilingServer.ApiKey;
+        public int? ProcessId => Environment.ProcessId;
+    }
+}
