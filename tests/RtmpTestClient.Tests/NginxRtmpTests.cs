@@ -75,4 +75,23 @@ public sealed class NginxRtmpTests
         await player.Connection.WaitForStatusAsync(c => c is "NetStream.Play.UnpublishNotify" or "UserControl.StreamEOF", Timeout);
         await player.Closed.WaitAsync(Timeout);
     }
+
+    [NginxFact]
+    public async Task ThrottledPlayer_ReadsNoFasterThanItsCap_WhileANormalViewerKeepsUp()
+    {
+        var file = FlvFile.Load(await TestMedia.EnsureAsync());
+        await using var nginx = await NginxRtmpServer.StartAsync();
+        var url = $"{nginx.LiveBaseUrl}/capped";
+        await using var publisher = await RtmpPublisher.StartAsync(url);
+        var cap = (long)(file.BitsPerSecond / 8 / 4);
+        await using var normal = await RtmpPlayer.StartAsync(url);
+        await using var capped = await RtmpPlayer.StartAsync(url, new RtmpConnectionOptions { ReceiveBufferSize = 8 * 1024, MaxReadBytesPerSecond = cap });
+        await publisher.RunAsync(file, new PublishOptions { Duration = TimeSpan.FromSeconds(3) });
+
+        long Bytes(RtmpPlayer p) => p.Recorder.Snapshot().Sum(m => (long)m.Size);
+        // The capped viewer's payload bytes stay within its cap over ~3 s (plus one read of slack);
+        // the normal viewer gets about four times as much.
+        Assert.InRange(Bytes(capped), 1, (long)(cap * 3.5) + 64 * 1024);
+        Assert.True(Bytes(normal) > 2 * Bytes(capped), $"normal {Bytes(normal)} vs capped {Bytes(capped)}");
+    }
 }
