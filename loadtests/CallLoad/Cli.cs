@@ -10,7 +10,26 @@ namespace CallLoad;
 /// <summary>Runs one scenario from the command line with a live Spectre.Console view and prints the result.</summary>
 internal static class Cli
 {
-    public static async Task<int> RunMediaAsync<T>(
+    /// <summary>Runs <paramref name="action"/>; a failure to start or reach a target is one red line and exit code 1.</summary>
+    public static async Task<int> Guard(Func<Task<int>> action)
+    {
+        try
+        {
+            return await action();
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or HttpRequestException or IOException or TimeoutException or ArgumentException)
+        {
+            AnsiConsole.MarkupLineInterpolated($"[red]error:[/] {ex.Message}");
+            return 1;
+        }
+    }
+
+    public static Task<int> RunMediaAsync<T>(
+        TargetSpec spec, string? jsonOut, CancellationToken cancellationToken,
+        Func<ITarget, FlvFile, RunStatus, CancellationToken, Task<T>> scenario) =>
+        Guard(() => RunMediaCoreAsync(spec, jsonOut, cancellationToken, scenario));
+
+    private static async Task<int> RunMediaCoreAsync<T>(
         TargetSpec spec, string? jsonOut, CancellationToken cancellationToken,
         Func<ITarget, FlvFile, RunStatus, CancellationToken, Task<T>> scenario)
     {
@@ -24,7 +43,11 @@ internal static class Cli
         return 0;
     }
 
-    public static async Task<int> RunSignalingAsync(
+    public static Task<int> RunSignalingAsync(
+        TargetSpec spec, bool ceiling, string? jsonOut, SignalingOptions options, CancellationToken cancellationToken) =>
+        Guard(() => RunSignalingCoreAsync(spec, ceiling, jsonOut, options, cancellationToken));
+
+    private static async Task<int> RunSignalingCoreAsync(
         TargetSpec spec, bool ceiling, string? jsonOut, SignalingOptions options, CancellationToken cancellationToken)
     {
         var status = new RunStatus();

@@ -35,9 +35,10 @@ Command WithCommon(Command command)
     return command;
 }
 
-var relayLatency = WithCommon(new Command("relay-latency", "N concurrent 1:1 calls (2 publishers + 2 viewers each) for T seconds: per-message relay latency, loss, CPU, RSS.") { calls, duration });
+var viewer = new Option<ViewerProtocol>("--viewer") { Description = "How viewers play: Rtmp or Flv (HTTP-FLV, CallService only).", DefaultValueFactory = _ => ViewerProtocol.Rtmp };
+var relayLatency = WithCommon(new Command("relay-latency", "N concurrent 1:1 calls (2 publishers + 2 viewers each) for T seconds: per-message relay latency, loss, CPU, RSS.") { calls, duration, viewer });
 relayLatency.SetAction((r, ct) => Cli.RunMediaAsync(Spec(r), r.GetValue(jsonOut), ct,
-    (t, file, status, token) => RelayLatencyScenario.RunAsync(t, file, new RelayLatencyOptions { Calls = Calls(r), Duration = Seconds(r) }, status, token)));
+    (t, file, status, token) => RelayLatencyScenario.RunAsync(t, file, new RelayLatencyOptions { Calls = Calls(r), Duration = Seconds(r), Viewer = r.GetValue(viewer) }, status, token)));
 
 var start = new Option<int>("--start") { Description = "First N.", DefaultValueFactory = _ => 10 };
 var step = new Option<int>("--step") { Description = "N increment.", DefaultValueFactory = _ => 10 };

@@ -1,10 +1,20 @@
 using System.Diagnostics;
 using CallLoad.Targets;
 using RtmpTestClient.Flv;
+using RtmpTestClient.Http;
 using RtmpTestClient.Recording;
 using RtmpTestClient.Rtmp;
 
 namespace CallLoad.Scenarios;
+
+/// <summary>How viewers play.</summary>
+public enum ViewerProtocol
+{
+    /// <summary>RTMP <c>play</c>.</summary>
+    Rtmp,
+    /// <summary>HTTP-FLV streaming GET (our relay only; Debian's nginx-rtmp has none).</summary>
+    Flv,
+}
 
 /// <summary>One published stream under test: its publisher, the publishing task and its viewers.</summary>
 public sealed class RigStream
@@ -45,7 +55,7 @@ public sealed class MediaRig : IAsyncDisposable
     /// <summary>Creates <paramref name="calls"/> calls with publishers and, when <paramref name="viewers"/>, one viewer per stream.</summary>
     public static async Task<MediaRig> StartAsync(
         ITarget target, FlvFile file, int calls, bool viewers, RunStatus status, CancellationToken cancellationToken,
-        RtmpConnectionOptions? viewerOptions = null)
+        ViewerProtocol protocol = ViewerProtocol.Rtmp)
     {
         var rig = new MediaRig(target);
         var stagger = TimeSpan.FromMilliseconds(2000.0 / Math.Max(1, calls));
@@ -66,11 +76,26 @@ public sealed class MediaRig : IAsyncDisposable
         {
             foreach (var stream in rig.Streams)
             {
-                stream.Players.Add(await RtmpPlayer.StartAsync(stream.Urls.PlayUrl, viewerOptions, cancellationToken).ConfigureAwait(false));
+                stream.Players.Add(await StartViewerAsync(stream.Urls, protocol, cancellationToken).ConfigureAwait(false));
                 status.Set("viewers", rig.Streams.Sum(s => s.Players.Count));
             }
         }
         return rig;
+    }
+
+    /// <summary>Starts one viewer of <paramref name="urls"/> over RTMP or HTTP-FLV (when the target offers it).</summary>
+    public static async Task<IMediaPlayer> StartViewerAsync(StreamUrls urls, ViewerProtocol protocol, CancellationToken cancellationToken)
+    {
+        if (protocol == ViewerProtocol.Rtmp)
+            return await RtmpPlayer.StartAsync(urls.PlayUrl, cancellationToken: cancellationToken).ConfigureAwait(false);
+        var flvUrl = urls.PlayFlvUrl ?? throw new InvalidOperationException("This target offers no HTTP-FLV play URL.");
+        var player = await HttpFlvPlayer.StartAsync(flvUrl, cancellationToken: cancellationToken).ConfigureAwait(false);
+        if (!player.IsSuccess)
+        {
+            await player.DisposeAsync().ConfigureAwait(false);
+            throw new InvalidOperationException($"HTTP-FLV play refused: {(int)player.StatusCode}");
+        }
+        return player;
     }
 
     /// <summary>Total media messages received by every viewer so far.</summary>

@@ -16,6 +16,9 @@ public sealed record RelayLatencyOptions
     /// <summary>Time before measuring, longer than a keyframe interval so every viewer has started.</summary>
     public TimeSpan Warmup { get; init; } = TimeSpan.FromSeconds(3);
 
+    /// <summary>How the viewers play (RTMP by default; HTTP-FLV for our relay).</summary>
+    public ViewerProtocol Viewer { get; init; } = ViewerProtocol.Rtmp;
+
     /// <summary>Messages sent in this last part of the window are not counted (may still be in flight).</summary>
     public TimeSpan InFlightGrace { get; init; } = TimeSpan.FromMilliseconds(500);
 }
@@ -75,7 +78,7 @@ public static class RelayLatencyScenario
         MediaRig? rig = null;
         try
         {
-            rig = await MediaRig.StartAsync(target, file, options.Calls, viewers: true, status, cancellationToken).ConfigureAwait(false);
+            rig = await MediaRig.StartAsync(target, file, options.Calls, viewers: true, status, cancellationToken, options.Viewer).ConfigureAwait(false);
             status.Phase = $"{target.Name} relay-latency {options.Calls} calls: warm-up";
             await Task.Delay(options.Warmup, cancellationToken).ConfigureAwait(false);
 

@@ -46,6 +46,9 @@ public sealed class HttpFlvPlayer : IMediaPlayer
     /// <summary>The response status.</summary>
     public HttpStatusCode StatusCode { get; private set; }
 
+    /// <summary>True for a 2xx status (the body is being read).</summary>
+    public bool IsSuccess => (int)StatusCode is >= 200 and < 300;
+
     /// <summary>The FLV header once received (audio/video flags).</summary>
     public FlvHeader? Header { get; private set; }
 
