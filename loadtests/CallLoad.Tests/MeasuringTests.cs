@@ -121,17 +121,18 @@ public sealed class LatencyMatcherTests
     }
 
     [Fact]
-    public void LatencyOverTime_BucketsBySendSecond()
+    public void LatencyOverTime_BucketsByArrivalSecond()
     {
         var sent = new Dictionary<MessageKey, SentMessage>
         {
             [new(MediaKind.Audio, 0)] = new(MediaKind.Audio, 0, 1, false, false, 0),
             [new(MediaKind.Audio, 1)] = new(MediaKind.Audio, 1, 1, false, false, 1500 * Ms),
         };
-        var received = new[] { Got(MediaKind.Audio, 0, 10), Got(MediaKind.Audio, 1, 1520) };
+        // Sent at 0 s and 1.5 s; the second arrives 1.2 s late, at 2.7 s.
+        var received = new[] { Got(MediaKind.Audio, 0, 10), Got(MediaKind.Audio, 1, 2700) };
         var buckets = DeliveryAnalysis.LatencyOverTime(sent, received, 0);
-        Assert.Equal([0, 1], buckets.Select(b => b.Second));
-        Assert.Equal([10.0, 20.0], buckets.Select(b => b.MaxMs));
+        Assert.Equal([0, 2], buckets.Select(b => b.Second));
+        Assert.Equal([10.0, 1200.0], buckets.Select(b => b.MaxMs));
     }
 }
 

@@ -37,7 +37,10 @@ public static class DeliveryAnalysis
         return (gaps, bad);
     }
 
-    /// <summary>Per-second latency (by send time, from <paramref name="originTicks"/>) of matched messages.</summary>
+    /// <summary>
+    /// Per-second latency of matched messages, bucketed by arrival time since <paramref name="originTicks"/>: how far
+    /// behind live the viewer was at each second of the run (a viewer that falls behind shows a rising line).
+    /// </summary>
     public static List<LatencyBucket> LatencyOverTime(
         IReadOnlyDictionary<MessageKey, SentMessage> sent, IReadOnlyList<ReceivedMessage> received, long originTicks)
     {
@@ -46,7 +49,7 @@ public static class DeliveryAnalysis
         {
             if (message.IsSequenceHeader || !sent.TryGetValue(new MessageKey(message.Kind, message.Timestamp), out var twin))
                 continue;
-            var second = (int)Math.Floor((twin.SentTicks - originTicks) / (double)Stopwatch.Frequency);
+            var second = (int)Math.Floor((message.ArrivalTicks - originTicks) / (double)Stopwatch.Frequency);
             if (second < 0)
                 continue;
             if (!buckets.TryGetValue(second, out var list))
