@@ -1,0 +1,115 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Net.Http.Headers;
+
+namespace EndToEnd.Tests.Infrastructure;
+
+/// <summary>
+/// Runs the real CallService (the built Release/Debug dll) as a child process on free loopback ports
+/// with a temporary data directory and fixed keys, exactly as a user starts it.
+/// </summary>
+internal sealed class ServiceProcess : IAsyncDisposable
+{
+    public const string ApiKey = "e2e-api-key-0123456789";
+    public const string PushKey = "e2e-push-key-0123456789abcdef";
+    public const string PlayKey = "e2e-play-key-0123456789abcdef";
+
+    private readonly Process _process;
+    private readonly ConcurrentQueue<string> _output = new();
+
+    private ServiceProcess(Process process, int httpPort, int rtmpPort, string dataDirectory)
+    {
+        _process = process;
+        HttpPort = httpPort;
+        RtmpPort = rtmpPort;
+        DataDirectory = dataDirectory;
+        Http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{httpPort}"), Timeout = TimeSpan.FromSeconds(15) };
+        Http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", ApiKey);
+    }
+
+    public int HttpPort { get; }
+    public int RtmpPort { get; }
+    public string DataDirectory { get; }
+    public HttpClient Http { get; }
+    public string Output => string.Join('\n', _output);
+
+    public static async Task<ServiceProcess> StartAsync(string? dataDirectory = null, IDictionary<string, string>? settings = null)
+    {
+        var httpPort = FreePort.Next();
+        var rtmpPort = FreePort.Next();
+        dataDirectory ??= Directory.CreateTempSubdirectory("callservice-e2e-").FullName;
+        var info = new ProcessStartInfo("dotnet")
+        {
+            ArgumentList = { RepoPaths.ServiceDll },
+            WorkingDirectory = dataDirectory,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        info.Environment["ASPNETCORE_URLS"] = $"http://127.0.0.1:{httpPort}";
+        info.Environment["DOTNET_ENVIRONMENT"] = "Production";
+        info.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
+        info.Environment["Storage__DataDirectory"] = dataDirectory;
+        info.Environment["Auth__ApiKeys__0"] = ApiKey;
+        info.Environment["Media__Rtmp__Port"] = rtmpPort.ToString();
+        info.Environment["Media__PushKey"] = PushKey;
+        info.Environment["Media__PlayKey"] = PlayKey;
+        foreach (var (key, value) in settings ?? new Dictionary<string, string>())
+            info.Environment[key.Replace(":", "__")] = value;
+
+        var process = Process.Start(info) ?? throw new InvalidOperationException("could not start CallService");
+        var service = new ServiceProcess(process, httpPort, rtmpPort, dataDirectory);
+        process.OutputDataReceived += (_, e) => { if (e.Data is not null) service._output.Enqueue(e.Data); };
+        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) service._output.Enqueue(e.Data); };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        await service.WaitUntilReadyAsync();
+        return service;
+    }
+
+    private async Task WaitUntilReadyAsync()
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (DateTime.UtcNow < deadline)
+        {
+            if (_process.HasExited)
+                throw new InvalidOperationException($"CallService exited with {_process.ExitCode}:\n{Output}");
+            try
+            {
+                using var response = await Http.GetAsync("/healthz");
+                if (response.IsSuccessStatusCode && await RtmpPortOpenAsync())
+                    return;
+            }
+            catch (HttpRequestException)
+            {
+            }
+            await Task.Delay(100);
+        }
+        throw new TimeoutException($"CallService did not become ready in 30 s:\n{Output}");
+    }
+
+    private async Task<bool> RtmpPortOpenAsync()
+    {
+        using var client = new System.Net.Sockets.TcpClient();
+        try
+        {
+            await client.ConnectAsync("127.0.0.1", RtmpPort);
+            return true;
+        }
+        catch (System.Net.Sockets.SocketException)
+        {
+            return false;
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Http.Dispose();
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+            await _process.WaitForExitAsync();
+        }
+        _process.Dispose();
+    }
+}
