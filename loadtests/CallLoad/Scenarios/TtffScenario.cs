@@ -26,7 +26,7 @@ public sealed record TtffResult
     public required string Target { get; init; }
     /// <summary>Time from the play request to the first decodable video frame (keyframe), ms.</summary>
     public Summary FirstFrameMs { get; init; } = Summary.Empty;
-    /// <summary>Time from the play request to the first media message of any kind, ms.</summary>
+    /// <summary>Time from the play request to the first audio or video message that is not a sequence header, ms.</summary>
     public Summary FirstMediaMs { get; init; } = Summary.Empty;
     /// <summary>Joins whose first frame was the keyframe already sent when they joined (served from the latest GOP).</summary>
     public int StartedFromLatestKeyframe { get; init; }
@@ -50,6 +50,7 @@ public static class TtffScenario
         var firstFrame = new List<double>();
         var firstMedia = new List<double>();
         int fromLatest = 0, late = 0, timedOut = 0;
+        var errors = new List<string>();
         MediaRig? rig = null;
         try
         {
@@ -68,10 +69,14 @@ public static class TtffScenario
                 if (frame == default)
                 {
                     timedOut++;
+                    errors.Add($"join {join + 1}: no keyframe in {options.JoinTimeout.TotalSeconds:F0} s; status [{string.Join(", ", player.StatusCodes)}]; " +
+                               $"got {received.Count(m => m.Kind == MediaKind.Audio)} audio, {received.Count(m => m.Kind == MediaKind.Video)} video " +
+                               $"({received.Count(m => m.IsSequenceHeader)} sequence headers, {received.Count(m => m.IsKeyframe)} keyframes), " +
+                               $"{received.Count(m => m.Kind == MediaKind.Script)} data; closed: {(player.Closed.IsCompleted ? player.Closed.Result?.Message ?? "by the server" : "no")}");
                     continue;
                 }
                 firstFrame.Add(Ms(frame.ArrivalTicks - player.RequestedTicks));
-                var media = received.First(m => m.Kind is MediaKind.Audio or MediaKind.Video);
+                var media = received.First(m => m.Kind is MediaKind.Audio or MediaKind.Video && !m.IsSequenceHeader);
                 firstMedia.Add(Ms(media.ArrivalTicks - player.RequestedTicks));
 
                 var keyframes = stream.Publisher.SentMessages().Values.Where(m => m.IsKeyframe).OrderBy(m => m.SentTicks).ToList();
@@ -93,6 +98,7 @@ public static class TtffScenario
                 StartedFromLatestKeyframe = fromLatest,
                 LaterThanNextKeyframe = late,
                 TimedOut = timedOut,
+                Errors = errors,
             };
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
