@@ -12,6 +12,13 @@ public sealed record SlowViewerOptions
     public TimeSpan Duration { get; init; } = TimeSpan.FromSeconds(20);
     /// <summary>The capped viewer's link as a fraction of the stream's bit rate.</summary>
     public double LinkFraction { get; init; } = 0.25;
+    /// <summary>
+    /// After the window, viewers keep reading this long (publisher still live) before counting, so a message sent
+    /// late in the window that arrives within a bounded latency still counts as delivered. Default 3 s (the
+    /// relay's hard bound); a viewer that lags more than this has effectively lost those messages.
+    /// </summary>
+    public TimeSpan Drain { get; init; } = TimeSpan.FromSeconds(3);
+
     /// <summary>The capped viewer's SO_RCVBUF.</summary>
     public int ReceiveBufferBytes { get; init; } = 8 * 1024;
 }
@@ -84,7 +91,9 @@ public static class SlowViewerScenario
                 status.Set("normal received", normal.Recorder.Count);
                 status.Set("capped received", capped.Recorder.Count);
             }
-            var windowEnd = MediaRig.Now - MediaRig.Ticks(TimeSpan.FromSeconds(1));
+            var windowEnd = MediaRig.Now;
+            status.Phase = $"{target.Name} slow-viewer: drain {options.Drain.TotalSeconds:F0} s";
+            await Task.Delay(options.Drain, cancellationToken).ConfigureAwait(false);
             var sent = stream.Publisher.SentMessages();
             // The window starts at the first keyframe both viewers could have started from.
             var windowStart = start + MediaRig.Ticks(TimeSpan.FromSeconds(2.5));
