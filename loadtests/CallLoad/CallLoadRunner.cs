@@ -23,4 +23,17 @@ public static class CallLoadRunner
         var options = new RelayLatencyOptions { Calls = calls, Duration = duration };
         return await RelayLatencyScenario.RunAsync(target, file, options, new RunStatus(), cancellationToken).ConfigureAwait(false);
     }
+
+    /// <summary>
+    /// The smoke test's one call: <c>relay-latency --calls <paramref name="calls"/></c> for <paramref name="duration"/>
+    /// against a CallService a test already started on loopback (HTTP base URL + API key). Bounded: ≈ 2 s setup +
+    /// 3 s warm-up + <paramref name="duration"/>.
+    /// </summary>
+    public static async Task<RelayLatencyResult> RelayLatencyAgainstServiceAsync(
+        Uri httpBaseUrl, string apiKey, int calls = 2, TimeSpan? duration = null, int? processId = null,
+        CancellationToken cancellationToken = default)
+    {
+        await using var target = CallServiceTarget.Attach(httpBaseUrl, apiKey, processId);
+        return await RelayLatencyAsync(target, calls, duration ?? TimeSpan.FromSeconds(3), cancellationToken).ConfigureAwait(false);
+    }
 }
