@@ -53,7 +53,29 @@ public sealed class ScenarioTests
         Assert.InRange(result.Completed, 5, 25); // the rate itself is not the point here (shared CI cores)
         Assert.Equal(3 * result.Completed, result.Events.Count); // incoming, accepted, ended
         Assert.Equal(4 * result.Completed, result.Requests["status report"].Count);
-        Assert.Equal(2 * result.Completed, result.Requests["token"].Count);
+        Assert.Equal(2 * result.Completed, result.Requests["token"].Count); // warm-up lifecycles are not counted
+    }
+
+    [Fact]
+    public async Task Signaling_WithAPartyPool_ReusesSocketsAcrossCalls()
+    {
+        var port = ProcessTools.FreeTcpPort();
+        using var stop = new CancellationTokenSource();
+        var server = CeilingServer.RunAsync(port, stop.Token);
+        await ProcessTools.WaitForPortAsync(port, TimeSpan.FromSeconds(10));
+        var target = new TestSignalingTarget(new Uri($"http://127.0.0.1:{port}/"));
+
+        var result = await SignalingScenario.RunAsync(target,
+            new SignalingOptions { Rate = 30, Duration = TimeSpan.FromSeconds(1), PartyPool = 4, WarmupLifecycles = 2 },
+            new RunStatus(), CancellationToken.None);
+        stop.Cancel();
+        await server;
+
+        Assert.Empty(result.Errors);
+        Assert.True(result.Completed >= 5, $"completed {result.Completed}");
+        Assert.Equal(3 * result.Completed, result.Events.Count);
+        // Tokens: 2 per pooled pair, none per measured lifecycle (warm-up is not counted).
+        Assert.Equal(2 * 4, result.Requests["token"].Count);
     }
 
     [Fact]

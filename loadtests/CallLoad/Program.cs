@@ -65,9 +65,14 @@ ttff.SetAction((r, ct) => Cli.RunMediaAsync(Spec(r), r.GetValue(jsonOut), ct,
 
 var rate = new Option<int>("--rate") { Description = "Target call lifecycles per second (bounded: 1–5000).", DefaultValueFactory = _ => 100 };
 var ceiling = new Option<bool>("--ceiling") { Description = "Drive the minimal ASP.NET ceiling server instead of CallService." };
-var signaling = WithCommon(new Command("signaling", "Full call lifecycles (tokens, create with ring, accept, 4 status reports, hang-up, both parties on WebSockets) at a target rate.") { rate, duration, ceiling });
-signaling.SetAction((r, ct) => Cli.RunSignalingAsync(Spec(r), r.GetValue(ceiling), r.GetValue(jsonOut),
-    new SignalingOptions { Rate = Math.Clamp(r.GetValue(rate), 1, 5000), Duration = TimeSpan.FromSeconds(Math.Clamp(r.GetValue(duration), 1, 120)) }, ct));
+var pool = new Option<int>("--pool") { Description = "Reuse N user pairs (tokens + open sockets set up first); 0 = fresh users per lifecycle (bounded: 0–5000).", DefaultValueFactory = _ => 0 };
+var signaling = WithCommon(new Command("signaling", "Full call lifecycles (tokens, create with ring, accept, 4 status reports, hang-up, both parties on WebSockets) at a target rate.") { rate, duration, ceiling, pool });
+signaling.SetAction((r, ct) => Cli.RunSignalingAsync(Spec(r), r.GetValue(ceiling), r.GetValue(jsonOut), new SignalingOptions
+{
+    Rate = Math.Clamp(r.GetValue(rate), 1, 5000),
+    Duration = TimeSpan.FromSeconds(Math.Clamp(r.GetValue(duration), 1, 120)),
+    PartyPool = Math.Clamp(r.GetValue(pool), 0, 5000),
+}, ct));
 
 var docs = new Option<string>("--out") { Description = "Report path (raw JSON is written next to it).", DefaultValueFactory = _ => Path.Combine(RepoPaths.Root, "docs", "benchmarks.md") };
 var quick = new Option<bool>("--quick") { Description = "Short runs (smoke): fewer calls, seconds and joins." };

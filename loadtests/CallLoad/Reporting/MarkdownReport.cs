@@ -128,7 +128,10 @@ public static class MarkdownReport
     private static void Signaling(StringBuilder md, BenchmarkRun run)
     {
         md.AppendLine().AppendLine("## Signaling (full lifecycles; ceiling = minimal ASP.NET endpoint with the same routes and events, no logic)").AppendLine();
-        md.AppendLine("| target | asked /s | achieved /s | completed | failed | lifecycle p50 / p99 ms | request p50 / p99 ms (by kind) | event p50 / p99 ms | CPU s | RSS MiB |");
+        md.AppendLine("Lifecycle = create (ring) → `call.incoming` → accept → `call.accepted` → 4 status reports → hang-up → `call.ended`. " +
+                      "Event latency = arrival on the party's socket − start of the request that caused it. " +
+                      "With a party pool, user pairs keep their token and socket across calls (set-up not timed).").AppendLine();
+        md.AppendLine("| target | asked /s | achieved /s | completed | failed or skipped | lifecycle p50 / p99 ms | request p50 / p99 ms (by kind) | event p50 / p99 ms | CPU s | RSS MiB |");
         md.AppendLine("|---|---|---|---|---|---|---|---|---|---|");
         foreach (var s in run.Signaling)
         {

@@ -105,7 +105,8 @@ public static class AllScenario
             }
         }
 
-        var signaling = new SignalingOptions { Rate = quick ? 50 : 1000, Duration = TimeSpan.FromSeconds(quick ? 3 : 10) };
+        // DESIGN §5's lifecycle: parties keep their token and socket across calls (pooled pairs).
+        var signaling = new SignalingOptions { Rate = quick ? 50 : 1000, Duration = TimeSpan.FromSeconds(quick ? 3 : 10), PartyPool = quick ? 50 : 500 };
         try
         {
             await using var service = await CallServiceTarget.StartAsync(options.ServiceDll);

@@ -2,8 +2,6 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
-using System.Net.WebSockets;
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using CallLoad.Measuring;
 using CallLoad.Targets;
@@ -19,6 +17,13 @@ public sealed record SignalingOptions
     public TimeSpan Duration { get; init; } = TimeSpan.FromSeconds(10);
     /// <summary>At most this many lifecycles in flight; beyond it a start is skipped and counted as failed.</summary>
     public int MaxInFlight { get; init; } = 1000;
+    /// <summary>
+    /// 0: every lifecycle gets two fresh users with their own tokens and sockets (issue 5 literally). N &gt; 0: N user
+    /// pairs with tokens and open sockets are set up first and reused, one lifecycle at a time per pair, so the
+    /// timed work is exactly DESIGN §5's lifecycle (a real client keeps its token and socket across calls).
+    /// </summary>
+    public int PartyPool { get; init; }
+
     /// <summary>Lifecycles run (and discarded) first at a low rate so connection pools and JIT are warm.</summary>
     public int WarmupLifecycles { get; init; } = 20;
 
@@ -49,6 +54,8 @@ public sealed record SignalingResult
     public double CpuSeconds { get; init; }
     /// <summary>Peak server RSS, MiB.</summary>
     public double PeakRssMiB { get; init; }
+    /// <summary>Reused party pairs (0 = fresh users, tokens and sockets per lifecycle).</summary>
+    public int PartyPool { get; init; }
     /// <summary>First distinct failures.</summary>
     public List<string> Errors { get; init; } = [];
 }
@@ -69,8 +76,18 @@ public static class SignalingScenario
         using var http = new HttpClient(handler) { BaseAddress = target.BaseUrl, Timeout = options.StepTimeout };
         var warmup = new Run(http, target, options, "w" + Guid.NewGuid().ToString("N")[..6]);
         for (var i = 0; i < options.WarmupLifecycles; i++)
-            await warmup.LifecycleAsync(i, cancellationToken).ConfigureAwait(false);
+            await warmup.LifecycleAsync(i, null, cancellationToken).ConfigureAwait(false);
         var run = new Run(http, target, options, Guid.NewGuid().ToString("N")[..6]);
+        var pool = new ConcurrentQueue<PartyPair>();
+        status.Phase = $"{target.Name} signaling: setting up {options.PartyPool} party pairs";
+        for (var i = 0; i < options.PartyPool; i += 16)
+        {
+            var batch = Enumerable.Range(i, Math.Min(16, options.PartyPool - i)).Select(k => run.PairAsync(k, cancellationToken));
+            foreach (var pair in await Task.WhenAll(batch).ConfigureAwait(false))
+                pool.Enqueue(pair);
+        }
+
+        status.Phase = $"{target.Name} signaling at {options.Rate}/s";
         var sampler = ProcessSampler.Start(target.ProcessId);
         var started = Stopwatch.GetTimestamp();
         var tasks = new List<Task>();
@@ -83,23 +100,26 @@ public static class SignalingScenario
             var wait = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), due);
             if (wait > TimeSpan.Zero)
                 await Task.Delay(wait, cancellationToken).ConfigureAwait(false);
-            if (run.InFlight >= options.MaxInFlight)
+            PartyPair? pooled = null;
+            if (run.InFlight >= options.MaxInFlight || (options.PartyPool > 0 && !pool.TryDequeue(out pooled)))
             {
                 skipped++;
                 continue;
             }
-            tasks.Add(run.LifecycleAsync(i, cancellationToken));
+            tasks.Add(RunAndReturnAsync(run, i, pooled, pool, cancellationToken));
             if (i % 50 == 0)
             {
                 status.Set("started", i + 1);
                 status.Set("completed", run.Completed);
-                status.Set("failed", run.Failed + skipped);
+                status.Set("failed or skipped", run.Failed + skipped);
                 status.Set("in flight", run.InFlight);
             }
         }
         await Task.WhenAll(tasks).ConfigureAwait(false);
         var elapsed = Stopwatch.GetElapsedTime(started).TotalSeconds;
         var (cpu, _, peak) = sampler is null ? (0, 0, 0L) : await sampler.StopAsync().ConfigureAwait(false);
+        while (pool.TryDequeue(out var pair))
+            await pair.DisposeAsync().ConfigureAwait(false);
         return new SignalingResult
         {
             Target = target.Name,
@@ -113,7 +133,27 @@ public static class SignalingScenario
             CpuSeconds = Math.Round(cpu, 2),
             PeakRssMiB = Math.Round(peak / 1048576.0, 1),
             Errors = run.Errors.Distinct().Take(10).ToList(),
+            PartyPool = options.PartyPool,
         };
+    }
+
+    private static async Task RunAndReturnAsync(Run run, int index, PartyPair? pooled, ConcurrentQueue<PartyPair> pool, CancellationToken cancellationToken)
+    {
+        await run.LifecycleAsync(index, pooled, cancellationToken).ConfigureAwait(false);
+        if (pooled is not null)
+            pool.Enqueue(pooled);
+    }
+
+    /// <summary>Two users with tokens and open realtime sockets.</summary>
+    private sealed record Party(string UserId, string Token, PartySocket Socket);
+
+    private sealed record PartyPair(Party A, Party B) : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync()
+        {
+            await A.Socket.DisposeAsync().ConfigureAwait(false);
+            await B.Socket.DisposeAsync().ConfigureAwait(false);
+        }
     }
 
     private sealed class Run(HttpClient http, ISignalingTarget target, SignalingOptions options, string runId)
@@ -130,42 +170,57 @@ public static class SignalingScenario
         public ConcurrentDictionary<string, ConcurrentBag<double>> Requests { get; } = new();
         public ConcurrentQueue<string> Errors { get; } = new();
 
-        public async Task LifecycleAsync(int index, CancellationToken cancellationToken)
+        public async Task<PartyPair> PairAsync(int index, CancellationToken cancellationToken)
         {
-            Interlocked.Increment(ref _inFlight);
-            PartySocket? a = null, b = null;
+            var userA = $"sig-{runId}-{index}-a";
+            var userB = $"sig-{runId}-{index}-b";
+            var tokenA = await TokenAsync(userA, cancellationToken).ConfigureAwait(false);
+            var tokenB = await TokenAsync(userB, cancellationToken).ConfigureAwait(false);
+            var connecting = Stopwatch.GetTimestamp();
+            var a = await PartySocket.ConnectAsync(target.BaseUrl, tokenA, cancellationToken).ConfigureAwait(false);
             try
             {
-                var userA = $"sig-{runId}-{index}-a";
-                var userB = $"sig-{runId}-{index}-b";
-                var tokenA = await TokenAsync(userA, cancellationToken).ConfigureAwait(false);
-                var tokenB = await TokenAsync(userB, cancellationToken).ConfigureAwait(false);
-                var connecting = Stopwatch.GetTimestamp();
-                a = await PartySocket.ConnectAsync(target.BaseUrl, tokenA, cancellationToken).ConfigureAwait(false);
-                b = await PartySocket.ConnectAsync(target.BaseUrl, tokenB, cancellationToken).ConfigureAwait(false);
+                var b = await PartySocket.ConnectAsync(target.BaseUrl, tokenB, cancellationToken).ConfigureAwait(false);
                 Requests.GetOrAdd("websocket connect (x2)", _ => []).Add(Stopwatch.GetElapsedTime(connecting).TotalMilliseconds);
+                return new PartyPair(new Party(userA, tokenA, a), new Party(userB, tokenB, b));
+            }
+            catch
+            {
+                await a.DisposeAsync().ConfigureAwait(false);
+                throw;
+            }
+        }
+
+        /// <summary>One lifecycle; with <paramref name="pooled"/> null, two fresh users are set up and torn down around it.</summary>
+        public async Task LifecycleAsync(int index, PartyPair? pooled, CancellationToken cancellationToken)
+        {
+            Interlocked.Increment(ref _inFlight);
+            PartyPair? own = null;
+            try
+            {
+                var pair = pooled ?? (own = await PairAsync(index, cancellationToken).ConfigureAwait(false));
+                var (a, b) = (pair.A, pair.B);
 
                 // The lifecycle DESIGN §5 times: create → accept → 4 status reports → hang-up (tokens and sockets are
                 // set up per user, not per call, in a real client).
                 var started = Stopwatch.GetTimestamp();
-
-                var (call, createSent) = await SendAsync("create", HttpMethod.Post, "v1/calls", tokenA,
-                    new JsonObject { ["callee"] = new JsonObject { ["userId"] = userB }, ["scenario"] = "general", ["ring"] = true },
+                var (call, createSent) = await SendAsync("create", HttpMethod.Post, "v1/calls", a.Token,
+                    new JsonObject { ["callee"] = new JsonObject { ["userId"] = b.UserId }, ["scenario"] = "general", ["ring"] = true },
                     cancellationToken).ConfigureAwait(false);
                 var callId = call?["callId"]?.GetValue<string>() ?? throw new InvalidOperationException("create: no callId");
-                await EventAsync(b, "call.incoming", createSent).ConfigureAwait(false);
+                await EventAsync(b.Socket, "call.incoming", callId, createSent).ConfigureAwait(false);
 
-                var (_, acceptSent) = await SendAsync("accept", HttpMethod.Post, $"v1/calls/{callId}/accept", tokenB, null, cancellationToken).ConfigureAwait(false);
-                await EventAsync(a, "call.accepted", acceptSent).ConfigureAwait(false);
+                var (_, acceptSent) = await SendAsync("accept", HttpMethod.Post, $"v1/calls/{callId}/accept", b.Token, null, cancellationToken).ConfigureAwait(false);
+                await EventAsync(a.Socket, "call.accepted", callId, acceptSent).ConfigureAwait(false);
 
-                foreach (var (token, component, code) in new[] { (tokenA, "pusher", 1002), (tokenA, "player", 2004), (tokenB, "pusher", 1002), (tokenB, "player", 2004) })
+                foreach (var (token, component, code) in new[] { (a.Token, "pusher", 1002), (a.Token, "player", 2004), (b.Token, "pusher", 1002), (b.Token, "player", 2004) })
                 {
                     await SendAsync("status report", HttpMethod.Post, $"v1/calls/{callId}/events", token,
                         new JsonObject { ["component"] = component, ["code"] = code }, cancellationToken).ConfigureAwait(false);
                 }
 
-                var (_, hangupSent) = await SendAsync("hangup", HttpMethod.Post, $"v1/calls/{callId}/hangup", tokenA, null, cancellationToken).ConfigureAwait(false);
-                await EventAsync(b, "call.ended", hangupSent).ConfigureAwait(false);
+                var (_, hangupSent) = await SendAsync("hangup", HttpMethod.Post, $"v1/calls/{callId}/hangup", a.Token, null, cancellationToken).ConfigureAwait(false);
+                await EventAsync(b.Socket, "call.ended", callId, hangupSent).ConfigureAwait(false);
                 Lifecycles.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
                 Interlocked.Increment(ref _completed);
             }
@@ -177,10 +232,8 @@ public static class SignalingScenario
             }
             finally
             {
-                if (a is not null)
-                    await a.DisposeAsync().ConfigureAwait(false);
-                if (b is not null)
-                    await b.DisposeAsync().ConfigureAwait(false);
+                if (own is not null)
+                    await own.DisposeAsync().ConfigureAwait(false);
                 Interlocked.Decrement(ref _inFlight);
             }
         }
@@ -192,9 +245,9 @@ public static class SignalingScenario
             return body?["token"]?.GetValue<string>() ?? throw new InvalidOperationException("token: no token in the answer");
         }
 
-        private async Task EventAsync(PartySocket socket, string type, long causeSentTicks)
+        private async Task EventAsync(PartySocket socket, string type, string callId, long causeSentTicks)
         {
-            var arrived = await socket.WaitForAsync(type).WaitAsync(options.StepTimeout).ConfigureAwait(false);
+            var arrived = await socket.WaitForAsync(type, callId, options.StepTimeout).ConfigureAwait(false);
             Events.Add((arrived - causeSentTicks) * 1000.0 / Stopwatch.Frequency);
         }
 
@@ -211,77 +264,6 @@ public static class SignalingScenario
             if (!response.IsSuccessStatusCode)
                 throw new HttpRequestException($"{kind} {path.Split('/')[^1]} → {(int)response.StatusCode}: {(text.Length > 150 ? text[..150] : text)}");
             return (text.Length == 0 ? null : JsonNode.Parse(text), sent);
-        }
-    }
-
-    /// <summary>One party's realtime socket: records the arrival time of each event type.</summary>
-    private sealed class PartySocket : IAsyncDisposable
-    {
-        private readonly ClientWebSocket _socket = new();
-        private readonly ConcurrentDictionary<string, TaskCompletionSource<long>> _events = new();
-        private readonly CancellationTokenSource _stop = new();
-        private Task _loop = Task.CompletedTask;
-
-        public static async Task<PartySocket> ConnectAsync(Uri baseUrl, string token, CancellationToken cancellationToken)
-        {
-            var party = new PartySocket();
-            var ws = new UriBuilder(baseUrl) { Scheme = baseUrl.Scheme == "https" ? "wss" : "ws", Path = "/v1/ws", Query = "token=" + Uri.EscapeDataString(token) };
-            await party._socket.ConnectAsync(ws.Uri, cancellationToken).ConfigureAwait(false);
-            party._loop = party.ReceiveLoopAsync();
-            return party;
-        }
-
-        public Task<long> WaitForAsync(string type) => Slot(type).Task;
-
-        private TaskCompletionSource<long> Slot(string type) =>
-            _events.GetOrAdd(type, _ => new TaskCompletionSource<long>(TaskCreationOptions.RunContinuationsAsynchronously));
-
-        private async Task ReceiveLoopAsync()
-        {
-            var buffer = new byte[16 * 1024];
-            try
-            {
-                while (_socket.State == WebSocketState.Open)
-                {
-                    var count = 0;
-                    ValueWebSocketReceiveResult result;
-                    do
-                    {
-                        result = await _socket.ReceiveAsync(buffer.AsMemory(count), _stop.Token).ConfigureAwait(false);
-                        count += result.Count;
-                        if (count == buffer.Length)
-                            Array.Resize(ref buffer, buffer.Length * 2);
-                    }
-                    while (!result.EndOfMessage && result.MessageType != WebSocketMessageType.Close);
-                    if (result.MessageType == WebSocketMessageType.Close)
-                        break;
-                    var arrived = Stopwatch.GetTimestamp();
-                    using var doc = JsonDocument.Parse(buffer.AsMemory(0, count));
-                    if (doc.RootElement.TryGetProperty("type", out var type) && type.GetString() is { } name)
-                        Slot(name).TrySetResult(arrived);
-                }
-            }
-            catch (Exception ex) when (ex is OperationCanceledException or WebSocketException or JsonException)
-            {
-            }
-        }
-
-        public async ValueTask DisposeAsync()
-        {
-            try
-            {
-                if (_socket.State == WebSocketState.Open)
-                {
-                    using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(2));
-                    await _socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, null, timeout.Token).ConfigureAwait(false);
-                }
-            }
-            catch (Exception ex) when (ex is WebSocketException or OperationCanceledException)
-            {
-            }
-            _stop.Cancel();
-            await _loop.ConfigureAwait(false);
-            _socket.Dispose();
         }
     }
 }
