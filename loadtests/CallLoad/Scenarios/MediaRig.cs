@@ -98,6 +98,13 @@ public sealed class MediaRig : IAsyncDisposable
         return player;
     }
 
+    /// <summary>Adds to <see cref="Errors"/> every publisher that has already failed (closed by the server mid-run).</summary>
+    public void CollectPublisherFailures()
+    {
+        foreach (var stream in Streams.Where(s => s.Publishing.IsFaulted))
+            Errors.Add($"publisher {stream.Urls.PushUrl.Split('?')[0]} failed: {stream.Publishing.Exception?.InnerException?.Message}");
+    }
+
     /// <summary>Total media messages received by every viewer so far.</summary>
     public int ReceivedCount() => Streams.Sum(s => s.Players.Sum(p => p.Recorder.Count));
 
@@ -110,7 +117,15 @@ public sealed class MediaRig : IAsyncDisposable
         _stop.Cancel();
         foreach (var stream in Streams)
         {
-            await stream.Publishing.ConfigureAwait(false);
+            try
+            {
+                await stream.Publishing.ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is IOException or System.Net.Sockets.SocketException or ObjectDisposedException)
+            {
+                // The server closed the publisher (kicked, call ended): already visible in the viewers' figures.
+                Errors.Add($"publisher {stream.Urls.PushUrl.Split('?')[0]}: {ex.Message}");
+            }
             foreach (var player in stream.Players)
                 await player.DisposeAsync().ConfigureAwait(false);
             await stream.Publisher.DisposeAsync().ConfigureAwait(false);

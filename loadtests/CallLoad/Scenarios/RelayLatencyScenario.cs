@@ -96,6 +96,7 @@ public static class RelayLatencyScenario
             var windowEnd = MediaRig.Now;
             var (cpu, wall, peak) = sampler is null ? (0, options.Duration.TotalSeconds, 0L) : await sampler.StopAsync().ConfigureAwait(false);
             await Task.Delay(options.InFlightGrace, cancellationToken).ConfigureAwait(false);
+            rig.CollectPublisherFailures();
             return Summarise(target.Name, options, rig, windowStart, windowEnd - MediaRig.Ticks(options.InFlightGrace), cpu, wall, peak);
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
@@ -154,7 +155,7 @@ public static class RelayLatencyScenario
             CpuPercent = wall > 0 ? Math.Round(cpu / wall * 100, 1) : 0,
             CpuSecondsPerMbit = mbit > 0 ? Math.Round(cpu / mbit, 5) : 0,
             PeakRssMiB = Math.Round(peak / 1048576.0, 1),
-            Errors = rig.Errors,
+            Errors = [.. rig.Errors],
         };
     }
 }
