@@ -79,6 +79,14 @@ internal sealed class Call
         return call;
     }
 
+    /// <summary>A party was already in a call when this one was created: it ends at once and issues no URLs.</summary>
+    public void EndBusy(DateTimeOffset now)
+    {
+        if (_transitions.Count != 1 || IsEnded) throw new InvalidOperationException("Only a new call can end busy.");
+        A.UrlsIssued = B.UrlsIssued = false;
+        End(Calls.EndReason.Busy, Ender.System, null, now);
+    }
+
     public void Accept(PartyRole by, DateTimeOffset now)
     {
         RequireRole(by, PartyRole.B, "only_callee_may_accept");

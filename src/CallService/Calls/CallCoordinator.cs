@@ -46,7 +46,7 @@ internal sealed partial class CallCoordinator(
                 if (!busy) _activeCallOfUser[spec.Caller] = _activeCallOfUser[spec.Callee] = id;
                 _calls[id] = entry;
             }
-            if (busy) call.End(EndReason.Busy, Ender.System, null, now);
+            if (busy) call.EndBusy(now);
             if (!TrySave(entry))
             {
                 lock (_gate)
