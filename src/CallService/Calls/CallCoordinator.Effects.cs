@@ -115,7 +115,7 @@ internal sealed partial class CallCoordinator
             {
                 if (entry.Call.IsEnded || (stillWanted is not null && !stillWanted())) return;
                 var before = entry.Call.State;
-                fire(entry.Call, time.GetUtcNow());
+                fire(entry.Call, Now());
                 if (entry.Call.State != before)
                     logger.LogInformation("Call {CallId}: {Timer} fired", entry.Call.Id, what);
                 Commit(entry, before);

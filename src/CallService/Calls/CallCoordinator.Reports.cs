@@ -24,7 +24,7 @@ internal sealed partial class CallCoordinator
                        ?? throw new ForbiddenException("party_token_required", "Status reports need the user token of a party of the call.");
             var call = entry.Call;
             var before = call.State;
-            var now = time.GetUtcNow();
+            var now = Now();
             foreach (var item in items)
             {
                 if (call.IsEnded) break;
@@ -84,7 +84,7 @@ internal sealed partial class CallCoordinator
             var call = entry.Call;
             if (call.IsEnded) return;
             var before = call.State;
-            var now = time.GetUtcNow();
+            var now = Now();
             switch (mediaEvent)
             {
                 case PublishStarted started:

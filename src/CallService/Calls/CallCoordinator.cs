@@ -33,7 +33,7 @@ internal sealed partial class CallCoordinator(
 
     public CallResponse Create(NewCall spec, Actor viewer)
     {
-        var now = time.GetUtcNow();
+        var now = Now();
         var id = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(10));
         var call = Call.Create(id, spec.Caller, spec.Callee, spec.Scenario, spec.Ring, spec.Timers, now);
         var entry = new CallEntry(call);
@@ -118,7 +118,7 @@ internal sealed partial class CallCoordinator(
             if (partyOnly && role is null)
                 throw new ForbiddenException("party_token_required", "This action needs the user token of a party of the call.");
             var before = entry.Call.State;
-            action(entry.Call, role, time.GetUtcNow());
+            action(entry.Call, role, Now());
             if (!Commit(entry, before))
                 throw new StorageUnavailableException("The call changed but its record could not be written; it is retried on the next change.");
             return views.Response(entry.Call, actor);
@@ -176,6 +176,13 @@ internal sealed partial class CallCoordinator(
             logger.LogError(e, "Writing record of call {CallId} ({State}) failed", call.Id, call.State.ToWire());
             return false;
         }
+    }
+
+    /// <summary>Millisecond precision: what the records keep, so responses and records agree.</summary>
+    private DateTimeOffset Now()
+    {
+        var now = time.GetUtcNow();
+        return now.AddTicks(-(now.UtcTicks % TimeSpan.TicksPerMillisecond));
     }
 
     private void ReleaseUsers(Call call)
