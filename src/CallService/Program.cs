@@ -2,7 +2,7 @@ using CallMedia.Hosting;
 using CallService.Hosting;
 
 var builder = WebApplication.CreateBuilder(args);
-builder.UseDefaultUrls();
+builder.UseCallServiceDefaults();                          // --urls default, no secrets in request logs
 builder.Services.AddCallMedia(builder.Configuration);       // the relay: RTMP listener, IRelayControl, IRelayEndpoints
 builder.Services.AddCallCoordinator(builder.Configuration); // API, realtime, rules, timers, records; the relay's policy + event sink
 

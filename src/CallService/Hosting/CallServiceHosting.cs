@@ -19,9 +19,14 @@ internal static class CallServiceHosting
 {
     public const string DefaultUrls = "http://127.0.0.1:8080";
 
-    /// <summary><c>--urls</c>/<c>ASPNETCORE_URLS</c> win; otherwise listen on <see cref="DefaultUrls"/>.</summary>
-    public static void UseDefaultUrls(this WebApplicationBuilder builder)
+    /// <summary>
+    /// <c>--urls</c>/<c>ASPNETCORE_URLS</c> win; otherwise listen on <see cref="DefaultUrls"/>. Request logging of
+    /// the hosting layer is capped at Warning whatever the configuration says: its request lines carry the query
+    /// strings of HTTP-FLV play URLs, i.e. their signatures.
+    /// </summary>
+    public static void UseCallServiceDefaults(this WebApplicationBuilder builder)
     {
+        builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.Warning);
         if (string.IsNullOrEmpty(builder.Configuration[WebHostDefaults.ServerUrlsKey]) &&
             string.IsNullOrEmpty(builder.Configuration["http_ports"]) && string.IsNullOrEmpty(builder.Configuration["https_ports"]))
             builder.WebHost.UseUrls(DefaultUrls);

@@ -16,8 +16,9 @@ using NSubstitute;
 namespace CallService.Tests.Support;
 
 /// <summary>
-/// The real CallService host on Kestrel at 127.0.0.1 (free port), with a temp data directory, the relay on
-/// port 0, fake time and a substituted <see cref="IRelayControl"/> (until the relay is merged).
+/// The real CallService host on Kestrel at 127.0.0.1 (free port), with a temp data directory and the relay on
+/// port 0; by default with fake time and a substituted <see cref="IRelayControl"/>, with <c>realMedia</c> the
+/// real relay and clock (for ffmpeg tests).
 /// </summary>
 public sealed class ServiceHost : WebApplicationFactory<Program>
 {
@@ -26,10 +27,12 @@ public sealed class ServiceHost : WebApplicationFactory<Program>
 
     private readonly Dictionary<string, string?> _settings;
     private readonly Action<IServiceCollection>? _services;
+    private readonly bool _realMedia;
 
     public ServiceHost(string? dataDirectory = null, Dictionary<string, string?>? settings = null,
-        Action<IServiceCollection>? services = null, bool withApiKey = true)
+        Action<IServiceCollection>? services = null, bool withApiKey = true, bool realMedia = false)
     {
+        _realMedia = realMedia;
         DataDirectory = dataDirectory ?? NewDataDirectory();
         _settings = new Dictionary<string, string?>
         {
@@ -58,8 +61,12 @@ public sealed class ServiceHost : WebApplicationFactory<Program>
         foreach (var (k, v) in _settings) builder.UseSetting(k, v);
         builder.ConfigureTestServices(s =>
         {
-            s.AddSingleton<TimeProvider>(Time);
-            s.AddSingleton(Relay);
+            if (!_realMedia)
+            {
+                // Fake time, and a relay double that records kicks; real-media tests use the real relay and clock.
+                s.AddSingleton<TimeProvider>(Time);
+                s.AddSingleton(Relay);
+            }
             _services?.Invoke(s);
         });
     }
