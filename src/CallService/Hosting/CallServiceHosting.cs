@@ -35,7 +35,13 @@ internal static class CallServiceHosting
     public static IServiceCollection AddCallCoordinator(this IServiceCollection services, IConfiguration configuration)
     {
         services.TryAddTimeProvider();
-        services.Configure<CallOptions>(configuration.GetSection(CallOptions.SectionName));
+        services.AddOptions<CallOptions>().Bind(configuration.GetSection(CallOptions.SectionName))
+            .Validate(o => o.RingTimeoutSeconds is >= 5 and <= 120, "Calls:RingTimeoutSeconds must be 5-120.")
+            .Validate(o => o.MediaJoinTimeoutSeconds is >= 5 and <= 120, "Calls:MediaJoinTimeoutSeconds must be 5-120.")
+            .Validate(o => o.PublisherLostGraceSeconds is >= 1 and <= 60, "Calls:PublisherLostGraceSeconds must be 1-60.")
+            .Validate(o => o.MaxDurationSeconds is >= 60 and <= 86400, "Calls:MaxDurationSeconds must be 60-86400.")
+            .Validate(o => o.PlayFormat is "rtmp" or "flv", "Calls:PlayFormat must be rtmp or flv.")
+            .ValidateOnStart();
         services.Configure<RulesOptions>(configuration.GetSection(RulesOptions.SectionName));
         services.Configure<RealtimeOptions>(configuration.GetSection(RealtimeOptions.SectionName));
         services.ConfigureHttpJsonOptions(o => o.SerializerOptions.NumberHandling = JsonNumberHandling.Strict);

@@ -154,6 +154,15 @@ public sealed class RecordsAndStartupTests
     }
 
     [Fact]
+    public void TimerDefaultsOutOfRange_StopTheStart()
+    {
+        var e = Assert.ThrowsAny<Exception>(() => new ServiceHost(settings: new() { ["Calls:RingTimeoutSeconds"] = "0" }));
+        var messages = new List<string>();
+        for (Exception? x = e; x is not null; x = x.InnerException) messages.Add(x.Message);
+        Assert.Contains(messages, m => m.Contains("Calls:RingTimeoutSeconds must be 5-120."));
+    }
+
+    [Fact]
     public async Task ConfiguredKeys_Win_AndTheDevKeyIsNotAccepted()
     {
         using var host = new ServiceHost(settings: new() { ["Media:PushKey"] = "configured-push" });

@@ -147,6 +147,17 @@ public sealed class RingingFlowTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Heartbeat_ByAParty_ReturnsTheCallUnchanged()
+    {
+        var id = (await Ring()).CallId;
+        var response = await Post(_bob, $"/v1/calls/{id}/heartbeat");
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var call = (await response.Content.ReadFromJsonAsync<CallResponse>(ServiceHost.Json))!;
+        Assert.Equal(("ringing", id), (call.State, call.CallId));
+        Assert.Null(call.Parties.B.PushUrl); // still not issued
+    }
+
+    [Fact]
     public async Task PartyView_HidesThePeersUrls()
     {
         var id = (await Ring()).CallId;
