@@ -11,7 +11,7 @@ internal sealed class CallOptions
     public int MaxDurationSeconds { get; set; } = 7200;
 
     /// <summary>How long an ended call stays in memory (for GET, retries and relay refusals) before only its record remains.</summary>
-    public int RetainEndedSeconds { get; set; } = 300;
+    public int RetainEndedSeconds { get; set; } = 60;
 
     /// <summary><c>rtmp</c> or <c>flv</c>: which play URL clients are told to use.</summary>
     public string PlayFormat { get; set; } = "rtmp";

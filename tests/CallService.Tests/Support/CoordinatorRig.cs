@@ -32,6 +32,7 @@ internal sealed class CoordinatorRig
             ["Auth:TokenSigningKey"] = "token-secret",
             ["Media:PublicRtmpBaseUrl"] = "rtmp://127.0.0.1:1935/live",
             ["Media:PublicFlvBaseUrl"] = "http://127.0.0.1:8080/live",
+            ["Calls:RetainEndedSeconds"] = "300",
         };
         foreach (var (k, v) in settings ?? []) values[k] = v;
         var config = new ConfigurationBuilder().AddInMemoryCollection(values).Build();
