@@ -159,6 +159,25 @@ public sealed class CallsApiContractTests : IDisposable
         Assert.Empty(_host.Services.GetRequiredService<CallService.Calls.CallCoordinator>().ListActive(new ServiceActor()));
     }
 
+    [Theory]
+    [InlineData("null", "application/json", 400)]
+    [InlineData("", "application/json", 400)]
+    [InlineData("{}", "text/plain", 415)]
+    public async Task UnusableBodies_AreProblems(string body, string contentType, int status)
+    {
+        var response = await _host.Http().PostAsync("/v1/calls", new StringContent(body, System.Text.Encoding.UTF8, contentType));
+        Assert.Equal(status, (int)response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType!.MediaType);
+    }
+
+    [Fact]
+    public async Task UnknownRoute_Is404Problem()
+    {
+        var response = await _host.Http().GetAsync("/v1/nothing-here");
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType!.MediaType);
+    }
+
     [Fact]
     public async Task ExplicitRtcModes_AreAccepted()
     {
