@@ -25,7 +25,7 @@ internal sealed class CoordinatorRig
     {
         var values = new Dictionary<string, string?>
         {
-            ["Storage:DataDirectory"] = Path.Combine(Path.GetTempPath(), "callservice-tests", Guid.NewGuid().ToString("N")),
+            ["Storage:DataDirectory"] = Path.Combine(Path.GetTempPath(), "callservice-tests"), // nothing is written: every key is configured
             ["Auth:ApiKeys:0"] = "test-api-key",
             ["Media:PushKey"] = "push-secret",
             ["Media:PlayKey"] = "play-secret",

@@ -28,11 +28,13 @@ public sealed class ServiceHost : WebApplicationFactory<Program>
     private readonly Dictionary<string, string?> _settings;
     private readonly Action<IServiceCollection>? _services;
     private readonly bool _realMedia;
+    private readonly bool _ownsDataDirectory;
 
     public ServiceHost(string? dataDirectory = null, Dictionary<string, string?>? settings = null,
         Action<IServiceCollection>? services = null, bool withApiKey = true, bool realMedia = false)
     {
         _realMedia = realMedia;
+        _ownsDataDirectory = dataDirectory is null;
         DataDirectory = dataDirectory ?? NewDataDirectory();
         _settings = new Dictionary<string, string?>
         {
@@ -69,6 +71,16 @@ public sealed class ServiceHost : WebApplicationFactory<Program>
             }
             _services?.Invoke(s);
         });
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        base.Dispose(disposing);
+        if (disposing && _ownsDataDirectory)
+        {
+            try { Directory.Delete(DataDirectory, recursive: true); }
+            catch (IOException) { } // best effort: a temp directory
+        }
     }
 
     public HttpClient Http(string? bearer = ApiKey)
