@@ -64,6 +64,7 @@ internal static class CallServiceHosting
         services.AddHostedService<Housekeeping>();
         services.AddMediation(typeof(CallServiceHosting).Assembly);
 
+        services.AddHealthChecks();
         services.AddProblemDetails();
         services.AddExceptionHandler<ProblemExceptionHandler>();
         services.AddAuthentication(BearerAuthenticationHandler.SchemeName)
@@ -99,8 +100,12 @@ internal static class CallServiceHosting
         return app;
     }
 
-    public static IEndpointRouteBuilder MapCallCoordinator(this IEndpointRouteBuilder app) =>
-        app.MapTokens().MapCalls().MapRecords().MapRealtime();
+    /// <summary>Maps the API, the realtime channel and <c>GET /healthz</c> (liveness, no auth: 200 "Healthy").</summary>
+    public static IEndpointRouteBuilder MapCallCoordinator(this IEndpointRouteBuilder app)
+    {
+        app.MapHealthChecks("/healthz");
+        return app.MapTokens().MapCalls().MapRecords().MapRealtime();
+    }
 }
 
 /// <summary>Periodic sweeps: realtime history expiry.</summary>
