@@ -1,0 +1,18 @@
+using System.Security.Claims;
+
+namespace CallService.Auth;
+
+/// <summary>Who is asking: the business backend (API key) or a user (user token).</summary>
+internal abstract record Actor
+{
+    public const string KindClaim = "kind";
+
+    public static Actor From(ClaimsPrincipal principal) =>
+        principal.FindFirstValue(KindClaim) == "service"
+            ? new ServiceActor()
+            : new UserActor(principal.FindFirstValue(ClaimTypes.NameIdentifier) ?? throw new InvalidOperationException("No user id."));
+}
+
+internal sealed record ServiceActor : Actor;
+
+internal sealed record UserActor(string UserId) : Actor;

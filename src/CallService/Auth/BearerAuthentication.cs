@@ -1,0 +1,66 @@
+using System.Security.Claims;
+using System.Text.Encodings.Web;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.Extensions.Options;
+
+namespace CallService.Auth;
+
+/// <summary>
+/// <c>Authorization: Bearer &lt;api key | user token&gt;</c>; the realtime endpoint also takes <c>?token=</c>
+/// (mini-program sockets cannot set headers). Challenges and refusals are problem details.
+/// </summary>
+internal sealed class BearerAuthenticationHandler(
+    IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder,
+    ServiceSecrets secrets, UserTokens tokens)
+    : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
+{
+    public const string SchemeName = "Bearer";
+    public const string ServicePolicy = "service";
+    public const string UserPolicy = "user";
+
+    protected override Task<AuthenticateResult> HandleAuthenticateAsync()
+    {
+        string? presented = null;
+        var header = Request.Headers.Authorization.ToString();
+        if (header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
+            presented = header["Bearer ".Length..].Trim();
+        else if (Request.Path.StartsWithSegments("/v1/ws") && Request.Query["token"] is [{ Length: > 0 } q])
+            presented = q;
+        if (string.IsNullOrEmpty(presented))
+            return Task.FromResult(AuthenticateResult.NoResult());
+
+        if (secrets.IsApiKey(presented))
+            return Task.FromResult(Success([new Claim(Actor.KindClaim, "service")]));
+
+        var verdict = tokens.Verify(presented, out var userId);
+        if (verdict != TokenVerdict.Valid)
+            return Task.FromResult(AuthenticateResult.Fail(verdict == TokenVerdict.Expired ? "token expired" : "invalid credentials"));
+        return Task.FromResult(Success([new Claim(Actor.KindClaim, "user"), new Claim(ClaimTypes.NameIdentifier, userId)]));
+    }
+
+    private AuthenticateResult Success(Claim[] claims) =>
+        AuthenticateResult.Success(new AuthenticationTicket(
+            new ClaimsPrincipal(new ClaimsIdentity(claims, SchemeName)), SchemeName));
+
+    protected override async Task HandleChallengeAsync(AuthenticationProperties properties)
+    {
+        var failure = (await HandleAuthenticateOnceSafeAsync()).Failure?.Message;
+        Response.StatusCode = StatusCodes.Status401Unauthorized;
+        Response.Headers.WWWAuthenticate = "Bearer";
+        await WriteProblem(StatusCodes.Status401Unauthorized, "Unauthorized",
+            failure ?? "An API key or user token is required (Authorization: Bearer ...).");
+    }
+
+    protected override Task HandleForbiddenAsync(AuthenticationProperties properties)
+    {
+        Response.StatusCode = StatusCodes.Status403Forbidden;
+        return WriteProblem(StatusCodes.Status403Forbidden, "Forbidden", "These credentials may not use this endpoint.");
+    }
+
+    private Task WriteProblem(int status, string title, string detail) =>
+        Context.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new ProblemDetailsContext
+        {
+            HttpContext = Context,
+            ProblemDetails = { Status = status, Title = title, Detail = detail },
+        }).AsTask();
+}

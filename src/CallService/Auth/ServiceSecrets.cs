@@ -1,0 +1,60 @@
+using System.Security.Cryptography;
+using System.Text;
+using CallService.Hosting;
+
+namespace CallService.Auth;
+
+/// <summary>
+/// API keys and signing keys. Configured values win; absent ones are generated once and persisted under the
+/// data directory (owner-only file mode) so URLs, tokens and the dev API key survive restarts.
+/// </summary>
+internal sealed class ServiceSecrets
+{
+    public ServiceSecrets(IConfiguration configuration, DataDirectory data)
+    {
+        var configured = configuration.GetSection("Auth:ApiKeys").GetChildren()
+            .Select(c => c.Value).OfType<string>().Where(v => v.Length > 0).ToArray();
+        if (configured.Length == 0)
+        {
+            DevApiKey = GetOrCreate(data.File("dev-api-key"), () => "dev_" + RandomHex(24));
+            configured = [DevApiKey];
+        }
+        ApiKeys = configured;
+        PushKey = configuration["Media:PushKey"] is { Length: > 0 } push ? push : GetOrCreate(data.File("push-key"), () => RandomHex(16));
+        PlayKey = configuration["Media:PlayKey"] is { Length: > 0 } play ? play : GetOrCreate(data.File("play-key"), () => RandomHex(16));
+        var tokenKey = configuration["Auth:TokenSigningKey"] is { Length: > 0 } t ? t : GetOrCreate(data.File("token-signing-key"), () => RandomHex(32));
+        TokenSigningKey = Encoding.UTF8.GetBytes(tokenKey);
+    }
+
+    public IReadOnlyList<string> ApiKeys { get; }
+
+    /// <summary>Set when no API key is configured and the dev key (generated or reused) is in use.</summary>
+    public string? DevApiKey { get; }
+
+    public string PushKey { get; }
+    public string PlayKey { get; }
+    public byte[] TokenSigningKey { get; }
+
+    /// <summary>Constant-time comparison against every configured key.</summary>
+    public bool IsApiKey(string presented)
+    {
+        var bytes = Encoding.UTF8.GetBytes(presented);
+        var match = false;
+        foreach (var key in ApiKeys)
+            match |= CryptographicOperations.FixedTimeEquals(bytes, Encoding.UTF8.GetBytes(key));
+        return match;
+    }
+
+    private static string RandomHex(int bytes) => Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(bytes));
+
+    private static string GetOrCreate(string path, Func<string> create)
+    {
+        if (File.Exists(path) && File.ReadAllText(path).Trim() is { Length: > 0 } existing)
+            return existing;
+        var value = create();
+        File.WriteAllText(path, value + "\n");
+        if (!OperatingSystem.IsWindows())
+            File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        return value;
+    }
+}

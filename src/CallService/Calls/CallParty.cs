@@ -1,0 +1,24 @@
+using CallContracts.Streams;
+
+namespace CallService.Calls;
+
+/// <summary>What the coordinator knows about one party: URLs issued, the relay's view of its stream, its reports.</summary>
+internal sealed class CallParty(PartyRole role, string userId)
+{
+    public PartyRole Role { get; } = role;
+    public string UserId { get; } = userId;
+    public bool UrlsIssued { get; set; }
+
+    // The relay's view of the stream this party publishes.
+    public bool Publishing { get; set; }
+    public bool EverPublished { get; set; }
+    public long? PublisherSession { get; set; }
+    public HashSet<long> Viewers { get; } = [];   // viewers of this party's stream (i.e. the peer's player)
+
+    // What the client itself reported.
+    public bool PushBeginReported { get; set; }
+    public bool PlayBeginReported { get; set; }
+
+    /// <summary>Warning/other non-terminal counters by code (call quality).</summary>
+    public Dictionary<int, int> Warnings { get; } = [];
+}

@@ -1,0 +1,15 @@
+namespace CallService.Calls;
+
+/// <summary>Everything persisted about a call (one row + its transitions).</summary>
+internal sealed record CallSnapshot(
+    string CallId, string Scenario, bool Ring, string CallerUserId, string CalleeUserId, CallTimerSettings Timers,
+    CallState State, DateTimeOffset CreatedAt, DateTimeOffset? AcceptedAt, DateTimeOffset? ConnectedAt,
+    DateTimeOffset? EndedAt, EndReason? EndReason, Ender? EndedBy, int? Code, bool AIssued, bool BIssued,
+    IReadOnlyDictionary<int, int> WarningsA, IReadOnlyDictionary<int, int> WarningsB,
+    IReadOnlyList<CallTransition> Transitions)
+{
+    public static CallSnapshot Of(Call c) => new(
+        c.Id, c.Scenario, c.Ring, c.A.UserId, c.B.UserId, c.Timers, c.State, c.CreatedAt, c.AcceptedAt,
+        c.ConnectedAt, c.EndedAt, c.EndReason, c.EndedBy, c.Code, c.A.UrlsIssued, c.B.UrlsIssued,
+        new Dictionary<int, int>(c.A.Warnings), new Dictionary<int, int>(c.B.Warnings), [.. c.Transitions]);
+}

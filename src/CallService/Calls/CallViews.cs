@@ -1,0 +1,41 @@
+using CallContracts.Calls;
+using CallContracts.Realtime;
+using CallContracts.Streams;
+using CallService.Auth;
+using CallService.Media;
+using Microsoft.Extensions.Options;
+
+namespace CallService.Calls;
+
+/// <summary>Maps a <see cref="Call"/> to its wire shape for a given requester.</summary>
+internal sealed class CallViews(PublicMediaUrls urls, IOptions<CallOptions> options)
+{
+    private readonly string _playFormat = options.Value.PlayFormat.Equals("flv", StringComparison.OrdinalIgnoreCase) ? "flv" : "rtmp";
+
+    /// <summary>The service sees both parties' URLs; a party sees only its own (the peer's are null).</summary>
+    public CallResponse Response(Call call, Actor viewer)
+    {
+        var own = viewer is UserActor user ? call.PartyOf(user.UserId)?.Role : null;
+        bool Visible(PartyRole role) => viewer is ServiceActor || own == role;
+        return new CallResponse(
+            call.Id, call.State.ToWire(), call.Scenario, call.CreatedAt, call.AcceptedAt, call.ConnectedAt, call.EndedAt,
+            call.EndReason?.ToWire(), call.EndedBy?.ToWire(), call.Code,
+            new CallParties(Party(call, PartyRole.A, Visible(PartyRole.A)), Party(call, PartyRole.B, Visible(PartyRole.B))));
+    }
+
+    public PartyView Party(Call call, PartyRole role, bool withUrls)
+    {
+        var party = call.Party(role);
+        var u = withUrls && party.UrlsIssued ? urls.For(call.Id, role, call.UrlsExpireAt) : null;
+        return new PartyView(party.UserId, u?.PushUrl, u?.PlayUrl, u?.PlayFlvUrl, _playFormat,
+            Scenarios.Pusher(call.Scenario), Scenarios.Player, Quality(party));
+    }
+
+    public PartyAssignment Assignment(Call call, PartyRole role) =>
+        new(role.ToWire(), call.Party(role).UserId, call.Party(StreamNames.Peer(role)).UserId, Party(call, role, withUrls: true));
+
+    public static PartyQuality Quality(CallParty party) => Quality(party.Warnings);
+
+    public static PartyQuality Quality(IReadOnlyDictionary<int, int> warnings) =>
+        new(warnings.OrderBy(w => w.Key).ToDictionary(w => w.Key.ToString(System.Globalization.CultureInfo.InvariantCulture), w => w.Value));
+}

@@ -1,0 +1,21 @@
+using CallContracts.Calls;
+using CallService.Auth;
+using CallService.Common.Mediation;
+using FluentValidation;
+using MediatR;
+
+namespace CallService.Calls.GetCall;
+
+/// <summary><c>GET /v1/calls/{id}</c>: the service or a party.</summary>
+internal sealed record GetCallQuery(Actor Actor, string CallId) : IRequest<CallResponse>;
+
+internal sealed class GetCallHandler(CallCoordinator coordinator) : IRequestHandler<GetCallQuery, CallResponse>
+{
+    public Task<CallResponse> Handle(GetCallQuery query, CancellationToken cancellationToken) =>
+        Task.FromResult(coordinator.Get(query.CallId, query.Actor));
+}
+
+internal sealed class GetCallValidator : AbstractValidator<GetCallQuery>
+{
+    public GetCallValidator() => RuleFor(x => x.CallId).ValidCallId();
+}

@@ -1,0 +1,21 @@
+using CallContracts.Calls;
+using CallService.Auth;
+using CallService.Common.Mediation;
+using FluentValidation;
+using MediatR;
+
+namespace CallService.Calls.Hangup;
+
+/// <summary><c>POST /v1/calls/{id}/hangup</c> (either party or the API key → ended hangup). Repeating it is harmless.</summary>
+internal sealed record HangupCallCommand(Actor Actor, string CallId) : IRequest<CallResponse>;
+
+internal sealed class HangupCallHandler(CallCoordinator coordinator) : IRequestHandler<HangupCallCommand, CallResponse>
+{
+    public Task<CallResponse> Handle(HangupCallCommand command, CancellationToken cancellationToken) =>
+        Task.FromResult(coordinator.Hangup(command.CallId, command.Actor));
+}
+
+internal sealed class HangupCallValidator : AbstractValidator<HangupCallCommand>
+{
+    public HangupCallValidator() => RuleFor(x => x.CallId).ValidCallId();
+}

@@ -1,0 +1,21 @@
+using CallContracts.Calls;
+using CallService.Auth;
+using CallService.Common.Mediation;
+using FluentValidation;
+using MediatR;
+
+namespace CallService.Calls.Reject;
+
+/// <summary><c>POST /v1/calls/{id}/reject</c> (callee, while ringing → ended rejected). Repeating it is harmless.</summary>
+internal sealed record RejectCallCommand(Actor Actor, string CallId) : IRequest<CallResponse>;
+
+internal sealed class RejectCallHandler(CallCoordinator coordinator) : IRequestHandler<RejectCallCommand, CallResponse>
+{
+    public Task<CallResponse> Handle(RejectCallCommand command, CancellationToken cancellationToken) =>
+        Task.FromResult(coordinator.Reject(command.CallId, command.Actor));
+}
+
+internal sealed class RejectCallValidator : AbstractValidator<RejectCallCommand>
+{
+    public RejectCallValidator() => RuleFor(x => x.CallId).ValidCallId();
+}

@@ -1,0 +1,125 @@
+using System.Text.Json.Serialization;
+using CallMedia.Access;
+using CallMedia.Events;
+using CallService.Auth;
+using CallService.Calls;
+using CallService.Common.Mediation;
+using CallService.Common.Problems;
+using CallService.Media;
+using CallService.Realtime;
+using CallService.Records;
+using CallService.Rules;
+using CallService.Tokens;
+using Microsoft.AspNetCore.Authentication;
+
+namespace CallService.Hosting;
+
+/// <summary>Wires the coordinator into the host. Program.cs calls these three methods and the relay's two.</summary>
+internal static class CallServiceHosting
+{
+    public const string DefaultUrls = "http://127.0.0.1:8080";
+
+    /// <summary>
+    /// <c>--urls</c>/<c>ASPNETCORE_URLS</c> win; otherwise listen on <see cref="DefaultUrls"/>. Request logging of
+    /// the hosting layer is capped at Warning whatever the configuration says: its request lines carry the query
+    /// strings of HTTP-FLV play URLs, i.e. their signatures.
+    /// </summary>
+    public static void UseCallServiceDefaults(this WebApplicationBuilder builder)
+    {
+        builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.Warning);
+        if (string.IsNullOrEmpty(builder.Configuration[WebHostDefaults.ServerUrlsKey]) &&
+            string.IsNullOrEmpty(builder.Configuration["http_ports"]) && string.IsNullOrEmpty(builder.Configuration["https_ports"]))
+            builder.WebHost.UseUrls(DefaultUrls);
+    }
+
+    public static IServiceCollection AddCallCoordinator(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.TryAddTimeProvider();
+        services.AddOptions<CallOptions>().Bind(configuration.GetSection(CallOptions.SectionName))
+            .Validate(o => o.RingTimeoutSeconds is >= 5 and <= 120, "Calls:RingTimeoutSeconds must be 5-120.")
+            .Validate(o => o.MediaJoinTimeoutSeconds is >= 5 and <= 120, "Calls:MediaJoinTimeoutSeconds must be 5-120.")
+            .Validate(o => o.PublisherLostGraceSeconds is >= 1 and <= 60, "Calls:PublisherLostGraceSeconds must be 1-60.")
+            .Validate(o => o.MaxDurationSeconds is >= 60 and <= 86400, "Calls:MaxDurationSeconds must be 60-86400.")
+            .Validate(o => o.PlayFormat is "rtmp" or "flv", "Calls:PlayFormat must be rtmp or flv.")
+            .ValidateOnStart();
+        services.Configure<RulesOptions>(configuration.GetSection(RulesOptions.SectionName));
+        services.Configure<RealtimeOptions>(configuration.GetSection(RealtimeOptions.SectionName));
+        services.ConfigureHttpJsonOptions(o => o.SerializerOptions.NumberHandling = JsonNumberHandling.Strict);
+        services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true); // unreadable bodies → 400 problem details
+
+        services.AddSingleton<DataDirectory>();
+        services.AddSingleton<ServiceSecrets>();
+        services.AddSingleton<UserTokens>();
+        services.AddSingleton<ICallRecordStore, SqliteCallRecordStore>();
+        services.AddSingleton<RecordsStartup>();
+        services.AddSingleton<HangupRules>();
+        services.AddSingleton<RealtimeHub>();
+        services.AddSingleton<PublicMediaUrls>();
+        services.AddSingleton<CallViews>();
+        services.AddSingleton<CallCoordinator>();
+        services.AddSingleton<IStreamAccessPolicy, CallStreamAccessPolicy>();
+        services.AddSingleton<CallMediaEventSink>();
+        services.AddSingleton<IMediaEventSink>(sp => sp.GetRequiredService<CallMediaEventSink>());
+        services.AddHostedService(sp => sp.GetRequiredService<CallMediaEventSink>());
+        services.AddHostedService<Housekeeping>();
+        services.AddMediation(typeof(CallServiceHosting).Assembly);
+
+        services.AddHealthChecks();
+        services.AddProblemDetails();
+        services.AddExceptionHandler<ProblemExceptionHandler>();
+        services.AddAuthentication(BearerAuthenticationHandler.SchemeName)
+            .AddScheme<AuthenticationSchemeOptions, BearerAuthenticationHandler>(BearerAuthenticationHandler.SchemeName, null);
+        services.AddAuthorizationBuilder()
+            .AddPolicy(BearerAuthenticationHandler.ServicePolicy, p => p.RequireClaim(Actor.KindClaim, "service"))
+            .AddPolicy(BearerAuthenticationHandler.UserPolicy, p => p.RequireClaim(Actor.KindClaim, "user"));
+        return services;
+    }
+
+    private static void TryAddTimeProvider(this IServiceCollection services)
+    {
+        if (services.All(d => d.ServiceType != typeof(TimeProvider)))
+            services.AddSingleton(TimeProvider.System);
+    }
+
+    /// <summary>Opens storage (ending calls a previous run left open), prints the dev key, adds the middleware.</summary>
+    public static WebApplication UseCallCoordinator(this WebApplication app)
+    {
+        var secrets = app.Services.GetRequiredService<ServiceSecrets>();
+        app.Services.GetRequiredService<RecordsStartup>().Run();
+        if (secrets.DevApiKey is { } devKey)
+        {
+            // Printed (not logged) on purpose: a one-command dev start needs the key; configure Auth:ApiKeys in production.
+            Console.WriteLine($"Dev API key: {devKey}");
+            Console.WriteLine($"  (saved in {app.Services.GetRequiredService<DataDirectory>().File("dev-api-key")}; set Auth:ApiKeys:0 to use your own)");
+        }
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.FromSeconds(30) });
+        app.UseAuthentication();
+        app.UseAuthorization();
+        return app;
+    }
+
+    /// <summary>Maps the API, the realtime channel and <c>GET /healthz</c> (liveness, no auth: 200 "Healthy").</summary>
+    public static IEndpointRouteBuilder MapCallCoordinator(this IEndpointRouteBuilder app)
+    {
+        app.MapHealthChecks("/healthz");
+        return app.MapTokens().MapCalls().MapRecords().MapRealtime();
+    }
+}
+
+/// <summary>Periodic sweeps: realtime history expiry.</summary>
+internal sealed class Housekeeping(RealtimeHub hub, TimeProvider time) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(60), time);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stoppingToken)) hub.Sweep();
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+}

@@ -1,0 +1,44 @@
+using System.Threading.Channels;
+using CallMedia.Events;
+using CallService.Calls;
+
+namespace CallService.Media;
+
+/// <summary>
+/// Receives relay events on relay threads and hands them, in order, to <see cref="CallCoordinator"/> on one
+/// background loop (the relay must never wait for the coordinator or its storage).
+/// </summary>
+internal sealed class CallMediaEventSink(CallCoordinator coordinator, ILogger<CallMediaEventSink> logger)
+    : BackgroundService, IMediaEventSink
+{
+    private readonly Channel<MediaEvent> _events = Channel.CreateUnbounded<MediaEvent>(
+        new UnboundedChannelOptions { SingleReader = true, AllowSynchronousContinuations = false });
+
+    public void OnMediaEvent(MediaEvent mediaEvent)
+    {
+        if (!_events.Writer.TryWrite(mediaEvent))
+            logger.LogWarning("Media event for {Stream} dropped: shutting down", mediaEvent.StreamName);
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        try
+        {
+            await foreach (var mediaEvent in _events.Reader.ReadAllAsync(stoppingToken))
+            {
+                try
+                {
+                    logger.LogDebug("Media event {Event}", mediaEvent);
+                    coordinator.OnMediaEvent(mediaEvent);
+                }
+                catch (Exception e)
+                {
+                    logger.LogError(e, "Handling media event for {Stream} failed", mediaEvent.StreamName);
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+}

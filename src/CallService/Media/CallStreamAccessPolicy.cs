@@ -1,0 +1,61 @@
+using CallContracts.Streams;
+using CallMedia.Access;
+using CallService.Auth;
+using CallService.Calls;
+
+namespace CallService.Media;
+
+/// <summary>
+/// The relay asks this before every publish/play: the URL must carry a valid, unexpired signature of the
+/// right kind (push key for publish, play key for play, so a play URL can never publish) for a stream of a
+/// call that exists, is not ended, and whose URLs were issued to the party that uses them (the callee's
+/// only after accept). Refusal reasons are short and never contain the query.
+/// </summary>
+internal sealed class CallStreamAccessPolicy(
+    CallCoordinator coordinator, ServiceSecrets secrets, TimeProvider time, ILogger<CallStreamAccessPolicy> logger)
+    : IStreamAccessPolicy
+{
+    public ValueTask<StreamAccessDecision> AuthorizeAsync(StreamAccessRequest request, CancellationToken cancellationToken)
+    {
+        StreamAccessDecision decision;
+        try
+        {
+            decision = Decide(request);
+        }
+        catch (Exception e)
+        {
+            logger.LogError(e, "Access check for stream {Stream} failed", request.StreamName);
+            decision = StreamAccessDecision.Deny("internal_error");
+        }
+        if (decision.Allowed)
+            logger.LogInformation("Allowed {Action} of {Stream} over {Transport} from {Remote}",
+                request.Action, request.StreamName, request.Transport, request.Remote);
+        else
+            logger.LogWarning("Refused {Action} of {Stream} over {Transport} from {Remote}: {Reason}",
+                request.Action, request.StreamName, request.Transport, request.Remote, decision.Reason);
+        return ValueTask.FromResult(decision);
+    }
+
+    internal StreamAccessDecision Decide(StreamAccessRequest request)
+    {
+        if (!string.Equals(request.App, StreamNames.App, StringComparison.Ordinal))
+            return StreamAccessDecision.Deny("unknown_app");
+        if (!StreamNames.TryParse(request.StreamName, out var callId, out var streamOf))
+            return StreamAccessDecision.Deny("unknown_call");
+
+        var key = request.Action == MediaAction.Publish ? secrets.PushKey : secrets.PlayKey;
+        switch (SignedUrlCheck.Verify(key, request.StreamName, request.Query, time.GetUtcNow()))
+        {
+            case SignedUrlVerdict.Missing: return StreamAccessDecision.Deny("missing_signature");
+            case SignedUrlVerdict.BadSignature: return StreamAccessDecision.Deny("bad_signature");
+            case SignedUrlVerdict.Expired: return StreamAccessDecision.Deny("expired");
+        }
+
+        if (coordinator.AccessOf(callId) is not { } call) return StreamAccessDecision.Deny("unknown_call");
+        if (call.Ended) return StreamAccessDecision.Deny("call_ended");
+        // Publishing {id}-a is party A's URL; playing {id}-a is party B's (B plays A).
+        var user = request.Action == MediaAction.Publish ? streamOf : StreamNames.Peer(streamOf);
+        var issued = user == PartyRole.A ? call.AIssued : call.BIssued;
+        return issued ? StreamAccessDecision.Allow : StreamAccessDecision.Deny("not_issued");
+    }
+}

@@ -1,0 +1,95 @@
+using CallContracts.Streams;
+using CallMedia.Access;
+using CallMedia.Hosting;
+using CallService.Auth;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+
+namespace CallService.Media;
+
+/// <summary>A party's signed URLs: its own push URL and the peer's play URLs.</summary>
+internal sealed record PartyUrls(string PushUrl, string PlayUrl, string PlayFlvUrl);
+
+/// <summary>
+/// Builds signed URLs. The public bases are resolved lazily (first call creation), because the relay and
+/// Kestrel may bind port 0: <c>Media:PublicRtmpBaseUrl</c>, else <c>rtmp://127.0.0.1:{bound port}/live</c>
+/// from <see cref="IRelayEndpoints"/> (or <c>Media:Rtmp:Port</c> when no relay is registered);
+/// <c>Media:PublicFlvBaseUrl</c>, else the first HTTP address the server listens on + <c>/live</c>.
+/// </summary>
+internal sealed class PublicMediaUrls(IServiceProvider services, IConfiguration configuration, ServiceSecrets secrets)
+{
+    private string? _rtmpBase;
+    private string? _flvBase;
+
+    public PartyUrls For(string callId, PartyRole role, DateTimeOffset expiresAt)
+    {
+        var own = StreamNames.For(callId, role);
+        var peer = StreamNames.For(callId, StreamNames.Peer(role));
+        var playQuery = TxSecret.Query(secrets.PlayKey, peer, expiresAt);
+        return new PartyUrls(
+            $"{RtmpBase}/{own}?{TxSecret.Query(secrets.PushKey, own, expiresAt)}",
+            $"{RtmpBase}/{peer}?{playQuery}",
+            $"{FlvBase}/{peer}.flv?{playQuery}");
+    }
+
+    public string RtmpBase
+    {
+        get
+        {
+            if (_rtmpBase is { } known) return known;
+            var value = ResolveRtmpBase(out var final);
+            if (final) _rtmpBase = value;
+            return value;
+        }
+    }
+
+    public string FlvBase
+    {
+        get
+        {
+            if (_flvBase is { } known) return known;
+            var value = ResolveFlvBase(out var final);
+            if (final) _flvBase = value;
+            return value;
+        }
+    }
+
+    private string ResolveRtmpBase(out bool final)
+    {
+        final = true;
+        if (configuration["Media:PublicRtmpBaseUrl"] is { Length: > 0 } configured) return configured.TrimEnd('/');
+        if (services.GetService<IRelayEndpoints>() is { } relay)
+        {
+            try
+            {
+                var endPoint = relay.RtmpEndPoint;
+                var host = endPoint.Address.Equals(System.Net.IPAddress.Any) || endPoint.Address.Equals(System.Net.IPAddress.IPv6Any)
+                    ? "127.0.0.1" : endPoint.Address.ToString();
+                return $"rtmp://{host}:{endPoint.Port}/{StreamNames.App}";
+            }
+            catch (InvalidOperationException)
+            {
+                final = false; // relay not started yet: answer from configuration, ask again next time
+            }
+        }
+        var port = configuration["Media:Rtmp:Port"] is { Length: > 0 } p ? p : "1935";
+        return $"rtmp://127.0.0.1:{port}/{StreamNames.App}";
+    }
+
+    private string ResolveFlvBase(out bool final)
+    {
+        final = true;
+        if (configuration["Media:PublicFlvBaseUrl"] is { Length: > 0 } configured) return configured.TrimEnd('/');
+        var addresses = services.GetService<IServer>()?.Features.Get<IServerAddressesFeature>()?.Addresses;
+        var address = addresses?.FirstOrDefault(a => a.StartsWith("http://", StringComparison.OrdinalIgnoreCase))
+                      ?? addresses?.FirstOrDefault();
+        if (address is null)
+        {
+            final = false;
+            return $"http://127.0.0.1:8080/{StreamNames.App}";
+        }
+        var uri = new UriBuilder(address.Replace("://+", "://127.0.0.1").Replace("://*", "://127.0.0.1"));
+        if (uri.Host is "0.0.0.0" or "[::]" or "::") uri.Host = "127.0.0.1";
+        return $"{uri.Scheme}://{uri.Host}:{uri.Port}/{StreamNames.App}";
+    }
+}

@@ -1,0 +1,235 @@
+using System.Text.Json;
+using CallService.Calls;
+using CallService.Hosting;
+using Microsoft.Data.Sqlite;
+
+namespace CallService.Records;
+
+/// <summary>
+/// Call records in one SQLite file (<c>{data}/calls.db</c>, WAL). One connection serialised by a lock:
+/// SQLite has one writer anyway, and small writes in WAL mode with synchronous=NORMAL take microseconds.
+/// </summary>
+internal sealed class SqliteCallRecordStore(DataDirectory data) : ICallRecordStore, IDisposable
+{
+    private readonly Lock _gate = new();
+    private SqliteConnection? _connection;
+
+    public string FilePath { get; } = data.File("calls.db");
+
+    public void Initialize()
+    {
+        lock (_gate)
+        {
+            _connection ??= Open();
+            Exec("""
+                CREATE TABLE IF NOT EXISTS calls (
+                  call_id TEXT PRIMARY KEY, scenario TEXT NOT NULL, ring INTEGER NOT NULL,
+                  caller TEXT NOT NULL, callee TEXT NOT NULL, timers TEXT NOT NULL, state TEXT NOT NULL,
+                  created_at INTEGER NOT NULL, accepted_at INTEGER, connected_at INTEGER, ended_at INTEGER,
+                  end_reason TEXT, ended_by TEXT, code INTEGER, a_issued INTEGER NOT NULL, b_issued INTEGER NOT NULL,
+                  quality_a TEXT NOT NULL, quality_b TEXT NOT NULL);
+                CREATE INDEX IF NOT EXISTS calls_created ON calls(created_at DESC, call_id DESC);
+                CREATE INDEX IF NOT EXISTS calls_caller ON calls(caller, created_at DESC);
+                CREATE INDEX IF NOT EXISTS calls_callee ON calls(callee, created_at DESC);
+                CREATE INDEX IF NOT EXISTS calls_open ON calls(state) WHERE state <> 'ended';
+                CREATE TABLE IF NOT EXISTS call_transitions (
+                  call_id TEXT NOT NULL, seq INTEGER NOT NULL, state TEXT NOT NULL, at INTEGER NOT NULL, detail TEXT,
+                  PRIMARY KEY (call_id, seq));
+                """);
+        }
+    }
+
+    private SqliteConnection Open()
+    {
+        var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = FilePath, Pooling = false }.ToString());
+        connection.Open();
+        using var pragma = connection.CreateCommand();
+        pragma.CommandText = "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=5000;";
+        pragma.ExecuteNonQuery();
+        return connection;
+    }
+
+    public IReadOnlyList<string> EndUnfinished(DateTimeOffset at)
+    {
+        lock (_gate)
+        {
+            var ids = new List<string>();
+            using (var select = Command("SELECT call_id FROM calls WHERE state <> 'ended'"))
+            using (var reader = select.ExecuteReader())
+                while (reader.Read()) ids.Add(reader.GetString(0));
+            if (ids.Count == 0) return ids;
+            using var tx = _connection!.BeginTransaction();
+            foreach (var id in ids)
+            {
+                using var update = Command("""
+                    UPDATE calls SET state='ended', end_reason='service_restart', ended_by='system', code=NULL, ended_at=$at
+                    WHERE call_id=$id;
+                    INSERT INTO call_transitions(call_id, seq, state, at, detail)
+                    SELECT $id, COALESCE(MAX(seq), 0) + 1, 'ended', $at, 'service_restart by system' FROM call_transitions WHERE call_id=$id;
+                    """, tx);
+                update.Parameters.AddWithValue("$id", id);
+                update.Parameters.AddWithValue("$at", at.ToUnixTimeMilliseconds());
+                update.ExecuteNonQuery();
+            }
+            tx.Commit();
+            return ids;
+        }
+    }
+
+    public void Save(CallSnapshot c, IReadOnlyList<CallTransition> newTransitions)
+    {
+        lock (_gate)
+        {
+            using var tx = _connection!.BeginTransaction();
+            using (var upsert = Command("""
+                INSERT INTO calls(call_id, scenario, ring, caller, callee, timers, state, created_at, accepted_at, connected_at,
+                  ended_at, end_reason, ended_by, code, a_issued, b_issued, quality_a, quality_b)
+                VALUES($id, $scenario, $ring, $caller, $callee, $timers, $state, $created, $accepted, $connected,
+                  $ended, $reason, $by, $code, $ai, $bi, $qa, $qb)
+                ON CONFLICT(call_id) DO UPDATE SET state=$state, accepted_at=$accepted, connected_at=$connected, ended_at=$ended,
+                  end_reason=$reason, ended_by=$by, code=$code, a_issued=$ai, b_issued=$bi, quality_a=$qa, quality_b=$qb
+                """, tx))
+            {
+                var p = upsert.Parameters;
+                p.AddWithValue("$id", c.CallId);
+                p.AddWithValue("$scenario", c.Scenario);
+                p.AddWithValue("$ring", c.Ring);
+                p.AddWithValue("$caller", c.CallerUserId);
+                p.AddWithValue("$callee", c.CalleeUserId);
+                p.AddWithValue("$timers", JsonSerializer.Serialize(TimersRow.Of(c.Timers)));
+                p.AddWithValue("$state", c.State.ToWire());
+                p.AddWithValue("$created", c.CreatedAt.ToUnixTimeMilliseconds());
+                p.AddWithValue("$accepted", Ms(c.AcceptedAt));
+                p.AddWithValue("$connected", Ms(c.ConnectedAt));
+                p.AddWithValue("$ended", Ms(c.EndedAt));
+                p.AddWithValue("$reason", (object?)c.EndReason?.ToWire() ?? DBNull.Value);
+                p.AddWithValue("$by", (object?)c.EndedBy?.ToWire() ?? DBNull.Value);
+                p.AddWithValue("$code", (object?)c.Code ?? DBNull.Value);
+                p.AddWithValue("$ai", c.AIssued);
+                p.AddWithValue("$bi", c.BIssued);
+                p.AddWithValue("$qa", JsonSerializer.Serialize(c.WarningsA));
+                p.AddWithValue("$qb", JsonSerializer.Serialize(c.WarningsB));
+                upsert.ExecuteNonQuery();
+            }
+            if (newTransitions.Count > 0)
+            {
+                using var insert = Command("""
+                    INSERT INTO call_transitions(call_id, seq, state, at, detail)
+                    SELECT $id, COALESCE(MAX(seq), 0) + 1, $state, $at, $detail FROM call_transitions WHERE call_id=$id
+                    """, tx);
+                var id = insert.Parameters.AddWithValue("$id", c.CallId);
+                var state = insert.Parameters.Add("$state", SqliteType.Text);
+                var at = insert.Parameters.Add("$at", SqliteType.Integer);
+                var detail = insert.Parameters.Add("$detail", SqliteType.Text);
+                foreach (var t in newTransitions)
+                {
+                    state.Value = t.State.ToWire();
+                    at.Value = t.At.ToUnixTimeMilliseconds();
+                    detail.Value = t.Detail;
+                    insert.ExecuteNonQuery();
+                }
+            }
+            tx.Commit();
+        }
+    }
+
+    public CallSnapshot? Find(string callId)
+    {
+        lock (_gate)
+        {
+            using var cmd = Command($"{SelectCalls} WHERE call_id=$id");
+            cmd.Parameters.AddWithValue("$id", callId);
+            return ReadCalls(cmd).SingleOrDefault();
+        }
+    }
+
+    public IReadOnlyList<CallSnapshot> Query(RecordQuery q)
+    {
+        var where = new List<string>();
+        using var cmd = _connection is null ? throw new InvalidOperationException("Store not initialised.") : _connection.CreateCommand();
+        if (q.UserId is not null) { where.Add("(caller=$user OR callee=$user)"); cmd.Parameters.AddWithValue("$user", q.UserId); }
+        if (q.From is { } from) { where.Add("created_at >= $from"); cmd.Parameters.AddWithValue("$from", from.ToUnixTimeMilliseconds()); }
+        if (q.To is { } to) { where.Add("created_at < $to"); cmd.Parameters.AddWithValue("$to", to.ToUnixTimeMilliseconds()); }
+        if (q.After is { } after)
+        {
+            where.Add("(created_at < $cat OR (created_at = $cat AND call_id < $cid))");
+            cmd.Parameters.AddWithValue("$cat", after.CreatedAtMs);
+            cmd.Parameters.AddWithValue("$cid", after.CallId);
+        }
+        cmd.CommandText = $"{SelectCalls} {(where.Count > 0 ? "WHERE " + string.Join(" AND ", where) : "")} " +
+                          "ORDER BY created_at DESC, call_id DESC LIMIT $limit";
+        cmd.Parameters.AddWithValue("$limit", q.Limit);
+        lock (_gate) return ReadCalls(cmd);
+    }
+
+    private const string SelectCalls = """
+        SELECT call_id, scenario, ring, caller, callee, timers, state, created_at, accepted_at, connected_at, ended_at,
+               end_reason, ended_by, code, a_issued, b_issued, quality_a, quality_b FROM calls
+        """;
+
+    private List<CallSnapshot> ReadCalls(SqliteCommand cmd)
+    {
+        var rows = new List<CallSnapshot>();
+        using (var r = cmd.ExecuteReader())
+        {
+            while (r.Read())
+            {
+                rows.Add(new CallSnapshot(
+                    r.GetString(0), r.GetString(1), r.GetBoolean(2), r.GetString(3), r.GetString(4),
+                    JsonSerializer.Deserialize<TimersRow>(r.GetString(5))!.ToSettings(),
+                    CallWireNames.ParseState(r.GetString(6)), At(r.GetInt64(7)), AtOrNull(r, 8), AtOrNull(r, 9), AtOrNull(r, 10),
+                    r.IsDBNull(11) ? null : CallWireNames.ParseReason(r.GetString(11)),
+                    r.IsDBNull(12) ? null : CallWireNames.ParseEnder(r.GetString(12)),
+                    r.IsDBNull(13) ? null : r.GetInt32(13), r.GetBoolean(14), r.GetBoolean(15),
+                    JsonSerializer.Deserialize<Dictionary<int, int>>(r.GetString(16))!,
+                    JsonSerializer.Deserialize<Dictionary<int, int>>(r.GetString(17))!, []));
+            }
+        }
+        for (var i = 0; i < rows.Count; i++)
+            rows[i] = rows[i] with { Transitions = ReadTransitions(rows[i].CallId) };
+        return rows;
+    }
+
+    private List<CallTransition> ReadTransitions(string callId)
+    {
+        using var cmd = Command("SELECT state, at, detail FROM call_transitions WHERE call_id=$id ORDER BY seq");
+        cmd.Parameters.AddWithValue("$id", callId);
+        using var r = cmd.ExecuteReader();
+        var list = new List<CallTransition>();
+        while (r.Read())
+            list.Add(new CallTransition(CallWireNames.ParseState(r.GetString(0)), At(r.GetInt64(1)), r.IsDBNull(2) ? "" : r.GetString(2)));
+        return list;
+    }
+
+    private SqliteCommand Command(string sql, SqliteTransaction? tx = null)
+    {
+        var cmd = (_connection ?? throw new InvalidOperationException("Store not initialised.")).CreateCommand();
+        cmd.CommandText = sql;
+        cmd.Transaction = tx;
+        return cmd;
+    }
+
+    private void Exec(string sql)
+    {
+        using var cmd = Command(sql);
+        cmd.ExecuteNonQuery();
+    }
+
+    private static object Ms(DateTimeOffset? at) => at is { } v ? v.ToUnixTimeMilliseconds() : DBNull.Value;
+    private static DateTimeOffset At(long ms) => DateTimeOffset.FromUnixTimeMilliseconds(ms);
+    private static DateTimeOffset? AtOrNull(SqliteDataReader r, int i) => r.IsDBNull(i) ? null : At(r.GetInt64(i));
+
+    public void Dispose()
+    {
+        lock (_gate) _connection?.Dispose();
+    }
+
+    private sealed record TimersRow(double Ring, double MediaJoin, double PublisherLost, double MaxDuration)
+    {
+        public static TimersRow Of(CallTimerSettings t) =>
+            new(t.RingTimeout.TotalSeconds, t.MediaJoinTimeout.TotalSeconds, t.PublisherLostGrace.TotalSeconds, t.MaxDuration.TotalSeconds);
+
+        public CallTimerSettings ToSettings() => new(TimeSpan.FromSeconds(Ring), TimeSpan.FromSeconds(MediaJoin),
+            TimeSpan.FromSeconds(PublisherLost), TimeSpan.FromSeconds(MaxDuration));
+    }
+}
