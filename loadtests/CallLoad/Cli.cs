@@ -59,7 +59,7 @@ internal static class Cli
         }
         else
         {
-            await using var target = await TargetFactory.CreateAsync(spec with { Kind = TargetKind.CallService });
+            await using var target = await TargetFactory.CreateAsync(spec with { Kind = TargetKind.CallService, RequireRelay = false });
             if (target is not CallServiceTarget service)
                 throw new ArgumentException("signaling needs a CallService target.");
             result = await WithLiveView(status, () => SignalingScenario.RunAsync(service, options, status, cancellationToken));

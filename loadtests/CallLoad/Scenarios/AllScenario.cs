@@ -109,7 +109,7 @@ public static class AllScenario
         var signaling = new SignalingOptions { Rate = quick ? 50 : 1000, Duration = TimeSpan.FromSeconds(quick ? 3 : 10), PartyPool = quick ? 50 : 500 };
         try
         {
-            await using var service = await CallServiceTarget.StartAsync(options.ServiceDll);
+            await using var service = await CallServiceTarget.StartAsync(options.ServiceDll, requireRelay: false);
             var result = await Cli.WithLiveView(status, () => SignalingScenario.RunAsync(service, signaling, status, cancellationToken));
             run.Signaling.Add(result);
             Cli.Print(result);

@@ -52,9 +52,10 @@ public sealed class CallServiceTarget : ITarget, ISignalingTarget
 
     /// <summary>
     /// Starts <c>dotnet <paramref name="dllPath"/></c> (default: <c>src/CallService/bin/Release/net10.0/CallService.dll</c>
-    /// of this repository, built first when missing) and waits for its HTTP port.
+    /// of this repository, built first when missing) and waits for its HTTP port, and for its RTMP port when
+    /// <paramref name="requireRelay"/> (signaling alone does not need the relay).
     /// </summary>
-    public static async Task<CallServiceTarget> StartAsync(string? dllPath = null, TimeSpan? timeout = null)
+    public static async Task<CallServiceTarget> StartAsync(string? dllPath = null, TimeSpan? timeout = null, bool requireRelay = true)
     {
         dllPath ??= await RepoPaths.EnsureCallServiceBuiltAsync().ConfigureAwait(false);
         var httpPort = ProcessTools.FreeTcpPort();
@@ -87,13 +88,14 @@ public sealed class CallServiceTarget : ITarget, ISignalingTarget
             await ProcessTools.WaitForPortAsync(httpPort, timeout ?? TimeSpan.FromSeconds(30), () => process.HasExited).ConfigureAwait(false);
             if (process.HasExited)
                 throw new InvalidOperationException($"CallService exited with {process.ExitCode}: {string.Join('\n', log)}");
-            await ProcessTools.WaitForPortAsync(rtmpPort, TimeSpan.FromSeconds(10), () => process.HasExited).ConfigureAwait(false);
+            if (requireRelay)
+                await ProcessTools.WaitForPortAsync(rtmpPort, TimeSpan.FromSeconds(10), () => process.HasExited).ConfigureAwait(false);
             return target;
         }
         catch (Exception ex) when (ex is not InvalidOperationException)
         {
             await target.DisposeAsync().ConfigureAwait(false);
-            throw new InvalidOperationException($"CallService did not come up: {ex.Message}\n{string.Join('\n', log)}", ex);
+            throw new InvalidOperationException($"CallService did not come up (RTMP relay {(requireRelay ? "required" : "not required")}): {ex.Message}\n{string.Join('\n', log)}", ex);
         }
         catch
         {

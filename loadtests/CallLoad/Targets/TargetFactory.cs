@@ -22,6 +22,8 @@ public sealed record TargetSpec
     public int? TargetPid { get; init; }
     /// <summary>CallService.dll to start (default: the repo's Release build).</summary>
     public string? ServiceDll { get; init; }
+    /// <summary>Wait for CallService's RTMP port too (media scenarios); signaling sets it false.</summary>
+    public bool RequireRelay { get; init; } = true;
     /// <summary>nginx config template (default: loadtests/nginx/nginx-rtmp.conf).</summary>
     public string? NginxConfig { get; init; }
 }
@@ -43,7 +45,7 @@ public static class TargetFactory
         return spec.Kind switch
         {
             TargetKind.Nginx => await NginxTarget.StartAsync(spec.NginxConfig).ConfigureAwait(false),
-            _ => await CallServiceTarget.StartAsync(spec.ServiceDll).ConfigureAwait(false),
+            _ => await CallServiceTarget.StartAsync(spec.ServiceDll, requireRelay: spec.RequireRelay).ConfigureAwait(false),
         };
     }
 }
