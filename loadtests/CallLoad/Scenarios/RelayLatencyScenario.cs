@@ -116,14 +116,14 @@ public static class RelayLatencyScenario
         var audio = new List<double>();
         var video = new List<double>();
         long expected = 0, lost = 0, duplicated = 0, outOfOrder = 0, unmatched = 0, bytes = 0;
+        var measuredEnd = windowEnd + MediaRig.Ticks(options.InFlightGrace);
         foreach (var stream in rig.Streams)
         {
             var sent = stream.Publisher.SentMessages();
             foreach (var player in stream.Players)
             {
-                var received = player.Recorder.Snapshot()
-                    .Where(m => m.ArrivalTicks >= windowStart && m.ArrivalTicks <= windowEnd + MediaRig.Ticks(options.InFlightGrace))
-                    .ToList();
+                // Everything received so far: a window message that arrived late still counts (with its latency).
+                var received = player.Recorder.Snapshot().Where(m => m.ArrivalTicks >= windowStart).ToList();
                 var match = LatencyMatcher.Match(sent, received, windowStart, windowEnd);
                 audio.AddRange(match.AudioLatencyMs);
                 video.AddRange(match.VideoLatencyMs);
@@ -132,10 +132,10 @@ public static class RelayLatencyScenario
                 duplicated += match.Duplicated;
                 outOfOrder += match.OutOfOrder;
                 unmatched += match.Unmatched;
-                bytes += match.BytesReceived;
+                bytes += received.Where(m => m.ArrivalTicks <= measuredEnd).Sum(m => (long)m.Size);
             }
         }
-        var mbit = bytes * 8 / 1e6;
+        var mbit = bytes * 8 / 1e6; // delivered during the measured seconds
         return new RelayLatencyResult
         {
             Target = target,
