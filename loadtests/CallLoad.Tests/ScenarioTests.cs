@@ -34,6 +34,23 @@ public sealed class ScenarioTests
         Assert.True(result.CpuSeconds >= 0 && result.PeakRssMiB > 0);
     }
 
+    /// <summary>The suite's smoke run of the tool against our own service (issue 5): relay-latency --calls 2.</summary>
+    [Fact]
+    public async Task RelayLatency_TwoCallsOnCallService_MatchesEveryMessageWithSmallLatency()
+    {
+        await using var target = await CallServiceTarget.StartAsync();
+        var result = await CallLoadRunner.RelayLatencyAsync(target, calls: 2, TimeSpan.FromSeconds(3));
+
+        Assert.Empty(result.Errors);
+        Assert.True(result.Audio.Count > 100, $"audio matched: {result.Audio.Count}");
+        Assert.True(result.Video.Count > 50, $"video matched: {result.Video.Count}");
+        Assert.Equal(0, result.Lost);
+        Assert.Equal(0, result.Unmatched);
+        Assert.Equal(0, result.ViewersClosed);
+        Assert.InRange(result.All.P50, 0, 50); // loopback; generous for a busy CI machine
+        Assert.True(result.CpuSeconds > 0 && result.PeakRssMiB > 0, "server process measured from /proc");
+    }
+
     [Fact]
     public async Task Signaling_AgainstTheCeilingServer_CompletesLifecyclesWithEvents()
     {
