@@ -69,7 +69,7 @@ public sealed class CallCoordinatorEndToEndTests(ServiceFixture fixture)
         Assert.Equal("service_restart", restarted["endReason"]!.GetValue<string>());
 
         var records = JsonNode.Parse(await second.Http.GetStringAsync("/v1/records?userId=kim"))!;
-        var kept = records["items"]!.AsArray().Single(r => r!["callId"]!.GetValue<string>() == finished)!;
+        var kept = records["records"]!.AsArray().Single(r => r!["callId"]!.GetValue<string>() == finished)!;
         Assert.Equal("hangup", kept["endReason"]!.GetValue<string>());
     }
 }
@@ -104,8 +104,12 @@ internal sealed class RingingCall : IAsyncDisposable
 
         var (accepted, acceptedCall) = await service.AsPartyAsync(calleeToken, $"/v1/calls/{callId}/accept");
         Assert.True(accepted == HttpStatusCode.OK, acceptedCall.ToJsonString());
-        var callerView = (await callerSocket.WaitForAsync("call.accepted", TimeSpan.FromSeconds(10)))["data"]!.AsObject();
-        var calleeView = (await calleeSocket.WaitForAsync("call.accepted", TimeSpan.FromSeconds(10)))["data"]!.AsObject();
+        var callerAccepted = (await callerSocket.WaitForAsync("call.accepted", TimeSpan.FromSeconds(10)))["data"]!;
+        var calleeAccepted = (await calleeSocket.WaitForAsync("call.accepted", TimeSpan.FromSeconds(10)))["data"]!;
+        Assert.Equal("a", callerAccepted["role"]!.GetValue<string>());
+        Assert.Equal("b", calleeAccepted["role"]!.GetValue<string>());
+        var callerView = callerAccepted["view"]!.AsObject();
+        var calleeView = calleeAccepted["view"]!.AsObject();
 
         // Each party's view holds its own push URL and the peer's play URL (DESIGN §1).
         Assert.Contains($"/live/{callId}-a?", callerView["pushUrl"]!.GetValue<string>());
