@@ -40,11 +40,15 @@ internal sealed class Viewer(long id, string streamName, MediaTransport transpor
     /// </summary>
     public Action<Viewer>? EndOfStreamNotice { get; init; }
 
+    /// <summary>Called after the queue completed, e.g. to abort a connection whose writer may be stuck (too slow).</summary>
+    public Action<Viewer, string>? OnEnded { get; init; }
+
     /// <summary>Ends the viewer: optional notice, then the writer drains and closes the connection.</summary>
     public void End(string reason, bool notify)
     {
         if (notify)
             EndOfStreamNotice?.Invoke(this);
         Queue.Complete(reason);
+        OnEnded?.Invoke(this, reason);
     }
 }

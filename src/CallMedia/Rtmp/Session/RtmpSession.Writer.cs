@@ -1,0 +1,102 @@
+using System.Buffers.Binary;
+using System.Net.Sockets;
+using CallMedia.Relay;
+using CallMedia.Rtmp.Amf0;
+using CallMedia.Rtmp.Chunks;
+
+namespace CallMedia.Rtmp.Session;
+
+internal sealed partial class RtmpSession
+{
+    private const int ProtocolChunkStream = 2;
+    private const int CommandChunkStream = 3;
+    private const int MaxBatchBytes = 256 * 1024;
+    private const int MaxBatchItems = 64;
+
+    /// <summary>
+    /// Drains the queue: what is already queued goes out in one gather write (headers from scratch, payloads
+    /// in place). Ends when the queue completes (then closes the connection) or the connection dies.
+    /// </summary>
+    private async Task RunWriterAsync()
+    {
+        await Task.Yield();
+        var batch = new List<OutboundItem>(MaxBatchItems);
+        using var builder = new SegmentBuilder();
+        try
+        {
+            while (await _queue.WaitAsync(_cts.Token).ConfigureAwait(false))
+            {
+                _queue.Drain(batch, MaxBatchBytes, MaxBatchItems);
+                foreach (var item in batch)
+                {
+                    _out.Write(builder, item.ChunkStreamId, item.Type, item.Timestamp, item.StreamId,
+                        item.Payload.Segment(0, item.Payload.Length));
+                    if (item.Type == RtmpMessageType.SetChunkSize)
+                        _out.ChunkSize = (int)BinaryPrimitives.ReadUInt32BigEndian(item.Payload.Span);
+                }
+                try
+                {
+                    await _socket.SendAsync(builder.Segments, SocketFlags.None).ConfigureAwait(false);
+                }
+                finally
+                {
+                    foreach (var item in batch)
+                        item.Payload.Release();
+                    batch.Clear();
+                    builder.Reset();
+                }
+            }
+            // Completed (end of stream sent, or refused): close the connection.
+            _closeReason ??= _queue.CompletionReason;
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or SocketException or ObjectDisposedException or IOException)
+        {
+            // Connection closing.
+        }
+        finally
+        {
+            Abort();
+        }
+    }
+
+    private void SendControl(RtmpMessageType type, ReadOnlySpan<byte> payload) =>
+        _queue.EnqueueControl(OutboundItem.Control(type, ProtocolChunkStream, payload));
+
+    private void SendUserControl(UserControlEvent kind, uint value)
+    {
+        Span<byte> payload = stackalloc byte[6];
+        BinaryPrimitives.WriteUInt16BigEndian(payload, (ushort)kind);
+        BinaryPrimitives.WriteUInt32BigEndian(payload[2..], value);
+        SendControl(RtmpMessageType.UserControl, payload);
+    }
+
+    private void SendCommand(uint streamId, params object?[] values) =>
+        _queue.EnqueueControl(OutboundItem.Control(RtmpMessageType.CommandAmf0, CommandChunkStream, Amf0Writer.Encode(values), streamId));
+
+    private void SendData(uint streamId, params object?[] values) =>
+        _queue.EnqueueControl(OutboundItem.Control(RtmpMessageType.DataAmf0, RtmpChunkLayout.DataChunkStream, Amf0Writer.Encode(values), streamId));
+
+    /// <summary><c>onStatus</c> on a stream (level <c>status</c> or <c>error</c>).</summary>
+    private void SendStatus(uint streamId, string level, string code, string description) =>
+        SendCommand(streamId, "onStatus", 0.0, null, new AmfObject
+        {
+            { "level", level },
+            { "code", code },
+            { "description", description },
+        });
+
+    private static byte[] BigEndian(uint value)
+    {
+        var bytes = new byte[4];
+        BinaryPrimitives.WriteUInt32BigEndian(bytes, value);
+        return bytes;
+    }
+
+    /// <summary>Sends what is queued, then closes (refusals): the writer ends when the queue completes.</summary>
+    private void CloseAfterFlush(string reason)
+    {
+        _closeReason ??= reason;
+        _queue.Complete(reason);
+        _ = Task.Delay(500).ContinueWith(_ => Abort(), TaskScheduler.Default);
+    }
+}
