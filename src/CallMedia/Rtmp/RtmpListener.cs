@@ -119,13 +119,18 @@ internal sealed partial class RtmpListener(
         }
     }
 
+    /// <summary>Idempotent: the container may dispose the instance once per registration that exposes it.</summary>
     public ValueTask DisposeAsync()
     {
-        _stopping.Cancel();
-        _listenSocket?.Dispose();
-        _stopping.Dispose();
+        if (Interlocked.Exchange(ref _disposed, 1) == 0)
+        {
+            _stopping.Cancel();
+            _listenSocket?.Dispose();
+        }
         return ValueTask.CompletedTask;
     }
+
+    private int _disposed;
 
     [LoggerMessage(Level = LogLevel.Information, Message = "RTMP relay listening on {EndPoint}")]
     private static partial void LogListening(ILogger logger, IPEndPoint endPoint);
