@@ -30,7 +30,11 @@ internal sealed class RelayHost : IAsyncDisposable
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         builder.Logging.ClearProviders();
-        builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        if (Environment.GetEnvironmentVariable("RELAY_TEST_LOG") is { Length: > 0 } level)
+        {
+            builder.Logging.AddSimpleConsole();
+            builder.Logging.SetMinimumLevel(Enum.Parse<LogLevel>(level));
+        }
         settings["Media:Rtmp:Port"] = "0";
         builder.Configuration.AddInMemoryCollection(settings);
         builder.Services.AddSingleton<IStreamAccessPolicy>(new DelegatePolicy(this));

@@ -79,6 +79,7 @@ internal sealed partial class RtmpSession
         _app = app.Trim('/');
         _connectQuery = appQuery.Length > 0 ? appQuery : tcUrlQuery;
         var objectEncoding = command?["objectEncoding"] as double? ?? 0;
+        LogConnect(SessionId, _app, appQuery.Length > 0, tcUrlQuery.Length > 0);
 
         SendControl(RtmpMessageType.WindowAckSize, BigEndian(WindowAckSize));
         SendControl(RtmpMessageType.SetPeerBandwidth, [.. BigEndian(WindowAckSize), 2]);
@@ -102,6 +103,9 @@ internal sealed partial class RtmpSession
         _nextStreamId++;
         SendCommand(0, "_result", txn, null, (double)_nextStreamId);
     }
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "RTMP session {SessionId}: connect app {App}; query on app {AppHasQuery}, on tcUrl {TcUrlHasQuery}")]
+    private partial void LogConnect(long sessionId, string app, bool appHasQuery, bool tcUrlHasQuery);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "RTMP session {SessionId}: ignored command {Command}")]
     private partial void LogIgnoredCommand(long sessionId, string command);

@@ -16,6 +16,7 @@ internal sealed partial class RtmpSession
     private async ValueTask OnPublishAsync(uint streamId, List<object?> values)
     {
         var (name, query) = StreamPath.Split(values.Count > 3 ? values[3] as string : null);
+        LogQuerySource(SessionId, "publish", query.Length > 0 ? "stream name" : _connectQuery.Length > 0 ? "connect" : "none");
         if (query.Length == 0)
             query = _connectQuery;
         if (_publishStream is not null || name.Length == 0)
@@ -130,6 +131,9 @@ internal sealed partial class RtmpSession
             _hub.StopPlay(_viewer, viewerReason);
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "RTMP session {SessionId}: {Action} query taken from {QuerySource}")]
+    private partial void LogQuerySource(long sessionId, string action, string querySource);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "RTMP session {SessionId} from {Remote} publishes {Stream}")]
     private partial void LogPublish(long sessionId, System.Net.EndPoint? remote, string stream);
