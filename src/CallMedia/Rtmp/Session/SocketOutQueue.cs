@@ -9,7 +9,7 @@ namespace CallMedia.Rtmp.Session;
 /// </summary>
 internal static partial class SocketOutQueue
 {
-    private const uint SIOCOUTQ = 0x5411;
+    private const nuint SIOCOUTQ = 0x5411;
     private static bool s_unsupported = !OperatingSystem.IsLinux();
 
     public static int Unsent(Socket socket)
@@ -35,5 +35,5 @@ internal static partial class SocketOutQueue
     }
 
     [LibraryImport("libc", EntryPoint = "ioctl", SetLastError = true)]
-    private static partial int Ioctl(int fd, uint request, out int value);
+    private static partial int Ioctl(int fd, nuint request, out int value);
 }
