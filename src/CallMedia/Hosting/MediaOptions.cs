@@ -35,10 +35,12 @@ public sealed class MediaOptions
     public int ViewerQueueBytes { get; set; } = 4 * 1024 * 1024;
 
     /// <summary>
-    /// <c>SO_SNDBUF</c> for viewer sockets, bytes. Linux otherwise grows it to megabytes, hiding seconds of
-    /// media from the drop policy (DESIGN §4). Default 32768 (the kernel doubles it). 0 leaves the OS default.
+    /// <c>SO_SNDBUF</c> for RTMP sockets, bytes: a backstop against Linux growing it to megabytes (DESIGN §4).
+    /// The writer itself keeps the unsent bytes in the kernel near the path's bandwidth-delay product
+    /// (<c>SIOCOUTQ</c>), so media waits in the viewer queue where drops apply. Not smaller: the kernel counts
+    /// per-packet overhead against it, so a tight cap starves small audio packets. Default 262144; 0 = OS default.
     /// </summary>
-    public int ViewerSendBufferBytes { get; set; } = 32 * 1024;
+    public int ViewerSendBufferBytes { get; set; } = 256 * 1024;
 
     /// <summary>
     /// A publisher that has sent no media for this many milliseconds may be replaced by a new publish of the

@@ -26,7 +26,8 @@ internal sealed partial class RtmpSession
         {
             while (await _queue.WaitAsync(_cts.Token).ConfigureAwait(false))
             {
-                _queue.Drain(batch, MaxBatchBytes, MaxBatchItems);
+                var room = await WaitForKernelRoomAsync().ConfigureAwait(false);
+                _queue.Drain(batch, Math.Min(room, MaxBatchBytes), MaxBatchItems);
                 foreach (var item in batch)
                 {
                     _out.Write(builder, item.ChunkStreamId, item.Type, item.Timestamp, item.StreamId,
@@ -58,6 +59,27 @@ internal sealed partial class RtmpSession
             Abort();
         }
     }
+
+    /// <summary>
+    /// Keeps what the kernel holds within the queue's budget (bandwidth-delay product at the stream's rate, at
+    /// least <c>MinKernelBudget</c>): while the link is behind, media waits in our queue where the drop policy
+    /// sees it. Returns how many bytes may be written now.
+    /// </summary>
+    private async ValueTask<int> WaitForKernelRoomAsync()
+    {
+        if (_viewer is null)
+            return MaxBatchBytes;
+        var budget = _queue.KernelBudgetBytes(SocketOutQueue.RttMs(_socket), MinKernelBudget);
+        var unsent = SocketOutQueue.Unsent(_socket);
+        while (unsent >= budget)
+        {
+            await Task.Delay(10, _cts.Token).ConfigureAwait(false);
+            unsent = SocketOutQueue.Unsent(_socket);
+        }
+        return budget - unsent;
+    }
+
+    private const int MinKernelBudget = 4 * 1024;
 
     private void SendControl(RtmpMessageType type, ReadOnlySpan<byte> payload) =>
         _queue.EnqueueControl(OutboundItem.Control(type, ProtocolChunkStream, payload));

@@ -34,6 +34,23 @@ internal static partial class SocketOutQueue
         }
     }
 
+    /// <summary>Smoothed round-trip time from <c>TCP_INFO</c> (<c>tcpi_rtt</c>, µs at offset 68), in ms; 0 when unknown.</summary>
+    public static int RttMs(Socket socket)
+    {
+        if (s_unsupported)
+            return 0;
+        try
+        {
+            Span<byte> info = stackalloc byte[104];
+            var length = socket.GetRawSocketOption(6 /* IPPROTO_TCP */, 11 /* TCP_INFO */, info);
+            return length >= 72 ? (int)(System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(info[68..]) / 1000) : 0;
+        }
+        catch (Exception ex) when (ex is SocketException or ObjectDisposedException or PlatformNotSupportedException)
+        {
+            return 0;
+        }
+    }
+
     [LibraryImport("libc", EntryPoint = "ioctl", SetLastError = true)]
     private static partial int Ioctl(int fd, nuint request, out int value);
 }
