@@ -94,14 +94,14 @@ internal sealed partial class OutboundQueue
         {
             if (_items[i].IsControl) continue;
             var span = Math.Max(unchecked((int)(newestTimestamp - _items[i].Timestamp)), 0);
-            var waited = (int)Math.Min(int.MaxValue, Environment.TickCount64 - _items[i].EnqueuedAt);
+            var waited = (int)Math.Min(int.MaxValue, _clock() - _items[i].EnqueuedAt);
             return Math.Min(span, waited);
         }
         return 0;
     }
 
     private int HeadAgeMs() =>
-        _head < _items.Count ? (int)Math.Min(int.MaxValue, Environment.TickCount64 - _items[_head].EnqueuedAt) : 0;
+        _head < _items.Count ? (int)Math.Min(int.MaxValue, _clock() - _items[_head].EnqueuedAt) : 0;
 
     /// <summary>
     /// How far behind live the newest message would be: media time queued here plus the bytes the kernel still
@@ -146,7 +146,7 @@ internal sealed partial class OutboundQueue
     /// recovered is found again by the next key frame that this lets through (and that measures it anew).
     /// </summary>
     private double ProbedDrainRate() =>
-        _drainBytesPerMs * (1 + 0.1 * (Environment.TickCount64 - _drainMeasuredAt) / 1000.0);
+        _drainBytesPerMs * (1 + 0.1 * (_clock() - _drainMeasuredAt) / 1000.0);
 
     private const int DrainSamples = 8;
     private const int DrainSampleIntervalMs = 125;
@@ -159,7 +159,7 @@ internal sealed partial class OutboundQueue
     private long _drainValidUntil;
     private long _drainMeasuredAt;
 
-    private bool DrainKnown => _drainBytesPerMs > 0 && Environment.TickCount64 < _drainValidUntil;
+    private bool DrainKnown => _drainBytesPerMs > 0 && _clock() < _drainValidUntil;
 
     /// <summary>
     /// Samples delivered bytes (handed to the socket minus still unsent) while messages wait here, i.e. while the
@@ -168,7 +168,7 @@ internal sealed partial class OutboundQueue
     /// </summary>
     private void UpdateDrainRate(int kernelBytes)
     {
-        var now = Environment.TickCount64;
+        var now = _clock();
         if (_head >= _items.Count || kernelBytes <= 0)
         {
             _drainCount = 0;

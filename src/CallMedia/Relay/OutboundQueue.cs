@@ -18,8 +18,10 @@ internal enum OfferResult
 /// DESIGN §4 (disposable video, then inter frames, then key frames; audio only at the hard bound). The
 /// publisher thread offers; one writer loop drains. Never blocks the offering side.
 /// </summary>
-internal sealed partial class OutboundQueue(QueueLimits limits, Func<int>? unsentKernelBytes = null)
+internal sealed partial class OutboundQueue(QueueLimits limits, Func<int>? unsentKernelBytes = null, Func<long>? clock = null)
 {
+    private readonly Func<long> _clock = clock ?? (static () => Environment.TickCount64);
+
     private readonly object _lock = new();
     private readonly List<OutboundItem> _items = new();
     private readonly Channel<bool> _signal = Channel.CreateBounded<bool>(new BoundedChannelOptions(1)
@@ -49,7 +51,7 @@ internal sealed partial class OutboundQueue(QueueLimits limits, Func<int>? unsen
                 item.Payload.Release();
                 return false;
             }
-            Add(item);
+            Add(item with { EnqueuedAt = _clock() });
         }
         _signal.Writer.TryWrite(true);
         return true;
@@ -75,7 +77,7 @@ internal sealed partial class OutboundQueue(QueueLimits limits, Func<int>? unsen
             result = Decide(packet);
             if (result == OfferResult.Queued)
                 Add(new OutboundItem(false, layout.Type, layout.ChunkStreamId, layout.StreamId, packet.Timestamp, packet.Class,
-                    packet.Payload.Retain(), Environment.TickCount64));
+                    packet.Payload.Retain(), _clock()));
         }
         if (result == OfferResult.Queued)
             _signal.Writer.TryWrite(true);
