@@ -55,6 +55,12 @@ public sealed class MediaOptions
     /// </summary>
     public int UnpublishedHoldMs { get; set; } = 30_000;
 
+    /// <summary>
+    /// How often each live stream's statistics go to the event sinks as <see cref="Events.StreamStatsReported"/>,
+    /// milliseconds. Default 5000 (the bitrate window); 0 disables.
+    /// </summary>
+    public int StatsIntervalMs { get; set; } = 5000;
+
     /// <summary>The RTMP handshake (C0 to C2) must complete within this many milliseconds. Default 5000 (issue 2).</summary>
     public int HandshakeTimeoutMs { get; set; } = 5000;
 

@@ -36,6 +36,12 @@ internal sealed partial class RelayStream(string name)
 
     public string Name { get; } = name;
 
+    /// <summary>Set while the current publisher's stall has been reported (hub upkeep only).</summary>
+    internal bool StallReported;
+
+    /// <summary><see cref="Environment.TickCount64"/> of the last stats event (hub upkeep only).</summary>
+    internal long LastStatsAt;
+
     public IPublisherSession? Publisher { get; private set; }
 
     /// <summary><see cref="Environment.TickCount64"/> of the publisher's last media message (or of its publish).</summary>
@@ -76,6 +82,7 @@ internal sealed partial class RelayStream(string name)
             }
             Publisher = session;
             LastMediaAt = now;
+            StallReported = false;
             if (_everPublished)
             {
                 _rebasePending = true;

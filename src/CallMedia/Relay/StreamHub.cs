@@ -138,13 +138,21 @@ internal sealed partial class StreamHub(IOptions<MediaOptions> options, MediaEve
         return count;
     }
 
-    /// <summary>Periodic upkeep: ends viewers held too long without a publisher (issue 4 §6).</summary>
+    /// <summary>
+    /// Periodic upkeep: stall/resume and stats events for live streams; ends viewers held too long without a
+    /// publisher (issue 4 §6).
+    /// </summary>
     public void Sweep()
     {
         var now = Environment.TickCount64;
         foreach (var stream in Snapshot())
         {
-            if (stream.Publisher is not null || now - stream.NoPublisherSince < _options.UnpublishedHoldMs)
+            if (stream.Publisher is { } publisher)
+            {
+                ReportLiveStream(stream, publisher, now);
+                continue;
+            }
+            if (now - stream.NoPublisherSince < _options.UnpublishedHoldMs)
                 continue;
             foreach (var viewer in stream.RemoveAllViewers())
             {
@@ -152,6 +160,27 @@ internal sealed partial class StreamHub(IOptions<MediaOptions> options, MediaEve
                 EmitStopped(viewer, "unpublished");
             }
             lock (_lock) RemoveIfUnused(stream);
+        }
+    }
+
+    private void ReportLiveStream(RelayStream stream, IPublisherSession publisher, long now)
+    {
+        var silentMs = (int)Math.Min(int.MaxValue, now - stream.LastMediaAt);
+        if (!stream.StallReported && silentMs >= _options.PublisherStaleMs)
+        {
+            stream.StallReported = true;
+            LogStalled(stream.Name, publisher.SessionId, silentMs);
+            events.Emit(new PublishStalled(stream.Name, DateTimeOffset.UtcNow, publisher.SessionId, silentMs));
+        }
+        else if (stream.StallReported && silentMs < _options.PublisherStaleMs)
+        {
+            stream.StallReported = false;
+            events.Emit(new PublishResumed(stream.Name, DateTimeOffset.UtcNow, publisher.SessionId));
+        }
+        if (_options.StatsIntervalMs > 0 && now - stream.LastStatsAt >= _options.StatsIntervalMs)
+        {
+            stream.LastStatsAt = now;
+            events.Emit(new StreamStatsReported(stream.Name, DateTimeOffset.UtcNow, RelayStatsProvider.ToPublic(stream.GetStats())));
         }
     }
 
@@ -182,6 +211,9 @@ internal sealed partial class StreamHub(IOptions<MediaOptions> options, MediaEve
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Stream {Stream}: viewer {ViewerId} disconnected as too slow (queue {QueueMs} ms)")]
     private partial void LogTooSlow(string stream, long viewerId, int queueMs);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Stream {Stream}: publisher {SessionId} sent no media for {SilentMs} ms")]
+    private partial void LogStalled(string stream, long sessionId, int silentMs);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Stream {Stream}: disconnected {Count} connections ({Reason})")]
     private partial void LogDisconnected(string stream, int count, string reason);

@@ -8,9 +8,11 @@ internal sealed class RelayStatsProvider(StreamHub hub) : IRelayStats
     public MediaStreamStats? GetStream(string streamName)
     {
         var stream = hub.Find(streamName);
-        if (stream is null)
-            return null;
-        var s = stream.GetStats();
+        return stream is null ? null : ToPublic(stream.GetStats());
+    }
+
+    internal static MediaStreamStats ToPublic(StreamStats s)
+    {
         return new MediaStreamStats(s.StreamName, s.Live, s.PublisherAddress,
             s.Video?.Codec, s.Video?.Profile ?? 0, s.Video?.Level ?? 0, s.Video?.Width ?? 0, s.Video?.Height ?? 0,
             s.Audio?.Codec, s.Audio?.SampleRate ?? 0, s.Audio?.Channels ?? 0,

@@ -77,7 +77,8 @@ public sealed class CallGradeRelayTests(ITestOutputHelper output)
             await WaitUntilClosedAsync(rival);
         }
         await run; // the first publisher now goes silent but keeps its connection
-        await Task.Delay(700);
+        await FfmpegLoopbackTests.WaitUntilAsync(
+            () => host.Events.OfType<PublishStalled>().Any(e => e.StreamName == "take" && e.SilentMs >= 600), TimeSpan.FromSeconds(3));
 
         await using var second = await MiniRtmpClient.ConnectAsync(host.RtmpEndPoint);
         Assert.Equal("NetStream.Publish.Start", await second.PublishAsync("take?txSecret=x&txTime=y"));

@@ -9,7 +9,7 @@ public sealed class FfmpegLoopbackTests
     [Fact]
     public async Task Publish_WithFfmpeg_IsPlayableOverRtmpAndHttpFlv()
     {
-        await using var host = await RelayHost.StartAsync();
+        await using var host = await RelayHost.StartAsync(new() { ["Media:StatsIntervalMs"] = "1000" });
         using var publisher = Ffmpeg.StartPublish($"{host.RtmpBase}/s1?txSecret=x&txTime=y", seconds: 6);
         var stderr = publisher.StandardError.ReadToEndAsync();
         await WaitUntilAsync(() => host.Events.OfType<PublishStarted>().Any(), TimeSpan.FromSeconds(10));
@@ -28,6 +28,17 @@ public sealed class FfmpegLoopbackTests
         var plays = host.Requests.Where(r => r.Action == MediaAction.Play).ToList();
         Assert.Contains(plays, p => p.Transport == MediaTransport.Rtmp && p.StreamName == "s1" && p.Query == "txSecret=p&txTime=q");
         Assert.Contains(plays, p => p.Transport == MediaTransport.HttpFlv && p.StreamName == "s1" && p.Query == "txSecret=p&txTime=q");
+
+        // Stats from the sequence headers and the last seconds of media (issue 4 §7).
+        var stats = host.Stats.GetStream("s1");
+        Assert.NotNull(stats);
+        Assert.True(stats!.Live);
+        Assert.Equal(("avc", 320, 240), (stats.VideoCodec, stats.Width, stats.Height));
+        Assert.Equal(("aac", 44100, 1), (stats.AudioCodec, stats.AudioSampleRate, stats.AudioChannels));
+        Assert.InRange(stats.VideoFps, 15, 30);
+        Assert.InRange(stats.KeyFrameIntervalMs, 900, 1100); // -g 25 at 25 fps
+        Assert.True(stats.VideoKbps > 0 && stats.AudioKbps > 0, $"bitrates {stats.VideoKbps}/{stats.AudioKbps}");
+        Assert.Contains(host.Events.OfType<StreamStatsReported>(), e => e.StreamName == "s1" && e.Stats.Width == 320);
 
         await publisher.WaitForExitAsync();
         Assert.True(publisher.ExitCode == 0, await stderr);
