@@ -3,6 +3,8 @@ using System.IO.Pipelines;
 using System.Buffers.Binary;
 using CallMedia.Access;
 using CallMedia.Relay;
+using CallMedia.Rtmp.Session;
+using Microsoft.AspNetCore.Connections.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 
@@ -43,8 +45,14 @@ internal sealed partial class HttpFlvEndpoint(StreamHub hub, IStreamAccessPolicy
         context.Response.ContentType = "video/x-flv";
         context.Response.Headers.CacheControl = "no-cache";
         await context.Response.StartAsync(context.RequestAborted);
+        // Send the headers now: before the publisher comes, the player must see 200 and keep waiting.
+        await context.Response.BodyWriter.FlushAsync(context.RequestAborted);
 
-        var queue = new OutboundQueue(QueueLimits.From(hub.Options));
+        // Kestrel exposes the socket: cap its send buffer and count its unsent bytes, as for RTMP viewers (DESIGN §4).
+        var socket = context.Features.Get<IConnectionSocketFeature>()?.Socket;
+        if (socket is not null && hub.Options.ViewerSendBufferBytes > 0)
+            socket.SendBufferSize = hub.Options.ViewerSendBufferBytes;
+        var queue = new OutboundQueue(QueueLimits.From(hub.Options), socket is null ? null : () => SocketOutQueue.Unsent(socket));
         var viewer = new Viewer(Viewer.NextId(), stream, MediaTransport.HttpFlv, remote, queue, 0)
         {
             OnEnded = (_, reason) =>
@@ -58,7 +66,7 @@ internal sealed partial class HttpFlvEndpoint(StreamHub hub, IStreamAccessPolicy
         LogPlay(viewer.Id, remote, stream);
         try
         {
-            await WriteLoopAsync(context.Response.BodyWriter, viewer, context.RequestAborted);
+            await WriteLoopAsync(context.Response.BodyWriter, viewer, socket, context.RequestAborted);
         }
         catch (Exception ex) when (ex is OperationCanceledException or IOException)
         {
@@ -70,7 +78,7 @@ internal sealed partial class HttpFlvEndpoint(StreamHub hub, IStreamAccessPolicy
         }
     }
 
-    private async Task WriteLoopAsync(PipeWriter writer, Viewer viewer, CancellationToken cancellationToken)
+    private async Task WriteLoopAsync(PipeWriter writer, Viewer viewer, System.Net.Sockets.Socket? socket, CancellationToken cancellationToken)
     {
         var batch = new List<OutboundItem>();
         var headerWritten = false;
@@ -78,7 +86,8 @@ internal sealed partial class HttpFlvEndpoint(StreamHub hub, IStreamAccessPolicy
         {
             while (await viewer.Queue.WaitAsync(cancellationToken))
             {
-                viewer.Queue.Drain(batch, MaxBatchBytes, 64);
+                var room = socket is null ? MaxBatchBytes : await KernelRoom.WaitAsync(socket, viewer.Queue, cancellationToken);
+                viewer.Queue.Drain(batch, Math.Min(room, MaxBatchBytes), 64);
                 if (!headerWritten)
                 {
                     var stream = hub.Find(viewer.StreamName);

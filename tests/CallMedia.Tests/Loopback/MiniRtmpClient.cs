@@ -58,7 +58,8 @@ internal sealed class MiniRtmpClient : IAsyncDisposable
         var client = await ConnectTcpAsync(endPoint, receiveBuffer, readBytesPerSecond);
         await client.HandshakeAsync();
         client.StartReading();
-        await client.SendCommandAsync(0, "connect", new AmfObject { { "app", app }, { "tcUrl", $"rtmp://{endPoint}/{app}" } });
+        await client.SendAsync(3, RtmpMessageType.CommandAmf0, 0, 0, Amf0Writer.Encode("connect", ++client._txn,
+            new AmfObject { { "app", app }, { "tcUrl", $"rtmp://{endPoint}/{app}" }, { "objectEncoding", 0.0 } }));
         var reply = await client.WaitForAsync(m => m.CommandName is "_result" or "_error");
         if (reply.CommandName != "_result")
             throw new InvalidOperationException("connect refused");

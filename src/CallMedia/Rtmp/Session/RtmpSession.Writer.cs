@@ -60,26 +60,8 @@ internal sealed partial class RtmpSession
         }
     }
 
-    /// <summary>
-    /// Keeps what the kernel holds within the queue's budget (bandwidth-delay product at the stream's rate, at
-    /// least <c>MinKernelBudget</c>): while the link is behind, media waits in our queue where the drop policy
-    /// sees it. Returns how many bytes may be written now.
-    /// </summary>
-    private async ValueTask<int> WaitForKernelRoomAsync()
-    {
-        if (_viewer is null)
-            return MaxBatchBytes;
-        var budget = _queue.KernelBudgetBytes(SocketOutQueue.RttMs(_socket), MinKernelBudget);
-        var unsent = SocketOutQueue.Unsent(_socket);
-        while (unsent >= budget)
-        {
-            await Task.Delay(10, _cts.Token).ConfigureAwait(false);
-            unsent = SocketOutQueue.Unsent(_socket);
-        }
-        return budget - unsent;
-    }
-
-    private const int MinKernelBudget = 4 * 1024;
+    private ValueTask<int> WaitForKernelRoomAsync() =>
+        _viewer is null ? ValueTask.FromResult(MaxBatchBytes) : KernelRoom.WaitAsync(_socket, _queue, _cts.Token);
 
     private void SendControl(RtmpMessageType type, ReadOnlySpan<byte> payload) =>
         _queue.EnqueueControl(OutboundItem.Control(type, ProtocolChunkStream, payload));
