@@ -60,6 +60,12 @@ internal sealed partial class RelayStream
             for (var i = _viewers.Count - 1; i >= 0; i--)
             {
                 var viewer = _viewers[i];
+                if (packet.Class == FrameClass.KeyFrame && _videoHeader is { } header && !viewer.StartPending && viewer.Queue.VideoWaitsForKeyFrame)
+                {
+                    // Video resumes after drops: decoder configuration first (DESIGN §4), stamped like the key frame.
+                    var resend = header with { Timestamp = packet.Timestamp };
+                    viewer.Queue.Offer(resend, RtmpChunkLayout.For(resend, viewer.RtmpStreamId));
+                }
                 if (viewer.StartPending)
                 {
                     if (startAudioOnly)
