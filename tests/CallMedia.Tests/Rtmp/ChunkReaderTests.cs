@@ -245,4 +245,28 @@ public sealed class ChunkReaderTests
         var ex = Assert.Throws<RtmpProtocolException>(() => ReadAll(reader, new ReadOnlySequence<byte>(new byte[] { 0x45, 0, 0, 0, 0, 0, 1, 8, 0 }), out _));
         Assert.Equal(RtmpRejectReason.MissingPreviousHeader, ex.Reason);
     }
+
+    [Fact]
+    public void TryRead_TooManyHalfReceivedMessages_IsRejected()
+    {
+        // Nine chunk streams each start a 4 MiB message: each would pin a 4 MiB buffer.
+        var bytes = new List<byte>();
+        for (var csid = 4; csid < 13; csid++)
+        {
+            bytes.AddRange(new byte[] { (byte)csid, 0, 0, 0, 0x40, 0x00, 0x00, 0x09, 1, 0, 0, 0 });
+            bytes.AddRange(new byte[128]);
+        }
+        using var reader = new ChunkReader(4 * 1024 * 1024);
+        var ex = Assert.Throws<RtmpProtocolException>(() => ReadAll(reader, new ReadOnlySequence<byte>(bytes.ToArray()), out _));
+        Assert.Equal(RtmpRejectReason.TooManyChunkStreams, ex.Reason);
+    }
+
+    [Fact]
+    public void TryRead_ManyCompleteMessagesOnFewChunkStreams_IsFine()
+    {
+        var messages = Enumerable.Range(0, 50).Select(i => new Msg(3 + i % 3, RtmpMessageType.Audio, (uint)i * 20, 1, Payload(300, i))).ToList();
+        using var reader = new ChunkReader(1 << 20);
+        var all = ReadAll(reader, new ReadOnlySequence<byte>(Encode(messages, 128)), out _);
+        AssertSame(messages, all);
+    }
 }

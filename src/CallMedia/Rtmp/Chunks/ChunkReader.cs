@@ -20,7 +20,17 @@ internal sealed class ChunkReader(int maxMessageLength) : IDisposable
     /// <summary>The largest chunk size accepted (RTMP spec allows 2^31-1; we bound memory per connection).</summary>
     public const int MaxChunkSize = 65536;
 
+    /// <summary>Chunk stream ids one connection may use (real clients use 2–6). Bounds per-connection state.</summary>
+    public const int MaxChunkStreams = 64;
+
+    /// <summary>
+    /// Messages one connection may have half-received at once: each reserves a buffer of its announced length,
+    /// so this and <see cref="MaxMessageLength"/> bound the memory a connection can pin.
+    /// </summary>
+    public const int MaxPartialMessages = 8;
+
     private readonly Dictionary<int, ChunkStreamState> _streams = new();
+    private int _partialMessages;
 
     public int ChunkSize { get; private set; } = DefaultChunkSize;
 
@@ -39,8 +49,11 @@ internal sealed class ChunkReader(int maxMessageLength) : IDisposable
     /// <summary>Drops the partly received message on <paramref name="chunkStreamId"/> (Abort message, §5.4.2).</summary>
     public void Abort(uint chunkStreamId)
     {
-        if (_streams.TryGetValue((int)chunkStreamId, out var state))
+        if (_streams.TryGetValue((int)chunkStreamId, out var state) && state.Partial is not null)
+        {
             state.DiscardPartial();
+            _partialMessages--;
+        }
     }
 
     /// <summary>
@@ -132,11 +145,15 @@ internal sealed class ChunkReader(int maxMessageLength) : IDisposable
         // Whole chunk available: commit header state.
         if (state is null)
         {
+            if (_streams.Count >= MaxChunkStreams)
+                RtmpThrow.Reject(RtmpRejectReason.TooManyChunkStreams, $"more than {MaxChunkStreams} chunk streams");
             state = new ChunkStreamState();
             _streams[csid] = state;
         }
         if (!continuation)
         {
+            if (body < length && _partialMessages >= MaxPartialMessages)
+                RtmpThrow.Reject(RtmpRejectReason.TooManyChunkStreams, $"more than {MaxPartialMessages} messages in progress");
             state.Timestamp = fmt == 0 ? tsField : unchecked(state.Timestamp + tsField);
             state.TimestampField = tsField;
             state.Length = length;
@@ -146,6 +163,8 @@ internal sealed class ChunkReader(int maxMessageLength) : IDisposable
             state.HasHeader = true;
             state.Partial = MediaBuffer.Rent(length);
             state.Received = 0;
+            if (body < length)
+                _partialMessages++;
         }
 
         r.TryCopyTo(state.Partial!.Array.AsSpan(state.Received, body));
@@ -155,6 +174,8 @@ internal sealed class ChunkReader(int maxMessageLength) : IDisposable
             return true;
 
         message = new RtmpMessage(csid, state.Type, state.Timestamp, state.StreamId, state.Partial!);
+        if (state.Received > body)
+            _partialMessages--;
         state.Partial = null;
         state.Received = 0;
         completed = true;

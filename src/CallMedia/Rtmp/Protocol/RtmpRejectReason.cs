@@ -10,6 +10,7 @@ internal enum RtmpRejectReason
     MessageTooLong,
     MessageLengthChanged,
     MissingPreviousHeader,
+    TooManyChunkStreams,
     MalformedAmf,
     MalformedCommand,
     UnknownMessageType,
