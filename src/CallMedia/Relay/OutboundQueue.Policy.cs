@@ -197,8 +197,14 @@ internal sealed partial class OutboundQueue
         }
     }
 
+    /// <summary>
+    /// Estimates the stream's byte rate from the audio/video frames offered (headers and metadata carry stale
+    /// timestamps, e.g. 0 for a viewer joining at minute 5, and would wreck the estimate).
+    /// </summary>
     private void UpdateRate(in MediaPacket p)
     {
+        if (p.IsEssential || p.Class == FrameClass.Data)
+            return;
         if (!_rateWindowOpen)
         {
             _rateWindowOpen = true;
@@ -207,8 +213,8 @@ internal sealed partial class OutboundQueue
         }
         _rateWindowBytes += p.Payload.Length;
         var elapsed = unchecked((int)(p.Timestamp - _rateWindowStartTs));
-        if (elapsed < 0)
-            _rateWindowOpen = false;
+        if (elapsed < 0 || elapsed > 10_000)
+            _rateWindowOpen = false; // timestamp jump: start over
         else if (elapsed >= 1000)
         {
             _bytesPerMs = (double)_rateWindowBytes / elapsed;

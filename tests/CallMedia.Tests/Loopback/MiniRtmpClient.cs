@@ -137,14 +137,24 @@ internal sealed class MiniRtmpClient : IAsyncDisposable
 
     public Task SendRawAsync(byte[] bytes) => _socket.SendAsync(bytes);
 
+    /// <summary>Why the read loop ended (for failure messages).</summary>
+    public string? EndReason { get; private set; }
+
     public async Task<Received> WaitForAsync(Func<Received, bool> match, int timeoutMs = 5000)
     {
         using var cts = new CancellationTokenSource(timeoutMs);
-        while (true)
+        try
         {
-            var message = await _inbox.Reader.ReadAsync(cts.Token);
-            if (match(message))
-                return message;
+            while (true)
+            {
+                var message = await _inbox.Reader.ReadAsync(cts.Token);
+                if (match(message))
+                    return message;
+            }
+        }
+        catch (ChannelClosedException ex)
+        {
+            throw new IOException($"connection ended before the awaited message: {EndReason}", ex.InnerException ?? ex);
         }
     }
 
@@ -199,7 +209,10 @@ internal sealed class MiniRtmpClient : IAsyncDisposable
                 }
                 var n = await _socket.ReceiveAsync(buffer.AsMemory(end, max));
                 if (n == 0)
+                {
+                    EndReason = "server closed";
                     break;
+                }
                 totalRead += n;
                 end += n;
                 var sequence = new ReadOnlySequence<byte>(buffer, start, end - start);
@@ -225,6 +238,13 @@ internal sealed class MiniRtmpClient : IAsyncDisposable
         }
         catch (Exception ex) when (ex is SocketException or ObjectDisposedException or IOException)
         {
+            EndReason = ex.GetType().Name + ": " + ex.Message;
+            _inbox.Writer.TryComplete();
+        }
+        catch (Exception ex)
+        {
+            // A protocol error on our side must fail the test with its cause, not look like a closed connection.
+            _inbox.Writer.TryComplete(ex);
         }
         finally
         {

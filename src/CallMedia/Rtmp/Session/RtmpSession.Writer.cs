@@ -53,6 +53,12 @@ internal sealed partial class RtmpSession
         catch (Exception ex) when (ex is OperationCanceledException or SocketException or ObjectDisposedException or IOException)
         {
             // Connection closing.
+            LogWriterEnded(SessionId, ex.GetType().Name, ex.Message);
+        }
+        catch (Exception ex)
+        {
+            _closeReason ??= "internal_error";
+            LogFailed(ex, SessionId, StreamLabel);
         }
         finally
         {
@@ -62,6 +68,9 @@ internal sealed partial class RtmpSession
 
     private ValueTask<int> WaitForKernelRoomAsync() =>
         _viewer is null ? ValueTask.FromResult(MaxBatchBytes) : KernelRoom.WaitAsync(_socket, _queue, _cts.Token);
+
+    [Microsoft.Extensions.Logging.LoggerMessage(Level = Microsoft.Extensions.Logging.LogLevel.Debug, Message = "RTMP session {SessionId}: writer ended ({Error}: {Detail})")]
+    private partial void LogWriterEnded(long sessionId, string error, string detail);
 
     private void SendControl(RtmpMessageType type, ReadOnlySpan<byte> payload) =>
         _queue.EnqueueControl(OutboundItem.Control(type, ProtocolChunkStream, payload));
