@@ -123,12 +123,21 @@ internal sealed partial class RelayStream(string name)
                 viewer.Queue.BeginAtKeyFrame();
                 return;
             }
+            var startFromGop = HasVideo && _gop.Count > 0 && Environment.TickCount64 - _gopKeyAt <= maxStartLatencyMs;
+            // Headers carry the timestamp where this viewer starts, not the publish time (0 for a stream that runs
+            // for minutes): players then see one continuous timeline.
+            var stamp = startFromGop ? _gop[0].Timestamp : _lastOutTs;
             foreach (var header in new[] { _metadata, _audioHeader, _videoHeader })
+            {
                 if (header is { } h)
-                    viewer.Queue.Offer(h, RtmpChunkLayout.For(h, layoutId));
+                {
+                    var stamped = h with { Timestamp = stamp };
+                    viewer.Queue.Offer(stamped, RtmpChunkLayout.For(stamped, layoutId));
+                }
+            }
             if (!HasVideo)
                 return;
-            if (_gop.Count > 0 && Environment.TickCount64 - _gopKeyAt <= maxStartLatencyMs)
+            if (startFromGop)
             {
                 foreach (var packet in _gop)
                     viewer.Queue.Offer(packet, RtmpChunkLayout.For(packet, layoutId));

@@ -60,7 +60,7 @@ public sealed class RelayStreamTests
         var viewer = NewViewer();
         _stream.AttachViewer(viewer, 500);
         Assert.Equal(
-            [(FrameClass.Metadata, 0u), (FrameClass.AudioSequenceHeader, 0u), (FrameClass.VideoSequenceHeader, 0u),
+            [(FrameClass.Metadata, 40u), (FrameClass.AudioSequenceHeader, 40u), (FrameClass.VideoSequenceHeader, 40u),
              (FrameClass.KeyFrame, 40u), (FrameClass.Audio, 50u), (FrameClass.InterFrame, 80u)],
             Drain(viewer));
     }
