@@ -85,6 +85,32 @@ public sealed class FfmpegCallFlowTests
         Assert.Null(host.Stats.GetStream("call1-a"));
     }
 
+    [Fact]
+    public async Task FfmpegPublisherKilled_ReconnectingPublisherIsAcceptedAndViewerContinues()
+    {
+        await using var host = await RelayHost.StartAsync();
+        await using var viewer = await MiniRtmpClient.ConnectAsync(host.RtmpEndPoint);
+        Assert.Equal("NetStream.Play.Reset", await viewer.PlayAsync("rc-a?txSecret=p&txTime=q"));
+
+        using (var first = Ffmpeg.StartPublish($"{host.RtmpBase}/rc-a?txSecret=x&txTime=y", seconds: 30))
+        {
+            await viewer.WaitForAsync(m => m.Type == CallMedia.Rtmp.Chunks.RtmpMessageType.Video && m.Payload[1] == 1, 10_000);
+            await Task.Delay(500);
+            first.Kill(); // SIGKILL: the pusher's process dies mid-stream
+            await first.WaitForExitAsync();
+        }
+        var lastBefore = viewer.Drain().Where(m => m.Type == CallMedia.Rtmp.Chunks.RtmpMessageType.Video).Max(m => m.Timestamp);
+
+        using var second = Ffmpeg.StartPublish($"{host.RtmpBase}/rc-a?txSecret=x&txTime=y", seconds: 2);
+        _ = second.StandardError.ReadToEndAsync();
+        var key = await viewer.WaitForAsync(m => m.Type == CallMedia.Rtmp.Chunks.RtmpMessageType.Video && m.Payload[1] == 1, 10_000);
+        Assert.Equal(1, key.Payload[0] >> 4); // resumes at a key frame
+        Assert.True(key.Timestamp > lastBefore, $"timestamps continue: {lastBefore} then {key.Timestamp}");
+        Assert.False(viewer.Closed);
+        Assert.Equal(2, host.Events.OfType<PublishStarted>().Count(e => e.StreamName == "rc-a"));
+        second.Kill();
+    }
+
     private static async Task<byte[]> ReadSomeAsync(Stream stream, int count)
     {
         var buffer = new byte[count];
