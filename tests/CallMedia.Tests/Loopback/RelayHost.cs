@@ -29,6 +29,8 @@ internal sealed class RelayHost : IAsyncDisposable
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
+        if (settings.TryGetValue("Kestrel:MaxResponseBufferSize", out var max) && max is not null)
+            builder.WebHost.ConfigureKestrel(k => k.Limits.MaxResponseBufferSize = long.Parse(max));
         builder.Logging.ClearProviders();
         if (Environment.GetEnvironmentVariable("RELAY_TEST_LOG") is { Length: > 0 } level)
         {
