@@ -49,8 +49,9 @@ internal sealed partial class RtmpSession : IPublisherSession
         _cts = CancellationTokenSource.CreateLinkedTokenSource(shutdown);
         _chunks = new ChunkReader(_options.MaxMessageLength);
         _queue = new OutboundQueue(QueueLimits.From(_options), () => SocketOutQueue.Unsent(_socket));
+        // Zero-byte reads: an idle or silent connection holds no buffer until data arrives (2000 connections).
         _reader = PipeReader.Create(new NetworkStream(socket, ownsSocket: false),
-            new StreamPipeReaderOptions(bufferSize: 65536, minimumReadSize: 16384));
+            new StreamPipeReaderOptions(bufferSize: 32768, minimumReadSize: 8192, useZeroByteReads: true));
     }
 
     public long SessionId { get; }
