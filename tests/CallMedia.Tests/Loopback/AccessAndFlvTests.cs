@@ -75,3 +75,24 @@ public sealed class AccessAndFlvTests
         return (header[4], types, timestamps, bodies);
     }
 }
+
+/// <summary>Messages near the 4 MiB limit travel intact (thousands of chunks in one gather write).</summary>
+public sealed class LargeMessageTests
+{
+    [Fact]
+    public async Task Relay_ForwardsA3MiBVideoMessageIntact()
+    {
+        await using var host = await RelayHost.StartAsync();
+        await using var pub = await MiniRtmpClient.ConnectAsync(host.RtmpEndPoint);
+        Assert.Equal("NetStream.Publish.Start", await pub.PublishAsync("big?txSecret=x&txTime=y"));
+        await using var viewer = await MiniRtmpClient.ConnectAsync(host.RtmpEndPoint);
+        Assert.Equal("NetStream.Play.Reset", await viewer.PlayAsync("big?txSecret=p&txTime=q"));
+        var publisher = new SyntheticPublisher(pub);
+        await publisher.SendHeadersAsync();
+        var big = SyntheticMedia.Video(true, 7, 3 * 1024 * 1024);
+        new Random(3).NextBytes(big.AsSpan(9));
+        await pub.SendMediaAsync(CallMedia.Rtmp.Chunks.RtmpMessageType.Video, 40, big);
+        var received = await viewer.WaitForAsync(SyntheticMedia.IsKey, 10_000);
+        Assert.Equal(big, received.Payload);
+    }
+}

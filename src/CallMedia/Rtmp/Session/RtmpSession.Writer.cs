@@ -37,7 +37,7 @@ internal sealed partial class RtmpSession
                 }
                 try
                 {
-                    await _socket.SendAsync(builder.Segments, SocketFlags.None).ConfigureAwait(false);
+                    await SendSegmentsAsync(builder.Segments).ConfigureAwait(false);
                 }
                 finally
                 {
@@ -64,6 +64,19 @@ internal sealed partial class RtmpSession
         {
             Abort();
         }
+    }
+
+    /// <summary>One gather write; very large messages (thousands of chunks) go in slices below IOV_MAX (1024).</summary>
+    private async Task SendSegmentsAsync(List<ArraySegment<byte>> segments)
+    {
+        const int MaxSegmentsPerSend = 512;
+        if (segments.Count <= MaxSegmentsPerSend)
+        {
+            await _socket.SendAsync(segments, SocketFlags.None).ConfigureAwait(false);
+            return;
+        }
+        for (var i = 0; i < segments.Count; i += MaxSegmentsPerSend)
+            await _socket.SendAsync(segments.GetRange(i, Math.Min(MaxSegmentsPerSend, segments.Count - i)), SocketFlags.None).ConfigureAwait(false);
     }
 
     private ValueTask<int> WaitForKernelRoomAsync() =>
