@@ -17,7 +17,6 @@ namespace CallMedia.Flv;
 /// </summary>
 internal sealed partial class HttpFlvEndpoint(StreamHub hub, IStreamAccessPolicy policy, ILogger<HttpFlvEndpoint> logger)
 {
-    public const string App = "live";
     private const int MaxBatchBytes = 256 * 1024;
 
     public async Task HandleAsync(HttpContext context, string stream)
@@ -28,7 +27,7 @@ internal sealed partial class HttpFlvEndpoint(StreamHub hub, IStreamAccessPolicy
         try
         {
             decision = await policy.AuthorizeAsync(
-                new StreamAccessRequest(MediaAction.Play, App, stream, query, MediaTransport.HttpFlv, remote), context.RequestAborted);
+                new StreamAccessRequest(MediaAction.Play, hub.Options.App, stream, query, MediaTransport.HttpFlv, remote), context.RequestAborted);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {

@@ -8,6 +8,7 @@ using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
 
 namespace CallMedia.Hosting;
 
@@ -37,11 +38,12 @@ public static class CallMediaExtensions
 
     /// <summary>
     /// Maps HTTP-FLV playback: <c>GET /live/{stream}.flv?txSecret=…&amp;txTime=…</c> → chunked FLV
-    /// (403 when the policy refuses).
+    /// (403 when the policy refuses). The path segment is <see cref="MediaOptions.App"/> (default <c>live</c>).
     /// </summary>
     public static IEndpointRouteBuilder MapCallMediaFlv(this IEndpointRouteBuilder endpoints)
     {
-        endpoints.MapGet("/" + HttpFlvEndpoint.App + "/{stream}.flv", (HttpContext context, string stream, HttpFlvEndpoint flv) =>
+        var app = endpoints.ServiceProvider.GetRequiredService<IOptions<MediaOptions>>().Value.App;
+        endpoints.MapGet("/" + app + "/{stream}.flv", (HttpContext context, string stream, HttpFlvEndpoint flv) =>
             flv.HandleAsync(context, stream));
         return endpoints;
     }

@@ -13,6 +13,13 @@ public sealed class MediaOptions
     public RtmpListenerOptions Rtmp { get; set; } = new();
 
     /// <summary>
+    /// The RTMP application clients connect to (<c>rtmp://host/{App}/stream</c>); <c>connect</c> to any other
+    /// application is answered with <c>NetConnection.Connect.Rejected</c>. Default <c>live</c>, which is also the
+    /// HTTP-FLV path segment (<c>/live/{stream}.flv</c>).
+    /// </summary>
+    public string App { get; set; } = "live";
+
+    /// <summary>
     /// A joining viewer starts at the stream's latest keyframe when it arrived less than this many
     /// milliseconds ago, else at the next keyframe. Default 500 (issue 4 §1; bounds start latency
     /// without a GOP cache).

@@ -96,3 +96,21 @@ public sealed class LargeMessageTests
         Assert.Equal(big, received.Payload);
     }
 }
+
+public sealed class ConnectTests
+{
+    [Fact]
+    public async Task Connect_ToAnotherApplication_IsRejectedAndClosed()
+    {
+        await using var host = await RelayHost.StartAsync();
+        await using var client = await MiniRtmpClient.ConnectTcpAsync(host.RtmpEndPoint);
+        await client.HandshakeAsync();
+        client.StartReading();
+        await client.SendAsync(3, RtmpMessageType.CommandAmf0, 0, 0,
+            Amf0Writer.Encode("connect", 1.0, new AmfObject { { "app", "vod" }, { "tcUrl", "rtmp://127.0.0.1/vod" } }));
+        var reply = await client.WaitForAsync(m => m.CommandName is "_result" or "_error");
+        Assert.Equal("_error", reply.CommandName);
+        Assert.Equal("NetConnection.Connect.Rejected", Assert.IsType<AmfObject>(reply.Amf[3]).GetString("code"));
+        await CallGradeRelayTests.WaitUntilClosedAsync(client);
+    }
+}

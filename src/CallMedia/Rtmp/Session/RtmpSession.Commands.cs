@@ -80,6 +80,17 @@ internal sealed partial class RtmpSession
         _connectQuery = appQuery.Length > 0 ? appQuery : tcUrlQuery;
         var objectEncoding = command?["objectEncoding"] as double? ?? 0;
         LogConnect(SessionId, _app, appQuery.Length > 0, tcUrlQuery.Length > 0);
+        if (!string.Equals(_app, _options.App, StringComparison.Ordinal))
+        {
+            SendCommand(0, "_error", txn, null, new AmfObject
+            {
+                { "level", "error" },
+                { "code", "NetConnection.Connect.Rejected" },
+                { "description", $"unknown application '{_app}'" },
+            });
+            CloseAfterFlush("connect_rejected");
+            return;
+        }
 
         SendControl(RtmpMessageType.WindowAckSize, BigEndian(WindowAckSize));
         SendControl(RtmpMessageType.SetPeerBandwidth, [.. BigEndian(WindowAckSize), 2]);
