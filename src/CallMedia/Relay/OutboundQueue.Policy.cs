@@ -121,15 +121,11 @@ internal sealed partial class OutboundQueue
     }
 
     /// <summary>
-    /// How many unsent bytes the writer lets the kernel hold: enough for the path's bandwidth-delay product at
-    /// the stream's bitrate (twice, plus 25 ms), at least <paramref name="minimum"/>. More would hide media from the drop
-    /// policy (DESIGN §4: Linux otherwise buffers seconds of media per socket).
+    /// How many not-yet-sent bytes the writer lets the kernel hold: 50 ms of the stream, at least
+    /// <paramref name="minimum"/>. More would hide media from the drop policy (DESIGN §4: Linux otherwise
+    /// buffers seconds of media per socket).
     /// </summary>
-    public int KernelBudgetBytes(int rttMs, int minimum)
-    {
-        var rate = StreamBytesPerMs;
-        return (int)Math.Clamp(rate * (rttMs + 25) * 2, minimum, 4 * 1024 * 1024);
-    }
+    public int KernelBudgetBytes(int minimum) => (int)Math.Clamp(StreamBytesPerMs * 50, minimum, 4 * 1024 * 1024);
 
     /// <summary>
     /// The backlog once <paramref name="size"/> more bytes are queued, at the link's measured drain rate: a viewer

@@ -32,6 +32,7 @@ internal sealed partial class OutboundQueue(QueueLimits limits, Func<int>? unsen
     private long _bytes;
     private bool _completed;
     private bool _videoWaitKey;
+    private bool _cleared;
 
     public ViewerCounters Counters { get; } = new();
 
@@ -138,6 +139,64 @@ internal sealed partial class OutboundQueue(QueueLimits limits, Func<int>? unsen
         }
     }
 
+    /// <summary>
+    /// Takes queued audio only (up to <paramref name="maxBytes"/>), leaving everything else in place: audio may
+    /// overtake the rest of a large video message that is being sent chunk by chunk on another chunk stream.
+    /// </summary>
+    public void DrainAudio(List<OutboundItem> batch, int maxBytes, int maxItems)
+    {
+        lock (_lock)
+        {
+            var taken = 0;
+            var write = _head;
+            for (var read = _head; read < _items.Count; read++)
+            {
+                var item = _items[read];
+                if (!item.IsControl && item.Class is FrameClass.Audio or FrameClass.AudioSequenceHeader &&
+                    batch.Count < maxItems && (taken == 0 || taken + item.Payload.Length <= maxBytes))
+                {
+                    batch.Add(item);
+                    taken += item.Payload.Length;
+                    _bytes -= item.Payload.Length;
+                    Counters.AudioSent++;
+                    Counters.BytesSent += item.Payload.Length;
+                    continue;
+                }
+                _items[write++] = item;
+            }
+            _items.RemoveRange(write, _items.Count - write);
+        }
+    }
+
+    /// <summary>Puts drained items back at the front, in order (the writer had no room for them after all).</summary>
+    public void Requeue(List<OutboundItem> batch, int from)
+    {
+        if (from >= batch.Count)
+            return;
+        lock (_lock)
+        {
+            var items = batch.GetRange(from, batch.Count - from);
+            if (_cleared)
+            {
+                foreach (var item in items) item.Payload.Release();
+            }
+            else
+            {
+                _items.InsertRange(_head, items);
+                foreach (var item in items)
+                {
+                    _bytes += item.Payload.Length;
+                    Counters.BytesSent -= item.Payload.Length;
+                    if (item.IsControl) continue;
+                    if (item.Class is FrameClass.Audio or FrameClass.AudioSequenceHeader) Counters.AudioSent--;
+                    else if (item.Class != FrameClass.Metadata && item.Class != FrameClass.Data) Counters.VideoSent--;
+                }
+            }
+        }
+        batch.RemoveRange(from, batch.Count - from);
+        _signal.Writer.TryWrite(true);
+    }
+
     /// <summary>Releases everything still queued (connection gone).</summary>
     public void Clear()
     {
@@ -149,6 +208,7 @@ internal sealed partial class OutboundQueue(QueueLimits limits, Func<int>? unsen
             _head = 0;
             _bytes = 0;
             _completed = true;
+            _cleared = true;
             CompletionReason ??= "closed";
         }
         _signal.Writer.TryWrite(true);

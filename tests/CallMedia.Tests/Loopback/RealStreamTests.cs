@@ -64,6 +64,8 @@ public sealed class RealStreamTests(ITestOutputHelper output)
         var expected = tags.Count(t => t.IsAudioFrame && t.Timestamp >= firstAudioTs && t.Timestamp <= seconds * 1000);
         var ratio = slowAudio.Select(m => m.Timestamp).Distinct().Count() / (double)expected;
         var latencies = slowAudio.Select(m => m.ArrivedAt - start - m.Timestamp).Order().ToList();
+        var settled = slowAudio.Where(m => m.Timestamp > 3000).Select(m => m.ArrivedAt - start - m.Timestamp).Order().ToList();
+        output.WriteLine($"after the first 3 s (link rate learnt): p95 {settled[(int)(settled.Count * 0.95)]} max {settled[^1]} ms");
         var slowVideo = slowMedia.Where(m => m.Type == RtmpMessageType.Video).ToList();
         var stats = host.Stats.GetStream("realslow")!;
         output.WriteLine($"stream {bytesPerSecond * 8 / 1000} kbit/s, link {bytesPerSecond * 2 / 1000} kbit/s; audio {ratio:P2}; " +

@@ -29,6 +29,17 @@ internal sealed class ChunkWriter
     /// <summary>Appends <paramref name="payload"/> as chunks: headers into scratch, payload referenced in place.</summary>
     public void Write(SegmentBuilder output, int csid, RtmpMessageType type, uint timestamp, uint streamId, ArraySegment<byte> payload)
     {
+        var message = Begin(output, csid, type, timestamp, streamId, payload, int.MaxValue);
+        Continue(output, ref message, int.MaxValue);
+    }
+
+    /// <summary>
+    /// Writes the message header and first chunks, up to about <paramref name="maxBytes"/> of payload (at least one
+    /// chunk). The rest goes out with <see cref="Continue"/>; chunks of messages on other chunk streams may be
+    /// written in between (RTMP spec §5.3.2: chunks of different chunk streams interleave).
+    /// </summary>
+    public PartialMessage Begin(SegmentBuilder output, int csid, RtmpMessageType type, uint timestamp, uint streamId, ArraySegment<byte> payload, int maxBytes)
+    {
         var length = payload.Count;
         int fmt;
         uint field;
@@ -83,22 +94,33 @@ internal sealed class ChunkWriter
         }
         output.Advance(n);
 
-        var offset = 0;
-        while (true)
+        var message = new PartialMessage(csid, payload, extended, field);
+        var body = Math.Min(ChunkSize, length);
+        output.AddPayload(new ArraySegment<byte>(payload.Array!, payload.Offset, body));
+        message.Offset = body;
+        Continue(output, ref message, maxBytes - body);
+        return message;
+    }
+
+    /// <summary>Writes further chunks of <paramref name="message"/>, up to about <paramref name="maxBytes"/> (at least one chunk unless done).</summary>
+    public void Continue(SegmentBuilder output, ref PartialMessage message, int maxBytes)
+    {
+        var written = 0;
+        var length = message.Payload.Count;
+        while (message.Offset < length && (written == 0 || written < maxBytes))
         {
-            var body = Math.Min(ChunkSize, length - offset);
-            output.AddPayload(new ArraySegment<byte>(payload.Array!, payload.Offset + offset, body));
-            offset += body;
-            if (offset >= length)
-                break;
-            span = output.GetSpan(7);
-            n = WriteBasicHeader(span, 3, csid);
-            if (extended)
+            var span = output.GetSpan(7);
+            var n = WriteBasicHeader(span, 3, message.ChunkStreamId);
+            if (message.Extended)
             {
-                BinaryPrimitives.WriteUInt32BigEndian(span[n..], field);
+                BinaryPrimitives.WriteUInt32BigEndian(span[n..], message.ExtendedField);
                 n += 4;
             }
             output.Advance(n);
+            var body = Math.Min(ChunkSize, length - message.Offset);
+            output.AddPayload(new ArraySegment<byte>(message.Payload.Array!, message.Payload.Offset + message.Offset, body));
+            message.Offset += body;
+            written += body;
         }
     }
 
@@ -107,6 +129,18 @@ internal sealed class ChunkWriter
     {
         var array = payload.ToArray();
         Write(output, csid, type, timestamp, streamId, new ArraySegment<byte>(array));
+    }
+
+    /// <summary>A message whose chunks are being written: where the next chunk starts.</summary>
+    internal struct PartialMessage(int chunkStreamId, ArraySegment<byte> payload, bool extended, uint extendedField)
+    {
+        public readonly int ChunkStreamId = chunkStreamId;
+        public readonly ArraySegment<byte> Payload = payload;
+        public readonly bool Extended = extended;
+        public readonly uint ExtendedField = extendedField;
+        public int Offset;
+
+        public readonly bool Done => Offset >= Payload.Count;
     }
 
     internal static int WriteBasicHeader(Span<byte> span, int fmt, int csid)

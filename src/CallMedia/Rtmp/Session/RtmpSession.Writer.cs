@@ -15,25 +15,54 @@ internal sealed partial class RtmpSession
 
     /// <summary>
     /// Drains the queue: what is already queued goes out in one gather write (headers from scratch, payloads
-    /// in place). Ends when the queue completes (then closes the connection) or the connection dies.
+    /// in place), no more than the kernel budget allows. A video message larger than the room left is sent a
+    /// few chunks at a time, and audio queued meanwhile overtakes its remaining chunks (another chunk stream),
+    /// so a key frame on a slow link does not hold the audio behind it. Ends when the queue completes (then
+    /// closes the connection) or the connection dies.
     /// </summary>
     private async Task RunWriterAsync()
     {
         await Task.Yield();
         var batch = new List<OutboundItem>(MaxBatchItems);
         using var builder = new SegmentBuilder();
+        OutboundItem pendingItem = default;
+        ChunkWriter.PartialMessage pending = default;
+        var hasPending = false;
         try
         {
-            while (await _queue.WaitAsync(_cts.Token).ConfigureAwait(false))
+            while (hasPending || await _queue.WaitAsync(_cts.Token).ConfigureAwait(false))
             {
                 var room = await WaitForKernelRoomAsync().ConfigureAwait(false);
-                _queue.Drain(batch, Math.Min(room, MaxBatchBytes), MaxBatchItems);
-                foreach (var item in batch)
+                if (hasPending)
                 {
-                    _out.Write(builder, item.ChunkStreamId, item.Type, item.Timestamp, item.StreamId,
-                        item.Payload.Segment(0, item.Payload.Length));
-                    if (item.Type == RtmpMessageType.SetChunkSize)
-                        _out.ChunkSize = (int)BinaryPrimitives.ReadUInt32BigEndian(item.Payload.Span);
+                    _queue.DrainAudio(batch, room, MaxBatchItems);
+                    room -= WriteWhole(builder, batch, 0);
+                    _out.Continue(builder, ref pending, Math.Max(room, 1));
+                    if (pending.Done)
+                    {
+                        hasPending = false;
+                        batch.Add(pendingItem); // released with the batch
+                    }
+                }
+                else
+                {
+                    _queue.Drain(batch, Math.Min(room, MaxBatchBytes), MaxBatchItems);
+                    for (var i = 0; i < batch.Count; i++)
+                    {
+                        var item = batch[i];
+                        if (item.Type == RtmpMessageType.Video && item.Payload.Length > Math.Max(room, _out.ChunkSize))
+                        {
+                            pendingItem = item;
+                            pending = _out.Begin(builder, item.ChunkStreamId, item.Type, item.Timestamp, item.StreamId,
+                                item.Payload.Segment(0, item.Payload.Length), Math.Max(room, 1));
+                            hasPending = !pending.Done;
+                            _queue.Requeue(batch, i + 1);
+                            if (hasPending)
+                                batch.RemoveAt(i); // stays referenced by pendingItem until its last chunk is out
+                            break;
+                        }
+                        room -= WriteOne(builder, item);
+                    }
                 }
                 try
                 {
@@ -62,8 +91,26 @@ internal sealed partial class RtmpSession
         }
         finally
         {
+            if (hasPending)
+                pendingItem.Payload.Release();
             Abort();
         }
+    }
+
+    private int WriteWhole(SegmentBuilder builder, List<OutboundItem> items, int from)
+    {
+        var bytes = 0;
+        for (var i = from; i < items.Count; i++)
+            bytes += WriteOne(builder, items[i]);
+        return bytes;
+    }
+
+    private int WriteOne(SegmentBuilder builder, OutboundItem item)
+    {
+        _out.Write(builder, item.ChunkStreamId, item.Type, item.Timestamp, item.StreamId, item.Payload.Segment(0, item.Payload.Length));
+        if (item.Type == RtmpMessageType.SetChunkSize)
+            _out.ChunkSize = (int)BinaryPrimitives.ReadUInt32BigEndian(item.Payload.Span);
+        return item.Payload.Length;
     }
 
     /// <summary>One gather write; very large messages (thousands of chunks) go in slices below IOV_MAX (1024).</summary>

@@ -10,9 +10,19 @@ namespace CallMedia.Rtmp.Session;
 internal static partial class SocketOutQueue
 {
     private const nuint SIOCOUTQ = 0x5411;
+    private const nuint SIOCOUTQNSD = 0x894B;
     private static bool s_unsupported = !OperatingSystem.IsLinux();
 
-    public static int Unsent(Socket socket)
+    /// <summary>Bytes not yet acknowledged by the peer (unsent + in flight): what stands between new data and the viewer.</summary>
+    public static int Unsent(Socket socket) => Query(socket, SIOCOUTQ);
+
+    /// <summary>
+    /// Bytes not yet sent at all (<c>SIOCOUTQNSD</c>): grows only when the congestion or receive window is full,
+    /// i.e. when the link is behind; unaffected by delayed ACKs on a fast link.
+    /// </summary>
+    public static int NotSent(Socket socket) => Query(socket, SIOCOUTQNSD);
+
+    private static int Query(Socket socket, nuint request)
     {
         if (s_unsupported)
             return 0;
@@ -21,7 +31,7 @@ internal static partial class SocketOutQueue
             var handle = socket.SafeHandle;
             if (handle.IsClosed || handle.IsInvalid)
                 return 0;
-            return Ioctl((int)handle.DangerousGetHandle(), SIOCOUTQ, out var value) == 0 ? value : 0;
+            return Ioctl((int)handle.DangerousGetHandle(), request, out var value) == 0 ? value : 0;
         }
         catch (Exception ex) when (ex is EntryPointNotFoundException or DllNotFoundException)
         {
@@ -29,23 +39,6 @@ internal static partial class SocketOutQueue
             return 0;
         }
         catch (ObjectDisposedException)
-        {
-            return 0;
-        }
-    }
-
-    /// <summary>Smoothed round-trip time from <c>TCP_INFO</c> (<c>tcpi_rtt</c>, µs at offset 68), in ms; 0 when unknown.</summary>
-    public static int RttMs(Socket socket)
-    {
-        if (s_unsupported)
-            return 0;
-        try
-        {
-            Span<byte> info = stackalloc byte[104];
-            var length = socket.GetRawSocketOption(6 /* IPPROTO_TCP */, 11 /* TCP_INFO */, info);
-            return length >= 72 ? (int)(System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(info[68..]) / 1000) : 0;
-        }
-        catch (Exception ex) when (ex is SocketException or ObjectDisposedException or PlatformNotSupportedException)
         {
             return 0;
         }
