@@ -269,4 +269,27 @@ public sealed class ChunkReaderTests
         var all = ReadAll(reader, new ReadOnlySequence<byte>(Encode(messages, 128)), out _);
         AssertSame(messages, all);
     }
+
+    [Fact]
+    public void Writer_InterleavesAudioBetweenChunksOfALargeVideoMessage_ReaderReassemblesBoth()
+    {
+        var video = Payload(1000, 1);
+        var audio = Payload(50, 2);
+        var writer = new ChunkWriter { ChunkSize = 128 };
+        using var builder = new SegmentBuilder();
+        var partial = writer.Begin(builder, 6, RtmpMessageType.Video, 0x01000000, 1, new ArraySegment<byte>(video), 200);
+        Assert.False(partial.Done);
+        Assert.Equal(256, partial.Offset); // two chunks for about 200 bytes of room
+        writer.Write(builder, 4, RtmpMessageType.Audio, 0x01000000, 1, new ArraySegment<byte>(audio));
+        writer.Continue(builder, ref partial, int.MaxValue);
+        Assert.True(partial.Done);
+
+        using var reader = new ChunkReader(1 << 20);
+        var messages = ReadAll(reader, new ReadOnlySequence<byte>(builder.ToArray()), out _);
+        Assert.Equal(2, messages.Count);
+        Assert.Equal(RtmpMessageType.Audio, messages[0].Type);
+        Assert.Equal(audio, messages[0].Payload);
+        Assert.Equal((RtmpMessageType.Video, 0x01000000u), (messages[1].Type, messages[1].Timestamp));
+        Assert.Equal(video, messages[1].Payload);
+    }
 }
