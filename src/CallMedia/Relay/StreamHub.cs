@@ -19,6 +19,9 @@ internal sealed partial class StreamHub(IOptions<MediaOptions> options, MediaEve
     private readonly Dictionary<string, RelayStream> _streams = new(StringComparer.Ordinal);
     private readonly MediaOptions _options = options.Value;
 
+    /// <summary>Per publisher thread: viewers that fell past the hard bound during one fan-out (no allocation per message).</summary>
+    [ThreadStatic] private static List<Viewer>? t_tooSlow;
+
     public MediaOptions Options => _options;
 
     public RelayStream? Find(string name)
@@ -68,8 +71,7 @@ internal sealed partial class StreamHub(IOptions<MediaOptions> options, MediaEve
     /// <summary>Forwards one publisher message to the stream's viewers; ends viewers that fell past the hard bound.</summary>
     public void Media(RelayStream stream, IPublisherSession session, MediaPacket packet, bool metadataAudio = false, bool metadataVideo = false)
     {
-        List<Viewer>? tooSlow = null;
-        tooSlow = t_tooSlow ??= new List<Viewer>();
+        var tooSlow = t_tooSlow ??= new List<Viewer>();
         stream.OnMedia(session, packet, tooSlow, metadataAudio, metadataVideo);
         if (tooSlow.Count == 0)
             return;
@@ -84,8 +86,6 @@ internal sealed partial class StreamHub(IOptions<MediaOptions> options, MediaEve
         tooSlow.Clear();
         lock (_lock) RemoveIfUnused(stream);
     }
-
-    [ThreadStatic] private static List<Viewer>? t_tooSlow;
 
     /// <summary>Adds a viewer: headers and a start point at once when live, else held until the publisher comes.</summary>
     public void Play(Viewer viewer)

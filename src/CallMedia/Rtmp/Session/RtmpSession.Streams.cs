@@ -65,7 +65,6 @@ internal sealed partial class RtmpSession
             CloseAfterFlush("play_refused");
             return;
         }
-        SendUserControl(UserControlEvent.StreamIsRecorded, streamId);
         SendUserControl(UserControlEvent.StreamBegin, streamId);
         SendStatus(streamId, "status", "NetStream.Play.Reset", $"Playing and resetting {name}.");
         SendStatus(streamId, "status", "NetStream.Play.Start", $"Started playing {name}.");
