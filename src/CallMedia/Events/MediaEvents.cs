@@ -49,3 +49,28 @@ public interface IMediaEventSink
     /// <summary>Handles one event.</summary>
     void OnMediaEvent(MediaEvent mediaEvent);
 }
+
+/// <summary>
+/// A live publisher has sent no media for <c>Media:PublisherStaleMs</c>: its network probably dropped. It may be
+/// replaced by a new publish of the same stream (stale takeover); the coordinator may start its publisher-lost grace.
+/// </summary>
+/// <param name="SessionId">Id of the silent publishing connection.</param>
+/// <param name="SilentMs">Milliseconds since its last media message.</param>
+/// <param name="StreamName">Stream name, e.g. <c>{callId}-a</c>.</param>
+/// <param name="At">When the relay observed it.</param>
+public sealed record PublishStalled(string StreamName, DateTimeOffset At, long SessionId, int SilentMs)
+    : MediaEvent(StreamName, At);
+
+/// <summary>A publisher reported in <see cref="PublishStalled"/> sends media again.</summary>
+/// <param name="SessionId">Id of the publishing connection.</param>
+/// <param name="StreamName">Stream name, e.g. <c>{callId}-a</c>.</param>
+/// <param name="At">When the relay observed it.</param>
+public sealed record PublishResumed(string StreamName, DateTimeOffset At, long SessionId)
+    : MediaEvent(StreamName, At);
+
+/// <summary>Statistics of a live stream and its viewers, every <c>Media:StatsIntervalMs</c> (issue 4 §7).</summary>
+/// <param name="Stats">Bitrates, fps, key frame interval, codec info, per-viewer counters.</param>
+/// <param name="StreamName">Stream name, e.g. <c>{callId}-a</c>.</param>
+/// <param name="At">When the relay observed it.</param>
+public sealed record StreamStatsReported(string StreamName, DateTimeOffset At, Hosting.MediaStreamStats Stats)
+    : MediaEvent(StreamName, At);

@@ -1,6 +1,14 @@
+using CallMedia.Control;
+using CallMedia.Flv;
+using CallMedia.Relay;
+using CallMedia.Rtmp;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
 
 namespace CallMedia.Hosting;
 
@@ -9,24 +17,34 @@ public static class CallMediaExtensions
 {
     /// <summary>
     /// Registers the relay: the RTMP listener as a hosted service, <see cref="Control.IRelayControl"/>,
-    /// <see cref="IRelayEndpoints"/>, and options bound from <paramref name="configuration"/> section
-    /// <c>Media</c>. The host must register an <see cref="Access.IStreamAccessPolicy"/>; every registered
-    /// <see cref="Events.IMediaEventSink"/> receives media events.
+    /// <see cref="IRelayEndpoints"/>, <see cref="IRelayStats"/>, and options bound from
+    /// <paramref name="configuration"/> section <c>Media</c>. The host must register an
+    /// <see cref="Access.IStreamAccessPolicy"/>; every registered <see cref="Events.IMediaEventSink"/>
+    /// receives media events.
     /// </summary>
     public static IServiceCollection AddCallMedia(this IServiceCollection services, IConfiguration configuration)
     {
         services.Configure<MediaOptions>(configuration.GetSection(MediaOptions.SectionName));
-        // TODO(relay): register listener, hub, control, endpoints.
+        services.AddSingleton<MediaEventDispatcher>();
+        services.AddSingleton<StreamHub>();
+        services.AddSingleton<IRelayControl>(sp => sp.GetRequiredService<StreamHub>());
+        services.AddSingleton<IRelayStats, RelayStatsProvider>();
+        services.AddSingleton<RtmpListener>();
+        services.AddSingleton<IRelayEndpoints>(sp => sp.GetRequiredService<RtmpListener>());
+        services.AddHostedService(sp => sp.GetRequiredService<RtmpListener>());
+        services.AddSingleton<HttpFlvEndpoint>();
         return services;
     }
 
     /// <summary>
     /// Maps HTTP-FLV playback: <c>GET /live/{stream}.flv?txSecret=…&amp;txTime=…</c> → chunked FLV
-    /// (403 when the policy refuses).
+    /// (403 when the policy refuses). The path segment is <see cref="MediaOptions.App"/> (default <c>live</c>).
     /// </summary>
     public static IEndpointRouteBuilder MapCallMediaFlv(this IEndpointRouteBuilder endpoints)
     {
-        // TODO(relay): map the endpoint.
+        var app = endpoints.ServiceProvider.GetRequiredService<IOptions<MediaOptions>>().Value.App;
+        endpoints.MapGet("/" + app + "/{stream}.flv", (HttpContext context, string stream, HttpFlvEndpoint flv) =>
+            flv.HandleAsync(context, stream));
         return endpoints;
     }
 }

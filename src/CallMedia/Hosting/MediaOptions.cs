@@ -2,6 +2,7 @@ namespace CallMedia.Hosting;
 
 /// <summary>
 /// Relay settings, bound from the <c>Media</c> configuration section (environment: <c>Media__Rtmp__Port</c>).
+/// Times are milliseconds, sizes bytes.
 /// </summary>
 public sealed class MediaOptions
 {
@@ -10,6 +11,85 @@ public sealed class MediaOptions
 
     /// <summary>RTMP listener settings.</summary>
     public RtmpListenerOptions Rtmp { get; set; } = new();
+
+    /// <summary>
+    /// The RTMP application clients connect to (<c>rtmp://host/{App}/stream</c>); <c>connect</c> to any other
+    /// application is answered with <c>NetConnection.Connect.Rejected</c>. Default <c>live</c>, which is also the
+    /// HTTP-FLV path segment (<c>/live/{stream}.flv</c>).
+    /// </summary>
+    public string App { get; set; } = "live";
+
+    /// <summary>
+    /// A joining viewer starts at the stream's latest keyframe when it arrived less than this many
+    /// milliseconds ago, else at the next keyframe. Default 500 (issue 4 §1; bounds start latency
+    /// without a GOP cache).
+    /// </summary>
+    public int MaxStartLatencyMs { get; set; } = 500;
+
+    /// <summary>
+    /// Per-viewer queue bound in media time, milliseconds. Past half of it disposable video is dropped,
+    /// past three quarters inter frames, past all of it key frames. Default 500 (DESIGN §4, issue 4 §2).
+    /// </summary>
+    public int ViewerQueueMs { get; set; } = 500;
+
+    /// <summary>
+    /// Hard per-viewer bound in media time, milliseconds: audio is never dropped below it; a viewer past it
+    /// is disconnected as too slow. Default 3000 (issue 4 §2).
+    /// </summary>
+    public int ViewerHardLimitMs { get; set; } = 3000;
+
+    /// <summary>Per-viewer queue bound in bytes (user-space queue plus unsent kernel bytes). Default 4 MiB.</summary>
+    public int ViewerQueueBytes { get; set; } = 4 * 1024 * 1024;
+
+    /// <summary>
+    /// <c>SO_SNDBUF</c> for RTMP sockets, bytes: a backstop against Linux growing it to megabytes (DESIGN §4).
+    /// The writer itself keeps the unsent bytes in the kernel near the path's bandwidth-delay product
+    /// (<c>SIOCOUTQ</c>), so media waits in the viewer queue where drops apply. Not smaller: the kernel counts
+    /// per-packet overhead against it, so a tight cap starves small audio packets. Default 262144; 0 = OS default.
+    /// </summary>
+    public int ViewerSendBufferBytes { get; set; } = 256 * 1024;
+
+    /// <summary>
+    /// A publisher that has sent no media for this many milliseconds may be replaced by a new publish of the
+    /// same stream (DESIGN §4 stale takeover). Default 1500.
+    /// </summary>
+    public int PublisherStaleMs { get; set; } = 1500;
+
+    /// <summary>
+    /// How long viewers of a stream without publisher are held (play before publish, publisher reconnect)
+    /// before they get the end of stream, milliseconds. Default 30000; the coordinator usually ends the
+    /// call (and so the viewers) earlier.
+    /// </summary>
+    public int UnpublishedHoldMs { get; set; } = 30_000;
+
+    /// <summary>
+    /// How often each live stream's statistics go to the event sinks as <see cref="Events.StreamStatsReported"/>,
+    /// milliseconds. Default 5000 (the bitrate window); 0 disables.
+    /// </summary>
+    public int StatsIntervalMs { get; set; } = 5000;
+
+    /// <summary>The RTMP handshake (C0 to C2) must complete within this many milliseconds. Default 5000 (issue 2).</summary>
+    public int HandshakeTimeoutMs { get; set; } = 5000;
+
+    /// <summary>
+    /// A connection that is not playing and has sent nothing for this many milliseconds is closed. Default 30000.
+    /// </summary>
+    public int IdleTimeoutMs { get; set; } = 30_000;
+
+    /// <summary>Largest chunk size a peer may set, bytes. Default and maximum 65536 (issue 2).</summary>
+    public int MaxChunkSize { get; set; } = 65536;
+
+    /// <summary>Chunk size the relay uses for what it sends, bytes. Default 4096.</summary>
+    public int OutChunkSize { get; set; } = 4096;
+
+    /// <summary>Largest RTMP message a peer may send, bytes. Default 4 MiB (issue 2).</summary>
+    public int MaxMessageLength { get; set; } = 4 * 1024 * 1024;
+
+    /// <summary>Maximum concurrent RTMP connections; more are closed at accept. Default 2000.</summary>
+    public int MaxConnections { get; set; } = 2000;
+
+    /// <summary>Maximum createStream calls per RTMP connection. Default 8.</summary>
+    public int MaxStreamsPerConnection { get; set; } = 8;
 }
 
 /// <summary>RTMP listener settings (<c>Media:Rtmp:*</c>).</summary>

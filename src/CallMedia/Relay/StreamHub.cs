@@ -1,0 +1,220 @@
+using CallMedia.Access;
+using CallMedia.Control;
+using CallMedia.Events;
+using CallMedia.Hosting;
+using CallMedia.Media;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace CallMedia.Relay;
+
+/// <summary>
+/// All streams of the relay by name. Attach/detach go through one hub lock (rare events); media flows
+/// under each stream's own lock only. Stream names are opaque here: call rules live in the access policy.
+/// </summary>
+internal sealed partial class StreamHub(IOptions<MediaOptions> options, MediaEventDispatcher events, ILogger<StreamHub> logger)
+    : IRelayControl
+{
+    private readonly object _lock = new();
+    private readonly Dictionary<string, RelayStream> _streams = new(StringComparer.Ordinal);
+    private readonly MediaOptions _options = options.Value;
+
+    /// <summary>Per publisher thread: viewers that fell past the hard bound during one fan-out (no allocation per message).</summary>
+    [ThreadStatic] private static List<Viewer>? t_tooSlow;
+
+    public MediaOptions Options => _options;
+
+    public RelayStream? Find(string name)
+    {
+        lock (_lock) return _streams.GetValueOrDefault(name);
+    }
+
+    public IReadOnlyList<RelayStream> Snapshot()
+    {
+        lock (_lock) return _streams.Values.ToArray();
+    }
+
+    /// <summary>Starts publishing <paramref name="name"/>; replaces a stale publisher; Busy when a live one holds it.</summary>
+    public PublishAttempt Publish(string name, IPublisherSession session, out RelayStream stream)
+    {
+        IPublisherSession? replaced;
+        PublishAttempt attempt;
+        lock (_lock)
+        {
+            stream = GetOrCreate(name);
+            attempt = stream.TryAttachPublisher(session, _options.PublisherStaleMs, out replaced);
+        }
+        if (replaced is not null)
+        {
+            LogReplaced(name, replaced.SessionId, session.SessionId);
+            replaced.Kick("replaced");
+            events.Emit(new PublishStopped(name, DateTimeOffset.UtcNow, replaced.SessionId, "replaced"));
+        }
+        if (attempt == PublishAttempt.Started)
+            events.Emit(new PublishStarted(name, DateTimeOffset.UtcNow, session.SessionId, session.Remote));
+        return attempt;
+    }
+
+    /// <summary>Ends <paramref name="session"/>'s publishing of <paramref name="stream"/> (viewers are held).</summary>
+    public void Unpublish(RelayStream stream, IPublisherSession session, string reason)
+    {
+        bool wasPublisher;
+        lock (_lock)
+        {
+            wasPublisher = stream.DetachPublisher(session);
+            RemoveIfUnused(stream);
+        }
+        if (wasPublisher)
+            events.Emit(new PublishStopped(stream.Name, DateTimeOffset.UtcNow, session.SessionId, reason));
+    }
+
+    /// <summary>Forwards one publisher message to the stream's viewers; ends viewers that fell past the hard bound.</summary>
+    public void Media(RelayStream stream, IPublisherSession session, MediaPacket packet, bool metadataAudio = false, bool metadataVideo = false)
+    {
+        var tooSlow = t_tooSlow ??= new List<Viewer>();
+        stream.OnMedia(session, packet, tooSlow, metadataAudio, metadataVideo);
+        if (tooSlow.Count == 0)
+            return;
+        foreach (var viewer in tooSlow)
+        {
+            var reason = viewer.Queue.IsCompleted ? viewer.Queue.CompletionReason ?? "closed" : "too_slow";
+            if (reason == "too_slow")
+                LogTooSlow(stream.Name, viewer.Id, viewer.Queue.Counters.QueueMs);
+            viewer.End(reason, notify: false);
+            EmitStopped(viewer, reason);
+        }
+        tooSlow.Clear();
+        lock (_lock) RemoveIfUnused(stream);
+    }
+
+    /// <summary>Adds a viewer: headers and a start point at once when live, else held until the publisher comes.</summary>
+    public void Play(Viewer viewer)
+    {
+        lock (_lock)
+        {
+            var stream = GetOrCreate(viewer.StreamName);
+            stream.AttachViewer(viewer, _options.MaxStartLatencyMs);
+        }
+        events.Emit(new PlayStarted(viewer.StreamName, DateTimeOffset.UtcNow, viewer.Id, viewer.Transport));
+    }
+
+    /// <summary>Removes a viewer (its connection closed or it stopped playing).</summary>
+    public void StopPlay(Viewer viewer, string reason)
+    {
+        lock (_lock)
+        {
+            if (_streams.TryGetValue(viewer.StreamName, out var stream))
+            {
+                stream.RemoveViewer(viewer);
+                RemoveIfUnused(stream);
+            }
+        }
+        EmitStopped(viewer, reason);
+    }
+
+    /// <inheritdoc />
+    public int DisconnectStream(string streamName, string reason)
+    {
+        RelayStream? stream;
+        lock (_lock) stream = _streams.GetValueOrDefault(streamName);
+        if (stream is null)
+            return 0;
+        var count = 0;
+        if (stream.Publisher is { } publisher)
+        {
+            stream.DetachPublisher(publisher);
+            publisher.Kick(reason);
+            events.Emit(new PublishStopped(streamName, DateTimeOffset.UtcNow, publisher.SessionId, "kicked"));
+            count++;
+        }
+        foreach (var viewer in stream.RemoveAllViewers())
+        {
+            viewer.End("kicked", notify: true);
+            EmitStopped(viewer, "kicked");
+            count++;
+        }
+        lock (_lock) RemoveIfUnused(stream);
+        LogDisconnected(streamName, count, reason);
+        return count;
+    }
+
+    /// <summary>
+    /// Periodic upkeep: stall/resume and stats events for live streams; ends viewers held too long without a
+    /// publisher (issue 4 §6).
+    /// </summary>
+    public void Sweep()
+    {
+        var now = Environment.TickCount64;
+        foreach (var stream in Snapshot())
+        {
+            if (stream.Publisher is { } publisher)
+            {
+                ReportLiveStream(stream, publisher, now);
+                continue;
+            }
+            if (now - stream.NoPublisherSince < _options.UnpublishedHoldMs)
+                continue;
+            foreach (var viewer in stream.RemoveAllViewers())
+            {
+                viewer.End("unpublished", notify: true);
+                EmitStopped(viewer, "unpublished");
+            }
+            lock (_lock) RemoveIfUnused(stream);
+        }
+    }
+
+    private void ReportLiveStream(RelayStream stream, IPublisherSession publisher, long now)
+    {
+        var silentMs = (int)Math.Min(int.MaxValue, now - stream.LastMediaAt);
+        if (!stream.StallReported && silentMs >= _options.PublisherStaleMs)
+        {
+            stream.StallReported = true;
+            LogStalled(stream.Name, publisher.SessionId, silentMs);
+            events.Emit(new PublishStalled(stream.Name, DateTimeOffset.UtcNow, publisher.SessionId, silentMs));
+        }
+        else if (stream.StallReported && silentMs < _options.PublisherStaleMs)
+        {
+            stream.StallReported = false;
+            events.Emit(new PublishResumed(stream.Name, DateTimeOffset.UtcNow, publisher.SessionId));
+        }
+        if (_options.StatsIntervalMs > 0 && now - stream.LastStatsAt >= _options.StatsIntervalMs)
+        {
+            stream.LastStatsAt = now;
+            events.Emit(new StreamStatsReported(stream.Name, DateTimeOffset.UtcNow, RelayStatsProvider.ToPublic(stream.GetStats())));
+        }
+    }
+
+    private void EmitStopped(Viewer viewer, string reason)
+    {
+        if (Interlocked.Exchange(ref viewer.Ended, 1) == 0)
+            events.Emit(new PlayStopped(viewer.StreamName, DateTimeOffset.UtcNow, viewer.Id, reason));
+    }
+
+    private RelayStream GetOrCreate(string name)
+    {
+        if (!_streams.TryGetValue(name, out var stream))
+        {
+            stream = new RelayStream(name) { MaxStartLatencyMs = _options.MaxStartLatencyMs };
+            _streams[name] = stream;
+        }
+        return stream;
+    }
+
+    private void RemoveIfUnused(RelayStream stream)
+    {
+        if (stream.IsUnused && _streams.TryGetValue(stream.Name, out var current) && ReferenceEquals(current, stream))
+            _streams.Remove(stream.Name);
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Stream {Stream}: stale publisher {OldSessionId} replaced by {SessionId}")]
+    private partial void LogReplaced(string stream, long oldSessionId, long sessionId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Stream {Stream}: viewer {ViewerId} disconnected as too slow (queue {QueueMs} ms)")]
+    private partial void LogTooSlow(string stream, long viewerId, int queueMs);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Stream {Stream}: publisher {SessionId} sent no media for {SilentMs} ms")]
+    private partial void LogStalled(string stream, long sessionId, int silentMs);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Stream {Stream}: disconnected {Count} connections ({Reason})")]
+    private partial void LogDisconnected(string stream, int count, string reason);
+}

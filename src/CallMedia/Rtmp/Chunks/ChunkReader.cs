@@ -1,0 +1,191 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using CallMedia.Media;
+using CallMedia.Rtmp.Protocol;
+
+namespace CallMedia.Rtmp.Chunks;
+
+/// <summary>
+/// Reassembles RTMP messages from the chunk stream (RTMP spec §5.3). Stateful per connection.
+/// <see cref="TryRead"/> consumes whole chunks only: when a chunk is incomplete it leaves the reader
+/// where that chunk starts and returns false, so any split of the input yields the same messages.
+/// The payload copy out of the socket buffer into a pooled <see cref="MediaBuffer"/> is the only copy
+/// a media message ever gets on its way through the relay.
+/// </summary>
+internal sealed class ChunkReader(int maxMessageLength) : IDisposable
+{
+    /// <summary>Default incoming chunk size until the peer sends Set Chunk Size (RTMP spec §5.4.1).</summary>
+    public const int DefaultChunkSize = 128;
+
+    /// <summary>The largest chunk size accepted (RTMP spec allows 2^31-1; we bound memory per connection).</summary>
+    public const int MaxChunkSize = 65536;
+
+    /// <summary>Chunk stream ids one connection may use (real clients use 2–6). Bounds per-connection state.</summary>
+    public const int MaxChunkStreams = 64;
+
+    /// <summary>
+    /// Messages one connection may have half-received at once: each reserves a buffer of its announced length,
+    /// so this and <see cref="MaxMessageLength"/> bound the memory a connection can pin.
+    /// </summary>
+    public const int MaxPartialMessages = 8;
+
+    private readonly Dictionary<int, ChunkStreamState> _streams = new();
+    private int _partialMessages;
+
+    public int ChunkSize { get; private set; } = DefaultChunkSize;
+
+    public int MaxMessageLength { get; } = maxMessageLength;
+
+    /// <summary>Applies a Set Chunk Size from the peer; sizes outside 1..<see cref="MaxChunkSize"/> are rejected.</summary>
+    public void SetChunkSize(uint size)
+    {
+        if (size == 0 || (size & 0x8000_0000) != 0)
+            RtmpThrow.Reject(RtmpRejectReason.ChunkSizeInvalid, $"chunk size {size}");
+        if (size > MaxChunkSize)
+            RtmpThrow.Reject(RtmpRejectReason.ChunkSizeTooLarge, $"chunk size {size}");
+        ChunkSize = (int)size;
+    }
+
+    /// <summary>Drops the partly received message on <paramref name="chunkStreamId"/> (Abort message, §5.4.2).</summary>
+    public void Abort(uint chunkStreamId)
+    {
+        if (_streams.TryGetValue((int)chunkStreamId, out var state) && state.Partial is not null)
+        {
+            state.DiscardPartial();
+            _partialMessages--;
+        }
+    }
+
+    /// <summary>
+    /// Reads chunks until one message completes (true) or the input runs out mid-chunk (false, nothing of
+    /// the incomplete chunk consumed). The caller owns the returned message's payload reference.
+    /// </summary>
+    public bool TryRead(ref SequenceReader<byte> reader, out RtmpMessage message)
+    {
+        while (true)
+        {
+            var r = reader;
+            if (!TryReadChunk(ref r, out var completed, out message))
+                return false;
+            reader = r;
+            if (completed)
+                return true;
+        }
+    }
+
+    private bool TryReadChunk(ref SequenceReader<byte> r, out bool completed, out RtmpMessage message)
+    {
+        completed = false;
+        message = default;
+        if (!r.TryRead(out var b0))
+            return false;
+        var fmt = b0 >> 6;
+        int csid = b0 & 0x3F;
+        if (csid == 0)
+        {
+            if (!r.TryRead(out var b1)) return false;
+            csid = 64 + b1;
+        }
+        else if (csid == 1)
+        {
+            if (!r.TryRead(out var b1) || !r.TryRead(out var b2)) return false;
+            csid = 64 + b1 + (b2 << 8);
+        }
+
+        _streams.TryGetValue(csid, out var state);
+        if (fmt != 0 && (state is null || !state.HasHeader))
+            RtmpThrow.Reject(RtmpRejectReason.MissingPreviousHeader, $"fmt {fmt} on new chunk stream {csid}");
+
+        Span<byte> h = stackalloc byte[11];
+        int headerLength = fmt switch { 0 => 11, 1 => 7, 2 => 3, _ => 0 };
+        if (headerLength > 0 && !r.TryCopyTo(h[..headerLength]))
+            return false;
+        r.Advance(headerLength);
+
+        uint tsField = state?.TimestampField ?? 0;
+        int length = state?.Length ?? 0;
+        var type = state?.Type ?? 0;
+        uint streamId = state?.StreamId ?? 0;
+        bool extended = state?.Extended ?? false;
+        if (fmt <= 2)
+        {
+            tsField = (uint)(h[0] << 16 | h[1] << 8 | h[2]);
+            extended = tsField == 0xFFFFFF;
+        }
+        if (fmt <= 1)
+        {
+            length = h[3] << 16 | h[4] << 8 | h[5];
+            type = (RtmpMessageType)h[6];
+        }
+        if (fmt == 0)
+            streamId = BinaryPrimitives.ReadUInt32LittleEndian(h[7..11]);
+
+        bool continuation = state?.Partial is not null;
+        if (continuation && fmt != 3)
+            RtmpThrow.Reject(RtmpRejectReason.MessageLengthChanged, $"fmt {fmt} header inside a message on chunk stream {csid}");
+
+        if (extended)
+        {
+            if (!r.TryReadBigEndian(out int ext))
+                return false;
+            if (fmt == 3 && continuation && (uint)ext != tsField)
+                r.Rewind(4); // this peer omits the extended field on continuation chunks (allowed reading of the spec)
+            else if (fmt <= 2 || !continuation)
+                tsField = (uint)ext;
+        }
+
+        if (length > MaxMessageLength)
+            RtmpThrow.Reject(RtmpRejectReason.MessageTooLong, $"message length {length}");
+
+        int received = continuation ? state!.Received : 0;
+        int body = Math.Min(ChunkSize, length - received);
+        if (r.Remaining < body)
+            return false;
+
+        // Whole chunk available: commit header state.
+        if (state is null)
+        {
+            if (_streams.Count >= MaxChunkStreams)
+                RtmpThrow.Reject(RtmpRejectReason.TooManyChunkStreams, $"more than {MaxChunkStreams} chunk streams");
+            state = new ChunkStreamState();
+            _streams[csid] = state;
+        }
+        if (!continuation)
+        {
+            if (body < length && _partialMessages >= MaxPartialMessages)
+                RtmpThrow.Reject(RtmpRejectReason.TooManyChunkStreams, $"more than {MaxPartialMessages} messages in progress");
+            state.Timestamp = fmt == 0 ? tsField : unchecked(state.Timestamp + tsField);
+            state.TimestampField = tsField;
+            state.Length = length;
+            state.Type = type;
+            state.StreamId = streamId;
+            state.Extended = extended;
+            state.HasHeader = true;
+            state.Partial = MediaBuffer.Rent(length);
+            state.Received = 0;
+            if (body < length)
+                _partialMessages++;
+        }
+
+        r.TryCopyTo(state.Partial!.Array.AsSpan(state.Received, body));
+        r.Advance(body);
+        state.Received += body;
+        if (state.Received < state.Length)
+            return true;
+
+        message = new RtmpMessage(csid, state.Type, state.Timestamp, state.StreamId, state.Partial!);
+        if (state.Received > body)
+            _partialMessages--;
+        state.Partial = null;
+        state.Received = 0;
+        completed = true;
+        return true;
+    }
+
+    public void Dispose()
+    {
+        foreach (var state in _streams.Values)
+            state.DiscardPartial();
+        _streams.Clear();
+    }
+}

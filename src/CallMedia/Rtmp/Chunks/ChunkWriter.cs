@@ -1,0 +1,171 @@
+using System.Buffers.Binary;
+
+namespace CallMedia.Rtmp.Chunks;
+
+/// <summary>
+/// Splits outgoing messages into chunks (RTMP spec §5.3), choosing the most compact header type the
+/// previous message on the same chunk stream allows, and writing the extended timestamp on every chunk
+/// of a message that needs it (fmt 3 continuations included, as FFmpeg and librtmp expect).
+/// </summary>
+internal sealed class ChunkWriter
+{
+    private sealed class LastHeader
+    {
+        public uint Timestamp;
+        public uint Delta;
+        public bool DeltaValid;
+        public int Length;
+        public RtmpMessageType Type;
+        public uint StreamId;
+    }
+
+    private readonly Dictionary<int, LastHeader> _last = new();
+
+    public int ChunkSize { get; set; } = ChunkReader.DefaultChunkSize;
+
+    /// <summary>Forgets header state (after the peer could have lost it, e.g. a new connection).</summary>
+    public void Reset() => _last.Clear();
+
+    /// <summary>Appends <paramref name="payload"/> as chunks: headers into scratch, payload referenced in place.</summary>
+    public void Write(SegmentBuilder output, int csid, RtmpMessageType type, uint timestamp, uint streamId, ArraySegment<byte> payload)
+    {
+        var message = Begin(output, csid, type, timestamp, streamId, payload, int.MaxValue);
+        Continue(output, ref message, int.MaxValue);
+    }
+
+    /// <summary>
+    /// Writes the message header and first chunks, up to about <paramref name="maxBytes"/> of payload (at least one
+    /// chunk). The rest goes out with <see cref="Continue"/>; chunks of messages on other chunk streams may be
+    /// written in between (RTMP spec §5.3.2: chunks of different chunk streams interleave).
+    /// </summary>
+    public PartialMessage Begin(SegmentBuilder output, int csid, RtmpMessageType type, uint timestamp, uint streamId, ArraySegment<byte> payload, int maxBytes)
+    {
+        var length = payload.Count;
+        int fmt;
+        uint field;
+        if (!_last.TryGetValue(csid, out var last))
+        {
+            last = new LastHeader();
+            _last[csid] = last;
+            fmt = 0;
+        }
+        else if (last.StreamId != streamId || timestamp < last.Timestamp)
+            fmt = 0;
+        else if (last.Length != length || last.Type != type)
+            fmt = 1;
+        else if (last.DeltaValid && timestamp - last.Timestamp == last.Delta)
+            fmt = 3;
+        else
+            fmt = 2;
+
+        field = fmt == 0 ? timestamp : timestamp - last.Timestamp;
+        if (fmt == 3)
+            field = last.Delta;
+        last.DeltaValid = fmt != 0;
+        last.Delta = fmt == 0 ? 0 : field;
+        last.Timestamp = timestamp;
+        last.Length = length;
+        last.Type = type;
+        last.StreamId = streamId;
+
+        var extended = field >= 0xFFFFFF;
+        var span = output.GetSpan(18);
+        var n = WriteBasicHeader(span, fmt, csid);
+        if (fmt <= 2)
+        {
+            WriteUInt24(span[n..], extended ? 0xFFFFFF : field);
+            n += 3;
+        }
+        if (fmt <= 1)
+        {
+            WriteUInt24(span[n..], (uint)length);
+            span[n + 3] = (byte)type;
+            n += 4;
+        }
+        if (fmt == 0)
+        {
+            BinaryPrimitives.WriteUInt32LittleEndian(span[n..], streamId);
+            n += 4;
+        }
+        if (extended)
+        {
+            BinaryPrimitives.WriteUInt32BigEndian(span[n..], field);
+            n += 4;
+        }
+        output.Advance(n);
+
+        var message = new PartialMessage(csid, payload, extended, field);
+        var body = Math.Min(ChunkSize, length);
+        output.AddPayload(new ArraySegment<byte>(payload.Array!, payload.Offset, body));
+        message.Offset = body;
+        Continue(output, ref message, maxBytes - body);
+        return message;
+    }
+
+    /// <summary>Writes further chunks of <paramref name="message"/>, up to about <paramref name="maxBytes"/> (at least one chunk unless done).</summary>
+    public void Continue(SegmentBuilder output, ref PartialMessage message, int maxBytes)
+    {
+        var written = 0;
+        var length = message.Payload.Count;
+        while (message.Offset < length && (written == 0 || written < maxBytes))
+        {
+            var span = output.GetSpan(7);
+            var n = WriteBasicHeader(span, 3, message.ChunkStreamId);
+            if (message.Extended)
+            {
+                BinaryPrimitives.WriteUInt32BigEndian(span[n..], message.ExtendedField);
+                n += 4;
+            }
+            output.Advance(n);
+            var body = Math.Min(ChunkSize, length - message.Offset);
+            output.AddPayload(new ArraySegment<byte>(message.Payload.Array!, message.Payload.Offset + message.Offset, body));
+            message.Offset += body;
+            written += body;
+        }
+    }
+
+    /// <summary>Writes a message whose payload is small and transient (control, commands): copied into scratch.</summary>
+    public void WriteCopy(SegmentBuilder output, int csid, RtmpMessageType type, uint timestamp, uint streamId, ReadOnlySpan<byte> payload)
+    {
+        var array = payload.ToArray();
+        Write(output, csid, type, timestamp, streamId, new ArraySegment<byte>(array));
+    }
+
+    /// <summary>A message whose chunks are being written: where the next chunk starts.</summary>
+    internal struct PartialMessage(int chunkStreamId, ArraySegment<byte> payload, bool extended, uint extendedField)
+    {
+        public readonly int ChunkStreamId = chunkStreamId;
+        public readonly ArraySegment<byte> Payload = payload;
+        public readonly bool Extended = extended;
+        public readonly uint ExtendedField = extendedField;
+        public int Offset;
+
+        public readonly bool Done => Offset >= Payload.Count;
+    }
+
+    internal static int WriteBasicHeader(Span<byte> span, int fmt, int csid)
+    {
+        if (csid < 64)
+        {
+            span[0] = (byte)(fmt << 6 | csid);
+            return 1;
+        }
+        if (csid < 320)
+        {
+            span[0] = (byte)(fmt << 6);
+            span[1] = (byte)(csid - 64);
+            return 2;
+        }
+        span[0] = (byte)(fmt << 6 | 1);
+        span[1] = (byte)((csid - 64) & 0xFF);
+        span[2] = (byte)((csid - 64) >> 8);
+        return 3;
+    }
+
+    internal static void WriteUInt24(Span<byte> span, uint value)
+    {
+        span[0] = (byte)(value >> 16);
+        span[1] = (byte)(value >> 8);
+        span[2] = (byte)value;
+    }
+}

@@ -1,0 +1,56 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using CallMedia.Rtmp.Handshake;
+using CallMedia.Rtmp.Protocol;
+using Microsoft.Extensions.Logging;
+
+namespace CallMedia.Rtmp.Session;
+
+internal sealed partial class RtmpSession
+{
+    /// <summary>C0+C1 → S0+S1+S2 → C2, all within <c>Media:HandshakeTimeoutMs</c>.</summary>
+    private async Task HandshakeAsync()
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(_cts.Token);
+        timeout.CancelAfter(_options.HandshakeTimeoutMs);
+        try
+        {
+            var c1 = new byte[ServerHandshake.PacketSize];
+            var c0c1 = await ReadAtLeastAsync(1 + ServerHandshake.PacketSize, timeout.Token).ConfigureAwait(false);
+            var version = c0c1.FirstSpan[0];
+            if (version != ServerHandshake.RtmpVersion)
+                RtmpThrow.Reject(RtmpRejectReason.BadHandshakeVersion, $"C0 version {version}");
+            c0c1.Slice(1, ServerHandshake.PacketSize).CopyTo(c1);
+            _reader.AdvanceTo(c0c1.GetPosition(1 + ServerHandshake.PacketSize));
+
+            var response = ServerHandshake.CreateResponse(c1, (uint)Environment.TickCount, out var kind);
+            await _socket.SendAsync(response, System.Net.Sockets.SocketFlags.None, timeout.Token).ConfigureAwait(false);
+            _state = RtmpSessionState.HandshakeC2;
+
+            var c2 = await ReadAtLeastAsync(ServerHandshake.PacketSize, timeout.Token).ConfigureAwait(false);
+            _reader.AdvanceTo(c2.GetPosition(ServerHandshake.PacketSize));
+            LogHandshake(SessionId, Remote, kind);
+        }
+        catch (OperationCanceledException) when (!_cts.IsCancellationRequested)
+        {
+            RtmpThrow.Reject(RtmpRejectReason.HandshakeTimeout, $"handshake not done within {_options.HandshakeTimeoutMs} ms");
+        }
+    }
+
+    /// <summary>Reads until <paramref name="count"/> bytes are buffered; the caller advances the reader.</summary>
+    private async Task<ReadOnlySequence<byte>> ReadAtLeastAsync(int count, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            var result = await _reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+            if (result.Buffer.Length >= count)
+                return result.Buffer;
+            if (result.IsCompleted)
+                throw new IOException("connection closed during handshake");
+            _reader.AdvanceTo(result.Buffer.Start, result.Buffer.End);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "RTMP session {SessionId} from {Remote}: {Kind} handshake done")]
+    private partial void LogHandshake(long sessionId, System.Net.EndPoint? remote, HandshakeKind kind);
+}

@@ -1,0 +1,151 @@
+using CallMedia.Events;
+using CallMedia.Rtmp.Chunks;
+using Xunit.Abstractions;
+
+namespace CallMedia.Tests.Loopback;
+
+/// <summary>Issue 4 behaviours with the test RTMP client: fast start, takeover, reconnect continuity, player end.</summary>
+public sealed class CallGradeRelayTests(ITestOutputHelper output)
+{
+    private static bool IsMedia(Received m) =>
+        m.Type is RtmpMessageType.Audio or RtmpMessageType.Video ||
+        (m.Type == RtmpMessageType.DataAmf0 && m.CommandName == "onMetaData");
+
+    private static async Task<(MiniRtmpClient Client, SyntheticPublisher Publisher)> StartPublisherAsync(RelayHost host, string stream)
+    {
+        var client = await MiniRtmpClient.ConnectAsync(host.RtmpEndPoint);
+        Assert.Equal("NetStream.Publish.Start", await client.PublishAsync(stream + "?txSecret=x&txTime=y"));
+        var publisher = new SyntheticPublisher(client);
+        await publisher.SendHeadersAsync();
+        return (client, publisher);
+    }
+
+    [Fact]
+    public async Task Play_JoiningLiveStream_GetsHeadersFirstThenKeyFrameWithinStartLatency()
+    {
+        await using var host = await RelayHost.StartAsync();
+        var (pubClient, publisher) = await StartPublisherAsync(host, "fast");
+        await using var _ = pubClient;
+        var started = Environment.TickCount64;
+        using var cts = new CancellationTokenSource();
+        var run = publisher.RunAsync(4000, cts.Token);
+
+        foreach (var joinAt in new[] { 1250, 1800 })
+        {
+            var wait = joinAt - (int)(Environment.TickCount64 - started);
+            if (wait > 0) await Task.Delay(wait);
+            await using var viewer = await MiniRtmpClient.ConnectAsync(host.RtmpEndPoint);
+            var playAt = Environment.TickCount64;
+            var keyAge = (int)(playAt - started) % 1000;
+            Assert.Equal("NetStream.Play.Reset", await viewer.PlayAsync("fast?txSecret=p&txTime=q"));
+            var media = new List<Received>();
+            while (!media.Any(SyntheticMedia.IsKey))
+            {
+                var m = await viewer.WaitForAsync(IsMedia, 3000);
+                media.Add(m);
+            }
+            var firstFrameMs = media.First(SyntheticMedia.IsKey).ArrivedAt - playAt;
+            output.WriteLine($"join at key age {keyAge} ms: first key frame after {firstFrameMs} ms");
+
+            Assert.Equal("onMetaData", media[0].CommandName);
+            Assert.Equal(SyntheticMedia.AacSequenceHeader, media[1].Payload);
+            Assert.Equal(SyntheticMedia.AvcSequenceHeader, media[2].Payload);
+            Assert.True(SyntheticMedia.IsKey(media[3]) || media[3].Type == RtmpMessageType.Audio && media.Count > 4,
+                "after the headers comes the start point");
+            Assert.DoesNotContain(media.Skip(3), m => m.Type == RtmpMessageType.Video && !SyntheticMedia.IsKey(m));
+            // Bounded start: the cached key frame when younger than MaxStartLatencyMs, else the next one.
+            Assert.True(firstFrameMs <= 500 + 40 + 150, $"first key frame after {firstFrameMs} ms (key age {keyAge})");
+            if (keyAge < 400)
+                Assert.True(firstFrameMs < 150, $"young key frame ({keyAge} ms) must start at once, took {firstFrameMs} ms");
+        }
+        cts.Cancel();
+        await run;
+    }
+
+    [Fact]
+    public async Task Publish_SecondPublisher_BadNameWhileLive_TakesOverWhenStale()
+    {
+        await using var host = await RelayHost.StartAsync(new() { ["Media:PublisherStaleMs"] = "600" });
+        var (first, publisher) = await StartPublisherAsync(host, "take");
+        await using var _ = first;
+        using var cts = new CancellationTokenSource();
+        var run = publisher.RunAsync(800, cts.Token);
+
+        await using (var rival = await MiniRtmpClient.ConnectAsync(host.RtmpEndPoint))
+        {
+            Assert.Equal("NetStream.Publish.BadName", await rival.PublishAsync("take?txSecret=x&txTime=y"));
+            await WaitUntilClosedAsync(rival);
+        }
+        await run; // the first publisher now goes silent but keeps its connection
+        await FfmpegLoopbackTests.WaitUntilAsync(
+            () => host.Events.OfType<PublishStalled>().Any(e => e.StreamName == "take" && e.SilentMs >= 600), TimeSpan.FromSeconds(3));
+
+        await using var second = await MiniRtmpClient.ConnectAsync(host.RtmpEndPoint);
+        Assert.Equal("NetStream.Publish.Start", await second.PublishAsync("take?txSecret=x&txTime=y"));
+        await WaitUntilClosedAsync(first);
+        Assert.Contains(host.Events.OfType<PublishStopped>(), e => e.StreamName == "take" && e.Reason == "replaced");
+        Assert.Equal(2, host.Events.OfType<PublishStarted>().Count(e => e.StreamName == "take"));
+    }
+
+    [Fact]
+    public async Task Publisher_ReconnectWithinGrace_ViewerSurvivesAndTimestampsKeepIncreasing()
+    {
+        await using var host = await RelayHost.StartAsync();
+        var (first, publisher) = await StartPublisherAsync(host, "rc");
+        await using var viewer = await MiniRtmpClient.ConnectAsync(host.RtmpEndPoint);
+        Assert.Equal("NetStream.Play.Reset", await viewer.PlayAsync("rc?txSecret=p&txTime=q"));
+        await publisher.RunAsync(1500, CancellationToken.None);
+        var stats = host.Stats.GetStream("rc")!;
+        output.WriteLine($"viewer before drop: {stats.Viewers[0]}");
+        await first.DisposeAsync(); // network drop
+        var outage = Environment.TickCount64;
+        await Task.Delay(400);
+
+        var (second, publisher2) = await StartPublisherAsync(host, "rc");
+        await using var __ = second;
+        var outageMs = Environment.TickCount64 - outage;
+        await publisher2.RunAsync(1100, CancellationToken.None); // timestamps restart at 0
+        await Task.Delay(200);
+
+        Assert.False(viewer.Closed, "viewer must stay connected across the publisher's reconnect");
+        var media = viewer.Drain().Where(m => m.Type is RtmpMessageType.Audio or RtmpMessageType.Video && SyntheticMedia.IsFrame(m)).ToList();
+        foreach (var type in new[] { RtmpMessageType.Audio, RtmpMessageType.Video })
+        {
+            var ts = media.Where(m => m.Type == type).Select(m => m.Timestamp).ToList();
+            output.WriteLine($"{type}: {string.Join(",", ts)}");
+            for (var i = 1; i < ts.Count; i++)
+            {
+                Assert.True(ts[i] >= ts[i - 1], $"{type} timestamp went backwards: {ts[i - 1]} → {ts[i]}");
+                // Audio is never dropped, so its largest gap is the outage; video may also have drop gaps.
+                if (type == RtmpMessageType.Audio)
+                    Assert.True(ts[i] - ts[i - 1] <= outageMs + 200, $"{type} timestamp gap {ts[i] - ts[i - 1]} ms exceeds the outage {outageMs} ms");
+            }
+        }
+        var afterReconnect = media.SkipWhile(m => SyntheticMedia.Index(m) != 0 || m.Timestamp < 1500).ToList();
+        Assert.NotEmpty(afterReconnect);
+        Assert.True(SyntheticMedia.IsKey(afterReconnect.First(m => m.Type == RtmpMessageType.Video)), "video resumes at a key frame");
+        output.WriteLine($"outage {outageMs} ms; last ts before {media.Last(m => m.Timestamp < 1500).Timestamp}, first after {afterReconnect[0].Timestamp}");
+    }
+
+    [Fact]
+    public async Task Viewer_PublisherGonePastHold_GetsUnpublishNotifyAndStreamEof()
+    {
+        await using var host = await RelayHost.StartAsync(new() { ["Media:UnpublishedHoldMs"] = "500" });
+        var (first, publisher) = await StartPublisherAsync(host, "end");
+        await using var viewer = await MiniRtmpClient.ConnectAsync(host.RtmpEndPoint);
+        Assert.Equal("NetStream.Play.Reset", await viewer.PlayAsync("end?txSecret=p&txTime=q"));
+        await publisher.RunAsync(300, CancellationToken.None);
+        await first.DisposeAsync();
+        var notify = await viewer.WaitForAsync(m => m.StatusCode == "NetStream.Play.UnpublishNotify", 3000);
+        Assert.NotNull(notify);
+        var eof = await viewer.WaitForAsync(m => m.Type == RtmpMessageType.UserControl && m.Payload[1] == 1, 1000);
+        Assert.Equal(viewer.StreamId, System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(eof.Payload.AsSpan(2)));
+        await WaitUntilClosedAsync(viewer);
+        Assert.Contains(host.Events.OfType<PlayStopped>(), e => e.StreamName == "end" && e.Reason == "unpublished");
+    }
+
+    internal static async Task WaitUntilClosedAsync(MiniRtmpClient client, int timeoutMs = 3000)
+    {
+        await client.ReadLoop.WaitAsync(TimeSpan.FromMilliseconds(timeoutMs));
+    }
+}

@@ -1,0 +1,118 @@
+using CallMedia.Media;
+using CallMedia.Relay;
+using CallMedia.Rtmp.Chunks;
+
+namespace CallMedia.Tests.Relay;
+
+/// <summary>The per-viewer drop policy (DESIGN §4, issue 4 §2) on a queue nobody drains, with a test clock.</summary>
+public sealed class OutboundQueueTests
+{
+    private long _now;
+    private readonly OutboundQueue _queue;
+    private readonly List<MediaBuffer> _buffers = new();
+
+    public OutboundQueueTests()
+    {
+        // ViewerQueueMs 500 → disposable 250, inter 375, key 500; hard 3000.
+        _queue = new OutboundQueue(new QueueLimits(250, 375, 500, 3000, 1 << 20), clock: () => _now);
+    }
+
+    private OfferResult Offer(FrameClass frameClass, uint ts, int size = 100)
+    {
+        _now = ts;
+        var buffer = MediaBuffer.Rent(size);
+        _buffers.Add(buffer);
+        var packet = new MediaPacket(frameClass, ts, buffer);
+        return _queue.Offer(packet, RtmpChunkLayout.For(packet, 1));
+    }
+
+    private List<(FrameClass Class, uint Ts)> DrainAll()
+    {
+        var batch = new List<OutboundItem>();
+        _queue.Drain(batch, int.MaxValue, int.MaxValue);
+        return batch.Select(i => (i.Class, i.Timestamp)).ToList();
+    }
+
+    [Fact]
+    public void Offer_AsQueueFills_DropsDisposableThenInterThenWaitsForKeyFrame()
+    {
+        Assert.Equal(OfferResult.Queued, Offer(FrameClass.Audio, 0));
+        Assert.Equal(OfferResult.Queued, Offer(FrameClass.InterFrame, 300));       // 300 ≤ 375
+        Assert.Equal(OfferResult.Dropped, Offer(FrameClass.DisposableFrame, 300)); // 300 > 250
+        Assert.Equal(OfferResult.Dropped, Offer(FrameClass.InterFrame, 340));      // after a drop: wait for a key frame
+        Assert.Equal(OfferResult.Queued, Offer(FrameClass.Audio, 340));
+        Assert.Equal(OfferResult.Queued, Offer(FrameClass.KeyFrame, 400));         // 400 ≤ 500: video resumes here
+        Assert.Equal(OfferResult.Dropped, Offer(FrameClass.InterFrame, 440));      // 440 > 375
+        Assert.Equal(3, _queue.Counters.VideoDropped);
+        Assert.Equal(0, _queue.Counters.AudioDropped);
+        Assert.Equal(
+            [(FrameClass.Audio, 0u), (FrameClass.InterFrame, 300u), (FrameClass.Audio, 340u), (FrameClass.KeyFrame, 400u)],
+            DrainAll());
+    }
+
+    [Fact]
+    public void Offer_AudioIsKeptUntilTheHardBound_ThenViewerIsTooSlow()
+    {
+        Assert.Equal(OfferResult.Queued, Offer(FrameClass.Audio, 0));
+        Assert.Equal(OfferResult.Dropped, Offer(FrameClass.KeyFrame, 600));
+        Assert.Equal(OfferResult.Queued, Offer(FrameClass.Audio, 600));
+        Assert.Equal(OfferResult.Queued, Offer(FrameClass.Audio, 2900));
+        Assert.Equal(OfferResult.Queued, Offer(FrameClass.AudioSequenceHeader, 2950)); // essentials are never dropped
+        Assert.Equal(OfferResult.Queued, Offer(FrameClass.Metadata, 2950));
+        Assert.Equal(OfferResult.TooSlow, Offer(FrameClass.Audio, 3100));
+    }
+
+    [Fact]
+    public void Offer_KeyFrameOverBound_PurgesQueuedVideoFirst()
+    {
+        Assert.Equal(OfferResult.Queued, Offer(FrameClass.InterFrame, 0));
+        Assert.Equal(OfferResult.Queued, Offer(FrameClass.Audio, 100));
+        Assert.Equal(OfferResult.Queued, Offer(FrameClass.KeyFrame, 560)); // 560 > 500 until the stale inter frame goes
+        Assert.Equal([(FrameClass.Audio, 100u), (FrameClass.KeyFrame, 560u)], DrainAll());
+        Assert.Equal(1, _queue.Counters.VideoDropped);
+    }
+
+    [Fact]
+    public void Offer_PublisherBurst_IsNotMistakenForASlowViewer()
+    {
+        // 400 ms of media arriving at once (publisher catching up) has waited 0 ms here: nothing is dropped.
+        for (uint ts = 0; ts <= 400; ts += 40)
+        {
+            var frameClass = ts == 0 ? FrameClass.KeyFrame : FrameClass.InterFrame;
+            var buffer = MediaBuffer.Rent(100);
+            var packet = new MediaPacket(frameClass, ts, buffer);
+            Assert.Equal(OfferResult.Queued, _queue.Offer(packet, RtmpChunkLayout.For(packet, 1)));
+        }
+        Assert.Equal(0, _queue.Counters.VideoDropped);
+    }
+
+    [Fact]
+    public void BeginAtKeyFrame_HoldsAudioAndVideoUntilTheKeyFrame_WithoutCountingDrops()
+    {
+        _queue.BeginAtKeyFrame();
+        Assert.Equal(OfferResult.Dropped, Offer(FrameClass.Audio, 0));
+        Assert.Equal(OfferResult.Dropped, Offer(FrameClass.InterFrame, 10));
+        Assert.Equal(OfferResult.Queued, Offer(FrameClass.VideoSequenceHeader, 15));
+        Assert.Equal(OfferResult.Queued, Offer(FrameClass.KeyFrame, 20));
+        Assert.Equal(OfferResult.Queued, Offer(FrameClass.Audio, 30));
+        Assert.Equal(OfferResult.Queued, Offer(FrameClass.InterFrame, 40));
+        Assert.Equal(0, _queue.Counters.VideoDropped);
+        Assert.Equal(4, DrainAll().Count);
+        Assert.Equal(3, _queue.Counters.VideoSent); // sequence header, key frame, inter frame
+        Assert.Equal(1, _queue.Counters.AudioSent);
+    }
+
+    [Fact]
+    public void Complete_RefusesMoreAndReleasesOnClear()
+    {
+        Assert.Equal(OfferResult.Queued, Offer(FrameClass.Audio, 0));
+        _queue.Complete("kicked");
+        Assert.Equal(OfferResult.Closed, Offer(FrameClass.Audio, 20));
+        _queue.Clear();
+        Assert.Equal("kicked", _queue.CompletionReason);
+        // The queue's references are gone: releasing the creator's reference returns each buffer to the pool.
+        foreach (var buffer in _buffers)
+            buffer.Release();
+        Assert.Throws<ObjectDisposedException>(() => _buffers[0].Array);
+    }
+}
