@@ -128,7 +128,8 @@ public sealed class CallMediaFlowTests : IAsyncLifetime
         Assert.True(record.Quality.B.Media!.Samples > 0);
     }
 
+    /// <summary>Rates are 5 s averages: wait until the window holds about 5 s of media (fps ramps up from 0).</summary>
     private static bool Ready(StreamMediaView s) =>
-        s.Live && s.Video is { Width: > 0, Kbps: > 0 } && s.Audio is { Kbps: > 0, SampleRate: > 0 } && s.ViewerCount > 0 &&
+        s.Live && s.Video is { Width: > 0, Kbps: > 0, Fps: >= 12, KeyFrameIntervalMs: > 0 } && s.Audio is { Kbps: > 0, SampleRate: > 0 } && s.ViewerCount > 0 &&
         s.Viewers.All(v => v.VideoSent > 0);
 }
