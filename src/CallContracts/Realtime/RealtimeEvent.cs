@@ -25,7 +25,10 @@ public static class RealtimeEventTypes
     public const string Accepted = "call.accepted";
     /// <summary>To both parties when both streams are published and played; data = <c>{}</c>.</summary>
     public const string Connected = "call.connected";
-    /// <summary>To the peer of a party that reported a warning (at most once per code per 5 s); data = <see cref="PeerWarningData"/>.</summary>
+    /// <summary>
+    /// To the peer of a party that reported a warning (at most once per code per 5 s); data = <see cref="PeerWarningData"/>.
+    /// Also to a publisher itself whose bitrate exceeds its profile; data = <see cref="ProfileExceededData"/>.
+    /// </summary>
     public const string PeerWarning = "call.peer_warning";
     /// <summary>To both parties (busy: the caller only) when the call ends; data = <see cref="EndedData"/>.</summary>
     public const string Ended = "call.ended";
