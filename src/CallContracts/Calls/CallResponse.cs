@@ -64,9 +64,10 @@ public sealed record PusherSettings(string Mode, int MinBitrate, int MaxBitrate,
 /// <param name="MaxCache"><c>max-cache</c>, seconds.</param>
 public sealed record PlayerSettings(string Mode, double MinCache, double MaxCache);
 
-/// <summary>Call quality as reported by one party.</summary>
+/// <summary>Call quality of one party.</summary>
 /// <param name="Warnings">Count of each reported warning code, keyed by the code as text (e.g. <c>"1101": 3</c>).</param>
-public sealed record PartyQuality(IReadOnlyDictionary<string, int> Warnings);
+/// <param name="Media">What the relay measured on this party's stream (see <see cref="PartyMediaQuality"/>); null until the relay reported it.</param>
+public sealed record PartyQuality(IReadOnlyDictionary<string, int> Warnings, PartyMediaQuality? Media = null);
 
 /// <summary>Body of <c>GET /v1/calls?state=active</c>.</summary>
 /// <param name="Calls">Non-ended calls, oldest first.</param>

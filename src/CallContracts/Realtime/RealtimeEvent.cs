@@ -25,7 +25,10 @@ public static class RealtimeEventTypes
     public const string Accepted = "call.accepted";
     /// <summary>To both parties when both streams are published and played; data = <c>{}</c>.</summary>
     public const string Connected = "call.connected";
-    /// <summary>To the peer of a party that reported a warning (at most once per code per 5 s); data = <see cref="PeerWarningData"/>.</summary>
+    /// <summary>
+    /// To the peer of a party that reported a warning (at most once per code per 5 s); data = <see cref="PeerWarningData"/>.
+    /// Also to a publisher itself whose bitrate exceeds its profile; data = <see cref="ProfileExceededData"/>.
+    /// </summary>
     public const string PeerWarning = "call.peer_warning";
     /// <summary>To both parties (busy: the caller only) when the call ends; data = <see cref="EndedData"/>.</summary>
     public const string Ended = "call.ended";
@@ -49,6 +52,22 @@ public sealed record PartyAssignment(string Role, string UserId, string PeerUser
 /// <param name="Code">The warning code the peer reported (e.g. 1101).</param>
 /// <param name="Component"><c>pusher</c> or <c>player</c>.</param>
 public sealed record PeerWarningData(int Code, string Component);
+
+/// <summary>
+/// Data of <c>call.peer_warning</c> sent by the service itself (not a peer's report) to the publisher whose video
+/// bitrate exceeded its scenario's <c>maxBitrate</c> by 50 % for 10 s: <c>{"code":"profile_exceeded",…}</c>.
+/// It goes to the offending party because only its own pusher can fix it (RTC mode: use the call's settings).
+/// </summary>
+/// <param name="Code">Always <c>profile_exceeded</c>.</param>
+/// <param name="Component">Always <c>pusher</c>.</param>
+/// <param name="VideoKbps">The measured video bitrate (5 s average), kbit/s.</param>
+/// <param name="MaxBitrate">The scenario's <c>maxBitrate</c>, kbit/s.</param>
+/// <param name="Seconds">How long the bitrate has been over 1.5 × <paramref name="MaxBitrate"/>, seconds.</param>
+public sealed record ProfileExceededData(string Code, string Component, int VideoKbps, int MaxBitrate, int Seconds)
+{
+    /// <summary>The <c>code</c> value.</summary>
+    public const string CodeName = "profile_exceeded";
+}
 
 /// <summary>Data of <c>call.ended</c>.</summary>
 /// <param name="Reason">End reason.</param>

@@ -75,6 +75,8 @@ internal sealed class Call
         };
         foreach (var (code, n) in s.WarningsA) call.A.Warnings[code] = n;
         foreach (var (code, n) in s.WarningsB) call.B.Warnings[code] = n;
+        call.A.Media.Restore(s.MediaA);
+        call.B.Media.Restore(s.MediaB);
         call._transitions.AddRange(s.Transitions);
         return call;
     }
@@ -152,7 +154,7 @@ internal sealed class Call
 
     public void PublisherLostExpired(PartyRole role, DateTimeOffset now)
     {
-        if (!IsEnded && !Party(role).Publishing) End(Calls.EndReason.MediaLost, role.ToEnder(), null, now);
+        if (!IsEnded && (!Party(role).Publishing || Party(role).Stalled)) End(Calls.EndReason.MediaLost, role.ToEnder(), null, now);
     }
 
     public void MaxDurationReached(DateTimeOffset now)
@@ -170,7 +172,7 @@ internal sealed class Call
     public void PublishStarted(PartyRole role, long session, DateTimeOffset now)
     {
         var party = Party(role);
-        party.Publishing = true; party.EverPublished = true; party.PublisherSession = session;
+        party.Publishing = true; party.EverPublished = true; party.PublisherSession = session; party.Stalled = false;
         TryConnect(now, "media");
     }
 
@@ -180,7 +182,31 @@ internal sealed class Call
         var party = Party(role);
         if (party.PublisherSession != session || !party.Publishing) return false; // an old, replaced session
         party.Publishing = false;
-        return !IsEnded;
+        var graceRunning = party.Stalled; // a stall already started the grace: a later close must not extend it
+        party.Stalled = false;
+        return !IsEnded && !graceRunning;
+    }
+
+    /// <summary>
+    /// The current publisher is connected but silent (DESIGN §3.1 "no media"): true when this starts the
+    /// publisher-lost grace. A stall of an old, replaced session, or a repeated one, changes nothing.
+    /// </summary>
+    public bool PublishStalled(PartyRole role, long session)
+    {
+        var party = Party(role);
+        if (IsEnded || party.PublisherSession != session || !party.Publishing || party.Stalled) return false;
+        party.Stalled = true;
+        party.Media.CountStall();
+        return true;
+    }
+
+    /// <summary>The stalled publisher sends media again: true when this cancels its lost grace (silently).</summary>
+    public bool PublishResumed(PartyRole role, long session)
+    {
+        var party = Party(role);
+        if (party.PublisherSession != session || !party.Stalled) return false;
+        party.Stalled = false;
+        return true;
     }
 
     public void PlayStarted(PartyRole streamOf, long viewerId, DateTimeOffset now)

@@ -100,6 +100,9 @@ internal sealed partial class CallCoordinator
                 case PlayStopped play:
                     call.PlayStopped(role, play.ViewerId);
                     break;
+                default:
+                    OnStreamHealth(entry, role, mediaEvent, now); // stalls and statistics: CallCoordinator.Media.cs
+                    break;
             }
             Commit(entry, before);
         }

@@ -21,4 +21,10 @@ internal sealed class CallParty(PartyRole role, string userId)
 
     /// <summary>Warning/other non-terminal counters by code (call quality).</summary>
     public Dictionary<int, int> Warnings { get; } = [];
+
+    /// <summary>The relay's measurements of this party's stream (call quality <c>media</c>).</summary>
+    public MediaQuality.PartyMediaTally Media { get; } = new();
+
+    /// <summary>The current publisher is connected but sends no media (relay <c>PublishStalled</c>); its lost grace runs.</summary>
+    public bool Stalled { get; set; }
 }

@@ -8,8 +8,17 @@ internal sealed record CallSnapshot(
     IReadOnlyDictionary<int, int> WarningsA, IReadOnlyDictionary<int, int> WarningsB,
     IReadOnlyList<CallTransition> Transitions)
 {
+    /// <summary>The relay's measurements of stream a (<c>quality.a.media</c>); null when none were taken.</summary>
+    public CallContracts.Calls.PartyMediaQuality? MediaA { get; init; }
+
+    /// <summary>The relay's measurements of stream b.</summary>
+    public CallContracts.Calls.PartyMediaQuality? MediaB { get; init; }
+
     public static CallSnapshot Of(Call c) => new(
         c.Id, c.Scenario, c.Ring, c.A.UserId, c.B.UserId, c.Timers, c.State, c.CreatedAt, c.AcceptedAt,
         c.ConnectedAt, c.EndedAt, c.EndReason, c.EndedBy, c.Code, c.A.UrlsIssued, c.B.UrlsIssued,
-        new Dictionary<int, int>(c.A.Warnings), new Dictionary<int, int>(c.B.Warnings), [.. c.Transitions]);
+        new Dictionary<int, int>(c.A.Warnings), new Dictionary<int, int>(c.B.Warnings), [.. c.Transitions])
+    {
+        MediaA = c.A.Media.Quality, MediaB = c.B.Media.Quality,
+    };
 }

@@ -34,8 +34,8 @@ internal sealed class CallViews(PublicMediaUrls urls, IOptions<CallOptions> opti
     public PartyAssignment Assignment(Call call, PartyRole role) =>
         new(role.ToWire(), call.Party(role).UserId, call.Party(StreamNames.Peer(role)).UserId, Party(call, role, withUrls: true));
 
-    public static PartyQuality Quality(CallParty party) => Quality(party.Warnings);
+    public static PartyQuality Quality(CallParty party) => Quality(party.Warnings, party.Media.Quality);
 
-    public static PartyQuality Quality(IReadOnlyDictionary<int, int> warnings) =>
-        new(warnings.OrderBy(w => w.Key).ToDictionary(w => w.Key.ToString(System.Globalization.CultureInfo.InvariantCulture), w => w.Value));
+    public static PartyQuality Quality(IReadOnlyDictionary<int, int> warnings, PartyMediaQuality? media = null) =>
+        new(warnings.OrderBy(w => w.Key).ToDictionary(w => w.Key.ToString(System.Globalization.CultureInfo.InvariantCulture), w => w.Value), media);
 }

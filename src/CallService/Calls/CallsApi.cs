@@ -5,6 +5,7 @@ using CallService.Calls.Accept;
 using CallService.Calls.Cancel;
 using CallService.Calls.CreateCall;
 using CallService.Calls.GetCall;
+using CallService.Calls.GetCallMedia;
 using CallService.Calls.Hangup;
 using CallService.Calls.Heartbeat;
 using CallService.Calls.ListActiveCalls;
@@ -12,6 +13,7 @@ using CallService.Calls.Reject;
 using CallService.Calls.ReportStatus;
 using MediatR;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
 
 namespace CallService.Calls;
 
@@ -22,9 +24,10 @@ internal static class CallsApi
     {
         var calls = app.MapGroup("/v1/calls").RequireAuthorization();
 
-        calls.MapPost("", async Task<Created<CallResponse>> (CreateCallRequest body, ClaimsPrincipal user, IMediator mediator, CancellationToken ct) =>
+        calls.MapPost("", async Task<Created<CallResponse>> (CreateCallRequest body, ClaimsPrincipal user, IMediator mediator,
+            [FromHeader(Name = "Idempotency-Key")] string? idempotencyKey, CancellationToken ct) =>
         {
-            var call = await mediator.Send(CreateCallCommand.From(Actor.From(user), body), ct);
+            var call = await mediator.Send(CreateCallCommand.From(Actor.From(user), body) with { IdempotencyKey = idempotencyKey }, ct);
             return TypedResults.Created($"/v1/calls/{call.CallId}", call);
         });
 
@@ -34,6 +37,10 @@ internal static class CallsApi
 
         calls.MapGet("/{callId}", async Task<Ok<CallResponse>> (string callId, ClaimsPrincipal user, IMediator mediator, CancellationToken ct) =>
             TypedResults.Ok(await mediator.Send(new GetCallQuery(Actor.From(user), callId), ct)));
+
+        calls.MapGet("/{callId}/media", async Task<Ok<CallMediaResponse>> (string callId, ClaimsPrincipal user, IMediator mediator, CancellationToken ct) =>
+            TypedResults.Ok(await mediator.Send(new GetCallMediaQuery(Actor.From(user), callId), ct)))
+            .RequireAuthorization(BearerAuthenticationHandler.ServicePolicy);
 
         calls.MapPost("/{callId}/accept", (string callId, ClaimsPrincipal user, IMediator mediator, CancellationToken ct) =>
             Send(mediator, new AcceptCallCommand(Actor.From(user), callId), ct));

@@ -57,6 +57,7 @@ internal static class CallServiceHosting
         services.AddSingleton<PublicMediaUrls>();
         services.AddSingleton<CallViews>();
         services.AddSingleton<CallCoordinator>();
+        services.AddSingleton<Calls.CreateCall.IdempotentCreates>();
         services.AddSingleton<IStreamAccessPolicy, CallStreamAccessPolicy>();
         services.AddSingleton<CallMediaEventSink>();
         services.AddSingleton<IMediaEventSink>(sp => sp.GetRequiredService<CallMediaEventSink>());

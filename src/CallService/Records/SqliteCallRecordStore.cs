@@ -9,7 +9,7 @@ namespace CallService.Records;
 /// Call records in one SQLite file (<c>{data}/calls.db</c>, WAL). One connection serialised by a lock:
 /// SQLite has one writer anyway, and small writes in WAL mode with synchronous=NORMAL take microseconds.
 /// </summary>
-internal sealed class SqliteCallRecordStore(DataDirectory data) : ICallRecordStore, IDisposable
+internal sealed partial class SqliteCallRecordStore(DataDirectory data) : ICallRecordStore, IDisposable
 {
     private readonly Lock _gate = new();
     private SqliteConnection? _connection;
@@ -36,6 +36,7 @@ internal sealed class SqliteCallRecordStore(DataDirectory data) : ICallRecordSto
                   call_id TEXT NOT NULL, seq INTEGER NOT NULL, state TEXT NOT NULL, at INTEGER NOT NULL, detail TEXT,
                   PRIMARY KEY (call_id, seq));
                 """);
+            Exec(MediaSchema);
         }
     }
 
@@ -111,6 +112,7 @@ internal sealed class SqliteCallRecordStore(DataDirectory data) : ICallRecordSto
                 p.AddWithValue("$qb", JsonSerializer.Serialize(c.WarningsB));
                 upsert.ExecuteNonQuery();
             }
+            SaveMedia(c, tx);
             if (newTransitions.Count > 0)
             {
                 using var insert = Command("""
@@ -186,7 +188,7 @@ internal sealed class SqliteCallRecordStore(DataDirectory data) : ICallRecordSto
             }
         }
         for (var i = 0; i < rows.Count; i++)
-            rows[i] = rows[i] with { Transitions = ReadTransitions(rows[i].CallId) };
+            rows[i] = ReadMedia(rows[i] with { Transitions = ReadTransitions(rows[i].CallId) });
         return rows;
     }
 

@@ -17,11 +17,14 @@ internal sealed record CreateCallCommand(
         actor, body.Caller, body.Callee, body.Scenario, body.Ring, body.Pusher, body.Player,
         body.RingTimeoutSeconds, body.MediaJoinTimeoutSeconds, body.PublisherLostGraceSeconds, body.MaxDurationSeconds);
 
+    /// <summary>The <c>Idempotency-Key</c> header, if sent (see <see cref="IdempotentCreates"/>).</summary>
+    public string? IdempotencyKey { get; init; }
+
     /// <summary>With a user token the token's user is the caller.</summary>
     public string? EffectiveCaller => Actor is UserActor user ? user.UserId : Caller?.UserId;
 }
 
-internal sealed class CreateCallHandler(CallCoordinator coordinator, IOptions<CallOptions> options)
+internal sealed class CreateCallHandler(CallCoordinator coordinator, IOptions<CallOptions> options, IdempotentCreates idempotency)
     : IRequestHandler<CreateCallCommand, CallResponse>
 {
     public Task<CallResponse> Handle(CreateCallCommand command, CancellationToken cancellationToken)
@@ -36,6 +39,8 @@ internal sealed class CreateCallHandler(CallCoordinator coordinator, IOptions<Ca
             TimeSpan.FromSeconds(command.MaxDurationSeconds ?? o.MaxDurationSeconds));
         var spec = new NewCall(command.EffectiveCaller!, command.Callee!.UserId!, command.Scenario ?? Scenarios.General,
             command.Ring ?? false, timers);
-        return Task.FromResult(coordinator.Create(spec, command.Actor));
+        return Task.FromResult(command.IdempotencyKey is { } key
+            ? idempotency.Run(command.Actor, key, command, () => coordinator.Create(spec, command.Actor))
+            : coordinator.Create(spec, command.Actor));
     }
 }

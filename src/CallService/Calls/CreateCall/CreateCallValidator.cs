@@ -28,6 +28,8 @@ internal sealed class CreateCallValidator : AbstractValidator<CreateCallCommand>
         RuleFor(x => x.MediaJoinTimeoutSeconds).InclusiveBetween(5, 120);
         RuleFor(x => x.PublisherLostGraceSeconds).InclusiveBetween(1, 60);
         RuleFor(x => x.MaxDurationSeconds).InclusiveBetween(60, 86400);
+        RuleFor(x => x.IdempotencyKey).Length(1, 255).Matches("^[\\x21-\\x7E]+$").When(x => x.IdempotencyKey is not null)
+            .WithMessage("Idempotency-Key must be 1-255 visible ASCII characters.");
     }
 
     private static bool IsRtc(string? mode) => string.Equals(mode, "RTC", StringComparison.OrdinalIgnoreCase);

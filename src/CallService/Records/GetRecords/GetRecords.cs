@@ -72,6 +72,6 @@ internal sealed class GetRecordsHandler(ICallRecordStore store, ILogger<GetRecor
         s.CallId, s.State.ToWire(), s.Scenario, s.CallerUserId, s.CalleeUserId, s.Ring, s.CreatedAt, s.AcceptedAt,
         s.ConnectedAt, s.EndedAt, s.EndReason?.ToWire(), s.EndedBy?.ToWire(), s.Code,
         s.AcceptedAt is { } a && s.EndedAt is { } e ? Math.Round((e - a).TotalSeconds, 3) : null,
-        new RecordQuality(CallViews.Quality(s.WarningsA), CallViews.Quality(s.WarningsB)),
+        new RecordQuality(CallViews.Quality(s.WarningsA, s.MediaA), CallViews.Quality(s.WarningsB, s.MediaB)),
         [.. s.Transitions.Select(t => new CallTransitionResponse(t.State.ToWire(), t.At, t.Detail))]);
 }
