@@ -30,7 +30,7 @@ internal static class RealtimeApi
             var connection = new RealtimeConnection(socket, logger);
             hub.Attach(userId, connection);
             var writer = connection.WriteLoopAsync(context.RequestAborted);
-            logger.LogInformation("Realtime socket opened for user {UserId}", userId);
+            Calls.CoordinatorLog.SocketOpened(logger, userId);
             try
             {
                 await ReadLoop(socket, userId, connection, hub, scopes, context.RequestAborted);
@@ -48,7 +48,7 @@ internal static class RealtimeApi
                     try { await socket.CloseAsync(WebSocketCloseStatus.NormalClosure, null, CancellationToken.None); }
                     catch (WebSocketException) { }
                 }
-                logger.LogInformation("Realtime socket closed for user {UserId}", userId);
+                Calls.CoordinatorLog.SocketClosed(logger, userId);
             }
             return Results.Empty;
         }).RequireAuthorization(BearerAuthenticationHandler.UserPolicy);

@@ -41,7 +41,7 @@ internal sealed class RealtimeHub(TimeProvider time, IOptions<RealtimeOptions> o
             stream.History.Enqueue((evt, frame));
             Prune(stream, now);
             foreach (var socket in stream.Sockets) socket.Enqueue(frame);
-            logger.LogDebug("Event {Type} #{Seq} for call {CallId} to {Sockets} socket(s)", type, evt.Seq, callId, stream.Sockets.Count);
+            Calls.CoordinatorLog.EventPublished(logger, type, evt.Seq, callId, stream.Sockets.Count);
             return evt;
         }
     }
