@@ -42,6 +42,64 @@ internal sealed class SqliteCallRecordStore(DataDirectory data) : ICallRecordSto
                   call_id TEXT NOT NULL, seq INTEGER NOT NULL, state TEXT NOT NULL, at INTEGER NOT NULL, detail TEXT,
                   PRIMARY KEY (call_id, seq));
                 """);
+            StartCheckpointer();
+        }
+    }
+
+    /// <summary>How often the background checkpointer copies committed WAL frames into the database file.</summary>
+    private static readonly TimeSpan CheckpointInterval = TimeSpan.FromMilliseconds(250);
+
+    private readonly CancellationTokenSource _stopCheckpointer = new();
+    private Thread? _checkpointer;
+    private int _commitsSinceCheckpoint;
+
+    /// <summary>
+    /// Checkpoints run on their own thread and connection (PASSIVE: never blocks the writer), not inside a commit:
+    /// SQLite's automatic checkpoint runs on the committing connection and fsyncs the WAL and the database while
+    /// the store's lock is held, stalling every write behind it (measured: 1–30 ms, several times a second under
+    /// load). Commits stay as durable as before (WAL, synchronous=NORMAL). If the checkpointer cannot start, the
+    /// writer keeps SQLite's automatic checkpoints.
+    /// </summary>
+    private void StartCheckpointer()
+    {
+        if (_checkpointer is not null) return;
+        SqliteConnection connection;
+        try
+        {
+            connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = FilePath, Pooling = false }.ToString());
+            connection.Open();
+            using var pragma = connection.CreateCommand();
+            pragma.CommandText = "PRAGMA busy_timeout=5000;";
+            pragma.ExecuteNonQuery();
+        }
+        catch (SqliteException)
+        {
+            return;
+        }
+        Exec("PRAGMA wal_autocheckpoint=0;");
+        _checkpointer = new Thread(() => CheckpointLoop(connection)) { IsBackground = true, Name = "sqlite checkpoint" };
+        _checkpointer.Start();
+    }
+
+    private void CheckpointLoop(SqliteConnection connection)
+    {
+        using (connection)
+        using (var checkpoint = connection.CreateCommand())
+        {
+            checkpoint.CommandText = "PRAGMA wal_checkpoint(PASSIVE);";
+            var stop = _stopCheckpointer.Token;
+            while (!stop.WaitHandle.WaitOne(CheckpointInterval))
+            {
+                if (Interlocked.Exchange(ref _commitsSinceCheckpoint, 0) == 0) continue;
+                try
+                {
+                    checkpoint.ExecuteNonQuery();
+                }
+                catch (SqliteException)
+                {
+                    Interlocked.Increment(ref _commitsSinceCheckpoint); // try again next round
+                }
+            }
         }
     }
 
@@ -136,6 +194,7 @@ internal sealed class SqliteCallRecordStore(DataDirectory data) : ICallRecordSto
                 using var tx = _connection!.BeginTransaction();
                 foreach (var p in batch) Write(p.Call, p.Transitions, tx);
                 tx.Commit();
+                Interlocked.Increment(ref _commitsSinceCheckpoint);
                 return;
             }
             catch (Exception e) when (batch.Count == 1)
@@ -154,6 +213,7 @@ internal sealed class SqliteCallRecordStore(DataDirectory data) : ICallRecordSto
                     using var tx = _connection!.BeginTransaction();
                     Write(p.Call, p.Transitions, tx);
                     tx.Commit();
+                    Interlocked.Increment(ref _commitsSinceCheckpoint);
                 }
                 catch (Exception e)
                 {
@@ -330,6 +390,8 @@ internal sealed class SqliteCallRecordStore(DataDirectory data) : ICallRecordSto
 
     public void Dispose()
     {
+        _stopCheckpointer.Cancel();
+        _checkpointer?.Join();
         lock (_gate)
         {
             _upsert?.Dispose();
