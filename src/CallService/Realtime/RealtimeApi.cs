@@ -75,7 +75,7 @@ internal static class RealtimeApi
             } while (!result.EndOfMessage);
             if (result.MessageType == WebSocketMessageType.Close) return;
             var reply = await Handle(buffer.AsMemory(0, length), userId, connection, hub, scopes, cancellationToken);
-            if (reply is not null) connection.Enqueue(JsonSerializer.Serialize(reply, RealtimeHub.Json));
+            if (reply is not null) connection.Enqueue(JsonSerializer.SerializeToUtf8Bytes(reply, RealtimeHub.Json));
         }
     }
 
