@@ -81,6 +81,13 @@ internal sealed class SqliteCallRecordStore(DataDirectory data) : ICallRecordSto
         _checkpointer.Start();
     }
 
+    /// <summary>
+    /// WAL length (frames) past which the checkpointer takes the write lock for one short catch-up checkpoint: a WAL is
+    /// only restarted (rewritten from its start, in pages the OS already holds) once every frame has been copied, which
+    /// never happens while commits keep arriving during an unlocked checkpoint. 16,384 frames ≈ 64 MiB.
+    /// </summary>
+    private const long WalCatchUpFrames = 16_384;
+
     private void CheckpointLoop(SqliteConnection connection)
     {
         using (connection)
@@ -93,7 +100,8 @@ internal sealed class SqliteCallRecordStore(DataDirectory data) : ICallRecordSto
                 if (Interlocked.Exchange(ref _commitsSinceCheckpoint, 0) == 0) continue;
                 try
                 {
-                    checkpoint.ExecuteNonQuery();
+                    if (Checkpoint(checkpoint) >= WalCatchUpFrames)
+                        lock (_gate) Checkpoint(checkpoint); // only the frames committed since: short, then the WAL restarts
                 }
                 catch (SqliteException)
                 {
@@ -101,6 +109,13 @@ internal sealed class SqliteCallRecordStore(DataDirectory data) : ICallRecordSto
                 }
             }
         }
+    }
+
+    /// <summary>Runs the checkpoint; returns the WAL's length in frames.</summary>
+    private static long Checkpoint(SqliteCommand checkpoint)
+    {
+        using var result = checkpoint.ExecuteReader();
+        return result.Read() ? result.GetInt64(1) : 0;
     }
 
     private SqliteConnection Open()
