@@ -72,16 +72,40 @@ internal sealed class PartySocket : IAsyncDisposable
                 if (result.MessageType == WebSocketMessageType.Close)
                     break;
                 var arrived = Stopwatch.GetTimestamp();
-                using var doc = JsonDocument.Parse(buffer.AsMemory(0, count));
-                var root = doc.RootElement;
-                if (root.TryGetProperty("type", out var type) && type.GetString() is { } name &&
-                    root.TryGetProperty("callId", out var call) && call.GetString() is { } callId)
+                if (TryReadKey(buffer.AsSpan(0, count), out var name, out var callId))
                     Slot(name, callId).TrySetResult(arrived);
             }
         }
         catch (Exception ex) when (ex is OperationCanceledException or WebSocketException or JsonException)
         {
         }
+    }
+
+    /// <summary>
+    /// The top-level <c>type</c> and <c>callId</c> of an event frame, read forward-only (no DOM: the generator shares the
+    /// machine with the server, so its per-event cost is kept small). Nested objects (<c>data</c>) are skipped.
+    /// </summary>
+    internal static bool TryReadKey(ReadOnlySpan<byte> frame, out string type, out string callId)
+    {
+        type = callId = "";
+        string? t = null, c = null;
+        var reader = new Utf8JsonReader(frame);
+        if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject) return false;
+        while (reader.Read())
+        {
+            if (reader.TokenType == JsonTokenType.EndObject && reader.CurrentDepth == 0) break;
+            if (reader.TokenType != JsonTokenType.PropertyName || reader.CurrentDepth != 1) continue;
+            var isType = reader.ValueTextEquals("type"u8);
+            var isCall = !isType && reader.ValueTextEquals("callId"u8);
+            if (!reader.Read()) return false;
+            if (isType && reader.TokenType == JsonTokenType.String) t = reader.GetString();
+            else if (isCall && reader.TokenType == JsonTokenType.String) c = reader.GetString();
+            else if (reader.TokenType is JsonTokenType.StartObject or JsonTokenType.StartArray) reader.Skip();
+            if (t is not null && c is not null) break;
+        }
+        if (t is null || c is null) return false;
+        (type, callId) = (t, c);
+        return true;
     }
 
     /// <inheritdoc />

@@ -1,8 +1,8 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net.Http.Headers;
-using System.Net.Http.Json;
-using System.Text.Json.Nodes;
+using System.Text;
+using System.Text.Json;
 using CallLoad.Measuring;
 using CallLoad.Targets;
 
@@ -24,8 +24,20 @@ public sealed record SignalingOptions
     /// </summary>
     public int PartyPool { get; init; }
 
-    /// <summary>Lifecycles run (and discarded) first at a low rate so connection pools and JIT are warm.</summary>
+    /// <summary>Lifecycles run (and discarded) first, one after another, so connection pools are warm.</summary>
     public int WarmupLifecycles { get; init; } = 20;
+
+    /// <summary>
+    /// Then lifecycles run open loop (and are discarded) at <see cref="WarmupRate"/> (at most the target rate) for this
+    /// long, at most <see cref="Duration"/>, after the pool is set up: the server's hot paths reach optimised (tier-1)
+    /// code before the measured window, so the figures are the steady state, not the JIT's. Measured on CallService:
+    /// tier-1 compilation of the ~2,000 hot methods only starts once no new methods appear for a while and then runs
+    /// for several seconds (up to a fifth of the server's CPU); 8 s covers it on 2 cores.
+    /// </summary>
+    public TimeSpan WarmupDuration { get; init; } = TimeSpan.FromSeconds(8);
+
+    /// <summary>Lifecycles per second during <see cref="WarmupDuration"/> (capped at <see cref="Rate"/>).</summary>
+    public int WarmupRate { get; init; } = 300;
 
     /// <summary>Per-step timeout (HTTP request or awaited event).</summary>
     public TimeSpan StepTimeout { get; init; } = TimeSpan.FromSeconds(10);
@@ -87,34 +99,20 @@ public static class SignalingScenario
                 pool.Enqueue(pair);
         }
 
+        var warmupDuration = options.WarmupDuration < options.Duration ? options.WarmupDuration : options.Duration;
+        if (warmupDuration > TimeSpan.Zero)
+        {
+            status.Phase = $"{target.Name} signaling: warming up";
+            var warm = new Run(http, target, options, "v" + Guid.NewGuid().ToString("N")[..6]);
+            var (warmTasks, _) = await OpenLoopAsync(warm, Math.Min(options.Rate, Math.Max(1, options.WarmupRate)), warmupDuration, pool,
+                null, cancellationToken).ConfigureAwait(false);
+            await Task.WhenAll(warmTasks).ConfigureAwait(false);
+        }
+
         status.Phase = $"{target.Name} signaling at {options.Rate}/s";
         var sampler = ProcessSampler.Start(target.ProcessId);
         var started = Stopwatch.GetTimestamp();
-        var tasks = new List<Task>();
-        var skipped = 0;
-        for (var i = 0; ; i++)
-        {
-            var due = started + (long)(i * (double)Stopwatch.Frequency / options.Rate);
-            if (Stopwatch.GetElapsedTime(started) >= options.Duration)
-                break;
-            var wait = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), due);
-            if (wait > TimeSpan.Zero)
-                await Task.Delay(wait, cancellationToken).ConfigureAwait(false);
-            PartyPair? pooled = null;
-            if (run.InFlight >= options.MaxInFlight || (options.PartyPool > 0 && !pool.TryDequeue(out pooled)))
-            {
-                skipped++;
-                continue;
-            }
-            tasks.Add(RunAndReturnAsync(run, i, pooled, pool, cancellationToken));
-            if (i % 50 == 0)
-            {
-                status.Set("started", i + 1);
-                status.Set("completed", run.Completed);
-                status.Set("failed or skipped", run.Failed + skipped);
-                status.Set("in flight", run.InFlight);
-            }
-        }
+        var (tasks, skipped) = await OpenLoopAsync(run, options.Rate, options.Duration, pool, status, cancellationToken).ConfigureAwait(false);
         await Task.WhenAll(tasks).ConfigureAwait(false);
         var elapsed = Stopwatch.GetElapsedTime(started).TotalSeconds;
         var (cpu, _, peak) = sampler is null ? (0, 0, 0L) : await sampler.StopAsync().ConfigureAwait(false);
@@ -137,6 +135,40 @@ public static class SignalingScenario
         };
     }
 
+    /// <summary>Starts lifecycles at <paramref name="rate"/> for <paramref name="duration"/>; returns them and the skipped starts.</summary>
+    private static async Task<(List<Task> Tasks, int Skipped)> OpenLoopAsync(Run run, int rate, TimeSpan duration,
+        ConcurrentQueue<PartyPair> pool, RunStatus? status, CancellationToken cancellationToken)
+    {
+        var options = run.Options;
+        var started = Stopwatch.GetTimestamp();
+        var tasks = new List<Task>();
+        var skipped = 0;
+        for (var i = 0; ; i++)
+        {
+            var due = started + (long)(i * (double)Stopwatch.Frequency / rate);
+            if (Stopwatch.GetElapsedTime(started) >= duration)
+                break;
+            var wait = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), due);
+            if (wait > TimeSpan.Zero)
+                await Task.Delay(wait, cancellationToken).ConfigureAwait(false);
+            PartyPair? pooled = null;
+            if (run.InFlight >= options.MaxInFlight || (options.PartyPool > 0 && !pool.TryDequeue(out pooled)))
+            {
+                skipped++;
+                continue;
+            }
+            tasks.Add(RunAndReturnAsync(run, i, pooled, pool, cancellationToken));
+            if (status is not null && i % 50 == 0)
+            {
+                status.Set("started", i + 1);
+                status.Set("completed", run.Completed);
+                status.Set("failed or skipped", run.Failed + skipped);
+                status.Set("in flight", run.InFlight);
+            }
+        }
+        return (tasks, skipped);
+    }
+
     private static async Task RunAndReturnAsync(Run run, int index, PartyPair? pooled, ConcurrentQueue<PartyPair> pool, CancellationToken cancellationToken)
     {
         await run.LifecycleAsync(index, pooled, cancellationToken).ConfigureAwait(false);
@@ -144,11 +176,38 @@ public static class SignalingScenario
             pool.Enqueue(pooled);
     }
 
+    private static readonly MediaTypeHeaderValue JsonType = new("application/json") { CharSet = "utf-8" };
+    private static readonly byte[] PushBegin = Json("""{"component":"pusher","code":1002}""");
+    private static readonly byte[] PlayBegin = Json("""{"component":"player","code":2004}""");
+
+    private static byte[] Json(string json) => Encoding.UTF8.GetBytes(json);
+
+    /// <summary>A top-level string property of a JSON object (forward-only reader, nested values skipped).</summary>
+    internal static string? TopLevelString(byte[]? json, ReadOnlySpan<byte> name)
+    {
+        if (json is null) return null;
+        var reader = new Utf8JsonReader(json);
+        if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject) return null;
+        while (reader.Read())
+        {
+            if (reader.TokenType == JsonTokenType.EndObject && reader.CurrentDepth == 0) return null;
+            if (reader.TokenType != JsonTokenType.PropertyName) continue;
+            var match = reader.CurrentDepth == 1 && reader.ValueTextEquals(name);
+            if (!reader.Read()) return null;
+            if (match && reader.TokenType == JsonTokenType.String) return reader.GetString();
+            if (reader.TokenType is JsonTokenType.StartObject or JsonTokenType.StartArray) reader.Skip();
+        }
+        return null;
+    }
+
     /// <summary>Two users with tokens and open realtime sockets.</summary>
     private sealed record Party(string UserId, string Token, PartySocket Socket);
 
     private sealed record PartyPair(Party A, Party B) : IAsyncDisposable
     {
+        /// <summary><c>POST /v1/calls</c> body of A calling B with ring.</summary>
+        public byte[] CreateBody { get; } = Json($$"""{"callee":{"userId":"{{B.UserId}}"},"scenario":"general","ring":true}""");
+
         public async ValueTask DisposeAsync()
         {
             await A.Socket.DisposeAsync().ConfigureAwait(false);
@@ -158,6 +217,8 @@ public static class SignalingScenario
 
     private sealed class Run(HttpClient http, ISignalingTarget target, SignalingOptions options, string runId)
     {
+        public SignalingOptions Options => options;
+
         private int _inFlight;
         private int _completed;
         private int _failed;
@@ -204,20 +265,17 @@ public static class SignalingScenario
                 // The lifecycle DESIGN §5 times: create → accept → 4 status reports → hang-up (tokens and sockets are
                 // set up per user, not per call, in a real client).
                 var started = Stopwatch.GetTimestamp();
-                var (call, createSent) = await SendAsync("create", HttpMethod.Post, "v1/calls", a.Token,
-                    new JsonObject { ["callee"] = new JsonObject { ["userId"] = b.UserId }, ["scenario"] = "general", ["ring"] = true },
-                    cancellationToken).ConfigureAwait(false);
-                var callId = call?["callId"]?.GetValue<string>() ?? throw new InvalidOperationException("create: no callId");
+                var (call, createSent) = await SendAsync("create", HttpMethod.Post, "v1/calls", a.Token, pair.CreateBody,
+                    cancellationToken, wantBody: true).ConfigureAwait(false);
+                var callId = TopLevelString(call, "callId"u8) ?? throw new InvalidOperationException("create: no callId");
                 await EventAsync(b.Socket, "call.incoming", callId, createSent).ConfigureAwait(false);
 
                 var (_, acceptSent) = await SendAsync("accept", HttpMethod.Post, $"v1/calls/{callId}/accept", b.Token, null, cancellationToken).ConfigureAwait(false);
                 await EventAsync(a.Socket, "call.accepted", callId, acceptSent).ConfigureAwait(false);
 
-                foreach (var (token, component, code) in new[] { (a.Token, "pusher", 1002), (a.Token, "player", 2004), (b.Token, "pusher", 1002), (b.Token, "player", 2004) })
-                {
-                    await SendAsync("status report", HttpMethod.Post, $"v1/calls/{callId}/events", token,
-                        new JsonObject { ["component"] = component, ["code"] = code }, cancellationToken).ConfigureAwait(false);
-                }
+                var events = $"v1/calls/{callId}/events";
+                foreach (var (token, body) in (ValueTuple<string, byte[]>[])[(a.Token, PushBegin), (a.Token, PlayBegin), (b.Token, PushBegin), (b.Token, PlayBegin)])
+                    await SendAsync("status report", HttpMethod.Post, events, token, body, cancellationToken).ConfigureAwait(false);
 
                 var (_, hangupSent) = await SendAsync("hangup", HttpMethod.Post, $"v1/calls/{callId}/hangup", a.Token, null, cancellationToken).ConfigureAwait(false);
                 await EventAsync(b.Socket, "call.ended", callId, hangupSent).ConfigureAwait(false);
@@ -241,8 +299,8 @@ public static class SignalingScenario
         private async Task<string> TokenAsync(string userId, CancellationToken cancellationToken)
         {
             var (body, _) = await SendAsync("token", HttpMethod.Post, "v1/tokens", target.ApiKey,
-                new JsonObject { ["userId"] = userId, ["ttlSeconds"] = 600 }, cancellationToken).ConfigureAwait(false);
-            return body?["token"]?.GetValue<string>() ?? throw new InvalidOperationException("token: no token in the answer");
+                Json($$"""{"userId":"{{userId}}","ttlSeconds":600}"""), cancellationToken, wantBody: true).ConfigureAwait(false);
+            return TopLevelString(body, "token"u8) ?? throw new InvalidOperationException("token: no token in the answer");
         }
 
         private async Task EventAsync(PartySocket socket, string type, string callId, long causeSentTicks)
@@ -251,19 +309,31 @@ public static class SignalingScenario
             Events.Add((arrived - causeSentTicks) * 1000.0 / Stopwatch.Frequency);
         }
 
-        private async Task<(JsonNode? Body, long SentTicks)> SendAsync(
-            string kind, HttpMethod method, string path, string bearer, JsonNode? body, CancellationToken cancellationToken)
+        /// <summary>
+        /// One request with a pre-encoded JSON body (the generator shares the 2 cores with the server, so it builds no
+        /// DOM per request); the answer's bytes are returned only when the caller reads them.
+        /// </summary>
+        private async Task<(byte[]? Body, long SentTicks)> SendAsync(
+            string kind, HttpMethod method, string path, string bearer, byte[]? body, CancellationToken cancellationToken,
+            bool wantBody = false)
         {
             using var request = new HttpRequestMessage(method, path);
             request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", bearer);
-            request.Content = body is null ? null : JsonContent.Create(body);
+            if (body is not null)
+            {
+                request.Content = new ByteArrayContent(body);
+                request.Content.Headers.ContentType = JsonType;
+            }
             var sent = Stopwatch.GetTimestamp();
             using var response = await http.SendAsync(request, cancellationToken).ConfigureAwait(false);
-            var text = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
+            var bytes = await response.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);
             Requests.GetOrAdd(kind, _ => []).Add(Stopwatch.GetElapsedTime(sent).TotalMilliseconds);
             if (!response.IsSuccessStatusCode)
+            {
+                var text = Encoding.UTF8.GetString(bytes);
                 throw new HttpRequestException($"{kind} {path.Split('/')[^1]} → {(int)response.StatusCode}: {(text.Length > 150 ? text[..150] : text)}");
-            return (text.Length == 0 ? null : JsonNode.Parse(text), sent);
+            }
+            return (wantBody && bytes.Length > 0 ? bytes : null, sent);
         }
     }
 }

@@ -1,4 +1,5 @@
 using System.Buffers.Text;
+using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
@@ -15,6 +16,16 @@ internal sealed class UserTokens(ServiceSecrets secrets, TimeProvider time)
 {
     private const string Prefix = "v1.";
 
+    /// <summary>Memory guard of <see cref="_verified"/>: past this many entries the cache starts over.</summary>
+    private const int MaxCachedTokens = 100_000;
+
+    /// <summary>
+    /// Tokens whose signature and payload were already checked (a client presents the same token on every request):
+    /// the exact token string maps to its user and expiry, so a hit skips the HMAC and the JSON; expiry is still
+    /// checked against the clock on every use. Only well-signed tokens enter, so the cache cannot be filled with junk.
+    /// </summary>
+    private readonly ConcurrentDictionary<string, (string UserId, long Exp)> _verified = new(StringComparer.Ordinal);
+
     public (string Token, DateTimeOffset ExpiresAt) Issue(string userId, TimeSpan ttl)
     {
         var expiresAt = DateTimeOffset.FromUnixTimeSeconds((time.GetUtcNow() + ttl).ToUnixTimeSeconds());
@@ -25,7 +36,26 @@ internal sealed class UserTokens(ServiceSecrets secrets, TimeProvider time)
 
     public TokenVerdict Verify(string token, out string userId)
     {
+        if (_verified.TryGetValue(token, out var known))
+        {
+            userId = "";
+            if (DateTimeOffset.FromUnixTimeSeconds(known.Exp) <= time.GetUtcNow()) return TokenVerdict.Expired;
+            userId = known.UserId;
+            return TokenVerdict.Valid;
+        }
+        var verdict = VerifyUncached(token, out userId, out var exp);
+        if (verdict == TokenVerdict.Valid)
+        {
+            if (_verified.Count >= MaxCachedTokens) _verified.Clear();
+            _verified.TryAdd(token, (userId, exp));
+        }
+        return verdict;
+    }
+
+    private TokenVerdict VerifyUncached(string token, out string userId, out long exp)
+    {
         userId = "";
+        exp = 0;
         if (!token.StartsWith(Prefix, StringComparison.Ordinal)) return TokenVerdict.Malformed;
         var dot = token.LastIndexOf('.');
         if (dot <= Prefix.Length) return TokenVerdict.Malformed;
@@ -45,6 +75,7 @@ internal sealed class UserTokens(ServiceSecrets secrets, TimeProvider time)
         if (payload is null || string.IsNullOrEmpty(payload.Sub)) return TokenVerdict.Malformed;
         if (DateTimeOffset.FromUnixTimeSeconds(payload.Exp) <= time.GetUtcNow()) return TokenVerdict.Expired;
         userId = payload.Sub;
+        exp = payload.Exp;
         return TokenVerdict.Valid;
     }
 

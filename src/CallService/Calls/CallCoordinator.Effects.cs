@@ -40,7 +40,7 @@ internal sealed partial class CallCoordinator
                 break;
             case CallState.Connected:
                 entry.MediaJoin?.Dispose(); entry.MediaJoin = null;
-                logger.LogInformation("Call {CallId} connected", call.Id);
+                CoordinatorLog.Connected(logger, call.Id);
                 foreach (var party in (CallParty[])[call.A, call.B])
                     hub.Publish(party.UserId, RealtimeEventTypes.Connected, call.Id, new { connectedAt = call.ConnectedAt });
                 break;
@@ -55,8 +55,7 @@ internal sealed partial class CallCoordinator
         var call = entry.Call;
         entry.DisposeTimers();
         lock (_gate) ReleaseUsers(call);
-        logger.LogInformation("Call {CallId} ended {Reason} by {EndedBy} code {Code} (was {Before})",
-            call.Id, call.EndReason?.ToWire(), call.EndedBy?.ToWire(), call.Code, before.ToWire());
+        CoordinatorLog.Ended(logger, call.Id, call.EndReason?.ToWire(), call.EndedBy?.ToWire(), call.Code, before.ToWire());
 
         if (call.A.UrlsIssued || call.B.UrlsIssued) DisconnectStreams(call);
 

@@ -31,8 +31,7 @@ internal sealed partial class CallCoordinator
                 switch (rules.Decide(item.Component, item.Code))
                 {
                     case RuleOutcome.Hangup:
-                        logger.LogInformation("Call {CallId}: party {Party} reported terminal {Component} code {Code}",
-                            call.Id, role.ToWire(), StatusCodeCatalogue.ToWire(item.Component), item.Code);
+                        CoordinatorLog.TerminalReported(logger, call.Id, role.ToWire(), StatusCodeCatalogue.ToWire(item.Component), item.Code);
                         call.TerminalCode(role, item.Code, now);
                         break;
                     case RuleOutcome.HangupAfterRecoveryWindow:

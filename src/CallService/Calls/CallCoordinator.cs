@@ -56,8 +56,7 @@ internal sealed partial class CallCoordinator(
                 }
                 throw new StorageUnavailableException("The call could not be recorded; it was not created.");
             }
-            logger.LogInformation("Call {CallId} created {State} ({Scenario}) {Caller} -> {Callee}",
-                id, call.State.ToWire(), spec.Scenario, spec.Caller, spec.Callee);
+            CoordinatorLog.Created(logger, id, call.State.ToWire(), spec.Scenario, spec.Caller, spec.Callee);
             OnCreated(entry);
             return views.Response(call, viewer);
         }

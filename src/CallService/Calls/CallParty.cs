@@ -9,6 +9,12 @@ internal sealed class CallParty(PartyRole role, string userId)
     public string UserId { get; } = userId;
     public bool UrlsIssued { get; set; }
 
+    /// <summary>
+    /// This party's signed URLs once built (they depend only on the call id, the role, the call's fixed URL expiry and
+    /// the service's keys and bases): every response and event that shows them reuses them instead of re-signing.
+    /// </summary>
+    public Media.PartyUrls? SignedUrls { get; set; }
+
     // The relay's view of the stream this party publishes.
     public bool Publishing { get; set; }
     public bool EverPublished { get; set; }

@@ -26,9 +26,17 @@ internal sealed class CallViews(PublicMediaUrls urls, IOptions<CallOptions> opti
     public PartyView Party(Call call, PartyRole role, bool withUrls)
     {
         var party = call.Party(role);
-        var u = withUrls && party.UrlsIssued ? urls.For(call.Id, role, call.UrlsExpireAt) : null;
+        var u = withUrls && party.UrlsIssued ? SignedUrls(call, party) : null;
         return new PartyView(party.UserId, u?.PushUrl, u?.PlayUrl, u?.PlayFlvUrl, _playFormat,
             Scenarios.Pusher(call.Scenario), Scenarios.Player, Quality(party));
+    }
+
+    private PartyUrls SignedUrls(Call call, CallParty party)
+    {
+        if (party.SignedUrls is { } known) return known;
+        var signed = urls.For(call.Id, party.Role, call.UrlsExpireAt);
+        if (urls.BasesResolved) party.SignedUrls = signed; // not while a base is still provisional (relay not bound yet)
+        return signed;
     }
 
     public PartyAssignment Assignment(Call call, PartyRole role) =>

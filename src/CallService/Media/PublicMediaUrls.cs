@@ -32,6 +32,9 @@ internal sealed class PublicMediaUrls(IServiceProvider services, IConfiguration 
             $"{FlvBase}/{peer}.flv?{playQuery}");
     }
 
+    /// <summary>Both bases are final (resolved once and for all), so URLs built from them can be kept.</summary>
+    public bool BasesResolved => _rtmpBase is not null && _flvBase is not null;
+
     public string RtmpBase
     {
         get

@@ -30,7 +30,7 @@ internal static class RealtimeApi
             var connection = new RealtimeConnection(socket, logger);
             hub.Attach(userId, connection);
             var writer = connection.WriteLoopAsync(context.RequestAborted);
-            logger.LogInformation("Realtime socket opened for user {UserId}", userId);
+            Calls.CoordinatorLog.SocketOpened(logger, userId);
             try
             {
                 await ReadLoop(socket, userId, connection, hub, scopes, context.RequestAborted);
@@ -48,7 +48,7 @@ internal static class RealtimeApi
                     try { await socket.CloseAsync(WebSocketCloseStatus.NormalClosure, null, CancellationToken.None); }
                     catch (WebSocketException) { }
                 }
-                logger.LogInformation("Realtime socket closed for user {UserId}", userId);
+                Calls.CoordinatorLog.SocketClosed(logger, userId);
             }
             return Results.Empty;
         }).RequireAuthorization(BearerAuthenticationHandler.UserPolicy);
@@ -75,7 +75,7 @@ internal static class RealtimeApi
             } while (!result.EndOfMessage);
             if (result.MessageType == WebSocketMessageType.Close) return;
             var reply = await Handle(buffer.AsMemory(0, length), userId, connection, hub, scopes, cancellationToken);
-            if (reply is not null) connection.Enqueue(JsonSerializer.Serialize(reply, RealtimeHub.Json));
+            if (reply is not null) connection.Enqueue(JsonSerializer.SerializeToUtf8Bytes(reply, RealtimeHub.Json));
         }
     }
 

@@ -37,11 +37,11 @@ internal sealed class RealtimeHub(TimeProvider time, IOptions<RealtimeOptions> o
             Interlocked.Increment(ref _published);
             var now = time.GetUtcNow();
             var evt = new RealtimeEvent(++stream.Seq, type, callId, now, data);
-            var frame = JsonSerializer.Serialize(evt, Json);
+            var frame = JsonSerializer.SerializeToUtf8Bytes(evt, Json);
             stream.History.Enqueue((evt, frame));
             Prune(stream, now);
             foreach (var socket in stream.Sockets) socket.Enqueue(frame);
-            logger.LogDebug("Event {Type} #{Seq} for call {CallId} to {Sockets} socket(s)", type, evt.Seq, callId, stream.Sockets.Count);
+            Calls.CoordinatorLog.EventPublished(logger, type, evt.Seq, callId, stream.Sockets.Count);
             return evt;
         }
     }
@@ -126,7 +126,7 @@ internal sealed class RealtimeHub(TimeProvider time, IOptions<RealtimeOptions> o
     {
         public long Seq;
         public bool Removed;
-        public readonly Queue<(RealtimeEvent Event, string Frame)> History = new();
+        public readonly Queue<(RealtimeEvent Event, byte[] Frame)> History = new();
         public readonly List<RealtimeConnection> Sockets = [];
     }
 }

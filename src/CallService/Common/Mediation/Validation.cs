@@ -1,22 +1,45 @@
 using FluentValidation;
+using FluentValidation.Results;
 using MediatR;
 
 namespace CallService.Common.Mediation;
 
 /// <summary>Runs every validator of a request before its handler; failures become 400 problem details.</summary>
+/// <remarks>
+/// The rules are synchronous, so they run through <c>Validate</c> (no async state machines per rule); a validator
+/// that has an async rule is run through <c>ValidateAsync</c> as before.
+/// </remarks>
 internal sealed class ValidationBehavior<TRequest, TResponse>(IEnumerable<IValidator<TRequest>> validators)
     : IPipelineBehavior<TRequest, TResponse>
 {
-    public async Task<TResponse> Handle(TRequest request, CancellationToken cancellationToken, RequestHandlerDelegate<TResponse> next)
+    public Task<TResponse> Handle(TRequest request, CancellationToken cancellationToken, RequestHandlerDelegate<TResponse> next)
     {
-        var failures = new List<FluentValidation.Results.ValidationFailure>();
+        List<ValidationFailure>? failures = null;
+        foreach (var validator in validators)
+        {
+            ValidationResult result;
+            try
+            {
+                result = validator.Validate(new ValidationContext<TRequest>(request));
+            }
+            catch (AsyncValidatorInvokedSynchronouslyException)
+            {
+                return HandleAsync(request, cancellationToken, next);
+            }
+            if (result.Errors.Count > 0) (failures ??= []).AddRange(result.Errors);
+        }
+        return failures is not null ? Task.FromException<TResponse>(new ValidationException(failures)) : next();
+    }
+
+    private async Task<TResponse> HandleAsync(TRequest request, CancellationToken cancellationToken, RequestHandlerDelegate<TResponse> next)
+    {
+        var failures = new List<ValidationFailure>();
         foreach (var validator in validators)
             failures.AddRange((await validator.ValidateAsync(request, cancellationToken)).Errors);
         if (failures.Count > 0) throw new ValidationException(failures);
         return await next();
     }
 }
-
 /// <summary>Shared rules.</summary>
 internal static class CommonRules
 {
