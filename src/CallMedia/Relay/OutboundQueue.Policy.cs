@@ -60,17 +60,28 @@ internal sealed partial class OutboundQueue
             _ => limits.InterMs,
         };
         var over = ProjectedMs(queueMs, kernelBytes, p.Payload.Length) > threshold || bytes > limits.MaxBytes;
+        if (AtomicMessages && DrainKnown)
+        {
+            // A whole tag holds the audio behind it for its transmission time: at the measured (not probed) drain
+            // rate that must stay within the tightest video threshold, else the picture waits for a better link.
+            threshold = Math.Min(threshold, limits.DisposableMs);
+            over |= (_bytes + kernelBytes + p.Payload.Length) / _drainBytesPerMs > threshold;
+        }
         if (over && p.Class == FrameClass.KeyFrame)
         {
             // A fresh key frame makes every queued video frame obsolete: drop those first so the
             // picture resumes from this key frame rather than later.
             PurgeQueuedVideo();
             queueMs = QueueMs(p.Timestamp, kernelBytes);
-            over = ProjectedMs(queueMs, kernelBytes, p.Payload.Length) > threshold || _bytes + kernelBytes + p.Payload.Length > limits.MaxBytes;
+            over = ProjectedMs(queueMs, kernelBytes, p.Payload.Length) > threshold || _bytes + kernelBytes + p.Payload.Length > limits.MaxBytes ||
+                AtomicMessages && DrainKnown && (_bytes + kernelBytes + p.Payload.Length) / _drainBytesPerMs > threshold;
         }
         if (over)
         {
+            // Video now waits for a key frame: what is still queued is late and would only hold the link (and, on
+            // HTTP-FLV, the audio behind it); the frames before the gap are useless without the ones after it.
             _videoWaitKey = true;
+            PurgeQueuedVideo();
             return CountVideoDrop();
         }
         if (p.Class == FrameClass.KeyFrame)
@@ -145,8 +156,9 @@ internal sealed partial class OutboundQueue
         _drainBytesPerMs * (1 + 0.1 * (_clock() - _drainMeasuredAt) / 1000.0);
 
     private const int DrainSamples = 8;
-    private const int DrainSampleIntervalMs = 125;
+    private const int DrainSampleIntervalMs = 50;
     private const int DrainEstimateLifetimeMs = 20_000;
+    private const int DrainMinimumSpanMs = 150;
     private readonly long[] _drainAt = new long[DrainSamples];
     private readonly long[] _drainDelivered = new long[DrainSamples];
     private int _drainNext;
@@ -158,8 +170,8 @@ internal sealed partial class OutboundQueue
     private bool DrainKnown => _drainBytesPerMs > 0 && _clock() < _drainValidUntil;
 
     /// <summary>
-    /// Samples delivered bytes (handed to the socket minus still unsent) while messages wait here, i.e. while the
-    /// link, not the publisher, sets the pace; over ≥ 250 ms that is the link's drain rate. The last estimate is
+    /// Samples delivered bytes (handed to the socket, see <see cref="OnWritten"/>, minus still unacknowledged) while messages wait here, i.e. while the
+    /// link, not the publisher, sets the pace; over ≥ 150 ms that is the link's drain rate. The last estimate is
     /// used for 20 s (see <see cref="ProbedDrainRate"/>), so one key frame cannot refill the pipe unnoticed.
     /// </summary>
     private void UpdateDrainRate(int kernelBytes)
@@ -173,7 +185,9 @@ internal sealed partial class OutboundQueue
         var last = (_drainNext + DrainSamples - 1) % DrainSamples;
         if (_drainCount > 0 && now - _drainAt[last] < DrainSampleIntervalMs)
             return;
-        var delivered = Counters.BytesSent - kernelBytes;
+        // Bytes the writer handed the socket (not those drained: a key frame going out chunk by chunk is drained
+        // at once), minus what the kernel still holds.
+        var delivered = _bytesWritten - kernelBytes;
         _drainAt[_drainNext] = now;
         _drainDelivered[_drainNext] = delivered;
         _drainNext = (_drainNext + 1) % DrainSamples;
@@ -181,7 +195,7 @@ internal sealed partial class OutboundQueue
             _drainCount++;
         var oldest = (_drainNext + DrainSamples - _drainCount) % DrainSamples;
         var elapsed = now - _drainAt[oldest];
-        if (elapsed >= 250)
+        if (elapsed >= DrainMinimumSpanMs)
         {
             var rate = (delivered - _drainDelivered[oldest]) / (double)elapsed;
             if (rate > 0)
@@ -215,6 +229,51 @@ internal sealed partial class OutboundQueue
         {
             _bytesPerMs = (double)_rateWindowBytes / elapsed;
             _rateWindowOpen = false;
+        }
+    }
+
+    private const double PaceHeadroom = 1.15;
+    private const int PaceBurstMs = 60;
+    private const int PaceMinimumBurstBytes = 1500;
+    private double _paceTokens;
+    private long _bytesWritten;
+    private long _paceAt;
+
+    /// <summary>
+    /// Bytes/ms the writer may hand this viewer's socket: 0 (unpaced) unless the link was measured slower than the
+    /// stream, then a little above the measured drain rate. Faster would fill the viewer's receive buffer, which we
+    /// cannot see (acknowledged, unread) and audio would wait behind it; the headroom lets the measurement find a
+    /// link that got faster.
+    /// </summary>
+    private double PaceBytesPerMs =>
+        DrainKnown && _bytesPerMs > 0 && _drainBytesPerMs < _bytesPerMs * 0.75 ? _drainBytesPerMs * PaceHeadroom : 0;
+
+    /// <summary>How many bytes the writer may send now under the pacing (int.MaxValue when unpaced; ≤ 0: wait).</summary>
+    public int PacedRoom()
+    {
+        lock (_lock)
+        {
+            var now = _clock();
+            var rate = PaceBytesPerMs;
+            if (rate <= 0)
+            {
+                _paceTokens = 0;
+                _paceAt = now;
+                return int.MaxValue;
+            }
+            _paceTokens = Math.Min(Math.Max(rate * PaceBurstMs, PaceMinimumBurstBytes), _paceTokens + rate * (now - _paceAt));
+            _paceAt = now;
+            return (int)Math.Min(int.MaxValue, _paceTokens);
+        }
+    }
+
+    /// <summary>Charges what the writer just sent against the pacing (a whole message may overdraw it).</summary>
+    public void OnWritten(int bytes)
+    {
+        lock (_lock)
+        {
+            _paceTokens -= bytes;
+            _bytesWritten += bytes;
         }
     }
 

@@ -46,8 +46,13 @@ internal sealed partial class RtmpSession
                 }
                 else
                 {
-                    _queue.Drain(batch, Math.Min(room, MaxBatchBytes), MaxBatchItems);
-                    for (var i = 0; i < batch.Count; i++)
+                    // Audio first: queued audio overtakes queued video (other chunk streams), then the rest in order.
+                    _queue.DrainAudio(batch, Math.Min(room, MaxBatchBytes), MaxBatchItems);
+                    room -= WriteWhole(builder, batch, 0);
+                    var first = batch.Count;
+                    if (room > 0 || first == 0)
+                        _queue.Drain(batch, Math.Min(Math.Max(room, 1), MaxBatchBytes), MaxBatchItems);
+                    for (var i = first; i < batch.Count; i++)
                     {
                         var item = batch[i];
                         if (item.Type == RtmpMessageType.Video && item.Payload.Length > Math.Max(room, _out.ChunkSize))
@@ -64,6 +69,7 @@ internal sealed partial class RtmpSession
                         room -= WriteOne(builder, item);
                     }
                 }
+                _queue.OnWritten(builder.TotalBytes);
                 try
                 {
                     await SendSegmentsAsync(builder.Segments).ConfigureAwait(false);
