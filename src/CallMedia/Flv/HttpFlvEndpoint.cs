@@ -56,6 +56,7 @@ internal sealed partial class HttpFlvEndpoint(StreamHub hub, IStreamAccessPolicy
         var queue = new OutboundQueue(QueueLimits.From(hub.Options), socket is null ? null : () => SocketOutQueue.Unsent(socket))
         {
             AtomicMessages = true,
+            NotSentKernelBytes = socket is null ? null : () => SocketOutQueue.NotSent(socket),
         };
         var viewer = new Viewer(Viewer.NextId(), stream, MediaTransport.HttpFlv, remote, queue, 0)
         {

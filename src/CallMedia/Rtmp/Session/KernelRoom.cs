@@ -13,20 +13,16 @@ internal static class KernelRoom
 {
     public const int MinimumBytes = 2 * 1024;
 
-    /// <summary>
-    /// Waits until the kernel holds less than the budget and the viewer's pacing (a link measured slower than the
-    /// stream) allows more; returns how many bytes may be written now.
-    /// </summary>
+    /// <summary>Waits until the kernel holds less than the budget; returns how many bytes may be written now.</summary>
     public static async ValueTask<int> WaitAsync(Socket socket, OutboundQueue queue, CancellationToken cancellationToken)
     {
         var budget = queue.KernelBudgetBytes(MinimumBytes);
-        while (true)
+        var unsent = SocketOutQueue.NotSent(socket);
+        while (unsent >= budget)
         {
-            var unsent = SocketOutQueue.NotSent(socket);
-            var paced = queue.PacedRoom();
-            if (unsent < budget && paced > 0)
-                return Math.Min(budget - unsent, paced);
             await Task.Delay(10, cancellationToken).ConfigureAwait(false);
+            unsent = SocketOutQueue.NotSent(socket);
         }
+        return budget - unsent;
     }
 }

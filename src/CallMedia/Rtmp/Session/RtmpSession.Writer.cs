@@ -12,6 +12,7 @@ internal sealed partial class RtmpSession
     private const int CommandChunkStream = 3;
     private const int MaxBatchBytes = 256 * 1024;
     private const int MaxBatchItems = 64;
+    private readonly byte[] _abortPayload = new byte[4];
 
     /// <summary>
     /// Drains the queue: what is already queued goes out in one gather write (headers from scratch, payloads
@@ -33,6 +34,16 @@ internal sealed partial class RtmpSession
             while (hasPending || await _queue.WaitAsync(_cts.Token).ConfigureAwait(false))
             {
                 var room = await WaitForKernelRoomAsync().ConfigureAwait(false);
+                if (hasPending && _queue.TakeAbortPendingVideo())
+                {
+                    // The link is full: the rest of this video message would sit ahead of the audio. Abort it
+                    // (RTMP spec §5.4.2); video resumes at a key frame.
+                    BinaryPrimitives.WriteUInt32BigEndian(_abortPayload, (uint)pendingItem.ChunkStreamId);
+                    _out.Write(builder, ProtocolChunkStream, RtmpMessageType.Abort, 0, 0, new ArraySegment<byte>(_abortPayload));
+                    _out.Forget(pendingItem.ChunkStreamId);
+                    hasPending = false;
+                    batch.Add(pendingItem); // released with the batch
+                }
                 if (hasPending)
                 {
                     _queue.DrainAudio(batch, room, MaxBatchItems);
@@ -70,6 +81,7 @@ internal sealed partial class RtmpSession
                     }
                 }
                 _queue.OnWritten(builder.TotalBytes);
+                _queue.WriterHasPendingVideo = hasPending;
                 try
                 {
                     await SendSegmentsAsync(builder.Segments).ConfigureAwait(false);
