@@ -58,7 +58,7 @@ internal sealed partial class OutboundQueue
 
         if (_videoWaitKey && p.Class != FrameClass.KeyFrame)
             return CountVideoDrop();
-        if (DrainKnown && _clock() - _linkFullAt < LinkRecoveryMs)
+        if (_clock() - _linkFullAt < LinkRecoveryMs)
         {
             // The link was just window-limited: the viewer's receive buffer is full (acknowledged, unread, unseen
             // here) and audio waits behind it. No video until audio alone has drained it.
@@ -211,11 +211,11 @@ internal sealed partial class OutboundQueue
             return;
         // Window-limited: the kernel holds bytes it may not send yet, so the viewer, not our pacing, sets the pace.
         var limited = NotSentKernelBytes is not { } notSent || notSent() > 0;
-        if (limited && NotSentKernelBytes is not null)
+        if (limited && NotSentKernelBytes is not null && _drainCount > 0 && _drainLimited[last])
         {
-            if (DrainKnown && now - _linkFullAt >= LinkRecoveryMs)
-                _abortPendingVideo = true;
+            // Window-limited on two samples in a row (not a passing burst): the viewer's receive buffer is full.
             _linkFullAt = now;
+            _abortPendingVideo = true;
         }
         // Bytes the writer handed the socket (not those drained: a key frame going out chunk by chunk is drained
         // at once), minus what the kernel still holds.
