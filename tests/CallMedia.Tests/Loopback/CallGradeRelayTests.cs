@@ -30,14 +30,19 @@ public sealed class CallGradeRelayTests(ITestOutputHelper output)
         using var cts = new CancellationTokenSource();
         var run = publisher.RunAsync(4000, cts.Token);
 
-        foreach (var joinAt in new[] { 1250, 1800 })
+        foreach (var joinAt in new[] { 1200, 1900 })
         {
             var wait = joinAt - (int)(Environment.TickCount64 - started);
             if (wait > 0) await Task.Delay(wait);
             await using var viewer = await MiniRtmpClient.ConnectAsync(host.RtmpEndPoint);
             var playAt = Environment.TickCount64;
+            var sentAtPlay = publisher.VideoSent;
+            var latestKey = (sentAtPlay - 1) / 25 * 25;
+            // The latest key frame's age by the wall clock and by the frames sent since (the publisher may lag).
             var keyAge = (int)(playAt - started) % 1000;
+            var keyMediaAge = (sentAtPlay - 1 - latestKey) * 40;
             Assert.Equal("NetStream.Play.Reset", await viewer.PlayAsync("fast?txSecret=p&txTime=q"));
+            var playRoundTrip = (int)(Environment.TickCount64 - playAt);
             var media = new List<Received>();
             while (!media.Any(SyntheticMedia.IsKey))
             {
@@ -53,10 +58,16 @@ public sealed class CallGradeRelayTests(ITestOutputHelper output)
             Assert.True(SyntheticMedia.IsKey(media[3]) || media[3].Type == RtmpMessageType.Audio && media.Count > 4,
                 "after the headers comes the start point");
             Assert.DoesNotContain(media.Skip(3), m => m.Type == RtmpMessageType.Video && !SyntheticMedia.IsKey(m));
-            // Bounded start: the cached key frame when younger than MaxStartLatencyMs, else the next one.
-            Assert.True(firstFrameMs <= 500 + 40 + 150, $"first key frame after {firstFrameMs} ms (key age {keyAge})");
-            if (keyAge < 400)
-                Assert.True(firstFrameMs < 150, $"young key frame ({keyAge} ms) must start at once, took {firstFrameMs} ms");
+            // Bounded start: the cached key frame when younger than MaxStartLatencyMs (500), else the next one. Which key
+            // frame came says which start the relay chose; how fast it comes is the ttff benchmark's figure (DESIGN §5),
+            // here only bounded well within the publisher's run.
+            var keyIndex = SyntheticMedia.Index(media.First(SyntheticMedia.IsKey));
+            Assert.True(keyIndex >= latestKey, $"started at key frame #{keyIndex}, older than the latest #{latestKey}");
+            if (Math.Max(keyAge, keyMediaAge) + playRoundTrip < 450)
+                Assert.True(keyIndex == latestKey, $"young key frame ({keyAge}/{keyMediaAge} ms + {playRoundTrip} ms) must be the start, got #{keyIndex}");
+            if (Math.Min(keyAge, keyMediaAge) > 600)
+                Assert.True(keyIndex > latestKey, $"old key frame ({keyAge}/{keyMediaAge} ms) must not be the start, got #{keyIndex}");
+            Assert.True(firstFrameMs < 3000, $"first key frame after {firstFrameMs} ms (key age {keyAge})");
         }
         cts.Cancel();
         await run;
