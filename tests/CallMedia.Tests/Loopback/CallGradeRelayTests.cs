@@ -11,9 +11,9 @@ public sealed class CallGradeRelayTests(ITestOutputHelper output)
         m.Type is RtmpMessageType.Audio or RtmpMessageType.Video ||
         (m.Type == RtmpMessageType.DataAmf0 && m.CommandName == "onMetaData");
 
-    private static async Task<(MiniRtmpClient Client, SyntheticPublisher Publisher)> StartPublisherAsync(RelayHost host, string stream)
+    private static async Task<(RtmpPeer Client, SyntheticPublisher Publisher)> StartPublisherAsync(RelayHost host, string stream)
     {
-        var client = await MiniRtmpClient.ConnectAsync(host.RtmpEndPoint);
+        var client = await RtmpPeer.ConnectAsync(host.RtmpEndPoint);
         Assert.Equal("NetStream.Publish.Start", await client.PublishAsync(stream + "?txSecret=x&txTime=y"));
         var publisher = new SyntheticPublisher(client);
         await publisher.SendHeadersAsync();
@@ -34,7 +34,7 @@ public sealed class CallGradeRelayTests(ITestOutputHelper output)
         {
             var wait = joinAt - (int)(Environment.TickCount64 - started);
             if (wait > 0) await Task.Delay(wait);
-            await using var viewer = await MiniRtmpClient.ConnectAsync(host.RtmpEndPoint);
+            await using var viewer = await RtmpPeer.ConnectAsync(host.RtmpEndPoint);
             var playAt = Environment.TickCount64;
             var sentAtPlay = publisher.VideoSent;
             var latestKey = (sentAtPlay - 1) / 25 * 25;
@@ -82,7 +82,7 @@ public sealed class CallGradeRelayTests(ITestOutputHelper output)
         using var cts = new CancellationTokenSource();
         var run = publisher.RunAsync(800, cts.Token);
 
-        await using (var rival = await MiniRtmpClient.ConnectAsync(host.RtmpEndPoint))
+        await using (var rival = await RtmpPeer.ConnectAsync(host.RtmpEndPoint))
         {
             Assert.Equal("NetStream.Publish.BadName", await rival.PublishAsync("take?txSecret=x&txTime=y"));
             await WaitUntilClosedAsync(rival);
@@ -91,7 +91,7 @@ public sealed class CallGradeRelayTests(ITestOutputHelper output)
         await FfmpegLoopbackTests.WaitUntilAsync(
             () => host.Events.OfType<PublishStalled>().Any(e => e.StreamName == "take" && e.SilentMs >= 600), TimeSpan.FromSeconds(3));
 
-        await using var second = await MiniRtmpClient.ConnectAsync(host.RtmpEndPoint);
+        await using var second = await RtmpPeer.ConnectAsync(host.RtmpEndPoint);
         Assert.Equal("NetStream.Publish.Start", await second.PublishAsync("take?txSecret=x&txTime=y"));
         await WaitUntilClosedAsync(first);
         Assert.Contains(host.Events.OfType<PublishStopped>(), e => e.StreamName == "take" && e.Reason == "replaced");
@@ -103,7 +103,7 @@ public sealed class CallGradeRelayTests(ITestOutputHelper output)
     {
         await using var host = await RelayHost.StartAsync();
         var (first, publisher) = await StartPublisherAsync(host, "rc");
-        await using var viewer = await MiniRtmpClient.ConnectAsync(host.RtmpEndPoint);
+        await using var viewer = await RtmpPeer.ConnectAsync(host.RtmpEndPoint);
         Assert.Equal("NetStream.Play.Reset", await viewer.PlayAsync("rc?txSecret=p&txTime=q"));
         await publisher.RunAsync(1500, CancellationToken.None);
         var stats = host.Stats.GetStream("rc")!;
@@ -143,7 +143,7 @@ public sealed class CallGradeRelayTests(ITestOutputHelper output)
     {
         await using var host = await RelayHost.StartAsync(new() { ["Media:UnpublishedHoldMs"] = "500" });
         var (first, publisher) = await StartPublisherAsync(host, "end");
-        await using var viewer = await MiniRtmpClient.ConnectAsync(host.RtmpEndPoint);
+        await using var viewer = await RtmpPeer.ConnectAsync(host.RtmpEndPoint);
         Assert.Equal("NetStream.Play.Reset", await viewer.PlayAsync("end?txSecret=p&txTime=q"));
         await publisher.RunAsync(300, CancellationToken.None);
         await first.DisposeAsync();
@@ -155,7 +155,7 @@ public sealed class CallGradeRelayTests(ITestOutputHelper output)
         Assert.Contains(host.Events.OfType<PlayStopped>(), e => e.StreamName == "end" && e.Reason == "unpublished");
     }
 
-    internal static async Task WaitUntilClosedAsync(MiniRtmpClient client, int timeoutMs = 3000)
+    internal static async Task WaitUntilClosedAsync(RtmpPeer client, int timeoutMs = 3000)
     {
         await client.ReadLoop.WaitAsync(TimeSpan.FromMilliseconds(timeoutMs));
     }

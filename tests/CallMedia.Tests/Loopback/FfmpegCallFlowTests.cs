@@ -94,7 +94,7 @@ public sealed class FfmpegCallFlowTests
     public async Task FfmpegPublisherKilled_ReconnectingPublisherIsAcceptedAndViewerContinues()
     {
         await using var host = await RelayHost.StartAsync();
-        await using var viewer = await MiniRtmpClient.ConnectAsync(host.RtmpEndPoint);
+        await using var viewer = await RtmpPeer.ConnectAsync(host.RtmpEndPoint);
         Assert.Equal("NetStream.Play.Reset", await viewer.PlayAsync("rc-a?txSecret=p&txTime=q"));
 
         using (var first = Ffmpeg.StartPublish($"{host.RtmpBase}/rc-a?txSecret=x&txTime=y", seconds: 30))

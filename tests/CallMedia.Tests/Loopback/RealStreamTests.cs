@@ -13,7 +13,7 @@ public sealed class RealStreamTests(ITestOutputHelper output)
     {
         var tags = await FlvFile.SampleAsync();
         await using var host = await RelayHost.StartAsync();
-        await using var pub = await MiniRtmpClient.ConnectAsync(host.RtmpEndPoint);
+        await using var pub = await RtmpPeer.ConnectAsync(host.RtmpEndPoint);
         Assert.Equal("NetStream.Publish.Start", await pub.PublishAsync("real?txSecret=x&txTime=y"));
         var publisher = new FlvFilePublisher(pub, tags);
         var run = publisher.RunAsync(5000);
@@ -22,7 +22,7 @@ public sealed class RealStreamTests(ITestOutputHelper output)
         foreach (var joinAt in new[] { 1100, 1700, 2300, 2900, 3500 })
         {
             await Task.Delay(Math.Max(0, (int)(publisher.StartedAt + joinAt - Environment.TickCount64)));
-            await using var viewer = await MiniRtmpClient.ConnectAsync(host.RtmpEndPoint);
+            await using var viewer = await RtmpPeer.ConnectAsync(host.RtmpEndPoint);
             var playAt = Environment.TickCount64;
             Assert.Equal("NetStream.Play.Reset", await viewer.PlayAsync("real?txSecret=p&txTime=q"));
             var meta = await viewer.WaitForAsync(m => m.CommandName == "onMetaData" || IsFrame(m) || m.Type is RtmpMessageType.Audio or RtmpMessageType.Video);
@@ -47,10 +47,10 @@ public sealed class RealStreamTests(ITestOutputHelper output)
         var bytes = tags.Where(t => t.Timestamp < seconds * 1000).Sum(t => t.Body.Length + 16);
         var bytesPerSecond = bytes / seconds;
         await using var host = await RelayHost.StartAsync();
-        await using var pub = await MiniRtmpClient.ConnectAsync(host.RtmpEndPoint);
+        await using var pub = await RtmpPeer.ConnectAsync(host.RtmpEndPoint);
         Assert.Equal("NetStream.Publish.Start", await pub.PublishAsync("realslow?txSecret=x&txTime=y"));
-        await using var slow = await MiniRtmpClient.ConnectAsync(host.RtmpEndPoint, receiveBuffer: 4096, readBytesPerSecond: bytesPerSecond / 4);
-        await using var normal = await MiniRtmpClient.ConnectAsync(host.RtmpEndPoint);
+        await using var slow = await RtmpPeer.ConnectAsync(host.RtmpEndPoint, receiveBuffer: 4096, readBytesPerSecond: bytesPerSecond / 4);
+        await using var normal = await RtmpPeer.ConnectAsync(host.RtmpEndPoint);
         Assert.Equal("NetStream.Play.Reset", await slow.PlayAsync("realslow?txSecret=p&txTime=q"));
         Assert.Equal("NetStream.Play.Reset", await normal.PlayAsync("realslow?txSecret=p&txTime=q"));
 

@@ -18,7 +18,7 @@ public sealed class SlowFlvViewerTests(ITestOutputHelper output)
         // Kestrel's response pipe sits between our queue and the socket; the README recommends 16 KiB for hosts
         // serving HTTP-FLV (default 64 KiB hides ~3 s of media from the drop policy on a link this slow).
         await using var host = await RelayHost.StartAsync(new() { ["Kestrel:MaxResponseBufferSize"] = "16384" });
-        await using var pub = await MiniRtmpClient.ConnectAsync(host.RtmpEndPoint);
+        await using var pub = await RtmpPeer.ConnectAsync(host.RtmpEndPoint);
         Assert.Equal("NetStream.Publish.Start", await pub.PublishAsync("flvslow?txSecret=x&txTime=y"));
 
         var uri = new Uri(host.HttpBase);
