@@ -172,15 +172,15 @@ internal sealed partial class OutboundQueue
             : queueMs;
 
     /// <summary>
-    /// The measured drain rate, assumed to grow by a tenth of itself per second since the measurement: a link that
+    /// The measured drain rate, assumed to grow by a twentieth of itself per second since the measurement: a link that
     /// recovered is found again by the next key frame that this lets through (and that measures it anew).
     /// </summary>
     private double ProbedDrainRate() =>
-        _drainBytesPerMs * (1 + 0.1 * (_clock() - _drainMeasuredAt) / 1000.0);
+        _drainBytesPerMs * (1 + 0.05 * (_clock() - _drainMeasuredAt) / 1000.0);
 
     private const int DrainSamples = 8;
     private const int DrainSampleIntervalMs = 100;
-    private const int DrainEstimateLifetimeMs = 20_000;
+    private const int DrainEstimateLifetimeMs = 30_000;
     private const int DrainMinimumSpanMs = 500;
     private readonly long[] _drainAt = new long[DrainSamples];
     private readonly long[] _drainDelivered = new long[DrainSamples];
@@ -196,7 +196,7 @@ internal sealed partial class OutboundQueue
     /// <summary>
     /// Samples delivered bytes (handed to the socket, see <see cref="OnWritten"/>, minus still unacknowledged) while messages wait here, i.e. while the
     /// link, not the publisher, sets the pace; over ≥ 500 ms that is the link's drain rate. The last estimate is
-    /// used for 20 s (see <see cref="ProbedDrainRate"/>), so one key frame cannot refill the pipe unnoticed.
+    /// used for 30 s (see <see cref="ProbedDrainRate"/>), so one key frame cannot refill the pipe unnoticed.
     /// </summary>
     private void UpdateDrainRate(int kernelBytes)
     {

@@ -75,6 +75,9 @@ public sealed class RealStreamTests(ITestOutputHelper output)
             $"latency p50 {latencies[latencies.Count / 2]} p95 {latencies[(int)(latencies.Count * 0.95)]} max {latencies[^1]} ms; " +
             $"video frames {slowVideo.Count}/{publisher.VideoFramesSent}, key frames {slowVideo.Count(m => m.Payload[0] >> 4 == 1)}");
         foreach (var v in stats.Viewers) output.WriteLine(v.ToString());
+        output.WriteLine("audio latency by second of arrival (max ms): " + string.Join(" ", slowAudio
+            .GroupBy(m => (m.ArrivedAt - start) / 1000).OrderBy(g => g.Key)
+            .Select(g => $"{g.Key}:{g.Max(m => m.ArrivedAt - start - m.Timestamp)}")));
 
         Assert.True(ratio >= 0.99, $"audio delivery {ratio:P2}");
         Assert.True(latencies[^1] < 3000, $"latency reached {latencies[^1]} ms");
