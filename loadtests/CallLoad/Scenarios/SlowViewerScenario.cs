@@ -32,6 +32,8 @@ public sealed record ViewerDelivery
     public double VideoDelivered { get; init; }
     /// <summary>Latency of everything received, ms.</summary>
     public Summary Latency { get; init; } = Summary.Empty;
+    /// <summary>Latency of audio only, ms (the DESIGN §5 bound: video on a capped link waits for key frames).</summary>
+    public Summary AudioLatency { get; init; } = Summary.Empty;
     /// <summary>Video gaps (dropped frames) seen.</summary>
     public int VideoGaps { get; init; }
     /// <summary>Gaps after which video resumed on a non-keyframe (should be 0).</summary>
@@ -135,6 +137,7 @@ public static class SlowViewerScenario
             AudioDelivered = Ratio(MediaKind.Audio),
             VideoDelivered = Ratio(MediaKind.Video),
             Latency = Summary.Of([.. match.AudioLatencyMs, .. match.VideoLatencyMs]),
+            AudioLatency = Summary.Of(match.AudioLatencyMs),
             VideoGaps = gaps,
             ResumedOnNonKeyframe = bad,
             Disconnected = player.Closed.IsCompleted,

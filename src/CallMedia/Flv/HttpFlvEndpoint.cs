@@ -53,7 +53,11 @@ internal sealed partial class HttpFlvEndpoint(StreamHub hub, IStreamAccessPolicy
         var socket = context.Features.Get<IConnectionSocketFeature>()?.Socket;
         if (socket is not null && hub.Options.ViewerSendBufferBytes > 0)
             socket.SendBufferSize = hub.Options.ViewerSendBufferBytes;
-        var queue = new OutboundQueue(QueueLimits.From(hub.Options), socket is null ? null : () => SocketOutQueue.Unsent(socket));
+        var queue = new OutboundQueue(QueueLimits.From(hub.Options), socket is null ? null : () => SocketOutQueue.Unsent(socket))
+        {
+            AtomicMessages = true,
+            NotSentKernelBytes = socket is null ? null : () => SocketOutQueue.NotSent(socket),
+        };
         var viewer = new Viewer(Viewer.NextId(), stream, MediaTransport.HttpFlv, remote, queue, 0)
         {
             OnEnded = (_, reason) =>
@@ -88,7 +92,10 @@ internal sealed partial class HttpFlvEndpoint(StreamHub hub, IStreamAccessPolicy
             while (await viewer.Queue.WaitAsync(cancellationToken))
             {
                 var room = socket is null ? MaxBatchBytes : await KernelRoom.WaitAsync(socket, viewer.Queue, cancellationToken);
-                viewer.Queue.Drain(batch, Math.Min(room, MaxBatchBytes), 64);
+                // Audio first (FLV tags are whole, but queued audio may still pass queued video), then in order.
+                var audio = viewer.Queue.DrainAudio(batch, Math.Min(room, MaxBatchBytes), 64);
+                if (audio < room || batch.Count == 0)
+                    viewer.Queue.Drain(batch, Math.Min(Math.Max(room - audio, 1), MaxBatchBytes), 64);
                 if (!headerWritten)
                 {
                     var stream = hub.Find(viewer.StreamName);
@@ -110,9 +117,15 @@ internal sealed partial class HttpFlvEndpoint(StreamHub hub, IStreamAccessPolicy
                     BinaryPrimitives.WriteUInt32BigEndian(writer.GetSpan(4), (uint)(length + FlvFormat.TagHeaderLength));
                     writer.Advance(4);
                 }
+                var written = 0;
                 foreach (var item in batch)
+                {
+                    if (!item.IsControl)
+                        written += item.Payload.Length + FlvFormat.TagHeaderLength + 4;
                     item.Payload.Release();
+                }
                 batch.Clear();
+                viewer.Queue.OnWritten(written);
                 var flush = await writer.FlushAsync(cancellationToken);
                 if (flush.IsCompleted || flush.IsCanceled)
                     return;

@@ -5,6 +5,7 @@ using CallMedia.Rtmp;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -15,6 +16,11 @@ namespace CallMedia.Hosting;
 /// <summary>Hosting the relay in-process: DI registration and the HTTP-FLV endpoint.</summary>
 public static class CallMediaExtensions
 {
+    private const long KestrelDefaultResponseBufferSize = 64 * 1024;
+
+    /// <summary>Kestrel's response buffer limit set by <see cref="AddCallMedia"/> when the host left the default.</summary>
+    public const long FlvResponseBufferSize = 16 * 1024;
+
     /// <summary>
     /// Registers the relay: the RTMP listener as a hosted service, <see cref="Control.IRelayControl"/>,
     /// <see cref="IRelayEndpoints"/>, <see cref="IRelayStats"/>, and options bound from
@@ -33,6 +39,14 @@ public static class CallMediaExtensions
         services.AddSingleton<IRelayEndpoints>(sp => sp.GetRequiredService<RtmpListener>());
         services.AddHostedService(sp => sp.GetRequiredService<RtmpListener>());
         services.AddSingleton<HttpFlvEndpoint>();
+        // HTTP-FLV: Kestrel's response pipe sits between a viewer's queue and its socket, unseen by the drop policy;
+        // Kestrel has no per-response limit, so the server-wide one is lowered from its 64 KiB default (≈ 3 s of
+        // media on a quarter-rate link) unless the host chose a value. Other responses only flush a little earlier.
+        services.PostConfigure<KestrelServerOptions>(kestrel =>
+        {
+            if (kestrel.Limits.MaxResponseBufferSize == KestrelDefaultResponseBufferSize)
+                kestrel.Limits.MaxResponseBufferSize = FlvResponseBufferSize;
+        });
         return services;
     }
 

@@ -9,6 +9,14 @@ namespace CallMedia.Media;
 /// </summary>
 internal sealed class MediaBuffer
 {
+    /// <summary>
+    /// Released shells kept for reuse, so the steady path allocates nothing per message (the array comes from
+    /// <see cref="ArrayPool{T}"/>, the shell from here). Bounded: beyond it shells are left to the GC.
+    /// </summary>
+    private const int MaxPooledShells = 4096;
+    private static readonly System.Collections.Concurrent.ConcurrentQueue<MediaBuffer> s_shells = new();
+    private static int s_pooledShells;
+
     private byte[]? _array;
     private int _refCount;
 
@@ -20,10 +28,22 @@ internal sealed class MediaBuffer
     }
 
     /// <summary>Payload length in bytes.</summary>
-    public int Length { get; }
+    public int Length { get; private set; }
 
     /// <summary>Rents a buffer for <paramref name="length"/> bytes with a reference count of one.</summary>
-    public static MediaBuffer Rent(int length) => new(ArrayPool<byte>.Shared.Rent(Math.Max(length, 1)), length);
+    public static MediaBuffer Rent(int length)
+    {
+        var array = ArrayPool<byte>.Shared.Rent(Math.Max(length, 1));
+        if (s_shells.TryDequeue(out var shell))
+        {
+            Interlocked.Decrement(ref s_pooledShells);
+            shell._array = array;
+            shell.Length = length;
+            Volatile.Write(ref shell._refCount, 1);
+            return shell;
+        }
+        return new MediaBuffer(array, length);
+    }
 
     /// <summary>Copies <paramref name="data"/> into a new pooled buffer.</summary>
     public static MediaBuffer CopyOf(ReadOnlySpan<byte> data)
@@ -52,11 +72,15 @@ internal sealed class MediaBuffer
     public void Release()
     {
         var count = Interlocked.Decrement(ref _refCount);
-        if (count == 0)
-        {
-            var array = Interlocked.Exchange(ref _array, null);
-            if (array is not null)
-                ArrayPool<byte>.Shared.Return(array);
-        }
+        if (count != 0)
+            return;
+        var array = Interlocked.Exchange(ref _array, null);
+        if (array is null)
+            return;
+        ArrayPool<byte>.Shared.Return(array);
+        if (Interlocked.Increment(ref s_pooledShells) <= MaxPooledShells)
+            s_shells.Enqueue(this);
+        else
+            Interlocked.Decrement(ref s_pooledShells);
     }
 }

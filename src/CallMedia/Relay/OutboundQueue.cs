@@ -20,6 +20,12 @@ internal enum OfferResult
 /// </summary>
 internal sealed partial class OutboundQueue(QueueLimits limits, Func<int>? unsentKernelBytes = null, Func<long>? clock = null)
 {
+    /// <summary>
+    /// Messages go out whole (HTTP-FLV tags): audio cannot overtake a video message once it is on the wire, so
+    /// video that would take longer than <see cref="QueueLimits.DisposableMs"/> at the link's drain rate is dropped.
+    /// </summary>
+    public bool AtomicMessages { get; init; }
+
     private readonly Func<long> _clock = clock ?? (static () => Environment.TickCount64);
 
     private readonly object _lock = new();
@@ -140,19 +146,24 @@ internal sealed partial class OutboundQueue(QueueLimits limits, Func<int>? unsen
     }
 
     /// <summary>
-    /// Takes queued audio only (up to <paramref name="maxBytes"/>), leaving everything else in place: audio may
-    /// overtake the rest of a large video message that is being sent chunk by chunk on another chunk stream.
+    /// Takes queued audio (up to <paramref name="maxBytes"/>) from ahead of the first control or data item, leaving
+    /// video in place: audio overtakes queued video and the rest of a large video message that is being sent chunk
+    /// by chunk on another chunk stream (audio-first, DESIGN §4). Players demux per track, so audio arriving before
+    /// older video is fine; commands and metadata keep their order. Returns the bytes taken.
     /// </summary>
-    public void DrainAudio(List<OutboundItem> batch, int maxBytes, int maxItems)
+    public int DrainAudio(List<OutboundItem> batch, int maxBytes, int maxItems)
     {
         lock (_lock)
         {
             var taken = 0;
             var write = _head;
-            for (var read = _head; read < _items.Count; read++)
+            var read = _head;
+            for (; read < _items.Count; read++)
             {
                 var item = _items[read];
-                if (!item.IsControl && item.Class is FrameClass.Audio or FrameClass.AudioSequenceHeader &&
+                if (item.IsControl || item.Class is FrameClass.Metadata or FrameClass.Data)
+                    break;
+                if (item.Class is FrameClass.Audio or FrameClass.AudioSequenceHeader &&
                     batch.Count < maxItems && (taken == 0 || taken + item.Payload.Length <= maxBytes))
                 {
                     batch.Add(item);
@@ -164,7 +175,13 @@ internal sealed partial class OutboundQueue(QueueLimits limits, Func<int>? unsen
                 }
                 _items[write++] = item;
             }
-            _items.RemoveRange(write, _items.Count - write);
+            if (write < read)
+            {
+                for (; read < _items.Count; read++)
+                    _items[write++] = _items[read];
+                _items.RemoveRange(write, _items.Count - write);
+            }
+            return taken;
         }
     }
 

@@ -11,9 +11,9 @@ public sealed class CallGradeRelayTests(ITestOutputHelper output)
         m.Type is RtmpMessageType.Audio or RtmpMessageType.Video ||
         (m.Type == RtmpMessageType.DataAmf0 && m.CommandName == "onMetaData");
 
-    private static async Task<(MiniRtmpClient Client, SyntheticPublisher Publisher)> StartPublisherAsync(RelayHost host, string stream)
+    private static async Task<(RtmpPeer Client, SyntheticPublisher Publisher)> StartPublisherAsync(RelayHost host, string stream)
     {
-        var client = await MiniRtmpClient.ConnectAsync(host.RtmpEndPoint);
+        var client = await RtmpPeer.ConnectAsync(host.RtmpEndPoint);
         Assert.Equal("NetStream.Publish.Start", await client.PublishAsync(stream + "?txSecret=x&txTime=y"));
         var publisher = new SyntheticPublisher(client);
         await publisher.SendHeadersAsync();
@@ -30,14 +30,19 @@ public sealed class CallGradeRelayTests(ITestOutputHelper output)
         using var cts = new CancellationTokenSource();
         var run = publisher.RunAsync(4000, cts.Token);
 
-        foreach (var joinAt in new[] { 1250, 1800 })
+        foreach (var joinAt in new[] { 1200, 1900 })
         {
             var wait = joinAt - (int)(Environment.TickCount64 - started);
             if (wait > 0) await Task.Delay(wait);
-            await using var viewer = await MiniRtmpClient.ConnectAsync(host.RtmpEndPoint);
+            await using var viewer = await RtmpPeer.ConnectAsync(host.RtmpEndPoint);
             var playAt = Environment.TickCount64;
+            var sentAtPlay = publisher.VideoSent;
+            var latestKey = (sentAtPlay - 1) / 25 * 25;
+            // The latest key frame's age by the wall clock and by the frames sent since (the publisher may lag).
             var keyAge = (int)(playAt - started) % 1000;
+            var keyMediaAge = (sentAtPlay - 1 - latestKey) * 40;
             Assert.Equal("NetStream.Play.Reset", await viewer.PlayAsync("fast?txSecret=p&txTime=q"));
+            var playRoundTrip = (int)(Environment.TickCount64 - playAt);
             var media = new List<Received>();
             while (!media.Any(SyntheticMedia.IsKey))
             {
@@ -53,10 +58,16 @@ public sealed class CallGradeRelayTests(ITestOutputHelper output)
             Assert.True(SyntheticMedia.IsKey(media[3]) || media[3].Type == RtmpMessageType.Audio && media.Count > 4,
                 "after the headers comes the start point");
             Assert.DoesNotContain(media.Skip(3), m => m.Type == RtmpMessageType.Video && !SyntheticMedia.IsKey(m));
-            // Bounded start: the cached key frame when younger than MaxStartLatencyMs, else the next one.
-            Assert.True(firstFrameMs <= 500 + 40 + 150, $"first key frame after {firstFrameMs} ms (key age {keyAge})");
-            if (keyAge < 400)
-                Assert.True(firstFrameMs < 150, $"young key frame ({keyAge} ms) must start at once, took {firstFrameMs} ms");
+            // Bounded start: the cached key frame when younger than MaxStartLatencyMs (500), else the next one. Which key
+            // frame came says which start the relay chose; how fast it comes is the ttff benchmark's figure (DESIGN §5),
+            // here only bounded well within the publisher's run.
+            var keyIndex = SyntheticMedia.Index(media.First(SyntheticMedia.IsKey));
+            Assert.True(keyIndex >= latestKey, $"started at key frame #{keyIndex}, older than the latest #{latestKey}");
+            if (Math.Max(keyAge, keyMediaAge) + playRoundTrip < 450)
+                Assert.True(keyIndex == latestKey, $"young key frame ({keyAge}/{keyMediaAge} ms + {playRoundTrip} ms) must be the start, got #{keyIndex}");
+            if (Math.Min(keyAge, keyMediaAge) > 600)
+                Assert.True(keyIndex > latestKey, $"old key frame ({keyAge}/{keyMediaAge} ms) must not be the start, got #{keyIndex}");
+            Assert.True(firstFrameMs < 3000, $"first key frame after {firstFrameMs} ms (key age {keyAge})");
         }
         cts.Cancel();
         await run;
@@ -71,7 +82,7 @@ public sealed class CallGradeRelayTests(ITestOutputHelper output)
         using var cts = new CancellationTokenSource();
         var run = publisher.RunAsync(800, cts.Token);
 
-        await using (var rival = await MiniRtmpClient.ConnectAsync(host.RtmpEndPoint))
+        await using (var rival = await RtmpPeer.ConnectAsync(host.RtmpEndPoint))
         {
             Assert.Equal("NetStream.Publish.BadName", await rival.PublishAsync("take?txSecret=x&txTime=y"));
             await WaitUntilClosedAsync(rival);
@@ -80,7 +91,7 @@ public sealed class CallGradeRelayTests(ITestOutputHelper output)
         await FfmpegLoopbackTests.WaitUntilAsync(
             () => host.Events.OfType<PublishStalled>().Any(e => e.StreamName == "take" && e.SilentMs >= 600), TimeSpan.FromSeconds(3));
 
-        await using var second = await MiniRtmpClient.ConnectAsync(host.RtmpEndPoint);
+        await using var second = await RtmpPeer.ConnectAsync(host.RtmpEndPoint);
         Assert.Equal("NetStream.Publish.Start", await second.PublishAsync("take?txSecret=x&txTime=y"));
         await WaitUntilClosedAsync(first);
         Assert.Contains(host.Events.OfType<PublishStopped>(), e => e.StreamName == "take" && e.Reason == "replaced");
@@ -92,7 +103,7 @@ public sealed class CallGradeRelayTests(ITestOutputHelper output)
     {
         await using var host = await RelayHost.StartAsync();
         var (first, publisher) = await StartPublisherAsync(host, "rc");
-        await using var viewer = await MiniRtmpClient.ConnectAsync(host.RtmpEndPoint);
+        await using var viewer = await RtmpPeer.ConnectAsync(host.RtmpEndPoint);
         Assert.Equal("NetStream.Play.Reset", await viewer.PlayAsync("rc?txSecret=p&txTime=q"));
         await publisher.RunAsync(1500, CancellationToken.None);
         var stats = host.Stats.GetStream("rc")!;
@@ -132,7 +143,7 @@ public sealed class CallGradeRelayTests(ITestOutputHelper output)
     {
         await using var host = await RelayHost.StartAsync(new() { ["Media:UnpublishedHoldMs"] = "500" });
         var (first, publisher) = await StartPublisherAsync(host, "end");
-        await using var viewer = await MiniRtmpClient.ConnectAsync(host.RtmpEndPoint);
+        await using var viewer = await RtmpPeer.ConnectAsync(host.RtmpEndPoint);
         Assert.Equal("NetStream.Play.Reset", await viewer.PlayAsync("end?txSecret=p&txTime=q"));
         await publisher.RunAsync(300, CancellationToken.None);
         await first.DisposeAsync();
@@ -144,7 +155,7 @@ public sealed class CallGradeRelayTests(ITestOutputHelper output)
         Assert.Contains(host.Events.OfType<PlayStopped>(), e => e.StreamName == "end" && e.Reason == "unpublished");
     }
 
-    internal static async Task WaitUntilClosedAsync(MiniRtmpClient client, int timeoutMs = 3000)
+    internal static async Task WaitUntilClosedAsync(RtmpPeer client, int timeoutMs = 3000)
     {
         await client.ReadLoop.WaitAsync(TimeSpan.FromMilliseconds(timeoutMs));
     }

@@ -54,7 +54,7 @@ internal static class FlvFile
 }
 
 /// <summary>Publishes FLV tags at real-time pace (by their timestamps), as a pusher would.</summary>
-internal sealed class FlvFilePublisher(MiniRtmpClient client, IReadOnlyList<FlvTag> tags)
+internal sealed class FlvFilePublisher(RtmpPeer client, IReadOnlyList<FlvTag> tags)
 {
     public int AudioFramesSent;
     public int VideoFramesSent;
@@ -71,7 +71,7 @@ internal sealed class FlvFilePublisher(MiniRtmpClient client, IReadOnlyList<FlvT
             if (wait > 0)
                 await Task.Delay((int)wait, CancellationToken.None);
             await client.SendMediaAsync(tag.Type, tag.Timestamp, tag.Type == RtmpMessageType.DataAmf0
-                ? [.. CallMedia.Rtmp.Amf0.Amf0Writer.Encode("@setDataFrame"), .. tag.Body]
+                ? [.. RtmpTestClient.Amf.Amf0Writer.Encode("@setDataFrame"), .. tag.Body]
                 : tag.Body);
             if (tag.IsAudioFrame) AudioFramesSent++;
             if (tag.IsVideoFrame) VideoFramesSent++;

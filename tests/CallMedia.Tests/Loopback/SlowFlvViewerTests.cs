@@ -18,7 +18,7 @@ public sealed class SlowFlvViewerTests(ITestOutputHelper output)
         // Kestrel's response pipe sits between our queue and the socket; the README recommends 16 KiB for hosts
         // serving HTTP-FLV (default 64 KiB hides ~3 s of media from the drop policy on a link this slow).
         await using var host = await RelayHost.StartAsync(new() { ["Kestrel:MaxResponseBufferSize"] = "16384" });
-        await using var pub = await MiniRtmpClient.ConnectAsync(host.RtmpEndPoint);
+        await using var pub = await RtmpPeer.ConnectAsync(host.RtmpEndPoint);
         Assert.Equal("NetStream.Publish.Start", await pub.PublishAsync("flvslow?txSecret=x&txTime=y"));
 
         var uri = new Uri(host.HttpBase);
@@ -37,6 +37,9 @@ public sealed class SlowFlvViewerTests(ITestOutputHelper output)
         var latencies = audio.Select(a => a.ArrivedAt - publisher.StartedAt - a.Ts).Order().ToList();
         var stats = host.Stats.GetStream("flvslow")!.Viewers.Single(v => v.Transport == MediaTransport.HttpFlv);
         output.WriteLine($"HTTP-FLV at {bytesPerSecond * 2 / 1000} kbit/s: audio {ratio:P2}, latency p95 {latencies[(int)(latencies.Count * 0.95)]} max {latencies[^1]} ms; {stats}");
+        output.WriteLine("audio latency by second of arrival (max ms): " + string.Join(" ", audio
+            .GroupBy(a => (a.ArrivedAt - publisher.StartedAt) / 1000).OrderBy(g => g.Key)
+            .Select(g => $"{g.Key}:{g.Max(a => a.ArrivedAt - publisher.StartedAt - a.Ts)}")));
         Assert.True(ratio >= 0.99, $"audio delivery {ratio:P2}");
         Assert.True(latencies[^1] < 3000, $"latency reached {latencies[^1]} ms");
         Assert.True(stats.VideoDropped > 0, "video is dropped for the slow HTTP-FLV viewer");

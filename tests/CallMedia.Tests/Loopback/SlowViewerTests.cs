@@ -12,15 +12,15 @@ public sealed class SlowViewerTests(ITestOutputHelper output)
     public async Task SlowViewer_GetsAudioAndKeyFrameAlignedVideoWithBoundedLatency_NormalViewerLosesNothing()
     {
         await using var host = await RelayHost.StartAsync();
-        await using var pub = await MiniRtmpClient.ConnectAsync(host.RtmpEndPoint);
+        await using var pub = await RtmpPeer.ConnectAsync(host.RtmpEndPoint);
         Assert.Equal("NetStream.Publish.Start", await pub.PublishAsync("slow?txSecret=x&txTime=y"));
         var publisher = new SyntheticPublisher(pub, keyBytes: 8_000);
         await publisher.SendHeadersAsync();
 
         // Stream ≈ 8 kB key + 24 × 2.5 kB inter + 50 × 160 B audio per second ≈ 76 kB/s (600 kbit/s); the slow link takes a quarter.
         const int streamBytesPerSecond = 8_000 + 24 * 2_500 + 50 * 160;
-        await using var slow = await MiniRtmpClient.ConnectAsync(host.RtmpEndPoint, receiveBuffer: 4096, readBytesPerSecond: streamBytesPerSecond / 4);
-        await using var normal = await MiniRtmpClient.ConnectAsync(host.RtmpEndPoint);
+        await using var slow = await RtmpPeer.ConnectAsync(host.RtmpEndPoint, receiveBuffer: 4096, readBytesPerSecond: streamBytesPerSecond / 4);
+        await using var normal = await RtmpPeer.ConnectAsync(host.RtmpEndPoint);
         Assert.Equal("NetStream.Play.Reset", await slow.PlayAsync("slow?txSecret=p&txTime=q"));
         Assert.Equal("NetStream.Play.Reset", await normal.PlayAsync("slow?txSecret=p&txTime=q"));
 

@@ -1,4 +1,4 @@
-using CallMedia.Rtmp.Amf0;
+using RtmpTestClient.Amf;
 using CallMedia.Rtmp.Chunks;
 
 namespace CallMedia.Tests.Loopback;
@@ -13,7 +13,7 @@ internal static class SyntheticMedia
     public static readonly byte[] AacSequenceHeader = [0xAF, 0x00, 0x12, 0x10];
 
     public static byte[] Metadata() => Amf0Writer.Encode("@setDataFrame", "onMetaData",
-        new AmfEcmaArray { { "width", 320.0 }, { "height", 240.0 }, { "videocodecid", 7.0 }, { "audiocodecid", 10.0 } });
+        new AmfObject(isEcmaArray: true) { { "width", 320.0 }, { "height", 240.0 }, { "videocodecid", 7.0 }, { "audiocodecid", 10.0 } });
 
     public static byte[] Video(bool key, int index, int size, bool disposable = false)
     {
@@ -41,7 +41,7 @@ internal static class SyntheticMedia
 }
 
 /// <summary>Publishes synthetic media at real-time pace: 25 fps video (GOP 25), 50 audio frames/s.</summary>
-internal sealed class SyntheticPublisher(MiniRtmpClient client, int keyBytes = 12_000, int interBytes = 2_500, int audioBytes = 160)
+internal sealed class SyntheticPublisher(RtmpPeer client, int keyBytes = 12_000, int interBytes = 2_500, int audioBytes = 160)
 {
     public int AudioSent;
     public int VideoSent;

@@ -127,6 +127,7 @@ public sealed partial class RtmpConnection
 
     private void Dispatch(in RtmpMessage message, long arrivalTicks, List<RtmpMessage> replies)
     {
+        Options.MessageObserver?.Invoke(message, arrivalTicks);
         var payload = message.Payload.Span;
         switch (message.TypeId)
         {

@@ -189,6 +189,27 @@ public sealed partial class RtmpConnection : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Sends bytes as they are, between whole messages (malformed chunks for hardening tests: a length claim, a
+    /// message cut short).
+    /// </summary>
+    public async Task SendRawAsync(ReadOnlyMemory<byte> bytes, CancellationToken cancellationToken = default)
+    {
+        await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            while (!bytes.IsEmpty)
+            {
+                var sent = await _socket.SendAsync(bytes, SocketFlags.None, cancellationToken).ConfigureAwait(false);
+                bytes = bytes[sent..];
+            }
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+    }
+
     private async Task SendSetChunkSizeAsync(int chunkSize)
     {
         var payload = new byte[4];

@@ -20,4 +20,11 @@ public sealed record RtmpConnectionOptions
 
     /// <summary>Buffer length announced with <c>play</c> (User Control SetBufferLength), in ms. Default 0 (RTC).</summary>
     public uint PlayBufferMs { get; init; }
+
+    /// <summary>
+    /// Sees every message received (protocol control, commands, data, media), with its arrival time in
+    /// <see cref="System.Diagnostics.Stopwatch"/> ticks, before the connection handles it; from the first message on,
+    /// so replies to <c>connect</c> are included. The payload is valid only during the call. Keep it short.
+    /// </summary>
+    public Action<Chunking.RtmpMessage, long>? MessageObserver { get; init; }
 }

@@ -26,6 +26,9 @@ internal sealed class ChunkWriter
     /// <summary>Forgets header state (after the peer could have lost it, e.g. a new connection).</summary>
     public void Reset() => _last.Clear();
 
+    /// <summary>Forgets one chunk stream's header state (after an Abort Message: the next message starts with fmt 0).</summary>
+    public void Forget(int csid) => _last.Remove(csid);
+
     /// <summary>Appends <paramref name="payload"/> as chunks: headers into scratch, payload referenced in place.</summary>
     public void Write(SegmentBuilder output, int csid, RtmpMessageType type, uint timestamp, uint streamId, ArraySegment<byte> payload)
     {

@@ -12,6 +12,7 @@ internal sealed partial class RtmpSession
     private const int CommandChunkStream = 3;
     private const int MaxBatchBytes = 256 * 1024;
     private const int MaxBatchItems = 64;
+    private readonly byte[] _abortPayload = new byte[4];
 
     /// <summary>
     /// Drains the queue: what is already queued goes out in one gather write (headers from scratch, payloads
@@ -33,6 +34,16 @@ internal sealed partial class RtmpSession
             while (hasPending || await _queue.WaitAsync(_cts.Token).ConfigureAwait(false))
             {
                 var room = await WaitForKernelRoomAsync().ConfigureAwait(false);
+                if (hasPending && _queue.TakeAbortPendingVideo())
+                {
+                    // The link is full: the rest of this video message would sit ahead of the audio. Abort it
+                    // (RTMP spec §5.4.2); video resumes at a key frame.
+                    BinaryPrimitives.WriteUInt32BigEndian(_abortPayload, (uint)pendingItem.ChunkStreamId);
+                    _out.Write(builder, ProtocolChunkStream, RtmpMessageType.Abort, 0, 0, new ArraySegment<byte>(_abortPayload));
+                    _out.Forget(pendingItem.ChunkStreamId);
+                    hasPending = false;
+                    batch.Add(pendingItem); // released with the batch
+                }
                 if (hasPending)
                 {
                     _queue.DrainAudio(batch, room, MaxBatchItems);
@@ -46,8 +57,13 @@ internal sealed partial class RtmpSession
                 }
                 else
                 {
-                    _queue.Drain(batch, Math.Min(room, MaxBatchBytes), MaxBatchItems);
-                    for (var i = 0; i < batch.Count; i++)
+                    // Audio first: queued audio overtakes queued video (other chunk streams), then the rest in order.
+                    _queue.DrainAudio(batch, Math.Min(room, MaxBatchBytes), MaxBatchItems);
+                    room -= WriteWhole(builder, batch, 0);
+                    var first = batch.Count;
+                    if (room > 0 || first == 0)
+                        _queue.Drain(batch, Math.Min(Math.Max(room, 1), MaxBatchBytes), MaxBatchItems);
+                    for (var i = first; i < batch.Count; i++)
                     {
                         var item = batch[i];
                         if (item.Type == RtmpMessageType.Video && item.Payload.Length > Math.Max(room, _out.ChunkSize))
@@ -64,6 +80,8 @@ internal sealed partial class RtmpSession
                         room -= WriteOne(builder, item);
                     }
                 }
+                _queue.OnWritten(builder.TotalBytes);
+                _queue.WriterHasPendingVideo = hasPending;
                 try
                 {
                     await SendSegmentsAsync(builder.Segments).ConfigureAwait(false);

@@ -48,7 +48,10 @@ internal sealed partial class RtmpSession : IPublisherSession
         Remote = socket.RemoteEndPoint;
         _cts = CancellationTokenSource.CreateLinkedTokenSource(shutdown);
         _chunks = new ChunkReader(_options.MaxMessageLength);
-        _queue = new OutboundQueue(QueueLimits.From(_options), () => SocketOutQueue.Unsent(_socket));
+        _queue = new OutboundQueue(QueueLimits.From(_options), () => SocketOutQueue.Unsent(_socket))
+        {
+            NotSentKernelBytes = () => SocketOutQueue.NotSent(_socket),
+        };
         // Zero-byte reads: an idle or silent connection holds no buffer until data arrives (2000 connections).
         _reader = PipeReader.Create(new NetworkStream(socket, ownsSocket: false),
             new StreamPipeReaderOptions(bufferSize: 32768, minimumReadSize: 8192, useZeroByteReads: true));
