@@ -81,7 +81,7 @@ all.SetAction((r, ct) => AllScenario.RunAsync(new AllOptions
 {
     ReportPath = r.GetValue(docs)!,
     Quick = r.GetValue(quick),
-    LatencyCalls = r.GetResult(calls) is null ? null : Calls(r),
+    LatencyCalls = r.GetResult(calls) is { Implicit: false } ? Calls(r) : null, // the default 10 is for relay-latency alone
     ServiceDll = r.GetValue(serviceDll),
     NginxConfig = r.GetValue(nginxConfig),
     CommandLine = "dotnet run --project loadtests/CallLoad -c Release -- " + string.Join(' ', args),

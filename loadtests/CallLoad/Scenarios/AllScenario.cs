@@ -99,7 +99,7 @@ public static class AllScenario
                 run.SlowViewer.Add(slow);
                 Cli.Print(slow);
                 var ttff = await Cli.WithLiveView(status, () => TtffScenario.RunAsync(target, file,
-                    new TtffOptions { Joins = quick ? 6 : 20 }, status, cancellationToken));
+                    new TtffOptions { Joins = quick ? 6 : 40 }, status, cancellationToken));
                 run.Ttff.Add(ttff);
                 Cli.Print(ttff);
             }

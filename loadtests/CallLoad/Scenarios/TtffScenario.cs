@@ -17,6 +17,8 @@ public sealed record TtffOptions
     public TimeSpan JoinTimeout { get; init; } = TimeSpan.FromSeconds(5);
     /// <summary>Seed for the random pauses between joins (so joins land at every phase of the GOP).</summary>
     public int Seed { get; init; } = 5;
+    /// <summary>The relay's <c>Media:MaxStartLatencyMs</c> (default 500): joins while the latest keyframe is younger must start at once.</summary>
+    public int MaxStartLatencyMs { get; init; } = 500;
 }
 
 /// <summary>Result of <c>ttff</c>.</summary>
@@ -28,6 +30,11 @@ public sealed record TtffResult
     public Summary FirstFrameMs { get; init; } = Summary.Empty;
     /// <summary>Time from the play request to the first audio or video message that is not a sequence header, ms.</summary>
     public Summary FirstMediaMs { get; init; } = Summary.Empty;
+    /// <summary>
+    /// Time to first frame of the joins that arrived while the latest keyframe was younger than
+    /// <see cref="TtffOptions.MaxStartLatencyMs"/> (DESIGN §5: these must start at once, p95 ≤ 150 ms), ms.
+    /// </summary>
+    public Summary YoungKeyframeFirstFrameMs { get; init; } = Summary.Empty;
     /// <summary>Joins whose first frame was the keyframe already sent when they joined (served from the latest GOP).</summary>
     public int StartedFromLatestKeyframe { get; init; }
     /// <summary>Joins whose first frame came later than the next keyframe + 50 ms (DESIGN §5 bound).</summary>
@@ -49,6 +56,7 @@ public static class TtffScenario
         var random = new Random(options.Seed);
         var firstFrame = new List<double>();
         var firstMedia = new List<double>();
+        var youngKeyframeFirstFrame = new List<double>();
         int fromLatest = 0, late = 0, timedOut = 0;
         var errors = new List<string>();
         MediaRig? rig = null;
@@ -84,6 +92,9 @@ public static class TtffScenario
                 var nextAfter = keyframes.FirstOrDefault(k => k.SentTicks > player.RequestedTicks);
                 if (latestBefore != default && frame.Timestamp == latestBefore.Timestamp)
                     fromLatest++;
+                if (latestBefore != default &&
+                    player.RequestedTicks - latestBefore.SentTicks < MediaRig.Ticks(TimeSpan.FromMilliseconds(options.MaxStartLatencyMs)))
+                    youngKeyframeFirstFrame.Add(firstFrame[^1]);
                 if (nextAfter != default && frame.ArrivalTicks > nextAfter.SentTicks + MediaRig.Ticks(TimeSpan.FromMilliseconds(50)))
                     late++;
                 status.Set("joins", join + 1);
@@ -95,6 +106,7 @@ public static class TtffScenario
                 Target = target.Name,
                 FirstFrameMs = Summary.Of(firstFrame),
                 FirstMediaMs = Summary.Of(firstMedia),
+                YoungKeyframeFirstFrameMs = Summary.Of(youngKeyframeFirstFrame),
                 StartedFromLatestKeyframe = fromLatest,
                 LaterThanNextKeyframe = late,
                 TimedOut = timedOut,
