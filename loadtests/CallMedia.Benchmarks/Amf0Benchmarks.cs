@@ -7,19 +7,7 @@ namespace CallMedia.Benchmarks;
 [MemoryDiagnoser]
 public class Amf0Benchmarks
 {
-    private readonly byte[] _connect = Amf0Writer.Encode("connect", 1.0, new AmfObject
-    {
-        { "app", "live" },
-        { "type", "nonprivate" },
-        { "flashVer", "FMLE/3.0 (compatible; FMSc/1.0)" },
-        { "tcUrl", "rtmp://127.0.0.1:1935/live" },
-        { "fpad", false },
-        { "capabilities", 15.0 },
-        { "audioCodecs", 3191.0 },
-        { "videoCodecs", 252.0 },
-        { "videoFunction", 1.0 },
-        { "objectEncoding", 0.0 },
-    });
+    private readonly byte[] _connect = Amf0Writer.Encode("connect", 1.0, ConnectObject());
 
     private readonly byte[] _publish = Amf0Writer.Encode("publish", 5.0, null,
         "7f3a9c2e41d84b0c9e5a-a?txSecret=3f1c0e6b9a2d4c7e8f0a1b2c3d4e5f60&txTime=6760B2C0", "live");
@@ -32,7 +20,10 @@ public class Amf0Benchmarks
     });
 
     [Benchmark]
-    public byte[] EncodeConnect() => Amf0Writer.Encode("connect", 1.0, new AmfObject
+    public byte[] EncodeConnect() => Amf0Writer.Encode("connect", 1.0, ConnectObject());
+
+    /// <summary>The command object FFmpeg/OBS-style publishers send with <c>connect</c> (built per call, as a session does).</summary>
+    private static AmfObject ConnectObject() => new AmfObject
     {
         { "app", "live" },
         { "type", "nonprivate" },
@@ -44,7 +35,7 @@ public class Amf0Benchmarks
         { "videoCodecs", 252.0 },
         { "videoFunction", 1.0 },
         { "objectEncoding", 0.0 },
-    });
+    };
 
     [Benchmark]
     public byte[] EncodePublish() => Amf0Writer.Encode("publish", 5.0, null,
