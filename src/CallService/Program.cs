@@ -7,16 +7,28 @@ using CallService.Hosting;
 if (Environment.GetEnvironmentVariable("DOTNET_USE_POLLING_FILE_WATCHER") is null)
     Environment.SetEnvironmentVariable("DOTNET_USE_POLLING_FILE_WATCHER", "true");
 
-var builder = WebApplication.CreateBuilder(args);
-builder.UseCallServiceDefaults();                          // --urls default, no secrets in request logs
-builder.Services.AddCallMedia(builder.Configuration);       // the relay: RTMP listener, IRelayControl, IRelayEndpoints
-builder.Services.AddCallCoordinator(builder.Configuration); // API, realtime, rules, timers, records; the relay's policy + event sink
+try
+{
+    // Content root = the app's directory, so its appsettings.json applies wherever the service is started from
+    // (relative paths such as Storage:DataDirectory still resolve against the working directory).
+    var builder = WebApplication.CreateBuilder(CallServiceHosting.Options(args));
+    builder.UseCallServiceDefaults();                          // --urls default, no secrets in request logs, body limit
+    builder.Services.AddCallMedia(builder.Configuration);       // the relay: RTMP listener, IRelayControl, IRelayEndpoints
+    builder.Services.AddCallCoordinator(builder.Configuration); // API, realtime, rules, timers, records; the relay's policy + event sink
 
-var app = builder.Build();
-app.UseCallCoordinator();
-app.MapCallCoordinator();
-app.MapCallMediaFlv();                                     // GET /live/{stream}.flv
-app.Run();
+    var app = builder.Build();
+    app.UseCallCoordinator();                                  // locks the data directory before anything touches the records
+    app.MapCallCoordinator();
+    app.MapCallMediaFlv();                                     // GET /live/{stream}.flv
+    app.Run();
+    return 0;
+}
+catch (Exception e) when (StartupFailure.IsOwnProcess && e is not HostAbortedException)
+{
+    // One line, no stack trace: a missing or read-only data directory, one held by another process, a port in use.
+    Console.Error.WriteLine(StartupFailure.Describe(e));
+    return StartupFailure.ExitCode;
+}
 
 /// <summary>Entry point marker for WebApplicationFactory.</summary>
 public partial class Program;

@@ -7,6 +7,7 @@ using CallMedia.Rtmp.Session;
 using Microsoft.AspNetCore.Connections.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
+using CallMedia.Logging;
 
 namespace CallMedia.Flv;
 
@@ -31,12 +32,12 @@ internal sealed partial class HttpFlvEndpoint(StreamHub hub, IStreamAccessPolicy
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            LogPolicyFailed(ex, stream);
+            LogPolicyFailed(ex, LogText.Escape(stream)!);
             decision = StreamAccessDecision.Deny("policy_error");
         }
         if (!decision.Allowed)
         {
-            LogRefused(remote, stream, decision.Reason);
+            LogRefused(remote, LogText.Escape(stream)!, decision.Reason);
             context.Response.StatusCode = StatusCodes.Status403Forbidden;
             return;
         }
@@ -68,7 +69,7 @@ internal sealed partial class HttpFlvEndpoint(StreamHub hub, IStreamAccessPolicy
         };
         using var aborted = context.RequestAborted.Register(() => queue.Complete("closed"));
         hub.Play(viewer);
-        LogPlay(viewer.Id, remote, stream);
+        LogPlay(viewer.Id, remote, LogText.Escape(stream)!);
         try
         {
             await WriteLoopAsync(context.Response.BodyWriter, viewer, socket, context.RequestAborted);

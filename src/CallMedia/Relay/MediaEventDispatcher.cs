@@ -1,5 +1,6 @@
 using CallMedia.Events;
 using Microsoft.Extensions.Logging;
+using CallMedia.Logging;
 
 namespace CallMedia.Relay;
 
@@ -18,7 +19,7 @@ internal sealed partial class MediaEventDispatcher(IEnumerable<IMediaEventSink> 
             }
             catch (Exception ex)
             {
-                LogSinkFailed(ex, sink.GetType().Name, mediaEvent.GetType().Name, mediaEvent.StreamName);
+                LogSinkFailed(ex, sink.GetType().Name, mediaEvent.GetType().Name, LogText.Escape(mediaEvent.StreamName)!);
             }
         }
     }

@@ -5,6 +5,7 @@ using CallMedia.Hosting;
 using CallMedia.Media;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using CallMedia.Logging;
 
 namespace CallMedia.Relay;
 
@@ -46,7 +47,7 @@ internal sealed partial class StreamHub(IOptions<MediaOptions> options, MediaEve
         }
         if (replaced is not null)
         {
-            LogReplaced(name, replaced.SessionId, session.SessionId);
+            LogReplaced(LogText.Escape(name)!, replaced.SessionId, session.SessionId);
             replaced.Kick("replaced");
             events.Emit(new PublishStopped(name, DateTimeOffset.UtcNow, replaced.SessionId, "replaced"));
         }
@@ -79,7 +80,7 @@ internal sealed partial class StreamHub(IOptions<MediaOptions> options, MediaEve
         {
             var reason = viewer.Queue.IsCompleted ? viewer.Queue.CompletionReason ?? "closed" : "too_slow";
             if (reason == "too_slow")
-                LogTooSlow(stream.Name, viewer.Id, viewer.Queue.Counters.QueueMs);
+                LogTooSlow(LogText.Escape(stream.Name)!, viewer.Id, viewer.Queue.Counters.QueueMs);
             viewer.End(reason, notify: false);
             EmitStopped(viewer, reason);
         }
@@ -134,7 +135,7 @@ internal sealed partial class StreamHub(IOptions<MediaOptions> options, MediaEve
             count++;
         }
         lock (_lock) RemoveIfUnused(stream);
-        LogDisconnected(streamName, count, reason);
+        LogDisconnected(LogText.Escape(streamName)!, count, reason);
         return count;
     }
 
@@ -169,7 +170,7 @@ internal sealed partial class StreamHub(IOptions<MediaOptions> options, MediaEve
         if (!stream.StallReported && silentMs >= _options.PublisherStaleMs)
         {
             stream.StallReported = true;
-            LogStalled(stream.Name, publisher.SessionId, silentMs);
+            LogStalled(LogText.Escape(stream.Name)!, publisher.SessionId, silentMs);
             events.Emit(new PublishStalled(stream.Name, DateTimeOffset.UtcNow, publisher.SessionId, silentMs));
         }
         else if (stream.StallReported && silentMs < _options.PublisherStaleMs)

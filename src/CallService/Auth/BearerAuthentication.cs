@@ -51,16 +51,23 @@ internal sealed class BearerAuthenticationHandler(
             failure ?? "An API key or user token is required (Authorization: Bearer ...).");
     }
 
+    /// <summary>
+    /// 403 with the rule that refused: <c>api_key_required</c> (a user token on an API-key endpoint) or
+    /// <c>user_token_required</c> (the API key on the realtime channel, which belongs to one user).
+    /// </summary>
     protected override Task HandleForbiddenAsync(AuthenticationProperties properties)
     {
         Response.StatusCode = StatusCodes.Status403Forbidden;
-        return WriteProblem(StatusCodes.Status403Forbidden, "Forbidden", "These credentials may not use this endpoint.");
+        var isService = Context.User.HasClaim(Actor.KindClaim, "service");
+        return WriteProblem(StatusCodes.Status403Forbidden, "Forbidden",
+            isService ? "This endpoint takes a user token, not the API key." : "This endpoint takes the API key, not a user token.",
+            rule: isService ? "user_token_required" : "api_key_required");
     }
 
-    private Task WriteProblem(int status, string title, string detail) =>
-        Context.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new ProblemDetailsContext
-        {
-            HttpContext = Context,
-            ProblemDetails = { Status = status, Title = title, Detail = detail },
-        }).AsTask();
+    private Task WriteProblem(int status, string title, string detail, string? rule = null)
+    {
+        var context = new ProblemDetailsContext { HttpContext = Context, ProblemDetails = { Status = status, Title = title, Detail = detail } };
+        if (rule is not null) context.ProblemDetails.Extensions["rule"] = rule;
+        return Context.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(context).AsTask();
+    }
 }

@@ -6,7 +6,8 @@ namespace CallService.Auth;
 
 /// <summary>
 /// API keys and signing keys. Configured values win; absent ones are generated once and persisted under the
-/// data directory (owner-only file mode) so URLs, tokens and the dev API key survive restarts.
+/// data directory (owner-only file mode from the first byte, see <see cref="DataDirectory.WritePrivateText"/>) so URLs,
+/// tokens and the dev API key survive restarts.
 /// </summary>
 internal sealed class ServiceSecrets
 {
@@ -16,13 +17,13 @@ internal sealed class ServiceSecrets
             .Select(c => c.Value).OfType<string>().Where(v => v.Length > 0).ToArray();
         if (configured.Length == 0)
         {
-            DevApiKey = GetOrCreate(data.File("dev-api-key"), () => "dev_" + RandomHex(24));
+            DevApiKey = GetOrCreate(data, "dev-api-key", () => "dev_" + RandomHex(24));
             configured = [DevApiKey];
         }
         ApiKeys = configured;
-        PushKey = configuration["Media:PushKey"] is { Length: > 0 } push ? push : GetOrCreate(data.File("push-key"), () => RandomHex(16));
-        PlayKey = configuration["Media:PlayKey"] is { Length: > 0 } play ? play : GetOrCreate(data.File("play-key"), () => RandomHex(16));
-        var tokenKey = configuration["Auth:TokenSigningKey"] is { Length: > 0 } t ? t : GetOrCreate(data.File("token-signing-key"), () => RandomHex(32));
+        PushKey = configuration["Media:PushKey"] is { Length: > 0 } push ? push : GetOrCreate(data, "push-key", () => RandomHex(16));
+        PlayKey = configuration["Media:PlayKey"] is { Length: > 0 } play ? play : GetOrCreate(data, "play-key", () => RandomHex(16));
+        var tokenKey = configuration["Auth:TokenSigningKey"] is { Length: > 0 } t ? t : GetOrCreate(data, "token-signing-key", () => RandomHex(32));
         TokenSigningKey = Encoding.UTF8.GetBytes(tokenKey);
     }
 
@@ -47,14 +48,12 @@ internal sealed class ServiceSecrets
 
     private static string RandomHex(int bytes) => Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(bytes));
 
-    private static string GetOrCreate(string path, Func<string> create)
+    private static string GetOrCreate(DataDirectory data, string name, Func<string> create)
     {
+        var path = data.File(name);
         if (File.Exists(path) && File.ReadAllText(path).Trim() is { Length: > 0 } existing)
             return existing;
         var value = create();
-        File.WriteAllText(path, value + "\n");
-        if (!OperatingSystem.IsWindows())
-            File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-        return value;
+        return data.WritePrivateText(name, value + "\n") ? value : File.ReadAllText(path).Trim();
     }
 }

@@ -20,13 +20,31 @@ internal static class CallServiceHosting
     public const string DefaultUrls = "http://127.0.0.1:8080";
 
     /// <summary>
+    /// Builder options: the content root is the app's directory (where <c>appsettings.json</c> is published), not the
+    /// working directory, so the service reads its settings wherever it is started from. An explicit
+    /// <c>--contentRoot</c> / <c>ASPNETCORE_CONTENTROOT</c> still wins.
+    /// </summary>
+    public static WebApplicationOptions Options(string[] args) => new()
+    {
+        Args = args,
+        ContentRootPath = args.Any(a => a.StartsWith("--contentRoot", StringComparison.OrdinalIgnoreCase)) ||
+                          Environment.GetEnvironmentVariable("ASPNETCORE_CONTENTROOT") is { Length: > 0 } ||
+                          Environment.GetEnvironmentVariable("DOTNET_CONTENTROOT") is { Length: > 0 }
+            ? null
+            : AppContext.BaseDirectory,
+    };
+
+    /// <summary>
     /// <c>--urls</c>/<c>ASPNETCORE_URLS</c> win; otherwise listen on <see cref="DefaultUrls"/>. Request logging of
     /// the hosting layer is capped at Warning whatever the configuration says: its request lines carry the query
-    /// strings of HTTP-FLV play URLs, i.e. their signatures.
+    /// strings of HTTP-FLV play URLs, i.e. their signatures. Kestrel reads no request body larger than
+    /// <see cref="RequestBodyLimit"/> (<c>Http:MaxRequestBodyBytes</c>).
     /// </summary>
     public static void UseCallServiceDefaults(this WebApplicationBuilder builder)
     {
         builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.Warning);
+        var bodyLimit = RequestBodyLimit.From(builder.Configuration);
+        builder.WebHost.ConfigureKestrel(o => o.Limits.MaxRequestBodySize = bodyLimit.MaxRequestBodySize);
         if (string.IsNullOrEmpty(builder.Configuration[WebHostDefaults.ServerUrlsKey]) &&
             string.IsNullOrEmpty(builder.Configuration["http_ports"]) && string.IsNullOrEmpty(builder.Configuration["https_ports"]))
             builder.WebHost.UseUrls(DefaultUrls);
@@ -70,7 +88,7 @@ internal static class CallServiceHosting
         services.AddMediation(typeof(CallServiceHosting).Assembly);
 
         services.AddHealthChecks();
-        services.AddProblemDetails();
+        services.AddProblemDetails(o => o.CustomizeProblemDetails = c => ProblemShape.Complete(c.ProblemDetails, c.HttpContext));
         services.AddExceptionHandler<ProblemExceptionHandler>();
         services.AddAuthentication(BearerAuthenticationHandler.SchemeName)
             .AddScheme<AuthenticationSchemeOptions, BearerAuthenticationHandler>(BearerAuthenticationHandler.SchemeName, null);
@@ -86,9 +104,13 @@ internal static class CallServiceHosting
             services.AddSingleton(TimeProvider.System);
     }
 
-    /// <summary>Opens storage (ending calls a previous run left open), prints the dev key, adds the middleware.</summary>
+    /// <summary>
+    /// Locks the data directory (a second process on it stops here, before touching the records), opens storage
+    /// (ending calls a previous run left open), prints the dev key, adds the middleware.
+    /// </summary>
     public static WebApplication UseCallCoordinator(this WebApplication app)
     {
+        app.Services.GetRequiredService<DataDirectory>().Lock();
         var secrets = app.Services.GetRequiredService<ServiceSecrets>();
         app.Services.GetRequiredService<RecordsStartup>().Run();
         if (secrets.DevApiKey is { } devKey)
@@ -105,11 +127,16 @@ internal static class CallServiceHosting
         return app;
     }
 
-    /// <summary>Maps the API, the realtime channel and <c>GET /healthz</c> (liveness, no auth: 200 "Healthy").</summary>
+    /// <summary>
+    /// Maps the API, the realtime channel and <c>GET /healthz</c> (liveness, no auth: 200 "Healthy"). Every API endpoint
+    /// carries the request body limit (<c>Http:MaxRequestBodyBytes</c>): a larger body → 413 problem details.
+    /// </summary>
     public static IEndpointRouteBuilder MapCallCoordinator(this IEndpointRouteBuilder app)
     {
         app.MapHealthChecks("/healthz");
-        return app.MapTokens().MapCalls().MapRecords().MapRealtime();
+        var api = app.MapGroup("").WithMetadata(RequestBodyLimit.From(app.ServiceProvider.GetRequiredService<IConfiguration>()));
+        api.MapTokens().MapCalls().MapRecords().MapRealtime();
+        return app;
     }
 }
 

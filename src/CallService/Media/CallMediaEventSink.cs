@@ -1,6 +1,7 @@
 using System.Threading.Channels;
 using CallMedia.Events;
 using CallService.Calls;
+using CallMedia.Logging;
 
 namespace CallService.Media;
 
@@ -17,7 +18,7 @@ internal sealed class CallMediaEventSink(CallCoordinator coordinator, ILogger<Ca
     public void OnMediaEvent(MediaEvent mediaEvent)
     {
         if (!_events.Writer.TryWrite(mediaEvent))
-            logger.LogWarning("Media event for {Stream} dropped: shutting down", mediaEvent.StreamName);
+            logger.LogWarning("Media event for {Stream} dropped: shutting down", LogText.Escape(mediaEvent.StreamName));
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -28,12 +29,13 @@ internal sealed class CallMediaEventSink(CallCoordinator coordinator, ILogger<Ca
             {
                 try
                 {
-                    logger.LogDebug("Media event {Event}", mediaEvent);
+                    if (logger.IsEnabled(LogLevel.Debug))
+                        logger.LogDebug("Media event {Event}", LogText.Escape(mediaEvent.ToString(), 1024));
                     coordinator.OnMediaEvent(mediaEvent);
                 }
                 catch (Exception e)
                 {
-                    logger.LogError(e, "Handling media event for {Stream} failed", mediaEvent.StreamName);
+                    logger.LogError(e, "Handling media event for {Stream} failed", LogText.Escape(mediaEvent.StreamName));
                 }
             }
         }

@@ -2,6 +2,7 @@ using CallContracts.Streams;
 using CallMedia.Access;
 using CallService.Auth;
 using CallService.Calls;
+using CallMedia.Logging;
 
 namespace CallService.Media;
 
@@ -24,15 +25,15 @@ internal sealed class CallStreamAccessPolicy(
         }
         catch (Exception e)
         {
-            logger.LogError(e, "Access check for stream {Stream} failed", request.StreamName);
+            logger.LogError(e, "Access check for stream {Stream} failed", LogText.Escape(request.StreamName));
             decision = StreamAccessDecision.Deny("internal_error");
         }
         if (decision.Allowed)
             logger.LogInformation("Allowed {Action} of {Stream} over {Transport} from {Remote}",
-                request.Action, request.StreamName, request.Transport, request.Remote);
+                request.Action, LogText.Escape(request.StreamName), request.Transport, request.Remote);
         else
             logger.LogWarning("Refused {Action} of {Stream} over {Transport} from {Remote}: {Reason}",
-                request.Action, request.StreamName, request.Transport, request.Remote, decision.Reason);
+                request.Action, LogText.Escape(request.StreamName), request.Transport, request.Remote, decision.Reason);
         return ValueTask.FromResult(decision);
     }
 

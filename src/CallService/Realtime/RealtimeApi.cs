@@ -1,5 +1,4 @@
 using System.Net.WebSockets;
-using System.Text;
 using System.Text.Json;
 using CallContracts.Calls;
 using CallService.Auth;
@@ -87,9 +86,9 @@ internal static class RealtimeApi
         {
             message = JsonSerializer.Deserialize<ClientFrame>(frame.Span, RealtimeHub.Json);
         }
-        catch (JsonException)
+        catch (JsonException e)
         {
-            return Error(400, "Not a JSON frame", Encoding.UTF8.GetString(frame.Span.Length > 64 ? frame.Span[..64] : frame.Span));
+            return Error(ProblemMapping.Validation("frame", $"Not a JSON frame: {e.Message}"));
         }
         switch (message?.Type)
         {
@@ -110,16 +109,16 @@ internal static class RealtimeApi
                     }
                     catch (Exception e) when (ProblemMapping.Map(e) is { } problem)
                     {
-                        return new { type = "error", callId = message.CallId, problem };
+                        return new { type = "error", callId = message.CallId, problem = (object)problem }; // runtime type: keeps errors
                     }
                 }
             default:
-                return Error(400, "Unknown frame type", "Send ping, resume or status.");
+                return Error(ProblemMapping.Validation("type", "Unknown frame type: send ping, resume or status."));
         }
     }
 
-    private static object Error(int status, string title, string detail) =>
-        new { type = "error", problem = new { status, title, detail } };
+    /// <summary>An <c>error</c> frame: the problem in the same shape as over HTTP (<see cref="ProblemShape"/>).</summary>
+    private static object Error(Microsoft.AspNetCore.Mvc.ProblemDetails problem) => new { type = "error", problem = (object)problem };
 
     private sealed record ClientFrame(
         string? Type, long? AfterSeq, string? CallId, string? Component, int? Code, string? Message, IReadOnlyList<StatusReportRequest>? Events);

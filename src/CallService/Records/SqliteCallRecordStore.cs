@@ -20,7 +20,7 @@ internal sealed partial class SqliteCallRecordStore(DataDirectory data) : ICallR
     private SqliteCommand? _upsert;
     private SqliteCommand? _insertTransition;
 
-    public string FilePath { get; } = data.File("calls.db");
+    public string FilePath { get; } = data.EnsurePrivateFile("calls.db"); // 0600 before SQLite opens it: its -wal/-shm copy the mode
 
     public void Initialize()
     {

@@ -2,6 +2,7 @@ using CallMedia.Rtmp.Amf0;
 using CallMedia.Rtmp.Chunks;
 using CallMedia.Rtmp.Protocol;
 using Microsoft.Extensions.Logging;
+using CallMedia.Logging;
 
 namespace CallMedia.Rtmp.Session;
 
@@ -34,7 +35,7 @@ internal sealed partial class RtmpSession
         }
         var txn = values[1] as double? ?? 0;
         if (_state == RtmpSessionState.AwaitingConnect && name != "connect")
-            RtmpThrow.Reject(RtmpRejectReason.ProtocolStateViolation, $"{name} before connect");
+            RtmpThrow.Reject(RtmpRejectReason.ProtocolStateViolation, $"{LogText.Escape(name)} before connect");
 
         switch (name)
         {
@@ -58,7 +59,7 @@ internal sealed partial class RtmpSession
                 break;
             default:
                 // pause, seek, receiveAudio, _checkbw, FCSubscribe, ...: not used by a relay; ignored.
-                LogIgnoredCommand(SessionId, name);
+                LogIgnoredCommand(SessionId, LogText.Escape(name)!);
                 break;
         }
     }
@@ -79,7 +80,7 @@ internal sealed partial class RtmpSession
         _app = app.Trim('/');
         _connectQuery = appQuery.Length > 0 ? appQuery : tcUrlQuery;
         var objectEncoding = command?["objectEncoding"] as double? ?? 0;
-        LogConnect(SessionId, _app, appQuery.Length > 0, tcUrlQuery.Length > 0);
+        LogConnect(SessionId, LogText.Escape(_app)!, appQuery.Length > 0, tcUrlQuery.Length > 0);
         if (!string.Equals(_app, _options.App, StringComparison.Ordinal))
         {
             SendCommand(0, "_error", txn, null, new AmfObject

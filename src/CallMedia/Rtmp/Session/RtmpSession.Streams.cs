@@ -3,6 +3,7 @@ using CallMedia.Relay;
 using CallMedia.Rtmp.Amf0;
 using CallMedia.Rtmp.Chunks;
 using Microsoft.Extensions.Logging;
+using CallMedia.Logging;
 
 namespace CallMedia.Rtmp.Session;
 
@@ -40,12 +41,12 @@ internal sealed partial class RtmpSession
         _publishMessageStreamId = streamId;
         SendUserControl(UserControlEvent.StreamBegin, streamId);
         SendStatus(streamId, "status", "NetStream.Publish.Start", $"{name} is now published.");
-        LogPublish(SessionId, Remote, name);
+        LogPublish(SessionId, Remote, LogText.Escape(name)!);
     }
 
     private void RefusePublish(uint streamId, string name, string reason)
     {
-        LogRefused(SessionId, Remote, "publish", name, reason);
+        LogRefused(SessionId, Remote, "publish", LogText.Escape(name)!, reason);
         SendStatus(streamId, "error", "NetStream.Publish.BadName", $"publish refused: {reason}");
         CloseAfterFlush("publish_refused");
     }
@@ -60,7 +61,7 @@ internal sealed partial class RtmpSession
             : StreamAccessDecision.Deny("bad_request");
         if (!decision.Allowed)
         {
-            LogRefused(SessionId, Remote, "play", name, decision.Reason);
+            LogRefused(SessionId, Remote, "play", LogText.Escape(name)!, decision.Reason);
             SendStatus(streamId, "error", "NetStream.Play.StreamNotFound", $"play refused: {decision.Reason}");
             CloseAfterFlush("play_refused");
             return;
@@ -85,7 +86,7 @@ internal sealed partial class RtmpSession
             },
         };
         _hub.Play(_viewer);
-        LogPlay(SessionId, Remote, name);
+        LogPlay(SessionId, Remote, LogText.Escape(name)!);
     }
 
     private void OnCloseStream(uint streamId)
@@ -111,7 +112,7 @@ internal sealed partial class RtmpSession
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            LogPolicyFailed(ex, SessionId, name);
+            LogPolicyFailed(ex, SessionId, LogText.Escape(name)!);
             return ValueTask.FromResult(StreamAccessDecision.Deny("policy_error"));
         }
     }

@@ -8,6 +8,7 @@ using CallMedia.Relay;
 using CallMedia.Rtmp.Chunks;
 using CallMedia.Rtmp.Protocol;
 using Microsoft.Extensions.Logging;
+using CallMedia.Logging;
 
 namespace CallMedia.Rtmp.Session;
 
@@ -217,7 +218,7 @@ internal sealed partial class RtmpSession : IPublisherSession
         LogClosed(SessionId, Remote, StreamLabel, _closeReason ?? "closed");
     }
 
-    private string StreamLabel => _publishName ?? _viewer?.StreamName ?? "-";
+    private string StreamLabel => LogText.Escape(_publishName ?? _viewer?.StreamName) ?? "-"; // client text: escaped for the log
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "RTMP session {SessionId} from {Remote} rejected: {Reason} ({Detail}); stream {Stream}")]
     private partial void LogRejected(long sessionId, EndPoint? remote, RtmpRejectReason reason, string detail, string stream);

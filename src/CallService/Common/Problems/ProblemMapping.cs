@@ -6,13 +6,19 @@ using Microsoft.AspNetCore.Mvc;
 namespace CallService.Common.Problems;
 
 /// <summary>
-/// The one place that turns failures into RFC 9457 problem details: validation and unreadable bodies (400,
-/// per-field <c>errors</c> with camelCase paths), forbidden (403), not found (404), rule failures (409, with
-/// <c>rule</c>), storage failures (503). 401 comes from the authentication handler.
+/// The one place that turns failures into RFC 9457 problem details: validation, missing and unreadable bodies (400,
+/// per-field <c>errors</c> with camelCase paths), forbidden (403, with <c>rule</c>), not found (404), rule failures
+/// (409, with <c>rule</c>), bodies over the limit (413), storage failures (503). 401 comes from the authentication
+/// handler. Every result is completed to the one shape of <see cref="ProblemShape"/>.
 /// </summary>
 internal static class ProblemMapping
 {
-    public static ProblemDetails? Map(Exception exception) => exception switch
+    /// <summary>The field of <c>errors</c> that names the request body as a whole (missing, <c>null</c>, malformed).</summary>
+    public const string BodyField = "body";
+
+    public static ProblemDetails? Map(Exception exception) => MapCore(exception) is { } problem ? ProblemShape.Complete(problem) : null;
+
+    private static ProblemDetails? MapCore(Exception exception) => exception switch
     {
         ValidationException v => Validation(v.Errors.GroupBy(e => FieldName(e.PropertyName))
             .ToDictionary(g => g.Key, g => g.Select(e => e.ErrorMessage).Distinct().ToArray())),
@@ -20,6 +26,12 @@ internal static class ProblemMapping
         {
             [JsonField(json.Path)] = ["The value could not be read as the expected JSON type."],
         }),
+        // Binding failures of the body that are not JSON errors: no body, an empty one, or a literal null.
+        BadHttpRequestException { StatusCode: 400 } => Validation(BodyField, "A JSON object is required as the request body."),
+        BadHttpRequestException { StatusCode: 413 } tooLarge => new ProblemDetails
+        {
+            Status = 413, Title = "Request body too large", Detail = tooLarge.Message,
+        },
         BadHttpRequestException bad => new ProblemDetails
         {
             Status = bad.StatusCode, Title = "Bad request",
@@ -33,7 +45,11 @@ internal static class ProblemMapping
     };
 
     private static HttpValidationProblemDetails Validation(IDictionary<string, string[]> errors) =>
-        new(errors) { Status = 400, Title = "One or more validation errors occurred." };
+        new(errors) { Status = 400, Title = "One or more validation errors occurred.", Detail = "See errors for each field." };
+
+    /// <summary>A 400 validation problem with one field error (also used for unreadable realtime frames).</summary>
+    public static HttpValidationProblemDetails Validation(string field, string message) =>
+        (HttpValidationProblemDetails)ProblemShape.Complete(Validation(new Dictionary<string, string[]> { [field] = [message] }));
 
     private static ProblemDetails WithRule(ProblemDetails problem, string rule)
     {

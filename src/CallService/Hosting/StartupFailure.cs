@@ -1,0 +1,47 @@
+using System.Reflection;
+
+namespace CallService.Hosting;
+
+/// <summary>
+/// Turns an exception that stops the start into the one line the process prints on stderr (no stack trace), with exit
+/// code <see cref="ExitCode"/>. Only the service's own process does this: hosted by a test factory
+/// (<c>WebApplicationFactory</c>), the exception goes on to the factory.
+/// </summary>
+internal static class StartupFailure
+{
+    /// <summary>The exit code of a start that failed (configuration, data directory, ports).</summary>
+    public const int ExitCode = 1;
+
+    /// <summary>True when this assembly is the process's entry point (<c>dotnet CallService.dll</c>, <c>dotnet run</c>).</summary>
+    public static bool IsOwnProcess => Assembly.GetEntryAssembly() == typeof(StartupFailure).Assembly;
+
+    /// <summary><c>CallService did not start: &lt;reason&gt;</c>, on one line.</summary>
+    public static string Describe(Exception exception)
+    {
+        var reason = Reason(exception);
+        return "CallService did not start: " + string.Join(' ', reason.Split(['\r', '\n'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+    }
+
+    private static string Reason(Exception exception)
+    {
+        // The innermost exception that says something: wrappers (aggregate, reflection, DI) add nothing for the operator.
+        for (var e = exception; e is not null; e = e.InnerException)
+        {
+            switch (e)
+            {
+                case StartupException s:
+                    return s.Message;
+                case AggregateException { InnerExceptions.Count: 1 } or TargetInvocationException:
+                    continue;
+                case AggregateException many:
+                    return string.Join("; ", many.InnerExceptions.Select(Reason));
+                default:
+                    if (e.InnerException is StartupException inner) return inner.Message;
+                    return e is IOException or UnauthorizedAccessException or Microsoft.Extensions.Options.OptionsValidationException
+                        ? e.Message
+                        : $"{e.Message} ({e.GetType().Name})";
+            }
+        }
+        return exception.Message;
+    }
+}
