@@ -25,6 +25,9 @@ internal sealed class RelayHost : IAsyncDisposable
 
     public ConcurrentQueue<StreamAccessRequest> Requests { get; } = new();
 
+    /// <summary>Every log line of the relay (Debug and up), formatted.</summary>
+    public CapturedLogs Logs { get; } = new();
+
     private RelayHost(Dictionary<string, string?> settings)
     {
         var builder = WebApplication.CreateSlimBuilder();
@@ -32,6 +35,8 @@ internal sealed class RelayHost : IAsyncDisposable
         if (settings.TryGetValue("Kestrel:MaxResponseBufferSize", out var max) && max is not null)
             builder.WebHost.ConfigureKestrel(k => k.Limits.MaxResponseBufferSize = long.Parse(max));
         builder.Logging.ClearProviders();
+        builder.Logging.AddProvider(Logs);
+        builder.Logging.AddFilter<CapturedLogs>(null, LogLevel.Debug);
         if (Environment.GetEnvironmentVariable("RELAY_TEST_LOG") is { Length: > 0 } level)
         {
             builder.Logging.AddSimpleConsole();
