@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every test of the solution (unit, integration, end-to-end with real ffmpeg and nginx-rtmp).
-# Installs the Debian packages the tests need when they are missing.
+# Installs the Debian packages the tests need when they are missing (ffmpeg, nginx-rtmp, postgresql).
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -8,6 +8,8 @@ missing=()
 command -v ffmpeg >/dev/null 2>&1 || missing+=(ffmpeg)
 command -v nginx >/dev/null 2>&1 || missing+=(nginx)
 [ -e /usr/lib/nginx/modules/ngx_rtmp_module.so ] || missing+=(libnginx-mod-rtmp)
+# PostgreSQL server programs (initdb, pg_ctl): the tests start their own throwaway cluster, never a shared server.
+compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || missing+=(postgresql)
 if ((${#missing[@]})); then
   echo "installing: ${missing[*]}"
   apt-get update -qq
