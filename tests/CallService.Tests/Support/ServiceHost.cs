@@ -76,10 +76,32 @@ public sealed class ServiceHost : WebApplicationFactory<Program>
     protected override void Dispose(bool disposing)
     {
         base.Dispose(disposing);
+        if (disposing) WaitUntilDataDirectoryIsFree();
         if (disposing && _ownsDataDirectory)
         {
             try { Directory.Delete(DataDirectory, recursive: true); }
             catch (IOException) { } // best effort: a temp directory
+        }
+    }
+
+    /// <summary>
+    /// The app's own thread (Program's <c>app.Run()</c>) may still be disposing the host's services, the data-directory
+    /// lock among them, when the factory's dispose returns: wait (bounded) until the lock is free, so the next host on
+    /// the same directory starts as after a real process exit.
+    /// </summary>
+    private void WaitUntilDataDirectoryIsFree()
+    {
+        var lockFile = Path.Combine(DataDirectory, CallService.Hosting.DataDirectory.LockFileName);
+        for (var i = 0; i < 500 && File.Exists(lockFile); i++)
+        {
+            try
+            {
+                using (new FileStream(lockFile, FileMode.Open, FileAccess.ReadWrite, FileShare.None)) return;
+            }
+            catch (IOException)
+            {
+                Thread.Sleep(20);
+            }
         }
     }
 
