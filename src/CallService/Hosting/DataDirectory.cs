@@ -55,19 +55,20 @@ internal sealed class DataDirectory : IDisposable
         try
         {
             _lock = new FileStream(path, PrivateOptions(FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None));
+            WritePrivateText(HolderFileName,
+                $"pid {Environment.ProcessId} on {Environment.MachineName}, started {DateTimeOffset.UtcNow:yyyy-MM-ddTHH:mm:ssZ}\n", replace: true);
+            NarrowFiles();
         }
-        catch (IOException e) when (e.GetType() == typeof(IOException) && System.IO.File.Exists(path))
+        catch (IOException e) when (_lock is null && e.GetType() == typeof(IOException) && System.IO.File.Exists(path))
         {
             throw new StartupException($"The data directory {Path} is in use by another CallService process ({Holder()}). " +
                 "Stop that process, or give this one its own Storage:DataDirectory.", e);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
+            Dispose();
             throw new StartupException($"The data directory {Path} is not writable ({e.Message.TrimEnd('.')}). Set Storage:DataDirectory to a writable directory.", e);
         }
-        WritePrivateText(HolderFileName,
-            $"pid {Environment.ProcessId} on {Environment.MachineName}, started {DateTimeOffset.UtcNow:yyyy-MM-ddTHH:mm:ssZ}\n", replace: true);
-        NarrowFiles();
     }
 
     /// <summary>Files an older version created readable by group/others (keys, <c>calls.db</c> and its -wal/-shm) become 0600.</summary>

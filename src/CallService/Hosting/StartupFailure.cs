@@ -31,6 +31,8 @@ internal static class StartupFailure
             {
                 case StartupException s:
                     return s.Message;
+                case Microsoft.Data.Sqlite.SqliteException sqlite:
+                    return $"The record database cannot be used ({sqlite.Message.TrimEnd('.')}). Check that Storage:DataDirectory and calls.db are writable.";
                 case AggregateException { InnerExceptions.Count: 1 } or TargetInvocationException:
                     continue;
                 case AggregateException many:
