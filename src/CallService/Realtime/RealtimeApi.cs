@@ -86,9 +86,9 @@ internal static class RealtimeApi
         {
             message = JsonSerializer.Deserialize<ClientFrame>(frame.Span, RealtimeHub.Json);
         }
-        catch (JsonException e)
+        catch (JsonException)
         {
-            return Error(ProblemMapping.Validation("frame", $"Not a JSON frame: {e.Message}"));
+            return Error(ProblemMapping.Validation("frame", "Not a JSON object: send {\"type\":\"ping\"}, resume or status frames."));
         }
         switch (message?.Type)
         {
