@@ -12,6 +12,7 @@ try
     // Content root = the app's directory, so its appsettings.json applies wherever the service is started from
     // (relative paths such as Storage:DataDirectory still resolve against the working directory).
     var builder = WebApplication.CreateBuilder(CallServiceHosting.Options(args));
+    StartupFailure.QuietHostStartFailures(builder);             // a failed start is reported once, below
     builder.UseCallServiceDefaults();                          // --urls default, no secrets in request logs, body limit
     builder.Services.AddCallMedia(builder.Configuration);       // the relay: RTMP listener, IRelayControl, IRelayEndpoints
     builder.Services.AddCallCoordinator(builder.Configuration); // API, realtime, rules, timers, records; the relay's policy + event sink
@@ -20,6 +21,7 @@ try
     app.UseCallCoordinator();                                  // locks the data directory before anything touches the records
     app.MapCallCoordinator();
     app.MapCallMediaFlv();                                     // GET /live/{stream}.flv
+    app.Lifetime.ApplicationStarted.Register(StartupFailure.Started);
     app.Run();
     return 0;
 }

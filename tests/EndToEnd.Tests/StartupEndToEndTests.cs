@@ -48,6 +48,27 @@ public sealed class StartupEndToEndTests
     }
 
     [Fact]
+    public async Task SecondProcess_OnTheSameRtmpPort_ExitsWithOneLine_InsteadOfSharingThePort()
+    {
+        await using var first = await ServiceProcess.StartAsync();
+        var data = Directory.CreateTempSubdirectory("callservice-e2e-second-").FullName;
+        try
+        {
+            var second = await ServiceRun.UntilExitAsync(new Dictionary<string, string>
+            {
+                ["Storage:DataDirectory"] = data, ["Media:Rtmp:Port"] = first.RtmpPort.ToString(),
+            }, data, ExitTimeout);
+
+            var line = AssertOneLineFailure(second);
+            Assert.Contains($"RTMP listener to 127.0.0.1:{first.RtmpPort}: address already in use", line);
+        }
+        finally
+        {
+            Directory.Delete(data, recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task DataDirectoryThatCannotExist_ExitsWithOneLineNamingIt()
     {
         var root = Directory.CreateTempSubdirectory("callservice-e2e-bad-").FullName;

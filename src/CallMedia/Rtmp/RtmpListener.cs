@@ -38,8 +38,17 @@ internal sealed partial class RtmpListener(
         var options = hub.Options.Rtmp;
         var address = IPAddress.Parse(options.ListenAddress);
         var socket = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
-        socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
-        socket.Bind(new IPEndPoint(address, options.Port));
+        // No ReuseAddress: on Linux .NET maps it to SO_REUSEPORT as well, which let a second process bind the same RTMP
+        // port and take half of the connections. Rebinding over TIME_WAIT needs nothing: .NET sets SO_REUSEADDR itself.
+        try
+        {
+            socket.Bind(new IPEndPoint(address, options.Port));
+        }
+        catch (SocketException e) when (e.SocketErrorCode == SocketError.AddressAlreadyInUse)
+        {
+            socket.Dispose();
+            throw new IOException($"Failed to bind the RTMP listener to {address}:{options.Port}: address already in use (Media:Rtmp:Port).", e);
+        }
         socket.Listen(512);
         _listenSocket = socket;
         _endPoint = (IPEndPoint)socket.LocalEndPoint!;

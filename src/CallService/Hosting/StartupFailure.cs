@@ -15,6 +15,24 @@ internal static class StartupFailure
     /// <summary>True when this assembly is the process's entry point (<c>dotnet CallService.dll</c>, <c>dotnet run</c>).</summary>
     public static bool IsOwnProcess => Assembly.GetEntryAssembly() == typeof(StartupFailure).Assembly;
 
+    private static volatile bool s_starting = true;
+
+    /// <summary>
+    /// Until the host has started, its own "Hosting failed to start" error (logged with the whole stack trace, e.g. for
+    /// a port in use) is left out: the same exception reaches <c>Program</c> and becomes the one line. From
+    /// <c>ApplicationStarted</c> on, the host logs as usual (a background service that fails at run time is logged).
+    /// </summary>
+    public static void QuietHostStartFailures(WebApplicationBuilder builder)
+    {
+        if (!IsOwnProcess) return;
+        // A category rule with a filter function replaces the configured minimum for this category: keep Information.
+        builder.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host",
+            level => level >= LogLevel.Information && !(s_starting && level >= LogLevel.Error));
+    }
+
+    /// <summary>Call once the host has started (see <see cref="QuietHostStartFailures"/>).</summary>
+    public static void Started() => s_starting = false;
+
     /// <summary><c>CallService did not start: &lt;reason&gt;</c>, on one line.</summary>
     public static string Describe(Exception exception)
     {
