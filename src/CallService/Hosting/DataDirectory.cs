@@ -5,8 +5,8 @@ namespace CallService.Hosting;
 /// <summary>
 /// The data directory (<c>Storage:DataDirectory</c>, default <c>./data</c> relative to the working directory): the record
 /// database and the generated keys. Created owner-only (0700); files the service creates in it are owner-only (0600)
-/// from their first byte, never chmod'ed afterwards. One process holds it at a time (<see cref="Lock"/>): the records of
-/// a SQLite file belong to one node.
+/// from their first byte (files an older version left readable are narrowed at start). One process holds it at a
+/// time (<see cref="Lock"/>): the records of a SQLite file belong to one node.
 /// </summary>
 internal sealed class DataDirectory : IDisposable
 {
