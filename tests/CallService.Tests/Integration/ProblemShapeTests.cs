@@ -104,6 +104,17 @@ public sealed class ProblemShapeTests : IDisposable
     }
 
     [Fact]
+    public async Task BodyWithoutJsonContentType_Is415Problem_SayingWhatToSend()
+    {
+        var problem = await Problem(await _host.Http().PostAsync("/v1/calls", new StringContent("{}")), HttpStatusCode.UnsupportedMediaType);
+        Assert.Contains("application/json", problem.GetProperty("detail").GetString());
+    }
+
+    [Fact]
+    public async Task WrongMethod_Is405Problem() =>
+        await Problem(await _host.Http().PutAsync("/v1/calls", Json("{}")), HttpStatusCode.MethodNotAllowed);
+
+    [Fact]
     public async Task UnknownRoute_Is404Problem_WithDetail() =>
         await Problem(await _host.Http().GetAsync("/v1/nothing-here"), HttpStatusCode.NotFound);
 

@@ -42,6 +42,7 @@ internal static class ProblemShape
         413 => context?.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpMaxRequestBodySizeFeature>()?.MaxRequestBodySize is { } limit
             ? $"The request body is larger than this endpoint accepts ({limit} bytes)."
             : "The request body is larger than this endpoint accepts.",
+        415 => "Send a JSON body (Content-Type: application/json).",
         _ => ReasonPhrases.GetReasonPhrase(status) is { Length: > 0 } phrase ? phrase + "." : "The request failed.",
     };
 }
