@@ -19,7 +19,7 @@ internal sealed partial class RelayStream
                 return;
             }
             var now = Environment.TickCount64;
-            packet = packet with { Timestamp = Rebase(packet.Timestamp, now) };
+            packet = packet with { Timestamp = OutgoingTimestamp(packet) };
             if (!packet.IsEssential && packet.Class != FrameClass.Data)
                 LastMediaAt = now;
             StatsOnPacket(packet, now);
@@ -57,21 +57,28 @@ internal sealed partial class RelayStream
             }
 
             var startAudioOnly = packet.Class == FrameClass.Audio && !HasVideo;
+            var startPoint = startAudioOnly || packet.Class == FrameClass.KeyFrame;
             for (var i = _viewers.Count - 1; i >= 0; i--)
             {
                 var viewer = _viewers[i];
-                if (packet.Class == FrameClass.KeyFrame && _videoHeader is { } header && !viewer.StartPending && viewer.Queue.VideoWaitsForKeyFrame)
+                if (viewer.StartPending)
+                {
+                    // Metadata and headers reach a waiting viewer only with its start point, stamped for it.
+                    if (packet.IsEssential)
+                        continue;
+                    if (startPoint)
+                    {
+                        if (startAudioOnly)
+                            viewer.Queue.StartNow();
+                        viewer.StartPending = false;
+                        OfferStart(viewer, packet.Timestamp);
+                    }
+                }
+                else if (packet.Class == FrameClass.KeyFrame && _videoHeader is { } header && viewer.Queue.VideoWaitsForKeyFrame)
                 {
                     // Video resumes after drops: decoder configuration first (DESIGN §4), stamped like the key frame.
                     var resend = header with { Timestamp = packet.Timestamp };
                     viewer.Queue.Offer(resend, RtmpChunkLayout.For(resend, viewer.RtmpStreamId));
-                }
-                if (viewer.StartPending)
-                {
-                    if (startAudioOnly)
-                        viewer.Queue.StartNow();
-                    if (startAudioOnly || packet.Class == FrameClass.KeyFrame)
-                        viewer.StartPending = false;
                 }
                 var result = viewer.Queue.Offer(packet, RtmpChunkLayout.For(packet, viewer.RtmpStreamId));
                 if (result is OfferResult.TooSlow or OfferResult.Closed)
@@ -92,23 +99,6 @@ internal sealed partial class RelayStream
     public int MaxStartLatencyMs
     {
         set => _maxStartLatencyMs = value;
-    }
-
-    private uint Rebase(uint timestamp, long now)
-    {
-        if (_rebasePending)
-        {
-            _rebasePending = false;
-            // Continue from the last timestamp sent plus the wall-clock outage: no jump backwards, no gap
-            // larger than the outage (issue 4 §5).
-            var gap = (uint)Math.Clamp(now - _lastOutAt, 0, int.MaxValue);
-            _offset = unchecked(_lastOutTs + gap - timestamp);
-        }
-        var result = unchecked(timestamp + _offset);
-        if (unchecked((int)(result - _lastOutTs)) > 0 || _lastOutAt == 0)
-            _lastOutTs = result;
-        _lastOutAt = now;
-        return result;
     }
 
     private static void Replace(ref MediaPacket? slot, MediaPacket packet)

@@ -47,7 +47,7 @@ public sealed class RelayStreamTests
     }
 
     [Fact]
-    public void AttachViewer_LiveStreamWithYoungKeyFrame_GetsHeadersThenTheCurrentGop()
+    public void AttachViewer_LiveStreamWithYoungKeyFrame_GetsMetadataAtZeroAndHeadersStampedLikeTheGop()
     {
         var publisher = new FakePublisher(1);
         Assert.Equal(PublishAttempt.Started, _stream.TryAttachPublisher(publisher, 1500, out _));
@@ -60,13 +60,13 @@ public sealed class RelayStreamTests
         var viewer = NewViewer();
         _stream.AttachViewer(viewer, 500);
         Assert.Equal(
-            [(FrameClass.Metadata, 40u), (FrameClass.AudioSequenceHeader, 40u), (FrameClass.VideoSequenceHeader, 40u),
+            [(FrameClass.Metadata, 0u), (FrameClass.AudioSequenceHeader, 40u), (FrameClass.VideoSequenceHeader, 40u),
              (FrameClass.KeyFrame, 40u), (FrameClass.Audio, 50u), (FrameClass.InterFrame, 80u)],
             Drain(viewer));
     }
 
     [Fact]
-    public void AttachViewer_KeyFrameTooOld_GetsHeadersThenWaitsForTheNextKeyFrame()
+    public void AttachViewer_KeyFrameTooOld_WaitsForTheNextKeyFrame_HeadersStampedLikeIt()
     {
         var publisher = new FakePublisher(1);
         _stream.TryAttachPublisher(publisher, 1500, out _);
@@ -79,7 +79,7 @@ public sealed class RelayStreamTests
         Send(publisher, FrameClass.KeyFrame, 1000);
         Send(publisher, FrameClass.Audio, 1020);
         Assert.Equal(
-            [(FrameClass.Metadata, 0u), (FrameClass.AudioSequenceHeader, 0u), (FrameClass.VideoSequenceHeader, 0u),
+            [(FrameClass.Metadata, 0u), (FrameClass.AudioSequenceHeader, 1000u), (FrameClass.VideoSequenceHeader, 1000u),
              (FrameClass.KeyFrame, 1000u), (FrameClass.Audio, 1020u)],
             Drain(viewer));
     }
@@ -95,7 +95,7 @@ public sealed class RelayStreamTests
         Send(publisher, FrameClass.Audio, 0);
         Send(publisher, FrameClass.KeyFrame, 10);
         Assert.Equal(
-            [(FrameClass.Metadata, 0u), (FrameClass.AudioSequenceHeader, 0u), (FrameClass.VideoSequenceHeader, 0u), (FrameClass.KeyFrame, 10u)],
+            [(FrameClass.Metadata, 0u), (FrameClass.AudioSequenceHeader, 10u), (FrameClass.VideoSequenceHeader, 10u), (FrameClass.KeyFrame, 10u)],
             Drain(viewer));
     }
 
@@ -140,5 +140,65 @@ public sealed class RelayStreamTests
         Send(publisher, FrameClass.InterFrame, 40);
         Send(publisher, FrameClass.KeyFrame, 80);
         Assert.Equal([(FrameClass.VideoSequenceHeader, 80u), (FrameClass.KeyFrame, 80u)], Drain(viewer));
+    }
+
+    [Fact]
+    public void Publisher_Reconnects_TimelineContinuesOneFrameAfterTheLastTimestamp()
+    {
+        var viewer = NewViewer();
+        _stream.AttachViewer(viewer, 500);
+        var first = new FakePublisher(1);
+        _stream.TryAttachPublisher(first, 1500, out _);
+        SendHeaders(first);
+        for (uint ts = 0; ts <= 7600; ts += 40)
+        {
+            Send(first, ts % 1000 == 0 ? FrameClass.KeyFrame : FrameClass.InterFrame, ts);
+            Send(first, FrameClass.Audio, ts + 3);
+            Send(first, FrameClass.Audio, ts + 23);
+        }
+        _stream.DetachPublisher(first);
+        Drain(viewer);
+
+        var second = new FakePublisher(2);
+        _stream.TryAttachPublisher(second, 1500, out _); // however long the outage was
+        SendHeaders(second);
+        Send(second, FrameClass.KeyFrame, 0);
+        Send(second, FrameClass.Audio, 0);
+        Send(second, FrameClass.Audio, 23);
+
+        // Last sent: audio at 7623; one frame is 40 ms (the longer of 40 ms video and 20 ms audio).
+        Assert.Equal(
+            [(FrameClass.Metadata, 0u), (FrameClass.AudioSequenceHeader, 7663u), (FrameClass.VideoSequenceHeader, 7663u),
+             (FrameClass.VideoSequenceHeader, 7663u), (FrameClass.KeyFrame, 7663u), (FrameClass.Audio, 7663u), (FrameClass.Audio, 7686u)],
+            Drain(viewer));
+    }
+
+    [Fact]
+    public void Metadata_ForwardedToPlayingViewers_IsStampedZero()
+    {
+        var publisher = new FakePublisher(1);
+        _stream.TryAttachPublisher(publisher, 1500, out _);
+        SendHeaders(publisher);
+        Send(publisher, FrameClass.KeyFrame, 0);
+        var viewer = NewViewer();
+        _stream.AttachViewer(viewer, 500);
+        Drain(viewer);
+        Send(publisher, FrameClass.Audio, 7600);
+        Send(publisher, FrameClass.Metadata, 7621);
+        Assert.Equal([(FrameClass.Audio, 7600u), (FrameClass.Metadata, 0u)], Drain(viewer));
+    }
+
+    [Fact]
+    public void AttachViewer_AudioOnlyStream_StartsAtTheNextAudioMessage_HeaderStampedLikeIt()
+    {
+        var publisher = new FakePublisher(1);
+        _stream.TryAttachPublisher(publisher, 1500, out _);
+        _stream.OnMedia(publisher, new MediaPacket(FrameClass.Metadata, 0, MediaBuffer.Rent(4)), _tooSlow, metadataAudio: true);
+        Send(publisher, FrameClass.AudioSequenceHeader, 0);
+        Send(publisher, FrameClass.Audio, 3000);
+        var viewer = NewViewer();
+        _stream.AttachViewer(viewer, 500);
+        Send(publisher, FrameClass.Audio, 3023);
+        Assert.Equal([(FrameClass.Metadata, 0u), (FrameClass.AudioSequenceHeader, 3023u), (FrameClass.Audio, 3023u)], Drain(viewer));
     }
 }
