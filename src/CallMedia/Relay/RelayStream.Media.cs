@@ -24,6 +24,10 @@ internal sealed partial class RelayStream
                 LastMediaAt = now;
             StatsOnPacket(packet, now);
 
+            // Viewers already playing have this exact metadata or decoder configuration (a reconnecting publisher
+            // sends the same again): a repeat would reach libavformat as "new extradata", which its Matroska muxer
+            // writes over the track header (a corrupt -c copy recording).
+            var repeat = packet.IsEssential && RepeatsSentHeader(packet);
             switch (packet.Class)
             {
                 case FrameClass.Metadata:
@@ -61,6 +65,8 @@ internal sealed partial class RelayStream
             for (var i = _viewers.Count - 1; i >= 0; i--)
             {
                 var viewer = _viewers[i];
+                if (repeat)
+                    continue;
                 if (viewer.StartPending)
                 {
                     // Metadata and headers reach a waiting viewer only with its start point, stamped for it.
@@ -73,6 +79,11 @@ internal sealed partial class RelayStream
                         viewer.StartPending = false;
                         OfferStart(viewer, packet.Timestamp);
                     }
+                }
+                else if (packet.Class == FrameClass.KeyFrame && viewer.ResumesAfterPublisherSwitch)
+                {
+                    // A new publisher's decoder configuration went out as it came (unless the viewer had it already).
+                    viewer.ResumesAfterPublisherSwitch = false;
                 }
                 else if (packet.Class == FrameClass.KeyFrame && _videoHeader is { } header && viewer.Queue.VideoWaitsForKeyFrame)
                 {
@@ -99,6 +110,26 @@ internal sealed partial class RelayStream
     public int MaxStartLatencyMs
     {
         set => _maxStartLatencyMs = value;
+    }
+
+    // Copies of the metadata and decoder configurations last sent to viewers; kept across publishers.
+    private byte[]? _sentMetadata;
+    private byte[]? _sentAudioConfig;
+    private byte[]? _sentVideoConfig;
+
+    /// <summary>True when <paramref name="packet"/> equals the last metadata/header of its kind; else remembers it.</summary>
+    private bool RepeatsSentHeader(in MediaPacket packet)
+    {
+        ref var sent = ref _sentVideoConfig;
+        if (packet.Class == FrameClass.Metadata)
+            sent = ref _sentMetadata;
+        else if (packet.Class == FrameClass.AudioSequenceHeader)
+            sent = ref _sentAudioConfig;
+        var bytes = packet.Payload.Span;
+        if (sent is not null && bytes.SequenceEqual(sent))
+            return true;
+        sent = bytes.ToArray();
+        return false;
     }
 
     private static void Replace(ref MediaPacket? slot, MediaPacket packet)

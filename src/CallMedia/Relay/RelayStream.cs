@@ -82,7 +82,10 @@ internal sealed partial class RelayStream(string name)
             {
                 ContinueTimeline();
                 foreach (var viewer in _viewers)
+                {
                     viewer.Queue.RequireKeyFrame();
+                    viewer.ResumesAfterPublisherSwitch = !viewer.StartPending;
+                }
             }
             _everPublished = true;
             StatsOnPublish(session);

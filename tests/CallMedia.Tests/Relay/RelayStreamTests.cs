@@ -166,11 +166,31 @@ public sealed class RelayStreamTests
         Send(second, FrameClass.Audio, 0);
         Send(second, FrameClass.Audio, 23);
 
-        // Last sent: audio at 7623; one frame is 40 ms (the longer of 40 ms video and 20 ms audio).
-        Assert.Equal(
-            [(FrameClass.Metadata, 0u), (FrameClass.AudioSequenceHeader, 7663u), (FrameClass.VideoSequenceHeader, 7663u),
-             (FrameClass.VideoSequenceHeader, 7663u), (FrameClass.KeyFrame, 7663u), (FrameClass.Audio, 7663u), (FrameClass.Audio, 7686u)],
-            Drain(viewer));
+        // Last sent: audio at 7623; one frame is 40 ms (the longer of 40 ms video and 20 ms audio). The new publisher's
+        // metadata and headers equal what the viewer has: not sent again.
+        Assert.Equal([(FrameClass.KeyFrame, 7663u), (FrameClass.Audio, 7663u), (FrameClass.Audio, 7686u)], Drain(viewer));
+    }
+
+    [Fact]
+    public void Publisher_ReconnectsWithNewDecoderConfiguration_PlayingViewerGetsItOnceBeforeTheKeyFrame()
+    {
+        var first = new FakePublisher(1);
+        _stream.TryAttachPublisher(first, 1500, out _);
+        SendHeaders(first);
+        Send(first, FrameClass.KeyFrame, 0);
+        var viewer = NewViewer();
+        _stream.AttachViewer(viewer, 500);
+        Send(first, FrameClass.InterFrame, 40);
+        _stream.DetachPublisher(first);
+        Drain(viewer);
+
+        var second = new FakePublisher(2);
+        _stream.TryAttachPublisher(second, 1500, out _);
+        Send(second, FrameClass.Metadata, 0);
+        Send(second, FrameClass.AudioSequenceHeader, 0);
+        Send(second, FrameClass.VideoSequenceHeader, 0, marker: 2); // e.g. another resolution
+        Send(second, FrameClass.KeyFrame, 0);
+        Assert.Equal([(FrameClass.VideoSequenceHeader, 80u), (FrameClass.KeyFrame, 80u)], Drain(viewer));
     }
 
     [Fact]
@@ -184,7 +204,7 @@ public sealed class RelayStreamTests
         _stream.AttachViewer(viewer, 500);
         Drain(viewer);
         Send(publisher, FrameClass.Audio, 7600);
-        Send(publisher, FrameClass.Metadata, 7621);
+        Send(publisher, FrameClass.Metadata, 7621, marker: 1); // updated metadata
         Assert.Equal([(FrameClass.Audio, 7600u), (FrameClass.Metadata, 0u)], Drain(viewer));
     }
 
