@@ -124,7 +124,13 @@ internal sealed partial class RelayStream(string name)
                     viewer.Queue.BeginAtKeyFrame();
                 return;
             }
-            OfferStart(viewer, _gop[0].Timestamp);
+            var first = _gop[0].Timestamp;
+            foreach (var packet in _gop)
+            {
+                if (unchecked((int)(packet.Timestamp - first)) < 0)
+                    first = packet.Timestamp; // audio interleaved slightly before the key frame's timestamp
+            }
+            OfferStart(viewer, first);
             foreach (var packet in _gop)
                 viewer.Queue.Offer(packet, RtmpChunkLayout.For(packet, viewer.RtmpStreamId));
         }

@@ -39,11 +39,15 @@ internal sealed class LiveStage : IAsyncDisposable
     public static async Task<LiveStage> StartAsync(string stream = "player") =>
         new(await RelayHost.StartAsync(), stream);
 
+    /// <summary>Starts the publisher on any RTMP server (also nginx-rtmp, for comparison).</summary>
+    public static Process StartPublisher(string url) =>
+        PlayerProcess.Start("/usr/bin/ffmpeg", string.Format(PublishArgs, PlayerProcess.Quote(url)));
+
     /// <summary>Starts (or restarts) the publisher and waits until the relay reports it live.</summary>
     public async Task PublishAsync()
     {
         var started = Host.Events.OfType<PublishStarted>().Count();
-        _publisher = PlayerProcess.Start("/usr/bin/ffmpeg", string.Format(PublishArgs, $"\"{Host.RtmpBase}/{Stream}?txSecret=x&txTime=y\""));
+        _publisher = StartPublisher($"{Host.RtmpBase}/{Stream}?txSecret=x&txTime=y");
         await FfmpegLoopbackTests.WaitUntilAsync(() => Host.Events.OfType<PublishStarted>().Count() > started, TimeSpan.FromSeconds(15));
     }
 

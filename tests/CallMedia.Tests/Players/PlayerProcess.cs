@@ -16,16 +16,19 @@ internal static class PlayerProcess
     public static void Require(string path) =>
         Assert.True(File.Exists(path), $"{path} is missing: run test.sh (it installs the players' Debian packages)");
 
-    public static Process Start(string file, string arguments)
+    /// <summary>Starts <paramref name="file"/> with a command line (quoted as the shell would).</summary>
+    public static Process Start(string file, string arguments) => Start(new ProcessStartInfo(file, arguments));
+
+    /// <summary>Starts <paramref name="file"/> with one argument per element (no quoting needed).</summary>
+    public static Process Start(string file, IEnumerable<string> arguments) => Start(new ProcessStartInfo(file, arguments));
+
+    private static Process Start(ProcessStartInfo psi)
     {
-        Require(file);
-        var psi = new ProcessStartInfo(file, arguments)
-        {
-            RedirectStandardError = true,
-            RedirectStandardOutput = true,
-            RedirectStandardInput = true,
-            UseShellExecute = false,
-        };
+        Require(psi.FileName);
+        psi.RedirectStandardError = true;
+        psi.RedirectStandardOutput = true;
+        psi.RedirectStandardInput = true;
+        psi.UseShellExecute = false;
         return Process.Start(psi)!;
     }
 
@@ -33,9 +36,16 @@ internal static class PlayerProcess
     /// Runs <paramref name="file"/> to its end, or for at most <paramref name="timeout"/> (then kills it:
     /// <see cref="PlayerRun.Killed"/>), so a player that stalls fails the test instead of hanging it.
     /// </summary>
-    public static async Task<PlayerRun> RunAsync(string file, string arguments, TimeSpan timeout)
+    public static Task<PlayerRun> RunAsync(string file, string arguments, TimeSpan timeout) =>
+        RunAsync(Start(file, arguments), timeout);
+
+    /// <inheritdoc cref="RunAsync(string, string, TimeSpan)"/>
+    public static Task<PlayerRun> RunAsync(string file, IEnumerable<string> arguments, TimeSpan timeout) =>
+        RunAsync(Start(file, arguments), timeout);
+
+    private static async Task<PlayerRun> RunAsync(Process started, TimeSpan timeout)
     {
-        using var process = Start(file, arguments);
+        using var process = started;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
         var killed = false;

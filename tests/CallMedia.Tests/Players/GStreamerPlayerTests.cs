@@ -1,0 +1,62 @@
+using Xunit.Abstractions;
+
+namespace CallMedia.Tests.Players;
+
+/// <summary>
+/// GStreamer (Debian's gstreamer1.0-plugins-bad <c>rtmp2src</c>, -good <c>souphttpsrc</c> and <c>flvdemux</c>, -libav
+/// decoders) plays both URLs: each pipeline decodes 50 video frames and 50 audio frames, then ends (EOS).
+/// </summary>
+public sealed class GStreamerPlayerTests(ITestOutputHelper output)
+{
+    private const string GstLaunch = "/usr/bin/gst-launch-1.0";
+    private const int Buffers = 50;
+
+    [Fact]
+    public async Task ViewerJoiningMidStream_DecodesVideoAndAudio()
+    {
+        await using var stage = await LiveStage.StartAsync();
+        await stage.PublishAsync();
+        await Task.Delay(TimeSpan.FromSeconds(3));
+        await AssertDecodesAsync(Play(stage));
+    }
+
+    [Fact]
+    public async Task ViewerPlayingBeforePublish_DecodesVideoAndAudio()
+    {
+        await using var stage = await LiveStage.StartAsync();
+        var players = Play(stage);
+        await Loopback.FfmpegLoopbackTests.WaitUntilAsync(
+            () => stage.Host.Requests.Count(r => r.Action == CallMedia.Access.MediaAction.Play) >= 2, TimeSpan.FromSeconds(15));
+        await stage.PublishAsync();
+        await AssertDecodesAsync(players);
+    }
+
+    private static List<(string Source, Task<PlayerRun> Run)> Play(LiveStage stage) =>
+    [
+        ("rtmp2src", RunAsync($"rtmp2src location={stage.RtmpUrl}")),
+        ("souphttpsrc", RunAsync($"souphttpsrc location={stage.FlvUrl} is-live=true")),
+    ];
+
+    /// <summary>source → flvdemux → decodebin per track → fakesink that ends the pipeline after <see cref="Buffers"/> buffers.</summary>
+    private static Task<PlayerRun> RunAsync(string source) =>
+        PlayerProcess.RunAsync(GstLaunch, [
+            "-v", .. source.Split(' '), "!", "flvdemux", "name=d",
+            "d.video", "!", "queue", "!", "decodebin", "!", "fakesink", "name=vsink", $"num-buffers={Buffers}",
+            "d.audio", "!", "queue", "!", "decodebin", "!", "fakesink", "name=asink", $"num-buffers={Buffers}",
+        ], TimeSpan.FromSeconds(30));
+
+    private async Task AssertDecodesAsync(List<(string Source, Task<PlayerRun> Run)> players)
+    {
+        foreach (var (source, task) in players)
+        {
+            var run = await task;
+            var lines = run.Stdout.Split('\n');
+            output.WriteLine($"{source}: exit {run.ExitCode}; {lines.FirstOrDefault(l => l.Contains("vsink.GstPad:sink: caps"))?.Trim()}");
+            Assert.False(run.Killed, $"{source} did not decode {Buffers} video and audio buffers: {run}");
+            Assert.True(run.ExitCode == 0 && run.Stdout.Contains("Got EOS from element", StringComparison.Ordinal), $"{source}: {run}");
+            // Each sink's negotiated caps: decoded pictures and decoded audio reached it.
+            Assert.Contains(lines, l => l.Contains("vsink.GstPad:sink: caps = video/x-raw", StringComparison.Ordinal));
+            Assert.Contains(lines, l => l.Contains("asink.GstPad:sink: caps = audio/x-raw", StringComparison.Ordinal));
+        }
+    }
+}
