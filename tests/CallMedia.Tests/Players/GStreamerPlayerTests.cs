@@ -4,7 +4,7 @@ namespace CallMedia.Tests.Players;
 
 /// <summary>
 /// GStreamer (Debian's gstreamer1.0-plugins-bad <c>rtmp2src</c>, -good <c>souphttpsrc</c> and <c>flvdemux</c>, -libav
-/// decoders) plays both URLs: each pipeline decodes 50 video frames and 50 audio frames, then ends (EOS).
+/// decoders) plays both URLs: each pipeline decodes a given number of video frames and audio frames, then ends (EOS).
 /// </summary>
 public sealed class GStreamerPlayerTests(ITestOutputHelper output)
 {
@@ -31,28 +31,40 @@ public sealed class GStreamerPlayerTests(ITestOutputHelper output)
         await AssertDecodesAsync(players);
     }
 
-    private static List<(string Source, Task<PlayerRun> Run)> Play(LiveStage stage) =>
+    [Fact]
+    public async Task ViewerStayingAcrossPublisherReconnect_GoesOnDecoding()
+    {
+        await using var stage = await LiveStage.StartAsync();
+        await stage.PublishAsync();
+        // 6 s of pictures: the pipeline ends only if decoding goes on after the reconnect.
+        var players = Play(stage, buffers: 150);
+        await Task.Delay(TimeSpan.FromSeconds(2.5));
+        await stage.ReconnectPublisherAsync(outage: TimeSpan.FromSeconds(1.5));
+        await AssertDecodesAsync(players, buffers: 150);
+    }
+
+    private static List<(string Source, Task<PlayerRun> Run)> Play(LiveStage stage, int buffers = Buffers) =>
     [
-        ("rtmp2src", RunAsync($"rtmp2src location={stage.RtmpUrl}")),
-        ("souphttpsrc", RunAsync($"souphttpsrc location={stage.FlvUrl} is-live=true")),
+        ("rtmp2src", RunAsync($"rtmp2src location={stage.RtmpUrl}", buffers)),
+        ("souphttpsrc", RunAsync($"souphttpsrc location={stage.FlvUrl} is-live=true", buffers)),
     ];
 
-    /// <summary>source → flvdemux → decodebin per track → fakesink that ends the pipeline after <see cref="Buffers"/> buffers.</summary>
-    private static Task<PlayerRun> RunAsync(string source) =>
+    /// <summary>source → flvdemux → decodebin per track → fakesink that ends the pipeline after <paramref name="buffers"/> buffers.</summary>
+    private static Task<PlayerRun> RunAsync(string source, int buffers) =>
         PlayerProcess.RunAsync(GstLaunch, [
             "-v", .. source.Split(' '), "!", "flvdemux", "name=d",
-            "d.video", "!", "queue", "!", "decodebin", "!", "fakesink", "name=vsink", $"num-buffers={Buffers}",
-            "d.audio", "!", "queue", "!", "decodebin", "!", "fakesink", "name=asink", $"num-buffers={Buffers}",
+            "d.video", "!", "queue", "!", "decodebin", "!", "fakesink", "name=vsink", $"num-buffers={buffers}",
+            "d.audio", "!", "queue", "!", "decodebin", "!", "fakesink", "name=asink", $"num-buffers={buffers}",
         ], TimeSpan.FromSeconds(30));
 
-    private async Task AssertDecodesAsync(List<(string Source, Task<PlayerRun> Run)> players)
+    private async Task AssertDecodesAsync(List<(string Source, Task<PlayerRun> Run)> players, int buffers = Buffers)
     {
         foreach (var (source, task) in players)
         {
             var run = await task;
             var lines = run.Stdout.Split('\n');
             output.WriteLine($"{source}: exit {run.ExitCode}; {lines.FirstOrDefault(l => l.Contains("vsink.GstPad:sink: caps"))?.Trim()}");
-            Assert.False(run.Killed, $"{source} did not decode {Buffers} video and audio buffers: {run}");
+            Assert.False(run.Killed, $"{source} did not decode {buffers} video and audio buffers: {run}");
             Assert.True(run.ExitCode == 0 && run.Stdout.Contains("Got EOS from element", StringComparison.Ordinal), $"{source}: {run}");
             // Each sink's negotiated caps: decoded pictures and decoded audio reached it.
             Assert.Contains(lines, l => l.Contains("vsink.GstPad:sink: caps = video/x-raw", StringComparison.Ordinal));

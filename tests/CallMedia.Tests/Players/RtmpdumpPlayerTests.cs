@@ -47,6 +47,22 @@ public sealed class RtmpdumpPlayerTests(ITestOutputHelper output)
         AssertStartsLikeNginx("relay", await AssertRecordingAsync("relay", await recording));
     }
 
+    [Fact]
+    public async Task ViewerStayingAcrossPublisherReconnect_RecordsOneAudioAndOneVideoStreamWithoutAHole()
+    {
+        await using var stage = await LiveStage.StartAsync();
+        await stage.PublishAsync();
+        var recording = RecordAsync(stage.RtmpUrl, seconds: 8);
+        await Task.Delay(TimeSpan.FromSeconds(3));
+        await stage.ReconnectPublisherAsync(outage: TimeSpan.FromSeconds(1.5));
+        var (file, run) = await recording;
+        var packets = await Probe.PacketsAsync(file);
+        var (videoGap, audioGap) = (Probe.LongestGap(packets, "video"), Probe.LongestGap(packets, "audio"));
+        output.WriteLine($"longest step: video {videoGap:0.###} s, audio {audioGap:0.###} s");
+        await AssertRecordingAsync("relay", (file, run));
+        Assert.True(videoGap < 0.5 && audioGap < 0.5, $"the timeline has a hole across the reconnect: video {videoGap:0.###} s, audio {audioGap:0.###} s");
+    }
+
     /// <summary><c>rtmpdump -v -r URL -o file.flv</c>, stopped with SIGINT (it then closes the file) after a few seconds.</summary>
     private static async Task<(string File, PlayerRun Run)> RecordAsync(string url, int seconds = RecordSeconds)
     {

@@ -25,6 +25,7 @@ public sealed class RelayStreamTests
     private void Send(IPublisherSession publisher, FrameClass frameClass, uint ts, byte marker = 0)
     {
         var buffer = MediaBuffer.Rent(4);
+        buffer.Array.AsSpan(0, 4).Clear(); // pooled: equal content must mean equal markers
         buffer.Array[0] = marker;
         _stream.OnMedia(publisher, new MediaPacket(frameClass, ts, buffer), _tooSlow,
             metadataAudio: frameClass == FrameClass.Metadata, metadataVideo: frameClass == FrameClass.Metadata);
