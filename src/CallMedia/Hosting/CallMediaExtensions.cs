@@ -52,7 +52,8 @@ public static class CallMediaExtensions
 
     /// <summary>
     /// Maps HTTP-FLV playback: <c>GET /live/{stream}.flv?txSecret=…&amp;txTime=…</c> → chunked FLV
-    /// (403 when the policy refuses), and <c>OPTIONS</c> on the same path as a CORS preflight (204). The path segment is <see cref="MediaOptions.App"/> (default <c>live</c>).
+    /// (403 when the policy refuses), and <c>OPTIONS</c> on the same path as a CORS preflight (204, see
+    /// <c>FlvCors</c>). The path segment is <see cref="MediaOptions.App"/> (default <c>live</c>).
     /// </summary>
     public static IEndpointRouteBuilder MapCallMediaFlv(this IEndpointRouteBuilder endpoints)
     {
