@@ -8,6 +8,7 @@ namespace CallMedia.Tests.Players;
 /// Debian's headless chromium (never a downloaded browser) plays the HTTP-FLV URL from another origin, joining mid-stream,
 /// and stays within 1 s of live across a publisher reconnect.
 /// </summary>
+[Collection(nameof(BrowserCollection))]
 public sealed class MpegtsJsPlayerTests(ITestOutputHelper output)
 {
     private const string Chromium = "/usr/bin/chromium";
@@ -31,7 +32,9 @@ public sealed class MpegtsJsPlayerTests(ITestOutputHelper output)
             ExecutablePath = Chromium,
             Headless = true,
             // Root (CI) needs --no-sandbox; autoplay without a user gesture, muted.
-            Args = ["--no-sandbox", "--autoplay-policy=no-user-gesture-required", "--mute-audio", "--disable-gpu", "--disable-dev-shm-usage"],
+            // A headless page is never in the background: no timer or renderer throttling of the playback.
+            Args = ["--no-sandbox", "--autoplay-policy=no-user-gesture-required", "--mute-audio", "--disable-gpu", "--disable-dev-shm-usage",
+                "--disable-background-timer-throttling", "--disable-renderer-backgrounding", "--disable-backgrounding-occluded-windows"],
         });
         await using var page = await browser.NewPageAsync();
         page.Console += (_, e) => output.WriteLine($"console: {e.Message.Text}");
@@ -75,3 +78,10 @@ public sealed class MpegtsJsPlayerTests(ITestOutputHelper output)
         return sample;
     }
 }
+
+/// <summary>
+/// The browser test runs alone (not beside other test classes): it measures how far behind live the picture is, and a
+/// starved renderer falls behind by itself.
+/// </summary>
+[CollectionDefinition(nameof(BrowserCollection), DisableParallelization = true)]
+public sealed class BrowserCollection;
