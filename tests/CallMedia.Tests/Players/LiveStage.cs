@@ -64,6 +64,10 @@ internal sealed class LiveStage : IAsyncDisposable
         await PublishAsync();
     }
 
+    /// <summary>How the relay saw its viewers end (for failure messages): "viewer id, reason" per stopped play.</summary>
+    public string ViewerEndings() =>
+        string.Join(", ", Host.Events.OfType<PlayStopped>().Select(e => $"viewer {e.ViewerId} {e.Reason}").DefaultIfEmpty("no viewer ended"));
+
     private async Task StopPublisherAsync()
     {
         if (_publisher is null)
