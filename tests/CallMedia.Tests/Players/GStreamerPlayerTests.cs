@@ -38,7 +38,8 @@ public sealed class GStreamerPlayerTests(ITestOutputHelper output)
         await stage.PublishAsync();
         // 6 s of pictures: the pipeline ends only if decoding goes on after the reconnect.
         var players = Play(stage, buffers: 150);
-        await Task.Delay(TimeSpan.FromSeconds(2.5));
+        await stage.WaitUntilPlayingAsync(viewers: 2);
+        await Task.Delay(TimeSpan.FromSeconds(0.5));
         await stage.ReconnectPublisherAsync(outage: TimeSpan.FromSeconds(1.5));
         await AssertDecodesAsync(stage, players, buffers: 150);
     }

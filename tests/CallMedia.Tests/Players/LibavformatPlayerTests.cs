@@ -44,7 +44,8 @@ public sealed class LibavformatPlayerTests(ITestOutputHelper output)
         await stage.PublishAsync();
         await Task.Delay(TimeSpan.FromSeconds(1));
         var copies = Transports.SelectMany(t => Containers.Select(c => CopyAsync(stage, t, c, seconds: 6))).ToList();
-        await Task.Delay(TimeSpan.FromSeconds(3));
+        await stage.WaitUntilPlayingAsync(viewers: 4);
+        await Task.Delay(TimeSpan.FromSeconds(1));
         await stage.ReconnectPublisherAsync(outage: TimeSpan.FromSeconds(1.5));
         var files = await AssertCopiesAsync(copies, minSeconds: 5.8);
         foreach (var (name, packets) in files)

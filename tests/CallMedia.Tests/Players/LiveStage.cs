@@ -64,6 +64,14 @@ internal sealed class LiveStage : IAsyncDisposable
         await PublishAsync();
     }
 
+    /// <summary>
+    /// Waits until <paramref name="viewers"/> viewers of the stream have been sent at least a second of video (25
+    /// frames), so that what a test does next (a publisher reconnect) happens while they play.
+    /// </summary>
+    public Task WaitUntilPlayingAsync(int viewers) =>
+        FfmpegLoopbackTests.WaitUntilAsync(
+            () => Host.Stats.GetStream(Stream)?.Viewers.Count(v => v.VideoSent >= 25) >= viewers, TimeSpan.FromSeconds(20));
+
     /// <summary>How the relay saw its viewers end (for failure messages): "viewer id, reason" per stopped play.</summary>
     public string ViewerEndings() =>
         string.Join(", ", Host.Events.OfType<PlayStopped>().Select(e => $"viewer {e.ViewerId} {e.Reason}").DefaultIfEmpty("no viewer ended"));

@@ -53,7 +53,8 @@ public sealed class RtmpdumpPlayerTests(ITestOutputHelper output)
         await using var stage = await LiveStage.StartAsync();
         await stage.PublishAsync();
         var recording = RecordAsync(stage.RtmpUrl, seconds: 8);
-        await Task.Delay(TimeSpan.FromSeconds(3));
+        await stage.WaitUntilPlayingAsync(viewers: 1);
+        await Task.Delay(TimeSpan.FromSeconds(1));
         await stage.ReconnectPublisherAsync(outage: TimeSpan.FromSeconds(1.5));
         var (file, run) = await recording;
         var packets = await Probe.PacketsAsync(file);
