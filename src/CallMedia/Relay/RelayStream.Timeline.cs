@@ -21,6 +21,8 @@ internal sealed partial class RelayStream
     private uint _lastVideoTs;
     private uint _audioFrameMs;
     private uint _videoFrameMs;
+    private bool _audioMayStepBack;
+    private bool _videoMayStepBack;
 
     /// <summary>
     /// Maps a publisher timestamp to the stream's timeline. After a publisher switch the offset is fixed by the new
@@ -42,7 +44,7 @@ internal sealed partial class RelayStream
         }
         var result = unchecked(packet.Timestamp + _offset);
         if (isFrame)
-            TrackFrame(packet.IsAudio, result);
+            result = TrackFrame(packet.IsAudio, result);
         if (unchecked((int)(result - _lastOutTs)) > 0 || !_anySent)
             _lastOutTs = result;
         _anySent = true;
@@ -52,16 +54,35 @@ internal sealed partial class RelayStream
     /// <summary>One frame duration of the stream: the longer of the last audio and video frame intervals (at least 1 ms).</summary>
     private uint FrameDurationMs() => Math.Max(1, Math.Max(_audioFrameMs, _videoFrameMs));
 
-    private void TrackFrame(bool audio, uint timestamp)
+    /// <summary>
+    /// Notes a frame's outgoing timestamp per track; returns it, or, for a new publisher's first frames of a track that
+    /// would land at or before that track's last timestamp, the last one plus 1 ms. A publisher's tracks start a little
+    /// apart (the AAC encoder's priming delay shifts its video by a frame), so the track that did not fix the offset can
+    /// begin up to a frame earlier than its own last timestamp: a step back libavformat reports as non-monotonous DTS.
+    /// </summary>
+    private uint TrackFrame(bool audio, uint timestamp)
     {
         ref var last = ref audio ? ref _lastAudioTs : ref _lastVideoTs;
         ref var duration = ref audio ? ref _audioFrameMs : ref _videoFrameMs;
+        ref var mayStepBack = ref audio ? ref _audioMayStepBack : ref _videoMayStepBack;
+        if (mayStepBack)
+        {
+            if (unchecked((int)(timestamp - last)) > 0)
+                mayStepBack = false;
+            else
+                timestamp = unchecked(last + 1);
+        }
         var delta = unchecked(timestamp - last);
-        if (delta is > 0 and <= MaxFrameDurationMs)
+        if (delta is > 1 and <= MaxFrameDurationMs)
             duration = delta;
         last = timestamp;
+        return timestamp;
     }
 
     /// <summary>Called under the lock when a publisher takes over a stream that was published before.</summary>
-    private void ContinueTimeline() => _rebasePending = true;
+    private void ContinueTimeline()
+    {
+        _rebasePending = true;
+        _audioMayStepBack = _videoMayStepBack = true;
+    }
 }

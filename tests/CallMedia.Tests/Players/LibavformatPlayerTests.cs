@@ -7,6 +7,7 @@ namespace CallMedia.Tests.Players;
 /// demuxer) see exactly what was published from both play URLs: one H.264 and one AAC stream, no warning, and a
 /// <c>-c copy</c> recording that ends on time with the requested duration of both streams.
 /// </summary>
+[Collection(nameof(PlayersCollection))]
 public sealed class LibavformatPlayerTests(ITestOutputHelper output)
 {
     private static readonly string[] Transports = ["rtmp", "flv"];
@@ -17,7 +18,7 @@ public sealed class LibavformatPlayerTests(ITestOutputHelper output)
     {
         await using var stage = await LiveStage.StartAsync();
         await stage.PublishAsync();
-        await Task.Delay(TimeSpan.FromSeconds(4)); // the stream's timeline is seconds in, its key frame up to 2 s old
+        await Task.Delay(TimeSpan.FromSeconds(3)); // the stream's timeline is seconds in, its key frame up to 2 s old
 
         var probes = Transports.Select(t => Probe.StreamsAsync(stage.Url(t))).ToList();
         var copies = Transports.SelectMany(t => Containers.Select(c => CopyAsync(stage, t, c))).ToList();

@@ -8,7 +8,7 @@ namespace CallMedia.Tests.Players;
 /// Debian's headless chromium (never a downloaded browser) plays the HTTP-FLV URL from another origin, joining mid-stream,
 /// and stays within 1 s of live across a publisher reconnect.
 /// </summary>
-[Collection(nameof(BrowserCollection))]
+[Collection(nameof(PlayersCollection))]
 public sealed class MpegtsJsPlayerTests(ITestOutputHelper output)
 {
     private const string Chromium = "/usr/bin/chromium";
@@ -80,10 +80,3 @@ public sealed class MpegtsJsPlayerTests(ITestOutputHelper output)
         return sample;
     }
 }
-
-/// <summary>
-/// The browser test runs alone (not beside other test classes): it measures how far behind live the picture is, and a
-/// starved renderer falls behind by itself.
-/// </summary>
-[CollectionDefinition(nameof(BrowserCollection), DisableParallelization = true)]
-public sealed class BrowserCollection;

@@ -10,6 +10,7 @@ namespace CallMedia.Tests.Players;
 /// shows exactly what the relay sends a viewer, and libavformat must find one audio and one video stream in it. The
 /// start of the recording is compared with what nginx-rtmp (Debian's <c>libnginx-mod-rtmp</c>) sends for the same input.
 /// </summary>
+[Collection(nameof(PlayersCollection))]
 public sealed class RtmpdumpPlayerTests(ITestOutputHelper output)
 {
     private const string Rtmpdump = "/usr/bin/rtmpdump";

@@ -8,6 +8,7 @@ namespace CallMedia.Tests.Players;
 /// <c>afile</c> audio output writes the decoded audio to a WAV file; its log (<c>-vv</c>) lists the elementary streams
 /// its libavformat demuxer created: exactly one audio and one video stream.
 /// </summary>
+[Collection(nameof(PlayersCollection))]
 public sealed class VlcPlayerTests(ITestOutputHelper output)
 {
     private const string Runuser = "/usr/sbin/runuser";

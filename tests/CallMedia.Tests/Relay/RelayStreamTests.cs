@@ -173,6 +173,38 @@ public sealed class RelayStreamTests
     }
 
     [Fact]
+    public void Publisher_ReconnectsWithAudioStartingBeforeItsVideo_NoTrackStepsBack()
+    {
+        var viewer = NewViewer();
+        _stream.AttachViewer(viewer, 500);
+        var first = new FakePublisher(1);
+        _stream.TryAttachPublisher(first, 1500, out _);
+        SendHeaders(first);
+        for (uint ts = 0; ts <= 7600; ts += 40)
+        {
+            Send(first, ts % 1000 == 0 ? FrameClass.KeyFrame : FrameClass.InterFrame, ts);
+            Send(first, FrameClass.Audio, ts + 3);
+            Send(first, FrameClass.Audio, ts + 23);
+        }
+        _stream.DetachPublisher(first);
+        Drain(viewer);
+
+        // An encoder whose video starts a few audio frames after its audio (AAC priming): the key frame fixes the offset
+        // (7663 = last 7623 + 40 ms), the audio before it would land at or before the last audio sent (7623).
+        var second = new FakePublisher(2);
+        _stream.TryAttachPublisher(second, 1500, out _);
+        SendHeaders(second);
+        Send(second, FrameClass.KeyFrame, 63);
+        Send(second, FrameClass.Audio, 0);
+        Send(second, FrameClass.Audio, 23);
+        Send(second, FrameClass.Audio, 46);
+        Send(second, FrameClass.Audio, 69);
+        Assert.Equal(
+            [(FrameClass.KeyFrame, 7663u), (FrameClass.Audio, 7624u), (FrameClass.Audio, 7625u), (FrameClass.Audio, 7646u), (FrameClass.Audio, 7669u)],
+            Drain(viewer));
+    }
+
+    [Fact]
     public void Publisher_ReconnectsWithNewDecoderConfiguration_PlayingViewerGetsItOnceBeforeTheKeyFrame()
     {
         var first = new FakePublisher(1);
