@@ -1,15 +1,25 @@
 #!/usr/bin/env bash
-# Runs every test of the solution (unit, integration, end-to-end with real ffmpeg and nginx-rtmp).
-# Installs the Debian packages the tests need when they are missing (ffmpeg, nginx-rtmp, postgresql).
+# Runs every test of the solution (unit, integration, end-to-end with real ffmpeg and nginx-rtmp, and real players:
+# ffprobe/ffmpeg, GStreamer, VLC, rtmpdump, mpegts.js in chromium).
+# Installs the Debian packages the tests need when they are missing.
 set -euo pipefail
 cd "$(dirname "$0")"
 
+# Real peers of the end-to-end and player tests (tests/CallMedia.Tests/Players): each Debian package is checked with
+# dpkg first, so a re-run on a prepared machine installs nothing.
+packages=(
+  ffmpeg nginx libnginx-mod-rtmp                       # publishers, ffprobe, ffmpeg -c copy; nginx-rtmp for comparison
+  gstreamer1.0-tools gstreamer1.0-plugins-base         # gst-launch-1.0, decodebin
+  gstreamer1.0-plugins-good gstreamer1.0-plugins-bad   # souphttpsrc + flvdemux; rtmp2src
+  gstreamer1.0-libav                                   # H.264 / AAC decoders for GStreamer
+  vlc-bin vlc-plugin-base                              # cvlc with its scene filter and afile output
+  rtmpdump chromium                                    # librtmp client; the browser for mpegts.js (PuppeteerSharp)
+  postgresql                                           # initdb/pg_ctl: the tests start their own throwaway cluster
+)
 missing=()
-command -v ffmpeg >/dev/null 2>&1 || missing+=(ffmpeg)
-command -v nginx >/dev/null 2>&1 || missing+=(nginx)
-[ -e /usr/lib/nginx/modules/ngx_rtmp_module.so ] || missing+=(libnginx-mod-rtmp)
-# PostgreSQL server programs (initdb, pg_ctl): the tests start their own throwaway cluster, never a shared server.
-compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || missing+=(postgresql)
+for package in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "ok installed" || missing+=("$package")
+done
 if ((${#missing[@]})); then
   echo "installing: ${missing[*]}"
   apt-get update -qq

@@ -39,13 +39,13 @@ internal sealed partial class HttpFlvEndpoint(StreamHub hub, IStreamAccessPolicy
         {
             LogRefused(remote, LogText.Escape(stream)!, decision.Reason);
             context.Response.StatusCode = StatusCodes.Status403Forbidden;
+            FlvCors.AllowAnyOrigin(context.Response);
             return;
         }
 
         context.Response.ContentType = "video/x-flv";
         context.Response.Headers.CacheControl = "no-cache";
-        // Web players (flv.js) fetch across origins; the signed URL is the access control.
-        context.Response.Headers.AccessControlAllowOrigin = "*";
+        FlvCors.AllowAnyOrigin(context.Response);
         await context.Response.StartAsync(context.RequestAborted);
         // Send the headers now: before the publisher comes, the player must see 200 and keep waiting.
         await context.Response.BodyWriter.FlushAsync(context.RequestAborted);

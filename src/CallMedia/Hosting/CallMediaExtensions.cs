@@ -52,13 +52,16 @@ public static class CallMediaExtensions
 
     /// <summary>
     /// Maps HTTP-FLV playback: <c>GET /live/{stream}.flv?txSecret=…&amp;txTime=…</c> → chunked FLV
-    /// (403 when the policy refuses). The path segment is <see cref="MediaOptions.App"/> (default <c>live</c>).
+    /// (403 when the policy refuses), and <c>OPTIONS</c> on the same path as a CORS preflight (204, see
+    /// <c>FlvCors</c>). The path segment is <see cref="MediaOptions.App"/> (default <c>live</c>).
     /// </summary>
     public static IEndpointRouteBuilder MapCallMediaFlv(this IEndpointRouteBuilder endpoints)
     {
         var app = endpoints.ServiceProvider.GetRequiredService<IOptions<MediaOptions>>().Value.App;
         endpoints.MapGet("/" + app + "/{stream}.flv", (HttpContext context, string stream, HttpFlvEndpoint flv) =>
             flv.HandleAsync(context, stream));
+        // CORS preflight of web players (FlvCors); without it the route answers OPTIONS with 405.
+        endpoints.MapMethods("/" + app + "/{stream}.flv", [HttpMethods.Options], (HttpContext context) => FlvCors.AnswerPreflight(context));
         return endpoints;
     }
 }

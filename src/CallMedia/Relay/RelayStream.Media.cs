@@ -19,11 +19,15 @@ internal sealed partial class RelayStream
                 return;
             }
             var now = Environment.TickCount64;
-            packet = packet with { Timestamp = Rebase(packet.Timestamp, now) };
+            packet = packet with { Timestamp = OutgoingTimestamp(packet) };
             if (!packet.IsEssential && packet.Class != FrameClass.Data)
                 LastMediaAt = now;
             StatsOnPacket(packet, now);
 
+            // Viewers already playing have this exact metadata or decoder configuration (a reconnecting publisher
+            // sends the same again): a repeat would reach libavformat as "new extradata", which its Matroska muxer
+            // writes over the track header (a corrupt -c copy recording).
+            var repeat = packet.IsEssential && RepeatsSentHeader(packet);
             switch (packet.Class)
             {
                 case FrameClass.Metadata:
@@ -57,21 +61,35 @@ internal sealed partial class RelayStream
             }
 
             var startAudioOnly = packet.Class == FrameClass.Audio && !HasVideo;
+            var startPoint = startAudioOnly || packet.Class == FrameClass.KeyFrame;
             for (var i = _viewers.Count - 1; i >= 0; i--)
             {
                 var viewer = _viewers[i];
-                if (packet.Class == FrameClass.KeyFrame && _videoHeader is { } header && !viewer.StartPending && viewer.Queue.VideoWaitsForKeyFrame)
+                if (repeat)
+                    continue;
+                if (viewer.StartPending)
+                {
+                    // Metadata and headers reach a waiting viewer only with its start point, stamped for it.
+                    if (packet.IsEssential)
+                        continue;
+                    if (startPoint)
+                    {
+                        if (startAudioOnly)
+                            viewer.Queue.StartNow();
+                        viewer.StartPending = false;
+                        OfferStart(viewer, packet.Timestamp);
+                    }
+                }
+                else if (packet.Class == FrameClass.KeyFrame && viewer.ResumesAfterPublisherSwitch)
+                {
+                    // A new publisher's decoder configuration went out as it came (unless the viewer had it already).
+                    viewer.ResumesAfterPublisherSwitch = false;
+                }
+                else if (packet.Class == FrameClass.KeyFrame && _videoHeader is { } header && viewer.Queue.VideoWaitsForKeyFrame)
                 {
                     // Video resumes after drops: decoder configuration first (DESIGN §4), stamped like the key frame.
                     var resend = header with { Timestamp = packet.Timestamp };
                     viewer.Queue.Offer(resend, RtmpChunkLayout.For(resend, viewer.RtmpStreamId));
-                }
-                if (viewer.StartPending)
-                {
-                    if (startAudioOnly)
-                        viewer.Queue.StartNow();
-                    if (startAudioOnly || packet.Class == FrameClass.KeyFrame)
-                        viewer.StartPending = false;
                 }
                 var result = viewer.Queue.Offer(packet, RtmpChunkLayout.For(packet, viewer.RtmpStreamId));
                 if (result is OfferResult.TooSlow or OfferResult.Closed)
@@ -94,21 +112,24 @@ internal sealed partial class RelayStream
         set => _maxStartLatencyMs = value;
     }
 
-    private uint Rebase(uint timestamp, long now)
+    // Copies of the metadata and decoder configurations last sent to viewers; kept across publishers.
+    private byte[]? _sentMetadata;
+    private byte[]? _sentAudioConfig;
+    private byte[]? _sentVideoConfig;
+
+    /// <summary>True when <paramref name="packet"/> equals the last metadata/header of its kind; else remembers it.</summary>
+    private bool RepeatsSentHeader(in MediaPacket packet)
     {
-        if (_rebasePending)
-        {
-            _rebasePending = false;
-            // Continue from the last timestamp sent plus the wall-clock outage: no jump backwards, no gap
-            // larger than the outage (issue 4 §5).
-            var gap = (uint)Math.Clamp(now - _lastOutAt, 0, int.MaxValue);
-            _offset = unchecked(_lastOutTs + gap - timestamp);
-        }
-        var result = unchecked(timestamp + _offset);
-        if (unchecked((int)(result - _lastOutTs)) > 0 || _lastOutAt == 0)
-            _lastOutTs = result;
-        _lastOutAt = now;
-        return result;
+        ref var sent = ref _sentVideoConfig;
+        if (packet.Class == FrameClass.Metadata)
+            sent = ref _sentMetadata;
+        else if (packet.Class == FrameClass.AudioSequenceHeader)
+            sent = ref _sentAudioConfig;
+        var bytes = packet.Payload.Span;
+        if (sent is not null && bytes.SequenceEqual(sent))
+            return true;
+        sent = bytes.ToArray();
+        return false;
     }
 
     private static void Replace(ref MediaPacket? slot, MediaPacket packet)

@@ -27,12 +27,7 @@ internal sealed partial class RelayStream(string name)
     private bool _metadataSaysVideo;
     private long _gopKeyAt;
 
-    // Reconnect continuity (issue 4 §5): outgoing timestamps continue across publishers.
     private bool _everPublished;
-    private bool _rebasePending;
-    private uint _offset;
-    private uint _lastOutTs;
-    private long _lastOutAt;
 
     public string Name { get; } = name;
 
@@ -85,9 +80,12 @@ internal sealed partial class RelayStream(string name)
             StallReported = false;
             if (_everPublished)
             {
-                _rebasePending = true;
+                ContinueTimeline();
                 foreach (var viewer in _viewers)
+                {
                     viewer.Queue.RequireKeyFrame();
+                    viewer.ResumesAfterPublisherSwitch = !viewer.StartPending;
+                }
             }
             _everPublished = true;
             StatsOnPublish(session);
@@ -108,44 +106,52 @@ internal sealed partial class RelayStream(string name)
     }
 
     /// <summary>
-    /// Adds a viewer. With a live publisher it gets metadata and sequence headers at once, then the latest
-    /// GOP when its key frame is younger than <paramref name="maxStartLatencyMs"/>, else waits for the next key frame.
+    /// Adds a viewer. With a live publisher and a key frame younger than <paramref name="maxStartLatencyMs"/> it
+    /// starts from that GOP at once; otherwise it waits for the next key frame (or, on an audio-only stream, the next
+    /// audio message). Either way its start is preceded by <c>onMetaData</c> and the sequence headers
+    /// (see <see cref="OfferStart"/>).
     /// </summary>
     public void AttachViewer(Viewer viewer, int maxStartLatencyMs)
     {
         lock (_lock)
         {
             _viewers.Add(viewer);
-            var layoutId = viewer.RtmpStreamId;
-            if (Publisher is null)
+            var startFromGop = Publisher is not null && HasVideo && _gop.Count > 0 && Environment.TickCount64 - _gopKeyAt <= maxStartLatencyMs;
+            if (!startFromGop)
             {
                 viewer.StartPending = true;
-                viewer.Queue.BeginAtKeyFrame();
+                if (Publisher is null || HasVideo)
+                    viewer.Queue.BeginAtKeyFrame();
                 return;
             }
-            var startFromGop = HasVideo && _gop.Count > 0 && Environment.TickCount64 - _gopKeyAt <= maxStartLatencyMs;
-            // Headers carry the timestamp where this viewer starts, not the publish time (0 for a stream that runs
-            // for minutes): players then see one continuous timeline.
-            var stamp = startFromGop ? _gop[0].Timestamp : _lastOutTs;
-            foreach (var header in new[] { _metadata, _audioHeader, _videoHeader })
+            var first = _gop[0].Timestamp;
+            foreach (var packet in _gop)
             {
-                if (header is { } h)
-                {
-                    var stamped = h with { Timestamp = stamp };
-                    viewer.Queue.Offer(stamped, RtmpChunkLayout.For(stamped, layoutId));
-                }
+                if (unchecked((int)(packet.Timestamp - first)) < 0)
+                    first = packet.Timestamp; // audio interleaved slightly before the key frame's timestamp
             }
-            if (!HasVideo)
-                return;
-            if (startFromGop)
+            OfferStart(viewer, first);
+            foreach (var packet in _gop)
+                viewer.Queue.Offer(packet, RtmpChunkLayout.For(packet, viewer.RtmpStreamId));
+        }
+    }
+
+    /// <summary>
+    /// What a viewer gets right before its first media message (stamped <paramref name="firstMediaTimestamp"/>), as
+    /// nginx-rtmp's live module sends it: <c>onMetaData</c> at timestamp 0, then the audio and video sequence headers
+    /// stamped with the first media timestamp. A script tag with a non-zero timestamp is not metadata to libavformat's
+    /// FLV demuxer (<c>flvdec.c</c>: only a tag at dts 0 is read as header metadata) but an extra data stream that
+    /// players wait for; headers stamped earlier than the media (the join time, up to a GOP before the key frame) make
+    /// a remuxer start the file there.
+    /// </summary>
+    private void OfferStart(Viewer viewer, uint firstMediaTimestamp)
+    {
+        foreach (var header in new[] { _metadata, _audioHeader, _videoHeader })
+        {
+            if (header is { } h)
             {
-                foreach (var packet in _gop)
-                    viewer.Queue.Offer(packet, RtmpChunkLayout.For(packet, layoutId));
-            }
-            else
-            {
-                viewer.StartPending = true;
-                viewer.Queue.BeginAtKeyFrame();
+                var stamped = h with { Timestamp = h.Class == FrameClass.Metadata ? 0 : firstMediaTimestamp };
+                viewer.Queue.Offer(stamped, RtmpChunkLayout.For(stamped, viewer.RtmpStreamId));
             }
         }
     }

@@ -31,6 +31,9 @@ internal sealed class Viewer(long id, string streamName, MediaTransport transpor
     /// <summary>True until the viewer got its first start point (used to release audio-only streams at once).</summary>
     internal bool StartPending;
 
+    /// <summary>True from a publisher switch until the new publisher's first key frame reached this playing viewer.</summary>
+    internal bool ResumesAfterPublisherSwitch;
+
     /// <summary>Set once when the viewer left the stream (guards double stop events).</summary>
     internal int Ended;
 

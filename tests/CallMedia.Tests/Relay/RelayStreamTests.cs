@@ -25,6 +25,7 @@ public sealed class RelayStreamTests
     private void Send(IPublisherSession publisher, FrameClass frameClass, uint ts, byte marker = 0)
     {
         var buffer = MediaBuffer.Rent(4);
+        buffer.Array.AsSpan(0, 4).Clear(); // pooled: equal content must mean equal markers
         buffer.Array[0] = marker;
         _stream.OnMedia(publisher, new MediaPacket(frameClass, ts, buffer), _tooSlow,
             metadataAudio: frameClass == FrameClass.Metadata, metadataVideo: frameClass == FrameClass.Metadata);
@@ -47,7 +48,7 @@ public sealed class RelayStreamTests
     }
 
     [Fact]
-    public void AttachViewer_LiveStreamWithYoungKeyFrame_GetsHeadersThenTheCurrentGop()
+    public void AttachViewer_LiveStreamWithYoungKeyFrame_GetsMetadataAtZeroAndHeadersStampedLikeTheGop()
     {
         var publisher = new FakePublisher(1);
         Assert.Equal(PublishAttempt.Started, _stream.TryAttachPublisher(publisher, 1500, out _));
@@ -60,13 +61,13 @@ public sealed class RelayStreamTests
         var viewer = NewViewer();
         _stream.AttachViewer(viewer, 500);
         Assert.Equal(
-            [(FrameClass.Metadata, 40u), (FrameClass.AudioSequenceHeader, 40u), (FrameClass.VideoSequenceHeader, 40u),
+            [(FrameClass.Metadata, 0u), (FrameClass.AudioSequenceHeader, 40u), (FrameClass.VideoSequenceHeader, 40u),
              (FrameClass.KeyFrame, 40u), (FrameClass.Audio, 50u), (FrameClass.InterFrame, 80u)],
             Drain(viewer));
     }
 
     [Fact]
-    public void AttachViewer_KeyFrameTooOld_GetsHeadersThenWaitsForTheNextKeyFrame()
+    public void AttachViewer_KeyFrameTooOld_WaitsForTheNextKeyFrame_HeadersStampedLikeIt()
     {
         var publisher = new FakePublisher(1);
         _stream.TryAttachPublisher(publisher, 1500, out _);
@@ -79,7 +80,7 @@ public sealed class RelayStreamTests
         Send(publisher, FrameClass.KeyFrame, 1000);
         Send(publisher, FrameClass.Audio, 1020);
         Assert.Equal(
-            [(FrameClass.Metadata, 0u), (FrameClass.AudioSequenceHeader, 0u), (FrameClass.VideoSequenceHeader, 0u),
+            [(FrameClass.Metadata, 0u), (FrameClass.AudioSequenceHeader, 1000u), (FrameClass.VideoSequenceHeader, 1000u),
              (FrameClass.KeyFrame, 1000u), (FrameClass.Audio, 1020u)],
             Drain(viewer));
     }
@@ -95,7 +96,7 @@ public sealed class RelayStreamTests
         Send(publisher, FrameClass.Audio, 0);
         Send(publisher, FrameClass.KeyFrame, 10);
         Assert.Equal(
-            [(FrameClass.Metadata, 0u), (FrameClass.AudioSequenceHeader, 0u), (FrameClass.VideoSequenceHeader, 0u), (FrameClass.KeyFrame, 10u)],
+            [(FrameClass.Metadata, 0u), (FrameClass.AudioSequenceHeader, 10u), (FrameClass.VideoSequenceHeader, 10u), (FrameClass.KeyFrame, 10u)],
             Drain(viewer));
     }
 
@@ -140,5 +141,117 @@ public sealed class RelayStreamTests
         Send(publisher, FrameClass.InterFrame, 40);
         Send(publisher, FrameClass.KeyFrame, 80);
         Assert.Equal([(FrameClass.VideoSequenceHeader, 80u), (FrameClass.KeyFrame, 80u)], Drain(viewer));
+    }
+
+    [Fact]
+    public void Publisher_Reconnects_TimelineContinuesOneFrameAfterTheLastTimestamp()
+    {
+        var viewer = NewViewer();
+        _stream.AttachViewer(viewer, 500);
+        var first = new FakePublisher(1);
+        _stream.TryAttachPublisher(first, 1500, out _);
+        SendHeaders(first);
+        for (uint ts = 0; ts <= 7600; ts += 40)
+        {
+            Send(first, ts % 1000 == 0 ? FrameClass.KeyFrame : FrameClass.InterFrame, ts);
+            Send(first, FrameClass.Audio, ts + 3);
+            Send(first, FrameClass.Audio, ts + 23);
+        }
+        _stream.DetachPublisher(first);
+        Drain(viewer);
+
+        var second = new FakePublisher(2);
+        _stream.TryAttachPublisher(second, 1500, out _); // however long the outage was
+        SendHeaders(second);
+        Send(second, FrameClass.KeyFrame, 0);
+        Send(second, FrameClass.Audio, 0);
+        Send(second, FrameClass.Audio, 23);
+
+        // Last sent: audio at 7623; one frame is 40 ms (the longer of 40 ms video and 20 ms audio). The new publisher's
+        // metadata and headers equal what the viewer has: not sent again.
+        Assert.Equal([(FrameClass.KeyFrame, 7663u), (FrameClass.Audio, 7663u), (FrameClass.Audio, 7686u)], Drain(viewer));
+    }
+
+    [Fact]
+    public void Publisher_ReconnectsWithAudioStartingBeforeItsVideo_NoTrackStepsBack()
+    {
+        var viewer = NewViewer();
+        _stream.AttachViewer(viewer, 500);
+        var first = new FakePublisher(1);
+        _stream.TryAttachPublisher(first, 1500, out _);
+        SendHeaders(first);
+        for (uint ts = 0; ts <= 7600; ts += 40)
+        {
+            Send(first, ts % 1000 == 0 ? FrameClass.KeyFrame : FrameClass.InterFrame, ts);
+            Send(first, FrameClass.Audio, ts + 3);
+            Send(first, FrameClass.Audio, ts + 23);
+        }
+        _stream.DetachPublisher(first);
+        Drain(viewer);
+
+        // An encoder whose video starts a few audio frames after its audio (AAC priming): the key frame fixes the offset
+        // (7663 = last 7623 + 40 ms), the audio before it would land at or before the last audio sent (7623).
+        var second = new FakePublisher(2);
+        _stream.TryAttachPublisher(second, 1500, out _);
+        SendHeaders(second);
+        Send(second, FrameClass.KeyFrame, 63);
+        Send(second, FrameClass.Audio, 0);
+        Send(second, FrameClass.Audio, 23);
+        Send(second, FrameClass.Audio, 46);
+        Send(second, FrameClass.Audio, 69);
+        Assert.Equal(
+            [(FrameClass.KeyFrame, 7663u), (FrameClass.Audio, 7624u), (FrameClass.Audio, 7625u), (FrameClass.Audio, 7646u), (FrameClass.Audio, 7669u)],
+            Drain(viewer));
+    }
+
+    [Fact]
+    public void Publisher_ReconnectsWithNewDecoderConfiguration_PlayingViewerGetsItOnceBeforeTheKeyFrame()
+    {
+        var first = new FakePublisher(1);
+        _stream.TryAttachPublisher(first, 1500, out _);
+        SendHeaders(first);
+        Send(first, FrameClass.KeyFrame, 0);
+        var viewer = NewViewer();
+        _stream.AttachViewer(viewer, 500);
+        Send(first, FrameClass.InterFrame, 40);
+        _stream.DetachPublisher(first);
+        Drain(viewer);
+
+        var second = new FakePublisher(2);
+        _stream.TryAttachPublisher(second, 1500, out _);
+        Send(second, FrameClass.Metadata, 0);
+        Send(second, FrameClass.AudioSequenceHeader, 0);
+        Send(second, FrameClass.VideoSequenceHeader, 0, marker: 2); // e.g. another resolution
+        Send(second, FrameClass.KeyFrame, 0);
+        Assert.Equal([(FrameClass.VideoSequenceHeader, 80u), (FrameClass.KeyFrame, 80u)], Drain(viewer));
+    }
+
+    [Fact]
+    public void Metadata_ForwardedToPlayingViewers_IsStampedZero()
+    {
+        var publisher = new FakePublisher(1);
+        _stream.TryAttachPublisher(publisher, 1500, out _);
+        SendHeaders(publisher);
+        Send(publisher, FrameClass.KeyFrame, 0);
+        var viewer = NewViewer();
+        _stream.AttachViewer(viewer, 500);
+        Drain(viewer);
+        Send(publisher, FrameClass.Audio, 7600);
+        Send(publisher, FrameClass.Metadata, 7621, marker: 1); // updated metadata
+        Assert.Equal([(FrameClass.Audio, 7600u), (FrameClass.Metadata, 0u)], Drain(viewer));
+    }
+
+    [Fact]
+    public void AttachViewer_AudioOnlyStream_StartsAtTheNextAudioMessage_HeaderStampedLikeIt()
+    {
+        var publisher = new FakePublisher(1);
+        _stream.TryAttachPublisher(publisher, 1500, out _);
+        _stream.OnMedia(publisher, new MediaPacket(FrameClass.Metadata, 0, MediaBuffer.Rent(4)), _tooSlow, metadataAudio: true);
+        Send(publisher, FrameClass.AudioSequenceHeader, 0);
+        Send(publisher, FrameClass.Audio, 3000);
+        var viewer = NewViewer();
+        _stream.AttachViewer(viewer, 500);
+        Send(publisher, FrameClass.Audio, 3023);
+        Assert.Equal([(FrameClass.Metadata, 0u), (FrameClass.AudioSequenceHeader, 3023u), (FrameClass.Audio, 3023u)], Drain(viewer));
     }
 }

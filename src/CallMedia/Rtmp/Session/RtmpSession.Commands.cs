@@ -54,8 +54,11 @@ internal sealed partial class RtmpSession
                 break;
             case "releaseStream":
             case "FCPublish":
-            case "getStreamLength":
                 ReplyResult(txn);
+                break;
+            case "getStreamLength":
+                // A live stream has no length. nginx-rtmp leaves this unanswered; a _result(null, undefined) makes
+                // libavformat's RTMP client (ffmpeg, ffplay, mpv, VLC) log "Unexpected reply on getStreamLength()".
                 break;
             default:
                 // pause, seek, receiveAudio, _checkbw, FCSubscribe, ...: not used by a relay; ignored.

@@ -1,0 +1,88 @@
+using Xunit.Abstractions;
+
+namespace CallMedia.Tests.Players;
+
+/// <summary>
+/// GStreamer (Debian's gstreamer1.0-plugins-bad <c>rtmp2src</c>, -good <c>souphttpsrc</c> and <c>flvdemux</c>, -libav
+/// decoders) plays both URLs: each pipeline decodes a given number of video frames and audio frames, then ends (EOS).
+/// </summary>
+[Collection(nameof(PlayersCollection))]
+public sealed class GStreamerPlayerTests(ITestOutputHelper output)
+{
+    private const string GstLaunch = "/usr/bin/gst-launch-1.0";
+    private const int Buffers = 50;
+
+    [Fact]
+    public async Task ViewerJoiningMidStream_DecodesVideoAndAudio()
+    {
+        await using var stage = await LiveStage.StartAsync();
+        await stage.PublishAsync();
+        await Task.Delay(TimeSpan.FromSeconds(3));
+        await AssertDecodesAsync(stage, Play(stage));
+    }
+
+    [Fact]
+    public async Task ViewerPlayingBeforePublish_DecodesVideoAndAudio()
+    {
+        await using var stage = await LiveStage.StartAsync();
+        var players = Play(stage);
+        await Loopback.FfmpegLoopbackTests.WaitUntilAsync(
+            () => stage.Host.Requests.Count(r => r.Action == CallMedia.Access.MediaAction.Play) >= 2, TimeSpan.FromSeconds(15));
+        await stage.PublishAsync();
+        await AssertDecodesAsync(stage, players);
+    }
+
+    [Fact]
+    public async Task ViewerStayingAcrossPublisherReconnect_GoesOnDecoding()
+    {
+        await using var stage = await LiveStage.StartAsync();
+        await stage.PublishAsync();
+        // 6 s of pictures: the pipeline ends only if decoding goes on after the reconnect.
+        var players = Play(stage, buffers: 150);
+        await stage.WaitUntilPlayingAsync(viewers: 2);
+        await Task.Delay(TimeSpan.FromSeconds(0.5));
+        await stage.ReconnectPublisherAsync(outage: TimeSpan.FromSeconds(1.5));
+        await AssertDecodesAsync(stage, players, buffers: 150);
+    }
+
+    private static List<(string Source, Task<PlayerRun> Run)> Play(LiveStage stage, int buffers = Buffers) =>
+    [
+        ("rtmp2src", RunAsync($"rtmp2src location={stage.RtmpUrl}", buffers)),
+        ("souphttpsrc", RunAsync($"souphttpsrc location={stage.FlvUrl} is-live=true", buffers)),
+    ];
+
+    /// <summary>source → flvdemux → decodebin per track → fakesink that ends the pipeline after <paramref name="buffers"/> buffers.</summary>
+    private static Task<PlayerRun> RunAsync(string source, int buffers) =>
+        PlayerProcess.RunAsync(GstLaunch, [
+            "-v", .. source.Split(' '), "!", "flvdemux", "name=d",
+            "d.video", "!", "queue", "!", "decodebin", "!", "fakesink", "name=vsink", "silent=false", $"num-buffers={buffers}",
+            "d.audio", "!", "queue", "!", "decodebin", "!", "fakesink", "name=asink", "silent=false", $"num-buffers={buffers}",
+        ], TimeSpan.FromSeconds(30));
+
+    private async Task AssertDecodesAsync(LiveStage stage, List<(string Source, Task<PlayerRun> Run)> players, int buffers = Buffers)
+    {
+        foreach (var (source, task) in players)
+        {
+            var run = await task;
+            var lines = run.Stdout.Split('\n');
+            // fakesink silent=false reports the buffers it takes ("last-message = chain ... (vsink:sink)").
+            var (video, audio) = (Chained(lines, "vsink"), Chained(lines, "asink"));
+            output.WriteLine($"{source}: exit {run.ExitCode}; {video} video and {audio} audio buffers decoded; " +
+                lines.FirstOrDefault(l => l.Contains("caps = video/x-raw", StringComparison.Ordinal))?.Trim());
+            var context = $"{source}: {video} video / {audio} audio buffers; relay: {stage.ViewerEndings()}; " +
+                string.Join('\n', lines.Where(l => !l.Contains("last-message", StringComparison.Ordinal)).TakeLast(15)) + run.Stderr;
+            Assert.False(run.Killed, $"did not decode {buffers} video and audio buffers in time: {context}");
+            // The pipeline ends when both sinks took their buffers, or early when the source ends: count what the sinks
+            // reported (property notifications may coalesce, so the count is approximate).
+            Assert.True(video >= buffers * 0.8 && audio >= buffers * 0.8, context);
+            Assert.True(run.ExitCode == 0 && run.Stdout.Contains("Got EOS from element", StringComparison.Ordinal), context);
+            // The decoders' output caps (gst-launch -v prints the caps of the pads along the way; which pads it prints
+            // varies from run to run): raw pictures and raw audio came out.
+            Assert.Contains(lines, l => l.Contains("caps = video/x-raw", StringComparison.Ordinal));
+            Assert.Contains(lines, l => l.Contains("caps = audio/x-raw", StringComparison.Ordinal));
+        }
+    }
+
+    private static int Chained(string[] lines, string sink) =>
+        lines.Count(l => l.Contains("last-message = chain", StringComparison.Ordinal) && l.Contains($"({sink}:sink)", StringComparison.Ordinal));
+}
