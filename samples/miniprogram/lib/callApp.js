@@ -69,6 +69,13 @@ function createCallApp({ wx, config, backendHeader, timers = realTimers, random 
       early.forEach(event => session.handleEvent(event));
       return session;
     },
+    /**
+     * The page is about to open the call page for `callId` itself (the caller, after `createCall`): the call's
+     * events wait for it instead of opening a second call page.
+     */
+    expectCall(callId) {
+      if (!sessions.has(callId) && !waiting.has(callId)) waiting.set(callId, []);
+    },
     /** The call page is gone (unload): its call's events are no longer routed. */
     closeSession(callId) {
       sessions.delete(callId);

@@ -45,7 +45,12 @@ function createTokenSource({ wx, tokenUrl, backendHeader, refreshMarginMs = 6000
     /** The current token; fetched when there is none or it expires within the margin. */
     get() {
       if (cached && cached.expiresAtMs - refreshMarginMs > now()) return Promise.resolve(cached.token);
-      if (!pending) pending = fetchToken().finally(() => { pending = null; });
+      if (!pending) {
+        // (no Promise.prototype.finally: older base libraries lack it)
+        pending = fetchToken().then(
+          token => { pending = null; return token; },
+          error => { pending = null; throw error; });
+      }
       return pending;
     },
     /** Forgets the token (CallService answered 401: expired or revoked), so the next `get` fetches a new one. */

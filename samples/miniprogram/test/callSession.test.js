@@ -192,3 +192,14 @@ test('events of other calls are not shown on this page, and the caller waits in 
   assert.deepEqual(env.wx.navigations, []);
   assert.ok(session.state.phase === 'calling');
 });
+
+test('a call the page starts itself is not opened twice when its call.accepted arrives before the page', async () => {
+  const env = setup();
+  const socket = await online(env);
+  env.app.expectCall('c1'); // index page, after createCall, before navigateTo
+  socket.serverSend(ev(1, 'call.accepted', { role: 'a', userId: 'alice', peerUserId: 'bob', view: partyView() }));
+  assert.deepEqual(env.wx.navigations, []);
+  env.open('c1');
+  assert.equal(env.page.data.phase, 'in_call');
+  assert.equal(env.page.data.pusher.url, partyView().pushUrl);
+});
