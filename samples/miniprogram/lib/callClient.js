@@ -65,6 +65,8 @@ function createCallClient({ wx, apiBaseUrl, tokens, timers = realTimers, attempt
     accept: callId => withRetry('POST', callPath(callId) + '/accept'),
     /** `POST /v1/calls/{callId}/reject` (callee) → the call, ended `rejected`. */
     reject: callId => withRetry('POST', callPath(callId) + '/reject'),
+    /** `POST /v1/calls/{callId}/cancel` (caller, while ringing) → the call, ended `cancelled`. */
+    cancel: callId => withRetry('POST', callPath(callId) + '/cancel'),
     /** `POST /v1/calls/{callId}/hangup` (either party) → the call, ended (an ended call is returned unchanged). */
     hangup: callId => withRetry('POST', callPath(callId) + '/hangup'),
     /**

@@ -122,18 +122,26 @@ function createCallSession({ wx, client, callId, userId, page, onChange, onClose
     },
     accept: () => act('accept', call => applyCall(call)),
     reject: () => act('reject', () => close('rejected')),
-    /** This party hangs up; the page closes even when the request fails (the relay's timers end the call then). */
-    hangup: () => client.hangup(callId).catch(() => null).then(() => close('hangup')),
+    /**
+     * This party hangs up (the caller of a ringing call cancels it); the page closes even when the request fails
+     * (the service's media timers end the call once the pusher stops).
+     */
+    hangup() {
+      if (closed) return Promise.resolve();
+      const calling = state.phase === 'calling';
+      return client[calling ? 'cancel' : 'hangup'](callId).catch(() => null).then(() => close(calling ? 'cancelled' : 'hangup'));
+    },
     /** `<live-pusher bindstatechange>`: `e.detail.code`. */
     onPusherStateChange: e => status.report('pusher', e.detail.code, e.detail.message),
     /** `<live-player bindstatechange>`: `e.detail.code`. */
     onPlayerStateChange: e => status.report('player', e.detail.code, e.detail.message),
     /** `binderror` of either component: `e.detail.errCode` (10001 camera, 10002 microphone denied). */
     onError: e => status.report('error', e.detail.errCode, e.detail.errMsg),
-    /** The page unloads (back button): leaving a call hangs it up, leaving a ringing call declines it. */
+    /** The page unloads (back button): leaving a call hangs it up; leaving a ringing call declines/cancels it. */
     unload() {
       if (closed) return;
-      const leave = state.phase === 'incoming' ? client.reject(callId) : client.hangup(callId);
+      const action = { incoming: 'reject', calling: 'cancel' }[state.phase] || 'hangup';
+      const leave = client[action](callId);
       leave.catch(() => null);
       closed = true;
       status.stop();

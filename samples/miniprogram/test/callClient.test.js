@@ -14,11 +14,12 @@ function client(respond, timers = fakeTimers(), tokens = fixedTokens('v1.bob.sig
 test('party actions POST to /v1/calls/{id}/{action} with the user token and no body', async () => {
   const { wx, client: c } = client(() => ({ statusCode: 200, data: { callId: 'c1', state: 'accepted' } }));
 
-  for (const action of ['accept', 'reject', 'hangup']) await c[action]('c1');
+  for (const action of ['accept', 'reject', 'cancel', 'hangup']) await c[action]('c1');
 
   assert.deepEqual(wx.requests.map(r => [r.method, r.url]), [
     ['POST', 'https://call.example.com/v1/calls/c1/accept'],
     ['POST', 'https://call.example.com/v1/calls/c1/reject'],
+    ['POST', 'https://call.example.com/v1/calls/c1/cancel'],
     ['POST', 'https://call.example.com/v1/calls/c1/hangup'],
   ]);
   for (const r of wx.requests) {

@@ -179,7 +179,7 @@ test('accepting a call that ended meanwhile (409 call_ended) closes the page', a
   assert.equal(env.page.closed.length, 1);
 });
 
-test('events of other calls are not shown on this page, and the caller waits in "calling"', async () => {
+test('events of other calls are not shown on this page; the caller waits in "calling" and its Cancel posts /cancel', async () => {
   const caller = partyView();
   const env = setup({ 'GET /v1/calls/c1': { statusCode: 200, data: call('ringing', caller, hidden('bob')) } });
   const socket = await online(env);
@@ -191,6 +191,11 @@ test('events of other calls are not shown on this page, and the caller waits in 
   assert.equal(env.page.closed.length, 0);
   assert.deepEqual(env.wx.navigations, []);
   assert.ok(session.state.phase === 'calling');
+
+  env.wx.respond = (original => req => (req.url.endsWith('/cancel') ? { statusCode: 200, data: call('ended', caller, hidden('bob'), { endReason: 'cancelled' }) } : original(req)))(env.wx.respond);
+  await session.hangup();
+  assert.deepEqual(env.apiRequests(), ['GET /v1/calls/c1', 'POST /v1/calls/c1/cancel']);
+  assert.deepEqual(env.page.closed, [['cancelled', 'Call cancelled']]);
 });
 
 test('a call the page starts itself is not opened twice when its call.accepted arrives before the page', async () => {
