@@ -13,11 +13,15 @@ if ((${#missing[@]})); then
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
-# node for the mini-program sample's tests (node:test, no npm packages); Debian 12's nodejs is 18.
-if ! command -v node >/dev/null 2>&1; then
-  echo "installing: nodejs"
+# The samples' tests: node for the mini-program's call logic (node:test, no npm packages; Debian 12's nodejs is 18),
+# Debian's chromium for the web player (EndToEnd.Tests, PuppeteerSharp; never a downloaded browser).
+samples_missing=()
+command -v node >/dev/null 2>&1 || samples_missing+=(nodejs)
+[ -x /usr/bin/chromium ] || samples_missing+=(chromium)
+if ((${#samples_missing[@]})); then
+  echo "installing: ${samples_missing[*]}"
   apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs >/dev/null
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${samples_missing[@]}" >/dev/null
 fi
 
 log=$(mktemp)
