@@ -98,7 +98,13 @@ function fakeWx(respond = () => ({ statusCode: 200, data: {} })) {
     createLivePlayerContext() { return { stop: () => { wx.playerStops++; } }; },
     setKeepScreenOn({ keepScreenOn }) { wx.keepScreenOn.push(keepScreenOn); },
     navigateTo({ url }) { wx.navigations.push(url); },
+    navigateBack() { wx.navigations.push('back'); },
+    reLaunch({ url }) { wx.navigations.push('relaunch ' + url); },
+    showToast({ title }) { wx.toasts.push(title); },
+    getStorageSync(key) { return wx.storage[key] || ''; },
   };
+  wx.toasts = [];
+  wx.storage = {};
   return wx;
 }
 
