@@ -58,6 +58,12 @@
     player = mpegts.createPlayer({ type: 'flv', isLive: true, url: src }, lowLatency);
     player.on(mpegts.Events.ERROR, (type, detail, info) => {
       log('error ' + type + ' ' + detail + ' ' + JSON.stringify(info));
+      // 403/404: the relay refuses the signed URL (the call ended, the URL expired or is wrong); retrying cannot help.
+      if (detail === mpegts.ErrorDetails.NETWORK_STATUS_CODE_INVALID && info && (info.code === 403 || info.code === 404)) {
+        stop();
+        show('stopped', 'the play URL was refused (HTTP ' + info.code + '): the call has ended or the URL expired');
+        return;
+      }
       restart(type + ' ' + detail);
     });
     // A live HTTP-FLV response ends when the publisher leaves (or the call ends): try again, a few times.

@@ -11,6 +11,11 @@ Page({
 
   onHide() {
     if (this.unsubscribe) this.unsubscribe();
+    this.unsubscribe = null;
+  },
+
+  onUnload() {
+    this.onHide();
   },
 
   onCalleeInput(e) {
