@@ -9,8 +9,8 @@ const { createCallSession } = require('./callSession.js');
 /**
  * What lives as long as the mini-program (created in app.js): the token source, the HTTP client and one realtime
  * socket. It routes each realtime event to the call page showing that call; a `call.incoming` (or the
- * `call.accepted` of a direct call) for a call no page shows opens the call page (`wx.navigateTo`) and keeps the
- * call's events until that page attaches.
+ * `call.accepted` of a direct call) for a call no page shows opens the call page (`wx.navigateTo`, unless the call
+ * ended within `openDelayMs`) and keeps the call's events until that page attaches.
  *
  * @param {object} options
  * @param {object} options.wx
@@ -18,8 +18,9 @@ const { createCallSession } = require('./callSession.js');
  * @param {() => object} [options.backendHeader] identifies the user to your backend (see tokenSource.js)
  * @param {object} [options.timers]
  * @param {() => number} [options.random]
+ * @param {number} [options.openDelayMs=300] how long a new call's first event waits before the call page opens
  */
-function createCallApp({ wx, config, backendHeader, timers = realTimers, random = Math.random }) {
+function createCallApp({ wx, config, backendHeader, timers = realTimers, random = Math.random, openDelayMs = 300 }) {
   const callPage = config.callPage || '/pages/call/call';
   const tokens = createTokenSource({ wx, tokenUrl: config.tokenUrl, backendHeader, timers });
   const client = createCallClient({ wx, apiBaseUrl: config.apiBaseUrl, tokens, timers });
@@ -34,7 +35,14 @@ function createCallApp({ wx, config, backendHeader, timers = realTimers, random 
     if (waiting.has(event.callId)) return waiting.get(event.callId).push(event);
     if (event.type === 'call.incoming' || event.type === 'call.accepted') {
       waiting.set(event.callId, [event]);
-      wx.navigateTo({ url: callPage + '?callId=' + encodeURIComponent(event.callId) });
+      // Held briefly: after a reconnect, `resume` replays a call that rang and ended while the socket was down as
+      // call.incoming + call.ended back to back; such a call must not flash the call page open.
+      timers.setTimeout(() => {
+        const events = waiting.get(event.callId);
+        if (!events) return;
+        if (events.some(e => e.type === 'call.ended')) waiting.delete(event.callId);
+        else wx.navigateTo({ url: callPage + '?callId=' + encodeURIComponent(event.callId) });
+      }, openDelayMs);
     }
     // Other events of calls no page shows (e.g. a replayed call.ended of an old call) need nothing.
   }

@@ -55,6 +55,7 @@ test('an incoming call opens the call page, which shows the caller; accept binds
   assert.equal(env.wx.sockets[0].url, 'wss://call.example.com/v1/ws?token=v1.bob.sig');
 
   socket.serverSend(ev(1, 'call.incoming', { callId: 'c1', caller: 'alice', scenario: 'customer_service', ringTimeoutSeconds: 30 }));
+  await env.timers.advance(300);
   assert.deepEqual(env.wx.navigations, ['/pages/call/call?callId=c1']);
 
   const session = env.open('c1'); // the page's onLoad
@@ -75,6 +76,7 @@ test('call.accepted binds the view it carries; playFormat "flv" picks playFlvUrl
   const env = setup();
   const socket = await online(env);
   socket.serverSend(ev(1, 'call.accepted', { role: 'b', userId: 'bob', peerUserId: 'alice', view: Object.assign({}, bobView, { playFormat: 'flv' }) }));
+  await env.timers.advance(300);
   assert.deepEqual(env.wx.navigations, ['/pages/call/call?callId=c1'], 'a direct call opens the page too');
   env.open('c1');
   assert.equal(env.page.data.phase, 'in_call');
@@ -203,8 +205,23 @@ test('a call the page starts itself is not opened twice when its call.accepted a
   const socket = await online(env);
   env.app.expectCall('c1'); // index page, after createCall, before navigateTo
   socket.serverSend(ev(1, 'call.accepted', { role: 'a', userId: 'alice', peerUserId: 'bob', view: partyView() }));
+  await env.timers.advance(300);
   assert.deepEqual(env.wx.navigations, []);
   env.open('c1');
   assert.equal(env.page.data.phase, 'in_call');
   assert.equal(env.page.data.pusher.url, partyView().pushUrl);
+});
+
+test('a call that rang and ended while offline (replayed back to back after resume) does not open the call page', async () => {
+  const env = setup();
+  const socket = await online(env);
+  socket.serverSend(ev(8, 'call.incoming', { callId: 'c1', caller: 'alice', scenario: 'general', ringTimeoutSeconds: 30 }));
+  socket.serverSend(ev(9, 'call.ended', { reason: 'no_answer', endedBy: 'system', code: null }));
+  await env.timers.advance(1000);
+  assert.deepEqual(env.wx.navigations, []);
+
+  // The next call of the same user rings as usual.
+  socket.serverSend({ seq: 10, type: 'call.incoming', callId: 'c2', at: '2026-12-01T12:00:00Z', data: { callId: 'c2', caller: 'carol', scenario: 'general', ringTimeoutSeconds: 30 } });
+  await env.timers.advance(300);
+  assert.deepEqual(env.wx.navigations, ['/pages/call/call?callId=c2']);
 });
