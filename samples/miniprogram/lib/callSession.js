@@ -9,6 +9,7 @@ const END_TEXT = {
   hangup: 'Call ended', rejected: 'Call declined', cancelled: 'Call cancelled', no_answer: 'No answer',
   busy: 'Busy', client_terminal_code: 'Connection lost', media_timeout: 'Could not connect',
   media_lost: 'Connection lost', max_duration: 'Time limit reached', service_restart: 'Call interrupted',
+  answered_elsewhere: 'Answered on another device',
 };
 
 /**
@@ -39,6 +40,7 @@ function createCallSession({ wx, client, callId, userId, page, onChange, onClose
     peerWarning: null, endReason: null, endText: null, error: null,
   };
   let closed = false;
+  let accepting = false; // this page asked to accept (call.accepted while ringing otherwise means another device did)
   let warningTimer = null;
   const status = createStatusReporter(Object.assign({}, reporter, {
     client, callId, timers,
@@ -99,7 +101,11 @@ function createCallSession({ wx, client, callId, userId, page, onChange, onClose
 
   const events = {
     'call.incoming': data => { if (state.phase === 'joining') set({ phase: 'incoming', role: 'b', caller: data.caller, scenario: data.scenario }); },
-    'call.accepted': data => bind(data.view, data.role, data.peerUserId),
+    'call.accepted': data => {
+      // Every socket of the user gets it: a ringing page that did not accept leaves the call to the device that did.
+      if (state.phase === 'incoming' && !accepting) return close('answered_elsewhere');
+      bind(data.view, data.role, data.peerUserId);
+    },
     'call.connected': () => set({ connected: true }),
     'call.ended': data => close(data.reason),
     'call.recording': data => set({ recording: data.state === 'started', recordingReason: data.reason || null }),
@@ -120,7 +126,10 @@ function createCallSession({ wx, client, callId, userId, page, onChange, onClose
       if (closed || event.callId !== callId || !events[event.type]) return;
       events[event.type](event.data || {});
     },
-    accept: () => act('accept', call => applyCall(call)),
+    accept() {
+      accepting = true;
+      return act('accept', call => applyCall(call));
+    },
     reject: () => act('reject', () => close('rejected')),
     /**
      * This party hangs up (the caller of a ringing call cancels it); the page closes even when the request fails

@@ -225,3 +225,14 @@ test('a call that rang and ended while offline (replayed back to back after resu
   await env.timers.advance(300);
   assert.deepEqual(env.wx.navigations, ['/pages/call/call?callId=c2']);
 });
+
+test('a ringing page closes when the call is accepted on another device of the same user', async () => {
+  const env = setup();
+  const socket = await online(env);
+  socket.serverSend(ev(1, 'call.incoming', { callId: 'c1', caller: 'alice', scenario: 'general', ringTimeoutSeconds: 30 }));
+  env.open('c1');
+  socket.serverSend(ev(2, 'call.accepted', { role: 'b', userId: 'bob', peerUserId: 'alice', view: bobView }));
+  assert.deepEqual(env.page.closed, [['answered_elsewhere', 'Answered on another device']]);
+  assert.ok(!env.page.data.pusher, 'this device never publishes');
+  assert.deepEqual(env.apiRequests(), []);
+});
