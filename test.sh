@@ -20,14 +20,23 @@ missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "ok installed" || missing+=("$package")
 done
+# node runs the mini-program sample's call logic tests (node:test, no npm packages); Debian's nodejs when missing.
+command -v node >/dev/null 2>&1 || missing+=(nodejs)
 if ((${#missing[@]})); then
   echo "installing: ${missing[*]}"
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
-
 log=$(mktemp)
-trap 'rm -f "$log"' EXIT
+nodelog=$(mktemp)
+trap 'rm -f "$log" "$nodelog"' EXIT
+# The mini-program sample's call logic (samples/miniprogram/README.md), TAP output for the counts below.
+set +e
+node --test --test-reporter=tap samples/miniprogram/test/*.test.js >"$nodelog" 2>&1
+node_status=$?
+set -e
+grep -E '^(not ok|# (tests|pass|fail|cancelled|skipped|todo) )' "$nodelog" || true
+if [ "$node_status" -ne 0 ]; then cat "$nodelog"; fi
 dotnet build CallService.sln -c Release -nologo -v quiet
 set +e
 # Test assemblies run one after another (-m:1): several of them start real servers and ffmpeg peers,
@@ -35,7 +44,14 @@ set +e
 dotnet test CallService.sln -c Release --no-build -nologo -m:1 "$@" 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
 set -e
-# One closing line for the whole suite, summed over the test assemblies.
-awk '/^(Passed|Failed)!/ { for (i = 1; i <= NF; i++) { if ($i == "Failed:") f += $(i+1) + 0; if ($i == "Passed:") p += $(i+1) + 0; if ($i == "Skipped:") s += $(i+1) + 0 } }
-     END { printf "Tests: %d passed, %d failed, %d skipped\n", p, f, s }' "$log"
+# One closing line for the whole suite, summed over the test assemblies and the node tests.
+# node's TAP summary (top level, not indented): "# pass N", "# fail N", "# cancelled N" (counted as failed),
+# "# skipped N", "# todo N" (counted as skipped). A node run that failed without a summary counts one failure.
+awk -v node_status="$node_status" -v nodelog="$nodelog" '/^(Passed|Failed)!/ { for (i = 1; i <= NF; i++) { if ($i == "Failed:") f += $(i+1) + 0; if ($i == "Passed:") p += $(i+1) + 0; if ($i == "Skipped:") s += $(i+1) + 0 } }
+     FILENAME == nodelog && /^# (pass|fail|cancelled|skipped|todo) [0-9]+$/ {
+       summary = 1
+       if ($2 == "pass") p += $3; else if ($2 == "fail" || $2 == "cancelled") f += $3; else s += $3 }
+     END { if (node_status != 0 && !summary) f += 1
+           printf "Tests: %d passed, %d failed, %d skipped\n", p, f, s }' "$log" "$nodelog"
+if [ "$status" -eq 0 ] && [ "$node_status" -ne 0 ]; then status=$node_status; fi
 exit "$status"
