@@ -8,6 +8,7 @@ missing=()
 command -v ffmpeg >/dev/null 2>&1 || missing+=(ffmpeg)
 command -v nginx >/dev/null 2>&1 || missing+=(nginx)
 [ -e /usr/lib/nginx/modules/ngx_rtmp_module.so ] || missing+=(libnginx-mod-rtmp)
+command -v strace >/dev/null 2>&1 || missing+=(strace)
 if ((${#missing[@]})); then
   echo "installing: ${missing[*]}"
   apt-get update -qq

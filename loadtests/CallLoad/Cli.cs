@@ -53,6 +53,20 @@ internal static class Cli
         Viewers = viewers,
     };
 
+    /// <summary>Parses <c>NAME=VALUE</c> pairs; throws <see cref="ArgumentException"/> for one without a name or '='.</summary>
+    public static Dictionary<string, string> EnvironmentPairs(IEnumerable<string> pairs)
+    {
+        var result = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var pair in pairs)
+        {
+            var eq = pair.IndexOf('=', StringComparison.Ordinal);
+            if (eq <= 0)
+                throw new ArgumentException($"--service-env needs NAME=VALUE, not '{pair}'.");
+            result[pair[..eq]] = pair[(eq + 1)..];
+        }
+        return result;
+    }
+
     public static Task<int> RunRelayCostAsync(IReadOnlyList<TargetSpec> targets, RelayCostOptions options, string? jsonOut, CancellationToken cancellationToken) =>
         Guard(async () =>
         {

@@ -80,12 +80,17 @@ var warmup = new Option<int>("--warmup") { Description = "Load on each target be
 var syscallSeconds = new Option<int>("--syscall-seconds") { Description = "Separate window with strace -c -f attached, seconds; 0 skips it (bounded: 0–60).", DefaultValueFactory = _ => 5 };
 var costViewers = new Option<CostViewers>("--viewers") { Description = "Viewers per stream: Rtmp, Flv (HTTP-FLV on CallService, RTMP on nginx) or Both (RTMP + HTTP-FLV; nginx: 2 RTMP).", DefaultValueFactory = _ => CostViewers.Rtmp };
 var targets = new Option<TargetKind[]>("--targets") { Description = "Targets measured in turn (default: CallService Nginx).", AllowMultipleArgumentsPerToken = true, DefaultValueFactory = _ => [TargetKind.CallService, TargetKind.Nginx] };
+var serviceEnv = new Option<string[]>("--service-env") { Description = "NAME=VALUE added to the environment of the CallService the tool starts (repeatable), e.g. DOTNET_gcServer=0 for an A/B run.", AllowMultipleArgumentsPerToken = true };
 var relayCost = new Command("relay-cost", "CallService and nginx-rtmp under the same N calls after the same warm-up: CPU per delivered Mbit, syscalls per message, RSS, relay latency; prints ratios.")
 {
-    costCalls, costDuration, warmup, syscallSeconds, costViewers, targets, serviceDll, nginxConfig, jsonOut,
+    costCalls, costDuration, warmup, syscallSeconds, costViewers, targets, serviceDll, serviceEnv, nginxConfig, jsonOut,
 };
 relayCost.SetAction((r, ct) => Cli.RunRelayCostAsync(
-    [.. r.GetValue(targets)!.Distinct().Select(kind => new TargetSpec { Kind = kind, ServiceDll = r.GetValue(serviceDll), NginxConfig = r.GetValue(nginxConfig) })],
+    [.. r.GetValue(targets)!.Distinct().Select(kind => new TargetSpec
+    {
+        Kind = kind, ServiceDll = r.GetValue(serviceDll), NginxConfig = r.GetValue(nginxConfig),
+        ServiceEnvironment = Cli.EnvironmentPairs(r.GetValue(serviceEnv) ?? []),
+    })],
     Cli.RelayCostOptions(r.GetValue(costCalls), r.GetValue(costDuration), r.GetValue(warmup), r.GetValue(syscallSeconds), r.GetValue(costViewers)),
     r.GetValue(jsonOut), ct));
 
