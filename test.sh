@@ -15,6 +15,7 @@ packages=(
   vlc-bin vlc-plugin-base                              # cvlc with its scene filter and afile output
   rtmpdump chromium                                    # librtmp client; the browser for mpegts.js (PuppeteerSharp)
   postgresql                                           # initdb/pg_ctl: the tests start their own throwaway cluster
+  strace                                               # relay-cost's syscall counts (CallLoad smoke)
 )
 missing=()
 for package in "${packages[@]}"; do

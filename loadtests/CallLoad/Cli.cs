@@ -43,6 +43,42 @@ internal static class Cli
         return 0;
     }
 
+    /// <summary>Bounded <c>relay-cost</c> settings from the command-line values (seconds; out-of-range values are clamped).</summary>
+    public static RelayCostOptions RelayCostOptions(int calls, int durationSeconds, int warmupSeconds, int syscallSeconds, CostViewers viewers) => new()
+    {
+        Calls = Math.Clamp(calls, 1, 200),
+        Duration = TimeSpan.FromSeconds(Math.Clamp(durationSeconds, 2, 300)),
+        Warmup = TimeSpan.FromSeconds(Math.Clamp(warmupSeconds, 0, 120)),
+        SyscallWindow = TimeSpan.FromSeconds(Math.Clamp(syscallSeconds, 0, 60)),
+        Viewers = viewers,
+    };
+
+    /// <summary>Parses <c>NAME=VALUE</c> pairs; throws <see cref="ArgumentException"/> for one without a name or '='.</summary>
+    public static Dictionary<string, string> EnvironmentPairs(IEnumerable<string> pairs)
+    {
+        var result = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var pair in pairs)
+        {
+            var eq = pair.IndexOf('=', StringComparison.Ordinal);
+            if (eq <= 0)
+                throw new ArgumentException($"--service-env needs NAME=VALUE, not '{pair}'.");
+            result[pair[..eq]] = pair[(eq + 1)..];
+        }
+        return result;
+    }
+
+    public static Task<int> RunRelayCostAsync(IReadOnlyList<TargetSpec> targets, RelayCostOptions options, string? jsonOut, CancellationToken cancellationToken) =>
+        Guard(async () =>
+        {
+            var file = await CallLoadRunner.LoadMediaAsync(cancellationToken);
+            var status = new RunStatus();
+            var result = await WithLiveView(status, () => RelayCostScenario.RunAsync(targets, file, options, status, cancellationToken,
+                one => AnsiConsole.MarkupLineInterpolated($"[grey]{one.Target}: {one.CpuMsPerMbit} CPU ms/Mbit, p99 {one.Window.All.P99} ms, RSS {one.RssMiB} MiB[/]")));
+            Print(result);
+            await WriteJsonAsync(jsonOut, result);
+            return 0;
+        });
+
     public static Task<int> RunSignalingAsync(
         TargetSpec spec, bool ceiling, string? jsonOut, SignalingOptions options, CancellationToken cancellationToken) =>
         Guard(() => RunSignalingCoreAsync(spec, ceiling, jsonOut, options, cancellationToken));

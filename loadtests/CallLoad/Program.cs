@@ -74,6 +74,26 @@ signaling.SetAction((r, ct) => Cli.RunSignalingAsync(Spec(r), r.GetValue(ceiling
     PartyPool = Math.Clamp(r.GetValue(pool), 0, 5000),
 }, ct));
 
+var costCalls = new Option<int>("--calls") { Description = "Concurrent 1:1 calls (bounded: 1–200).", DefaultValueFactory = _ => 25 };
+var costDuration = new Option<int>("--duration") { Description = "Untraced window for CPU, latency and RSS, seconds (bounded: 2–300).", DefaultValueFactory = _ => 15 };
+var warmup = new Option<int>("--warmup") { Description = "Load on each target before measuring, seconds (bounded: 0–120).", DefaultValueFactory = _ => 10 };
+var syscallSeconds = new Option<int>("--syscall-seconds") { Description = "Separate window with strace -c -f attached, seconds; 0 skips it (bounded: 0–60).", DefaultValueFactory = _ => 5 };
+var costViewers = new Option<CostViewers>("--viewers") { Description = "Viewers per stream: Rtmp, Flv (HTTP-FLV on CallService, RTMP on nginx) or Both (RTMP + HTTP-FLV; nginx: 2 RTMP).", DefaultValueFactory = _ => CostViewers.Rtmp };
+var targets = new Option<TargetKind[]>("--targets") { Description = "Targets measured in turn (default: CallService Nginx).", AllowMultipleArgumentsPerToken = true, DefaultValueFactory = _ => [TargetKind.CallService, TargetKind.Nginx] };
+var serviceEnv = new Option<string[]>("--service-env") { Description = "NAME=VALUE added to the environment of the CallService the tool starts (repeatable), e.g. DOTNET_gcServer=0 for an A/B run.", AllowMultipleArgumentsPerToken = true };
+var relayCost = new Command("relay-cost", "CallService and nginx-rtmp under the same N calls after the same warm-up: CPU per delivered Mbit, syscalls per message, RSS, relay latency; prints ratios.")
+{
+    costCalls, costDuration, warmup, syscallSeconds, costViewers, targets, serviceDll, serviceEnv, nginxConfig, jsonOut,
+};
+relayCost.SetAction((r, ct) => Cli.RunRelayCostAsync(
+    [.. r.GetValue(targets)!.Distinct().Select(kind => new TargetSpec
+    {
+        Kind = kind, ServiceDll = r.GetValue(serviceDll), NginxConfig = r.GetValue(nginxConfig),
+        ServiceEnvironment = Cli.EnvironmentPairs(r.GetValue(serviceEnv) ?? []),
+    })],
+    Cli.RelayCostOptions(r.GetValue(costCalls), r.GetValue(costDuration), r.GetValue(warmup), r.GetValue(syscallSeconds), r.GetValue(costViewers)),
+    r.GetValue(jsonOut), ct));
+
 var docs = new Option<string>("--out") { Description = "Report path (raw JSON is written next to it).", DefaultValueFactory = _ => Path.Combine(RepoPaths.Root, "docs", "benchmarks.md") };
 var quick = new Option<bool>("--quick") { Description = "Short runs (smoke): fewer calls, seconds and joins." };
 var all = new Command("all", "Every scenario on both CallService and nginx-rtmp; writes docs/benchmarks.md and docs/benchmarks.json.") { docs, quick, serviceDll, nginxConfig, calls };
@@ -94,6 +114,6 @@ serveCeiling.SetAction((r, ct) => CeilingServer.RunAsync(r.GetValue(port), ct));
 
 var root = new RootCommand("CallLoad: relay and signaling benchmarks, CallService side by side with nginx-rtmp (loopback only).")
 {
-    relayLatency, capacity, slowViewer, ttff, signaling, all, serveCeiling,
+    relayLatency, relayCost, capacity, slowViewer, ttff, signaling, all, serveCeiling,
 };
 return await root.Parse(args).InvokeAsync();

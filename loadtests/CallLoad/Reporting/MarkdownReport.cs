@@ -6,7 +6,7 @@ using CallLoad.Scenarios;
 namespace CallLoad.Reporting;
 
 /// <summary>Renders <c>docs/benchmarks.md</c>: targets with pass/fail, then each scenario with both systems and ratios.</summary>
-public static class MarkdownReport
+public static partial class MarkdownReport
 {
     private const string Ours = "callservice";
     private const string Nginx = "nginx-rtmp";
@@ -30,6 +30,7 @@ public static class MarkdownReport
             md.AppendLine().AppendLine(Inv($"**{name} could not be measured:** {error}"));
 
         Targets(md, run);
+        RelayCostSection(md, run.RelayCost);
         Relay(md, run.RelayLatency, "Relay latency");
         Capacity(md, run);
         Slow(md, run);
@@ -48,6 +49,7 @@ public static class MarkdownReport
             ours is not null && ours.All.P99 <= 5 && (theirs is null || ours.All.P99 <= theirs.All.P99));
         Row(md, "CPU per relayed Mbit ≤ nginx", ours?.CpuSecondsPerMbit, theirs?.CpuSecondsPerMbit, "CPU s/Mbit",
             ours is not null && theirs is not null && ours.CpuSecondsPerMbit <= theirs.CpuSecondsPerMbit);
+        RelayCostTargets(md, run.RelayCost);
         var capOurs = run.Capacity.Find(c => c.Target == Ours);
         var capTheirs = run.Capacity.Find(c => c.Target == Nginx);
         Row(md, "capacity (calls with p99 < 50 ms, no loss) ≥ nginx", capOurs?.LastGoodCalls, capTheirs?.LastGoodCalls, "calls",

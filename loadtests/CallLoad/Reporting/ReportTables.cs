@@ -13,6 +13,7 @@ public static class ReportTables
     public static IRenderable For(object result) => result switch
     {
         RelayLatencyResult r => Relay([r]),
+        RelayCostResult c => RelayCost(c),
         CapacityResult c => new Rows(Relay(c.Steps), new Markup($"[bold]{Markup.Escape(c.Target)}: last good N = {c.LastGoodCalls}[/] ({Markup.Escape(c.StopReason)})")),
         SlowViewerResult s => Slow(s),
         TtffResult t => Ttff(t),
@@ -42,6 +43,31 @@ public static class ReportTables
         Row("server CPU s per Mbit", r => F(r.CpuSecondsPerMbit, "F5"));
         Row("server peak RSS MiB", r => F(r.PeakRssMiB));
         Row("errors", r => string.Join("; ", r.Errors));
+        return table;
+    }
+
+    private static Table RelayCost(RelayCostResult c)
+    {
+        var table = new Table().Title($"relay-cost ×{c.Calls} calls, viewers {c.Viewers}, warm-up {F(c.WarmupSeconds, "F0")} s").AddColumn("figure");
+        foreach (var t in c.Targets)
+            table.AddColumn(Markup.Escape(t.Target));
+        table.AddColumn("ours / nginx");
+        void Row(string name, Func<RelayCostTargetResult, string> value, string? ratio = null) =>
+            table.AddRow([name, .. c.Targets.Select(t => Markup.Escape(value(t))), c.Ratios.TryGetValue(ratio ?? "", out var r) && r is { } x ? F(x, "F2") : ""]);
+        Row("CPU ms per delivered Mbit", t => F(t.CpuMsPerMbit, "F2"), "cpuPerMbit");
+        Row("CPU % (1 core = 100)", t => F(t.Window.CpuPercent));
+        Row("delivered Mbit", t => F(t.Window.RelayedMbit));
+        Row("latency p50 ms", t => F(t.Window.All.P50, "F2"), "latencyP50");
+        Row("latency p99 ms", t => F(t.Window.All.P99, "F2"), "latencyP99");
+        Row("expected / lost", t => $"{t.Window.Expected} / {t.Window.Lost}");
+        Row("VmRSS MiB", t => F(t.RssMiB), "rss");
+        Row("VmHWM MiB", t => F(t.HwmMiB));
+        Row("ctx switches per message", t => F(t.ContextSwitchesPerMessage, "F3"), "contextSwitchesPerMessage");
+        Row("syscalls per message", t => t.Syscalls is { } s ? F(s.PerDeliveredMessage, "F3") : "–", "syscallsPerMessage");
+        Row("top syscalls", t => t.Syscalls is { } s ? string.Join(", ", s.Top.Take(4).Select(x => $"{x.Name} {x.Calls}")) : "–");
+        Row("errors", t => string.Join("; ", t.Errors));
+        foreach (var (name, error) in c.TargetErrors)
+            table.AddRow(Markup.Escape(name), Markup.Escape(error));
         return table;
     }
 

@@ -36,6 +36,8 @@ public sealed record BenchmarkRun
     public bool Quick { get; init; }
     /// <summary>Media used.</summary>
     public required string Media { get; init; }
+    /// <summary>relay-cost: both targets after the same warm-up.</summary>
+    public RelayCostResult? RelayCost { get; set; }
     /// <summary>relay-latency per target.</summary>
     public List<RelayLatencyResult> RelayLatency { get; init; } = [];
     /// <summary>capacity per target.</summary>
@@ -66,6 +68,14 @@ public static class AllScenario
         };
         var quick = options.Quick;
         var status = new RunStatus();
+        var costOptions = quick
+            ? new RelayCostOptions { Calls = 3, Warmup = TimeSpan.FromSeconds(3), Duration = TimeSpan.FromSeconds(4), SyscallWindow = TimeSpan.FromSeconds(2) }
+            : new RelayCostOptions();
+        var costTargets = new[] { TargetKind.CallService, TargetKind.Nginx }
+            .Select(kind => new TargetSpec { Kind = kind, ServiceDll = options.ServiceDll, NginxConfig = options.NginxConfig }).ToList();
+        run.RelayCost = await Cli.WithLiveView(status, () => RelayCostScenario.RunAsync(costTargets, file, costOptions, status, cancellationToken));
+        Cli.Print(run.RelayCost);
+
         foreach (var kind in new[] { TargetKind.CallService, TargetKind.Nginx })
         {
             var spec = new TargetSpec { Kind = kind, ServiceDll = options.ServiceDll, NginxConfig = options.NginxConfig };

@@ -110,7 +110,7 @@ public static class RelayLatencyScenario
         }
     }
 
-    private static RelayLatencyResult Summarise(
+    internal static RelayLatencyResult Summarise(
         string target, RelayLatencyOptions options, MediaRig rig, long windowStart, long windowEnd, double cpu, double wall, long peak)
     {
         var audio = new List<double>();

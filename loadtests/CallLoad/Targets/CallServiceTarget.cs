@@ -53,9 +53,11 @@ public sealed class CallServiceTarget : ITarget, ISignalingTarget
     /// <summary>
     /// Starts <c>dotnet <paramref name="dllPath"/></c> (default: <c>src/CallService/bin/Release/net10.0/CallService.dll</c>
     /// of this repository, built first when missing) and waits for its HTTP port, and for its RTMP port when
-    /// <paramref name="requireRelay"/> (signaling alone does not need the relay).
+    /// <paramref name="requireRelay"/> (signaling alone does not need the relay). <paramref name="environment"/> is added
+    /// to the service's environment (e.g. <c>DOTNET_gcServer=0</c> for an A/B run of a runtime setting).
     /// </summary>
-    public static async Task<CallServiceTarget> StartAsync(string? dllPath = null, TimeSpan? timeout = null, bool requireRelay = true)
+    public static async Task<CallServiceTarget> StartAsync(
+        string? dllPath = null, TimeSpan? timeout = null, bool requireRelay = true, IReadOnlyDictionary<string, string>? environment = null)
     {
         dllPath ??= await RepoPaths.EnsureCallServiceBuiltAsync().ConfigureAwait(false);
         var httpPort = ProcessTools.FreeTcpPort();
@@ -76,6 +78,8 @@ public sealed class CallServiceTarget : ITarget, ISignalingTarget
         psi.Environment["Storage__DataDirectory"] = dataDirectory;
         psi.Environment["Auth__ApiKeys__0"] = apiKey;
         psi.Environment["Logging__LogLevel__Default"] = "Warning";
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+            psi.Environment[name] = value;
         var process = Process.Start(psi) ?? throw new InvalidOperationException("dotnet did not start.");
         var log = new System.Collections.Concurrent.ConcurrentQueue<string>();
         process.OutputDataReceived += (_, e) => { if (e.Data is not null && log.Count < 200) log.Enqueue(e.Data); };

@@ -24,6 +24,8 @@ public sealed record TargetSpec
     public string? ServiceDll { get; init; }
     /// <summary>Wait for CallService's RTMP port too (media scenarios); signaling sets it false.</summary>
     public bool RequireRelay { get; init; } = true;
+    /// <summary>Extra environment of a CallService the tool starts (runtime settings for A/B runs).</summary>
+    public IReadOnlyDictionary<string, string>? ServiceEnvironment { get; init; }
     /// <summary>nginx config template (default: loadtests/nginx/nginx-rtmp.conf).</summary>
     public string? NginxConfig { get; init; }
 }
@@ -45,7 +47,7 @@ public static class TargetFactory
         return spec.Kind switch
         {
             TargetKind.Nginx => await NginxTarget.StartAsync(spec.NginxConfig).ConfigureAwait(false),
-            _ => await CallServiceTarget.StartAsync(spec.ServiceDll, requireRelay: spec.RequireRelay).ConfigureAwait(false),
+            _ => await CallServiceTarget.StartAsync(spec.ServiceDll, requireRelay: spec.RequireRelay, environment: spec.ServiceEnvironment).ConfigureAwait(false),
         };
     }
 }

@@ -29,7 +29,11 @@ internal sealed class ChunkReader(int maxMessageLength) : IDisposable
     /// </summary>
     public const int MaxPartialMessages = 8;
 
-    private readonly Dictionary<int, ChunkStreamState> _streams = new();
+    /// <summary>Chunk streams with one-byte ids (2–63: every real client), looked up by index on every chunk.</summary>
+    private readonly ChunkStreamState?[] _lowStreams = new ChunkStreamState?[64];
+    /// <summary>Chunk streams with two- and three-byte ids (64–65599).</summary>
+    private readonly Dictionary<int, ChunkStreamState> _highStreams = new();
+    private int _streamCount;
     private int _partialMessages;
 
     public int ChunkSize { get; private set; } = DefaultChunkSize;
@@ -49,7 +53,7 @@ internal sealed class ChunkReader(int maxMessageLength) : IDisposable
     /// <summary>Drops the partly received message on <paramref name="chunkStreamId"/> (Abort message, §5.4.2).</summary>
     public void Abort(uint chunkStreamId)
     {
-        if (_streams.TryGetValue((int)chunkStreamId, out var state) && state.Partial is not null)
+        if (chunkStreamId <= 65599 && Find((int)chunkStreamId) is { Partial: not null } state)
         {
             state.DiscardPartial();
             _partialMessages--;
@@ -92,7 +96,7 @@ internal sealed class ChunkReader(int maxMessageLength) : IDisposable
             csid = 64 + b1 + (b2 << 8);
         }
 
-        _streams.TryGetValue(csid, out var state);
+        var state = Find(csid);
         if (fmt != 0 && (state is null || !state.HasHeader))
             RtmpThrow.Reject(RtmpRejectReason.MissingPreviousHeader, $"fmt {fmt} on new chunk stream {csid}");
 
@@ -145,10 +149,14 @@ internal sealed class ChunkReader(int maxMessageLength) : IDisposable
         // Whole chunk available: commit header state.
         if (state is null)
         {
-            if (_streams.Count >= MaxChunkStreams)
+            if (_streamCount >= MaxChunkStreams)
                 RtmpThrow.Reject(RtmpRejectReason.TooManyChunkStreams, $"more than {MaxChunkStreams} chunk streams");
             state = new ChunkStreamState();
-            _streams[csid] = state;
+            if (csid < _lowStreams.Length)
+                _lowStreams[csid] = state;
+            else
+                _highStreams[csid] = state;
+            _streamCount++;
         }
         if (!continuation)
         {
@@ -182,10 +190,17 @@ internal sealed class ChunkReader(int maxMessageLength) : IDisposable
         return true;
     }
 
+    private ChunkStreamState? Find(int csid) =>
+        csid < _lowStreams.Length ? _lowStreams[csid] : _highStreams.GetValueOrDefault(csid);
+
     public void Dispose()
     {
-        foreach (var state in _streams.Values)
+        foreach (var state in _lowStreams)
+            state?.DiscardPartial();
+        foreach (var state in _highStreams.Values)
             state.DiscardPartial();
-        _streams.Clear();
+        Array.Clear(_lowStreams);
+        _highStreams.Clear();
+        _streamCount = 0;
     }
 }

@@ -1,0 +1,56 @@
+using System.Text;
+using CallLoad.Scenarios;
+
+namespace CallLoad.Reporting;
+
+/// <summary>The <c>relay-cost</c> part of <c>docs/benchmarks.md</c>.</summary>
+public static partial class MarkdownReport
+{
+    /// <summary>Relay cost bound: RSS of the service at the measured load, MiB.</summary>
+    public const double RssBoundMiB = 64;
+
+    /// <summary>Relay cost bound: latency p99 may exceed nginx-rtmp's by this much, ms.</summary>
+    public const double P99SlackMs = 0.5;
+
+    private static void RelayCostTargets(StringBuilder md, RelayCostResult? cost)
+    {
+        if (cost is null)
+            return;
+        var ours = cost.Of(Ours);
+        var theirs = cost.Of(Nginx);
+        var ok = ours is not null && ours.Errors.Count == 0;
+        Row(md, Inv($"relay-cost at {cost.Calls} calls: server CPU per delivered Mbit ≤ nginx"), ours?.CpuMsPerMbit, theirs?.CpuMsPerMbit, "ms",
+            ok && theirs is not null && ours!.CpuMsPerMbit <= theirs.CpuMsPerMbit);
+        Row(md, Inv($"relay-cost at {cost.Calls} calls: relay latency p99 ≤ nginx + {P99SlackMs} ms"), ours?.Window.All.P99, theirs?.Window.All.P99, "ms",
+            ok && theirs is not null && ours!.Window.All.P99 <= theirs.Window.All.P99 + P99SlackMs);
+        Row(md, Inv($"relay-cost at {cost.Calls} calls: server RSS ≤ {RssBoundMiB} MiB"), ours?.RssMiB, theirs?.RssMiB, "MiB",
+            ok && ours!.RssMiB <= RssBoundMiB);
+    }
+
+    private static void RelayCostSection(StringBuilder md, RelayCostResult? cost)
+    {
+        if (cost is null)
+            return;
+        md.AppendLine().AppendLine(Inv($"## Relay cost ({cost.Calls} calls, viewers: {cost.Viewers}, after {cost.WarmupSeconds:0} s of load on each target)")).AppendLine();
+        md.AppendLine("CPU, latency, RSS and context switches come from an untraced window; syscalls from a separate window with " +
+                      "`strace -c -f` attached (tracing slows the server). Delivered = media messages and bytes the viewers received.").AppendLine();
+        md.AppendLine("| figure | " + string.Join(" | ", cost.Targets.Select(t => t.Target)) + " | ratio (ours / nginx) |");
+        md.AppendLine("|---|" + string.Concat(cost.Targets.Select(_ => "---|")) + "---|");
+        void Line(string name, Func<RelayCostTargetResult, string> value, string ratio) =>
+            md.AppendLine($"| {name} | {string.Join(" | ", cost.Targets.Select(value))} | {ratio} |");
+        string R(string key) => cost.Ratios[key] is { } r ? Fmt(r) : "–";
+        Line("server CPU ms per delivered Mbit", t => Fmt(t.CpuMsPerMbit), R("cpuPerMbit"));
+        Line("server CPU % (1 core = 100)", t => Fmt(t.Window.CpuPercent), "");
+        Line("delivered Mbit", t => Fmt(t.Window.RelayedMbit), "");
+        Line("relay latency p50 / p99 / max ms", t => Inv($"{Fmt(t.Window.All.P50)} / {Fmt(t.Window.All.P99)} / {Fmt(t.Window.All.Max)}"), R("latencyP50") + " / " + R("latencyP99"));
+        Line("expected / lost messages", t => Inv($"{t.Window.Expected} / {t.Window.Lost}"), "");
+        Line("server VmRSS MiB (end of window)", t => Fmt(t.RssMiB), R("rss"));
+        Line("server VmHWM MiB", t => Fmt(t.HwmMiB), "");
+        Line("context switches per delivered message", t => Fmt(t.ContextSwitchesPerMessage), R("contextSwitchesPerMessage"));
+        Line("syscalls per delivered message (strace window)", t => t.Syscalls is { } s ? Fmt(s.PerDeliveredMessage) : "–", R("syscallsPerMessage"));
+        Line("top syscalls (calls)", t => t.Syscalls is { } s ? string.Join(", ", s.Top.Take(5).Select(c => Inv($"{c.Name} {c.Calls}"))) : "–", "");
+        Line("errors", t => string.Join("; ", t.Errors).Replace("|", "\\|", StringComparison.Ordinal), "");
+        foreach (var (name, error) in cost.TargetErrors)
+            md.AppendLine().AppendLine(Inv($"**{name} could not be measured:** {error}"));
+    }
+}
