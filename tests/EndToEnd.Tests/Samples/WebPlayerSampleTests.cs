@@ -89,25 +89,38 @@ public sealed class WebPlayerSampleTests(ServiceFixture fixture, ITestOutputHelp
         await page.SetRequestInterceptionAsync(true);
         page.Request += async (_, e) =>
         {
-            var path = new Uri(e.Request.Url).AbsolutePath;
-            const string prefix = "/samples/web-player/";
-            if (!path.StartsWith(prefix, StringComparison.Ordinal))
+            try
             {
-                await e.Request.ContinueAsync(); // the HTTP-FLV request goes to the relay
-                return;
+                await AnswerAsync(e.Request);
             }
-            var file = Path.GetFullPath(Path.Combine(SampleDirectory, path[prefix.Length..]));
-            var found = file.StartsWith(SampleDirectory, StringComparison.Ordinal) && File.Exists(file);
-            await e.Request.RespondAsync(new ResponseData
+            catch (Exception error) when (error is PuppeteerException or ObjectDisposedException)
             {
-                Status = found ? HttpStatusCode.OK : HttpStatusCode.NotFound,
-                ContentType = Path.GetExtension(file) == ".html" ? "text/html; charset=utf-8" : "text/javascript; charset=utf-8",
-                BodyData = found ? await File.ReadAllBytesAsync(file) : [],
-            });
+                // The page closed while a request (e.g. a reconnect of the player) was pending: nothing to answer.
+            }
         };
         var query = flvUrl is null ? "" : "?src=" + Uri.EscapeDataString(flvUrl);
         await page.GoToAsync(origin + "/samples/web-player/index.html" + query);
         return page;
+    }
+
+    /// <summary>Answers the page's own files from <c>samples/web-player</c>; lets every other request (HTTP-FLV) through.</summary>
+    private static async Task AnswerAsync(IRequest request)
+    {
+        var path = new Uri(request.Url).AbsolutePath;
+        const string prefix = "/samples/web-player/";
+        if (!path.StartsWith(prefix, StringComparison.Ordinal))
+        {
+            await request.ContinueAsync();
+            return;
+        }
+        var file = Path.GetFullPath(Path.Combine(SampleDirectory, path[prefix.Length..]));
+        var found = file.StartsWith(SampleDirectory, StringComparison.Ordinal) && File.Exists(file);
+        await request.RespondAsync(new ResponseData
+        {
+            Status = found ? HttpStatusCode.OK : HttpStatusCode.NotFound,
+            ContentType = Path.GetExtension(file) == ".html" ? "text/html; charset=utf-8" : "text/javascript; charset=utf-8",
+            BodyData = found ? await File.ReadAllBytesAsync(file) : [],
+        });
     }
 
     private static async Task<PlayerSample> SampleAsync(IPage page)
