@@ -44,8 +44,9 @@ internal static class Cli
     }
 
     /// <summary>Bounded <c>relay-cost</c> settings from the command-line values (seconds; out-of-range values are clamped).</summary>
-    public static RelayCostOptions RelayCostOptions(int calls, int durationSeconds, int warmupSeconds, int syscallSeconds, CostViewers viewers) => new()
+    public static RelayCostOptions RelayCostOptions(int calls, int durationSeconds, int warmupSeconds, int syscallSeconds, CostViewers viewers, int rounds = 1) => new()
     {
+        Rounds = Math.Clamp(rounds, 1, 10),
         Calls = Math.Clamp(calls, 1, 200),
         Duration = TimeSpan.FromSeconds(Math.Clamp(durationSeconds, 2, 300)),
         Warmup = TimeSpan.FromSeconds(Math.Clamp(warmupSeconds, 0, 120)),
