@@ -87,7 +87,7 @@ var relayCost = new Command("relay-cost", "CallService and nginx-rtmp under the 
     costCalls, costDuration, warmup, syscallSeconds, costViewers, rounds, targets, serviceDll, serviceEnv, nginxConfig, jsonOut,
 };
 relayCost.SetAction((r, ct) => Cli.RunRelayCostAsync(
-    [.. r.GetValue(targets)!.Distinct().Select(kind => new TargetSpec
+    () => [.. r.GetValue(targets)!.Distinct().Select(kind => new TargetSpec
     {
         Kind = kind, ServiceDll = r.GetValue(serviceDll), NginxConfig = r.GetValue(nginxConfig),
         ServiceEnvironment = Cli.EnvironmentPairs(r.GetValue(serviceEnv) ?? []),
