@@ -65,14 +65,39 @@ public sealed class RelayCostTests
     }
 
     [Fact]
+    public void Ratios_OverSeveralRounds_AreTheMedianOfThePerRoundRatios()
+    {
+        var result = new RelayCostResult
+        {
+            Calls = 25,
+            Rounds = 3,
+            Targets =
+            [
+                Target("callservice", cpuMsPerMbit: 3, p99: 1, rss: 120, syscalls: 8),
+                Target("nginx-rtmp", cpuMsPerMbit: 1, p99: 1, rss: 12, syscalls: 2),
+                Target("callservice", cpuMsPerMbit: 10, p99: 1, rss: 130, syscalls: 8),
+                Target("nginx-rtmp", cpuMsPerMbit: 2, p99: 1, rss: 13, syscalls: 2),
+                Target("callservice", cpuMsPerMbit: 2, p99: 1, rss: 125, syscalls: 8),
+                Target("nginx-rtmp", cpuMsPerMbit: 1, p99: 1, rss: 13, syscalls: 2),
+            ],
+        };
+        Assert.Equal(3.0, result.Ratios["cpuPerMbit"]); // per round 3, 5, 2
+        Assert.Equal(3.0, result.MedianOf("callservice", t => t.CpuMsPerMbit));
+        Assert.Equal(125, result.MedianOf("callservice", t => t.RssMiB));
+        Assert.Equal("nginx-rtmp #2", result.Label(3));
+        Assert.Equal("callservice", (result with { Rounds = 1 }).Label(0));
+    }
+
+    [Fact]
     public void Options_FromTheCommandLine_AreBounded()
     {
-        var options = Cli.RelayCostOptions(calls: 10_000, durationSeconds: 0, warmupSeconds: -5, syscallSeconds: 999, CostViewers.Both);
+        var options = Cli.RelayCostOptions(calls: 10_000, durationSeconds: 0, warmupSeconds: -5, syscallSeconds: 999, CostViewers.Both, rounds: 50);
         Assert.Equal(200, options.Calls);
         Assert.Equal(TimeSpan.FromSeconds(2), options.Duration);
         Assert.Equal(TimeSpan.Zero, options.Warmup);
         Assert.Equal(TimeSpan.FromSeconds(60), options.SyscallWindow);
         Assert.Equal(CostViewers.Both, options.Viewers);
+        Assert.Equal(10, options.Rounds);
 
         var defaults = new RelayCostOptions();
         Assert.Equal(25, defaults.Calls);

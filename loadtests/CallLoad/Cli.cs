@@ -44,8 +44,9 @@ internal static class Cli
     }
 
     /// <summary>Bounded <c>relay-cost</c> settings from the command-line values (seconds; out-of-range values are clamped).</summary>
-    public static RelayCostOptions RelayCostOptions(int calls, int durationSeconds, int warmupSeconds, int syscallSeconds, CostViewers viewers) => new()
+    public static RelayCostOptions RelayCostOptions(int calls, int durationSeconds, int warmupSeconds, int syscallSeconds, CostViewers viewers, int rounds = 1) => new()
     {
+        Rounds = Math.Clamp(rounds, 1, 10),
         Calls = Math.Clamp(calls, 1, 200),
         Duration = TimeSpan.FromSeconds(Math.Clamp(durationSeconds, 2, 300)),
         Warmup = TimeSpan.FromSeconds(Math.Clamp(warmupSeconds, 0, 120)),
@@ -67,12 +68,14 @@ internal static class Cli
         return result;
     }
 
-    public static Task<int> RunRelayCostAsync(IReadOnlyList<TargetSpec> targets, RelayCostOptions options, string? jsonOut, CancellationToken cancellationToken) =>
+    /// <summary>Runs <c>relay-cost</c>; <paramref name="targets"/> is evaluated inside the guard (bad <c>--service-env</c> → one red line).</summary>
+    public static Task<int> RunRelayCostAsync(Func<IReadOnlyList<TargetSpec>> targets, RelayCostOptions options, string? jsonOut, CancellationToken cancellationToken) =>
         Guard(async () =>
         {
+            var specs = targets();
             var file = await CallLoadRunner.LoadMediaAsync(cancellationToken);
             var status = new RunStatus();
-            var result = await WithLiveView(status, () => RelayCostScenario.RunAsync(targets, file, options, status, cancellationToken,
+            var result = await WithLiveView(status, () => RelayCostScenario.RunAsync(specs, file, options, status, cancellationToken,
                 one => AnsiConsole.MarkupLineInterpolated($"[grey]{one.Target}: {one.CpuMsPerMbit} CPU ms/Mbit, p99 {one.Window.All.P99} ms, RSS {one.RssMiB} MiB[/]")));
             Print(result);
             await WriteJsonAsync(jsonOut, result);

@@ -81,17 +81,18 @@ var syscallSeconds = new Option<int>("--syscall-seconds") { Description = "Separ
 var costViewers = new Option<CostViewers>("--viewers") { Description = "Viewers per stream: Rtmp, Flv (HTTP-FLV on CallService, RTMP on nginx) or Both (RTMP + HTTP-FLV; nginx: 2 RTMP).", DefaultValueFactory = _ => CostViewers.Rtmp };
 var targets = new Option<TargetKind[]>("--targets") { Description = "Targets measured in turn (default: CallService Nginx).", AllowMultipleArgumentsPerToken = true, DefaultValueFactory = _ => [TargetKind.CallService, TargetKind.Nginx] };
 var serviceEnv = new Option<string[]>("--service-env") { Description = "NAME=VALUE added to the environment of the CallService the tool starts (repeatable), e.g. DOTNET_gcServer=0 for an A/B run.", AllowMultipleArgumentsPerToken = true };
+var rounds = new Option<int>("--rounds") { Description = "Measure every target this many times, alternating; ratios are the median of the per-round ratios (bounded: 1–10).", DefaultValueFactory = _ => 1 };
 var relayCost = new Command("relay-cost", "CallService and nginx-rtmp under the same N calls after the same warm-up: CPU per delivered Mbit, syscalls per message, RSS, relay latency; prints ratios.")
 {
-    costCalls, costDuration, warmup, syscallSeconds, costViewers, targets, serviceDll, serviceEnv, nginxConfig, jsonOut,
+    costCalls, costDuration, warmup, syscallSeconds, costViewers, rounds, targets, serviceDll, serviceEnv, nginxConfig, jsonOut,
 };
 relayCost.SetAction((r, ct) => Cli.RunRelayCostAsync(
-    [.. r.GetValue(targets)!.Distinct().Select(kind => new TargetSpec
+    () => [.. r.GetValue(targets)!.Distinct().Select(kind => new TargetSpec
     {
         Kind = kind, ServiceDll = r.GetValue(serviceDll), NginxConfig = r.GetValue(nginxConfig),
         ServiceEnvironment = Cli.EnvironmentPairs(r.GetValue(serviceEnv) ?? []),
     })],
-    Cli.RelayCostOptions(r.GetValue(costCalls), r.GetValue(costDuration), r.GetValue(warmup), r.GetValue(syscallSeconds), r.GetValue(costViewers)),
+    Cli.RelayCostOptions(r.GetValue(costCalls), r.GetValue(costDuration), r.GetValue(warmup), r.GetValue(syscallSeconds), r.GetValue(costViewers), r.GetValue(rounds)),
     r.GetValue(jsonOut), ct));
 
 var docs = new Option<string>("--out") { Description = "Report path (raw JSON is written next to it).", DefaultValueFactory = _ => Path.Combine(RepoPaths.Root, "docs", "benchmarks.md") };

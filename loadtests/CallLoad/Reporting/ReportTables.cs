@@ -49,9 +49,9 @@ public static class ReportTables
     private static Table RelayCost(RelayCostResult c)
     {
         var table = new Table().Title($"relay-cost ×{c.Calls} calls, viewers {c.Viewers}, warm-up {F(c.WarmupSeconds, "F0")} s").AddColumn("figure");
-        foreach (var t in c.Targets)
-            table.AddColumn(Markup.Escape(t.Target));
-        table.AddColumn("ours / nginx");
+        for (var i = 0; i < c.Targets.Count; i++)
+            table.AddColumn(Markup.Escape(c.Label(i)));
+        table.AddColumn(c.Rounds > 1 ? "ours / nginx (median)" : "ours / nginx");
         void Row(string name, Func<RelayCostTargetResult, string> value, string? ratio = null) =>
             table.AddRow([name, .. c.Targets.Select(t => Markup.Escape(value(t))), c.Ratios.TryGetValue(ratio ?? "", out var r) && r is { } x ? F(x, "F2") : ""]);
         Row("CPU ms per delivered Mbit", t => F(t.CpuMsPerMbit, "F2"), "cpuPerMbit");

@@ -33,6 +33,9 @@ public sealed record RelayCostOptions
     /// <summary>Viewers per stream.</summary>
     public CostViewers Viewers { get; init; } = CostViewers.Rtmp;
 
+    /// <summary>Rounds: every target is measured once per round, alternating, so a noisy spell hits both alike.</summary>
+    public int Rounds { get; init; } = 1;
+
     /// <summary>Messages sent in this last part of the window are not counted as lost (may still be in flight).</summary>
     public TimeSpan InFlightGrace { get; init; } = TimeSpan.FromMilliseconds(500);
 }
@@ -82,12 +85,17 @@ public sealed record RelayCostResult
     public CostViewers Viewers { get; init; }
     /// <summary>Warm-up seconds before measuring, per target.</summary>
     public double WarmupSeconds { get; init; }
-    /// <summary>One entry per target measured, in run order.</summary>
+    /// <summary>Rounds run (each target once per round).</summary>
+    public int Rounds { get; init; } = 1;
+    /// <summary>One entry per target and round, in run order.</summary>
     public List<RelayCostTargetResult> Targets { get; init; } = [];
     /// <summary>Targets that could not be started, with the reason.</summary>
     public Dictionary<string, string> TargetErrors { get; init; } = [];
 
-    /// <summary>CallService's figure ÷ nginx-rtmp's (null when either is missing or zero).</summary>
+    /// <summary>
+    /// CallService's figure ÷ nginx-rtmp's from the same round; with several rounds, the median of the per-round
+    /// ratios (null when no round has both, or nginx-rtmp's figure is zero).
+    /// </summary>
     public Dictionary<string, double?> Ratios => new()
     {
         ["cpuPerMbit"] = Ratio(t => t.CpuMsPerMbit),
@@ -98,13 +106,38 @@ public sealed record RelayCostResult
         ["contextSwitchesPerMessage"] = Ratio(t => t.ContextSwitchesPerMessage),
     };
 
-    /// <summary>The entry of <paramref name="target"/> (e.g. <c>callservice</c>), if measured.</summary>
+    /// <summary>The first entry of <paramref name="target"/> (e.g. <c>callservice</c>), if measured.</summary>
     public RelayCostTargetResult? Of(string target) => Targets.Find(t => t.Target == target);
 
-    private double? Ratio(Func<RelayCostTargetResult, double> figure) =>
-        Of("callservice") is { } ours && Of("nginx-rtmp") is { } theirs && figure(theirs) is var t && t > 0
-            ? Math.Round(figure(ours) / t, 2)
-            : null;
+    /// <summary>The median of <paramref name="figure"/> over the error-free rounds of <paramref name="target"/> (null when none).</summary>
+    public double? MedianOf(string target, Func<RelayCostTargetResult, double> figure) =>
+        Median([.. Targets.Where(t => t.Target == target && t.Errors.Count == 0).Select(figure)]);
+
+    /// <summary>Column label of entry <paramref name="index"/> of <see cref="Targets"/>: the target, with its round when there are several.</summary>
+    public string Label(int index) =>
+        Rounds <= 1 ? Targets[index].Target : $"{Targets[index].Target} #{Targets.Take(index + 1).Count(t => t.Target == Targets[index].Target)}";
+
+    private static double? Median(List<double> values)
+    {
+        if (values.Count == 0)
+            return null;
+        values.Sort();
+        var middle = values.Count / 2;
+        return values.Count % 2 == 1 ? values[middle] : (values[middle - 1] + values[middle]) / 2;
+    }
+
+    private double? Ratio(Func<RelayCostTargetResult, double> figure)
+    {
+        var ours = Targets.Where(t => t.Target == "callservice").ToList();
+        var theirs = Targets.Where(t => t.Target == "nginx-rtmp").ToList();
+        var ratios = new List<double>();
+        for (var i = 0; i < Math.Min(ours.Count, theirs.Count); i++)
+        {
+            if (figure(theirs[i]) is var t && t > 0)
+                ratios.Add(figure(ours[i]) / t);
+        }
+        return Median(ratios) is { } median ? Math.Round(median, 2) : null;
+    }
 }
 
 /// <summary>
@@ -215,9 +248,14 @@ public static class RelayCostScenario
         IReadOnlyList<TargetSpec> targets, FlvFile file, RelayCostOptions options, RunStatus status, CancellationToken cancellationToken,
         Action<RelayCostTargetResult>? measured = null)
     {
-        var result = new RelayCostResult { Calls = options.Calls, Viewers = options.Viewers, WarmupSeconds = options.Warmup.TotalSeconds };
-        foreach (var spec in targets)
+        var result = new RelayCostResult
         {
+            Calls = options.Calls, Viewers = options.Viewers, WarmupSeconds = options.Warmup.TotalSeconds, Rounds = options.Rounds,
+        };
+        foreach (var spec in Enumerable.Range(0, Math.Max(1, options.Rounds)).SelectMany(_ => targets))
+        {
+            if (result.TargetErrors.ContainsKey(spec.Kind.ToString()))
+                continue;
             ITarget target;
             try
             {
