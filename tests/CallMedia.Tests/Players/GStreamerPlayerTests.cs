@@ -1,3 +1,4 @@
+using CallMedia.Events;
 using Xunit.Abstractions;
 
 namespace CallMedia.Tests.Players;
@@ -26,8 +27,7 @@ public sealed class GStreamerPlayerTests(ITestOutputHelper output)
     {
         await using var stage = await LiveStage.StartAsync();
         var players = Play(stage);
-        await Loopback.FfmpegLoopbackTests.WaitUntilAsync(
-            () => stage.Host.Requests.Count(r => r.Action == CallMedia.Access.MediaAction.Play) >= 2, TimeSpan.FromSeconds(15));
+        await stage.WaitForPlayersAsync(2);
         await stage.PublishAsync();
         await AssertDecodesAsync(stage, players);
     }
@@ -72,14 +72,13 @@ public sealed class GStreamerPlayerTests(ITestOutputHelper output)
             var context = $"{source}: {video} video / {audio} audio buffers; relay: {stage.ViewerEndings()}; " +
                 string.Join('\n', lines.Where(l => !l.Contains("last-message", StringComparison.Ordinal)).TakeLast(15)) + run.Stderr;
             Assert.False(run.Killed, $"did not decode {buffers} video and audio buffers in time: {context}");
-            // The pipeline ends when both sinks took their buffers, or early when the source ends: count what the sinks
-            // reported (property notifications may coalesce, so the count is approximate).
-            Assert.True(video >= buffers * 0.8 && audio >= buffers * 0.8, context);
+            // decodebin exposes only raw (decoded) pads, so what reaches the sinks was decoded. The pipeline ends (EOS) when
+            // both sinks took their buffers, or early if the stream ended: the relay would
+            // then have ended the viewer itself (too slow, kicked, unpublished) rather than seen the player close it.
+            // (The buffer counts and caps above come from gst-launch -v's property notifications, which it may not all
+            // print before it exits: for information only.)
             Assert.True(run.ExitCode == 0 && run.Stdout.Contains("Got EOS from element", StringComparison.Ordinal), context);
-            // The decoders' output caps (gst-launch -v prints the caps of the pads along the way; which pads it prints
-            // varies from run to run): raw pictures and raw audio came out.
-            Assert.Contains(lines, l => l.Contains("caps = video/x-raw", StringComparison.Ordinal));
-            Assert.Contains(lines, l => l.Contains("caps = audio/x-raw", StringComparison.Ordinal));
+            Assert.DoesNotContain(stage.Host.Events.OfType<PlayStopped>(), e => e.Reason != "closed");
         }
     }
 

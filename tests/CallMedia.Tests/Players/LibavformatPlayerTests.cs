@@ -32,7 +32,7 @@ public sealed class LibavformatPlayerTests(ITestOutputHelper output)
         await using var stage = await LiveStage.StartAsync();
         var probes = Transports.Select(t => Probe.StreamsAsync(stage.Url(t))).ToList();
         var copies = Transports.SelectMany(t => Containers.Select(c => CopyAsync(stage, t, c))).ToList();
-        await FfmpegWaitsAsync(stage, expectedViewers: 6);
+        await stage.WaitForPlayersAsync(6);
         await stage.PublishAsync();
         await AssertStreamsAsync(probes);
         await AssertCopiesAsync(copies, minSeconds: 2.8);
@@ -102,9 +102,4 @@ public sealed class LibavformatPlayerTests(ITestOutputHelper output)
         }
         return files;
     }
-
-    /// <summary>Waits until every player is connected and waiting (before the publisher comes).</summary>
-    private static Task FfmpegWaitsAsync(LiveStage stage, int expectedViewers) =>
-        Loopback.FfmpegLoopbackTests.WaitUntilAsync(
-            () => stage.Host.Requests.Count(r => r.Action == CallMedia.Access.MediaAction.Play) >= expectedViewers, TimeSpan.FromSeconds(15));
 }

@@ -64,6 +64,11 @@ internal sealed class LiveStage : IAsyncDisposable
         await PublishAsync();
     }
 
+    /// <summary>Waits until <paramref name="players"/> play requests reached the relay (players waiting before the publish).</summary>
+    public Task WaitForPlayersAsync(int players) =>
+        FfmpegLoopbackTests.WaitUntilAsync(
+            () => Host.Requests.Count(r => r.Action == CallMedia.Access.MediaAction.Play) >= players, TimeSpan.FromSeconds(15));
+
     /// <summary>
     /// Waits until <paramref name="viewers"/> viewers of the stream have been sent at least a second of video (25
     /// frames), so that what a test does next (a publisher reconnect) happens while they play.

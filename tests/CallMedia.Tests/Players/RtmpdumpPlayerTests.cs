@@ -42,8 +42,7 @@ public sealed class RtmpdumpPlayerTests(ITestOutputHelper output)
     {
         await using var stage = await LiveStage.StartAsync();
         var recording = RecordAsync(stage.RtmpUrl, RecordSeconds + 2);
-        await FfmpegLoopbackTests.WaitUntilAsync(
-            () => stage.Host.Requests.Any(r => r.Action == CallMedia.Access.MediaAction.Play), TimeSpan.FromSeconds(15));
+        await stage.WaitForPlayersAsync(1);
         await stage.PublishAsync();
         AssertStartsLikeNginx("relay", await AssertRecordingAsync("relay", await recording));
     }

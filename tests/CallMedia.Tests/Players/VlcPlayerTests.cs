@@ -29,8 +29,7 @@ public sealed class VlcPlayerTests(ITestOutputHelper output)
     {
         await using var stage = await LiveStage.StartAsync();
         var players = Play(stage);
-        await Loopback.FfmpegLoopbackTests.WaitUntilAsync(
-            () => stage.Host.Requests.Count(r => r.Action == CallMedia.Access.MediaAction.Play) >= 2, TimeSpan.FromSeconds(15));
+        await stage.WaitForPlayersAsync(2);
         await stage.PublishAsync();
         await AssertDecodesAsync(players);
     }
