@@ -68,12 +68,14 @@ internal sealed class SqliteEventRows(Func<SqliteConnection> connection)
         return list;
     }
 
-    public int DeleteBefore(DateTimeOffset before, SqliteTransaction tx)
+    /// <summary>Deletes at most <paramref name="limit"/> of the oldest events produced before <paramref name="before"/>.</summary>
+    public int DeleteBefore(DateTimeOffset before, int limit, SqliteTransaction tx)
     {
         using var cmd = connection().CreateCommand();
         cmd.Transaction = tx;
-        cmd.CommandText = "DELETE FROM realtime_events WHERE at < $before";
+        cmd.CommandText = "DELETE FROM realtime_events WHERE seq IN (SELECT seq FROM realtime_events WHERE at < $before LIMIT $limit)";
         cmd.Parameters.AddWithValue("$before", before.ToUnixTimeMilliseconds());
+        cmd.Parameters.AddWithValue("$limit", limit);
         return cmd.ExecuteNonQuery();
     }
 
