@@ -277,7 +277,7 @@ public sealed class RingingFlowTests : IAsyncLifetime
         Assert.False(await again.Receives("call.ended", 0.3)); // not pushed to a new socket by itself
         await again.Send(new { type = "resume", afterSeq = lastSeq });
         var ended = await again.Next("call.ended");
-        Assert.Equal(lastSeq + 1, ended.GetProperty("seq").GetInt64());
+        Assert.True(ended.GetProperty("seq").GetInt64() > lastSeq); // seq only grows per user (numbers may be skipped)
         Assert.Equal(id, ended.GetProperty("callId").GetString());
 
         await again.Send(new { type = "resume", afterSeq = 0 });
