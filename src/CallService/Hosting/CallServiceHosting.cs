@@ -14,7 +14,6 @@ using CallService.Realtime;
 using CallService.Records;
 using CallService.Rules;
 using CallService.Storage;
-using CallService.Storage.Sqlite;
 using CallService.Tokens;
 using Microsoft.AspNetCore.Authentication;
 
@@ -82,7 +81,7 @@ internal static class CallServiceHosting
         services.AddSingleton<ServiceSecrets>();
         services.AddSingleton<UserTokens>();
         services.AddSingleton<NodeIdentity>();
-        services.AddSingleton<ICallStore, SqliteCallStore>();
+        services.AddCallStore(configuration); // Storage:Provider: sqlite (default) or postgres
         services.AddSingleton<RecordsStartup>();
         services.AddHostedService<NodeLease>();
         services.AddSingleton<HangupRules>();
