@@ -55,10 +55,23 @@ internal static class PostgresEventRows
         return list;
     }
 
+    /// <summary>Rows per delete statement: a minute of events at 1,000 calls/s is ~400,000 rows, too many for one transaction.</summary>
+    private const int DeleteSlice = 10_000;
+
+    /// <summary>Deletes the events older than <paramref name="before"/> in slices, each its own short transaction.</summary>
     public static int DeleteBefore(NpgsqlDataSource dataSource, DateTimeOffset before)
     {
-        using var cmd = dataSource.CreateCommand("DELETE FROM realtime_events WHERE at < $1");
+        using var cmd = dataSource.CreateCommand(
+            "DELETE FROM realtime_events WHERE seq IN (SELECT seq FROM realtime_events WHERE at < $1 LIMIT $2)");
         cmd.Parameters.Add(Value(Ts(before)));
-        return cmd.ExecuteNonQuery();
+        cmd.Parameters.Add(Value(DeleteSlice));
+        var total = 0;
+        int deleted;
+        do
+        {
+            deleted = cmd.ExecuteNonQuery();
+            total += deleted;
+        } while (deleted == DeleteSlice);
+        return total;
     }
 }
