@@ -1,8 +1,8 @@
 using CallContracts.Calls;
 using CallService.Auth;
+using CallService.Calls.Live;
 using CallService.Common.Mediation;
 using FluentValidation;
-using CallService.Calls.Live;
 using MediatR;
 
 namespace CallService.Calls.GetCall;

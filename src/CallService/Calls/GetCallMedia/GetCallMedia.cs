@@ -2,9 +2,9 @@ using CallContracts.Calls;
 using CallContracts.Streams;
 using CallMedia.Hosting;
 using CallService.Auth;
+using CallService.Calls.Live;
 using CallService.Common.Mediation;
 using FluentValidation;
-using CallService.Calls.Live;
 using MediatR;
 
 namespace CallService.Calls.GetCallMedia;

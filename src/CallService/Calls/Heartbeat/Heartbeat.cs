@@ -1,9 +1,9 @@
 using CallContracts.Calls;
 using CallService.Auth;
+using CallService.Calls.Live;
 using CallService.Common.Mediation;
 using FluentValidation;
 using MediatR;
-using CallService.Calls.Live;
 
 namespace CallService.Calls.Heartbeat;
 

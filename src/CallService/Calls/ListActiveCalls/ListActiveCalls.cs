@@ -1,7 +1,7 @@
 using CallContracts.Calls;
 using CallService.Auth;
-using FluentValidation;
 using CallService.Calls.Live;
+using FluentValidation;
 using MediatR;
 
 namespace CallService.Calls.ListActiveCalls;

@@ -1,6 +1,6 @@
 using CallContracts.Calls;
-using CallContracts.StatusCodes;
 using CallContracts.Realtime;
+using CallContracts.StatusCodes;
 using CallContracts.Streams;
 using CallService.Auth;
 using CallService.Calls.Live;
