@@ -46,15 +46,21 @@ public sealed class PostgresHostTests(PostgresCluster cluster)
     }
 
     [Fact]
-    public async Task BusyCallee_OnAnotherNodeOfTheSameDatabase_IsBusy()
+    public async Task BusyCallee_OnAnotherNodeOfTheSameDatabase_IsBusy_AndBothNodesListTheSameRecords()
     {
         var connectionString = await cluster.CreateDatabaseAsync("host_" + Guid.NewGuid().ToString("N")[..12]);
         using var node1 = new ServiceHost(settings: Settings(connectionString, "node-1"));
         using var node2 = new ServiceHost(settings: Settings(connectionString, "node-2"));
 
-        await node1.CreateCall(new { caller = new { userId = "carol" }, callee = new { userId = "dave" }, ring = false });
+        var first = await node1.CreateCall(new { caller = new { userId = "carol" }, callee = new { userId = "dave" }, ring = false });
         var second = await node2.CreateCall(new { caller = new { userId = "erin" }, callee = new { userId = "dave" }, ring = false });
 
         Assert.Equal(("ended", "busy"), (second.State, second.EndReason));
+        foreach (var node in new[] { node1, node2 })
+        {
+            var records = await node.Http().GetFromJsonAsync<JsonObject>("/v1/records?userId=dave");
+            var ids = records!["records"]!.AsArray().Select(r => r!["callId"]!.GetValue<string>()).Order(StringComparer.Ordinal);
+            Assert.Equal(new[] { first.CallId, second.CallId }.Order(StringComparer.Ordinal), ids);
+        }
     }
 }
