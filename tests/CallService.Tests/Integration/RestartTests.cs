@@ -53,4 +53,28 @@ public sealed class RestartTests
         await second.CreateCall(Direct("alice", "bob"));
         Assert.True((await bobAgain.Next("call.accepted")).GetProperty("seq").GetInt64() > endedSeq);
     }
+
+    [Fact]
+    public async Task IdempotencyKey_SurvivesARestart()
+    {
+        var dir = ServiceHost.NewDataDirectory();
+        var clock = new ManualTimeProvider(CoordinatorRig.T0);
+        var body = Direct("erin", "frank");
+        string first;
+        using (var before = new ServiceHost(dir, time: clock))
+        {
+            var request = new HttpRequestMessage(HttpMethod.Post, "/v1/calls") { Content = JsonContent.Create(body) };
+            request.Headers.Add("Idempotency-Key", "retry-1");
+            var response = await before.Http().SendAsync(request);
+            Assert.Equal(System.Net.HttpStatusCode.Created, response.StatusCode);
+            first = (await response.Content.ReadFromJsonAsync<CallResponse>(ServiceHost.Json))!.CallId;
+        }
+
+        using var after = new ServiceHost(dir, time: clock);
+        var retry = new HttpRequestMessage(HttpMethod.Post, "/v1/calls") { Content = JsonContent.Create(body) };
+        retry.Headers.Add("Idempotency-Key", "retry-1");
+        var answer = await after.Http().SendAsync(retry);
+        Assert.Equal(System.Net.HttpStatusCode.Created, answer.StatusCode);
+        Assert.Equal(first, (await answer.Content.ReadFromJsonAsync<CallResponse>(ServiceHost.Json))!.CallId);
+    }
 }
