@@ -7,7 +7,8 @@ namespace CallService.Calls;
 /// The call state machine (DESIGN §3.1): <c>ringing → accepted → connected → ended</c>; direct calls start
 /// at <c>accepted</c>. Every mutation of call state goes through this type. Illegal transitions throw
 /// <see cref="CallRuleException"/> (409); repeating an action that already took effect is a no-op,
-/// because mobile clients retry. Pure: time comes in as arguments, side effects are the coordinator's.
+/// because mobile clients retry. Every change, quality counters included, bumps <see cref="Version"/> (what is
+/// saved). Pure: time comes in as arguments; side effects are <see cref="Live.CallTransaction"/>'s.
 /// </summary>
 internal sealed class Call
 {
@@ -197,6 +198,7 @@ internal sealed class Call
         if (IsEnded || party.PublisherSession != session || !party.Publishing || party.Stalled) return false;
         party.Stalled = true;
         party.Media.CountStall();
+        Version++;
         return true;
     }
 
@@ -229,6 +231,20 @@ internal sealed class Call
     {
         Party(role).PlayBeginReported = true;
         TryConnect(now, "client");
+    }
+
+    /// <summary>A relay statistics report of the party's stream (call quality <c>media</c>).</summary>
+    public void ObserveMedia(PartyRole role, MediaQuality.MediaSample sample)
+    {
+        Party(role).Media.Observe(sample);
+        Version++;
+    }
+
+    /// <summary>The party was warned <c>profile_exceeded</c> (counted in its call quality).</summary>
+    public void CountProfileExceeded(PartyRole role)
+    {
+        Party(role).Media.CountProfileExceeded();
+        Version++;
     }
 
     public void CountWarning(PartyRole role, int code)

@@ -3,12 +3,17 @@ using CallMedia.Access;
 using CallMedia.Events;
 using CallService.Auth;
 using CallService.Calls;
+using CallService.Calls.CreateCall;
+using CallService.Calls.Live;
+using CallService.Calls.MediaEvents;
+using CallService.Cluster;
 using CallService.Common.Mediation;
 using CallService.Common.Problems;
 using CallService.Media;
 using CallService.Realtime;
 using CallService.Records;
 using CallService.Rules;
+using CallService.Storage;
 using CallService.Tokens;
 using Microsoft.AspNetCore.Authentication;
 
@@ -62,6 +67,9 @@ internal static class CallServiceHosting
             .ValidateOnStart();
         services.Configure<RulesOptions>(configuration.GetSection(RulesOptions.SectionName));
         services.Configure<RealtimeOptions>(configuration.GetSection(RealtimeOptions.SectionName));
+        services.AddOptions<ClusterOptions>().Bind(configuration.GetSection(ClusterOptions.SectionName))
+            .Validate(o => o.RenewSeconds >= 1 && o.LeaseSeconds > o.RenewSeconds, "Cluster:RenewSeconds must be ≥ 1 and below Cluster:LeaseSeconds.")
+            .ValidateOnStart();
         services.ConfigureHttpJsonOptions(o =>
         {
             o.SerializerOptions.NumberHandling = JsonNumberHandling.Strict;
@@ -72,14 +80,23 @@ internal static class CallServiceHosting
         services.AddSingleton<DataDirectory>();
         services.AddSingleton<ServiceSecrets>();
         services.AddSingleton<UserTokens>();
-        services.AddSingleton<ICallRecordStore, SqliteCallRecordStore>();
+        services.AddSingleton<NodeIdentity>();
+        services.AddCallStore(configuration); // Storage:Provider: sqlite (default) or postgres
         services.AddSingleton<RecordsStartup>();
+        services.AddHostedService<NodeLease>();
         services.AddSingleton<HangupRules>();
+        services.AddSingleton<EventSequence>();
         services.AddSingleton<RealtimeHub>();
         services.AddSingleton<PublicMediaUrls>();
         services.AddSingleton<CallViews>();
-        services.AddSingleton<CallCoordinator>();
-        services.AddSingleton<Calls.CreateCall.IdempotentCreates>();
+        services.AddSingleton<LiveCalls>();
+        services.AddSingleton<CallLifecycle>();
+        services.AddSingleton<CallEffects>();
+        services.AddSingleton<CallTransaction>();
+        services.AddSingleton<ApplyMediaEvent>();
+        services.AddSingleton(sp => new Lazy<ApplyMediaEvent>(sp.GetRequiredService<ApplyMediaEvent>)); // relay → sink → calls → relay
+        services.AddSingleton<ProfileCheck>();
+        services.AddSingleton<IdempotentCreates>();
         services.AddSingleton<IStreamAccessPolicy, CallStreamAccessPolicy>();
         services.AddSingleton<CallMediaEventSink>();
         services.AddSingleton<IMediaEventSink>(sp => sp.GetRequiredService<CallMediaEventSink>());
@@ -140,18 +157,37 @@ internal static class CallServiceHosting
     }
 }
 
-/// <summary>Periodic sweeps: realtime history expiry.</summary>
-internal sealed class Housekeeping(RealtimeHub hub, TimeProvider time) : BackgroundService
+/// <summary>
+/// Periodic sweeps (every 60 s): realtime memory, stored events older than <see cref="RealtimeOptions.HistorySeconds"/>
+/// and expired idempotency keys.
+/// </summary>
+internal sealed class Housekeeping(RealtimeHub hub, ICallStore store, TimeProvider time,
+    Microsoft.Extensions.Options.IOptions<RealtimeOptions> realtime, ILogger<Housekeeping> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         using var timer = new PeriodicTimer(TimeSpan.FromSeconds(60), time);
         try
         {
-            while (await timer.WaitForNextTickAsync(stoppingToken)) hub.Sweep();
+            while (await timer.WaitForNextTickAsync(stoppingToken)) Sweep();
         }
         catch (OperationCanceledException)
         {
+        }
+    }
+
+    private void Sweep()
+    {
+        hub.Sweep();
+        var now = time.GetUtcNow();
+        try
+        {
+            store.DeleteEventsBefore(now - TimeSpan.FromSeconds(realtime.Value.HistorySeconds));
+            store.DeleteIdempotencyKeysBefore(now - IdempotentCreates.Retention);
+        }
+        catch (Exception e)
+        {
+            logger.LogError(e, "Store clean-up failed; retried in a minute");
         }
     }
 }

@@ -1,15 +1,16 @@
 using System.Threading.Channels;
 using CallMedia.Events;
-using CallService.Calls;
+using CallService.Calls.MediaEvents;
 using CallMedia.Logging;
 
 namespace CallService.Media;
 
 /// <summary>
-/// Receives relay events on relay threads and hands them, in order, to <see cref="CallCoordinator"/> on one
-/// background loop (the relay must never wait for the coordinator or its storage).
+/// Receives relay events on relay threads and hands them, in order, to <see cref="ApplyMediaEvent"/> on one
+/// background loop (the relay must never wait for the coordinator or its storage). The handler is resolved on first
+/// use: the relay needs this sink and the call handlers need the relay (to disconnect ended calls' streams).
 /// </summary>
-internal sealed class CallMediaEventSink(CallCoordinator coordinator, ILogger<CallMediaEventSink> logger)
+internal sealed class CallMediaEventSink(Lazy<ApplyMediaEvent> calls, ILogger<CallMediaEventSink> logger)
     : BackgroundService, IMediaEventSink
 {
     private readonly Channel<MediaEvent> _events = Channel.CreateUnbounded<MediaEvent>(
@@ -31,7 +32,7 @@ internal sealed class CallMediaEventSink(CallCoordinator coordinator, ILogger<Ca
                 {
                     if (logger.IsEnabled(LogLevel.Debug))
                         logger.LogDebug("Media event {Event}", LogText.Escape(mediaEvent.ToString(), 1024));
-                    coordinator.OnMediaEvent(mediaEvent);
+                    calls.Value.Apply(mediaEvent);
                 }
                 catch (Exception e)
                 {

@@ -1,7 +1,7 @@
 using CallContracts.Streams;
 using CallMedia.Access;
 using CallService.Auth;
-using CallService.Calls;
+using CallService.Calls.Live;
 using CallMedia.Logging;
 
 namespace CallService.Media;
@@ -13,7 +13,7 @@ namespace CallService.Media;
 /// only after accept). Refusal reasons are short and never contain the query.
 /// </summary>
 internal sealed class CallStreamAccessPolicy(
-    CallCoordinator coordinator, ServiceSecrets secrets, TimeProvider time, ILogger<CallStreamAccessPolicy> logger)
+    LiveCalls calls, ServiceSecrets secrets, TimeProvider time, ILogger<CallStreamAccessPolicy> logger)
     : IStreamAccessPolicy
 {
     public ValueTask<StreamAccessDecision> AuthorizeAsync(StreamAccessRequest request, CancellationToken cancellationToken)
@@ -52,7 +52,7 @@ internal sealed class CallStreamAccessPolicy(
             case SignedUrlVerdict.Expired: return StreamAccessDecision.Deny("expired");
         }
 
-        if (coordinator.AccessOf(callId) is not { } call) return StreamAccessDecision.Deny("unknown_call");
+        if (calls.AccessOf(callId) is not { } call) return StreamAccessDecision.Deny("unknown_call");
         if (call.Ended) return StreamAccessDecision.Deny("call_ended");
         // Publishing {id}-a is party A's URL; playing {id}-a is party B's (B plays A).
         var user = request.Action == MediaAction.Publish ? streamOf : StreamNames.Peer(streamOf);

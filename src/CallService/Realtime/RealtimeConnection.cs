@@ -6,6 +6,8 @@ namespace CallService.Realtime;
 /// <summary>
 /// One WebSocket of a user. Frames are queued (bounded) and written one at a time in order, so publishers never wait
 /// on a slow socket; a socket that falls 1024 frames behind is closed (the client resumes after reconnecting).
+/// A connection exists before its socket: it is attached to the hub first and <see cref="Open"/>ed once the upgrade
+/// is answered, so an event published in between waits in the queue instead of being lost.
 /// </summary>
 /// <remarks>
 /// Send path: when no send is in progress, the publisher's thread starts the send itself; a small frame on a healthy
@@ -13,14 +15,15 @@ namespace CallService.Realtime;
 /// writer task. Only when a send does not complete at once does an async continuation take over and drain the queue.
 /// Frames are UTF-8 bytes, encoded once per event by the hub (shared by every socket and the history).
 /// </remarks>
-internal sealed class RealtimeConnection(WebSocket socket, ILogger logger)
+internal sealed class RealtimeConnection(ILogger logger)
 {
     private const int MaxQueued = 1024;
 
     private readonly Lock _gate = new();
     private readonly Queue<byte[]> _queue = new();
     private readonly TaskCompletionSource _drained = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private bool _sending;   // a send owns the socket (inline or its async continuation)
+    private WebSocket? _socket;
+    private bool _sending = true; // a send owns the socket (inline or its async continuation); until Open, nobody may send
     private bool _completed; // no more frames are accepted; _drained is set once the queue is empty
     private int _overflowed;
     private CancellationToken _cancellation;
@@ -29,6 +32,16 @@ internal sealed class RealtimeConnection(WebSocket socket, ILogger logger)
     public long AttachedAtSeq { get; set; }
 
     public void Enqueue(string frame) => Enqueue(Encoding.UTF8.GetBytes(frame));
+
+    /// <summary>The upgrade is answered: frames queued so far are written, in order, then new ones as they come.</summary>
+    public void Open(WebSocket socket)
+    {
+        _socket = socket;
+        if (TryNext(out var first)) Send(first);
+    }
+
+    /// <summary>The upgrade failed: nothing will be written.</summary>
+    public void Abandon() => Fail();
 
     public void Enqueue(byte[] frame)
     {
@@ -67,7 +80,7 @@ internal sealed class RealtimeConnection(WebSocket socket, ILogger logger)
         try
         {
             await _drained.Task.WaitAsync(cancellationToken);
-            if (_overflowed == 1 && socket.State == WebSocketState.Open)
+            if (_overflowed == 1 && _socket is { State: WebSocketState.Open } socket)
                 await socket.CloseOutputAsync(WebSocketCloseStatus.PolicyViolation, "too slow", cancellationToken);
         }
         catch (Exception e) when (e is WebSocketException or OperationCanceledException or ObjectDisposedException)
@@ -84,7 +97,7 @@ internal sealed class RealtimeConnection(WebSocket socket, ILogger logger)
             ValueTask pending;
             try
             {
-                pending = socket.SendAsync((ReadOnlyMemory<byte>)frame, WebSocketMessageType.Text, true, _cancellation);
+                pending = _socket!.SendAsync((ReadOnlyMemory<byte>)frame, WebSocketMessageType.Text, true, _cancellation);
                 if (pending.IsCompletedSuccessfully)
                     pending.GetAwaiter().GetResult();
                 else

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Text.Json;
 using CallContracts.Realtime;
+using CallService.Storage;
 using Microsoft.Extensions.Options;
 
 namespace CallService.Realtime;
@@ -10,49 +11,98 @@ internal sealed class RealtimeOptions
 {
     public const string SectionName = "Realtime";
 
-    /// <summary>Events younger than this are always kept for <c>resume</c>.</summary>
+    /// <summary>Events younger than this can always be replayed by <c>resume</c> (from memory or from the store).</summary>
     public int HistorySeconds { get; set; } = 300;
 
-    /// <summary>Hard cap per user (memory guard); normally the time window is what bounds the history.</summary>
-    public int HistoryMaxEvents { get; set; } = 10000;
+    /// <summary>
+    /// Memory for recent events, all users together, bytes (default 8 MiB): a bound that holds at any call rate
+    /// (an event costs its frame, 0.2–1.5 KB). Older events are replayed from the store.
+    /// </summary>
+    public long HistoryMaxBytes { get; set; } = 8 * 1024 * 1024;
 }
 
 /// <summary>
-/// Per-user event streams: a sequence number per user, a bounded history for <c>resume</c>, and every socket
-/// the user holds (tabs, devices). Publishing never blocks: frames are queued per socket.
+/// Per-user event delivery: numbers events (<see cref="EventSequence"/>), delivers saved events to every socket the
+/// user holds (tabs, devices) and replays them on <c>resume</c>, from memory (<see cref="RecentEvents"/>) or from the
+/// store. Publishing never blocks: frames are queued per socket.
 /// </summary>
-internal sealed class RealtimeHub(TimeProvider time, IOptions<RealtimeOptions> options, ILogger<RealtimeHub> logger)
+internal sealed class RealtimeHub
 {
     internal static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
     private readonly ConcurrentDictionary<string, UserStream> _users = new(StringComparer.Ordinal);
-    private readonly RealtimeOptions _options = options.Value;
-    private long _published; // a user's stream created after a sweep continues above every seq handed out before
+    private readonly TimeProvider _time;
+    private readonly ICallStore _store;
+    private readonly EventSequence _sequence;
+    private readonly RealtimeOptions _options;
+    private readonly ILogger<RealtimeHub> _logger;
+    private readonly Lazy<RecentEvents> _recent;
 
-    public RealtimeEvent Publish(string userId, string type, string callId, object data)
+    public RealtimeHub(TimeProvider time, ICallStore store, EventSequence sequence, IOptions<RealtimeOptions> options, ILogger<RealtimeHub> logger)
     {
-        var stream = Live(userId);
-        lock (stream)
+        (_time, _store, _sequence, _options, _logger) = (time, store, sequence, options.Value, logger);
+        _recent = new Lazy<RecentEvents>(() =>
         {
-            Interlocked.Increment(ref _published);
-            var now = time.GetUtcNow();
-            var evt = new RealtimeEvent(++stream.Seq, type, callId, now, data);
-            var frame = JsonSerializer.SerializeToUtf8Bytes(evt, Json);
-            stream.History.Enqueue((evt, frame));
-            Prune(stream, now);
-            foreach (var socket in stream.Sockets) socket.Enqueue(frame);
-            Calls.CoordinatorLog.EventPublished(logger, type, evt.Seq, callId, stream.Sockets.Count);
-            return evt;
+            var recent = new RecentEvents(time, _options);
+            recent.Start(_sequence.Last + 1);
+            return recent;
+        });
+    }
+
+    /// <summary>Bytes of recent events held in memory.</summary>
+    public long HistoryBytes => _recent.Value.Bytes;
+
+    /// <summary>Numbers and encodes an event (once, shared by every socket and the store); <see cref="Deliver"/> sends it once saved.</summary>
+    public StoredEvent Prepare(string userId, string type, string callId, object data)
+    {
+        var at = _time.GetUtcNow();
+        var evt = new RealtimeEvent(_sequence.Next(), type, callId, at, data);
+        return new StoredEvent(evt.Seq, userId, callId, type, at, JsonSerializer.SerializeToUtf8Bytes(evt, Json));
+    }
+
+    /// <summary>Sends saved events to the sockets of their users and keeps them for <c>resume</c>.</summary>
+    public void Deliver(IReadOnlyList<StoredEvent> events)
+    {
+        var recent = _recent.Value;
+        foreach (var e in events)
+        {
+            var stream = Live(e.UserId);
+            lock (stream)
+            {
+                recent.Add(e);
+                foreach (var socket in stream.Sockets) socket.Enqueue(e.Frame);
+                stream.LastDelivered = Math.Max(stream.LastDelivered, e.Seq);
+                Calls.CoordinatorLog.EventPublished(_logger, e.Type, e.Seq, e.CallId, stream.Sockets.Count);
+            }
         }
     }
 
+    /// <summary>
+    /// Events produced while no socket could be open (the endings of calls a previous run left unfinished): the user's
+    /// next socket gets them as new events; <c>resume</c> replays them from the store as well.
+    /// </summary>
+    public void Hold(IReadOnlyList<StoredEvent> events)
+    {
+        foreach (var e in events)
+        {
+            var stream = Live(e.UserId);
+            lock (stream) (stream.Held ??= []).Add(e);
+        }
+    }
+
+    /// <summary>Adds a socket; events delivered from now on reach it (frames queue until it is open).</summary>
     public void Attach(string userId, RealtimeConnection connection)
     {
         var stream = Live(userId);
         lock (stream)
         {
             stream.Sockets.Add(connection);
-            connection.AttachedAtSeq = stream.Seq; // later events reach it live; resume replays only up to here
+            connection.AttachedAtSeq = stream.LastDelivered; // later events reach it live; resume replays only up to here
+            if (stream.Held is not { } held) return;
+            stream.Held = null;
+            connection.AttachedAtSeq = Math.Min(connection.AttachedAtSeq, held[0].Seq - 1);
+            foreach (var e in held) connection.Enqueue(e.Frame);
+            stream.LastDelivered = Math.Max(stream.LastDelivered, held[^1].Seq);
         }
     }
 
@@ -62,36 +112,44 @@ internal sealed class RealtimeHub(TimeProvider time, IOptions<RealtimeOptions> o
         lock (stream) stream.Sockets.Remove(connection);
     }
 
-    /// <summary>Queues every kept event after <paramref name="afterSeq"/> to this socket, in order, before any newer one.</summary>
+    /// <summary>
+    /// Queues every kept event after <paramref name="afterSeq"/> (up to what the socket gets live) to this socket, in
+    /// order, before any newer one: from memory when it holds them all, else from the store.
+    /// </summary>
     public int Resume(string userId, RealtimeConnection connection, long afterSeq)
     {
-        if (!_users.TryGetValue(userId, out var stream)) return 0;
+        var stream = Live(userId);
         lock (stream)
         {
-            var n = 0;
-            foreach (var (evt, frame) in stream.History)
-                if (evt.Seq > afterSeq && evt.Seq <= connection.AttachedAtSeq) { connection.Enqueue(frame); n++; }
-            return n;
+            var through = connection.AttachedAtSeq;
+            if (afterSeq >= through) return 0;
+            IReadOnlyList<StoredEvent> events = _recent.Value.TryRead(userId, afterSeq, through)
+                ?? _store.EventsOf(userId, afterSeq, through, _time.GetUtcNow() - TimeSpan.FromSeconds(_options.HistorySeconds));
+            foreach (var e in events) connection.Enqueue(e.Frame);
+            return events.Count;
         }
     }
 
-    /// <summary>Events kept for a user (tests, diagnostics).</summary>
+    /// <summary>A user's events as <c>resume</c> from 0 would replay them (tests, diagnostics).</summary>
     public IReadOnlyList<RealtimeEvent> History(string userId)
     {
-        if (!_users.TryGetValue(userId, out var stream)) return [];
-        lock (stream) return [.. stream.History.Select(h => h.Event)];
+        var through = _sequence.Last;
+        var events = _recent.Value.TryRead(userId, 0, through)
+                     ?? _store.EventsOf(userId, 0, through, _time.GetUtcNow() - TimeSpan.FromSeconds(_options.HistorySeconds));
+        return [.. events.Select(e => JsonSerializer.Deserialize<RealtimeEvent>(e.Frame, Json)!)];
     }
 
-    /// <summary>Drops expired history and users with neither sockets nor history.</summary>
+    /// <summary>Drops expired memory and users with neither sockets nor held events.</summary>
     public void Sweep()
     {
-        var now = time.GetUtcNow();
+        _recent.Value.Sweep();
+        var horizon = _time.GetUtcNow() - TimeSpan.FromSeconds(_options.HistorySeconds);
         foreach (var (userId, stream) in _users)
         {
             lock (stream)
             {
-                Prune(stream, now);
-                if (stream.Sockets.Count == 0 && stream.History.Count == 0)
+                if (stream.Held is { } held && held[^1].At < horizon) stream.Held = null;
+                if (stream.Sockets.Count == 0 && stream.Held is null)
                 {
                     stream.Removed = true;
                     _users.TryRemove(new KeyValuePair<string, UserStream>(userId, stream));
@@ -105,28 +163,17 @@ internal sealed class RealtimeHub(TimeProvider time, IOptions<RealtimeOptions> o
     {
         while (true)
         {
-            var stream = _users.GetOrAdd(userId, _ => NewStream());
+            var stream = _users.GetOrAdd(userId, _ => new UserStream { LastDelivered = _sequence.Last });
             lock (stream)
                 if (!stream.Removed) return stream;
         }
     }
 
-    private UserStream NewStream() => new() { Seq = Interlocked.Read(ref _published) };
-
-    private void Prune(UserStream stream, DateTimeOffset now)
-    {
-        var horizon = now - TimeSpan.FromSeconds(_options.HistorySeconds);
-        // At least HistorySeconds are kept; HistoryMaxEvents is only a memory guard against floods.
-        while (stream.History.Count > 0 &&
-               (stream.History.Peek().Event.At < horizon || stream.History.Count > _options.HistoryMaxEvents))
-            stream.History.Dequeue();
-    }
-
     private sealed class UserStream
     {
-        public long Seq;
+        public long LastDelivered;
         public bool Removed;
-        public readonly Queue<(RealtimeEvent Event, byte[] Frame)> History = new();
+        public List<StoredEvent>? Held;
         public readonly List<RealtimeConnection> Sockets = [];
     }
 }

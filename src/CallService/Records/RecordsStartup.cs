@@ -1,17 +1,34 @@
+using CallContracts.Realtime;
+using CallService.Calls;
+using CallService.Cluster;
+using CallService.Realtime;
+using CallService.Storage;
+
 namespace CallService.Records;
 
 /// <summary>
-/// Opens the record store before the server takes requests and ends the calls the previous process left
-/// unfinished (<c>service_restart</c>): their media and timers are gone, so they cannot continue.
+/// Opens the store before the server takes requests and ends the calls this node left unfinished
+/// (<c>service_restart</c>, at the last moment the node was known alive): their media and timers are gone, so they
+/// cannot continue. Both parties get <c>call.ended</c>: written to the event log (so <c>resume</c> replays it) and
+/// handed to each party's next socket.
 /// </summary>
-internal sealed class RecordsStartup(ICallRecordStore store, TimeProvider time, ILogger<RecordsStartup> logger)
+internal sealed class RecordsStartup(ICallStore store, NodeIdentity node, RealtimeHub hub, TimeProvider time, ILogger<RecordsStartup> logger)
 {
     public void Run()
     {
         store.Initialize();
-        var ended = store.EndUnfinished(time.GetUtcNow());
-        if (ended.Count > 0)
-            logger.LogWarning("Ended {Count} call(s) left unfinished by the previous run (service_restart): {CallIds}",
-                ended.Count, string.Join(", ", ended));
+        var ended = store.EndUnfinished(node.Id, time.GetUtcNow());
+        if (ended.Count == 0) return;
+        logger.LogWarning("Ended {Count} call(s) left unfinished by the previous run (service_restart): {CallIds}",
+            ended.Count, string.Join(", ", ended.Select(c => c.CallId)));
+        var events = new List<StoredEvent>();
+        foreach (var call in ended)
+        {
+            var data = new EndedData(call.EndReason!.Value.ToWire(), call.EndedBy!.Value.ToWire(), call.Code);
+            foreach (var user in (string[])[call.CallerUserId, call.CalleeUserId])
+                events.Add(hub.Prepare(user, RealtimeEventTypes.Ended, call.CallId, data));
+        }
+        store.AppendEvents(events);
+        hub.Hold(events);
     }
 }

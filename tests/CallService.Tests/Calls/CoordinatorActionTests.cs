@@ -2,8 +2,9 @@ using CallContracts.Realtime;
 using CallContracts.StatusCodes;
 using CallService.Auth;
 using CallService.Calls;
+using CallService.Calls.CreateCall;
+using CallService.Calls.ReportStatus;
 using CallService.Common;
-using CallService.Records;
 using CallService.Tests.Support;
 using NSubstitute;
 
@@ -54,12 +55,10 @@ public class CoordinatorActionTests
     [Fact]
     public void Create_StorageFailure_Throws_AndLeavesNoCallBehind()
     {
-        var failing = true;
-        _rig.Store.When(s => s.Save(Arg.Any<CallSnapshot>(), Arg.Any<IReadOnlyList<CallTransition>>()))
-            .Do(_ => { if (failing) throw new IOException("disk full"); });
+        _rig.Store.FailSaves = true;
         Assert.Throws<StorageUnavailableException>(() => _rig.Create(ring: false));
         Assert.Equal(0, _rig.Coordinator.LiveCount());
-        failing = false;
+        _rig.Store.FailSaves = false;
         Assert.Equal("accepted", _rig.Create(ring: false).State); // alice/bob were not left busy
     }
 
@@ -70,8 +69,7 @@ public class CoordinatorActionTests
         _rig.Coordinator.Accept(id, CoordinatorRig.User("bob"));
         _rig.Coordinator.Accept(id, CoordinatorRig.User("bob")); // repeat: no write
         _rig.Coordinator.Hangup(id, CoordinatorRig.User("alice"));
-        var saved = _rig.Store.ReceivedCalls().Where(c => c.GetMethodInfo().Name == "Save")
-            .SelectMany(c => (IReadOnlyList<CallTransition>)c.GetArguments()[1]!).Select(t => t.State).ToList();
+        var saved = _rig.Store.Saved.SelectMany(w => w.NewTransitions).Select(t => t.State).ToList();
         Assert.Equal([CallState.Ringing, CallState.Accepted, CallState.Ended], saved);
     }
 
@@ -83,8 +81,8 @@ public class CoordinatorActionTests
         Assert.Equal("accepted", view.State);
         Assert.NotNull(view.Parties.B.PushUrl);
         Assert.Null(view.Parties.A.PushUrl); // bob does not see alice's URLs
-        var toBob = (PartyAssignment)_rig.LastEvent("bob").Data;
-        var toAlice = (PartyAssignment)_rig.LastEvent("alice").Data;
+        var toBob = _rig.LastEventData<PartyAssignment>("bob");
+        var toAlice = _rig.LastEventData<PartyAssignment>("alice");
         Assert.Equal(("b", "alice"), (toBob.Role, toBob.PeerUserId));
         Assert.Contains($"/live/{id}-b?", toBob.View.PushUrl);
         Assert.Contains($"/live/{id}-a?", toBob.View.PlayUrl);
@@ -117,7 +115,7 @@ public class CoordinatorActionTests
         var result = _rig.Coordinator.Report(id, CoordinatorRig.User("bob"), [Player(-2301)]);
         Assert.Equal("hangup", result.Action);
         Assert.Equal(("client_terminal_code", "b", (int?)-2301), (result.Call.EndReason, result.Call.EndedBy, result.Call.Code));
-        Assert.Equal(new EndedData("client_terminal_code", "b", -2301), _rig.LastEvent("alice").Data);
+        Assert.Equal(new EndedData("client_terminal_code", "b", -2301), _rig.LastEventData<EndedData>("alice"));
     }
 
     [Fact]
@@ -144,7 +142,7 @@ public class CoordinatorActionTests
         _rig.Coordinator.Report(id, CoordinatorRig.User("alice"), [Pusher(1101)]);
         var warnings = _rig.Hub.History("bob").Where(e => e.Type == RealtimeEventTypes.PeerWarning).ToList();
         Assert.Equal(2, warnings.Count);
-        Assert.Equal(new PeerWarningData(1101, "pusher"), warnings[1].Data);
+        Assert.Equal(new PeerWarningData(1101, "pusher"), CoordinatorRig.Data<PeerWarningData>(warnings[1]));
         Assert.Equal("accepted", _rig.Coordinator.Get(id, new ServiceActor()).State);
     }
 

@@ -5,6 +5,8 @@ using CallMedia.Events;
 using CallMedia.Hosting;
 using CallService.Auth;
 using CallService.Calls;
+using CallService.Calls.CreateCall;
+using CallService.Calls.ReportStatus;
 using CallService.Tests.Support;
 using NSubstitute;
 
@@ -117,7 +119,7 @@ public class CoordinatorStreamHealthTests
         _rig.Advance(5);
         Stats(id, "a", 1300);
         var warning = Assert.Single(Warnings("alice"));
-        Assert.Equal(new ProfileExceededData("profile_exceeded", "pusher", 1300, 800, 10), warning.Data);
+        Assert.Equal(new ProfileExceededData("profile_exceeded", "pusher", 1300, 800, 10), CoordinatorRig.Data<ProfileExceededData>(warning));
         Assert.Empty(Warnings("bob")); // the peer cannot fix the publisher's settings
         Assert.Equal(1, Call(id).Parties.A.Quality.Media!.ProfileExceeded);
     }
@@ -189,10 +191,7 @@ public class CoordinatorStreamHealthTests
         var id = ConnectedCall();
         Stats(id, "b", 300, 48, Viewer(10, 0, 2));
         _rig.Coordinator.Hangup(id, new ServiceActor());
-        var saved = _rig.Store.ReceivedCalls()
-            .Where(c => c.GetMethodInfo().Name == "Save")
-            .Select(c => (CallSnapshot)c.GetArguments()[0]!)
-            .Last(s => s.CallId == id);
+        var saved = _rig.Store.Saved.Select(w => w.Call).Last(s => s.CallId == id);
         Assert.Equal("ended", saved.State.ToString().ToLowerInvariant());
         Assert.Equal(300, saved.MediaB!.LastVideoKbps);
         Assert.Equal(2, saved.MediaB.ViewerVideoDropped);

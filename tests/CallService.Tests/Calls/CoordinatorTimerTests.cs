@@ -2,6 +2,8 @@ using CallContracts.Realtime;
 using CallMedia.Access;
 using CallMedia.Events;
 using CallService.Calls;
+using CallService.Calls.CreateCall;
+using CallService.Calls.ReportStatus;
 using CallService.Tests.Support;
 using NSubstitute;
 
@@ -107,7 +109,7 @@ public class CoordinatorTimerTests
         Assert.Equal("a", EndedBy(id));
         var ended = _rig.LastEvent("bob");
         Assert.Equal(RealtimeEventTypes.Ended, ended.Type);
-        Assert.Equal(new EndedData("media_lost", "a", null), ended.Data);
+        Assert.Equal(new EndedData("media_lost", "a", null), CoordinatorRig.Data<EndedData>(ended));
     }
 
     [Fact]
@@ -166,7 +168,7 @@ public class CoordinatorTimerTests
         _rig.Coordinator.Hangup(id, new CallService.Auth.ServiceActor());
         _rig.Advance(301);
         Assert.Null(_rig.Coordinator.AccessOf(id));
-        _rig.Store.Find(id).Returns((CallSnapshot?)null);
+        _rig.Store.Forget(id);
         Assert.Throws<CallService.Common.NotFoundException>(() => State(id));
     }
 }

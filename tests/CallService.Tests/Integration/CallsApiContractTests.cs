@@ -156,7 +156,7 @@ public sealed class CallsApiContractTests : IDisposable
         Assert.Equal(400, problem.GetProperty("status").GetInt32());
         var errors = problem.GetProperty("errors");
         Assert.True(errors.TryGetProperty(field, out _), $"expected an error for '{field}', got {errors}");
-        Assert.Empty(_host.Services.GetRequiredService<CallService.Calls.CallCoordinator>().ListActive(new ServiceActor()));
+        Assert.Equal(0, _host.Services.GetRequiredService<CallService.Calls.Live.LiveCalls>().LiveCount());
     }
 
     [Theory]

@@ -4,7 +4,7 @@ using System.Text.Json;
 using CallContracts.Calls;
 using CallContracts.Records;
 using CallService.Calls;
-using CallService.Records;
+using CallService.Storage;
 using CallService.Tests.Support;
 using Microsoft.Extensions.DependencyInjection;
 using NSubstitute;
@@ -110,9 +110,10 @@ public sealed class RecordsAndStartupTests
     [Fact]
     public async Task StorageFailure_Is503Problem_AndNothingIsCreated()
     {
-        var store = Substitute.For<ICallRecordStore>();
-        store.EndUnfinished(Arg.Any<DateTimeOffset>()).Returns([]);
-        store.When(s => s.Save(Arg.Any<CallSnapshot>(), Arg.Any<IReadOnlyList<CallTransition>>())).Do(_ => throw new IOException("disk full"));
+        var store = Substitute.For<ICallStore>();
+        store.EndUnfinished(Arg.Any<string>(), Arg.Any<DateTimeOffset>()).Returns([]);
+        store.ReserveEventSeqs(Arg.Any<int>()).Returns(1);
+        store.Save(Arg.Any<CallWrite>()).Returns(_ => throw new IOException("disk full"));
         using var host = new ServiceHost(services: s => s.AddSingleton(store));
         var response = await host.Http().PostAsJsonAsync("/v1/calls", Direct("alice", "bob"));
         Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);

@@ -227,8 +227,9 @@ public sealed class RingingFlowTests : IAsyncLifetime
         Feed(new PlayStarted($"{id}-a", now, 10, MediaTransport.Rtmp));
         Feed(new PlayStarted($"{id}-b", now, 11, MediaTransport.Rtmp));
         await bobWs.Next("call.connected");
+        var timers = _host.Time.ActiveTimers;
         Feed(new PublishStopped($"{id}-a", now, 1, "closed"));
-        await WaitUntil(() => _host.Time.ActiveTimers >= 3); // the sink is asynchronous: wait for the grace timer
+        await WaitUntil(() => _host.Time.ActiveTimers > timers); // the sink is asynchronous: wait for the grace timer
         _host.Time.Advance(TimeSpan.FromSeconds(3));
         var data = (await bobWs.Next("call.ended")).GetProperty("data");
         Assert.Equal(("media_lost", "a"), (data.GetProperty("reason").GetString(), data.GetProperty("endedBy").GetString()));
@@ -277,7 +278,7 @@ public sealed class RingingFlowTests : IAsyncLifetime
         Assert.False(await again.Receives("call.ended", 0.3)); // not pushed to a new socket by itself
         await again.Send(new { type = "resume", afterSeq = lastSeq });
         var ended = await again.Next("call.ended");
-        Assert.Equal(lastSeq + 1, ended.GetProperty("seq").GetInt64());
+        Assert.True(ended.GetProperty("seq").GetInt64() > lastSeq); // seq only grows per user (numbers may be skipped)
         Assert.Equal(id, ended.GetProperty("callId").GetString());
 
         await again.Send(new { type = "resume", afterSeq = 0 });

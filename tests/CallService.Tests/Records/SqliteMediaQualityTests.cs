@@ -1,10 +1,13 @@
 using CallContracts.Calls;
 using CallService.Calls;
 using CallService.Hosting;
-using CallService.Records;
+using CallService.Cluster;
+using CallService.Storage;
+using CallService.Storage.Sqlite;
 using CallService.Tests.Support;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Options;
 
 namespace CallService.Tests.Records;
 
@@ -13,8 +16,11 @@ public sealed class SqliteMediaQualityTests : IDisposable
 {
     private readonly string _dir = Path.Combine(Path.GetTempPath(), "callservice-store-tests", Guid.NewGuid().ToString("N"));
 
-    private SqliteCallRecordStore NewStore() =>
-        new(new DataDirectory(new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["Storage:DataDirectory"] = _dir }).Build()));
+    private SqliteCallStore NewStore() =>
+        new(new DataDirectory(new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["Storage:DataDirectory"] = _dir }).Build()),
+            new NodeIdentity(Options.Create(new ClusterOptions())));
+
+    private static void Save(ICallStore store, CallSnapshot call) => store.Save(new CallWrite(call, [], [], CoordinatorRig.T0));
 
     public void Dispose()
     {
@@ -33,8 +39,8 @@ public sealed class SqliteMediaQualityTests : IDisposable
         using var store = NewStore();
         store.Initialize();
         var media = new PartyMediaQuality(12, 480, 700, 64, 66, 14.8, 320, 240, 1, 37, 2, 1);
-        store.Save(Snapshot("c1") with { MediaA = media }, []);
-        store.Save(Snapshot("c2"), []);
+        Save(store, Snapshot("c1") with { MediaA = media });
+        Save(store, Snapshot("c2"));
 
         var c1 = store.Find("c1")!;
         Assert.Equal(media, c1.MediaA);
@@ -77,7 +83,7 @@ public sealed class SqliteMediaQualityTests : IDisposable
         Assert.Null(old1.MediaB);
 
         var media = new PartyMediaQuality(1, 300, 300, 48, 48, 15, 320, 240, 0, 0, 0, 0);
-        store.Save(Snapshot("new1") with { MediaB = media }, []);
+        Save(store, Snapshot("new1") with { MediaB = media });
         Assert.Equal(media, store.Find("new1")!.MediaB);
     }
 }

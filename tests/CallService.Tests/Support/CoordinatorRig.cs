@@ -1,13 +1,22 @@
+using System.Text.Json;
 using CallContracts.Calls;
 using CallContracts.Realtime;
 using CallMedia.Control;
+using CallMedia.Events;
 using CallService.Auth;
 using CallService.Calls;
+using CallService.Calls.Accept;
+using CallService.Calls.CreateCall;
+using CallService.Calls.Hangup;
+using CallService.Calls.Live;
+using CallService.Calls.MediaEvents;
+using CallService.Calls.ReportStatus;
+using CallService.Cluster;
 using CallService.Hosting;
 using CallService.Media;
 using CallService.Realtime;
-using CallService.Records;
 using CallService.Rules;
+using CallService.Storage.Sqlite;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -16,7 +25,10 @@ using NSubstitute;
 
 namespace CallService.Tests.Support;
 
-/// <summary>A coordinator wired by hand: fake time, substituted store and relay, real hub, rules and views.</summary>
+/// <summary>
+/// The call machinery wired by hand: fake time, a real SQLite store in a temp directory (recorded), substituted relay,
+/// real hub, rules, views, transaction and use-case handlers.
+/// </summary>
 internal sealed class CoordinatorRig
 {
     public static readonly DateTimeOffset T0 = new(2026, 3, 1, 9, 0, 0, TimeSpan.Zero);
@@ -25,7 +37,7 @@ internal sealed class CoordinatorRig
     {
         var values = new Dictionary<string, string?>
         {
-            ["Storage:DataDirectory"] = Path.Combine(Path.GetTempPath(), "callservice-tests"), // nothing is written: every key is configured
+            ["Storage:DataDirectory"] = Path.Combine(Path.GetTempPath(), "callservice-tests", Guid.NewGuid().ToString("N")),
             ["Auth:ApiKeys:0"] = "test-api-key",
             ["Media:PushKey"] = "push-secret",
             ["Media:PlayKey"] = "play-secret",
@@ -37,23 +49,33 @@ internal sealed class CoordinatorRig
         foreach (var (k, v) in settings ?? []) values[k] = v;
         var config = new ConfigurationBuilder().AddInMemoryCollection(values).Build();
         var services = new ServiceCollection().AddSingleton(Relay).BuildServiceProvider();
-        Secrets = new ServiceSecrets(config, new DataDirectory(config));
-        Hub = new RealtimeHub(Time, Options.Create(new RealtimeOptions()), NullLogger<RealtimeHub>.Instance);
+        var data = new DataDirectory(config);
+        Secrets = new ServiceSecrets(config, data);
+        var sqlite = new SqliteCallStore(data, new NodeIdentity(Options.Create(new ClusterOptions())));
+        Store = new RecordingStore(sqlite);
+        Store.Initialize();
+        var realtime = Options.Create(config.GetSection("Realtime").Get<RealtimeOptions>() ?? new RealtimeOptions());
+        Hub = new RealtimeHub(Time, Store, new EventSequence(Store), realtime, NullLogger<RealtimeHub>.Instance);
         Rules = new HangupRules(Options.Create(config.GetSection("Rules").Get<RulesOptions>() ?? new RulesOptions()));
         var callOptions = Options.Create(config.GetSection("Calls").Get<CallOptions>() ?? new CallOptions());
         Views = new CallViews(new PublicMediaUrls(services, config, Secrets), callOptions);
-        Coordinator = new CallCoordinator(Time, Store, Hub, Views, Rules, callOptions, services, NullLogger<CallCoordinator>.Instance);
-        Policy = new CallStreamAccessPolicy(Coordinator, Secrets, Time, NullLogger<CallStreamAccessPolicy>.Instance);
+        Calls = new LiveCalls(Store, NullLogger<LiveCalls>.Instance);
+        Transaction = new CallTransaction(Time, Store, Calls, new CallLifecycle(Views, NullLogger<CallLifecycle>.Instance),
+            new CallEffects(Hub, NullLogger<CallEffects>.Instance, Relay), Hub, callOptions, NullLogger<CallTransaction>.Instance);
+        Coordinator = new Handlers(this, callOptions);
+        Policy = new CallStreamAccessPolicy(Calls, Secrets, Time, NullLogger<CallStreamAccessPolicy>.Instance);
     }
 
     public ManualTimeProvider Time { get; } = new(T0);
-    public ICallRecordStore Store { get; } = Substitute.For<ICallRecordStore>();
+    public RecordingStore Store { get; }
     public IRelayControl Relay { get; } = Substitute.For<IRelayControl>();
     public ServiceSecrets Secrets { get; }
     public RealtimeHub Hub { get; }
     public HangupRules Rules { get; }
     public CallViews Views { get; }
-    public CallCoordinator Coordinator { get; }
+    public LiveCalls Calls { get; }
+    public CallTransaction Transaction { get; }
+    public Handlers Coordinator { get; }
     public CallStreamAccessPolicy Policy { get; }
 
     public static readonly CallTimerSettings DefaultTimers =
@@ -68,5 +90,38 @@ internal sealed class CoordinatorRig
 
     public RealtimeEvent LastEvent(string user) => Hub.History(user)[^1];
 
+    /// <summary>The data of the user's last event, as <typeparamref name="T"/> (frames are kept as JSON).</summary>
+    public T LastEventData<T>(string user) => Data<T>(LastEvent(user));
+
+    public static T Data<T>(RealtimeEvent e) => ((JsonElement)e.Data).Deserialize<T>(RealtimeHub.Json)!;
+
     public void Advance(double seconds) => Time.Advance(TimeSpan.FromSeconds(seconds));
+
+    /// <summary>The use cases as the endpoints run them (without MediatR's pipeline), by their old coordinator names.</summary>
+    internal sealed class Handlers(CoordinatorRig rig, IOptions<CallOptions> options)
+    {
+        private readonly CreateCallHandler _create = new(rig.Transaction, rig.Views, options,
+            new IdempotentCreates(rig.Store, rig.Time, NullLogger<IdempotentCreates>.Instance));
+        private readonly ReportStatusHandler _report = new(rig.Transaction, rig.Views, rig.Rules, NullLogger<ReportStatusHandler>.Instance);
+        private readonly ApplyMediaEvent _media = new(rig.Transaction, new ProfileCheck(rig.Rules, NullLogger<ProfileCheck>.Instance),
+            NullLogger<ApplyMediaEvent>.Instance);
+
+        public CallResponse Create(NewCall spec, Actor viewer) => _create.Create(spec, viewer);
+
+        public CallResponse Get(string callId, Actor viewer) => rig.Transaction.Read(callId, viewer, c => rig.Views.Response(c, viewer));
+
+        public CallResponse Accept(string callId, Actor actor) =>
+            new AcceptCallHandler(rig.Transaction, rig.Views).Handle(new AcceptCallCommand(actor, callId), default).GetAwaiter().GetResult();
+
+        public CallResponse Hangup(string callId, Actor actor) =>
+            new HangupCallHandler(rig.Transaction, rig.Views).Handle(new HangupCallCommand(actor, callId), default).GetAwaiter().GetResult();
+
+        public StatusReportResponse Report(string callId, Actor actor, IReadOnlyList<StatusItem> items) => _report.Report(callId, actor, items);
+
+        public void OnMediaEvent(MediaEvent mediaEvent) => _media.Apply(mediaEvent);
+
+        public CallAccess? AccessOf(string callId) => rig.Calls.AccessOf(callId);
+
+        public int LiveCount() => rig.Calls.LiveCount();
+    }
 }

@@ -31,8 +31,9 @@ public sealed class ServiceHost : WebApplicationFactory<Program>
     private readonly bool _ownsDataDirectory;
 
     public ServiceHost(string? dataDirectory = null, Dictionary<string, string?>? settings = null,
-        Action<IServiceCollection>? services = null, bool withApiKey = true, bool realMedia = false)
+        Action<IServiceCollection>? services = null, bool withApiKey = true, bool realMedia = false, ManualTimeProvider? time = null)
     {
+        Time = time ?? new ManualTimeProvider();
         _realMedia = realMedia;
         _ownsDataDirectory = dataDirectory is null;
         DataDirectory = dataDirectory ?? NewDataDirectory();
@@ -54,7 +55,7 @@ public sealed class ServiceHost : WebApplicationFactory<Program>
 
     public string DataDirectory { get; }
     public Uri BaseAddress { get; }
-    public ManualTimeProvider Time { get; } = new();
+    public ManualTimeProvider Time { get; }
     public IRelayControl Relay { get; } = Substitute.For<IRelayControl>();
     public IMediaEventSink MediaEvents => Services.GetRequiredService<IMediaEventSink>();
 

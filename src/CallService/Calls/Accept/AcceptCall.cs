@@ -1,5 +1,6 @@
 using CallContracts.Calls;
 using CallService.Auth;
+using CallService.Calls.Live;
 using CallService.Common.Mediation;
 using FluentValidation;
 using MediatR;
@@ -9,10 +10,11 @@ namespace CallService.Calls.Accept;
 /// <summary><c>POST /v1/calls/{id}/accept</c> (callee, while ringing → accepted). Repeating it is harmless.</summary>
 internal sealed record AcceptCallCommand(Actor Actor, string CallId) : IRequest<CallResponse>;
 
-internal sealed class AcceptCallHandler(CallCoordinator coordinator) : IRequestHandler<AcceptCallCommand, CallResponse>
+internal sealed class AcceptCallHandler(CallTransaction calls, CallViews views) : IRequestHandler<AcceptCallCommand, CallResponse>
 {
     public Task<CallResponse> Handle(AcceptCallCommand command, CancellationToken cancellationToken) =>
-        Task.FromResult(coordinator.Accept(command.CallId, command.Actor));
+        Task.FromResult(calls.Act(command.CallId, command.Actor, partyOnly: true,
+            change => change.Call.Accept(change.Role!.Value, change.Now), change => views.Response(change.Call, command.Actor)));
 }
 
 internal sealed class AcceptCallValidator : AbstractValidator<AcceptCallCommand>

@@ -1,5 +1,6 @@
 using CallContracts.Calls;
 using CallService.Auth;
+using CallService.Calls.Live;
 using CallService.Common.Mediation;
 using FluentValidation;
 using MediatR;
@@ -9,10 +10,11 @@ namespace CallService.Calls.Cancel;
 /// <summary><c>POST /v1/calls/{id}/cancel</c> (caller, while ringing → ended cancelled). Repeating it is harmless.</summary>
 internal sealed record CancelCallCommand(Actor Actor, string CallId) : IRequest<CallResponse>;
 
-internal sealed class CancelCallHandler(CallCoordinator coordinator) : IRequestHandler<CancelCallCommand, CallResponse>
+internal sealed class CancelCallHandler(CallTransaction calls, CallViews views) : IRequestHandler<CancelCallCommand, CallResponse>
 {
     public Task<CallResponse> Handle(CancelCallCommand command, CancellationToken cancellationToken) =>
-        Task.FromResult(coordinator.Cancel(command.CallId, command.Actor));
+        Task.FromResult(calls.Act(command.CallId, command.Actor, partyOnly: true,
+            change => change.Call.Cancel(change.Role!.Value, change.Now), change => views.Response(change.Call, command.Actor)));
 }
 
 internal sealed class CancelCallValidator : AbstractValidator<CancelCallCommand>

@@ -1,5 +1,7 @@
+using System.Security.Cryptography;
 using CallContracts.Calls;
 using CallService.Auth;
+using CallService.Calls.Live;
 using CallService.Common;
 using MediatR;
 using Microsoft.Extensions.Options;
@@ -24,7 +26,10 @@ internal sealed record CreateCallCommand(
     public string? EffectiveCaller => Actor is UserActor user ? user.UserId : Caller?.UserId;
 }
 
-internal sealed class CreateCallHandler(CallCoordinator coordinator, IOptions<CallOptions> options, IdempotentCreates idempotency)
+/// <summary>A call to create, after validation.</summary>
+internal sealed record NewCall(string Caller, string Callee, string Scenario, bool Ring, CallTimerSettings Timers);
+
+internal sealed class CreateCallHandler(CallTransaction calls, CallViews views, IOptions<CallOptions> options, IdempotentCreates idempotency)
     : IRequestHandler<CreateCallCommand, CallResponse>
 {
     public Task<CallResponse> Handle(CreateCallCommand command, CancellationToken cancellationToken)
@@ -40,7 +45,18 @@ internal sealed class CreateCallHandler(CallCoordinator coordinator, IOptions<Ca
         var spec = new NewCall(command.EffectiveCaller!, command.Callee!.UserId!, command.Scenario ?? Scenarios.General,
             command.Ring ?? false, timers);
         return Task.FromResult(command.IdempotencyKey is { } key
-            ? idempotency.Run(command.Actor, key, command, () => coordinator.Create(spec, command.Actor))
-            : coordinator.Create(spec, command.Actor));
+            ? idempotency.Run(command.Actor, key, command, () => Create(spec, command.Actor))
+            : Create(spec, command.Actor));
+    }
+
+    /// <summary>
+    /// Creates the call under the busy rule (DESIGN §3.1: a party may be in one non-ended call at a time; inviting a
+    /// busy party ends the new call <c>busy</c> at once, decided by one conditional write in the store).
+    /// </summary>
+    public CallResponse Create(NewCall spec, Actor viewer)
+    {
+        var id = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(10));
+        return calls.Create(now => Call.Create(id, spec.Caller, spec.Callee, spec.Scenario, spec.Ring, spec.Timers, now),
+            call => views.Response(call, viewer));
     }
 }

@@ -1,52 +1,74 @@
-using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Text.Json;
 using CallContracts.Calls;
 using CallService.Auth;
 using CallService.Common;
+using CallService.Storage;
 
 namespace CallService.Calls.CreateCall;
 
 /// <summary>
 /// <c>Idempotency-Key</c> for <c>POST /v1/calls</c>: mobile clients and backends retry a create whose answer got
 /// lost; without this the retry creates a second call that ends <c>busy</c> against the first. A key is scoped to
-/// the caller's credentials (the API key, or the token's user) and kept <see cref="Retention"/>: the same key with
-/// the same body returns the original response; with a different body → 409 (<c>idempotency_key_reused</c>).
-/// In memory: keys do not survive a restart and are not shared between nodes.
+/// the caller's credentials (the API key, or the token's user) and kept <see cref="Retention"/> in the store (so it
+/// survives a restart and holds for every node): the same key with the same body returns the original response;
+/// with a different body → 409 (<c>idempotency_key_reused</c>).
 /// </summary>
-internal sealed class IdempotentCreates(TimeProvider time)
+internal sealed class IdempotentCreates(ICallStore store, TimeProvider time, ILogger<IdempotentCreates> logger)
 {
     public static readonly TimeSpan Retention = TimeSpan.FromHours(24);
-    private static readonly TimeSpan SweepEvery = TimeSpan.FromMinutes(1);
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
-    private readonly ConcurrentDictionary<(string Scope, string Key), Slot> _slots = new();
-    private long _lastSweepTicks;
+    // A concurrent retry on this node waits for the first one's answer (keys are spread over a fixed set of locks).
+    private readonly Lock[] _stripes = [.. Enumerable.Range(0, 64).Select(_ => new Lock())];
 
     /// <summary>
-    /// Runs <paramref name="create"/> once per (scope, key) within <see cref="Retention"/>. A concurrent retry with
-    /// the same key waits for the first and gets its answer; a failed create leaves the key free.
+    /// Runs <paramref name="create"/> once per (scope, key) within <see cref="Retention"/>. The key is taken by one
+    /// conditional write before the create; a failed create gives it back.
     /// </summary>
     public CallResponse Run(Actor actor, string key, CreateCallCommand command, Func<CallResponse> create)
     {
-        var now = time.GetUtcNow();
-        Sweep(now);
+        var scope = actor is UserActor user ? "user:" + user.UserId : "service";
         var fingerprint = Fingerprint(command);
-        var slot = _slots.GetOrAdd((Scope(actor), key), _ => new Slot());
-        lock (slot)
+        lock (_stripes[(uint)HashCode.Combine(scope, key) % (uint)_stripes.Length])
         {
-            if (slot.Response is not null && now - slot.At >= Retention) slot.Response = null; // expired: a new request
-            if (slot.Response is not null)
-                return slot.Fingerprint == fingerprint
-                    ? slot.Response
-                    : throw new CallRuleException("idempotency_key_reused",
-                        "This Idempotency-Key was already used with a different request body.");
-            var response = create();
-            (slot.Response, slot.Fingerprint, slot.At) = (response, fingerprint, now);
+            var now = time.GetUtcNow();
+            var held = Store(() => store.TakeIdempotencyKey(scope, key, fingerprint, now, now - Retention));
+            if (held is not null)
+            {
+                if (held.Fingerprint != fingerprint)
+                    throw new CallRuleException("idempotency_key_reused", "This Idempotency-Key was already used with a different request body.");
+                return held.Response is { } saved
+                    ? JsonSerializer.Deserialize<CallResponse>(saved, Json)!
+                    : throw new CallRuleException("idempotency_key_in_use", "A request with this Idempotency-Key is still running; retry it shortly.");
+            }
+            CallResponse response;
+            try
+            {
+                response = create();
+            }
+            catch
+            {
+                Store(() => { store.ReleaseIdempotencyKey(scope, key); return 0; });
+                throw;
+            }
+            Store(() => { store.CompleteIdempotencyKey(scope, key, JsonSerializer.Serialize(response, Json)); return 0; });
             return response;
         }
     }
 
-    private static string Scope(Actor actor) => actor is UserActor user ? "user:" + user.UserId : "service";
+    private T Store<T>(Func<T> action)
+    {
+        try
+        {
+            return action();
+        }
+        catch (Exception e)
+        {
+            logger.LogError(e, "Idempotency key store failed");
+            throw new StorageUnavailableException("Idempotency keys are unavailable.", e);
+        }
+    }
 
     /// <summary>The body as bound (so whitespace and property order do not matter), hashed.</summary>
     private static string Fingerprint(CreateCallCommand c)
@@ -57,24 +79,5 @@ internal sealed class IdempotentCreates(TimeProvider time)
             c.RingTimeoutSeconds, c.MediaJoinTimeoutSeconds, c.PublisherLostGraceSeconds, c.MaxDurationSeconds,
         });
         return Convert.ToHexString(SHA256.HashData(body));
-    }
-
-    private void Sweep(DateTimeOffset now)
-    {
-        var last = Interlocked.Read(ref _lastSweepTicks);
-        if (now.UtcTicks - last < SweepEvery.Ticks || Interlocked.CompareExchange(ref _lastSweepTicks, now.UtcTicks, last) != last) return;
-        foreach (var (k, slot) in _slots)
-        {
-            bool expired;
-            lock (slot) expired = slot.Response is not null && now - slot.At >= Retention;
-            if (expired) _slots.TryRemove(new KeyValuePair<(string, string), Slot>(k, slot));
-        }
-    }
-
-    private sealed class Slot
-    {
-        public CallResponse? Response { get; set; }
-        public string Fingerprint { get; set; } = "";
-        public DateTimeOffset At { get; set; }
     }
 }

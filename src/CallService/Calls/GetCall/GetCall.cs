@@ -1,5 +1,6 @@
 using CallContracts.Calls;
 using CallService.Auth;
+using CallService.Calls.Live;
 using CallService.Common.Mediation;
 using FluentValidation;
 using MediatR;
@@ -9,10 +10,10 @@ namespace CallService.Calls.GetCall;
 /// <summary><c>GET /v1/calls/{id}</c>: the service or a party.</summary>
 internal sealed record GetCallQuery(Actor Actor, string CallId) : IRequest<CallResponse>;
 
-internal sealed class GetCallHandler(CallCoordinator coordinator) : IRequestHandler<GetCallQuery, CallResponse>
+internal sealed class GetCallHandler(CallTransaction calls, CallViews views) : IRequestHandler<GetCallQuery, CallResponse>
 {
     public Task<CallResponse> Handle(GetCallQuery query, CancellationToken cancellationToken) =>
-        Task.FromResult(coordinator.Get(query.CallId, query.Actor));
+        Task.FromResult(calls.Read(query.CallId, query.Actor, call => views.Response(call, query.Actor)));
 }
 
 internal sealed class GetCallValidator : AbstractValidator<GetCallQuery>

@@ -2,6 +2,7 @@ using CallContracts.Calls;
 using CallContracts.Streams;
 using CallMedia.Hosting;
 using CallService.Auth;
+using CallService.Calls.Live;
 using CallService.Common.Mediation;
 using FluentValidation;
 using MediatR;
@@ -11,19 +12,19 @@ namespace CallService.Calls.GetCallMedia;
 /// <summary><c>GET /v1/calls/{id}/media</c> (API key): the relay's live statistics of both streams of a call.</summary>
 internal sealed record GetCallMediaQuery(Actor Actor, string CallId) : IRequest<CallMediaResponse>;
 
-internal sealed class GetCallMediaHandler(CallCoordinator coordinator, IServiceProvider services)
+internal sealed class GetCallMediaHandler(CallTransaction calls, IRelayStats? relay = null)
     : IRequestHandler<GetCallMediaQuery, CallMediaResponse>
 {
     public Task<CallMediaResponse> Handle(GetCallMediaQuery query, CancellationToken cancellationToken)
     {
-        var call = coordinator.Get(query.CallId, query.Actor); // 404 for unknown calls
-        var relay = services.GetService<IRelayStats>();        // absent when the host runs without the embedded relay
+        var (callId, state) = calls.Read(query.CallId, query.Actor, call => (call.Id, call.State.ToWire())); // 404 for unknown calls
+        // relay: absent when the host runs without the embedded relay
         StreamMediaView Stream(PartyRole role)
         {
-            var name = StreamNames.For(call.CallId, role);
+            var name = StreamNames.For(callId, role);
             return CallMediaViews.Stream(name, relay?.GetStream(name));
         }
-        return Task.FromResult(new CallMediaResponse(call.CallId, call.State, new CallMediaStreams(Stream(PartyRole.A), Stream(PartyRole.B))));
+        return Task.FromResult(new CallMediaResponse(callId, state, new CallMediaStreams(Stream(PartyRole.A), Stream(PartyRole.B))));
     }
 }
 

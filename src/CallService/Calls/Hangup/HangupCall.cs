@@ -1,5 +1,6 @@
 using CallContracts.Calls;
 using CallService.Auth;
+using CallService.Calls.Live;
 using CallService.Common.Mediation;
 using FluentValidation;
 using MediatR;
@@ -9,10 +10,11 @@ namespace CallService.Calls.Hangup;
 /// <summary><c>POST /v1/calls/{id}/hangup</c> (either party or the API key → ended hangup). Repeating it is harmless.</summary>
 internal sealed record HangupCallCommand(Actor Actor, string CallId) : IRequest<CallResponse>;
 
-internal sealed class HangupCallHandler(CallCoordinator coordinator) : IRequestHandler<HangupCallCommand, CallResponse>
+internal sealed class HangupCallHandler(CallTransaction calls, CallViews views) : IRequestHandler<HangupCallCommand, CallResponse>
 {
     public Task<CallResponse> Handle(HangupCallCommand command, CancellationToken cancellationToken) =>
-        Task.FromResult(coordinator.Hangup(command.CallId, command.Actor));
+        Task.FromResult(calls.Act(command.CallId, command.Actor, partyOnly: false,
+            change => change.Call.Hangup(change.Role?.ToEnder() ?? Ender.System, change.Now), change => views.Response(change.Call, command.Actor)));
 }
 
 internal sealed class HangupCallValidator : AbstractValidator<HangupCallCommand>

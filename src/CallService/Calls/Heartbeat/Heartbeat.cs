@@ -1,5 +1,6 @@
 using CallContracts.Calls;
 using CallService.Auth;
+using CallService.Calls.Live;
 using CallService.Common.Mediation;
 using FluentValidation;
 using MediatR;
@@ -9,10 +10,11 @@ namespace CallService.Calls.Heartbeat;
 /// <summary><c>POST /v1/calls/{id}/heartbeat</c> (a party; changes nothing). Repeating it is harmless.</summary>
 internal sealed record HeartbeatCommand(Actor Actor, string CallId) : IRequest<CallResponse>;
 
-internal sealed class HeartbeatHandler(CallCoordinator coordinator) : IRequestHandler<HeartbeatCommand, CallResponse>
+internal sealed class HeartbeatHandler(CallTransaction calls, CallViews views) : IRequestHandler<HeartbeatCommand, CallResponse>
 {
     public Task<CallResponse> Handle(HeartbeatCommand command, CancellationToken cancellationToken) =>
-        Task.FromResult(coordinator.Heartbeat(command.CallId, command.Actor));
+        Task.FromResult(calls.Act(command.CallId, command.Actor, partyOnly: true,
+            _ => { } /* a liveness ping changes nothing; clients poll the answer */, change => views.Response(change.Call, command.Actor)));
 }
 
 internal sealed class HeartbeatValidator : AbstractValidator<HeartbeatCommand>

@@ -14,9 +14,8 @@ internal sealed record MediaSample(
     IReadOnlyList<(long ViewerId, long AudioDropped, long VideoDropped)> ViewerDrops);
 
 /// <summary>
-/// Accumulates the relay's view of one party's stream into its call quality (<see cref="PartyMediaQuality"/>), plus
-/// the runtime state of the <c>profile_exceeded</c> check. Lives on <see cref="CallParty"/>; mutated only under the
-/// call's entry lock.
+/// Accumulates the relay's view of one party's stream into its call quality (<see cref="PartyMediaQuality"/>). Lives on
+/// <see cref="CallParty"/>; changed only through <see cref="Call"/> (which bumps the call's version), under the call's lock.
 /// </summary>
 internal sealed class PartyMediaTally
 {
@@ -27,12 +26,6 @@ internal sealed class PartyMediaTally
 
     /// <summary>The accumulated quality, or null when the relay reported nothing about this stream yet.</summary>
     public PartyMediaQuality? Quality => _quality;
-
-    /// <summary>Since when the video bitrate has been over the profile limit; null when it is not.</summary>
-    public DateTimeOffset? ExceededSince { get; set; }
-
-    /// <summary>When this party was last warned <c>profile_exceeded</c> (debounce).</summary>
-    public DateTimeOffset? LastProfileWarning { get; set; }
 
     public void Restore(PartyMediaQuality? quality) => _quality = quality;
 

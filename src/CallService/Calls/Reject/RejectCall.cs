@@ -1,5 +1,6 @@
 using CallContracts.Calls;
 using CallService.Auth;
+using CallService.Calls.Live;
 using CallService.Common.Mediation;
 using FluentValidation;
 using MediatR;
@@ -9,10 +10,11 @@ namespace CallService.Calls.Reject;
 /// <summary><c>POST /v1/calls/{id}/reject</c> (callee, while ringing → ended rejected). Repeating it is harmless.</summary>
 internal sealed record RejectCallCommand(Actor Actor, string CallId) : IRequest<CallResponse>;
 
-internal sealed class RejectCallHandler(CallCoordinator coordinator) : IRequestHandler<RejectCallCommand, CallResponse>
+internal sealed class RejectCallHandler(CallTransaction calls, CallViews views) : IRequestHandler<RejectCallCommand, CallResponse>
 {
     public Task<CallResponse> Handle(RejectCallCommand command, CancellationToken cancellationToken) =>
-        Task.FromResult(coordinator.Reject(command.CallId, command.Actor));
+        Task.FromResult(calls.Act(command.CallId, command.Actor, partyOnly: true,
+            change => change.Call.Reject(change.Role!.Value, change.Now), change => views.Response(change.Call, command.Actor)));
 }
 
 internal sealed class RejectCallValidator : AbstractValidator<RejectCallCommand>

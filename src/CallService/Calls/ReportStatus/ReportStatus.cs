@@ -1,6 +1,10 @@
 using CallContracts.Calls;
+using CallContracts.Realtime;
 using CallContracts.StatusCodes;
+using CallContracts.Streams;
 using CallService.Auth;
+using CallService.Calls.Live;
+using CallService.Rules;
 using MediatR;
 
 namespace CallService.Calls.ReportStatus;
@@ -28,8 +32,65 @@ internal sealed record ReportStatusCommand(
     }
 }
 
-internal sealed class ReportStatusHandler(CallCoordinator coordinator) : IRequestHandler<ReportStatusCommand, StatusReportResponse>
+/// <summary>One reported status code, validated.</summary>
+internal sealed record StatusItem(StatusComponent Component, int Code);
+
+/// <summary>Applies a party's status reports in order (DESIGN §3.3 hang-up rules; rule sets are configuration).</summary>
+internal sealed class ReportStatusHandler(CallTransaction calls, CallViews views, HangupRules rules, ILogger<ReportStatusHandler> logger)
+    : IRequestHandler<ReportStatusCommand, StatusReportResponse>
 {
     public Task<StatusReportResponse> Handle(ReportStatusCommand command, CancellationToken cancellationToken) =>
-        Task.FromResult(coordinator.Report(command.CallId, command.Actor, command.Items()));
+        Task.FromResult(Report(command.CallId, command.Actor, command.Items()));
+
+    public StatusReportResponse Report(string callId, Actor actor, IReadOnlyList<StatusItem> items) =>
+        calls.Act(callId, actor, partyOnly: true, change => Apply(change, items),
+            change => new StatusReportResponse(change.Call.IsEnded ? "hangup" : "none", views.Response(change.Call, actor)));
+
+    private void Apply(CallChange change, IReadOnlyList<StatusItem> items)
+    {
+        var call = change.Call;
+        var role = change.Role!.Value;
+        var party = change.Entry.Party(role);
+        foreach (var item in items)
+        {
+            if (call.IsEnded) break;
+            switch (rules.Decide(item.Component, item.Code))
+            {
+                case RuleOutcome.Hangup:
+                    CoordinatorLog.TerminalReported(logger, call.Id, role.ToWire(), StatusCodeCatalogue.ToWire(item.Component), item.Code);
+                    call.TerminalCode(role, item.Code, change.Now);
+                    break;
+                case RuleOutcome.HangupAfterRecoveryWindow:
+                    if (party.Recovery.Running) break; // one window per party; the first code decides
+                    var code = item.Code;
+                    change.Start(party.Recovery, rules.RecoveryWindow, (c, now) => c.TerminalCode(role, code, now));
+                    break;
+                case RuleOutcome.PushBegin:
+                    party.Recovery.Cancel();
+                    call.PushBegin(role, change.Now);
+                    break;
+                case RuleOutcome.PlayBegin:
+                    party.Recovery.Cancel();
+                    call.PlayBegin(role, change.Now);
+                    break;
+                case RuleOutcome.Warning:
+                    call.CountWarning(role, item.Code);
+                    TellPeer(change, role, item);
+                    break;
+                case RuleOutcome.Counted:
+                    call.CountWarning(role, item.Code);
+                    break;
+            }
+        }
+    }
+
+    /// <summary><c>call.peer_warning</c> to the other party, at most once per code per debounce period.</summary>
+    private void TellPeer(CallChange change, PartyRole role, StatusItem item)
+    {
+        var sent = change.Entry.Party(role).LastPeerWarning;
+        if (sent.TryGetValue(item.Code, out var last) && change.Now - last < rules.PeerWarningDebounce) return;
+        sent[item.Code] = change.Now;
+        change.Publish(change.Call.Party(StreamNames.Peer(role)).UserId, RealtimeEventTypes.PeerWarning,
+            new PeerWarningData(item.Code, StatusCodeCatalogue.ToWire(item.Component)));
+    }
 }

@@ -4,6 +4,7 @@ using System.Text;
 using CallContracts.Records;
 using CallService.Calls;
 using CallService.Common;
+using CallService.Storage;
 using MediatR;
 
 namespace CallService.Records.GetRecords;
@@ -44,7 +45,7 @@ internal sealed record GetRecordsQuery(string? UserId, string? From, string? To,
     }
 }
 
-internal sealed class GetRecordsHandler(ICallRecordStore store, ILogger<GetRecordsHandler> logger) : IRequestHandler<GetRecordsQuery, RecordsPage>
+internal sealed class GetRecordsHandler(ICallStore store, ILogger<GetRecordsHandler> logger) : IRequestHandler<GetRecordsQuery, RecordsPage>
 {
     public Task<RecordsPage> Handle(GetRecordsQuery query, CancellationToken cancellationToken)
     {

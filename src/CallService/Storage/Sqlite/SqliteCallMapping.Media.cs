@@ -3,20 +3,15 @@ using CallContracts.Calls;
 using CallService.Calls;
 using Microsoft.Data.Sqlite;
 
-namespace CallService.Records;
+namespace CallService.Storage.Sqlite;
 
 /// <summary>
 /// Call quality's <c>media</c> (the relay's measurements) in its own table: added after the first release, so a
 /// database written before it stays readable as it is (its calls simply have no row here, i.e. <c>media: null</c>),
 /// and the <c>calls</c> rows and statements are unchanged.
 /// </summary>
-internal sealed partial class SqliteCallRecordStore
+internal sealed partial class SqliteCallMapping
 {
-    private const string MediaSchema = """
-        CREATE TABLE IF NOT EXISTS call_media (
-          call_id TEXT PRIMARY KEY, media_a TEXT, media_b TEXT);
-        """;
-
     private static readonly JsonSerializerOptions MediaJson = new(JsonSerializerDefaults.Web);
 
     private void SaveMedia(CallSnapshot c, SqliteTransaction tx)

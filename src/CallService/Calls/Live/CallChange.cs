@@ -1,0 +1,39 @@
+using CallContracts.Streams;
+using CallService.Realtime;
+using CallService.Storage;
+
+namespace CallService.Calls.Live;
+
+/// <summary>
+/// One change of one call, inside <see cref="CallTransaction"/>: the use case changes <see cref="Call"/> and asks for
+/// effects here; nothing leaves the process until the change is saved. Events get their <c>seq</c> now (they are
+/// written with the call) and are delivered after the save, as are relay kicks; timers start at once.
+/// </summary>
+internal sealed class CallChange(
+    CallEntry entry, PartyRole? role, DateTimeOffset now, RealtimeHub hub, Action<OneShot, TimeSpan, Action<Call, DateTimeOffset>> start)
+{
+
+    public CallEntry Entry { get; } = entry;
+    public Call Call => Entry.Call;
+
+    /// <summary>The acting party; null for the service (API key), a timer or the relay.</summary>
+    public PartyRole? Role { get; } = role;
+
+    /// <summary>The change's time, millisecond precision (what records keep).</summary>
+    public DateTimeOffset Now { get; } = now;
+
+    public List<StoredEvent> Events { get; } = [];
+    public bool Disconnect { get; private set; }
+
+    /// <summary>A realtime event to <paramref name="userId"/>, delivered once the change is saved.</summary>
+    public void Publish(string userId, string type, object data) => Events.Add(hub.Prepare(userId, type, Call.Id, data));
+
+    /// <summary>
+    /// (Re)starts <paramref name="timer"/> now (under the call's lock, so a later cancel in the same change wins); when
+    /// due, <paramref name="fire"/> changes the call in a transaction of its own. Ending the call cancels it.
+    /// </summary>
+    public void Start(OneShot timer, TimeSpan due, Action<Call, DateTimeOffset> fire) => start(timer, due, fire);
+
+    /// <summary>The relay drops the call's publishers and viewers after the save (URLs revoked on end, DESIGN §3.1).</summary>
+    public void DisconnectStreams() => Disconnect = true;
+}

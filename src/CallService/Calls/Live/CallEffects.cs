@@ -1,0 +1,43 @@
+using CallContracts.Realtime;
+using CallContracts.Streams;
+using CallMedia.Control;
+using CallService.Realtime;
+
+namespace CallService.Calls.Live;
+
+/// <summary>
+/// What a saved change does outside the call: realtime events to the parties' sockets and relay kicks. Runs after
+/// the save (a party never sees an event that <c>resume</c> could not replay), under the call's lock so a call's
+/// effects keep their order.
+/// </summary>
+/// <param name="hub">Realtime delivery.</param>
+/// <param name="logger">Log.</param>
+/// <param name="relay">The embedded relay; absent when the host runs without it.</param>
+internal sealed class CallEffects(RealtimeHub hub, ILogger<CallEffects> logger, IRelayControl? relay = null)
+{
+    private readonly IRelayControl? _relay = relay;
+
+    public void Run(CallChange change)
+    {
+        if (change.Events.Count > 0) hub.Deliver(change.Events);
+        if (change.Disconnect) DisconnectStreams(change.Call.Id);
+    }
+
+    /// <summary>Hang-up revokes the URLs: the relay drops the call's publishers and viewers now.</summary>
+    private void DisconnectStreams(string callId)
+    {
+        if (_relay is null) return;
+        foreach (var role in (PartyRole[])[PartyRole.A, PartyRole.B])
+        {
+            try
+            {
+                var closed = _relay.DisconnectStream(StreamNames.For(callId, role), "call_ended");
+                if (closed > 0) logger.LogInformation("Call {CallId}: closed {Count} connection(s) of stream {Party}", callId, closed, role.ToWire());
+            }
+            catch (Exception e)
+            {
+                logger.LogError(e, "Call {CallId}: relay disconnect of stream {Party} failed", callId, role.ToWire());
+            }
+        }
+    }
+}

@@ -1,0 +1,204 @@
+using CallContracts.Streams;
+using CallService.Auth;
+using CallService.Common;
+using CallService.Realtime;
+using CallService.Storage;
+using Microsoft.Extensions.Options;
+
+namespace CallService.Calls.Live;
+
+/// <summary>
+/// "Act on a call": lock the call → the use case changes <see cref="Call"/> → the lifecycle adds what entering a state
+/// means → save (the call and its events, one group-committed write) → effects (events to sockets, relay kicks).
+/// Every change of a call goes through here: party actions, relay events and timers. Locking: the entry is the lock for
+/// one call; the registry's lock is only taken alone or inside it.
+/// </summary>
+internal sealed class CallTransaction(
+    TimeProvider time, ICallStore store, LiveCalls calls, CallLifecycle lifecycle, CallEffects effects, RealtimeHub hub,
+    IOptions<CallOptions> options, ILogger<CallTransaction> logger)
+{
+    private static readonly TimeSpan EvictRetry = TimeSpan.FromSeconds(5);
+    private readonly TimeSpan _retainEnded = TimeSpan.FromSeconds(Math.Max(1, options.Value.RetainEndedSeconds));
+
+    /// <summary>
+    /// Saves a new call under the busy rule (one conditional write in the store): when a party is busy the call ends
+    /// <c>busy</c> at once. Throws <see cref="StorageUnavailableException"/> (nothing created) when the write fails.
+    /// </summary>
+    public T Create<T>(Func<DateTimeOffset, Call> newCall, Func<Call, T> result)
+    {
+        var now = Now();
+        var call = newCall(now);
+        var entry = new CallEntry(call);
+        lock (entry)
+        {
+            var change = NewChange(entry, null, now);
+            lifecycle.Created(change);
+            if (!SaveOrThrow(change, claim: true))
+            {
+                call.EndBusy(change.Now);
+                change = NewChange(entry, null, change.Now);
+                lifecycle.Created(change);
+                SaveOrThrow(change, claim: false);
+            }
+            calls.Add(entry);
+            CoordinatorLog.Created(logger, call.Id, call.State.ToWire(), call.Scenario, call.A.UserId, call.B.UserId);
+            AfterSave(change);
+            return result(call);
+        }
+    }
+
+    /// <summary>A party or the service acts on a call; 403 for non-parties (and for the service when <paramref name="partyOnly"/>).</summary>
+    public T Act<T>(string callId, Actor actor, bool partyOnly, Action<CallChange> use, Func<CallChange, T> result)
+    {
+        var entry = calls.Find(callId);
+        lock (entry)
+        {
+            var role = RoleOf(entry.Call, actor);
+            if (partyOnly && role is null)
+                throw new ForbiddenException("party_token_required", "This action needs the user token of a party of the call.");
+            var change = NewChange(entry, role, Now());
+            var before = entry.Call.State;
+            use(change);
+            if (!Commit(change, before))
+                throw new StorageUnavailableException("The call changed but its record could not be written; it is retried on the next change.");
+            return result(change);
+        }
+    }
+
+    /// <summary>Reads a call as <paramref name="viewer"/> may see it (403 for non-parties).</summary>
+    public T Read<T>(string callId, Actor viewer, Func<Call, T> result)
+    {
+        var entry = calls.Find(callId);
+        lock (entry)
+        {
+            RoleOf(entry.Call, viewer);
+            return result(entry.Call);
+        }
+    }
+
+    /// <summary>The relay's view changes a live call held here; ended and unknown calls are left alone.</summary>
+    public void Apply(string callId, Action<CallChange> use)
+    {
+        if (calls.TryGet(callId) is not { } entry) return;
+        lock (entry)
+        {
+            if (entry.Call.IsEnded) return;
+            var change = NewChange(entry, null, Now());
+            var before = entry.Call.State;
+            use(change);
+            Commit(change, before);
+        }
+    }
+
+    /// <summary>The role of a user actor in the call (403 for non-parties); null for the service.</summary>
+    public static PartyRole? RoleOf(Call call, Actor actor) => actor switch
+    {
+        UserActor user => call.PartyOf(user.UserId)?.Role
+                          ?? throw new ForbiddenException("not_a_party", "The token's user is not a party of this call."),
+        _ => null,
+    };
+
+    private CallChange NewChange(CallEntry entry, PartyRole? role, DateTimeOffset now) =>
+        new(entry, role, now, hub, (timer, due, fire) => timer.Start(time, due, current => Fire(entry, timer, current, fire)));
+
+    /// <summary>Saves (keeping the events of a failed write for the next one) and runs the effects. False when the write failed.</summary>
+    private bool Commit(CallChange change, CallState before)
+    {
+        if (change.Call.State != before) lifecycle.Entered(change, before);
+        bool saved;
+        try
+        {
+            saved = Save(change.Entry, change.Events, change.Now, claim: false);
+        }
+        catch (Exception e)
+        {
+            logger.LogError(e, "Writing record of call {CallId} ({State}) failed", change.Call.Id, change.Call.State.ToWire());
+            change.Entry.UnsavedEvents.AddRange(change.Events);
+            saved = false;
+        }
+        AfterSave(change);
+        return saved;
+    }
+
+    private bool SaveOrThrow(CallChange change, bool claim)
+    {
+        try
+        {
+            return Save(change.Entry, change.Events, change.Now, claim);
+        }
+        catch (Exception e)
+        {
+            change.Entry.CancelCallTimers();
+            logger.LogError(e, "Writing record of new call {CallId} failed", change.Call.Id);
+            throw new StorageUnavailableException("The call could not be recorded; it was not created.", e);
+        }
+    }
+
+    private bool Save(CallEntry entry, List<StoredEvent> events, DateTimeOffset now, bool claim)
+    {
+        if (entry.Detached || (!claim && !entry.Dirty && events.Count == 0)) return true;
+        var call = entry.Call;
+        var all = entry.UnsavedEvents.Count == 0 ? events : [.. entry.UnsavedEvents, .. events];
+        if (!store.Save(new CallWrite(CallSnapshot.Of(call), [.. call.Transitions.Skip(entry.SavedTransitions)], all, now, claim)))
+            return false;
+        entry.SavedVersion = call.Version;
+        entry.SavedTransitions = call.Transitions.Count;
+        entry.UnsavedEvents.Clear();
+        return true;
+    }
+
+    private void AfterSave(CallChange change)
+    {
+        effects.Run(change);
+        var entry = change.Entry;
+        if (entry.Call.IsEnded && !entry.Detached && !entry.Evict.Running)
+            entry.Evict.Start(time, _retainEnded, _ => Evict(entry));
+    }
+
+    private void Fire(CallEntry entry, OneShot timer, Func<bool> current, Action<Call, DateTimeOffset> fire)
+    {
+        try
+        {
+            lock (entry)
+            {
+                if (entry.Call.IsEnded || !current()) return;
+                var change = NewChange(entry, null, Now());
+                var before = entry.Call.State;
+                fire(entry.Call, change.Now);
+                if (entry.Call.State != before)
+                    logger.LogInformation("Call {CallId}: {Timer} fired", entry.Call.Id, timer.Name);
+                Commit(change, before);
+            }
+        }
+        catch (Exception e)
+        {
+            logger.LogError(e, "Call {CallId}: {Timer} failed", entry.Call.Id, timer.Name);
+        }
+    }
+
+    /// <summary>An ended call leaves memory once its record is written: nothing is silently dropped.</summary>
+    private void Evict(CallEntry entry)
+    {
+        lock (entry)
+        {
+            try
+            {
+                Save(entry, [], Now(), claim: false);
+            }
+            catch (Exception e)
+            {
+                logger.LogError(e, "Writing record of call {CallId} failed; kept in memory", entry.Call.Id);
+                entry.Evict.Start(time, EvictRetry, _ => Evict(entry));
+                return;
+            }
+            calls.Remove(entry);
+        }
+    }
+
+    /// <summary>Millisecond precision: what the records keep, so responses and records agree.</summary>
+    private DateTimeOffset Now()
+    {
+        var now = time.GetUtcNow();
+        return now.AddTicks(-(now.UtcTicks % TimeSpan.TicksPerMillisecond));
+    }
+}

@@ -1,0 +1,70 @@
+using CallService.Common;
+using CallService.Storage;
+
+namespace CallService.Calls.Live;
+
+/// <summary>What the relay's access policy needs to know about a call.</summary>
+internal sealed record CallAccess(bool Ended, bool AIssued, bool BIssued);
+
+/// <summary>
+/// The registry of calls held in memory: live calls, and ended ones for <see cref="CallOptions.RetainEndedSeconds"/>.
+/// A call not held here is read from the store (ended, read-only). Its lock is taken alone or inside an entry lock.
+/// </summary>
+internal sealed class LiveCalls(ICallStore store, ILogger<LiveCalls> logger)
+{
+    private readonly Lock _gate = new();
+    private readonly Dictionary<string, CallEntry> _calls = new(StringComparer.Ordinal);
+
+    public void Add(CallEntry entry)
+    {
+        lock (_gate) _calls[entry.Call.Id] = entry;
+    }
+
+    public void Remove(CallEntry entry)
+    {
+        lock (_gate)
+            if (_calls.TryGetValue(entry.Call.Id, out var current) && current == entry)
+                _calls.Remove(entry.Call.Id);
+    }
+
+    public CallEntry? TryGet(string callId)
+    {
+        lock (_gate) return _calls.GetValueOrDefault(callId);
+    }
+
+    /// <summary>The call held in memory, else rebuilt from its record; 404 when neither exists, 503 when the store fails.</summary>
+    public CallEntry Find(string callId)
+    {
+        if (TryGet(callId) is { } live) return live;
+        CallSnapshot? snapshot;
+        try
+        {
+            snapshot = store.Find(callId);
+        }
+        catch (Exception e)
+        {
+            logger.LogError(e, "Reading record of call {CallId} failed", callId);
+            throw new StorageUnavailableException("Call records are unavailable.", e);
+        }
+        return snapshot is null
+            ? throw new NotFoundException($"Call '{callId}' does not exist.")
+            : new CallEntry(Call.Restore(snapshot), detached: true);
+    }
+
+    public IReadOnlyList<CallEntry> All()
+    {
+        lock (_gate) return [.. _calls.Values];
+    }
+
+    public CallAccess? AccessOf(string callId)
+    {
+        if (TryGet(callId) is not { } entry) return null;
+        lock (entry) return new CallAccess(entry.Call.IsEnded, entry.Call.A.UrlsIssued, entry.Call.B.UrlsIssued);
+    }
+
+    /// <summary>Non-ended calls held in memory (diagnostics, tests).</summary>
+    public int LiveCount()
+    {
+        lock (_gate) return _calls.Values.Count(e => !e.Call.IsEnded);
+    }
+}

@@ -1,0 +1,25 @@
+namespace CallService.Cluster;
+
+/// <summary><c>Cluster:*</c> configuration: who this node is and how it tells the store it is alive.</summary>
+internal sealed class ClusterOptions
+{
+    public const string SectionName = "Cluster";
+
+    /// <summary>This node's id in the store (placement of its calls, its lease). Default <c>local</c> (one SQLite node).</summary>
+    public string? NodeId { get; set; }
+
+    /// <summary>A node whose lease is older than this is considered gone.</summary>
+    public int LeaseSeconds { get; set; } = 10;
+
+    /// <summary>
+    /// How often the lease is renewed (one small write per period, whatever the number of calls). It bounds how far a
+    /// <c>service_restart</c> ending can lie before the real stop: the call's <c>endedAt</c> is the last renewal.
+    /// </summary>
+    public int RenewSeconds { get; set; } = 1;
+}
+
+/// <summary>This node's id (<see cref="ClusterOptions.NodeId"/>).</summary>
+internal sealed class NodeIdentity(Microsoft.Extensions.Options.IOptions<ClusterOptions> options)
+{
+    public string Id { get; } = options.Value.NodeId is { Length: > 0 } id ? id : "local";
+}

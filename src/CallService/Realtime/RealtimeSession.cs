@@ -1,0 +1,132 @@
+using System.Net.WebSockets;
+using System.Text.Json;
+using CallContracts.Realtime;
+using CallService.Auth;
+using CallService.Calls.ReportStatus;
+using CallService.Common.Problems;
+using MediatR;
+
+namespace CallService.Realtime;
+
+/// <summary>
+/// One user's WebSocket from the upgrade to the close: attach to the hub (before the upgrade is answered, so no event
+/// published meanwhile is lost), read client frames (<see cref="RealtimeClientFrame"/>) one at a time and answer them
+/// through the same ordered queue as the events, detach and close.
+/// </summary>
+internal sealed class RealtimeSession(string userId, RealtimeHub hub, IServiceScopeFactory scopes, ILogger logger)
+{
+    /// <summary>Frames over this size close the socket (a status report is a few hundred bytes).</summary>
+    public const int MaxFrameBytes = 16 * 1024;
+
+    private readonly RealtimeConnection _connection = new(logger);
+
+    /// <summary>Runs the session; <paramref name="accept"/> answers the upgrade (101) and returns the socket.</summary>
+    public async Task RunAsync(Func<Task<WebSocket>> accept, CancellationToken cancellationToken)
+    {
+        hub.Attach(userId, _connection);
+        WebSocket socket;
+        try
+        {
+            socket = await accept();
+        }
+        catch
+        {
+            hub.Detach(userId, _connection);
+            _connection.Abandon();
+            throw;
+        }
+        using (socket)
+        {
+            var writer = _connection.WriteLoopAsync(cancellationToken);
+            _connection.Open(socket);
+            Calls.CoordinatorLog.SocketOpened(logger, userId);
+            try
+            {
+                await ReadLoop(socket, cancellationToken);
+            }
+            catch (Exception e) when (e is WebSocketException or OperationCanceledException)
+            {
+            }
+            finally
+            {
+                hub.Detach(userId, _connection);
+                _connection.Complete();
+                await writer;
+                if (socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
+                {
+                    try { await socket.CloseAsync(WebSocketCloseStatus.NormalClosure, null, CancellationToken.None); }
+                    catch (WebSocketException) { }
+                }
+                Calls.CoordinatorLog.SocketClosed(logger, userId);
+            }
+        }
+    }
+
+    private async Task ReadLoop(WebSocket socket, CancellationToken cancellationToken)
+    {
+        var buffer = new byte[MaxFrameBytes];
+        while (socket.State == WebSocketState.Open)
+        {
+            var length = 0;
+            ValueWebSocketReceiveResult result;
+            do
+            {
+                if (length == buffer.Length)
+                {
+                    await socket.CloseAsync(WebSocketCloseStatus.MessageTooBig, "frame too large", cancellationToken);
+                    return;
+                }
+                result = await socket.ReceiveAsync(buffer.AsMemory(length), cancellationToken);
+                length += result.Count;
+            } while (!result.EndOfMessage);
+            if (result.MessageType == WebSocketMessageType.Close) return;
+            var reply = await Handle(buffer.AsMemory(0, length), cancellationToken);
+            if (reply is not null) _connection.Enqueue(JsonSerializer.SerializeToUtf8Bytes(reply, reply.GetType(), RealtimeHub.Json));
+        }
+    }
+
+    private async Task<object?> Handle(ReadOnlyMemory<byte> bytes, CancellationToken cancellationToken)
+    {
+        RealtimeClientFrame? frame;
+        try
+        {
+            frame = JsonSerializer.Deserialize<RealtimeClientFrame>(bytes.Span, RealtimeHub.Json);
+        }
+        catch (JsonException)
+        {
+            // A fixed message: the serializer's text names internal types, and the client's bytes are not echoed.
+            return Error(ProblemMapping.Validation("frame", "Not a JSON object: send {\"type\":\"ping\"}, resume or status frames."));
+        }
+        switch (frame?.Type)
+        {
+            case RealtimeClientFrameTypes.Ping:
+                return new PongFrame();
+            case RealtimeClientFrameTypes.Resume:
+                hub.Resume(userId, _connection, frame.AfterSeq ?? 0);
+                return null; // the replayed events are the answer
+            case RealtimeClientFrameTypes.Status:
+                return await Report(frame, cancellationToken);
+            default:
+                return Error(ProblemMapping.Validation("type", "Unknown frame type: send ping, resume or status."));
+        }
+    }
+
+    private async Task<object> Report(RealtimeClientFrame frame, CancellationToken cancellationToken)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        try
+        {
+            var mediator = scope.ServiceProvider.GetRequiredService<IMediator>();
+            var command = ReportStatusCommand.From(new UserActor(userId), frame.CallId ?? "", frame.ToStatusReport());
+            var response = await mediator.Send(command, cancellationToken);
+            return new StatusResultFrame(frame.CallId, response.Action, response.Call.State);
+        }
+        catch (Exception e) when (ProblemMapping.Map(e) is { } problem)
+        {
+            return new ErrorFrame(frame.CallId, problem);
+        }
+    }
+
+    /// <summary>An <c>error</c> frame about the frame itself: the problem in the same shape as over HTTP (with <c>errors</c>).</summary>
+    private static ErrorFrame Error(Microsoft.AspNetCore.Mvc.ProblemDetails problem) => new(null, problem);
+}

@@ -1,0 +1,112 @@
+using CallService.Calls;
+
+namespace CallService.Storage;
+
+/// <summary>Query for <c>GET /v1/records</c>: newest first, keyset-paged.</summary>
+internal sealed record RecordQuery(string? UserId, DateTimeOffset? From, DateTimeOffset? To, int Limit, RecordCursor? After);
+
+/// <summary>Position after the last record of a page (created time, then call id, both descending).</summary>
+internal sealed record RecordCursor(long CreatedAtMs, string CallId);
+
+/// <summary>
+/// One change of a call, written in one transaction: the call's row, the transitions it added and the realtime
+/// events it produced (so an event a party saw is never missing from <c>resume</c>, and no event costs a write of
+/// its own).
+/// </summary>
+/// <param name="Call">The call as it is now.</param>
+/// <param name="NewTransitions">Transitions not written before.</param>
+/// <param name="Events">Realtime events of this change, seq already assigned.</param>
+/// <param name="At">When the change happened: the call's last-known-alive time.</param>
+/// <param name="ClaimParties">
+/// A new call: apply the busy rule (DESIGN §3.1) as one conditional write, claiming both users only when neither
+/// holds a non-ended call. When the claim fails nothing is written and <see cref="ICallStore.Save"/> returns false.
+/// </param>
+internal sealed record CallWrite(
+    CallSnapshot Call, IReadOnlyList<CallTransition> NewTransitions, IReadOnlyList<StoredEvent> Events, DateTimeOffset At,
+    bool ClaimParties = false);
+
+/// <summary>A realtime event as kept for <c>resume</c> and for other nodes.</summary>
+/// <param name="Seq">Never-decreasing number (see <see cref="ICallStore.ReserveEventSeqs"/>).</param>
+/// <param name="UserId">The user it goes to.</param>
+/// <param name="CallId">The call concerned.</param>
+/// <param name="Type">Event type (<c>call.ended</c> …).</param>
+/// <param name="At">When it was produced.</param>
+/// <param name="Frame">The UTF-8 JSON text frame, exactly as sent.</param>
+internal sealed record StoredEvent(long Seq, string UserId, string CallId, string Type, DateTimeOffset At, byte[] Frame);
+
+/// <summary>An <c>Idempotency-Key</c> already taken: its body fingerprint and, once the create finished, its answer.</summary>
+/// <param name="Fingerprint">Hash of the request body that took the key.</param>
+/// <param name="Response">The JSON answer; null while the first request is still running.</param>
+/// <param name="CreatedAt">When the key was taken.</param>
+internal sealed record IdempotencyEntry(string Fingerprint, string? Response, DateTimeOffset CreatedAt);
+
+/// <summary>
+/// Everything CallService keeps outside a process, as several nodes need it: calls and their records, the busy rule,
+/// idempotency keys, node leases and the realtime event log. SQLite is the single-node implementation; a PostgreSQL
+/// one implements the same contract (and runs the same contract tests). Implementations throw on failure; callers
+/// turn that into 503 problem details.
+/// </summary>
+internal interface ICallStore
+{
+    /// <summary>Creates or migrates the schema.</summary>
+    void Initialize();
+
+    // ---- calls ----------------------------------------------------------------------------------
+
+    /// <summary>
+    /// Writes one change (group-committed with concurrent writes). A write that ends the call frees both users for the
+    /// busy rule. Returns false only when <see cref="CallWrite.ClaimParties"/> found a party busy (nothing written).
+    /// </summary>
+    bool Save(CallWrite write);
+
+    CallSnapshot? Find(string callId);
+
+    IReadOnlyList<CallSnapshot> Query(RecordQuery query);
+
+    /// <summary>
+    /// Ends every non-ended call of <paramref name="nodeId"/> (its process stopped without ending them) with
+    /// <c>service_restart</c> by <c>system</c>, at the last moment the node was known alive: the later of the call's
+    /// last write and the node's last lease renewal, never after <paramref name="now"/>. Returns the calls as ended.
+    /// </summary>
+    IReadOnlyList<CallSnapshot> EndUnfinished(string nodeId, DateTimeOffset now);
+
+    // ---- realtime events ------------------------------------------------------------------------
+
+    /// <summary>
+    /// Reserves <paramref name="count"/> event numbers and returns the first; numbers are never handed out twice,
+    /// also across restarts and after old events were deleted, so a client's <c>seq</c> never goes back.
+    /// </summary>
+    long ReserveEventSeqs(int count);
+
+    /// <summary>Appends events that belong to no call write (the endings of <see cref="EndUnfinished"/>).</summary>
+    void AppendEvents(IReadOnlyList<StoredEvent> events);
+
+    /// <summary>A user's events with <c>afterSeq &lt; seq ≤ throughSeq</c> produced at or after <paramref name="since"/>, by seq.</summary>
+    IReadOnlyList<StoredEvent> EventsOf(string userId, long afterSeq, long throughSeq, DateTimeOffset since);
+
+    /// <summary>Deletes events produced before <paramref name="before"/>; returns how many.</summary>
+    int DeleteEventsBefore(DateTimeOffset before);
+
+    // ---- idempotency keys -----------------------------------------------------------------------
+
+    /// <summary>
+    /// Takes (<paramref name="scope"/>, <paramref name="key"/>) for a request whose body hashes to
+    /// <paramref name="fingerprint"/> in one conditional write. Returns null when taken now (run the request, then
+    /// <see cref="CompleteIdempotencyKey"/> or <see cref="ReleaseIdempotencyKey"/>); otherwise the entry that holds it.
+    /// An entry created before <paramref name="expiredBefore"/> is replaced.
+    /// </summary>
+    IdempotencyEntry? TakeIdempotencyKey(string scope, string key, string fingerprint, DateTimeOffset at, DateTimeOffset expiredBefore);
+
+    void CompleteIdempotencyKey(string scope, string key, string response);
+
+    void ReleaseIdempotencyKey(string scope, string key);
+
+    int DeleteIdempotencyKeysBefore(DateTimeOffset before);
+
+    // ---- node leases ----------------------------------------------------------------------------
+
+    /// <summary>Records that <paramref name="nodeId"/> is alive at <paramref name="at"/> (bounded rate: once per renewal period).</summary>
+    void RenewLease(string nodeId, DateTimeOffset at);
+
+    DateTimeOffset? LeaseOf(string nodeId);
+}

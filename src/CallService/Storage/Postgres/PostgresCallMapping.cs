@@ -1,0 +1,160 @@
+using System.Text.Json;
+using CallContracts.Calls;
+using CallService.Calls;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace CallService.Storage.Postgres;
+
+/// <summary>
+/// Maps a call to its rows and back: <c>calls</c> (one row), <c>call_transitions</c>, <c>call_media</c>, the busy
+/// claims in <c>busy_parties</c>, and the change's realtime events. One change costs two round trips at most: the busy
+/// claim of a new call, then every other statement in one <see cref="NpgsqlBatch"/>.
+/// </summary>
+internal static class PostgresCallMapping
+{
+    private static readonly JsonSerializerOptions MediaJson = new(JsonSerializerDefaults.Web);
+
+    /// <summary>Writes one change inside <paramref name="tx"/>; false when the busy claim of a new call failed (nothing written).</summary>
+    public static bool Write(CallWrite write, string nodeId, NpgsqlConnection connection, NpgsqlTransaction tx)
+    {
+        var c = write.Call;
+        if (write.ClaimParties && !Claim(c, connection, tx)) return false;
+        using var batch = new NpgsqlBatch(connection, tx);
+        batch.BatchCommands.Add(Upsert(c, write.At, nodeId));
+        if (c.MediaA is not null || c.MediaB is not null)
+            batch.BatchCommands.Add(Command("""
+                INSERT INTO call_media(call_id, media_a, media_b) VALUES($1, $2, $3)
+                ON CONFLICT(call_id) DO UPDATE SET media_a=EXCLUDED.media_a, media_b=EXCLUDED.media_b
+                """, Value(c.CallId), Json(c.MediaA is null ? null : JsonSerializer.Serialize(c.MediaA, MediaJson)),
+                Json(c.MediaB is null ? null : JsonSerializer.Serialize(c.MediaB, MediaJson))));
+        foreach (var t in write.NewTransitions)
+            batch.BatchCommands.Add(Command("INSERT INTO call_transitions(call_id, state, at, detail) VALUES($1, $2, $3, $4)",
+                Value(c.CallId), Value(t.State.ToWire()), Value(Ts(t.At)), Value(t.Detail)));
+        if (c.State == CallState.Ended)
+            batch.BatchCommands.Add(Command("DELETE FROM busy_parties WHERE call_id=$1", Value(c.CallId)));
+        foreach (var e in write.Events) batch.BatchCommands.Add(PostgresEventRows.Insert(e));
+        batch.ExecuteNonQuery();
+        return true;
+    }
+
+    /// <summary>
+    /// The busy rule (DESIGN §3.1) as one conditional write: one statement inserts both users' claims, skipping a user
+    /// already claimed (<c>ON CONFLICT DO NOTHING</c>). A concurrent claim of the same user on another node makes this
+    /// statement wait for that transaction and then skip the row (PostgreSQL docs, "INSERT … ON CONFLICT"), so two rows
+    /// inserted means neither party was busy. Fewer: the partial claim is undone and the create loses. Users are
+    /// inserted in byte order, so two creates that share both users lock them in the same order (no deadlock).
+    /// </summary>
+    private static bool Claim(CallSnapshot c, NpgsqlConnection connection, NpgsqlTransaction tx)
+    {
+        var (first, second) = string.CompareOrdinal(c.CallerUserId, c.CalleeUserId) <= 0
+            ? (c.CallerUserId, c.CalleeUserId)
+            : (c.CalleeUserId, c.CallerUserId);
+        using var claim = new NpgsqlCommand(
+            "INSERT INTO busy_parties(user_id, call_id) VALUES($1, $3), ($2, $3) ON CONFLICT(user_id) DO NOTHING", connection, tx);
+        claim.Parameters.Add(Value(first));
+        claim.Parameters.Add(Value(second));
+        claim.Parameters.Add(Value(c.CallId));
+        if (claim.ExecuteNonQuery() == 2) return true;
+        using var undo = new NpgsqlCommand("DELETE FROM busy_parties WHERE call_id=$1", connection, tx);
+        undo.Parameters.Add(Value(c.CallId));
+        undo.ExecuteNonQuery();
+        return false;
+    }
+
+    private static NpgsqlBatchCommand Upsert(CallSnapshot c, DateTimeOffset at, string nodeId) => Command("""
+        INSERT INTO calls(call_id, scenario, ring, caller, callee, timers, state, created_at, accepted_at, connected_at,
+          ended_at, end_reason, ended_by, code, a_issued, b_issued, quality_a, quality_b, updated_at, node_id)
+        VALUES($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)
+        ON CONFLICT(call_id) DO UPDATE SET state=EXCLUDED.state, accepted_at=EXCLUDED.accepted_at,
+          connected_at=EXCLUDED.connected_at, ended_at=EXCLUDED.ended_at, end_reason=EXCLUDED.end_reason,
+          ended_by=EXCLUDED.ended_by, code=EXCLUDED.code, a_issued=EXCLUDED.a_issued, b_issued=EXCLUDED.b_issued,
+          quality_a=EXCLUDED.quality_a, quality_b=EXCLUDED.quality_b, updated_at=EXCLUDED.updated_at
+        """,
+        Value(c.CallId), Value(c.Scenario), Value(c.Ring), Value(c.CallerUserId), Value(c.CalleeUserId),
+        Json(JsonSerializer.Serialize(TimersRow.Of(c.Timers))), Value(c.State.ToWire()), Value(Ts(c.CreatedAt)),
+        Time(c.AcceptedAt), Time(c.ConnectedAt), Time(c.EndedAt),
+        Text(c.EndReason?.ToWire()), Text(c.EndedBy?.ToWire()),
+        new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Integer, Value = (object?)c.Code ?? DBNull.Value },
+        Value(c.AIssued), Value(c.BIssued), Json(Warnings(c.WarningsA)), Json(Warnings(c.WarningsB)), Value(Ts(at)), Value(nodeId));
+
+    /// <summary>The columns <see cref="ReadCalls"/> expects, from <c>calls c LEFT JOIN call_media m</c>.</summary>
+    public const string SelectCalls = """
+        SELECT c.call_id, c.scenario, c.ring, c.caller, c.callee, c.timers, c.state, c.created_at, c.accepted_at,
+               c.connected_at, c.ended_at, c.end_reason, c.ended_by, c.code, c.a_issued, c.b_issued, c.quality_a,
+               c.quality_b, m.media_a, m.media_b
+        FROM calls c LEFT JOIN call_media m ON m.call_id = c.call_id
+        """;
+
+    /// <summary>Reads the rows <paramref name="cmd"/> selects (<see cref="SelectCalls"/>), then their transitions in one query.</summary>
+    public static List<CallSnapshot> ReadCalls(NpgsqlCommand cmd)
+    {
+        var rows = new List<CallSnapshot>();
+        using (var r = cmd.ExecuteReader())
+        {
+            while (r.Read())
+            {
+                rows.Add(new CallSnapshot(
+                    r.GetString(0), r.GetString(1), r.GetBoolean(2), r.GetString(3), r.GetString(4),
+                    JsonSerializer.Deserialize<TimersRow>(r.GetString(5))!.ToSettings(),
+                    CallWireNames.ParseState(r.GetString(6)), At(r, 7)!.Value, At(r, 8), At(r, 9), At(r, 10),
+                    r.IsDBNull(11) ? null : CallWireNames.ParseReason(r.GetString(11)),
+                    r.IsDBNull(12) ? null : CallWireNames.ParseEnder(r.GetString(12)),
+                    r.IsDBNull(13) ? null : r.GetInt32(13), r.GetBoolean(14), r.GetBoolean(15),
+                    JsonSerializer.Deserialize<Dictionary<int, int>>(r.GetString(16))!,
+                    JsonSerializer.Deserialize<Dictionary<int, int>>(r.GetString(17))!, [])
+                {
+                    MediaA = Media(r, 18), MediaB = Media(r, 19),
+                });
+            }
+        }
+        if (rows.Count == 0) return rows;
+        var transitions = rows.ToDictionary(c => c.CallId, _ => new List<CallTransition>(), StringComparer.Ordinal);
+        using (var read = new NpgsqlCommand(
+                   "SELECT call_id, state, at, detail FROM call_transitions WHERE call_id = ANY($1) ORDER BY call_id, id", cmd.Connection))
+        {
+            read.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = [.. transitions.Keys] });
+            using var r = read.ExecuteReader();
+            while (r.Read())
+                transitions[r.GetString(0)].Add(new CallTransition(CallWireNames.ParseState(r.GetString(1)), At(r, 2)!.Value,
+                    r.IsDBNull(3) ? "" : r.GetString(3)));
+        }
+        return [.. rows.Select(c => c with { Transitions = transitions[c.CallId] })];
+    }
+
+    /// <summary>A time as stored: UTC, whole milliseconds (the SQLite store's precision, so both providers read the same).</summary>
+    internal static DateTimeOffset Ts(DateTimeOffset at) => DateTimeOffset.FromUnixTimeMilliseconds(at.ToUnixTimeMilliseconds());
+
+    internal static DateTimeOffset? At(NpgsqlDataReader r, int i) => r.IsDBNull(i) ? null : r.GetFieldValue<DateTimeOffset>(i);
+
+    internal static NpgsqlParameter<T> Value<T>(T value) => new() { TypedValue = value };
+
+    internal static NpgsqlBatchCommand Command(string sql, params NpgsqlParameter[] parameters)
+    {
+        var cmd = new NpgsqlBatchCommand(sql);
+        cmd.Parameters.AddRange(parameters);
+        return cmd;
+    }
+
+    private static NpgsqlParameter Time(DateTimeOffset? at) =>
+        new() { NpgsqlDbType = NpgsqlDbType.TimestampTz, Value = at is { } v ? Ts(v) : DBNull.Value };
+
+    private static NpgsqlParameter Text(string? value) => new() { NpgsqlDbType = NpgsqlDbType.Text, Value = (object?)value ?? DBNull.Value };
+
+    private static NpgsqlParameter Json(string? value) => new() { NpgsqlDbType = NpgsqlDbType.Jsonb, Value = (object?)value ?? DBNull.Value };
+
+    private static PartyMediaQuality? Media(NpgsqlDataReader r, int i) =>
+        r.IsDBNull(i) ? null : JsonSerializer.Deserialize<PartyMediaQuality>(r.GetString(i), MediaJson);
+
+    private static string Warnings(IReadOnlyDictionary<int, int> warnings) =>
+        warnings.Count == 0 ? "{}" : JsonSerializer.Serialize(warnings);
+
+    private sealed record TimersRow(double Ring, double MediaJoin, double PublisherLost, double MaxDuration)
+    {
+        public static TimersRow Of(CallTimerSettings t) =>
+            new(t.RingTimeout.TotalSeconds, t.MediaJoinTimeout.TotalSeconds, t.PublisherLostGrace.TotalSeconds, t.MaxDuration.TotalSeconds);
+
+        public CallTimerSettings ToSettings() => new(TimeSpan.FromSeconds(Ring), TimeSpan.FromSeconds(MediaJoin),
+            TimeSpan.FromSeconds(PublisherLost), TimeSpan.FromSeconds(MaxDuration));
+    }
+}

@@ -1,0 +1,103 @@
+using CallService.Calls;
+using CallService.Cluster;
+using CallService.Hosting;
+using Npgsql;
+using static CallService.Storage.Postgres.PostgresCallMapping;
+
+namespace CallService.Storage.Postgres;
+
+/// <summary>
+/// <see cref="ICallStore"/> in PostgreSQL (<c>Storage:Provider=postgres</c>): the store several nodes share. Pooled
+/// connections from one <see cref="NpgsqlDataSource"/> (<c>Storage:Postgres:ConnectionString</c>, Npgsql syntax);
+/// call writes group-committed per process (<see cref="PostgresGroupCommit"/>); every cross-node decision is one
+/// conditional statement (busy claims, idempotency keys, leases, endings), never a read followed by a write.
+/// Schema: <see cref="PostgresSchema"/>; rows: <see cref="PostgresCallMapping"/>, <see cref="PostgresEventRows"/>;
+/// keys, leases and restart endings: <c>PostgresCallStore.Coordination.cs</c>.
+/// </summary>
+internal sealed partial class PostgresCallStore : ICallStore, IDisposable
+{
+    private readonly NpgsqlDataSource _dataSource;
+    private readonly PostgresGroupCommit _commits;
+
+    public PostgresCallStore(PostgresStorageOptions options, NodeIdentity node)
+    {
+        _dataSource = NpgsqlDataSource.Create(options.ConnectionString);
+        _commits = new PostgresGroupCommit(_dataSource);
+        NodeId = node.Id;
+    }
+
+    /// <summary>The node whose calls this process writes (the placement of new calls).</summary>
+    public string NodeId { get; }
+
+    /// <summary>Creates or migrates the schema. A database that cannot be reached stops the start with one line.</summary>
+    public void Initialize()
+    {
+        try
+        {
+            PostgresSchema.Apply(_dataSource);
+        }
+        catch (NpgsqlException e)
+        {
+            // Npgsql's messages name the host and the failure, never the password.
+            throw new StartupException(
+                $"The PostgreSQL store cannot be used ({e.Message.TrimEnd('.')}). Check Storage:Postgres:ConnectionString.", e);
+        }
+    }
+
+    public bool Save(CallWrite write) => _commits.Run((connection, tx) => Write(write, NodeId, connection, tx));
+
+    public CallSnapshot? Find(string callId)
+    {
+        using var connection = _dataSource.OpenConnection();
+        using var cmd = new NpgsqlCommand($"{SelectCalls} WHERE c.call_id=$1", connection);
+        cmd.Parameters.Add(Value(callId));
+        return ReadCalls(cmd).SingleOrDefault();
+    }
+
+    public IReadOnlyList<CallSnapshot> Query(RecordQuery q)
+    {
+        using var connection = _dataSource.OpenConnection();
+        using var cmd = new NpgsqlCommand { Connection = connection };
+        var where = new List<string>();
+        string Add(NpgsqlParameter p)
+        {
+            cmd.Parameters.Add(p);
+            return "$" + cmd.Parameters.Count;
+        }
+        if (q.UserId is not null)
+        {
+            var user = Add(Value(q.UserId));
+            where.Add($"(c.caller={user} OR c.callee={user})");
+        }
+        if (q.From is { } from) where.Add($"c.created_at >= {Add(Value(Ts(from)))}");
+        if (q.To is { } to) where.Add($"c.created_at < {Add(Value(Ts(to)))}");
+        if (q.After is { } after)
+        {
+            var at = Add(Value(DateTimeOffset.FromUnixTimeMilliseconds(after.CreatedAtMs)));
+            where.Add($"(c.created_at < {at} OR (c.created_at = {at} AND c.call_id < {Add(Value(after.CallId))}))");
+        }
+        cmd.CommandText = $"{SelectCalls} {(where.Count > 0 ? "WHERE " + string.Join(" AND ", where) : "")} " +
+                          $"ORDER BY c.created_at DESC, c.call_id DESC LIMIT {Add(Value(q.Limit))}";
+        return ReadCalls(cmd);
+    }
+
+    public long ReserveEventSeqs(int count) => PostgresEventRows.Reserve(_dataSource, count);
+
+    public void AppendEvents(IReadOnlyList<StoredEvent> events)
+    {
+        if (events.Count == 0) return;
+        _commits.Run((connection, tx) =>
+        {
+            using var batch = new NpgsqlBatch(connection, tx);
+            foreach (var e in events) batch.BatchCommands.Add(PostgresEventRows.Insert(e));
+            return batch.ExecuteNonQuery();
+        });
+    }
+
+    public IReadOnlyList<StoredEvent> EventsOf(string userId, long afterSeq, long throughSeq, DateTimeOffset since) =>
+        PostgresEventRows.Of(_dataSource, userId, afterSeq, throughSeq, since);
+
+    public int DeleteEventsBefore(DateTimeOffset before) => PostgresEventRows.DeleteBefore(_dataSource, before);
+
+    public void Dispose() => _dataSource.Dispose();
+}

@@ -1,0 +1,192 @@
+using System.Text.Json;
+using CallService.Calls;
+using Microsoft.Data.Sqlite;
+
+namespace CallService.Storage.Sqlite;
+
+/// <summary>
+/// Maps a call to its rows and back: <c>calls</c> (one row), <c>call_transitions</c>, <c>call_media</c>, and the
+/// busy claims in <c>busy_parties</c>. Statements on the hot path are prepared once and reused; every method runs
+/// under the store's writer lock.
+/// </summary>
+internal sealed partial class SqliteCallMapping(Func<SqliteConnection> connection, SqliteEventRows events)
+{
+    private SqliteCommand? _upsert;
+    private SqliteCommand? _insertTransition;
+    private SqliteCommand? _claim;
+    private SqliteCommand? _release;
+
+    /// <summary>Writes one change; false when the busy claim of a new call failed (nothing written).</summary>
+    public bool Write(CallWrite write, string nodeId, SqliteTransaction tx)
+    {
+        var c = write.Call;
+        if (write.ClaimParties && !Claim(c, tx)) return false;
+        Upsert(c, write.At, nodeId, tx);
+        SaveMedia(c, tx);
+        InsertTransitions(c.CallId, write.NewTransitions, tx);
+        if (c.State == CallState.Ended) Release(c.CallId, tx);
+        events.Insert(write.Events, tx);
+        return true;
+    }
+
+    /// <summary>
+    /// The busy rule as one conditional write: both users are claimed only if neither is claimed now (one statement,
+    /// atomic in SQLite), so "is the callee busy?" and "claim both" can never interleave with another create.
+    /// </summary>
+    private bool Claim(CallSnapshot c, SqliteTransaction tx)
+    {
+        var claim = _claim ??= Prepare("""
+            INSERT INTO busy_parties(user_id, call_id)
+            SELECT u, $id FROM (SELECT $a AS u UNION ALL SELECT $b)
+            WHERE NOT EXISTS (SELECT 1 FROM busy_parties WHERE user_id IN ($a, $b))
+            """, "$id", "$a", "$b");
+        claim.Transaction = tx;
+        claim.Parameters[0].Value = c.CallId;
+        claim.Parameters[1].Value = c.CallerUserId;
+        claim.Parameters[2].Value = c.CalleeUserId;
+        return claim.ExecuteNonQuery() == 2;
+    }
+
+    private void Release(string callId, SqliteTransaction tx)
+    {
+        var release = _release ??= Prepare("DELETE FROM busy_parties WHERE call_id=$id", "$id");
+        release.Transaction = tx;
+        release.Parameters[0].Value = callId;
+        release.ExecuteNonQuery();
+    }
+
+    private void Upsert(CallSnapshot c, DateTimeOffset at, string nodeId, SqliteTransaction tx)
+    {
+        var upsert = _upsert ??= Prepare("""
+            INSERT INTO calls(call_id, scenario, ring, caller, callee, timers, state, created_at, accepted_at, connected_at,
+              ended_at, end_reason, ended_by, code, a_issued, b_issued, quality_a, quality_b, updated_at, node_id)
+            VALUES($id, $scenario, $ring, $caller, $callee, $timers, $state, $created, $accepted, $connected,
+              $ended, $reason, $by, $code, $ai, $bi, $qa, $qb, $updated, $node)
+            ON CONFLICT(call_id) DO UPDATE SET state=$state, accepted_at=$accepted, connected_at=$connected, ended_at=$ended,
+              end_reason=$reason, ended_by=$by, code=$code, a_issued=$ai, b_issued=$bi, quality_a=$qa, quality_b=$qb,
+              updated_at=$updated
+            """, "$id", "$scenario", "$ring", "$caller", "$callee", "$timers", "$state", "$created", "$accepted", "$connected",
+            "$ended", "$reason", "$by", "$code", "$ai", "$bi", "$qa", "$qb", "$updated", "$node");
+        upsert.Transaction = tx;
+        var p = upsert.Parameters;
+        p[0].Value = c.CallId;
+        p[1].Value = c.Scenario;
+        p[2].Value = c.Ring;
+        p[3].Value = c.CallerUserId;
+        p[4].Value = c.CalleeUserId;
+        p[5].Value = JsonSerializer.Serialize(TimersRow.Of(c.Timers));
+        p[6].Value = c.State.ToWire();
+        p[7].Value = c.CreatedAt.ToUnixTimeMilliseconds();
+        p[8].Value = Ms(c.AcceptedAt);
+        p[9].Value = Ms(c.ConnectedAt);
+        p[10].Value = Ms(c.EndedAt);
+        p[11].Value = (object?)c.EndReason?.ToWire() ?? DBNull.Value;
+        p[12].Value = (object?)c.EndedBy?.ToWire() ?? DBNull.Value;
+        p[13].Value = (object?)c.Code ?? DBNull.Value;
+        p[14].Value = c.AIssued;
+        p[15].Value = c.BIssued;
+        p[16].Value = Warnings(c.WarningsA);
+        p[17].Value = Warnings(c.WarningsB);
+        p[18].Value = at.ToUnixTimeMilliseconds();
+        p[19].Value = nodeId;
+        upsert.ExecuteNonQuery();
+    }
+
+    private void InsertTransitions(string callId, IReadOnlyList<CallTransition> transitions, SqliteTransaction tx)
+    {
+        if (transitions.Count == 0) return;
+        var insert = _insertTransition ??= Prepare("""
+            INSERT INTO call_transitions(call_id, seq, state, at, detail)
+            SELECT $id, COALESCE(MAX(seq), 0) + 1, $state, $at, $detail FROM call_transitions WHERE call_id=$id
+            """, "$id", "$state", "$at", "$detail");
+        insert.Transaction = tx;
+        var q = insert.Parameters;
+        q[0].Value = callId;
+        foreach (var t in transitions)
+        {
+            q[1].Value = t.State.ToWire();
+            q[2].Value = t.At.ToUnixTimeMilliseconds();
+            q[3].Value = t.Detail;
+            insert.ExecuteNonQuery();
+        }
+    }
+
+    public const string SelectCalls = """
+        SELECT call_id, scenario, ring, caller, callee, timers, state, created_at, accepted_at, connected_at, ended_at,
+               end_reason, ended_by, code, a_issued, b_issued, quality_a, quality_b FROM calls
+        """;
+
+    /// <summary>Reads the rows <paramref name="cmd"/> selects (<see cref="SelectCalls"/>) with their transitions and media.</summary>
+    public List<CallSnapshot> ReadCalls(SqliteCommand cmd)
+    {
+        var rows = new List<CallSnapshot>();
+        using (var r = cmd.ExecuteReader())
+        {
+            while (r.Read())
+            {
+                rows.Add(new CallSnapshot(
+                    r.GetString(0), r.GetString(1), r.GetBoolean(2), r.GetString(3), r.GetString(4),
+                    JsonSerializer.Deserialize<TimersRow>(r.GetString(5))!.ToSettings(),
+                    CallWireNames.ParseState(r.GetString(6)), At(r.GetInt64(7)), AtOrNull(r, 8), AtOrNull(r, 9), AtOrNull(r, 10),
+                    r.IsDBNull(11) ? null : CallWireNames.ParseReason(r.GetString(11)),
+                    r.IsDBNull(12) ? null : CallWireNames.ParseEnder(r.GetString(12)),
+                    r.IsDBNull(13) ? null : r.GetInt32(13), r.GetBoolean(14), r.GetBoolean(15),
+                    JsonSerializer.Deserialize<Dictionary<int, int>>(r.GetString(16))!,
+                    JsonSerializer.Deserialize<Dictionary<int, int>>(r.GetString(17))!, []));
+            }
+        }
+        for (var i = 0; i < rows.Count; i++)
+            rows[i] = ReadMedia(rows[i] with { Transitions = ReadTransitions(rows[i].CallId) });
+        return rows;
+    }
+
+    private List<CallTransition> ReadTransitions(string callId)
+    {
+        using var cmd = Command("SELECT state, at, detail FROM call_transitions WHERE call_id=$id ORDER BY seq");
+        cmd.Parameters.AddWithValue("$id", callId);
+        using var r = cmd.ExecuteReader();
+        var list = new List<CallTransition>();
+        while (r.Read())
+            list.Add(new CallTransition(CallWireNames.ParseState(r.GetString(0)), At(r.GetInt64(1)), r.IsDBNull(2) ? "" : r.GetString(2)));
+        return list;
+    }
+
+    private SqliteCommand Command(string sql, SqliteTransaction? tx = null)
+    {
+        var cmd = connection().CreateCommand();
+        cmd.CommandText = sql;
+        cmd.Transaction = tx;
+        return cmd;
+    }
+
+    private SqliteCommand Prepare(string sql, params string[] parameters)
+    {
+        var cmd = Command(sql);
+        foreach (var name in parameters) cmd.Parameters.Add(new SqliteParameter(name, DBNull.Value));
+        return cmd;
+    }
+
+    private static string Warnings(IReadOnlyDictionary<int, int> warnings) =>
+        warnings.Count == 0 ? "{}" : JsonSerializer.Serialize(warnings);
+
+    internal static object Ms(DateTimeOffset? at) => at is { } v ? v.ToUnixTimeMilliseconds() : DBNull.Value;
+    internal static DateTimeOffset At(long ms) => DateTimeOffset.FromUnixTimeMilliseconds(ms);
+    private static DateTimeOffset? AtOrNull(SqliteDataReader r, int i) => r.IsDBNull(i) ? null : At(r.GetInt64(i));
+
+    public void DisposeStatements()
+    {
+        _upsert?.Dispose();
+        _insertTransition?.Dispose();
+        _claim?.Dispose();
+        _release?.Dispose();
+    }
+
+    private sealed record TimersRow(double Ring, double MediaJoin, double PublisherLost, double MaxDuration)
+    {
+        public static TimersRow Of(CallTimerSettings t) =>
+            new(t.RingTimeout.TotalSeconds, t.MediaJoinTimeout.TotalSeconds, t.PublisherLostGrace.TotalSeconds, t.MaxDuration.TotalSeconds);
+
+        public CallTimerSettings ToSettings() => new(TimeSpan.FromSeconds(Ring), TimeSpan.FromSeconds(MediaJoin),
+            TimeSpan.FromSeconds(PublisherLost), TimeSpan.FromSeconds(MaxDuration));
+    }
+}

@@ -1,0 +1,117 @@
+using CallService.Calls;
+using Microsoft.Data.Sqlite;
+
+namespace CallService.Storage.Sqlite;
+
+/// <summary>What nodes coordinate through besides calls: restart endings, idempotency keys and leases.</summary>
+internal sealed partial class SqliteCallStore
+{
+    public IReadOnlyList<CallSnapshot> EndUnfinished(string nodeId, DateTimeOffset now)
+    {
+        var ids = _commits.Run(tx =>
+        {
+            var lease = LeaseOf(nodeId, tx)?.ToUnixTimeMilliseconds() ?? 0;
+            var ended = new List<string>();
+            using (var select = Command("SELECT call_id FROM calls WHERE state <> 'ended' AND (node_id = $node OR node_id IS NULL)", tx))
+            {
+                select.Parameters.AddWithValue("$node", nodeId);
+                using var reader = select.ExecuteReader();
+                while (reader.Read()) ended.Add(reader.GetString(0));
+            }
+            foreach (var id in ended)
+            {
+                // The last moment the service knew the call was alive: its last write or the node's last lease renewal
+                // (renewed while the process ran), whichever is later, never after now: the downtime is not call time.
+                using var update = Command("""
+                    UPDATE calls SET state='ended', end_reason='service_restart', ended_by='system', code=NULL,
+                      ended_at = MIN($now, MAX(created_at, COALESCE(accepted_at, 0), COALESCE(connected_at, 0),
+                                               COALESCE(updated_at, 0), $lease))
+                    WHERE call_id=$id;
+                    INSERT INTO call_transitions(call_id, seq, state, at, detail)
+                    SELECT $id, COALESCE(MAX(seq), 0) + 1, 'ended', (SELECT ended_at FROM calls WHERE call_id=$id),
+                      'service_restart by system' FROM call_transitions WHERE call_id=$id;
+                    DELETE FROM busy_parties WHERE call_id=$id;
+                    """, tx);
+                update.Parameters.AddWithValue("$id", id);
+                update.Parameters.AddWithValue("$now", now.ToUnixTimeMilliseconds());
+                update.Parameters.AddWithValue("$lease", lease);
+                update.ExecuteNonQuery();
+            }
+            return ended;
+        });
+        return [.. ids.Select(id => Find(id)!)];
+    }
+
+    public IdempotencyEntry? TakeIdempotencyKey(string scope, string key, string fingerprint, DateTimeOffset at, DateTimeOffset expiredBefore) =>
+        _commits.Run(tx =>
+        {
+            using var take = Command("""
+                DELETE FROM idempotency_keys WHERE scope=$s AND key=$k AND created_at < $expired;
+                INSERT INTO idempotency_keys(scope, key, fingerprint, created_at, response) VALUES($s, $k, $f, $at, NULL)
+                ON CONFLICT(scope, key) DO NOTHING;
+                """, tx);
+            take.Parameters.AddWithValue("$s", scope);
+            take.Parameters.AddWithValue("$k", key);
+            take.Parameters.AddWithValue("$f", fingerprint);
+            take.Parameters.AddWithValue("$at", at.ToUnixTimeMilliseconds());
+            take.Parameters.AddWithValue("$expired", expiredBefore.ToUnixTimeMilliseconds());
+            take.ExecuteNonQuery();
+            if (Changes(tx) == 1) return null; // the INSERT was the last statement: 1 row = taken now
+            using var read = Command("SELECT fingerprint, response, created_at FROM idempotency_keys WHERE scope=$s AND key=$k", tx);
+            read.Parameters.AddWithValue("$s", scope);
+            read.Parameters.AddWithValue("$k", key);
+            using var r = read.ExecuteReader();
+            return r.Read()
+                ? new IdempotencyEntry(r.GetString(0), r.IsDBNull(1) ? null : r.GetString(1), SqliteCallMapping.At(r.GetInt64(2)))
+                : null;
+        });
+
+    public void CompleteIdempotencyKey(string scope, string key, string response) =>
+        Exec("UPDATE idempotency_keys SET response=$r WHERE scope=$s AND key=$k", ("$s", scope), ("$k", key), ("$r", response));
+
+    public void ReleaseIdempotencyKey(string scope, string key) =>
+        Exec("DELETE FROM idempotency_keys WHERE scope=$s AND key=$k AND response IS NULL", ("$s", scope), ("$k", key));
+
+    public int DeleteIdempotencyKeysBefore(DateTimeOffset before) =>
+        Exec("DELETE FROM idempotency_keys WHERE created_at < $before", ("$before", before.ToUnixTimeMilliseconds()));
+
+    public void RenewLease(string nodeId, DateTimeOffset at) =>
+        Exec("""
+            INSERT INTO node_leases(node_id, renewed_at) VALUES($n, $at)
+            ON CONFLICT(node_id) DO UPDATE SET renewed_at = MAX(renewed_at, $at)
+            """, ("$n", nodeId), ("$at", at.ToUnixTimeMilliseconds()));
+
+    public DateTimeOffset? LeaseOf(string nodeId)
+    {
+        lock (_gate) return LeaseOf(nodeId, null);
+    }
+
+    private DateTimeOffset? LeaseOf(string nodeId, SqliteTransaction? tx)
+    {
+        using var cmd = Command("SELECT renewed_at FROM node_leases WHERE node_id=$n", tx);
+        cmd.Parameters.AddWithValue("$n", nodeId);
+        return cmd.ExecuteScalar() is long ms ? SqliteCallMapping.At(ms) : null;
+    }
+
+    private int Changes(SqliteTransaction tx)
+    {
+        using var cmd = Command("SELECT changes()", tx);
+        return Convert.ToInt32(cmd.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>One statement through the group commit; returns the rows it changed.</summary>
+    private int Exec(string sql, params (string Name, object Value)[] parameters) => _commits.Run(tx =>
+    {
+        using var cmd = Command(sql, tx);
+        foreach (var (name, value) in parameters) cmd.Parameters.AddWithValue(name, value);
+        return cmd.ExecuteNonQuery();
+    });
+
+    private SqliteCommand Command(string sql, SqliteTransaction? tx)
+    {
+        var cmd = Connection().CreateCommand();
+        cmd.CommandText = sql;
+        cmd.Transaction = tx;
+        return cmd;
+    }
+}

@@ -1,0 +1,91 @@
+using Microsoft.Data.Sqlite;
+
+namespace CallService.Storage.Sqlite;
+
+/// <summary>
+/// The realtime event log (<c>realtime_events</c>) and its number counter (<c>counters.event_seq</c>). Runs under the
+/// store's writer lock.
+/// </summary>
+internal sealed class SqliteEventRows(Func<SqliteConnection> connection)
+{
+    private SqliteCommand? _insert;
+
+    public void Insert(IReadOnlyList<StoredEvent> events, SqliteTransaction tx)
+    {
+        if (events.Count == 0) return;
+        var insert = _insert ??= Prepare();
+        insert.Transaction = tx;
+        var p = insert.Parameters;
+        foreach (var e in events)
+        {
+            p[0].Value = e.Seq;
+            p[1].Value = e.UserId;
+            p[2].Value = e.CallId;
+            p[3].Value = e.Type;
+            p[4].Value = e.At.ToUnixTimeMilliseconds();
+            p[5].Value = e.Frame;
+            insert.ExecuteNonQuery();
+        }
+    }
+
+    /// <summary>Moves the counter on by <paramref name="count"/>; returns the first number of the block.</summary>
+    public long Reserve(int count, SqliteTransaction tx)
+    {
+        using (var seed = connection().CreateCommand())
+        {
+            seed.Transaction = tx;
+            // Never below a number already in the log (a database written before the counter existed).
+            seed.CommandText = """
+                INSERT INTO counters(name, value) VALUES('event_seq', COALESCE((SELECT MAX(seq) FROM realtime_events), 0))
+                ON CONFLICT(name) DO NOTHING
+                """;
+            seed.ExecuteNonQuery();
+        }
+        using var cmd = connection().CreateCommand();
+        cmd.Transaction = tx;
+        cmd.CommandText = "UPDATE counters SET value = value + $n WHERE name='event_seq' RETURNING value";
+        cmd.Parameters.AddWithValue("$n", count);
+        var last = (long)cmd.ExecuteScalar()!;
+        return last - count + 1;
+    }
+
+    public List<StoredEvent> Of(string userId, long afterSeq, long throughSeq, DateTimeOffset since)
+    {
+        using var cmd = connection().CreateCommand();
+        cmd.CommandText = """
+            SELECT seq, user_id, call_id, type, at, frame FROM realtime_events
+            WHERE user_id=$u AND seq > $after AND seq <= $through AND at >= $since ORDER BY seq
+            """;
+        cmd.Parameters.AddWithValue("$u", userId);
+        cmd.Parameters.AddWithValue("$after", afterSeq);
+        cmd.Parameters.AddWithValue("$through", throughSeq);
+        cmd.Parameters.AddWithValue("$since", since.ToUnixTimeMilliseconds());
+        using var r = cmd.ExecuteReader();
+        var list = new List<StoredEvent>();
+        while (r.Read())
+            list.Add(new StoredEvent(r.GetInt64(0), r.GetString(1), r.GetString(2), r.GetString(3),
+                SqliteCallMapping.At(r.GetInt64(4)), (byte[])r.GetValue(5)));
+        return list;
+    }
+
+    /// <summary>Deletes at most <paramref name="limit"/> of the oldest events produced before <paramref name="before"/>.</summary>
+    public int DeleteBefore(DateTimeOffset before, int limit, SqliteTransaction tx)
+    {
+        using var cmd = connection().CreateCommand();
+        cmd.Transaction = tx;
+        cmd.CommandText = "DELETE FROM realtime_events WHERE seq IN (SELECT seq FROM realtime_events WHERE at < $before LIMIT $limit)";
+        cmd.Parameters.AddWithValue("$before", before.ToUnixTimeMilliseconds());
+        cmd.Parameters.AddWithValue("$limit", limit);
+        return cmd.ExecuteNonQuery();
+    }
+
+    private SqliteCommand Prepare()
+    {
+        var cmd = connection().CreateCommand();
+        cmd.CommandText = "INSERT INTO realtime_events(seq, user_id, call_id, type, at, frame) VALUES($seq, $u, $c, $t, $at, $f)";
+        foreach (var name in (string[])["$seq", "$u", "$c", "$t", "$at", "$f"]) cmd.Parameters.Add(new SqliteParameter(name, DBNull.Value));
+        return cmd;
+    }
+
+    public void DisposeStatements() => _insert?.Dispose();
+}

@@ -1,0 +1,76 @@
+using Microsoft.Data.Sqlite;
+
+namespace CallService.Storage.Sqlite;
+
+/// <summary>
+/// The SQLite schema, created or migrated at start. Columns added after the first release are added with
+/// <c>ALTER TABLE … ADD COLUMN</c> (nullable), so a database written by an older build opens as it is.
+/// </summary>
+internal static class SqliteSchema
+{
+    private const string Tables = """
+        CREATE TABLE IF NOT EXISTS calls (
+          call_id TEXT PRIMARY KEY, scenario TEXT NOT NULL, ring INTEGER NOT NULL,
+          caller TEXT NOT NULL, callee TEXT NOT NULL, timers TEXT NOT NULL, state TEXT NOT NULL,
+          created_at INTEGER NOT NULL, accepted_at INTEGER, connected_at INTEGER, ended_at INTEGER,
+          end_reason TEXT, ended_by TEXT, code INTEGER, a_issued INTEGER NOT NULL, b_issued INTEGER NOT NULL,
+          quality_a TEXT NOT NULL, quality_b TEXT NOT NULL);
+        CREATE INDEX IF NOT EXISTS calls_created ON calls(created_at DESC, call_id DESC);
+        CREATE INDEX IF NOT EXISTS calls_caller ON calls(caller, created_at DESC);
+        CREATE INDEX IF NOT EXISTS calls_callee ON calls(callee, created_at DESC);
+        CREATE INDEX IF NOT EXISTS calls_open ON calls(state) WHERE state <> 'ended';
+        CREATE TABLE IF NOT EXISTS call_transitions (
+          call_id TEXT NOT NULL, seq INTEGER NOT NULL, state TEXT NOT NULL, at INTEGER NOT NULL, detail TEXT,
+          PRIMARY KEY (call_id, seq));
+        CREATE TABLE IF NOT EXISTS call_media (
+          call_id TEXT PRIMARY KEY, media_a TEXT, media_b TEXT);
+        CREATE TABLE IF NOT EXISTS busy_parties (
+          user_id TEXT PRIMARY KEY, call_id TEXT NOT NULL);
+        CREATE INDEX IF NOT EXISTS busy_parties_call ON busy_parties(call_id);
+        CREATE TABLE IF NOT EXISTS realtime_events (
+          seq INTEGER PRIMARY KEY, user_id TEXT NOT NULL, call_id TEXT NOT NULL, type TEXT NOT NULL,
+          at INTEGER NOT NULL, frame BLOB NOT NULL);
+        CREATE INDEX IF NOT EXISTS realtime_events_user ON realtime_events(user_id, seq);
+        CREATE INDEX IF NOT EXISTS realtime_events_at ON realtime_events(at);
+        CREATE TABLE IF NOT EXISTS counters (
+          name TEXT PRIMARY KEY, value INTEGER NOT NULL);
+        CREATE TABLE IF NOT EXISTS idempotency_keys (
+          scope TEXT NOT NULL, key TEXT NOT NULL, fingerprint TEXT NOT NULL, created_at INTEGER NOT NULL, response TEXT,
+          PRIMARY KEY (scope, key));
+        CREATE TABLE IF NOT EXISTS node_leases (
+          node_id TEXT PRIMARY KEY, renewed_at INTEGER NOT NULL);
+        """;
+
+    /// <summary>Columns of <c>calls</c> added after the first release: name → type.</summary>
+    private static readonly (string Name, string Type)[] AddedCallColumns =
+    [
+        ("updated_at", "INTEGER"), // the call's last write: when it was last known alive
+        ("node_id", "TEXT"),       // the node the call is placed on (null: written before nodes existed)
+    ];
+
+    public static void Apply(SqliteConnection connection)
+    {
+        Exec(connection, Tables);
+        var existing = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        using (var info = connection.CreateCommand())
+        {
+            info.CommandText = "PRAGMA table_info(calls);";
+            using var r = info.ExecuteReader();
+            while (r.Read()) existing.Add(r.GetString(1));
+        }
+        foreach (var (name, type) in AddedCallColumns)
+            if (!existing.Contains(name)) Exec(connection, $"ALTER TABLE calls ADD COLUMN {name} {type};");
+        // Calls that were live when an older build stopped hold no busy claim: claim them, so the rule stays true.
+        Exec(connection, """
+            INSERT OR IGNORE INTO busy_parties(user_id, call_id) SELECT caller, call_id FROM calls WHERE state <> 'ended';
+            INSERT OR IGNORE INTO busy_parties(user_id, call_id) SELECT callee, call_id FROM calls WHERE state <> 'ended';
+            """);
+    }
+
+    private static void Exec(SqliteConnection connection, string sql)
+    {
+        using var cmd = connection.CreateCommand();
+        cmd.CommandText = sql;
+        cmd.ExecuteNonQuery();
+    }
+}

@@ -1,0 +1,27 @@
+using CallService.Cluster;
+using CallService.Hosting;
+using CallService.Storage;
+using CallService.Storage.Sqlite;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Options;
+
+namespace CallService.Tests.Storage;
+
+/// <summary>The store contract on SQLite (a file in a temp directory).</summary>
+public sealed class SqliteCallStoreContractTests : CallStoreContractTests
+{
+    private readonly string _dir = Path.Combine(Path.GetTempPath(), "callservice-store-tests", Guid.NewGuid().ToString("N"));
+
+    private protected override ICallStore CreateStore() => ReopenStore();
+
+    private protected override ICallStore ReopenStore() => new SqliteCallStore(
+        new DataDirectory(new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["Storage:DataDirectory"] = _dir }).Build()),
+        new NodeIdentity(Options.Create(new ClusterOptions())));
+
+    protected override void DropDatabase()
+    {
+        SqliteConnection.ClearAllPools();
+        try { Directory.Delete(_dir, recursive: true); } catch (IOException) { }
+    }
+}

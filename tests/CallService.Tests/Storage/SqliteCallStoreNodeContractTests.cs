@@ -1,0 +1,26 @@
+using CallService.Cluster;
+using CallService.Hosting;
+using CallService.Storage;
+using CallService.Storage.Sqlite;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Options;
+
+namespace CallService.Tests.Storage;
+
+/// <summary>The store contract on SQLite: one file per test; two "nodes" are two store instances on that file.</summary>
+public sealed class SqliteCallStoreNodeContractTests : CallStoreNodeContractTests
+{
+    private readonly string _dir = Path.Combine(Path.GetTempPath(), "callservice-store-contract", Guid.NewGuid().ToString("N"));
+
+    internal override ICallStore CreateStore(string nodeId) => new SqliteCallStore(
+        new DataDirectory(new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["Storage:DataDirectory"] = _dir }).Build()),
+        new NodeIdentity(Options.Create(new ClusterOptions { NodeId = nodeId })));
+
+    public override async Task DisposeAsync()
+    {
+        await base.DisposeAsync();
+        SqliteConnection.ClearAllPools();
+        try { Directory.Delete(_dir, recursive: true); } catch (IOException) { }
+    }
+}

@@ -1,0 +1,60 @@
+using CallService.Calls;
+using CallService.Storage;
+
+namespace CallService.Tests.Support;
+
+/// <summary>
+/// A real store (SQLite in a temp directory) that also records every call write and can be told to fail them or to
+/// forget a call: what the coordinator tests look at.
+/// </summary>
+internal sealed class RecordingStore(ICallStore inner) : ICallStore
+{
+    private readonly Lock _gate = new();
+    private readonly List<CallWrite> _saved = [];
+    private readonly HashSet<string> _forgotten = [];
+
+    /// <summary>Call writes throw (a full disk) while set.</summary>
+    public bool FailSaves { get; set; }
+
+    public IReadOnlyList<CallWrite> Saved
+    {
+        get { lock (_gate) return [.. _saved]; }
+    }
+
+    /// <summary><see cref="Find"/> answers null for this call from now on.</summary>
+    public void Forget(string callId)
+    {
+        lock (_gate) _forgotten.Add(callId);
+    }
+
+    public bool Save(CallWrite write)
+    {
+        if (FailSaves) throw new IOException("disk full");
+        var saved = inner.Save(write);
+        if (saved) lock (_gate) _saved.Add(write);
+        return saved;
+    }
+
+    public CallSnapshot? Find(string callId)
+    {
+        lock (_gate)
+            if (_forgotten.Contains(callId)) return null;
+        return inner.Find(callId);
+    }
+
+    public void Initialize() => inner.Initialize();
+    public IReadOnlyList<CallSnapshot> Query(RecordQuery query) => inner.Query(query);
+    public IReadOnlyList<CallSnapshot> EndUnfinished(string nodeId, DateTimeOffset now) => inner.EndUnfinished(nodeId, now);
+    public long ReserveEventSeqs(int count) => inner.ReserveEventSeqs(count);
+    public void AppendEvents(IReadOnlyList<StoredEvent> events) => inner.AppendEvents(events);
+    public IReadOnlyList<StoredEvent> EventsOf(string userId, long afterSeq, long throughSeq, DateTimeOffset since) =>
+        inner.EventsOf(userId, afterSeq, throughSeq, since);
+    public int DeleteEventsBefore(DateTimeOffset before) => inner.DeleteEventsBefore(before);
+    public IdempotencyEntry? TakeIdempotencyKey(string scope, string key, string fingerprint, DateTimeOffset at, DateTimeOffset expiredBefore) =>
+        inner.TakeIdempotencyKey(scope, key, fingerprint, at, expiredBefore);
+    public void CompleteIdempotencyKey(string scope, string key, string response) => inner.CompleteIdempotencyKey(scope, key, response);
+    public void ReleaseIdempotencyKey(string scope, string key) => inner.ReleaseIdempotencyKey(scope, key);
+    public int DeleteIdempotencyKeysBefore(DateTimeOffset before) => inner.DeleteIdempotencyKeysBefore(before);
+    public void RenewLease(string nodeId, DateTimeOffset at) => inner.RenewLease(nodeId, at);
+    public DateTimeOffset? LeaseOf(string nodeId) => inner.LeaseOf(nodeId);
+}
