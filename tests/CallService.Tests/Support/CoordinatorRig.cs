@@ -1,3 +1,4 @@
+using CallMedia.Hosting;
 using CallContracts.Calls;
 using CallContracts.Realtime;
 using CallMedia.Control;
@@ -36,14 +37,15 @@ internal sealed class CoordinatorRig
         };
         foreach (var (k, v) in settings ?? []) values[k] = v;
         var config = new ConfigurationBuilder().AddInMemoryCollection(values).Build();
-        var services = new ServiceCollection().AddSingleton(Relay).BuildServiceProvider();
+        var services = new ServiceCollection().AddSingleton(Relay).Configure<MediaOptions>(config.GetSection(MediaOptions.SectionName)).BuildServiceProvider();
         Secrets = new ServiceSecrets(config, new DataDirectory(config));
         Hub = new RealtimeHub(Time, Options.Create(new RealtimeOptions()), NullLogger<RealtimeHub>.Instance);
         Rules = new HangupRules(Options.Create(config.GetSection("Rules").Get<RulesOptions>() ?? new RulesOptions()));
         var callOptions = Options.Create(config.GetSection("Calls").Get<CallOptions>() ?? new CallOptions());
         Views = new CallViews(new PublicMediaUrls(services, config, Secrets), callOptions);
         Coordinator = new CallCoordinator(Time, Store, Hub, Views, Rules, callOptions, services, NullLogger<CallCoordinator>.Instance);
-        Policy = new CallStreamAccessPolicy(Coordinator, Secrets, Time, NullLogger<CallStreamAccessPolicy>.Instance);
+        Policy = new CallStreamAccessPolicy(Coordinator, Secrets, Time, NullLogger<CallStreamAccessPolicy>.Instance,
+            services.GetRequiredService<IOptions<MediaOptions>>());
     }
 
     public ManualTimeProvider Time { get; } = new(T0);

@@ -105,12 +105,12 @@ internal sealed class ChunkWriter
         return message;
     }
 
-    /// <summary>Writes further chunks of <paramref name="message"/>, up to about <paramref name="maxBytes"/> (at least one chunk unless done).</summary>
+    /// <summary>Writes further chunks of <paramref name="message"/>, whole chunks within <paramref name="maxBytes"/> (at least one chunk unless done).</summary>
     public void Continue(SegmentBuilder output, ref PartialMessage message, int maxBytes)
     {
         var written = 0;
         var length = message.Payload.Count;
-        while (message.Offset < length && (written == 0 || written < maxBytes))
+        while (message.Offset < length && (written == 0 || written + Math.Min(ChunkSize, length - message.Offset) <= maxBytes))
         {
             var span = output.GetSpan(7);
             var n = WriteBasicHeader(span, 3, message.ChunkStreamId);
