@@ -28,17 +28,17 @@ internal sealed class KernelBacklogGate(Socket? socket, ViewerQueue queue)
 
     /// <summary>
     /// Waits until the pipe has room for <paramref name="needBytes"/> (the next non-audio piece) or audio is queued (audio
-    /// goes out whatever the room); returns the room now and whether it is enough (a piece larger than the budget is
-    /// enough once the pipe is empty). Not enough: audio ended the wait.
+    /// goes out whatever the room); returns the room now and what is enough (<paramref name="needBytes"/>, or the budget
+    /// when that is smaller: a piece larger than the budget goes once the pipe is empty). Room below it: audio ended the wait.
     /// </summary>
-    public async ValueTask<(int Room, bool Ready)> WaitForRoomAsync(int needBytes, CancellationToken cancellationToken)
+    public async ValueTask<(int Room, int Enough, int Budget)> WaitForRoomAsync(int needBytes, CancellationToken cancellationToken)
     {
         if (!Active || socket is null)
-            return (UngatedBytes, true);
+            return (UngatedBytes, needBytes, UngatedBytes);
         var (room, budget, readRate, lastLookAt) = queue.LinkState;
         needBytes = Math.Min(needBytes, budget); // a piece larger than the budget goes when the pipe is empty
         if (!LookNext && budget >= FastBudgetBytes && room >= budget / 2 && room >= needBytes && queue.NowMs - lastLookAt < RefreshMs)
-            return (room, true);
+            return (room, needBytes, budget);
         LookNext = false;
         var sample = KernelSendQueue.Look(socket, queue.NowMs);
         room = queue.OnLinkSample(sample, waiting: false);
@@ -50,7 +50,7 @@ internal sealed class KernelBacklogGate(Socket? socket, ViewerQueue queue)
             room = queue.OnLinkSample(sample, waiting: true);
             readRate = queue.LinkState.ReadBytesPerMs;
         }
-        return (room, room >= needBytes);
+        return (room, needBytes, queue.LinkState.Budget);
     }
 
     /// <summary>Until the pipe should have room again: the missing bytes at the read rate, 2–20 ms (2 ms while unknown).</summary>

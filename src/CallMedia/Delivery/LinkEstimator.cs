@@ -8,13 +8,13 @@ namespace CallMedia.Delivery;
 /// thread-safe (the queue's lock guards it).
 /// <para>
 /// The <b>pipe</b> is what was written and the viewer application has not read yet: the kernel's unacknowledged bytes
-/// plus what the peer's kernel holds unread (the peer's largest advertised window minus its current one, once that is
-/// down to half or less). The
+/// plus what the peer's kernel holds unread (the peer's largest advertised window minus its current one; for a buffer
+/// over 64 KiB, once that is down to half or less). The
 /// <b>read rate</b> is how fast the pipe empties while the writer has more to send (the viewer, not the relay, sets
 /// the pace), over ≥ 400 ms. The <b>budget</b> is how much the writer lets into the pipe: 4 KiB at first, doubled
-/// each time the viewer empties a write of at least half of it within 20 ms (a viewer that keeps up), and 250 ms at
-/// the read rate once that is measured. Audio is written whatever the room (it is small and comes first), so it waits
-/// behind at most the budget: about 250 ms on a measured link.
+/// each time the viewer empties a write of at least half of it within 20 ms (a viewer that keeps up) until its read
+/// rate is measured, then 150 ms at that rate; never more than half the peer's receive buffer. Audio is written whatever the room (it is small and comes first), so it waits
+/// behind at most the budget: about 150 ms on a measured link.
 /// </para>
 /// </summary>
 internal sealed class LinkEstimator
@@ -26,9 +26,11 @@ internal sealed class LinkEstimator
     /// <summary>The largest budget, bytes (a viewer that keeps up).</summary>
     public const int MaxBudgetBytes = 1024 * 1024;
     /// <summary>The budget in time at the measured read rate, ms: what audio may wait behind the pipe.</summary>
-    public const int PipeTargetMs = 250;
+    public const int PipeTargetMs = 150;
 
     private const int FastDrainMs = 20;
+    private const int SmallPeerBufferBytes = 64 * 1024;
+    private const int StaleWindowMs = 250;
     private const int RateSamples = 48;
     private const int RateSampleIntervalMs = 50;
     private const int RateMinSpanMs = 400;
@@ -43,6 +45,8 @@ internal sealed class LinkEstimator
     private long _bytesWritten;
     private long _fullWriteAt = long.MinValue / 2;
     private int _maxPeerWindow;
+    private int _lastPeerWindow = -1;
+    private long _peerWindowSince;
     private long _rateValidUntil;
     private long _measuredAt;
 
@@ -92,6 +96,16 @@ internal sealed class LinkEstimator
     /// <summary>Room in the pipe now, bytes (≤ 0: wait).</summary>
     public int RoomBytes => BudgetBytes - PipeBytes;
 
+    /// <summary>
+    /// Bounds a budget: 2 KiB – 1 MiB, and at most half the peer's receive buffer (its largest advertised window): the
+    /// unread part of the pipe is seen only in coarse window steps, so a budget near the buffer would let it fill.
+    /// </summary>
+    private int Cap(long budget)
+    {
+        var max = _maxPeerWindow > 0 ? Math.Clamp(_maxPeerWindow / 2, MinBudgetBytes, MaxBudgetBytes) : MaxBudgetBytes;
+        return (int)Math.Clamp(budget, MinBudgetBytes, max);
+    }
+
     /// <summary>Counts what the writer just handed the socket at <paramref name="now"/>.</summary>
     public void OnWritten(int bytes, long now)
     {
@@ -139,18 +153,38 @@ internal sealed class LinkEstimator
     {
         Last = sample;
         var now = sample.At;
-        if (sample.PeerWindow > _maxPeerWindow)
+        if (sample.PeerWindow != _lastPeerWindow)
+        {
+            _lastPeerWindow = sample.PeerWindow;
+            _peerWindowSince = now;
+        }
+        else if (sample.Unacked == 0 && sample.PeerWindow >= _maxPeerWindow / 2 && sample.PeerWindow < _maxPeerWindow
+                 && now - _peerWindowSince >= StaleWindowMs)
+        {
+            // Nothing in flight and the window a little short of its largest, unchanged for a while: the peer does not
+            // announce small openings (Linux waits for a segment's worth); its buffer is (nearly) empty.
             _maxPeerWindow = sample.PeerWindow;
-        // The window also moves with the peer's buffer tuning (Linux rounds and grows it by several KiB): only a window
-        // shrunk to half or less says its application is not reading.
-        var unread = sample.PeerWindow >= 0 && sample.PeerWindow <= _maxPeerWindow / 2 ? _maxPeerWindow - sample.PeerWindow : 0;
+        }
+        if (sample.PeerWindow > _maxPeerWindow)
+        {
+            var first = _maxPeerWindow == 0;
+            _maxPeerWindow = sample.PeerWindow;
+            if (first)
+                BudgetBytes = Cap(BudgetBytes);
+        }
+        // A large window also moves with the peer's buffer tuning (Linux rounds and grows it by several KiB): there only a
+        // window shrunk to half or less says its application is not reading. A small one (a fixed SO_RCVBUF) is exact.
+        var unread = sample.PeerWindow < 0 ? 0
+            : _maxPeerWindow <= SmallPeerBufferBytes || sample.PeerWindow <= _maxPeerWindow / 2 ? _maxPeerWindow - sample.PeerWindow : 0;
         PipeBytes = sample.Unacked + unread;
         var read = _bytesWritten - PipeBytes;
 
-        // A viewer that emptied a write of half the budget or more right away keeps up: open up (TCP slow start).
-        if (PipeBytes <= BudgetBytes / 4 && now - _fullWriteAt <= FastDrainMs)
+        // A viewer that emptied a write of half the budget or more right away keeps up: open up (TCP slow start). Once
+        // its read rate is measured, the rate sizes the budget (a faster link shows as a higher rate while the writer
+        // waits: the peer's window opens in steps, so a quick drain can be an artefact).
+        if (PipeBytes <= BudgetBytes / 4 && now - _fullWriteAt <= FastDrainMs && !ReadRateKnown(now))
         {
-            BudgetBytes = (int)Math.Min((long)BudgetBytes * 2, MaxBudgetBytes);
+            BudgetBytes = Cap((long)BudgetBytes * 2);
             _fullWriteAt = long.MinValue / 2;
         }
 
@@ -183,7 +217,7 @@ internal sealed class LinkEstimator
         ReadBytesPerMs = progress / (double)elapsed;
         _measuredAt = now;
         _rateValidUntil = now + RateLifetimeMs;
-        BudgetBytes = (int)Math.Clamp(ReadBytesPerMs * PipeTargetMs, MinBudgetBytes, MaxBudgetBytes);
+        BudgetBytes = Cap((long)(ReadBytesPerMs * PipeTargetMs));
         // Slide: keep the span within the longest needed.
         while (_count > 1 && now - _sampleAt[(_next + RateSamples - _count + 1) % RateSamples] >= RateMaxSpanMs)
             _count--;

@@ -14,8 +14,6 @@ internal sealed class ViewerWriter(ViewerQueue queue, KernelBacklogGate gate, IF
 {
     private const int MaxBatchBytes = 256 * 1024;
     private const int MaxBatchItems = 64;
-    /// <summary>A video message larger than this and than the room goes out in parts (the default RTMP out chunk size).</summary>
-    private const int MinPartBytes = 4096;
     private const int HeldBackPollMs = 5;
 
     /// <summary>
@@ -30,14 +28,15 @@ internal sealed class ViewerWriter(ViewerQueue queue, KernelBacklogGate gate, IF
             while (framing.HasPartial || await queue.WaitAsync(cancellationToken).ConfigureAwait(false))
             {
                 var need = NextNeed();
-                var (room, ready) = await gate.WaitForRoomAsync(need, cancellationToken).ConfigureAwait(false);
+                var (room, enough, budget) = await gate.WaitForRoomAsync(need, cancellationToken).ConfigureAwait(false);
+                framing.AdaptTo(budget);
                 // Audio first, whatever the room: queued audio overtakes queued video (and the rest of a video message
                 // sent in parts); it is small, and on a slow link it is what must arrive on time.
                 queue.DrainAudio(batch, MaxBatchBytes, MaxBatchItems);
                 foreach (var item in batch)
                     framing.Write(item);
                 var heldBack = false;
-                if (ready && need > 0)
+                if (need > 0 && room >= enough)
                 {
                     if (framing.HasPartial)
                     {
@@ -46,7 +45,7 @@ internal sealed class ViewerWriter(ViewerQueue queue, KernelBacklogGate gate, IF
                             batch.Add(done);
                     }
                     else
-                        heldBack = WriteInOrder(batch, room);
+                        heldBack = WriteInOrder(batch, room, enough);
                 }
                 queue.OnWritten(framing.PendingBytes);
                 queue.WriterPendingVideoBytes = framing.PartialRemainingBytes;
@@ -77,14 +76,14 @@ internal sealed class ViewerWriter(ViewerQueue queue, KernelBacklogGate gate, IF
         }
     }
 
-    /// <summary>Room the next non-audio write needs: a chunk of the partial message, else the next item (at most a chunk when it can be split).</summary>
+    /// <summary>Room the next non-audio write needs: a piece (chunk) of the partial message, else the next item (at most a piece when it can be split).</summary>
     private int NextNeed()
     {
         if (framing.HasPartial)
-            return Math.Min(framing.PartialRemainingBytes, MinPartBytes);
+            return Math.Min(framing.PartialRemainingBytes, framing.PieceBytes);
         var next = queue.NextNonAudioBytes;
         // Whole messages: any room will do; one larger than the room is for the policy to decide (DecideWhole).
-        return framing.CanSplit ? Math.Min(next, MinPartBytes) : Math.Min(next, 1);
+        return framing.CanSplit ? Math.Min(next, framing.PieceBytes) : Math.Min(next, 1);
     }
 
     /// <summary>
@@ -92,17 +91,22 @@ internal sealed class ViewerWriter(ViewerQueue queue, KernelBacklogGate gate, IF
     /// framings) or, whole, goes, waits or is dropped as the policy says (<see cref="DropPolicy.DecideWhole"/>). Returns
     /// true when a message was held back.
     /// </summary>
-    private bool WriteInOrder(List<DeliveryItem> batch, int room)
+    private bool WriteInOrder(List<DeliveryItem> batch, int room, int enough)
     {
         var first = batch.Count;
         queue.Drain(batch, Math.Min(Math.Max(room, 1), MaxBatchBytes), MaxBatchItems);
         for (var i = first; i < batch.Count; i++)
         {
             var item = batch[i];
-            if (item.IsDroppableVideo && item.Payload.Length > Math.Max(room, framing.CanSplit ? MinPartBytes : 0))
+            if (item.IsDroppableVideo && item.Payload.Length > Math.Max(room, framing.PieceBytes))
             {
                 if (framing.CanSplit)
                 {
+                    if (room < Math.Min(enough, framing.PieceBytes))
+                    {
+                        queue.Requeue(batch, i); // no room for its first chunk after what went before it
+                        return false;
+                    }
                     var whole = framing.BeginPartial(item, room);
                     queue.Requeue(batch, i + 1);
                     if (!whole)

@@ -20,6 +20,12 @@ internal sealed class FlvTagFraming(PipeWriter writer, Func<(bool HasAudio, bool
 
     public int PartialRemainingBytes => 0;
 
+    public int PieceBytes => 0;
+
+    public void AdaptTo(int budgetBytes)
+    {
+    }
+
     public int PendingBytes => _pending;
 
     public int Write(in DeliveryItem item)

@@ -13,6 +13,15 @@ internal interface IFraming : IDisposable
     /// <summary>A video message is being sent in parts.</summary>
     bool HasPartial { get; }
 
+    /// <summary>The smallest part a split message goes out in (the RTMP chunk size); 0 when messages are whole.</summary>
+    int PieceBytes { get; }
+
+    /// <summary>
+    /// Adapts to a pipe budget of <paramref name="budgetBytes"/> (RTMP: smaller chunks once the budget cannot hold two,
+    /// so a video chunk never holds the audio behind it for long). Called between messages.
+    /// </summary>
+    void AdaptTo(int budgetBytes);
+
     /// <summary>Payload bytes of the partial message still to send (0 without one).</summary>
     int PartialRemainingBytes { get; }
 

@@ -38,6 +38,26 @@ internal sealed class RtmpChunkFraming(Socket socket) : IFraming
 
     public int PartialRemainingBytes => HasPartial ? _partial.Payload.Count - _partial.Offset : 0;
 
+    public int PieceBytes => _out.ChunkSize;
+
+    /// <summary>
+    /// The chunk size for a link whose pipe budget cannot hold two chunks of the default size: a 4 KiB chunk is 200 ms on
+    /// a 160 kbit/s link, all of it ahead of the next audio message.
+    /// </summary>
+    public const int SlowLinkChunkSize = 1024;
+
+    /// <summary>Announces and switches to <see cref="SlowLinkChunkSize"/> (Set Chunk Size, RTMP spec §5.4.1) when the budget is below two chunks; never while a message is sent in parts.</summary>
+    public void AdaptTo(int budgetBytes)
+    {
+        if (HasPartial || _out.ChunkSize <= SlowLinkChunkSize || budgetBytes >= 2 * _out.ChunkSize)
+            return;
+        Span<byte> size = stackalloc byte[4];
+        BinaryPrimitives.WriteUInt32BigEndian(size, SlowLinkChunkSize);
+        var copy = size.ToArray();
+        _out.Write(_builder, ProtocolChunkStream, RtmpMessageType.SetChunkSize, 0, 0, new ArraySegment<byte>(copy));
+        _out.ChunkSize = SlowLinkChunkSize;
+    }
+
     public int Write(in DeliveryItem item)
     {
         var (csid, streamId) = Route(item);

@@ -101,7 +101,9 @@ internal sealed class ChunkWriter
         var body = Math.Min(ChunkSize, length);
         output.AddPayload(new ArraySegment<byte>(payload.Array!, payload.Offset, body));
         message.Offset = body;
-        Continue(output, ref message, maxBytes - body);
+        var rest = maxBytes - body;
+        if (rest >= Math.Min(ChunkSize, length - body))
+            Continue(output, ref message, rest);
         return message;
     }
 
