@@ -12,7 +12,4 @@ internal readonly record struct DropLimits(int DisposableMs, int InterMs, int Ke
 {
     public static DropLimits From(MediaOptions o) =>
         new(o.ViewerQueueMs / 2, o.ViewerQueueMs * 3 / 4, o.ViewerQueueMs, o.ViewerHardLimitMs, o.ViewerQueueBytes);
-
-    /// <summary>No media bound (publisher-only connections: only control items are queued).</summary>
-    public static DropLimits Unbounded => new(int.MaxValue, int.MaxValue, int.MaxValue, int.MaxValue, int.MaxValue);
 }

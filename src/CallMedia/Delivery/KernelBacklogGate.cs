@@ -8,7 +8,8 @@ namespace CallMedia.Delivery;
 /// (<see cref="LinkEstimator.BudgetBytes"/>), audio apart: the rest waits in the viewer's queue, where the drop policy
 /// sees it and audio overtakes video. Looks at the kernel (<see cref="KernelSendQueue.Look"/>, one <c>getsockopt</c>) at each
 /// wake-up, except for a viewer that keeps up (budget ≥ 32 KiB, pipe under half of it) for which one look per 100 ms
-/// suffices; while the pipe is full, looks again every 2–20 ms (its expected drain time).
+/// suffices; while the pipe is full, looks again every 2–20 ms (its expected drain time). Blocked for 500 ms with
+/// nothing unsent in the kernel, it takes the peer's unread estimate as stale (<see cref="LinkEstimator.ForgetPeerUnread"/>).
 /// </summary>
 internal sealed class KernelBacklogGate(Socket? socket, ViewerQueue queue)
 {
@@ -19,6 +20,8 @@ internal sealed class KernelBacklogGate(Socket? socket, ViewerQueue queue)
     private const int RefreshMs = 100;
     private const int MinPollMs = 2;
     private const int MaxPollMs = 20;
+    private const int StuckMs = 500;
+    private long _blockedSince = long.MaxValue;
 
     /// <summary>Gate the writer (set once the connection plays a stream).</summary>
     public bool Active { get; set; }
@@ -42,14 +45,24 @@ internal sealed class KernelBacklogGate(Socket? socket, ViewerQueue queue)
         LookNext = false;
         var sample = KernelSendQueue.Look(socket, queue.NowMs);
         room = queue.OnLinkSample(sample, waiting: false);
+        if (room < needBytes && _blockedSince == long.MaxValue)
+            _blockedSince = sample.At;
         while (room < needBytes && !queue.HasAudioQueued)
         {
+            if (queue.NowMs - _blockedSince >= StuckMs && sample.NotSent == 0)
+            {
+                // Blocked for long with nothing unsent: the estimate of the peer's unread bytes is stale.
+                room = queue.ForgetPeerUnread();
+                break;
+            }
             needBytes = Math.Min(needBytes, queue.LinkState.Budget);
             await Task.Delay(TimeSpan.FromMilliseconds(PollMs(needBytes - room, readRate)), queue.Time, cancellationToken).ConfigureAwait(false);
             sample = KernelSendQueue.Look(socket, queue.NowMs);
             room = queue.OnLinkSample(sample, waiting: true);
             readRate = queue.LinkState.ReadBytesPerMs;
         }
+        if (room >= needBytes)
+            _blockedSince = long.MaxValue;
         return (room, needBytes, queue.LinkState.Budget);
     }
 

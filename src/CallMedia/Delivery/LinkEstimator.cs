@@ -13,8 +13,8 @@ namespace CallMedia.Delivery;
 /// <b>read rate</b> is how fast the pipe empties while the writer has more to send (the viewer, not the relay, sets
 /// the pace), over ≥ 400 ms. The <b>budget</b> is how much the writer lets into the pipe: 4 KiB at first, doubled
 /// each time the viewer empties a write of at least half of it within 20 ms (a viewer that keeps up) until its read
-/// rate is measured, then 150 ms at that rate; never more than half the peer's receive buffer. Audio is written whatever the room (it is small and comes first), so it waits
-/// behind at most the budget: about 150 ms on a measured link.
+/// rate is measured, then 100 ms at that rate; never more than half the peer's receive buffer. Audio is written whatever the room (it is small and comes first), so it waits
+/// behind at most the budget: about 100 ms on a measured link.
 /// </para>
 /// </summary>
 internal sealed class LinkEstimator
@@ -26,7 +26,7 @@ internal sealed class LinkEstimator
     /// <summary>The largest budget, bytes (a viewer that keeps up).</summary>
     public const int MaxBudgetBytes = 1024 * 1024;
     /// <summary>The budget in time at the measured read rate, ms: what audio may wait behind the pipe.</summary>
-    public const int PipeTargetMs = 150;
+    public const int PipeTargetMs = 100;
 
     private const int FastDrainMs = 20;
     private const int SmallPeerBufferBytes = 64 * 1024;
@@ -76,9 +76,6 @@ internal sealed class LinkEstimator
     /// <summary>The latest kernel look (default before the first).</summary>
     public LinkSample Last { get; private set; }
 
-    /// <summary>Bytes the writer handed the socket so far.</summary>
-    public long BytesWritten => _bytesWritten;
-
     /// <summary>True while a measured read rate is fresh (30 s).</summary>
     public bool ReadRateKnown(long now) => ReadBytesPerMs > 0 && now < _rateValidUntil;
 
@@ -104,6 +101,17 @@ internal sealed class LinkEstimator
     {
         var max = _maxPeerWindow > 0 ? Math.Clamp(_maxPeerWindow / 2, MinBudgetBytes, MaxBudgetBytes) : MaxBudgetBytes;
         return (int)Math.Clamp(budget, MinBudgetBytes, max);
+    }
+
+    /// <summary>
+    /// The writer was blocked for long while the kernel had nothing unsent: take the peer's current window as its empty
+    /// buffer (the window it announced last may be stale), the pipe as what is unacknowledged.
+    /// </summary>
+    public void ForgetPeerUnread()
+    {
+        if (Last.PeerWindow > 0)
+            _maxPeerWindow = Last.PeerWindow;
+        PipeBytes = Last.Unacked;
     }
 
     /// <summary>Counts what the writer just handed the socket at <paramref name="now"/>.</summary>

@@ -124,6 +124,16 @@ internal sealed partial class ViewerQueue
         }
     }
 
+    /// <summary>Forgets the estimate of the peer's unread bytes (see <see cref="LinkEstimator.ForgetPeerUnread"/>); returns the room.</summary>
+    public int ForgetPeerUnread()
+    {
+        lock (_lock)
+        {
+            _link.ForgetPeerUnread();
+            return _link.RoomBytes;
+        }
+    }
+
     /// <summary>The link as the gate needs it: room in the pipe, budget, read rate (0 unknown), time of the last look.</summary>
     public (int Room, int Budget, double ReadBytesPerMs, long LastLookAt) LinkState
     {
@@ -155,9 +165,6 @@ internal sealed partial class ViewerQueue
             PurgeQueuedVideo();
         }
     }
-
-    /// <summary>The stream's byte rate as seen by this queue (bytes per media millisecond; 0 until measured).</summary>
-    public double StreamBytesPerMs { get { lock (_lock) return _link.StreamBytesPerMs; } }
 
     private void CountSent(in DeliveryItem item, int sign)
     {

@@ -57,9 +57,6 @@ internal sealed partial class ViewerQueue
     /// <summary>True while video is suppressed until the next key frame (after a drop or a start).</summary>
     public bool VideoWaitsForKeyFrame { get { lock (_lock) return _policy.VideoWaitsForKeyFrame; } }
 
-    /// <summary>Queued payload bytes.</summary>
-    public long QueuedBytes { get { lock (_lock) return _bytes; } }
-
     /// <summary>Set by the writer: what it still has to send of a video message it sends in parts (backlog outside this queue).</summary>
     public int WriterPendingVideoBytes
     {

@@ -17,8 +17,8 @@ internal interface IFraming : IDisposable
     int PieceBytes { get; }
 
     /// <summary>
-    /// Adapts to a pipe budget of <paramref name="budgetBytes"/> (RTMP: smaller chunks once the budget cannot hold two,
-    /// so a video chunk never holds the audio behind it for long). Called between messages.
+    /// Adapts to a pipe budget of <paramref name="budgetBytes"/> (RTMP: smaller chunks while the budget cannot hold two,
+    /// so a video chunk never holds the audio behind it for long). Called at each wake-up, before anything is framed.
     /// </summary>
     void AdaptTo(int budgetBytes);
 

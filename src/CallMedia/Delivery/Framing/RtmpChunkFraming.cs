@@ -26,6 +26,7 @@ internal sealed class RtmpChunkFraming(Socket socket) : IFraming
     private readonly SegmentBuilder _builder = new();
     private DeliveryItem _partialItem;
     private ChunkWriter.PartialMessage _partial;
+    private int _connectionChunkSize = ChunkReader.DefaultChunkSize;
 
     /// <summary>The message stream id of the viewer's <c>play</c> (media items go there).</summary>
     public uint PlayStreamId { get; set; }
@@ -41,21 +42,36 @@ internal sealed class RtmpChunkFraming(Socket socket) : IFraming
     public int PieceBytes => _out.ChunkSize;
 
     /// <summary>
-    /// The chunk size for a link whose pipe budget cannot hold two chunks of the default size: a 4 KiB chunk is 200 ms on
-    /// a 160 kbit/s link, all of it ahead of the next audio message.
+    /// The chunk size while the pipe budget cannot hold two chunks of the connection's size (a viewer just started, or on a
+    /// slow link): a 4 KiB chunk is 200 ms of a 160 kbit/s link, all of it ahead of the next audio message.
     /// </summary>
-    public const int SlowLinkChunkSize = 1024;
+    public const int SmallChunkSize = 1024;
 
-    /// <summary>Announces and switches to <see cref="SlowLinkChunkSize"/> (Set Chunk Size, RTMP spec §5.4.1) when the budget is below two chunks; never while a message is sent in parts.</summary>
+    /// <summary>The budget from which the connection's chunk size is used again.</summary>
+    private const int LargeChunkBudgetBytes = 16 * 1024;
+
+    /// <summary>
+    /// Switches between <see cref="SmallChunkSize"/> and the connection's chunk size (announced with Set Chunk Size,
+    /// RTMP spec §5.4.1, which applies from the next chunk) as the budget falls below two chunks or rises past 16 KiB;
+    /// never while a message is sent in parts.
+    /// </summary>
     public void AdaptTo(int budgetBytes)
     {
-        if (HasPartial || _out.ChunkSize <= SlowLinkChunkSize || budgetBytes >= 2 * _out.ChunkSize)
+        if (HasPartial || _connectionChunkSize <= SmallChunkSize)
             return;
-        Span<byte> size = stackalloc byte[4];
-        BinaryPrimitives.WriteUInt32BigEndian(size, SlowLinkChunkSize);
-        var copy = size.ToArray();
-        _out.Write(_builder, ProtocolChunkStream, RtmpMessageType.SetChunkSize, 0, 0, new ArraySegment<byte>(copy));
-        _out.ChunkSize = SlowLinkChunkSize;
+        var size = _out.ChunkSize;
+        if (size > SmallChunkSize && budgetBytes < 2 * size)
+            Announce(SmallChunkSize);
+        else if (size == SmallChunkSize && budgetBytes >= LargeChunkBudgetBytes)
+            Announce(_connectionChunkSize);
+    }
+
+    private void Announce(int size)
+    {
+        var payload = new byte[4];
+        BinaryPrimitives.WriteUInt32BigEndian(payload, (uint)size);
+        _out.Write(_builder, ProtocolChunkStream, RtmpMessageType.SetChunkSize, 0, 0, new ArraySegment<byte>(payload));
+        _out.ChunkSize = size;
     }
 
     public int Write(in DeliveryItem item)
@@ -63,7 +79,7 @@ internal sealed class RtmpChunkFraming(Socket socket) : IFraming
         var (csid, streamId) = Route(item);
         _out.Write(_builder, csid, (RtmpMessageType)item.MessageType, item.Timestamp, streamId, item.Payload.Segment(0, item.Payload.Length));
         if (item.IsControl && item.MessageType == (byte)RtmpMessageType.SetChunkSize)
-            _out.ChunkSize = (int)BinaryPrimitives.ReadUInt32BigEndian(item.Payload.Span);
+            _out.ChunkSize = _connectionChunkSize = (int)BinaryPrimitives.ReadUInt32BigEndian(item.Payload.Span);
         return item.Payload.Length;
     }
 

@@ -23,12 +23,6 @@ internal sealed class ChunkWriter
 
     public int ChunkSize { get; set; } = ChunkReader.DefaultChunkSize;
 
-    /// <summary>Forgets header state (after the peer could have lost it, e.g. a new connection).</summary>
-    public void Reset() => _last.Clear();
-
-    /// <summary>Forgets one chunk stream's header state (after an Abort Message: the next message starts with fmt 0).</summary>
-    public void Forget(int csid) => _last.Remove(csid);
-
     /// <summary>Appends <paramref name="payload"/> as chunks: headers into scratch, payload referenced in place.</summary>
     public void Write(SegmentBuilder output, int csid, RtmpMessageType type, uint timestamp, uint streamId, ArraySegment<byte> payload)
     {
@@ -127,13 +121,6 @@ internal sealed class ChunkWriter
             message.Offset += body;
             written += body;
         }
-    }
-
-    /// <summary>Writes a message whose payload is small and transient (control, commands): copied into scratch.</summary>
-    public void WriteCopy(SegmentBuilder output, int csid, RtmpMessageType type, uint timestamp, uint streamId, ReadOnlySpan<byte> payload)
-    {
-        var array = payload.ToArray();
-        Write(output, csid, type, timestamp, streamId, new ArraySegment<byte>(array));
     }
 
     /// <summary>A message whose chunks are being written: where the next chunk starts.</summary>
