@@ -34,8 +34,6 @@ internal enum DisconnectReason
     PublishRefused,
     /// <summary>The access policy refused a play.</summary>
     PlayRefused,
-    /// <summary>The relay is shutting down.</summary>
-    Shutdown,
 }
 
 /// <summary>Wire names of <see cref="DisconnectReason"/> (media events, logs).</summary>
@@ -57,13 +55,12 @@ internal static class DisconnectReasons
         DisconnectReason.ConnectRejected => "connect_rejected",
         DisconnectReason.PublishRefused => "publish_refused",
         DisconnectReason.PlayRefused => "play_refused",
-        DisconnectReason.Shutdown => "shutdown",
         _ => "closed",
     };
 
     /// <summary>What a stream event reports for a connection that ended for <paramref name="reason"/>: socket-level causes are "closed".</summary>
     public static DisconnectReason ForEvents(this DisconnectReason reason) =>
-        reason is DisconnectReason.None or DisconnectReason.ConnectionError or DisconnectReason.Shutdown ? DisconnectReason.Closed : reason;
+        reason is DisconnectReason.None or DisconnectReason.ConnectionError ? DisconnectReason.Closed : reason;
 
     /// <summary>Sets <paramref name="slot"/> to <paramref name="reason"/> unless a reason is already set; returns the reason in effect.</summary>
     public static DisconnectReason SetOnce(ref int slot, DisconnectReason reason)
