@@ -34,7 +34,7 @@ internal enum WholeMessageVerdict
 /// <param name="VideoBytes">Droppable video bytes queued.</param>
 /// <param name="MediaMs">Media time queued: timestamp span from the oldest queued media message to the offered one, at most how long it waited.</param>
 /// <param name="MediaMsWithoutVideo">The same once queued video is purged.</param>
-/// <param name="HeadAgeMs">How long the oldest queued item has waited.</param>
+/// <param name="HeadAgeMs">How long the oldest queued item that is not droppable video has waited.</param>
 /// <param name="PendingVideoBytes">What the writer still has to send of a video message it sends in parts.</param>
 internal readonly record struct QueueView(long Bytes, long VideoBytes, int MediaMs, int MediaMsWithoutVideo, int HeadAgeMs, long PendingVideoBytes = 0);
 
@@ -42,7 +42,8 @@ internal readonly record struct QueueView(long Bytes, long VideoBytes, int Media
 /// The audio-first drop policy of one viewer: a pure decision per offered message from the queue's view, the link
 /// estimate (<see cref="LinkEstimator"/>) and the time; no sockets, no clock, no locks (the queue calls it under its lock).
 /// <list type="bullet">
-/// <item>Headers and metadata are never dropped; audio only at the hard bound, where the viewer is disconnected.</item>
+/// <item>Headers and metadata are never dropped; audio only at the hard bound, where the viewer is disconnected
+/// (queued video that lags that far is purged instead).</item>
 /// <item>While the viewer keeps up (or its read rate is not known yet), video is admitted against the backlog:
 /// disposable frames past <see cref="DropLimits.DisposableMs"/>, inter past <see cref="DropLimits.InterMs"/>, key frames
 /// past <see cref="DropLimits.KeyMs"/> (a key frame first purges queued video).</item>
@@ -94,8 +95,14 @@ internal sealed class DropPolicy(DropLimits limits, bool atomicMessages)
 
         if (p.IsEssential)
             return new(bytes > (long)limits.MaxBytes * 2 ? DropVerdict.TooSlow : DropVerdict.Queue);
-        if (queueMs > limits.HardMs || queue.HeadAgeMs > limits.HardMs)
+        // The hard bound is the audio's (and the commands'): video that lags that far is dropped, not the viewer.
+        if (QueueMs(queue.MediaMsWithoutVideo, link) > limits.HardMs || queue.HeadAgeMs > limits.HardMs)
             return new(DropVerdict.TooSlow);
+        if (queueMs > limits.HardMs && queue.VideoBytes > 0)
+        {
+            _videoWaitKey = true;
+            return new(p.IsVideo ? DropVerdict.Drop : DropVerdict.Queue, PurgeQueuedVideo: true);
+        }
 
         if (_startPending)
         {

@@ -90,8 +90,24 @@ internal sealed partial class ViewerQueue
         _signal.Writer.TryWrite(true);
     }
 
-    /// <summary>Audio is queued (it goes out whatever the room: audio first).</summary>
-    public bool HasAudioQueued { get { lock (_lock) return _audioCount > 0; } }
+    /// <summary>Audio is queued ahead of the first ordered item (<see cref="DrainAudio"/> can take it: it goes out whatever the room).</summary>
+    public bool HasAudioQueued
+    {
+        get
+        {
+            lock (_lock)
+            {
+                if (_audioCount == 0)
+                    return false;
+                for (var i = _head; i < _items.Count; i++)
+                {
+                    if (_items[i].IsAudio) return true;
+                    if (_items[i].IsOrdered) return false;
+                }
+                return false;
+            }
+        }
+    }
 
     /// <summary>The size of the first queued item that is not audio (0 when none): what the next in-order write needs.</summary>
     public int NextNonAudioBytes

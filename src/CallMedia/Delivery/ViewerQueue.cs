@@ -197,7 +197,13 @@ internal sealed partial class ViewerQueue
             if (mediaMs < 0) mediaMs = ms;
             if (!item.IsDroppableVideo) withoutVideo = ms;
         }
-        var headAge = _head < _items.Count ? (int)Math.Min(int.MaxValue, now - _items[_head].EnqueuedAt) : 0;
+        var headAge = 0;
+        for (var i = _head; i < _items.Count; i++)
+        {
+            if (_items[i].IsDroppableVideo) continue;
+            headAge = (int)Math.Min(int.MaxValue, now - _items[i].EnqueuedAt);
+            break;
+        }
         return new QueueView(_bytes, _videoBytes, Math.Max(mediaMs, 0), Math.Max(withoutVideo, 0), headAge, WriterPendingVideoBytes);
     }
 

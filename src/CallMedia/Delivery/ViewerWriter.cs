@@ -47,11 +47,12 @@ internal sealed class ViewerWriter(ViewerQueue queue, KernelBacklogGate gate, IF
                     else
                         heldBack = WriteInOrder(batch, room, enough);
                 }
-                queue.OnWritten(framing.PendingBytes);
+                var framed = framing.PendingBytes;
+                queue.OnWritten(framed);
                 queue.WriterPendingVideoBytes = framing.PartialRemainingBytes;
                 try
                 {
-                    if (!await framing.FlushAsync(cancellationToken).ConfigureAwait(false))
+                    if (framed > 0 && !await framing.FlushAsync(cancellationToken).ConfigureAwait(false))
                         return;
                 }
                 finally
@@ -60,9 +61,10 @@ internal sealed class ViewerWriter(ViewerQueue queue, KernelBacklogGate gate, IF
                         item.Payload.Release();
                     batch.Clear();
                 }
-                if (heldBack)
+                if (heldBack || framed == 0)
                 {
-                    // A whole message waits for room: look again shortly (audio arriving meanwhile goes first).
+                    // A whole message waits for room, or nothing could go (an ordered item waits for room, no audio
+                    // ahead of it): look again shortly rather than spin.
                     gate.LookNext = true;
                     await Task.Delay(TimeSpan.FromMilliseconds(HeldBackPollMs), queue.Time, cancellationToken).ConfigureAwait(false);
                 }
