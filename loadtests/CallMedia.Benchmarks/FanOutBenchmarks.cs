@@ -1,6 +1,7 @@
 using System.Net;
 using BenchmarkDotNet.Attributes;
 using CallMedia.Access;
+using CallMedia.Delivery;
 using CallMedia.Media;
 using CallMedia.Relay;
 
@@ -19,12 +20,12 @@ public class FanOutBenchmarks
     {
         public long SessionId => 1;
         public EndPoint? Remote => null;
-        public void Kick(string reason) { }
+        public void Kick(DisconnectReason reason) { }
     }
 
     private readonly Publisher _publisher = new();
     private readonly List<Viewer> _tooSlow = new();
-    private readonly List<OutboundItem> _batch = new(64);
+    private readonly List<DeliveryItem> _batch = new(64);
     private RelayStream _stream = null!;
     private Viewer[] _viewers = [];
     private uint _ts;
@@ -45,7 +46,7 @@ public class FanOutBenchmarks
         for (var i = 0; i < Viewers; i++)
         {
             _viewers[i] = new Viewer(Viewer.NextId(), "bench", MediaTransport.Rtmp, null,
-                new OutboundQueue(new QueueLimits(250, 375, 500, 3000, 4 << 20)), 1);
+                new ViewerQueue(new DropLimits(250, 375, 500, 3000, 4 << 20)));
             _stream.AttachViewer(_viewers[i], 500);
         }
         _ts = 40;

@@ -6,9 +6,6 @@ namespace CallContracts.Streams;
 /// </summary>
 public static class StreamNames
 {
-    /// <summary>The RTMP application (and HTTP-FLV path segment) every call stream lives under.</summary>
-    public const string App = "live";
-
     /// <summary>The stream a party publishes, e.g. <c>k3x9…-a</c>.</summary>
     public static string For(string callId, PartyRole party) =>
         callId + (party == PartyRole.A ? "-a" : "-b");

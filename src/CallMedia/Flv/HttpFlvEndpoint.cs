@@ -1,9 +1,7 @@
-using System.Buffers;
-using System.IO.Pipelines;
-using System.Buffers.Binary;
 using CallMedia.Access;
+using CallMedia.Delivery;
+using CallMedia.Delivery.Framing;
 using CallMedia.Relay;
-using CallMedia.Rtmp.Session;
 using Microsoft.AspNetCore.Connections.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
@@ -13,13 +11,12 @@ namespace CallMedia.Flv;
 
 /// <summary>
 /// HTTP-FLV playback: <c>GET /live/{stream}.flv?txSecret=…&amp;txTime=…</c>. 403 when the policy refuses;
-/// otherwise a chunked <c>video/x-flv</c> response fed by the same per-viewer queue as RTMP viewers. Before
+/// otherwise a chunked <c>video/x-flv</c> response fed by the same <see cref="ViewerWriter"/> as RTMP viewers,
+/// with FLV tag framing. Before
 /// the publisher comes, the response stays open (headers sent, no body yet).
 /// </summary>
 internal sealed partial class HttpFlvEndpoint(StreamHub hub, IStreamAccessPolicy policy, ILogger<HttpFlvEndpoint> logger)
 {
-    private const int MaxBatchBytes = 256 * 1024;
-
     public async Task HandleAsync(HttpContext context, string stream)
     {
         var query = context.Request.QueryString.HasValue ? context.Request.QueryString.Value![1..] : "";
@@ -50,92 +47,39 @@ internal sealed partial class HttpFlvEndpoint(StreamHub hub, IStreamAccessPolicy
         // Send the headers now: before the publisher comes, the player must see 200 and keep waiting.
         await context.Response.BodyWriter.FlushAsync(context.RequestAborted);
 
-        // Kestrel exposes the socket: cap its send buffer and count its unsent bytes, as for RTMP viewers (DESIGN §4).
+        // Kestrel exposes the socket: cap its send buffer and let the gate count its unsent bytes, as for RTMP viewers.
         var socket = context.Features.Get<IConnectionSocketFeature>()?.Socket;
         if (socket is not null && hub.Options.ViewerSendBufferBytes > 0)
             socket.SendBufferSize = hub.Options.ViewerSendBufferBytes;
-        var queue = new OutboundQueue(QueueLimits.From(hub.Options), socket is null ? null : () => SocketOutQueue.Unsent(socket))
-        {
-            AtomicMessages = true,
-            NotSentKernelBytes = socket is null ? null : () => SocketOutQueue.NotSent(socket),
-        };
-        var viewer = new Viewer(Viewer.NextId(), stream, MediaTransport.HttpFlv, remote, queue, 0)
+        var queue = new ViewerQueue(DropLimits.From(hub.Options), hub.Time, atomicMessages: true);
+        var viewer = new Viewer(Viewer.NextId(), stream, MediaTransport.HttpFlv, remote, queue)
         {
             OnEnded = (_, reason) =>
             {
-                if (reason == "too_slow")
+                if (reason == DisconnectReason.TooSlow)
                     context.Abort();
             },
         };
-        using var aborted = context.RequestAborted.Register(() => queue.Complete("closed"));
+        var framing = new FlvTagFraming(context.Response.BodyWriter, () =>
+        {
+            var live = hub.Find(stream);
+            return (live?.HasAudio ?? true, live?.HasVideo ?? true);
+        });
+        var writer = new ViewerWriter(queue, new KernelBacklogGate(socket, queue) { Active = true }, framing);
+        using var aborted = context.RequestAborted.Register(() => queue.Complete(DisconnectReason.Closed));
         hub.Play(viewer);
         LogPlay(viewer.Id, remote, LogText.Escape(stream)!);
         try
         {
-            await WriteLoopAsync(context.Response.BodyWriter, viewer, socket, context.RequestAborted);
+            await writer.RunAsync(context.RequestAborted);
         }
         catch (Exception ex) when (ex is OperationCanceledException or IOException)
         {
         }
         finally
         {
-            hub.StopPlay(viewer, queue.CompletionReason ?? "closed");
+            hub.StopPlay(viewer, queue.CompletionReason is not DisconnectReason.None and var reason ? reason : DisconnectReason.Closed);
             queue.Clear();
-        }
-    }
-
-    private async Task WriteLoopAsync(PipeWriter writer, Viewer viewer, System.Net.Sockets.Socket? socket, CancellationToken cancellationToken)
-    {
-        var batch = new List<OutboundItem>();
-        var headerWritten = false;
-        try
-        {
-            while (await viewer.Queue.WaitAsync(cancellationToken))
-            {
-                var room = socket is null ? MaxBatchBytes : await KernelRoom.WaitAsync(socket, viewer.Queue, cancellationToken);
-                // Audio first (FLV tags are whole, but queued audio may still pass queued video), then in order.
-                var audio = viewer.Queue.DrainAudio(batch, Math.Min(room, MaxBatchBytes), 64);
-                if (audio < room || batch.Count == 0)
-                    viewer.Queue.Drain(batch, Math.Min(Math.Max(room - audio, 1), MaxBatchBytes), 64);
-                if (!headerWritten)
-                {
-                    var stream = hub.Find(viewer.StreamName);
-                    var hasAudio = stream?.HasAudio ?? true;
-                    var hasVideo = stream?.HasVideo ?? true;
-                    FlvFormat.WriteFileHeader(writer.GetSpan(FlvFormat.FileHeaderLength), hasAudio, hasVideo);
-                    writer.Advance(FlvFormat.FileHeaderLength);
-                    headerWritten = true;
-                }
-                foreach (var item in batch)
-                {
-                    if (item.IsControl)
-                        continue;
-                    var length = item.Payload.Length;
-                    var tagType = (byte)item.Type;
-                    FlvFormat.WriteTagHeader(writer.GetSpan(FlvFormat.TagHeaderLength), tagType, length, item.Timestamp);
-                    writer.Advance(FlvFormat.TagHeaderLength);
-                    writer.Write(item.Payload.Span);
-                    BinaryPrimitives.WriteUInt32BigEndian(writer.GetSpan(4), (uint)(length + FlvFormat.TagHeaderLength));
-                    writer.Advance(4);
-                }
-                var written = 0;
-                foreach (var item in batch)
-                {
-                    if (!item.IsControl)
-                        written += item.Payload.Length + FlvFormat.TagHeaderLength + 4;
-                    item.Payload.Release();
-                }
-                batch.Clear();
-                viewer.Queue.OnWritten(written);
-                var flush = await writer.FlushAsync(cancellationToken);
-                if (flush.IsCompleted || flush.IsCanceled)
-                    return;
-            }
-        }
-        finally
-        {
-            foreach (var item in batch)
-                item.Payload.Release();
         }
     }
 

@@ -8,6 +8,7 @@ using Microsoft.AspNetCore.Routing;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 
@@ -31,6 +32,7 @@ public static class CallMediaExtensions
     public static IServiceCollection AddCallMedia(this IServiceCollection services, IConfiguration configuration)
     {
         services.Configure<MediaOptions>(configuration.GetSection(MediaOptions.SectionName));
+        services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<MediaEventDispatcher>();
         services.AddSingleton<StreamHub>();
         services.AddSingleton<IRelayControl>(sp => sp.GetRequiredService<StreamHub>());

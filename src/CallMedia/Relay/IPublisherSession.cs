@@ -10,5 +10,5 @@ internal interface IPublisherSession
     EndPoint? Remote { get; }
 
     /// <summary>Closes the publishing connection now (kicked, replaced). Must not block.</summary>
-    void Kick(string reason);
+    void Kick(DisconnectReason reason);
 }

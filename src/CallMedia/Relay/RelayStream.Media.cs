@@ -1,3 +1,4 @@
+using CallMedia.Delivery;
 using CallMedia.Media;
 
 namespace CallMedia.Relay;
@@ -18,7 +19,7 @@ internal sealed partial class RelayStream
                 packet.Payload.Release();
                 return;
             }
-            var now = Environment.TickCount64;
+            var now = _time.GetMilliseconds();
             packet = packet with { Timestamp = OutgoingTimestamp(packet) };
             if (!packet.IsEssential && packet.Class != FrameClass.Data)
                 LastMediaAt = now;
@@ -89,9 +90,9 @@ internal sealed partial class RelayStream
                 {
                     // Video resumes after drops: decoder configuration first (DESIGN §4), stamped like the key frame.
                     var resend = header with { Timestamp = packet.Timestamp };
-                    viewer.Queue.Offer(resend, RtmpChunkLayout.For(resend, viewer.RtmpStreamId));
+                    viewer.Queue.Offer(resend);
                 }
-                var result = viewer.Queue.Offer(packet, RtmpChunkLayout.For(packet, viewer.RtmpStreamId));
+                var result = viewer.Queue.Offer(packet);
                 if (result is OfferResult.TooSlow or OfferResult.Closed)
                 {
                     _viewers.RemoveAt(i);

@@ -28,7 +28,7 @@ internal sealed partial class RelayStream
         _keyIntervalMs = 0;
         _publisherId = session.SessionId;
         _publisherRemote = session.Remote;
-        _publishedAt = Environment.TickCount64;
+        _publishedAt = _time.GetMilliseconds();
     }
 
     private void StatsOnUnpublish()
@@ -73,7 +73,7 @@ internal sealed partial class RelayStream
     {
         lock (_lock)
         {
-            var now = Environment.TickCount64;
+            var now = _time.GetMilliseconds();
             var second = now / 1000;
             long audio = 0, video = 0;
             var frames = 0;

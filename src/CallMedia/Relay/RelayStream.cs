@@ -1,3 +1,4 @@
+using CallMedia.Delivery;
 using CallMedia.Media;
 
 namespace CallMedia.Relay;
@@ -15,8 +16,9 @@ internal enum PublishAttempt
 /// while it is young enough to start from, and the viewers. All state is guarded by one lock that the
 /// publisher holds only to hand packets to each viewer's queue (never to write to a socket).
 /// </summary>
-internal sealed partial class RelayStream(string name)
+internal sealed partial class RelayStream(string name, TimeProvider? time = null)
 {
+    private readonly TimeProvider _time = time ?? TimeProvider.System;
     private readonly object _lock = new();
     private readonly List<Viewer> _viewers = new();
     private readonly List<MediaPacket> _gop = new();
@@ -34,16 +36,16 @@ internal sealed partial class RelayStream(string name)
     /// <summary>Set while the current publisher's stall has been reported (hub upkeep only).</summary>
     internal bool StallReported;
 
-    /// <summary><see cref="Environment.TickCount64"/> of the last stats event (hub upkeep only).</summary>
+    /// <summary>Milliseconds (the relay's <see cref="TimeProvider"/>) of the last stats event (hub upkeep only).</summary>
     internal long LastStatsAt;
 
     public IPublisherSession? Publisher { get; private set; }
 
-    /// <summary><see cref="Environment.TickCount64"/> of the publisher's last media message (or of its publish).</summary>
+    /// <summary>Milliseconds (the relay's <see cref="TimeProvider"/>) of the publisher's last media message (or of its publish).</summary>
     public long LastMediaAt { get; private set; }
 
-    /// <summary><see cref="Environment.TickCount64"/> since when the stream has had no publisher.</summary>
-    public long NoPublisherSince { get; private set; } = Environment.TickCount64;
+    /// <summary>Milliseconds (the relay's <see cref="TimeProvider"/>) since when the stream has had no publisher.</summary>
+    public long NoPublisherSince { get; private set; } = (time ?? TimeProvider.System).GetMilliseconds();
 
     public bool HasAudio => _audioHeader is not null || _metadataSaysAudio;
 
@@ -67,7 +69,7 @@ internal sealed partial class RelayStream(string name)
         replaced = null;
         lock (_lock)
         {
-            var now = Environment.TickCount64;
+            var now = _time.GetMilliseconds();
             if (Publisher is not null)
             {
                 if (now - LastMediaAt < staleMs)
@@ -116,7 +118,7 @@ internal sealed partial class RelayStream(string name)
         lock (_lock)
         {
             _viewers.Add(viewer);
-            var startFromGop = Publisher is not null && HasVideo && _gop.Count > 0 && Environment.TickCount64 - _gopKeyAt <= maxStartLatencyMs;
+            var startFromGop = Publisher is not null && HasVideo && _gop.Count > 0 && _time.GetMilliseconds() - _gopKeyAt <= maxStartLatencyMs;
             if (!startFromGop)
             {
                 viewer.StartPending = true;
@@ -132,7 +134,7 @@ internal sealed partial class RelayStream(string name)
             }
             OfferStart(viewer, first);
             foreach (var packet in _gop)
-                viewer.Queue.Offer(packet, RtmpChunkLayout.For(packet, viewer.RtmpStreamId));
+                viewer.Queue.Offer(packet);
         }
     }
 
@@ -151,7 +153,7 @@ internal sealed partial class RelayStream(string name)
             if (header is { } h)
             {
                 var stamped = h with { Timestamp = h.Class == FrameClass.Metadata ? 0 : firstMediaTimestamp };
-                viewer.Queue.Offer(stamped, RtmpChunkLayout.For(stamped, viewer.RtmpStreamId));
+                viewer.Queue.Offer(stamped);
             }
         }
     }
@@ -175,7 +177,7 @@ internal sealed partial class RelayStream(string name)
     private void ClearPublisherState()
     {
         Publisher = null;
-        NoPublisherSince = Environment.TickCount64;
+        NoPublisherSince = _time.GetMilliseconds();
         Release(ref _metadata);
         Release(ref _audioHeader);
         Release(ref _videoHeader);

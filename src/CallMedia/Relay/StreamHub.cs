@@ -13,9 +13,10 @@ namespace CallMedia.Relay;
 /// All streams of the relay by name. Attach/detach go through one hub lock (rare events); media flows
 /// under each stream's own lock only. Stream names are opaque here: call rules live in the access policy.
 /// </summary>
-internal sealed partial class StreamHub(IOptions<MediaOptions> options, MediaEventDispatcher events, ILogger<StreamHub> logger)
+internal sealed partial class StreamHub(IOptions<MediaOptions> options, MediaEventDispatcher events, ILogger<StreamHub> logger, TimeProvider? time = null)
     : IRelayControl
 {
+    private readonly TimeProvider _time = time ?? TimeProvider.System;
     private readonly object _lock = new();
     private readonly Dictionary<string, RelayStream> _streams = new(StringComparer.Ordinal);
     private readonly MediaOptions _options = options.Value;
@@ -24,6 +25,9 @@ internal sealed partial class StreamHub(IOptions<MediaOptions> options, MediaEve
     [ThreadStatic] private static List<Viewer>? t_tooSlow;
 
     public MediaOptions Options => _options;
+
+    /// <summary>The relay's clock (queues, streams, timers).</summary>
+    public TimeProvider Time => _time;
 
     public RelayStream? Find(string name)
     {
@@ -48,16 +52,16 @@ internal sealed partial class StreamHub(IOptions<MediaOptions> options, MediaEve
         if (replaced is not null)
         {
             LogReplaced(LogText.Escape(name)!, replaced.SessionId, session.SessionId);
-            replaced.Kick("replaced");
-            events.Emit(new PublishStopped(name, DateTimeOffset.UtcNow, replaced.SessionId, "replaced"));
+            replaced.Kick(DisconnectReason.Replaced);
+            events.Emit(new PublishStopped(name, _time.GetUtcNow(), replaced.SessionId, DisconnectReason.Replaced.ToWire()));
         }
         if (attempt == PublishAttempt.Started)
-            events.Emit(new PublishStarted(name, DateTimeOffset.UtcNow, session.SessionId, session.Remote));
+            events.Emit(new PublishStarted(name, _time.GetUtcNow(), session.SessionId, session.Remote));
         return attempt;
     }
 
     /// <summary>Ends <paramref name="session"/>'s publishing of <paramref name="stream"/> (viewers are held).</summary>
-    public void Unpublish(RelayStream stream, IPublisherSession session, string reason)
+    public void Unpublish(RelayStream stream, IPublisherSession session, DisconnectReason reason)
     {
         bool wasPublisher;
         lock (_lock)
@@ -66,7 +70,7 @@ internal sealed partial class StreamHub(IOptions<MediaOptions> options, MediaEve
             RemoveIfUnused(stream);
         }
         if (wasPublisher)
-            events.Emit(new PublishStopped(stream.Name, DateTimeOffset.UtcNow, session.SessionId, reason));
+            events.Emit(new PublishStopped(stream.Name, _time.GetUtcNow(), session.SessionId, reason.ToWire()));
     }
 
     /// <summary>Forwards one publisher message to the stream's viewers; ends viewers that fell past the hard bound.</summary>
@@ -78,8 +82,8 @@ internal sealed partial class StreamHub(IOptions<MediaOptions> options, MediaEve
             return;
         foreach (var viewer in tooSlow)
         {
-            var reason = viewer.Queue.IsCompleted ? viewer.Queue.CompletionReason ?? "closed" : "too_slow";
-            if (reason == "too_slow")
+            var reason = viewer.Queue.IsCompleted ? viewer.Queue.CompletionReason.ForEvents() : DisconnectReason.TooSlow;
+            if (reason == DisconnectReason.TooSlow)
                 LogTooSlow(LogText.Escape(stream.Name)!, viewer.Id, viewer.Queue.Counters.QueueMs);
             viewer.End(reason, notify: false);
             EmitStopped(viewer, reason);
@@ -96,11 +100,11 @@ internal sealed partial class StreamHub(IOptions<MediaOptions> options, MediaEve
             var stream = GetOrCreate(viewer.StreamName);
             stream.AttachViewer(viewer, _options.MaxStartLatencyMs);
         }
-        events.Emit(new PlayStarted(viewer.StreamName, DateTimeOffset.UtcNow, viewer.Id, viewer.Transport));
+        events.Emit(new PlayStarted(viewer.StreamName, _time.GetUtcNow(), viewer.Id, viewer.Transport));
     }
 
     /// <summary>Removes a viewer (its connection closed or it stopped playing).</summary>
-    public void StopPlay(Viewer viewer, string reason)
+    public void StopPlay(Viewer viewer, DisconnectReason reason)
     {
         lock (_lock)
         {
@@ -124,14 +128,14 @@ internal sealed partial class StreamHub(IOptions<MediaOptions> options, MediaEve
         if (stream.Publisher is { } publisher)
         {
             stream.DetachPublisher(publisher);
-            publisher.Kick(reason);
-            events.Emit(new PublishStopped(streamName, DateTimeOffset.UtcNow, publisher.SessionId, "kicked"));
+            publisher.Kick(DisconnectReason.Kicked);
+            events.Emit(new PublishStopped(streamName, _time.GetUtcNow(), publisher.SessionId, DisconnectReason.Kicked.ToWire()));
             count++;
         }
         foreach (var viewer in stream.RemoveAllViewers())
         {
-            viewer.End("kicked", notify: true);
-            EmitStopped(viewer, "kicked");
+            viewer.End(DisconnectReason.Kicked, notify: true);
+            EmitStopped(viewer, DisconnectReason.Kicked);
             count++;
         }
         lock (_lock) RemoveIfUnused(stream);
@@ -145,7 +149,7 @@ internal sealed partial class StreamHub(IOptions<MediaOptions> options, MediaEve
     /// </summary>
     public void Sweep()
     {
-        var now = Environment.TickCount64;
+        var now = _time.GetMilliseconds();
         foreach (var stream in Snapshot())
         {
             if (stream.Publisher is { } publisher)
@@ -157,8 +161,8 @@ internal sealed partial class StreamHub(IOptions<MediaOptions> options, MediaEve
                 continue;
             foreach (var viewer in stream.RemoveAllViewers())
             {
-                viewer.End("unpublished", notify: true);
-                EmitStopped(viewer, "unpublished");
+                viewer.End(DisconnectReason.Unpublished, notify: true);
+                EmitStopped(viewer, DisconnectReason.Unpublished);
             }
             lock (_lock) RemoveIfUnused(stream);
         }
@@ -171,31 +175,31 @@ internal sealed partial class StreamHub(IOptions<MediaOptions> options, MediaEve
         {
             stream.StallReported = true;
             LogStalled(LogText.Escape(stream.Name)!, publisher.SessionId, silentMs);
-            events.Emit(new PublishStalled(stream.Name, DateTimeOffset.UtcNow, publisher.SessionId, silentMs));
+            events.Emit(new PublishStalled(stream.Name, _time.GetUtcNow(), publisher.SessionId, silentMs));
         }
         else if (stream.StallReported && silentMs < _options.PublisherStaleMs)
         {
             stream.StallReported = false;
-            events.Emit(new PublishResumed(stream.Name, DateTimeOffset.UtcNow, publisher.SessionId));
+            events.Emit(new PublishResumed(stream.Name, _time.GetUtcNow(), publisher.SessionId));
         }
         if (_options.StatsIntervalMs > 0 && now - stream.LastStatsAt >= _options.StatsIntervalMs)
         {
             stream.LastStatsAt = now;
-            events.Emit(new StreamStatsReported(stream.Name, DateTimeOffset.UtcNow, RelayStatsProvider.ToPublic(stream.GetStats())));
+            events.Emit(new StreamStatsReported(stream.Name, _time.GetUtcNow(), RelayStatsProvider.ToPublic(stream.GetStats())));
         }
     }
 
-    private void EmitStopped(Viewer viewer, string reason)
+    private void EmitStopped(Viewer viewer, DisconnectReason reason)
     {
         if (Interlocked.Exchange(ref viewer.Ended, 1) == 0)
-            events.Emit(new PlayStopped(viewer.StreamName, DateTimeOffset.UtcNow, viewer.Id, reason));
+            events.Emit(new PlayStopped(viewer.StreamName, _time.GetUtcNow(), viewer.Id, reason.ForEvents().ToWire()));
     }
 
     private RelayStream GetOrCreate(string name)
     {
         if (!_streams.TryGetValue(name, out var stream))
         {
-            stream = new RelayStream(name) { MaxStartLatencyMs = _options.MaxStartLatencyMs };
+            stream = new RelayStream(name, _time) { MaxStartLatencyMs = _options.MaxStartLatencyMs };
             _streams[name] = stream;
         }
         return stream;

@@ -1,13 +1,14 @@
 using System.Net;
 using CallMedia.Access;
+using CallMedia.Delivery;
 
 namespace CallMedia.Relay;
 
 /// <summary>
 /// One viewer of a stream (an RTMP play or an HTTP-FLV response) with its own bounded queue; its
-/// connection's writer loop drains the queue, so a slow viewer only ever fills its own queue.
+/// connection's <see cref="ViewerWriter"/> drains the queue, so a slow viewer only ever fills its own queue.
 /// </summary>
-internal sealed class Viewer(long id, string streamName, MediaTransport transport, EndPoint? remote, OutboundQueue queue, uint rtmpStreamId)
+internal sealed class Viewer(long id, string streamName, MediaTransport transport, EndPoint? remote, ViewerQueue queue)
 {
     private static long s_nextId;
 
@@ -21,10 +22,7 @@ internal sealed class Viewer(long id, string streamName, MediaTransport transpor
 
     public EndPoint? Remote { get; } = remote;
 
-    public OutboundQueue Queue { get; } = queue;
-
-    /// <summary>RTMP message stream id of the play (0 for HTTP-FLV).</summary>
-    public uint RtmpStreamId { get; } = rtmpStreamId;
+    public ViewerQueue Queue { get; } = queue;
 
     public DateTimeOffset StartedAt { get; } = DateTimeOffset.UtcNow;
 
@@ -44,10 +42,10 @@ internal sealed class Viewer(long id, string streamName, MediaTransport transpor
     public Action<Viewer>? EndOfStreamNotice { get; init; }
 
     /// <summary>Called after the queue completed, e.g. to abort a connection whose writer may be stuck (too slow).</summary>
-    public Action<Viewer, string>? OnEnded { get; init; }
+    public Action<Viewer, DisconnectReason>? OnEnded { get; init; }
 
     /// <summary>Ends the viewer: optional notice, then the writer drains and closes the connection.</summary>
-    public void End(string reason, bool notify)
+    public void End(DisconnectReason reason, bool notify)
     {
         if (notify)
             EndOfStreamNotice?.Invoke(this);

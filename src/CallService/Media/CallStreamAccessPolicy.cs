@@ -1,8 +1,10 @@
 using CallContracts.Streams;
 using CallMedia.Access;
+using CallMedia.Hosting;
 using CallService.Auth;
 using CallService.Calls.Live;
 using CallMedia.Logging;
+using Microsoft.Extensions.Options;
 
 namespace CallService.Media;
 
@@ -10,10 +12,11 @@ namespace CallService.Media;
 /// The relay asks this before every publish/play: the URL must carry a valid, unexpired signature of the
 /// right kind (push key for publish, play key for play, so a play URL can never publish) for a stream of a
 /// call that exists, is not ended, and whose URLs were issued to the party that uses them (the callee's
-/// only after accept). Refusal reasons are short and never contain the query.
+/// only after accept), under the relay's application (<see cref="MediaOptions.App"/>). Refusal reasons are short and never contain the query.
 /// </summary>
 internal sealed class CallStreamAccessPolicy(
-    LiveCalls calls, ServiceSecrets secrets, TimeProvider time, ILogger<CallStreamAccessPolicy> logger)
+    LiveCalls calls, ServiceSecrets secrets, TimeProvider time, ILogger<CallStreamAccessPolicy> logger,
+    IOptions<MediaOptions>? media = null)
     : IStreamAccessPolicy
 {
     public ValueTask<StreamAccessDecision> AuthorizeAsync(StreamAccessRequest request, CancellationToken cancellationToken)
@@ -39,7 +42,7 @@ internal sealed class CallStreamAccessPolicy(
 
     internal StreamAccessDecision Decide(StreamAccessRequest request)
     {
-        if (!string.Equals(request.App, StreamNames.App, StringComparison.Ordinal))
+        if (!string.Equals(request.App, media?.Value.App ?? new MediaOptions().App, StringComparison.Ordinal))
             return StreamAccessDecision.Deny("unknown_app");
         if (!StreamNames.TryParse(request.StreamName, out var callId, out var streamOf))
             return StreamAccessDecision.Deny("unknown_call");

@@ -4,6 +4,7 @@ using CallMedia.Hosting;
 using CallService.Auth;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.Options;
 
 namespace CallService.Media;
 
@@ -12,14 +13,18 @@ internal sealed record PartyUrls(string PushUrl, string PlayUrl, string PlayFlvU
 
 /// <summary>
 /// Builds signed URLs. The public bases are resolved lazily (first call creation), because the relay and
-/// Kestrel may bind port 0: <c>Media:PublicRtmpBaseUrl</c>, else <c>rtmp://127.0.0.1:{bound port}/live</c>
+/// Kestrel may bind port 0: <c>Media:PublicRtmpBaseUrl</c>, else <c>rtmp://127.0.0.1:{bound port}/{app}</c>
 /// from <see cref="IRelayEndpoints"/> (or <c>Media:Rtmp:Port</c> when no relay is registered);
-/// <c>Media:PublicFlvBaseUrl</c>, else the first HTTP address the server listens on + <c>/live</c>.
+/// <c>Media:PublicFlvBaseUrl</c>, else the first HTTP address the server listens on + <c>/{app}</c>. The application
+/// is the relay's <see cref="MediaOptions.App"/> (<c>Media:App</c>, default <c>live</c>), the one source for both.
 /// </summary>
 internal sealed class PublicMediaUrls(IServiceProvider services, IConfiguration configuration, ServiceSecrets secrets)
 {
     private string? _rtmpBase;
     private string? _flvBase;
+
+    /// <summary>The relay's application: RTMP app and HTTP-FLV path segment.</summary>
+    private string App => services.GetService<IOptions<MediaOptions>>()?.Value.App ?? new MediaOptions().App;
 
     public PartyUrls For(string callId, PartyRole role, DateTimeOffset expiresAt)
     {
@@ -68,7 +73,7 @@ internal sealed class PublicMediaUrls(IServiceProvider services, IConfiguration 
                 var endPoint = relay.RtmpEndPoint;
                 var host = endPoint.Address.Equals(System.Net.IPAddress.Any) || endPoint.Address.Equals(System.Net.IPAddress.IPv6Any)
                     ? "127.0.0.1" : endPoint.Address.ToString();
-                return $"rtmp://{host}:{endPoint.Port}/{StreamNames.App}";
+                return $"rtmp://{host}:{endPoint.Port}/{App}";
             }
             catch (InvalidOperationException)
             {
@@ -76,7 +81,7 @@ internal sealed class PublicMediaUrls(IServiceProvider services, IConfiguration 
             }
         }
         var port = configuration["Media:Rtmp:Port"] is { Length: > 0 } p ? p : "1935";
-        return $"rtmp://127.0.0.1:{port}/{StreamNames.App}";
+        return $"rtmp://127.0.0.1:{port}/{App}";
     }
 
     private string ResolveFlvBase(out bool final)
@@ -89,10 +94,10 @@ internal sealed class PublicMediaUrls(IServiceProvider services, IConfiguration 
         if (address is null)
         {
             final = false;
-            return $"http://127.0.0.1:8080/{StreamNames.App}";
+            return $"http://127.0.0.1:8080/{App}";
         }
         var uri = new UriBuilder(address.Replace("://+", "://127.0.0.1").Replace("://*", "://127.0.0.1"));
         if (uri.Host is "0.0.0.0" or "[::]" or "::") uri.Host = "127.0.0.1";
-        return $"{uri.Scheme}://{uri.Host}:{uri.Port}/{StreamNames.App}";
+        return $"{uri.Scheme}://{uri.Host}:{uri.Port}/{App}";
     }
 }

@@ -1,5 +1,6 @@
 using System.Net;
 using CallMedia.Access;
+using CallMedia.Delivery;
 using CallMedia.Media;
 using CallMedia.Relay;
 
@@ -12,15 +13,15 @@ public sealed class RelayStreamTests
     {
         public long SessionId => id;
         public EndPoint? Remote => null;
-        public string? KickedFor;
-        public void Kick(string reason) => KickedFor = reason;
+        public DisconnectReason? KickedFor;
+        public void Kick(DisconnectReason reason) => KickedFor = reason;
     }
 
     private readonly RelayStream _stream = new("s") { MaxStartLatencyMs = 500 };
     private readonly List<Viewer> _tooSlow = new();
 
     private static Viewer NewViewer() =>
-        new(Viewer.NextId(), "s", MediaTransport.Rtmp, null, new OutboundQueue(new QueueLimits(250, 375, 500, 3000, 1 << 20)), 1);
+        new(Viewer.NextId(), "s", MediaTransport.Rtmp, null, new ViewerQueue(new DropLimits(250, 375, 500, 3000, 1 << 20)));
 
     private void Send(IPublisherSession publisher, FrameClass frameClass, uint ts, byte marker = 0)
     {
@@ -40,7 +41,7 @@ public sealed class RelayStreamTests
 
     private static List<(FrameClass Class, uint Ts)> Drain(Viewer viewer)
     {
-        var batch = new List<OutboundItem>();
+        var batch = new List<DeliveryItem>();
         viewer.Queue.Drain(batch, int.MaxValue, int.MaxValue);
         var result = batch.Select(i => (i.Class, i.Timestamp)).ToList();
         foreach (var item in batch) item.Payload.Release();

@@ -279,7 +279,9 @@ public sealed class ChunkReaderTests
         using var builder = new SegmentBuilder();
         var partial = writer.Begin(builder, 6, RtmpMessageType.Video, 0x01000000, 1, new ArraySegment<byte>(video), 200);
         Assert.False(partial.Done);
-        Assert.Equal(256, partial.Offset); // two chunks for about 200 bytes of room
+        Assert.Equal(128, partial.Offset); // whole chunks within 200 bytes of room: one
+        writer.Continue(builder, ref partial, 256);
+        Assert.Equal(384, partial.Offset); // and two within 256
         writer.Write(builder, 4, RtmpMessageType.Audio, 0x01000000, 1, new ArraySegment<byte>(audio));
         writer.Continue(builder, ref partial, int.MaxValue);
         Assert.True(partial.Done);

@@ -9,12 +9,14 @@ public class CallStreamAccessPolicyTests
 {
     private readonly CoordinatorRig _rig = new();
 
-    private StreamAccessDecision Ask(MediaAction action, string url)
+    private StreamAccessDecision Ask(MediaAction action, string url) => Ask(_rig, action, url);
+
+    private static StreamAccessDecision Ask(CoordinatorRig rig, MediaAction action, string url)
     {
         var uri = new Uri(url);
         var path = uri.AbsolutePath.Trim('/').Split('/');
         var stream = path[^1].EndsWith(".flv") ? path[^1][..^4] : path[^1];
-        return _rig.Policy.Decide(new StreamAccessRequest(action, path[^2], stream, uri.Query.TrimStart('?'), MediaTransport.Rtmp, null));
+        return rig.Policy.Decide(new StreamAccessRequest(action, path[^2], stream, uri.Query.TrimStart('?'), MediaTransport.Rtmp, null));
     }
 
     [Fact]
@@ -115,6 +117,20 @@ public class CallStreamAccessPolicyTests
     {
         var push = _rig.Create(ring: false).Parties.A.PushUrl!;
         Assert.Equal("unknown_app", Ask(MediaAction.Publish, push.Replace("/live/", "/other/")).Reason);
+    }
+
+    [Fact]
+    public void ConfiguredApp_IsTheAppOfEveryUrl_AndTheOneAllowed()
+    {
+        // Media:App is the relay's application; URLs and the access check follow it (not a second constant).
+        var rig = new CoordinatorRig(new() { ["Media:App"] = "studio", ["Media:PublicRtmpBaseUrl"] = null, ["Media:PublicFlvBaseUrl"] = null });
+        var a = rig.Create(ring: false).Parties.A;
+        Assert.StartsWith("rtmp://127.0.0.1:1935/studio/", a.PushUrl);
+        Assert.StartsWith("rtmp://127.0.0.1:1935/studio/", a.PlayUrl);
+        Assert.StartsWith("http://127.0.0.1:8080/studio/", a.PlayFlvUrl);
+        Assert.True(Ask(rig, MediaAction.Publish, a.PushUrl!).Allowed);
+        Assert.True(Ask(rig, MediaAction.Play, a.PlayFlvUrl!).Allowed);
+        Assert.Equal("unknown_app", Ask(rig, MediaAction.Publish, a.PushUrl!.Replace("/studio/", "/live/")).Reason);
     }
 
     private CallService.Calls.Call Call(string id) =>

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using CallMedia.Hosting;
 using CallContracts.Calls;
 using CallContracts.Realtime;
 using CallMedia.Control;
@@ -48,7 +49,7 @@ internal sealed class CoordinatorRig
         };
         foreach (var (k, v) in settings ?? []) values[k] = v;
         var config = new ConfigurationBuilder().AddInMemoryCollection(values).Build();
-        var services = new ServiceCollection().AddSingleton(Relay).BuildServiceProvider();
+        var services = new ServiceCollection().AddSingleton(Relay).Configure<MediaOptions>(config.GetSection(MediaOptions.SectionName)).BuildServiceProvider();
         var data = new DataDirectory(config);
         Secrets = new ServiceSecrets(config, data);
         var sqlite = new SqliteCallStore(data, new NodeIdentity(Options.Create(new ClusterOptions())));
@@ -63,7 +64,8 @@ internal sealed class CoordinatorRig
         Transaction = new CallTransaction(Time, Store, Calls, new CallLifecycle(Views, NullLogger<CallLifecycle>.Instance),
             new CallEffects(Hub, NullLogger<CallEffects>.Instance, Relay), Hub, callOptions, NullLogger<CallTransaction>.Instance);
         Coordinator = new Handlers(this, callOptions);
-        Policy = new CallStreamAccessPolicy(Calls, Secrets, Time, NullLogger<CallStreamAccessPolicy>.Instance);
+        Policy = new CallStreamAccessPolicy(Calls, Secrets, Time, NullLogger<CallStreamAccessPolicy>.Instance,
+            services.GetRequiredService<IOptions<MediaOptions>>());
     }
 
     public ManualTimeProvider Time { get; } = new(T0);

@@ -23,12 +23,6 @@ internal sealed class ChunkWriter
 
     public int ChunkSize { get; set; } = ChunkReader.DefaultChunkSize;
 
-    /// <summary>Forgets header state (after the peer could have lost it, e.g. a new connection).</summary>
-    public void Reset() => _last.Clear();
-
-    /// <summary>Forgets one chunk stream's header state (after an Abort Message: the next message starts with fmt 0).</summary>
-    public void Forget(int csid) => _last.Remove(csid);
-
     /// <summary>Appends <paramref name="payload"/> as chunks: headers into scratch, payload referenced in place.</summary>
     public void Write(SegmentBuilder output, int csid, RtmpMessageType type, uint timestamp, uint streamId, ArraySegment<byte> payload)
     {
@@ -101,16 +95,18 @@ internal sealed class ChunkWriter
         var body = Math.Min(ChunkSize, length);
         output.AddPayload(new ArraySegment<byte>(payload.Array!, payload.Offset, body));
         message.Offset = body;
-        Continue(output, ref message, maxBytes - body);
+        var rest = maxBytes - body;
+        if (rest >= Math.Min(ChunkSize, length - body))
+            Continue(output, ref message, rest);
         return message;
     }
 
-    /// <summary>Writes further chunks of <paramref name="message"/>, up to about <paramref name="maxBytes"/> (at least one chunk unless done).</summary>
+    /// <summary>Writes further chunks of <paramref name="message"/>, whole chunks within <paramref name="maxBytes"/> (at least one chunk unless done).</summary>
     public void Continue(SegmentBuilder output, ref PartialMessage message, int maxBytes)
     {
         var written = 0;
         var length = message.Payload.Count;
-        while (message.Offset < length && (written == 0 || written < maxBytes))
+        while (message.Offset < length && (written == 0 || written + Math.Min(ChunkSize, length - message.Offset) <= maxBytes))
         {
             var span = output.GetSpan(7);
             var n = WriteBasicHeader(span, 3, message.ChunkStreamId);
@@ -125,13 +121,6 @@ internal sealed class ChunkWriter
             message.Offset += body;
             written += body;
         }
-    }
-
-    /// <summary>Writes a message whose payload is small and transient (control, commands): copied into scratch.</summary>
-    public void WriteCopy(SegmentBuilder output, int csid, RtmpMessageType type, uint timestamp, uint streamId, ReadOnlySpan<byte> payload)
-    {
-        var array = payload.ToArray();
-        Write(output, csid, type, timestamp, streamId, new ArraySegment<byte>(array));
     }
 
     /// <summary>A message whose chunks are being written: where the next chunk starts.</summary>

@@ -43,18 +43,6 @@ internal sealed class SegmentBuilder : IDisposable
         TotalBytes += count;
     }
 
-    /// <summary>Copies small bytes (control messages) into scratch.</summary>
-    public void Write(ReadOnlySpan<byte> bytes)
-    {
-        while (!bytes.IsEmpty)
-        {
-            var n = Math.Min(bytes.Length, BlockSize);
-            bytes[..n].CopyTo(GetSpan(n));
-            Advance(n);
-            bytes = bytes[n..];
-        }
-    }
-
     /// <summary>References payload bytes in place (no copy).</summary>
     public void AddPayload(ArraySegment<byte> payload)
     {

@@ -1,3 +1,4 @@
+using CallMedia.Relay;
 using CallMedia.Rtmp.Amf0;
 using CallMedia.Rtmp.Chunks;
 using CallMedia.Rtmp.Protocol;
@@ -92,7 +93,7 @@ internal sealed partial class RtmpSession
                 { "code", "NetConnection.Connect.Rejected" },
                 { "description", $"unknown application '{_app}'" },
             });
-            CloseAfterFlush("connect_rejected");
+            CloseAfterFlush(DisconnectReason.ConnectRejected);
             return;
         }
 

@@ -1,4 +1,5 @@
 using CallMedia.Access;
+using CallMedia.Delivery;
 using CallMedia.Relay;
 using CallMedia.Rtmp.Amf0;
 using CallMedia.Rtmp.Chunks;
@@ -48,7 +49,7 @@ internal sealed partial class RtmpSession
     {
         LogRefused(SessionId, Remote, "publish", LogText.Escape(name)!, reason);
         SendStatus(streamId, "error", "NetStream.Publish.BadName", $"publish refused: {reason}");
-        CloseAfterFlush("publish_refused");
+        CloseAfterFlush(DisconnectReason.PublishRefused);
     }
 
     private async ValueTask OnPlayAsync(uint streamId, List<object?> values)
@@ -63,25 +64,27 @@ internal sealed partial class RtmpSession
         {
             LogRefused(SessionId, Remote, "play", LogText.Escape(name)!, decision.Reason);
             SendStatus(streamId, "error", "NetStream.Play.StreamNotFound", $"play refused: {decision.Reason}");
-            CloseAfterFlush("play_refused");
+            CloseAfterFlush(DisconnectReason.PlayRefused);
             return;
         }
         SendUserControl(UserControlEvent.StreamBegin, streamId);
         SendStatus(streamId, "status", "NetStream.Play.Reset", $"Playing and resetting {name}.");
         SendStatus(streamId, "status", "NetStream.Play.Start", $"Started playing {name}.");
         SendData(streamId, "|RtmpSampleAccess", true, true);
-        _viewer = new Viewer(Viewer.NextId(), name, MediaTransport.Rtmp, Remote, _queue, streamId)
+        _framing.PlayStreamId = streamId;
+        _gate.Active = true;
+        _viewer = new Viewer(Viewer.NextId(), name, MediaTransport.Rtmp, Remote, _queue)
         {
             EndOfStreamNotice = v =>
             {
-                SendStatus(v.RtmpStreamId, "status", "NetStream.Play.UnpublishNotify", $"{v.StreamName} is now unpublished.");
-                SendUserControl(UserControlEvent.StreamEof, v.RtmpStreamId);
-                _closeReason ??= "stream_ended";
-                _ = Task.Delay(500).ContinueWith(_ => Abort(), TaskScheduler.Default);
+                SendStatus(streamId, "status", "NetStream.Play.UnpublishNotify", $"{v.StreamName} is now unpublished.");
+                SendUserControl(UserControlEvent.StreamEof, streamId);
+                SetCloseReason(DisconnectReason.StreamEnded);
+                AbortLater();
             },
             OnEnded = (_, reason) =>
             {
-                if (reason == "too_slow")
+                if (reason == DisconnectReason.TooSlow)
                     Kick(reason);
             },
         };
@@ -93,13 +96,13 @@ internal sealed partial class RtmpSession
     {
         if (_publishStream is not null && streamId == _publishMessageStreamId)
         {
-            _hub.Unpublish(_publishStream, this, "unpublish");
+            _hub.Unpublish(_publishStream, this, DisconnectReason.Unpublish);
             SendStatus(streamId, "status", "NetStream.Unpublish.Success", $"{_publishName} is now unpublished.");
             _publishStream = null;
         }
-        if (_viewer is not null && streamId == _viewer.RtmpStreamId)
+        if (_viewer is not null && streamId == _framing.PlayStreamId)
         {
-            _hub.StopPlay(_viewer, "closed");
+            _hub.StopPlay(_viewer, DisconnectReason.Closed);
             _viewer = null;
         }
     }
@@ -118,16 +121,16 @@ internal sealed partial class RtmpSession
     }
 
     /// <summary>Leaves the stream this connection publishes or plays (connection ending).</summary>
-    private void LeaveStreams(string reason)
+    private void LeaveStreams(DisconnectReason reason)
     {
         if (_publishStream is not null)
         {
-            _hub.Unpublish(_publishStream, this, reason is "peer_closed" or "connection_error" ? "closed" : reason);
+            _hub.Unpublish(_publishStream, this, reason.ForEvents());
             _publishStream = null;
         }
         if (_viewer is not null)
         {
-            var viewerReason = _viewer.Queue.CompletionReason ?? (reason is "peer_closed" or "connection_error" ? "closed" : reason);
+            var viewerReason = _viewer.Queue.CompletionReason is not DisconnectReason.None and var completed ? completed : reason.ForEvents();
             _hub.StopPlay(_viewer, viewerReason);
         }
     }

@@ -3,6 +3,8 @@ using System.IO.Pipelines;
 using System.Net;
 using System.Net.Sockets;
 using CallMedia.Access;
+using CallMedia.Delivery;
+using CallMedia.Delivery.Framing;
 using CallMedia.Hosting;
 using CallMedia.Relay;
 using CallMedia.Rtmp.Chunks;
@@ -14,8 +16,8 @@ namespace CallMedia.Rtmp.Session;
 
 /// <summary>
 /// One RTMP connection: a read loop over a <see cref="PipeReader"/> (handshake, then chunks → messages →
-/// commands/media) and a writer loop draining the connection's <see cref="OutboundQueue"/> with gather
-/// writes. A protocol violation closes this connection only, with one log line.
+/// commands/media) and the connection's <see cref="ViewerWriter"/> draining its <see cref="ViewerQueue"/> with
+/// gather writes. A protocol violation closes this connection only, with one log line.
 /// </summary>
 internal sealed partial class RtmpSession : IPublisherSession
 {
@@ -28,12 +30,14 @@ internal sealed partial class RtmpSession : IPublisherSession
     private readonly MediaOptions _options;
     private readonly ILogger _logger;
     private readonly ChunkReader _chunks;
-    private readonly ChunkWriter _out = new();
-    private readonly OutboundQueue _queue;
+    private readonly ViewerQueue _queue;
+    private readonly RtmpChunkFraming _framing;
+    private readonly KernelBacklogGate _gate;
+    private readonly ViewerWriter _writer;
     private readonly CancellationTokenSource _cts;
     private readonly List<RtmpMessage> _pending = new();
     private RtmpSessionState _state = RtmpSessionState.HandshakeC0C1;
-    private string? _closeReason;
+    private int _closeReason;
     private long _bytesRead;
     private long _lastAckAt;
     private uint _peerWindowAck;
@@ -49,10 +53,10 @@ internal sealed partial class RtmpSession : IPublisherSession
         Remote = socket.RemoteEndPoint;
         _cts = CancellationTokenSource.CreateLinkedTokenSource(shutdown);
         _chunks = new ChunkReader(_options.MaxMessageLength);
-        _queue = new OutboundQueue(QueueLimits.From(_options), () => SocketOutQueue.Unsent(_socket))
-        {
-            NotSentKernelBytes = () => SocketOutQueue.NotSent(_socket),
-        };
+        _queue = new ViewerQueue(DropLimits.From(_options), hub.Time);
+        _framing = new RtmpChunkFraming(socket);
+        _gate = new KernelBacklogGate(socket, _queue);
+        _writer = new ViewerWriter(_queue, _gate, _framing);
         // Zero-byte reads: an idle or silent connection holds no buffer until data arrives (2000 connections).
         _reader = PipeReader.Create(new NetworkStream(socket, ownsSocket: false),
             new StreamPipeReaderOptions(bufferSize: 32768, minimumReadSize: 8192, useZeroByteReads: true));
@@ -74,24 +78,24 @@ internal sealed partial class RtmpSession : IPublisherSession
             _state = RtmpSessionState.AwaitingConnect;
             writer = RunWriterAsync();
             await ReadLoopAsync().ConfigureAwait(false);
-            _closeReason ??= "peer_closed";
+            SetCloseReason(DisconnectReason.Closed);
         }
         catch (RtmpProtocolException ex)
         {
-            _closeReason ??= ex.Reason.ToString();
+            SetCloseReason(DisconnectReason.ProtocolViolation);
             LogRejected(SessionId, Remote, ex.Reason, ex.Message, StreamLabel);
         }
         catch (OperationCanceledException)
         {
-            _closeReason ??= "closed";
+            SetCloseReason(DisconnectReason.Closed);
         }
         catch (Exception ex) when (ex is IOException or SocketException or ObjectDisposedException)
         {
-            _closeReason ??= "connection_error";
+            SetCloseReason(DisconnectReason.ConnectionError);
         }
         catch (Exception ex)
         {
-            _closeReason ??= "internal_error";
+            SetCloseReason(DisconnectReason.InternalError);
             LogFailed(ex, SessionId, StreamLabel);
         }
         finally
@@ -101,9 +105,9 @@ internal sealed partial class RtmpSession : IPublisherSession
     }
 
     /// <inheritdoc />
-    public void Kick(string reason)
+    public void Kick(DisconnectReason reason)
     {
-        _closeReason ??= reason;
+        SetCloseReason(reason);
         Abort();
     }
 
@@ -204,7 +208,7 @@ internal sealed partial class RtmpSession : IPublisherSession
     private async Task CloseAsync(Task? writer)
     {
         _state = RtmpSessionState.Closed;
-        LeaveStreams(_closeReason ?? "closed");
+        LeaveStreams(SetCloseReason(DisconnectReason.Closed));
         _queue.Clear();
         Abort();
         try { _socket.Dispose(); } catch (Exception) { /* closing anyway */ }
@@ -215,7 +219,7 @@ internal sealed partial class RtmpSession : IPublisherSession
         await _reader.CompleteAsync().ConfigureAwait(false);
         _chunks.Dispose();
         _cts.Dispose();
-        LogClosed(SessionId, Remote, StreamLabel, _closeReason ?? "closed");
+        LogClosed(SessionId, Remote, StreamLabel, CloseReason.ToWire());
     }
 
     private string StreamLabel => LogText.Escape(_publishName ?? _viewer?.StreamName) ?? "-"; // client text: escaped for the log

@@ -1,34 +1,34 @@
+using CallMedia.Delivery;
 using CallMedia.Media;
 using CallMedia.Relay;
-using CallMedia.Rtmp.Chunks;
 
-namespace CallMedia.Tests.Relay;
+namespace CallMedia.Tests.Delivery;
 
-/// <summary>The per-viewer drop policy (DESIGN §4, issue 4 §2) on a queue nobody drains, with a test clock.</summary>
-public sealed class OutboundQueueTests
+/// <summary>A viewer's queue with its drop policy (DESIGN §4), nobody draining it, on a test clock.</summary>
+public sealed class ViewerQueueTests
 {
-    private long _now;
-    private readonly OutboundQueue _queue;
+    private readonly ManualTimeProvider _time = new();
+    private readonly ViewerQueue _queue;
     private readonly List<MediaBuffer> _buffers = new();
 
-    public OutboundQueueTests()
+    public ViewerQueueTests()
     {
         // ViewerQueueMs 500 → disposable 250, inter 375, key 500; hard 3000.
-        _queue = new OutboundQueue(new QueueLimits(250, 375, 500, 3000, 1 << 20), clock: () => _now);
+        _queue = new ViewerQueue(new DropLimits(250, 375, 500, 3000, 1 << 20), _time);
     }
 
     private OfferResult Offer(FrameClass frameClass, uint ts, int size = 100)
     {
-        _now = ts;
+        _time.NowMs = ts;
         var buffer = MediaBuffer.Rent(size);
         _buffers.Add(buffer);
         var packet = new MediaPacket(frameClass, ts, buffer);
-        return _queue.Offer(packet, RtmpChunkLayout.For(packet, 1));
+        return _queue.Offer(packet);
     }
 
     private List<(FrameClass Class, uint Ts)> DrainAll()
     {
-        var batch = new List<OutboundItem>();
+        var batch = new List<DeliveryItem>();
         _queue.Drain(batch, int.MaxValue, int.MaxValue);
         return batch.Select(i => (i.Class, i.Timestamp)).ToList();
     }
@@ -81,7 +81,7 @@ public sealed class OutboundQueueTests
             var frameClass = ts == 0 ? FrameClass.KeyFrame : FrameClass.InterFrame;
             var buffer = MediaBuffer.Rent(100);
             var packet = new MediaPacket(frameClass, ts, buffer);
-            Assert.Equal(OfferResult.Queued, _queue.Offer(packet, RtmpChunkLayout.For(packet, 1)));
+            Assert.Equal(OfferResult.Queued, _queue.Offer(packet));
         }
         Assert.Equal(0, _queue.Counters.VideoDropped);
     }
@@ -106,10 +106,10 @@ public sealed class OutboundQueueTests
     public void Complete_RefusesMoreAndReleasesOnClear()
     {
         Assert.Equal(OfferResult.Queued, Offer(FrameClass.Audio, 0));
-        _queue.Complete("kicked");
+        _queue.Complete(DisconnectReason.Kicked);
         Assert.Equal(OfferResult.Closed, Offer(FrameClass.Audio, 20));
         _queue.Clear();
-        Assert.Equal("kicked", _queue.CompletionReason);
+        Assert.Equal(DisconnectReason.Kicked, _queue.CompletionReason);
         // The queue's references are gone: releasing the creator's reference returns each buffer to the pool.
         foreach (var buffer in _buffers)
             buffer.Release();

@@ -1,6 +1,6 @@
 using System.Buffers.Binary;
 
-namespace CallMedia.Flv;
+namespace CallMedia.Delivery.Framing;
 
 /// <summary>FLV file header and tag headers (FLV spec v10.1 annex E).</summary>
 internal static class FlvFormat

@@ -1,10 +1,10 @@
 using System.Net;
 using System.Net.Sockets;
-using CallMedia.Rtmp.Session;
+using CallMedia.Delivery;
 
-namespace CallMedia.Tests.Relay;
+namespace CallMedia.Tests.Delivery;
 
-public sealed class SocketOutQueueTests
+public sealed class KernelSendQueueTests
 {
     [Fact]
     public async Task Unsent_ReportsBytesThePeerHasNotReadYet_AndZeroOnceRead()
@@ -16,12 +16,12 @@ public sealed class SocketOutQueueTests
         await client.ConnectAsync(listener.LocalEndPoint!);
         using var server = await listener.AcceptAsync();
         server.SendBufferSize = 32 * 1024;
-        Assert.Equal(0, SocketOutQueue.Unsent(server));
+        Assert.Equal(0, KernelSendQueue.Unsent(server));
 
         var data = new byte[20_000];
         var send = server.SendAsync(data);
         await Task.Delay(100);
-        var unsent = SocketOutQueue.Unsent(server);
+        var unsent = KernelSendQueue.Unsent(server);
         Assert.True(unsent > 5_000, $"unsent {unsent}");
 
         var buffer = new byte[65536];
@@ -30,6 +30,6 @@ public sealed class SocketOutQueueTests
             read += await client.ReceiveAsync(buffer);
         await send;
         await Task.Delay(100);
-        Assert.Equal(0, SocketOutQueue.Unsent(server));
+        Assert.Equal(0, KernelSendQueue.Unsent(server));
     }
 }

@@ -1,0 +1,148 @@
+using System.Buffers.Binary;
+using System.Net.Sockets;
+using CallMedia.Rtmp.Chunks;
+
+namespace CallMedia.Delivery.Framing;
+
+/// <summary>
+/// RTMP chunk framing (RTMP spec §5.3) onto a socket: chunk headers into pooled scratch, payloads referenced in place,
+/// one gather send per flush (<see cref="Socket.SendAsync(IList{ArraySegment{byte}}, SocketFlags)"/>). Media items
+/// go on the audio/data/video chunk streams of the viewer's play stream (<see cref="PlayStreamId"/>); control items
+/// carry their own chunk stream and message stream ids. A video message larger than the room goes out a few chunks
+/// at a time (§5.3.2: chunks of different chunk streams interleave).
+/// </summary>
+internal sealed class RtmpChunkFraming(Socket socket) : IFraming
+{
+    /// <summary>Chunk stream of protocol control messages (RTMP spec §5.4).</summary>
+    public const int ProtocolChunkStream = 2;
+    /// <summary>Chunk stream of command replies.</summary>
+    public const int CommandChunkStream = 3;
+    public const int AudioChunkStream = 4;
+    public const int DataChunkStream = 5;
+    public const int VideoChunkStream = 6;
+
+    private const int MaxSegmentsPerSend = 512;
+    private readonly ChunkWriter _out = new();
+    private readonly SegmentBuilder _builder = new();
+    private DeliveryItem _partialItem;
+    private ChunkWriter.PartialMessage _partial;
+    private int _connectionChunkSize = ChunkReader.DefaultChunkSize;
+
+    /// <summary>The message stream id of the viewer's <c>play</c> (media items go there).</summary>
+    public uint PlayStreamId { get; set; }
+
+    public bool CanSplit => true;
+
+    public bool HasPartial { get; private set; }
+
+    public int PendingBytes => _builder.TotalBytes;
+
+    public int PartialRemainingBytes => HasPartial ? _partial.Payload.Count - _partial.Offset : 0;
+
+    public int PieceBytes => _out.ChunkSize;
+
+    /// <summary>
+    /// The chunk size while the pipe budget cannot hold two chunks of the connection's size (a viewer just started, or on a
+    /// slow link): a 4 KiB chunk is 200 ms of a 160 kbit/s link, all of it ahead of the next audio message.
+    /// </summary>
+    public const int SmallChunkSize = 1024;
+
+    /// <summary>The budget from which the connection's chunk size is used again.</summary>
+    private const int LargeChunkBudgetBytes = 16 * 1024;
+
+    /// <summary>
+    /// Switches between <see cref="SmallChunkSize"/> and the connection's chunk size (announced with Set Chunk Size,
+    /// RTMP spec §5.4.1, which applies from the next chunk) as the budget falls below two chunks or rises past 16 KiB;
+    /// never while a message is sent in parts.
+    /// </summary>
+    public void AdaptTo(int budgetBytes)
+    {
+        if (HasPartial || _connectionChunkSize <= SmallChunkSize)
+            return;
+        var size = _out.ChunkSize;
+        if (size > SmallChunkSize && budgetBytes < 2 * size)
+            Announce(SmallChunkSize);
+        else if (size == SmallChunkSize && budgetBytes >= LargeChunkBudgetBytes)
+            Announce(_connectionChunkSize);
+    }
+
+    private void Announce(int size)
+    {
+        var payload = new byte[4];
+        BinaryPrimitives.WriteUInt32BigEndian(payload, (uint)size);
+        _out.Write(_builder, ProtocolChunkStream, RtmpMessageType.SetChunkSize, 0, 0, new ArraySegment<byte>(payload));
+        _out.ChunkSize = size;
+    }
+
+    public int Write(in DeliveryItem item)
+    {
+        var (csid, streamId) = Route(item);
+        _out.Write(_builder, csid, (RtmpMessageType)item.MessageType, item.Timestamp, streamId, item.Payload.Segment(0, item.Payload.Length));
+        if (item.IsControl && item.MessageType == (byte)RtmpMessageType.SetChunkSize)
+            _out.ChunkSize = _connectionChunkSize = (int)BinaryPrimitives.ReadUInt32BigEndian(item.Payload.Span);
+        return item.Payload.Length;
+    }
+
+    public bool BeginPartial(in DeliveryItem item, int maxBytes)
+    {
+        var (csid, streamId) = Route(item);
+        _partial = _out.Begin(_builder, csid, (RtmpMessageType)item.MessageType, item.Timestamp, streamId,
+            item.Payload.Segment(0, item.Payload.Length), Math.Max(maxBytes, 1));
+        if (_partial.Done)
+            return true;
+        _partialItem = item;
+        HasPartial = true;
+        return false;
+    }
+
+    public int ContinuePartial(int maxBytes, out DeliveryItem? finished)
+    {
+        finished = null;
+        var before = _partial.Offset;
+        _out.Continue(_builder, ref _partial, Math.Max(maxBytes, 1));
+        if (_partial.Done)
+        {
+            finished = _partialItem;
+            _partialItem = default;
+            HasPartial = false;
+        }
+        return _partial.Offset - before;
+    }
+
+    /// <summary>One gather send; very large outputs (thousands of chunks) go in slices below IOV_MAX (1024).</summary>
+    public async ValueTask<bool> FlushAsync(CancellationToken cancellationToken)
+    {
+        var segments = _builder.Segments;
+        try
+        {
+            if (segments.Count <= MaxSegmentsPerSend)
+                await socket.SendAsync(segments, SocketFlags.None).ConfigureAwait(false);
+            else
+            {
+                for (var i = 0; i < segments.Count; i += MaxSegmentsPerSend)
+                    await socket.SendAsync(segments.GetRange(i, Math.Min(MaxSegmentsPerSend, segments.Count - i)), SocketFlags.None).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            _builder.Reset();
+        }
+        return true;
+    }
+
+    public void Dispose()
+    {
+        if (HasPartial)
+            _partialItem.Payload.Release();
+        HasPartial = false;
+        _builder.Dispose();
+    }
+
+    private (int ChunkStream, uint StreamId) Route(in DeliveryItem item) =>
+        item.IsControl ? (item.ChunkStreamId, item.StreamId) : item.MessageType switch
+        {
+            8 => (AudioChunkStream, PlayStreamId),
+            9 => (VideoChunkStream, PlayStreamId),
+            _ => (DataChunkStream, PlayStreamId),
+        };
+}

@@ -1,0 +1,72 @@
+using System.Net.Sockets;
+
+namespace CallMedia.Delivery;
+
+/// <summary>
+/// Lets the writer put into a viewer's pipe — the bytes written that the viewer has not read yet, in our kernel, on the
+/// wire and in the peer's receive buffer — no more than the link estimate's budget
+/// (<see cref="LinkEstimator.BudgetBytes"/>), audio apart: the rest waits in the viewer's queue, where the drop policy
+/// sees it and audio overtakes video. Looks at the kernel (<see cref="KernelSendQueue.Look"/>, one <c>getsockopt</c>) at each
+/// wake-up, except for a viewer that keeps up (budget ≥ 32 KiB, pipe under half of it) for which one look per 100 ms
+/// suffices; while the pipe is full, looks again every 2–20 ms (its expected drain time). Blocked for 500 ms with
+/// nothing unsent in the kernel, it takes the peer's unread estimate as stale (<see cref="LinkEstimator.ForgetPeerUnread"/>).
+/// </summary>
+internal sealed class KernelBacklogGate(Socket? socket, ViewerQueue queue)
+{
+    /// <summary>Room when the gate is inactive (publisher connections, sockets the kernel cannot be asked about).</summary>
+    public const int UngatedBytes = 256 * 1024;
+
+    private const int FastBudgetBytes = 32 * 1024;
+    private const int RefreshMs = 100;
+    private const int MinPollMs = 2;
+    private const int MaxPollMs = 20;
+    private const int StuckMs = 500;
+    private long _blockedSince = long.MaxValue;
+
+    /// <summary>Gate the writer (set once the connection plays a stream).</summary>
+    public bool Active { get; set; }
+
+    /// <summary>Look at the kernel at the next wake-up whatever the estimate says (the writer holds a message back).</summary>
+    public bool LookNext { get; set; }
+
+    /// <summary>
+    /// Waits until the pipe has room for <paramref name="needBytes"/> (the next non-audio piece) or audio is queued (audio
+    /// goes out whatever the room); returns the room now and what is enough (<paramref name="needBytes"/>, or the budget
+    /// when that is smaller: a piece larger than the budget goes once the pipe is empty). Room below it: audio ended the wait.
+    /// </summary>
+    public async ValueTask<(int Room, int Enough, int Budget)> WaitForRoomAsync(int needBytes, CancellationToken cancellationToken)
+    {
+        if (!Active || socket is null)
+            return (UngatedBytes, needBytes, UngatedBytes);
+        var (room, budget, readRate, lastLookAt) = queue.LinkState;
+        needBytes = Math.Min(needBytes, budget); // a piece larger than the budget goes when the pipe is empty
+        if (!LookNext && budget >= FastBudgetBytes && room >= budget / 2 && room >= needBytes && queue.NowMs - lastLookAt < RefreshMs)
+            return (room, needBytes, budget);
+        LookNext = false;
+        var sample = KernelSendQueue.Look(socket, queue.NowMs);
+        room = queue.OnLinkSample(sample, waiting: false);
+        if (room < needBytes && _blockedSince == long.MaxValue)
+            _blockedSince = sample.At;
+        while (room < needBytes && !queue.HasAudioQueued)
+        {
+            if (queue.NowMs - _blockedSince >= StuckMs && sample.NotSent == 0)
+            {
+                // Blocked for long with nothing unsent: the estimate of the peer's unread bytes is stale.
+                room = queue.ForgetPeerUnread();
+                break;
+            }
+            needBytes = Math.Min(needBytes, queue.LinkState.Budget);
+            await Task.Delay(TimeSpan.FromMilliseconds(PollMs(needBytes - room, readRate)), queue.Time, cancellationToken).ConfigureAwait(false);
+            sample = KernelSendQueue.Look(socket, queue.NowMs);
+            room = queue.OnLinkSample(sample, waiting: true);
+            readRate = queue.LinkState.ReadBytesPerMs;
+        }
+        if (room >= needBytes)
+            _blockedSince = long.MaxValue;
+        return (room, needBytes, queue.LinkState.Budget);
+    }
+
+    /// <summary>Until the pipe should have room again: the missing bytes at the read rate, 2–20 ms (2 ms while unknown).</summary>
+    public static int PollMs(int excessBytes, double readBytesPerMs) =>
+        readBytesPerMs <= 0 ? MinPollMs : (int)Math.Clamp((excessBytes + 1) / readBytesPerMs, MinPollMs, MaxPollMs);
+}

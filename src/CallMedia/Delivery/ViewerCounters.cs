@@ -1,0 +1,14 @@
+namespace CallMedia.Delivery;
+
+/// <summary>Counters of one viewer (stats events). Updated under the queue lock, read without it.</summary>
+internal sealed class ViewerCounters
+{
+    public long AudioSent;
+    public long AudioDropped;
+    public long VideoSent;
+    public long VideoDropped;
+    public long BytesSent;
+    /// <summary>How far behind live the newest offered message was, ms.</summary>
+    public int QueueMs;
+    public int MaxQueueMs;
+}

@@ -1,0 +1,192 @@
+using CallMedia.Media;
+
+namespace CallMedia.Delivery;
+
+/// <summary>The writer's side of the queue: taking items (audio first), putting back, and the link samples.</summary>
+internal sealed partial class ViewerQueue
+{
+    /// <summary>Moves up to <paramref name="maxBytes"/> of queued items (at least one) into <paramref name="batch"/>, in order.</summary>
+    public void Drain(List<DeliveryItem> batch, int maxBytes, int maxItems)
+    {
+        lock (_lock)
+        {
+            var taken = 0;
+            while (_head < _items.Count && batch.Count < maxItems && (taken == 0 || taken + _items[_head].Payload.Length <= maxBytes))
+            {
+                var item = _items[_head];
+                _items[_head++] = default;
+                Removed(item);
+                taken += item.Payload.Length;
+                batch.Add(item);
+                CountSent(item, 1);
+            }
+            if (_head == _items.Count)
+            {
+                _items.Clear();
+                _head = 0;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Takes queued audio (up to <paramref name="maxBytes"/>) from ahead of the first ordered item (command, metadata,
+    /// data), leaving video in place: audio overtakes queued video and the rest of a large video message that is being
+    /// sent in parts. Players demux per track, so audio arriving before older video is fine. Returns the bytes taken.
+    /// </summary>
+    public int DrainAudio(List<DeliveryItem> batch, int maxBytes, int maxItems)
+    {
+        lock (_lock)
+        {
+            var taken = 0;
+            var write = _head;
+            var read = _head;
+            for (; read < _items.Count; read++)
+            {
+                var item = _items[read];
+                if (item.IsOrdered)
+                    break;
+                if (item.IsAudio && batch.Count < maxItems && (taken == 0 || taken + item.Payload.Length <= maxBytes))
+                {
+                    batch.Add(item);
+                    taken += item.Payload.Length;
+                    Removed(item);
+                    CountSent(item, 1);
+                    continue;
+                }
+                _items[write++] = item;
+            }
+            if (write < read)
+            {
+                for (; read < _items.Count; read++)
+                    _items[write++] = _items[read];
+                _items.RemoveRange(write, _items.Count - write);
+            }
+            return taken;
+        }
+    }
+
+    /// <summary>Puts drained items back at the front, in order (the writer had no room for them after all).</summary>
+    public void Requeue(List<DeliveryItem> batch, int from)
+    {
+        if (from >= batch.Count)
+            return;
+        lock (_lock)
+        {
+            for (var i = batch.Count - 1; i >= from; i--)
+            {
+                var item = batch[i];
+                if (_cleared)
+                {
+                    item.Payload.Release();
+                    continue;
+                }
+                if (_head > 0) _items[--_head] = item;
+                else _items.Insert(0, item);
+                Added(item);
+                CountSent(item, -1);
+            }
+        }
+        batch.RemoveRange(from, batch.Count - from);
+        _signal.Writer.TryWrite(true);
+    }
+
+    /// <summary>Audio is queued ahead of the first ordered item (<see cref="DrainAudio"/> can take it: it goes out whatever the room).</summary>
+    public bool HasAudioQueued
+    {
+        get
+        {
+            lock (_lock)
+            {
+                if (_audioCount == 0)
+                    return false;
+                for (var i = _head; i < _items.Count; i++)
+                {
+                    if (_items[i].IsAudio) return true;
+                    if (_items[i].IsOrdered) return false;
+                }
+                return false;
+            }
+        }
+    }
+
+    /// <summary>The size of the first queued item that is not audio (0 when none): what the next in-order write needs.</summary>
+    public int NextNonAudioBytes
+    {
+        get
+        {
+            lock (_lock)
+            {
+                for (var i = _head; i < _items.Count; i++)
+                    if (!_items[i].IsAudio)
+                        return Math.Max(_items[i].Payload.Length, 1);
+                return 0;
+            }
+        }
+    }
+
+    /// <summary>Counts what the writer just handed the socket.</summary>
+    public void OnWritten(int bytes)
+    {
+        lock (_lock) _link.OnWritten(bytes, NowMs);
+    }
+
+    /// <summary>A kernel look from the writer's gate (see <see cref="LinkEstimator.OnSample"/>); returns the room in the pipe.</summary>
+    public int OnLinkSample(in LinkSample sample, bool waiting)
+    {
+        lock (_lock)
+        {
+            _link.OnSample(sample, waiting);
+            return _link.RoomBytes;
+        }
+    }
+
+    /// <summary>Forgets the estimate of the peer's unread bytes (see <see cref="LinkEstimator.ForgetPeerUnread"/>); returns the room.</summary>
+    public int ForgetPeerUnread()
+    {
+        lock (_lock)
+        {
+            _link.ForgetPeerUnread();
+            return _link.RoomBytes;
+        }
+    }
+
+    /// <summary>The link as the gate needs it: room in the pipe, budget, read rate (0 unknown), time of the last look.</summary>
+    public (int Room, int Budget, double ReadBytesPerMs, long LastLookAt) LinkState
+    {
+        get
+        {
+            lock (_lock)
+                return (_link.RoomBytes, _link.BudgetBytes, _link.ReadRateKnown(NowMs) ? _link.ReadBytesPerMs : 0, _link.Last.At);
+        }
+    }
+
+    /// <summary>The writer cannot split <paramref name="item"/> (a video message at the head) and has <paramref name="room"/> bytes of room: see <see cref="DropPolicy.DecideWhole"/>.</summary>
+    public WholeMessageVerdict DecideWhole(in DeliveryItem item, int room)
+    {
+        lock (_lock)
+        {
+            var now = NowMs;
+            return _policy.DecideWhole(item.Payload.Length, room, (int)Math.Min(int.MaxValue, now - item.EnqueuedAt), _link, now);
+        }
+    }
+
+    /// <summary>The writer dropped a whole video message: counted; queued video after it goes too, video waits for a key frame.</summary>
+    public void DropWholeVideo()
+    {
+        lock (_lock)
+        {
+            Counters.VideoDropped++;
+            Counters.VideoSent--;
+            _policy.RequireKeyFrame();
+            PurgeQueuedVideo();
+        }
+    }
+
+    private void CountSent(in DeliveryItem item, int sign)
+    {
+        Counters.BytesSent += sign * item.Payload.Length;
+        if (item.IsControl) return;
+        if (item.Class is FrameClass.Audio or FrameClass.AudioSequenceHeader) Counters.AudioSent += sign;
+        else if (item.Class is not FrameClass.Metadata and not FrameClass.Data) Counters.VideoSent += sign;
+    }
+}

@@ -1,0 +1,152 @@
+using CallMedia.Delivery;
+using CallMedia.Media;
+
+namespace CallMedia.Tests.Delivery;
+
+/// <summary>
+/// The drop policy and link estimate on their own: packets and kernel looks in, decisions out (no sockets, no
+/// clock). Thresholds as with <c>ViewerQueueMs</c> 500: disposable 250, inter 375, key 500; hard bound 3000.
+/// </summary>
+public sealed class DropPolicyTests
+{
+    private static readonly DropLimits Limits = new(250, 375, 500, 3000, 1 << 20);
+    private readonly LinkEstimator _link = new();
+
+    private static MediaPacket Packet(FrameClass frameClass, uint ts, int size = 100) => new(frameClass, ts, MediaBuffer.Rent(size));
+
+    private static QueueView Empty => new(0, 0, 0, 0, 0);
+
+    /// <summary>
+    /// A stream of 80 B/ms, a quarter of it audio: per 100 ms, 2000 bytes of audio and 6000 of video (1.1 s offered).
+    /// </summary>
+    private void OfferStream()
+    {
+        for (uint ts = 0; ts <= 1100; ts += 100)
+        {
+            _link.OnOffered(Packet(FrameClass.Audio, ts, 2000));
+            _link.OnOffered(Packet(FrameClass.InterFrame, ts, 6000));
+        }
+    }
+
+    /// <summary>
+    /// A viewer with a 8 000-byte receive buffer reading 40 B/ms while the writer keeps its pipe full: every 50 ms the
+    /// writer tops up what was read, the peer's window shows the buffer full.
+    /// </summary>
+    private void ReadAt40BytesPerMs(long from, long until)
+    {
+        _link.OnSample(new LinkSample(from, 0, 0, 8000), waiting: false); // the peer's buffer: 8 000 bytes, empty
+        _link.OnWritten(8000, from);
+        for (var t = from + 50; t <= until; t += 50)
+        {
+            _link.OnSample(new LinkSample(t, 0, 0, 2000), waiting: true); // 2 000 read: window open by that much
+            _link.OnWritten(2000, t);
+        }
+    }
+
+    [Fact]
+    public void LinkEstimator_ReaderBehindAFullPipe_MeasuresItsReadRate_AndBoundsTheBudget()
+    {
+        ReadAt40BytesPerMs(0, 2000);
+        Assert.True(_link.ReadRateKnown(2000));
+        Assert.InRange(_link.ReadBytesPerMs, 38, 45);
+        // 150 ms at 40 B/ms would be 6 000 bytes: more than half the peer's 8 000-byte buffer, whose unread part shows
+        // only in window steps.
+        Assert.Equal(4000, _link.BudgetBytes);
+    }
+
+    [Fact]
+    public void LinkEstimator_ReaderThatEmptiesEachWriteAtOnce_OpensTheBudget()
+    {
+        Assert.Equal(LinkEstimator.StartBudgetBytes, _link.BudgetBytes);
+        for (var t = 0; t < 10; t++)
+        {
+            _link.OnWritten(_link.BudgetBytes, t * 10);
+            _link.OnSample(new LinkSample(t * 10 + 2, 0, 0, 1 << 20), waiting: false); // all read within 2 ms
+        }
+        Assert.Equal(1 << 19, _link.BudgetBytes); // half the peer's 1 MiB buffer
+        Assert.False(_link.ReadRateKnown(100)); // it never made the writer wait: no rate, no slow link
+    }
+
+    [Fact]
+    public void LinkEstimator_BytesThePeerHoldsUnread_CountInThePipe()
+    {
+        _link.OnSample(new LinkSample(0, 0, 0, 8192), waiting: false);
+        _link.OnWritten(4096, 0);
+        _link.OnSample(new LinkSample(2, 0, 0, 4096), waiting: false); // acknowledged, but the window shrank: unread
+        Assert.Equal(4096, _link.PipeBytes);
+        Assert.Equal(LinkEstimator.StartBudgetBytes, _link.BudgetBytes); // not a viewer that keeps up
+    }
+
+    [Fact]
+    public void Decide_OnASlowLink_AdmitsAKeyFrameThatGoesThroughBesideTheAudioWithinPictureMs()
+    {
+        var policy = new DropPolicy(Limits, atomicMessages: false);
+        OfferStream();
+        ReadAt40BytesPerMs(0, 2000); // ≈ 40 B/ms: half the stream; spare beside 20 B/ms of audio (+10 %): ≈ 18 B/ms
+        Assert.True(_link.SlowLink(2000));
+
+        Assert.Equal(DropVerdict.Queue, policy.Decide(Packet(FrameClass.KeyFrame, 2000, 30_000), Empty, _link, 2000).Verdict); // 1.7 s ≤ 4 s
+        var underway = new QueueView(0, 0, 0, 0, 0, PendingVideoBytes: 60_000); // the writer still sends 60 000 bytes of video
+        Assert.Equal(DropVerdict.Drop, policy.Decide(Packet(FrameClass.InterFrame, 2040, 3000), underway, _link, 2040).Verdict);
+        Assert.True(policy.VideoWaitsForKeyFrame);
+        Assert.Equal(DropVerdict.Queue, policy.Decide(Packet(FrameClass.Audio, 2050, 200), underway, _link, 2050).Verdict);
+        Assert.Equal(DropVerdict.Drop, policy.Decide(Packet(FrameClass.KeyFrame, 3000, 30_000), underway, _link, 3000).Verdict); // ≈ 4.8 s behind it
+        Assert.Equal(DropVerdict.Drop, policy.Decide(Packet(FrameClass.KeyFrame, 4000, 150_000), Empty, _link, 4000).Verdict); // > 4 s: too long
+        var queuedVideo = new QueueView(9000, 9000, 200, 0, 200);
+        Assert.Equal(new DropDecision(DropVerdict.Queue, PurgeQueuedVideo: true), policy.Decide(Packet(FrameClass.KeyFrame, 5000, 30_000), queuedVideo, _link, 5000));
+        Assert.False(policy.VideoWaitsForKeyFrame);
+    }
+
+    [Fact]
+    public void Decide_OnASlowLink_WholeTags_NeverAVideoTagThatHoldsTheAudioPastTheDisposableBound()
+    {
+        var split = new DropPolicy(Limits, atomicMessages: false);
+        var whole = new DropPolicy(Limits, atomicMessages: true);
+        OfferStream();
+        ReadAt40BytesPerMs(0, 2000);
+        var key = Packet(FrameClass.KeyFrame, 2000, 12_000); // 300 ms at 40 B/ms
+        Assert.Equal(DropVerdict.Queue, split.Decide(key, Empty, _link, 2000).Verdict);
+        Assert.Equal(DropVerdict.Drop, whole.Decide(key, Empty, _link, 2000).Verdict);
+    }
+
+    [Fact]
+    public void DecideWhole_BeforeTheLinkIsKnown_SendsWhatThePeerCanTakeAtOnce_WaitsThenDropsTheRest()
+    {
+        var policy = new DropPolicy(Limits, atomicMessages: true);
+        _link.OnSample(new LinkSample(0, 0, 0, 8192), waiting: false);
+        Assert.Equal(WholeMessageVerdict.Send, policy.DecideWhole(3000, 4096, 0, _link, 0));
+        Assert.Equal(WholeMessageVerdict.Send, policy.DecideWhole(8000, 4096, 0, _link, 0));   // empty pipe, fits the peer's buffer
+        Assert.Equal(WholeMessageVerdict.Wait, policy.DecideWhole(30_000, 4096, 100, _link, 100)); // would sit in front of the audio
+        Assert.Equal(WholeMessageVerdict.Drop, policy.DecideWhole(30_000, 4096, 600, _link, 600));
+    }
+
+    [Fact]
+    public void Decide_WhileTheViewerKeepsUp_DropsByQueuedTime_DisposableThenInterThenKey()
+    {
+        var policy = new DropPolicy(Limits, atomicMessages: false);
+        Assert.Equal(DropVerdict.Drop, policy.Decide(Packet(FrameClass.DisposableFrame, 300), new QueueView(100, 0, 300, 300, 300), _link, 300).Verdict);
+        Assert.Equal(DropVerdict.Drop, policy.Decide(Packet(FrameClass.InterFrame, 310), new QueueView(100, 0, 200, 200, 200), _link, 310).Verdict); // waits for a key frame
+        Assert.Equal(DropVerdict.Queue, policy.Decide(Packet(FrameClass.KeyFrame, 400), new QueueView(100, 0, 400, 400, 400), _link, 400).Verdict);
+        Assert.Equal(DropVerdict.Drop, policy.Decide(Packet(FrameClass.InterFrame, 440), new QueueView(100, 0, 440, 440, 440), _link, 440).Verdict);
+    }
+
+    [Fact]
+    public void Decide_KeyFrameOverTheBound_FitsOnceQueuedVideoIsPurged()
+    {
+        var policy = new DropPolicy(Limits, atomicMessages: false);
+        // 560 ms queued behind an old inter frame, 60 ms without it.
+        var decision = policy.Decide(Packet(FrameClass.KeyFrame, 560), new QueueView(200, 100, 560, 60, 560), _link, 560);
+        Assert.Equal(new DropDecision(DropVerdict.Queue, PurgeQueuedVideo: true), decision);
+    }
+
+    [Fact]
+    public void Decide_EssentialsAreNeverDropped_AudioOnlyAtTheHardBound()
+    {
+        var policy = new DropPolicy(Limits, atomicMessages: false);
+        var behind = new QueueView(1000, 0, 2900, 2900, 2900);
+        Assert.Equal(DropVerdict.Queue, policy.Decide(Packet(FrameClass.VideoSequenceHeader, 2900), behind, _link, 2900).Verdict);
+        Assert.Equal(DropVerdict.Queue, policy.Decide(Packet(FrameClass.Audio, 2900), behind, _link, 2900).Verdict);
+        Assert.Equal(DropVerdict.Drop, policy.Decide(Packet(FrameClass.InterFrame, 2900), behind, _link, 2900).Verdict);
+        Assert.Equal(DropVerdict.TooSlow, policy.Decide(Packet(FrameClass.Audio, 3100), new QueueView(1000, 0, 3100, 3100, 3100), _link, 3100).Verdict);
+    }
+}
