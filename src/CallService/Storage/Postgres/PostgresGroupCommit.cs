@@ -1,75 +1,45 @@
-using System.Runtime.ExceptionServices;
 using Npgsql;
 
 namespace CallService.Storage.Postgres;
 
 /// <summary>
-/// Group commit, as <c>SqliteGroupCommit</c> does it: concurrent writes of this process share one transaction on one
-/// pooled connection. The first caller to find no write in progress becomes the leader and runs everything queued so
-/// far; the others wait for that commit. Every caller returns only once its own write is committed, and throws when it
-/// could not be. A failed batch (one bad write aborts a PostgreSQL transaction) is retried one write per transaction,
+/// Group commit on PostgreSQL (batching: <see cref="GroupCommitQueue{TWrite}"/>, as for SQLite): concurrent writes of
+/// this process share one transaction on one pooled connection. Every caller returns only once its own write is
+/// committed, and throws when it could not be. A failed batch (one bad write aborts a PostgreSQL transaction) is retried one write per transaction,
 /// so only the writes that fail on their own report a failure; a write that lost a deadlock or a serialization check
 /// against another node (SQLSTATE 40P01 / 40001, "PostgreSQL Error Codes") is run again a few times first. Writes must
 /// be safe to run again after a rollback.
 /// </summary>
-internal sealed class PostgresGroupCommit(NpgsqlDataSource dataSource)
+internal sealed class PostgresGroupCommit
 {
+    private readonly NpgsqlDataSource _dataSource;
+
     /// <summary>Runs of one write alone after a deadlock or serialization failure.</summary>
     private const int Attempts = 4;
 
-    private readonly object _queueGate = new();
-    private List<Pending> _queue = [];
-    private bool _writing;
+    private readonly GroupCommitQueue<Action<NpgsqlConnection, NpgsqlTransaction>> _queue;
+
+    public PostgresGroupCommit(NpgsqlDataSource dataSource)
+    {
+        _dataSource = dataSource;
+        _queue = new GroupCommitQueue<Action<NpgsqlConnection, NpgsqlTransaction>>(WriteBatch);
+    }
 
     /// <summary>Runs <paramref name="write"/> inside a (shared) transaction and returns its result once committed.</summary>
     public T Run<T>(Func<NpgsqlConnection, NpgsqlTransaction, T> write)
     {
         T result = default!;
-        var mine = new Pending((connection, tx) => result = write(connection, tx));
-        List<Pending> batch;
-        lock (_queueGate)
-        {
-            _queue.Add(mine);
-            while (_writing && !mine.Done) Monitor.Wait(_queueGate);
-            if (!mine.Done)
-            {
-                _writing = true;
-                batch = _queue;
-                _queue = new List<Pending>(Math.Max(4, batch.Count));
-            }
-            else batch = [];
-        }
-        if (batch.Count > 0)
-        {
-            try
-            {
-                WriteBatch(batch);
-            }
-            catch (Exception e)
-            {
-                foreach (var p in batch) p.Error ??= e;
-            }
-            finally
-            {
-                lock (_queueGate)
-                {
-                    foreach (var p in batch) p.Done = true;
-                    _writing = false;
-                    Monitor.PulseAll(_queueGate);
-                }
-            }
-        }
-        if (mine.Error is { } error) ExceptionDispatchInfo.Throw(error);
+        _queue.Run((connection, tx) => result = write(connection, tx));
         return result;
     }
 
-    private void WriteBatch(List<Pending> batch)
+    private void WriteBatch(IReadOnlyList<GroupCommitQueue<Action<NpgsqlConnection, NpgsqlTransaction>>.Pending> batch)
     {
         if (batch.Count > 1)
         {
             try
             {
-                using var connection = dataSource.OpenConnection();
+                using var connection = _dataSource.OpenConnection();
                 Commit(connection, batch);
                 return;
             }
@@ -84,7 +54,7 @@ internal sealed class PostgresGroupCommit(NpgsqlDataSource dataSource)
             {
                 try
                 {
-                    using var own = dataSource.OpenConnection();
+                    using var own = _dataSource.OpenConnection();
                     Commit(own, [p]);
                     break;
                 }
@@ -100,17 +70,10 @@ internal sealed class PostgresGroupCommit(NpgsqlDataSource dataSource)
         }
     }
 
-    private static void Commit(NpgsqlConnection connection, List<Pending> writes)
+    private static void Commit(NpgsqlConnection connection, IReadOnlyList<GroupCommitQueue<Action<NpgsqlConnection, NpgsqlTransaction>>.Pending> writes)
     {
         using var tx = connection.BeginTransaction();
         foreach (var p in writes) p.Write(connection, tx);
         tx.Commit();
-    }
-
-    private sealed class Pending(Action<NpgsqlConnection, NpgsqlTransaction> write)
-    {
-        public Action<NpgsqlConnection, NpgsqlTransaction> Write { get; } = write;
-        public bool Done { get; set; }
-        public Exception? Error { get; set; }
     }
 }

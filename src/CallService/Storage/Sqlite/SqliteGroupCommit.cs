@@ -1,73 +1,46 @@
-using System.Runtime.ExceptionServices;
 using Microsoft.Data.Sqlite;
 
 namespace CallService.Storage.Sqlite;
 
 /// <summary>
-/// Group commit: concurrent writes share one transaction. The first caller to find no write in progress becomes the
-/// leader and runs everything queued so far in one transaction; the others wait for that commit. Every caller
-/// returns only once its own write is committed, and throws when it could not be (a failed batch is retried one
-/// write per transaction, so one bad write fails only its own caller). Writes must be safe to run again after a
-/// rollback.
+/// Group commit on SQLite (batching: <see cref="GroupCommitQueue{TWrite}"/>): concurrent writes share one transaction;
+/// every caller returns only once its own write is committed, and throws when it could not be (a failed batch is
+/// retried one write per transaction, so one bad write fails only its own caller). Writes must be safe to run again
+/// after a rollback.
 /// </summary>
-internal sealed class SqliteGroupCommit(Func<SqliteConnection> connection, Lock writerGate, Action committed)
+internal sealed class SqliteGroupCommit
 {
-    private readonly object _queueGate = new();
-    private List<Pending> _queue = [];
-    private bool _writing;
+    private readonly Func<SqliteConnection> _connection;
+    private readonly Lock _writerGate;
+    private readonly Action _committed;
+    private readonly GroupCommitQueue<Action<SqliteTransaction>> _queue;
+
+    public SqliteGroupCommit(Func<SqliteConnection> connection, Lock writerGate, Action committed)
+    {
+        _connection = connection;
+        _writerGate = writerGate;
+        _committed = committed;
+        _queue = new GroupCommitQueue<Action<SqliteTransaction>>(WriteBatch);
+    }
 
     /// <summary>Runs <paramref name="write"/> inside a (shared) transaction and returns its result once committed.</summary>
     public T Run<T>(Func<SqliteTransaction, T> write)
     {
         T result = default!;
-        var mine = new Pending(tx => result = write(tx));
-        List<Pending> batch;
-        lock (_queueGate)
-        {
-            _queue.Add(mine);
-            while (_writing && !mine.Done) Monitor.Wait(_queueGate);
-            if (!mine.Done)
-            {
-                _writing = true;
-                batch = _queue;
-                _queue = new List<Pending>(Math.Max(4, batch.Count));
-            }
-            else batch = [];
-        }
-        if (batch.Count > 0)
-        {
-            try
-            {
-                WriteBatch(batch);
-            }
-            catch (Exception e)
-            {
-                foreach (var p in batch) p.Error ??= e;
-            }
-            finally
-            {
-                lock (_queueGate)
-                {
-                    foreach (var p in batch) p.Done = true;
-                    _writing = false;
-                    Monitor.PulseAll(_queueGate);
-                }
-            }
-        }
-        if (mine.Error is { } error) ExceptionDispatchInfo.Throw(error);
+        _queue.Run(tx => result = write(tx));
         return result;
     }
 
-    private void WriteBatch(List<Pending> batch)
+    private void WriteBatch(IReadOnlyList<GroupCommitQueue<Action<SqliteTransaction>>.Pending> batch)
     {
-        lock (writerGate)
+        lock (_writerGate)
         {
             try
             {
-                using var tx = connection().BeginTransaction();
+                using var tx = _connection().BeginTransaction();
                 foreach (var p in batch) p.Write(tx);
                 tx.Commit();
-                committed();
+                _committed();
                 return;
             }
             catch (Exception e) when (batch.Count == 1)
@@ -83,10 +56,10 @@ internal sealed class SqliteGroupCommit(Func<SqliteConnection> connection, Lock 
             {
                 try
                 {
-                    using var tx = connection().BeginTransaction();
+                    using var tx = _connection().BeginTransaction();
                     p.Write(tx);
                     tx.Commit();
-                    committed();
+                    _committed();
                 }
                 catch (Exception e)
                 {
@@ -94,12 +67,5 @@ internal sealed class SqliteGroupCommit(Func<SqliteConnection> connection, Lock 
                 }
             }
         }
-    }
-
-    private sealed class Pending(Action<SqliteTransaction> write)
-    {
-        public Action<SqliteTransaction> Write { get; } = write;
-        public bool Done { get; set; }
-        public Exception? Error { get; set; }
     }
 }
