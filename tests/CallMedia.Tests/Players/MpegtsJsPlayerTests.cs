@@ -4,7 +4,7 @@ using Xunit.Abstractions;
 namespace CallMedia.Tests.Players;
 
 /// <summary>
-/// mpegts.js (the usual browser HTTP-FLV player, vendored from npm in <c>mpegts/</c>) with its default settings in
+/// mpegts.js (the usual browser HTTP-FLV player; the web-player sample's vendored copy, linked into <c>Players/mpegts/</c>) with its default settings in
 /// Debian's headless chromium (never a downloaded browser) plays the HTTP-FLV URL from another origin, joining mid-stream,
 /// and stays within 1 s of live across a publisher reconnect.
 /// </summary>
