@@ -62,9 +62,3 @@ public sealed record ErrorFrame(
     [JsonPropertyOrder(-1)]
     public string Type => "error";
 }
-
-/// <summary>The problem of an <see cref="ErrorFrame"/> about the frame itself (not JSON, unknown type).</summary>
-/// <param name="Status">HTTP-like status, 400.</param>
-/// <param name="Title">Short summary.</param>
-/// <param name="Detail">What to send instead.</param>
-public sealed record FrameProblem(int Status, string Title, string Detail);
