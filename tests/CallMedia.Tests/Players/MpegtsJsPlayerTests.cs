@@ -46,7 +46,9 @@ public sealed class MpegtsJsPlayerTests(ITestOutputHelper output)
         var playing = await WaitForAsync(page, s => s.Time > 1.5, "playback to start");
         output.WriteLine($"playing: {playing}");
 
-        await stage.ReconnectPublisherAsync(outage: TimeSpan.FromSeconds(1.5));
+        var playingAt = System.Diagnostics.Stopwatch.GetTimestamp();
+        var outage = TimeSpan.FromSeconds(1.5);
+        await stage.ReconnectPublisherAsync(outage);
         var samples = new List<Sample>();
         for (var i = 0; i < 32; i++) // 8 s after the new publisher is live
         {
@@ -59,11 +61,20 @@ public sealed class MpegtsJsPlayerTests(ITestOutputHelper output)
         var last = samples[^1];
         Assert.True(last.Events.Length == 0, $"player errors: {last.Events}");
         Assert.True(last.Time > playing.Time + 5, $"playback did not go on after the reconnect: {playing.Time:0.00} s then {last.Time:0.00} s");
-        // Once the new publisher's media plays (the last 4 s), the picture is within 1 s of the newest media. The median
-        // of the samples: a renderer starved by a busy machine lags on its own for a moment; a hole in the timeline
-        // (the outage, here 1.5 s and more) would hold every sample behind.
+        // No hole in the timeline: the newest media the player holds advanced by the wall-clock time minus the outage
+        // (timestamps continue one frame after the old publisher's last), not by the whole wall-clock time as a
+        // timeline that skips the outage would. Independent of the renderer: this is what the relay sent.
+        var wall = System.Diagnostics.Stopwatch.GetElapsedTime(playingAt).TotalSeconds;
+        var mediaAdvance = last.End - playing.End;
+        Assert.True(mediaAdvance <= wall - outage.TotalSeconds + 0.75,
+            $"the timeline skipped the outage: the player's media advanced {mediaAdvance:0.00} s in {wall:0.00} s with a {outage.TotalSeconds} s outage");
+        // And the picture stays near live once the new publisher's media plays (the last 4 s; median of the samples).
+        // Measured 0.32–0.54 s on a quiet machine; with its default settings mpegts.js never catches up after a stall,
+        // so a renderer or test process starved for a moment on a busy machine keeps a lag of its own (1.6 s seen once
+        // in a full run): the bound here is 2 s, under the 2.2–5.2 s that the timeline hole cost before.
         var settled = samples.Skip(16).Select(s => s.Latency).Order().ToList();
-        Assert.True(settled[settled.Count / 2] <= 1.0, "behind live after the reconnect: " + string.Join(' ', settled.Select(l => l.ToString("0.00"))));
+        output.WriteLine($"media advanced {mediaAdvance:0.00} s in {wall:0.00} s; behind live, median {settled[settled.Count / 2]:0.00} s");
+        Assert.True(settled[settled.Count / 2] <= 2.0, "behind live after the reconnect: " + string.Join(' ', settled.Select(l => l.ToString("0.00"))));
     }
 
     private static Task<Sample> SampleAsync(IPage page) => page.EvaluateFunctionAsync<Sample>("() => sample()");
