@@ -39,6 +39,28 @@ public sealed class RelayStreamTests
         Send(publisher, FrameClass.VideoSequenceHeader, 0);
     }
 
+    /// <summary>
+    /// A viewer that watched 7.6 s of a publisher (25 fps video, a key frame each second, two AAC frames per video
+    /// frame: the last audio sent is at 7623 ms) until the publisher dropped; what it got is drained.
+    /// </summary>
+    private Viewer ViewerOfDroppedPublisher()
+    {
+        var viewer = NewViewer();
+        _stream.AttachViewer(viewer, 500);
+        var first = new FakePublisher(1);
+        _stream.TryAttachPublisher(first, 1500, out _);
+        SendHeaders(first);
+        for (uint ts = 0; ts <= 7600; ts += 40)
+        {
+            Send(first, ts % 1000 == 0 ? FrameClass.KeyFrame : FrameClass.InterFrame, ts);
+            Send(first, FrameClass.Audio, ts + 3);
+            Send(first, FrameClass.Audio, ts + 23);
+        }
+        _stream.DetachPublisher(first);
+        Drain(viewer);
+        return viewer;
+    }
+
     private static List<(FrameClass Class, uint Ts)> Drain(Viewer viewer)
     {
         var batch = new List<DeliveryItem>();
@@ -147,19 +169,7 @@ public sealed class RelayStreamTests
     [Fact]
     public void Publisher_Reconnects_TimelineContinuesOneFrameAfterTheLastTimestamp()
     {
-        var viewer = NewViewer();
-        _stream.AttachViewer(viewer, 500);
-        var first = new FakePublisher(1);
-        _stream.TryAttachPublisher(first, 1500, out _);
-        SendHeaders(first);
-        for (uint ts = 0; ts <= 7600; ts += 40)
-        {
-            Send(first, ts % 1000 == 0 ? FrameClass.KeyFrame : FrameClass.InterFrame, ts);
-            Send(first, FrameClass.Audio, ts + 3);
-            Send(first, FrameClass.Audio, ts + 23);
-        }
-        _stream.DetachPublisher(first);
-        Drain(viewer);
+        var viewer = ViewerOfDroppedPublisher();
 
         var second = new FakePublisher(2);
         _stream.TryAttachPublisher(second, 1500, out _); // however long the outage was
@@ -176,19 +186,7 @@ public sealed class RelayStreamTests
     [Fact]
     public void Publisher_ReconnectsWithAudioStartingBeforeItsVideo_NoTrackStepsBack()
     {
-        var viewer = NewViewer();
-        _stream.AttachViewer(viewer, 500);
-        var first = new FakePublisher(1);
-        _stream.TryAttachPublisher(first, 1500, out _);
-        SendHeaders(first);
-        for (uint ts = 0; ts <= 7600; ts += 40)
-        {
-            Send(first, ts % 1000 == 0 ? FrameClass.KeyFrame : FrameClass.InterFrame, ts);
-            Send(first, FrameClass.Audio, ts + 3);
-            Send(first, FrameClass.Audio, ts + 23);
-        }
-        _stream.DetachPublisher(first);
-        Drain(viewer);
+        var viewer = ViewerOfDroppedPublisher();
 
         // An encoder whose video starts a few audio frames after its audio (AAC priming): the key frame fixes the offset
         // (7663 = last 7623 + 40 ms), the audio before it would land at or before the last audio sent (7623).
