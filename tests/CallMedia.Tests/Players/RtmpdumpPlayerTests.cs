@@ -56,12 +56,23 @@ public sealed class RtmpdumpPlayerTests(ITestOutputHelper output)
         await stage.WaitUntilPlayingAsync(viewers: 1);
         await Task.Delay(TimeSpan.FromSeconds(1));
         await stage.ReconnectPublisherAsync(outage: TimeSpan.FromSeconds(1.5));
+        // The relay's own count of video it dropped for this viewer (the drop policy, on a machine that starves the
+        // reader): a video gap it explains is a drop, not a hole in the timeline. Sampled until the recording ends.
+        long videoDropped = 0;
+        while (!recording.IsCompleted)
+        {
+            videoDropped = Math.Max(videoDropped, stage.Host.Stats.GetStream(stage.Stream)?.Viewers.Sum(v => v.VideoDropped) ?? 0);
+            await Task.WhenAny(recording, Task.Delay(100));
+        }
         var (file, run) = await recording;
         var packets = await Probe.PacketsAsync(file);
         var (videoGap, audioGap) = (Probe.LongestGap(packets, "video"), Probe.LongestGap(packets, "audio"));
         output.WriteLine($"longest step: video {videoGap:0.###} s, audio {audioGap:0.###} s");
         await AssertRecordingAsync("relay", (file, run));
-        Assert.True(videoGap < 0.5 && audioGap < 0.5, $"the timeline has a hole across the reconnect: video {videoGap:0.###} s, audio {audioGap:0.###} s");
+        // Both tracks share the timeline: audio shows a hole whatever happened to the video.
+        Assert.True(audioGap < 0.5, $"the timeline has a hole across the reconnect: video {videoGap:0.###} s, audio {audioGap:0.###} s");
+        Assert.True(videoGap < 0.5 || videoDropped > 0,
+            $"video has a gap of {videoGap:0.###} s that the relay did not drop (audio {audioGap:0.###} s)");
     }
 
     /// <summary><c>rtmpdump -v -r URL -o file.flv</c>, stopped with SIGINT (it then closes the file) after a few seconds.</summary>
