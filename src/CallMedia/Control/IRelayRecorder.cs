@@ -1,0 +1,35 @@
+namespace CallMedia.Control;
+
+/// <summary>
+/// Evidence taps on a stream, for the coordinator: a recording written as the stream arrives and a copy of the
+/// latest group of pictures for a snapshot. Neither changes what viewers get.
+/// </summary>
+public interface IRelayRecorder
+{
+    /// <summary>
+    /// Starts writing <paramref name="streamName"/> to <paramref name="filePath"/> as FLV (Adobe FLV file format:
+    /// header, then tags exactly as published, no transcoding), flushed to disk at least once a second. Works before
+    /// the publisher arrives (writing starts with its first tag) and across publisher reconnects (one file, one
+    /// timeline). Returns false when the stream is already being recorded.
+    /// </summary>
+    /// <exception cref="IOException">The file cannot be created.</exception>
+    bool StartRecording(string streamName, string filePath);
+
+    /// <summary>Stops the recording of <paramref name="streamName"/> and closes its file; null when none runs.</summary>
+    RecordingSummary? StopRecording(string streamName);
+
+    /// <summary>
+    /// A self-contained FLV (header, <c>onMetaData</c>, sequence headers, the latest key frame and every frame
+    /// published after it) from which a decoder can rebuild the current picture; null when the stream is not live
+    /// or has no key frame yet.
+    /// </summary>
+    byte[]? CaptureLatestGop(string streamName);
+}
+
+/// <summary>What a finished recording holds.</summary>
+/// <param name="FilePath">The FLV file written.</param>
+/// <param name="Bytes">Its size in bytes.</param>
+/// <param name="FirstTimestampMs">FLV timestamp of the first media tag written (ms); null when no media arrived.</param>
+/// <param name="LastTimestampMs">FLV timestamp of the last media tag written (ms); null when no media arrived.</param>
+/// <param name="StartedAt">When the first media tag was written; null when no media arrived.</param>
+public sealed record RecordingSummary(string FilePath, long Bytes, long? FirstTimestampMs, long? LastTimestampMs, DateTimeOffset? StartedAt);
