@@ -15,6 +15,7 @@ using CallService.Records;
 using CallService.Rules;
 using CallService.Storage;
 using CallService.Tokens;
+using CallService.Webhooks;
 using Microsoft.AspNetCore.Authentication;
 
 namespace CallService.Hosting;
@@ -82,6 +83,7 @@ internal static class CallServiceHosting
         services.AddSingleton<UserTokens>();
         services.AddSingleton<NodeIdentity>();
         services.AddCallStore(configuration); // Storage:Provider: sqlite (default) or postgres
+        services.AddWebhooks(configuration);  // Webhooks:*: signed webhooks from the store's outbox
         services.AddSingleton<RecordsStartup>();
         services.AddHostedService<NodeLease>();
         services.AddSingleton<HangupRules>();
@@ -153,6 +155,7 @@ internal static class CallServiceHosting
         app.MapHealthChecks("/healthz");
         var api = app.MapGroup("").WithMetadata(RequestBodyLimit.From(app.ServiceProvider.GetRequiredService<IConfiguration>()));
         api.MapTokens().MapCalls().MapRecords().MapRealtime();
+        api.MapWebhooks();
         return app;
     }
 }

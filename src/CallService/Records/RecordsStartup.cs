@@ -3,6 +3,7 @@ using CallService.Calls;
 using CallService.Cluster;
 using CallService.Realtime;
 using CallService.Storage;
+using CallService.Webhooks;
 
 namespace CallService.Records;
 
@@ -10,14 +11,15 @@ namespace CallService.Records;
 /// Opens the store before the server takes requests and ends the calls this node left unfinished
 /// (<c>service_restart</c>, at the last moment the node was known alive): their media and timers are gone, so they
 /// cannot continue. Both parties get <c>call.ended</c>: written to the event log (so <c>resume</c> replays it) and
-/// handed to each party's next socket.
+/// handed to each party's next socket. The backend's <c>call.ended</c> webhooks are written with the endings.
 /// </summary>
-internal sealed class RecordsStartup(ICallStore store, NodeIdentity node, RealtimeHub hub, TimeProvider time, ILogger<RecordsStartup> logger)
+internal sealed class RecordsStartup(
+    ICallStore store, NodeIdentity node, RealtimeHub hub, TimeProvider time, ILogger<RecordsStartup> logger, CallWebhooks? webhooks = null)
 {
     public void Run()
     {
         store.Initialize();
-        var ended = store.EndUnfinished(node.Id, time.GetUtcNow());
+        var ended = store.EndUnfinished(node.Id, time.GetUtcNow(), webhooks is null ? null : webhooks.Ended);
         if (ended.Count == 0) return;
         logger.LogWarning("Ended {Count} call(s) left unfinished by the previous run (service_restart): {CallIds}",
             ended.Count, string.Join(", ", ended.Select(c => c.CallId)));

@@ -1,4 +1,5 @@
 using CallService.Calls;
+using CallService.Webhooks;
 
 namespace CallService.Storage;
 
@@ -23,7 +24,11 @@ internal sealed record RecordCursor(long CreatedAtMs, string CallId);
 /// </param>
 internal sealed record CallWrite(
     CallSnapshot Call, IReadOnlyList<CallTransition> NewTransitions, IReadOnlyList<StoredEvent> Events, DateTimeOffset At,
-    bool ClaimParties = false);
+    bool ClaimParties = false)
+{
+    /// <summary>Webhook messages of this change (the outbox), written in the same transaction as the call.</summary>
+    public IReadOnlyList<OutboxMessage> Webhooks { get; init; } = [];
+}
 
 /// <summary>A realtime event as kept for <c>resume</c> and for other nodes.</summary>
 /// <param name="Seq">Never-decreasing number (see <see cref="ICallStore.ReserveEventSeqs"/>).</param>
@@ -67,8 +72,9 @@ internal interface ICallStore
     /// Ends every non-ended call of <paramref name="nodeId"/> (its process stopped without ending them) with
     /// <c>service_restart</c> by <c>system</c>, at the last moment the node was known alive: the later of the call's
     /// last write and the node's last lease renewal, never after <paramref name="now"/>. Returns the calls as ended.
+    /// <paramref name="webhooks"/> gives each ended call's outbox rows, written in the same transaction as its ending.
     /// </summary>
-    IReadOnlyList<CallSnapshot> EndUnfinished(string nodeId, DateTimeOffset now);
+    IReadOnlyList<CallSnapshot> EndUnfinished(string nodeId, DateTimeOffset now, Func<CallSnapshot, IReadOnlyList<OutboxMessage>>? webhooks = null);
 
     // ---- realtime events ------------------------------------------------------------------------
 
@@ -109,4 +115,32 @@ internal interface ICallStore
     void RenewLease(string nodeId, DateTimeOffset at);
 
     DateTimeOffset? LeaseOf(string nodeId);
+
+    // ---- webhook outbox -------------------------------------------------------------------------
+
+    /// <summary>Writes outbox rows that come with no call write (one group-committed write), pending and due now.</summary>
+    void EnqueueWebhooks(IReadOnlyList<OutboxMessage> messages);
+
+    /// <summary>
+    /// Claims up to <paramref name="limit"/> due rows for one attempt each: pending, due at <paramref name="now"/>, not
+    /// leased (or the lease ran out), and the oldest pending row of its (call, endpoint), so a call's messages to an
+    /// endpoint go out one at a time in write order. Each claimed row is leased to <paramref name="nodeId"/> until
+    /// <paramref name="now"/> + <paramref name="lease"/> under a fresh <see cref="WebhookDelivery.LeaseToken"/>; rows other
+    /// nodes are claiming at the same moment are skipped, never claimed twice. Oldest due first.
+    /// </summary>
+    IReadOnlyList<WebhookDelivery> ClaimWebhooks(string nodeId, DateTimeOffset now, TimeSpan lease, int limit);
+
+    /// <summary>Writes an attempt's outcome and drops the lease; false (nothing written) when the lease is no longer <paramref name="leaseToken"/>.</summary>
+    bool RecordWebhookAttempt(long id, string leaseToken, WebhookAttempt attempt);
+
+    /// <summary>Drops the leases <paramref name="nodeId"/> holds (it restarted: its attempts are gone); returns how many.</summary>
+    int ReleaseWebhookLeases(string nodeId);
+
+    /// <summary>Rows with <paramref name="status"/> (any when null) and an id below <paramref name="beforeId"/>, newest first.</summary>
+    IReadOnlyList<WebhookDelivery> WebhookDeliveries(WebhookStatus? status, long? beforeId, int limit);
+
+    WebhookDelivery? WebhookDelivery(long id);
+
+    /// <summary>A failed row becomes pending, due at <paramref name="now"/>, with no attempts counted (one conditional write).</summary>
+    WebhookRetryResult RetryWebhook(long id, DateTimeOffset now);
 }

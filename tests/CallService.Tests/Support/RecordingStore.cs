@@ -1,5 +1,6 @@
 using CallService.Calls;
 using CallService.Storage;
+using CallService.Webhooks;
 
 namespace CallService.Tests.Support;
 
@@ -44,7 +45,8 @@ internal sealed class RecordingStore(ICallStore inner) : ICallStore
 
     public void Initialize() => inner.Initialize();
     public IReadOnlyList<CallSnapshot> Query(RecordQuery query) => inner.Query(query);
-    public IReadOnlyList<CallSnapshot> EndUnfinished(string nodeId, DateTimeOffset now) => inner.EndUnfinished(nodeId, now);
+    public IReadOnlyList<CallSnapshot> EndUnfinished(string nodeId, DateTimeOffset now, Func<CallSnapshot, IReadOnlyList<OutboxMessage>>? webhooks = null) =>
+        inner.EndUnfinished(nodeId, now, webhooks);
     public long ReserveEventSeqs(int count) => inner.ReserveEventSeqs(count);
     public void AppendEvents(IReadOnlyList<StoredEvent> events) => inner.AppendEvents(events);
     public IReadOnlyList<StoredEvent> EventsOf(string userId, long afterSeq, long throughSeq, DateTimeOffset since) =>
@@ -57,4 +59,13 @@ internal sealed class RecordingStore(ICallStore inner) : ICallStore
     public int DeleteIdempotencyKeysBefore(DateTimeOffset before) => inner.DeleteIdempotencyKeysBefore(before);
     public void RenewLease(string nodeId, DateTimeOffset at) => inner.RenewLease(nodeId, at);
     public DateTimeOffset? LeaseOf(string nodeId) => inner.LeaseOf(nodeId);
+    public void EnqueueWebhooks(IReadOnlyList<OutboxMessage> messages) => inner.EnqueueWebhooks(messages);
+    public IReadOnlyList<WebhookDelivery> ClaimWebhooks(string nodeId, DateTimeOffset now, TimeSpan lease, int limit) =>
+        inner.ClaimWebhooks(nodeId, now, lease, limit);
+    public bool RecordWebhookAttempt(long id, string leaseToken, WebhookAttempt attempt) => inner.RecordWebhookAttempt(id, leaseToken, attempt);
+    public int ReleaseWebhookLeases(string nodeId) => inner.ReleaseWebhookLeases(nodeId);
+    public IReadOnlyList<WebhookDelivery> WebhookDeliveries(WebhookStatus? status, long? beforeId, int limit) =>
+        inner.WebhookDeliveries(status, beforeId, limit);
+    public WebhookDelivery? WebhookDelivery(long id) => inner.WebhookDelivery(id);
+    public WebhookRetryResult RetryWebhook(long id, DateTimeOffset now) => inner.RetryWebhook(id, now);
 }

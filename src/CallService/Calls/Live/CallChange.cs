@@ -1,6 +1,7 @@
 using CallContracts.Streams;
 using CallService.Realtime;
 using CallService.Storage;
+using CallService.Webhooks;
 
 namespace CallService.Calls.Live;
 
@@ -23,6 +24,9 @@ internal sealed class CallChange(
     public DateTimeOffset Now { get; } = now;
 
     public List<StoredEvent> Events { get; } = [];
+
+    /// <summary>Webhook outbox rows of this change (<see cref="CallWebhooks"/>), written with the call.</summary>
+    public List<OutboxMessage> Webhooks { get; } = [];
     public bool Disconnect { get; private set; }
 
     /// <summary>A realtime event to <paramref name="userId"/>, delivered once the change is saved.</summary>

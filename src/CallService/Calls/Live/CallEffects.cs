@@ -2,6 +2,7 @@ using CallContracts.Realtime;
 using CallContracts.Streams;
 using CallMedia.Control;
 using CallService.Realtime;
+using CallService.Webhooks;
 
 namespace CallService.Calls.Live;
 
@@ -13,7 +14,8 @@ namespace CallService.Calls.Live;
 /// <param name="hub">Realtime delivery.</param>
 /// <param name="logger">Log.</param>
 /// <param name="relay">The embedded relay; absent when the host runs without it.</param>
-internal sealed class CallEffects(RealtimeHub hub, ILogger<CallEffects> logger, IRelayControl? relay = null)
+/// <param name="webhooks">Wakes the webhook dispatcher when the change wrote outbox rows; absent without webhooks.</param>
+internal sealed class CallEffects(RealtimeHub hub, ILogger<CallEffects> logger, IRelayControl? relay = null, WebhookSignal? webhooks = null)
 {
     private readonly IRelayControl? _relay = relay;
 
@@ -21,6 +23,7 @@ internal sealed class CallEffects(RealtimeHub hub, ILogger<CallEffects> logger, 
     {
         if (change.Events.Count > 0) hub.Deliver(change.Events);
         if (change.Disconnect) DisconnectStreams(change.Call.Id);
+        if (change.Webhooks.Count > 0) webhooks?.Wake();
     }
 
     /// <summary>Hang-up revokes the URLs: the relay drops the call's publishers and viewers now.</summary>

@@ -1,5 +1,6 @@
 using CallContracts.Streams;
 using CallService.Storage;
+using CallService.Webhooks;
 
 namespace CallService.Calls.Live;
 
@@ -16,10 +17,13 @@ internal sealed class CallEntry(Call call, bool detached = false)
 
     public int SavedVersion { get; set; } = detached ? call.Version : -1;
     public int SavedTransitions { get; set; } = detached ? call.Transitions.Count : 0;
-    public bool Dirty => SavedVersion != Call.Version || UnsavedEvents.Count > 0;
+    public bool Dirty => SavedVersion != Call.Version || UnsavedEvents.Count > 0 || UnsavedWebhooks.Count > 0;
 
     /// <summary>Events delivered while their write failed: written with the next successful save.</summary>
     public List<StoredEvent> UnsavedEvents { get; } = [];
+
+    /// <summary>Webhook rows of changes whose write failed: written with the next successful save, in their order.</summary>
+    public List<OutboxMessage> UnsavedWebhooks { get; } = [];
 
     public OneShot Ring { get; } = new("ring timeout");
     public OneShot MediaJoin { get; } = new("media-join timeout");

@@ -1,5 +1,6 @@
 using CallContracts.Realtime;
 using CallContracts.Streams;
+using CallService.Webhooks;
 
 namespace CallService.Calls.Live;
 
@@ -7,12 +8,13 @@ namespace CallService.Calls.Live;
 /// What entering a state means (DESIGN §3.1): who is told what, which timers run. Called by
 /// <see cref="CallTransaction"/> after a use case moved the call; runs under the call's lock.
 /// </summary>
-internal sealed class CallLifecycle(CallViews views, ILogger<CallLifecycle> logger)
+internal sealed class CallLifecycle(CallViews views, ILogger<CallLifecycle> logger, CallWebhooks? webhooks = null)
 {
     /// <summary>A new call: ringing tells the callee; direct and busy calls are entries into accepted / ended.</summary>
     public void Created(CallChange change)
     {
         var call = change.Call;
+        webhooks?.Add(change, WebhookEventTypes.CallCreated);
         if (call.State != CallState.Ringing)
         {
             Entered(change, CallState.Ringing);
@@ -32,6 +34,7 @@ internal sealed class CallLifecycle(CallViews views, ILogger<CallLifecycle> logg
         {
             case CallState.Accepted:
                 entry.Ring.Cancel();
+                webhooks?.Add(change, WebhookEventTypes.CallAccepted);
                 foreach (var role in (PartyRole[])[PartyRole.A, PartyRole.B])
                     change.Publish(call.Party(role).UserId, RealtimeEventTypes.Accepted, views.Assignment(call, role));
                 change.Start(entry.MediaJoin, call.Timers.MediaJoinTimeout, (c, now) => c.MediaJoinTimedOut(now));
@@ -40,6 +43,7 @@ internal sealed class CallLifecycle(CallViews views, ILogger<CallLifecycle> logg
             case CallState.Connected:
                 entry.MediaJoin.Cancel();
                 CoordinatorLog.Connected(logger, call.Id);
+                webhooks?.Add(change, WebhookEventTypes.CallConnected);
                 foreach (var party in (CallParty[])[call.A, call.B])
                     change.Publish(party.UserId, RealtimeEventTypes.Connected, new { connectedAt = call.ConnectedAt });
                 break;
@@ -55,6 +59,7 @@ internal sealed class CallLifecycle(CallViews views, ILogger<CallLifecycle> logg
         change.Entry.CancelCallTimers();
         CoordinatorLog.Ended(logger, call.Id, call.EndReason?.ToWire(), call.EndedBy?.ToWire(), call.Code, before.ToWire());
         if (call.A.UrlsIssued || call.B.UrlsIssued) change.DisconnectStreams();
+        webhooks?.Add(change, WebhookEventTypes.CallEnded);
         var data = new EndedData(call.EndReason!.Value.ToWire(), call.EndedBy!.Value.ToWire(), call.Code);
         change.Publish(call.A.UserId, RealtimeEventTypes.Ended, data);
         if (call.EndReason != EndReason.Busy) // the busy callee was never involved

@@ -3,6 +3,7 @@ using CallService.Auth;
 using CallService.Common;
 using CallService.Realtime;
 using CallService.Storage;
+using CallService.Webhooks;
 using Microsoft.Extensions.Options;
 
 namespace CallService.Calls.Live;
@@ -108,12 +109,13 @@ internal sealed class CallTransaction(
         bool saved;
         try
         {
-            saved = Save(change.Entry, change.Events, change.Now, claim: false);
+            saved = Save(change.Entry, change.Events, change.Now, claim: false, change.Webhooks);
         }
         catch (Exception e)
         {
             logger.LogError(e, "Writing record of call {CallId} ({State}) failed", change.Call.Id, change.Call.State.ToWire());
             change.Entry.UnsavedEvents.AddRange(change.Events);
+            change.Entry.UnsavedWebhooks.AddRange(change.Webhooks);
             saved = false;
         }
         AfterSave(change);
@@ -124,7 +126,7 @@ internal sealed class CallTransaction(
     {
         try
         {
-            return Save(change.Entry, change.Events, change.Now, claim);
+            return Save(change.Entry, change.Events, change.Now, claim, change.Webhooks);
         }
         catch (Exception e)
         {
@@ -134,16 +136,19 @@ internal sealed class CallTransaction(
         }
     }
 
-    private bool Save(CallEntry entry, List<StoredEvent> events, DateTimeOffset now, bool claim)
+    private bool Save(CallEntry entry, List<StoredEvent> events, DateTimeOffset now, bool claim, List<OutboxMessage>? webhooks = null)
     {
-        if (entry.Detached || (!claim && !entry.Dirty && events.Count == 0)) return true;
+        webhooks ??= [];
+        if (entry.Detached || (!claim && !entry.Dirty && events.Count == 0 && webhooks.Count == 0)) return true;
         var call = entry.Call;
         var all = entry.UnsavedEvents.Count == 0 ? events : [.. entry.UnsavedEvents, .. events];
-        if (!store.Save(new CallWrite(CallSnapshot.Of(call), [.. call.Transitions.Skip(entry.SavedTransitions)], all, now, claim)))
-            return false;
+        var hooks = entry.UnsavedWebhooks.Count == 0 ? webhooks : [.. entry.UnsavedWebhooks, .. webhooks];
+        var write = new CallWrite(CallSnapshot.Of(call), [.. call.Transitions.Skip(entry.SavedTransitions)], all, now, claim) { Webhooks = hooks };
+        if (!store.Save(write)) return false;
         entry.SavedVersion = call.Version;
         entry.SavedTransitions = call.Transitions.Count;
         entry.UnsavedEvents.Clear();
+        entry.UnsavedWebhooks.Clear();
         return true;
     }
 

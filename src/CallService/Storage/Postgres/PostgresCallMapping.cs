@@ -34,6 +34,7 @@ internal static class PostgresCallMapping
         if (c.State == CallState.Ended)
             batch.BatchCommands.Add(Command("DELETE FROM busy_parties WHERE call_id=$1", Value(c.CallId)));
         foreach (var e in write.Events) batch.BatchCommands.Add(PostgresEventRows.Insert(e));
+        foreach (var m in write.Webhooks) batch.BatchCommands.Add(PostgresCallStore.InsertWebhook(m)); // the change's outbox rows
         batch.ExecuteNonQuery();
         return true;
     }

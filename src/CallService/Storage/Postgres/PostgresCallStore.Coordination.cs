@@ -13,7 +13,7 @@ internal sealed partial class PostgresCallStore
     /// <paramref name="now"/>), each gets its <c>ended</c> transition and frees its parties. Rows locked by a concurrent
     /// ending are re-checked after the lock (READ COMMITTED), so a call is never ended twice.
     /// </summary>
-    public IReadOnlyList<CallSnapshot> EndUnfinished(string nodeId, DateTimeOffset now)
+    public IReadOnlyList<CallSnapshot> EndUnfinished(string nodeId, DateTimeOffset now, Func<CallSnapshot, IReadOnlyList<CallService.Webhooks.OutboxMessage>>? webhooks = null)
     {
         var ids = _commits.Run((connection, tx) =>
         {
@@ -34,8 +34,21 @@ internal sealed partial class PostgresCallStore
             end.Parameters.Add(Value(nodeId));
             end.Parameters.Add(Value(Ts(now)));
             var list = new List<string>();
-            using var r = end.ExecuteReader();
-            while (r.Read()) list.Add(r.GetString(0));
+            using (var r = end.ExecuteReader())
+                while (r.Read()) list.Add(r.GetString(0));
+            if (webhooks is not null && list.Count > 0)
+            {
+                // The endings' webhook rows, in the same transaction (the calls as this transaction just wrote them).
+                using var read = new NpgsqlCommand($"{SelectCalls} WHERE c.call_id = ANY($1) ORDER BY c.created_at, c.call_id", connection, tx);
+                read.Parameters.Add(Value(list.ToArray()));
+                var rows = ReadCalls(read).SelectMany(webhooks).ToList();
+                if (rows.Count > 0)
+                {
+                    using var batch = new NpgsqlBatch(connection, tx);
+                    foreach (var m in rows) batch.BatchCommands.Add(InsertWebhook(m));
+                    batch.ExecuteNonQuery();
+                }
+            }
             return list;
         });
         if (ids.Count == 0) return [];

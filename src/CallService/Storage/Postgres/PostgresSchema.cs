@@ -55,6 +55,17 @@ internal static class PostgresSchema
         CREATE TABLE IF NOT EXISTS node_leases (
           node_id text COLLATE "C" PRIMARY KEY, renewed_at timestamptz NOT NULL);
         """,
+        // 2: the webhook outbox (rows written with the call change that caused them; claimed per (call, endpoint)).
+        """
+        CREATE TABLE IF NOT EXISTS webhook_outbox (
+          id bigserial PRIMARY KEY, message_id text NOT NULL, endpoint_url text COLLATE "C" NOT NULL, type text NOT NULL,
+          call_id text COLLATE "C", created_at timestamptz NOT NULL, body text NOT NULL, status text NOT NULL,
+          attempts integer NOT NULL, next_attempt_at timestamptz, last_attempt_at timestamptz, last_status integer,
+          last_error text, delivered_at timestamptz, lease_until timestamptz, lease_token text, leased_by text);
+        CREATE INDEX IF NOT EXISTS webhook_outbox_due ON webhook_outbox(next_attempt_at, id) WHERE status='pending';
+        CREATE INDEX IF NOT EXISTS webhook_outbox_order ON webhook_outbox(call_id, endpoint_url, id) WHERE status='pending';
+        CREATE INDEX IF NOT EXISTS webhook_outbox_status ON webhook_outbox(status, id);
+        """,
     ];
 
     /// <summary>The version this build writes (the number of migrations).</summary>

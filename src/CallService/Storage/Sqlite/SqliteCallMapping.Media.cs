@@ -27,9 +27,9 @@ internal sealed partial class SqliteCallMapping
         upsert.ExecuteNonQuery();
     }
 
-    private CallSnapshot ReadMedia(CallSnapshot row)
+    private CallSnapshot ReadMedia(CallSnapshot row, SqliteTransaction? tx)
     {
-        using var cmd = Command("SELECT media_a, media_b FROM call_media WHERE call_id=$id");
+        using var cmd = Command("SELECT media_a, media_b FROM call_media WHERE call_id=$id", tx);
         cmd.Parameters.AddWithValue("$id", row.CallId);
         using var r = cmd.ExecuteReader();
         if (!r.Read()) return row;

@@ -136,13 +136,13 @@ internal sealed partial class SqliteCallMapping(Func<SqliteConnection> connectio
             }
         }
         for (var i = 0; i < rows.Count; i++)
-            rows[i] = ReadMedia(rows[i] with { Transitions = ReadTransitions(rows[i].CallId) });
+            rows[i] = ReadMedia(rows[i] with { Transitions = ReadTransitions(rows[i].CallId, cmd.Transaction) }, cmd.Transaction);
         return rows;
     }
 
-    private List<CallTransition> ReadTransitions(string callId)
+    private List<CallTransition> ReadTransitions(string callId, SqliteTransaction? tx)
     {
-        using var cmd = Command("SELECT state, at, detail FROM call_transitions WHERE call_id=$id ORDER BY seq");
+        using var cmd = Command("SELECT state, at, detail FROM call_transitions WHERE call_id=$id ORDER BY seq", tx);
         cmd.Parameters.AddWithValue("$id", callId);
         using var r = cmd.ExecuteReader();
         var list = new List<CallTransition>();

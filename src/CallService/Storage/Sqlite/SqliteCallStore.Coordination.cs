@@ -6,7 +6,7 @@ namespace CallService.Storage.Sqlite;
 /// <summary>What nodes coordinate through besides calls: restart endings, idempotency keys and leases.</summary>
 internal sealed partial class SqliteCallStore
 {
-    public IReadOnlyList<CallSnapshot> EndUnfinished(string nodeId, DateTimeOffset now)
+    public IReadOnlyList<CallSnapshot> EndUnfinished(string nodeId, DateTimeOffset now, Func<CallSnapshot, IReadOnlyList<CallService.Webhooks.OutboxMessage>>? webhooks = null)
     {
         var ids = _commits.Run(tx =>
         {
@@ -36,6 +36,10 @@ internal sealed partial class SqliteCallStore
                 update.Parameters.AddWithValue("$now", now.ToUnixTimeMilliseconds());
                 update.Parameters.AddWithValue("$lease", lease);
                 update.ExecuteNonQuery();
+                if (webhooks is null) continue;
+                using var read = Command($"{SqliteCallMapping.SelectCalls} WHERE call_id=$id", tx);
+                read.Parameters.AddWithValue("$id", id);
+                InsertWebhooks(webhooks(_calls.ReadCalls(read).Single()), tx);
             }
             return ended;
         });

@@ -10,7 +10,8 @@ namespace CallService.Storage.Sqlite;
 /// connection serialised by a lock (SQLite has one writer anyway; small WAL writes with synchronous=NORMAL take
 /// microseconds), call writes group-committed (<see cref="SqliteGroupCommit"/>), checkpoints on their own thread
 /// (<see cref="SqliteCheckpointer"/>). Schema: <see cref="SqliteSchema"/>; rows: <see cref="SqliteCallMapping"/>,
-/// <see cref="SqliteEventRows"/>; keys and leases: <c>SqliteCallStore.Coordination.cs</c>.
+/// <see cref="SqliteEventRows"/>; keys and leases: <c>SqliteCallStore.Coordination.cs</c>; webhook outbox:
+/// <c>SqliteCallStore.Webhooks.cs</c>.
 /// </summary>
 internal sealed partial class SqliteCallStore : ICallStore, IDisposable
 {
@@ -59,7 +60,12 @@ internal sealed partial class SqliteCallStore : ICallStore, IDisposable
 
     private SqliteConnection Connection() => _connection ?? throw new InvalidOperationException("Store not initialised.");
 
-    public bool Save(CallWrite write) => _commits.Run(tx => _calls.Write(write, NodeId, tx));
+    public bool Save(CallWrite write) => _commits.Run(tx =>
+    {
+        if (!_calls.Write(write, NodeId, tx)) return false;
+        InsertWebhooks(write.Webhooks, tx); // the outbox rows of the change, in its transaction
+        return true;
+    });
 
     public CallSnapshot? Find(string callId)
     {

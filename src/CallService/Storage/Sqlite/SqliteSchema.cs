@@ -39,6 +39,14 @@ internal static class SqliteSchema
           PRIMARY KEY (scope, key));
         CREATE TABLE IF NOT EXISTS node_leases (
           node_id TEXT PRIMARY KEY, renewed_at INTEGER NOT NULL);
+        CREATE TABLE IF NOT EXISTS webhook_outbox (
+          id INTEGER PRIMARY KEY AUTOINCREMENT, message_id TEXT NOT NULL, endpoint_url TEXT NOT NULL, type TEXT NOT NULL,
+          call_id TEXT, created_at INTEGER NOT NULL, body TEXT NOT NULL, status TEXT NOT NULL, attempts INTEGER NOT NULL,
+          next_attempt_at INTEGER, last_attempt_at INTEGER, last_status INTEGER, last_error TEXT, delivered_at INTEGER,
+          lease_until INTEGER, lease_token TEXT, leased_by TEXT);
+        CREATE INDEX IF NOT EXISTS webhook_outbox_due ON webhook_outbox(next_attempt_at, id) WHERE status='pending';
+        CREATE INDEX IF NOT EXISTS webhook_outbox_order ON webhook_outbox(call_id, endpoint_url, id) WHERE status='pending';
+        CREATE INDEX IF NOT EXISTS webhook_outbox_status ON webhook_outbox(status, id);
         """;
 
     /// <summary>Columns of <c>calls</c> added after the first release: name → type.</summary>
