@@ -9,7 +9,7 @@ namespace CallService.Tests.Storage;
 /// What every <see cref="ICallStore"/> must do, whatever the engine: one subclass per implementation (SQLite now,
 /// PostgreSQL next) runs these same tests.
 /// </summary>
-public abstract class CallStoreContractTests : IDisposable
+public abstract partial class CallStoreContractTests : IDisposable
 {
     private static readonly DateTimeOffset T0 = CoordinatorRig.T0;
     private readonly List<ICallStore> _opened = [];
