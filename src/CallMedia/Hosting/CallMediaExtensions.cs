@@ -4,6 +4,7 @@ using CallMedia.Relay;
 using CallMedia.Rtmp;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Configuration;
@@ -52,6 +53,9 @@ public static class CallMediaExtensions
         return services;
     }
 
+    /// <summary>Endpoint name (OpenAPI <c>operationId</c>) of HTTP-FLV playback; its preflight is this + <c>Preflight</c>.</summary>
+    public const string FlvEndpointName = "PlayFlv";
+
     /// <summary>
     /// Maps HTTP-FLV playback: <c>GET /live/{stream}.flv?txSecret=…&amp;txTime=…</c> → chunked FLV
     /// (403 when the policy refuses), and <c>OPTIONS</c> on the same path as a CORS preflight (204, see
@@ -60,10 +64,23 @@ public static class CallMediaExtensions
     public static IEndpointRouteBuilder MapCallMediaFlv(this IEndpointRouteBuilder endpoints)
     {
         var app = endpoints.ServiceProvider.GetRequiredService<IOptions<MediaOptions>>().Value.App;
-        endpoints.MapGet("/" + app + "/{stream}.flv", (HttpContext context, string stream, HttpFlvEndpoint flv) =>
-            flv.HandleAsync(context, stream));
+        // txSecret/txTime are bound only so the API description lists them: the policy checks the raw query string.
+        endpoints.MapGet("/" + app + "/{stream}.flv", (HttpContext context, string stream, HttpFlvEndpoint flv,
+                    [FromQuery] string? txSecret, [FromQuery] string? txTime) => flv.HandleAsync(context, stream))
+            .WithTags("Media")
+            .WithName(FlvEndpointName)
+            .WithSummary("Play a stream over HTTP-FLV (a party's signed play URL)")
+            .WithDescription("`{stream}` is `{callId}-a` or `{callId}-b`; the query is the play URL's signature " +
+                             "(`txSecret`, `txTime`). 200: a chunked `video/x-flv` body that lasts as long as the stream " +
+                             "(held open before the publisher arrives). Refused (bad, expired or foreign signature, ended call): 403.")
+            .Produces(StatusCodes.Status200OK, typeof(Stream), "video/x-flv")
+            .ProducesProblem(StatusCodes.Status403Forbidden);
         // CORS preflight of web players (FlvCors); without it the route answers OPTIONS with 405.
-        endpoints.MapMethods("/" + app + "/{stream}.flv", [HttpMethods.Options], (HttpContext context) => FlvCors.AnswerPreflight(context));
+        endpoints.MapMethods("/" + app + "/{stream}.flv", [HttpMethods.Options], (HttpContext context) => FlvCors.AnswerPreflight(context))
+            .WithTags("Media")
+            .WithName(FlvEndpointName + "Preflight")
+            .WithSummary("CORS preflight of an HTTP-FLV play URL (web players)")
+            .Produces(StatusCodes.Status204NoContent);
         return endpoints;
     }
 }

@@ -7,6 +7,12 @@ internal abstract record Actor
 {
     public const string KindClaim = "kind";
 
+    /// <summary>
+    /// With the API key: which configured key (its <c>Auth:ApiKeys</c> index, never the key itself), the partition of
+    /// per-key rate limits.
+    /// </summary>
+    public const string ApiKeyClaim = "api_key";
+
     public static Actor From(ClaimsPrincipal principal) =>
         principal.FindFirstValue(KindClaim) == "service"
             ? new ServiceActor()

@@ -29,14 +29,19 @@ internal sealed class BearerAuthenticationHandler(
         if (string.IsNullOrEmpty(presented))
             return Task.FromResult(AuthenticateResult.NoResult());
 
-        if (secrets.IsApiKey(presented))
-            return Task.FromResult(Success([new Claim(Actor.KindClaim, "service")]));
+        if (secrets.ApiKeyIndex(presented) is var keyIndex and >= 0)
+            return Task.FromResult(Success([new Claim(Actor.KindClaim, "service"), new Claim(Actor.ApiKeyClaim, KeyId(keyIndex))]));
 
         var verdict = tokens.Verify(presented, out var userId);
         if (verdict != TokenVerdict.Valid)
             return Task.FromResult(AuthenticateResult.Fail(verdict == TokenVerdict.Expired ? "token expired" : "invalid credentials"));
         return Task.FromResult(Success([new Claim(Actor.KindClaim, "user"), new Claim(ClaimTypes.NameIdentifier, userId)]));
     }
+
+    private static readonly string[] KeyIds = Enumerable.Range(0, 16).Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToArray();
+
+    private static string KeyId(int index) =>
+        index < KeyIds.Length ? KeyIds[index] : index.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
     private AuthenticateResult Success(Claim[] claims) =>
         AuthenticateResult.Success(new AuthenticationTicket(

@@ -37,12 +37,21 @@ internal sealed class ServiceSecrets
     public byte[] TokenSigningKey { get; }
 
     /// <summary>Constant-time comparison against every configured key.</summary>
-    public bool IsApiKey(string presented)
+    public bool IsApiKey(string presented) => ApiKeyIndex(presented) >= 0;
+
+    /// <summary>
+    /// Position of <paramref name="presented"/> in <see cref="ApiKeys"/> (<c>Auth:ApiKeys:N</c> order), or -1: names the
+    /// key (per-key rate limits) without carrying it. Compares against every key in constant time.
+    /// </summary>
+    public int ApiKeyIndex(string presented)
     {
         var bytes = Encoding.UTF8.GetBytes(presented);
-        var match = false;
-        foreach (var key in ApiKeys)
-            match |= CryptographicOperations.FixedTimeEquals(bytes, Encoding.UTF8.GetBytes(key));
+        var match = -1;
+        for (var i = 0; i < ApiKeys.Count; i++)
+        {
+            if (CryptographicOperations.FixedTimeEquals(bytes, Encoding.UTF8.GetBytes(ApiKeys[i])))
+                match = i;
+        }
         return match;
     }
 

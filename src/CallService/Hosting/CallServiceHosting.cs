@@ -1,5 +1,6 @@
 using System.Text.Json.Serialization;
 using CallMedia.Access;
+using CallService.ApiDocs;
 using CallMedia.Events;
 using CallService.Auth;
 using CallService.Calls;
@@ -10,6 +11,7 @@ using CallService.Cluster;
 using CallService.Common.Mediation;
 using CallService.Common.Problems;
 using CallService.Media;
+using CallService.RateLimits;
 using CallService.Realtime;
 using CallService.Records;
 using CallService.Rules;
@@ -114,6 +116,8 @@ internal static class CallServiceHosting
         services.AddAuthorizationBuilder()
             .AddPolicy(BearerAuthenticationHandler.ServicePolicy, p => p.RequireClaim(Actor.KindClaim, "service"))
             .AddPolicy(BearerAuthenticationHandler.UserPolicy, p => p.RequireClaim(Actor.KindClaim, "user"));
+        services.AddCallServiceRateLimits(configuration); // RateLimits:*: per API key and per user, after authorization
+        services.AddCallServiceOpenApi();                 // GET /openapi/v1.json, GET /docs
         return services;
     }
 
@@ -143,6 +147,7 @@ internal static class CallServiceHosting
         app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.FromSeconds(30) });
         app.UseAuthentication();
         app.UseAuthorization();
+        app.UseRateLimiter(); // after authentication: partitions come from the authenticated caller
         return app;
     }
 
@@ -152,10 +157,14 @@ internal static class CallServiceHosting
     /// </summary>
     public static IEndpointRouteBuilder MapCallCoordinator(this IEndpointRouteBuilder app)
     {
-        app.MapHealthChecks("/healthz");
+        app.MapHealthChecks("/healthz")
+            .WithMetadata(new HttpMethodMetadata([HttpMethods.Get, HttpMethods.Head])) // a probe reads; described as GET/HEAD
+            .WithTags("Health").WithName("Health").WithSummary("Liveness probe (no auth): 200 `Healthy`")
+            .WithMetadata(new ProducesResponseTypeMetadata(StatusCodes.Status200OK, typeof(string), ["text/plain"]));
         var api = app.MapGroup("").WithMetadata(RequestBodyLimit.From(app.ServiceProvider.GetRequiredService<IConfiguration>()));
         api.MapTokens().MapCalls().MapRecords().MapRealtime();
         api.MapWebhooks();
+        app.MapApiDocs();
         return app;
     }
 }

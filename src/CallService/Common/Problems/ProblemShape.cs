@@ -29,6 +29,7 @@ internal static class ProblemShape
         405 => Rfc9110("15.5.6"), 406 => Rfc9110("15.5.7"), 408 => Rfc9110("15.5.9"), 409 => Rfc9110("15.5.10"),
         411 => Rfc9110("15.5.12"), 412 => Rfc9110("15.5.13"), 413 => Rfc9110("15.5.14"), 414 => Rfc9110("15.5.15"),
         415 => Rfc9110("15.5.16"), 422 => Rfc9110("15.5.21"), 426 => Rfc9110("15.5.22"),
+        429 => "https://tools.ietf.org/html/rfc6585#section-4", // Too Many Requests is defined by RFC 6585, not RFC 9110
         500 => Rfc9110("15.6.1"), 502 => Rfc9110("15.6.3"), 503 => Rfc9110("15.6.4"), 504 => Rfc9110("15.6.5"),
         _ => "about:blank", // RFC 9457 §4.2.1: no type beyond the status code itself
     };
