@@ -109,4 +109,12 @@ internal interface ICallStore
     void RenewLease(string nodeId, DateTimeOffset at);
 
     DateTimeOffset? LeaseOf(string nodeId);
+
+    // ---- readiness ------------------------------------------------------------------------------
+
+    /// <summary>
+    /// A small real write through the same path as call writes (this node's lease renewed at <paramref name="at"/>,
+    /// never moved back), for <c>/readyz</c>: returns when the store can write, throws when it cannot.
+    /// </summary>
+    void ProbeWrite(DateTimeOffset at);
 }

@@ -57,4 +57,5 @@ internal sealed class RecordingStore(ICallStore inner) : ICallStore
     public int DeleteIdempotencyKeysBefore(DateTimeOffset before) => inner.DeleteIdempotencyKeysBefore(before);
     public void RenewLease(string nodeId, DateTimeOffset at) => inner.RenewLease(nodeId, at);
     public DateTimeOffset? LeaseOf(string nodeId) => inner.LeaseOf(nodeId);
+    public void ProbeWrite(DateTimeOffset at) => inner.ProbeWrite(at);
 }
