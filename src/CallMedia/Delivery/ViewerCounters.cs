@@ -11,4 +11,8 @@ internal sealed class ViewerCounters
     /// <summary>How far behind live the newest offered message was, ms.</summary>
     public int QueueMs;
     public int MaxQueueMs;
+    /// <summary>Bytes written to the connection, framing included (RTMP chunk headers, FLV tag headers).</summary>
+    public long BytesWritten;
+    /// <summary>Largest <see cref="QueueMs"/> since the relay's metrics last sampled it; -1 when nothing was offered since.</summary>
+    public int WindowMaxQueueMs = -1;
 }

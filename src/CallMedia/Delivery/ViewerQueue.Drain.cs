@@ -127,7 +127,11 @@ internal sealed partial class ViewerQueue
     /// <summary>Counts what the writer just handed the socket.</summary>
     public void OnWritten(int bytes)
     {
-        lock (_lock) _link.OnWritten(bytes, NowMs);
+        lock (_lock)
+        {
+            _link.OnWritten(bytes, NowMs);
+            Counters.BytesWritten += bytes;
+        }
     }
 
     /// <summary>A kernel look from the writer's gate (see <see cref="LinkEstimator.OnSample"/>); returns the room in the pipe.</summary>

@@ -122,6 +122,7 @@ internal sealed partial class ViewerQueue
             var queueMs = DropPolicy.QueueMs(view.MediaMs, _link);
             Counters.QueueMs = queueMs;
             if (queueMs > Counters.MaxQueueMs) Counters.MaxQueueMs = queueMs;
+            if (queueMs > Counters.WindowMaxQueueMs) Counters.WindowMaxQueueMs = queueMs;
             if (decision.PurgeQueuedVideo)
                 PurgeQueuedVideo();
             result = decision.Verdict switch

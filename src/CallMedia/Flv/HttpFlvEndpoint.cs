@@ -67,6 +67,8 @@ internal sealed partial class HttpFlvEndpoint(StreamHub hub, IStreamAccessPolicy
         });
         var writer = new ViewerWriter(queue, new KernelBacklogGate(socket, queue) { Active = true }, framing);
         using var aborted = context.RequestAborted.Register(() => queue.Complete(DisconnectReason.Closed));
+        var traffic = new FlvTraffic(queue.Counters);
+        hub.Traffic.Opened(traffic);
         hub.Play(viewer);
         LogPlay(viewer.Id, remote, LogText.Escape(stream)!);
         try
@@ -80,7 +82,16 @@ internal sealed partial class HttpFlvEndpoint(StreamHub hub, IStreamAccessPolicy
         {
             hub.StopPlay(viewer, queue.CompletionReason is not DisconnectReason.None and var reason ? reason : DisconnectReason.Closed);
             queue.Clear();
+            hub.Traffic.Closed(traffic);
         }
+    }
+
+    /// <summary>An HTTP-FLV response in the relay's totals: bytes out and drops (the request's bytes are not counted).</summary>
+    private sealed class FlvTraffic(ViewerCounters sent) : Stats.IConnectionTraffic
+    {
+        public long BytesReceived => 0;
+
+        public ViewerCounters Sent => sent;
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "HTTP-FLV viewer {ViewerId} from {Remote} plays {Stream}")]

@@ -38,6 +38,8 @@ public static class CallMediaExtensions
         services.AddSingleton<StreamHub>();
         services.AddSingleton<IRelayControl>(sp => sp.GetRequiredService<StreamHub>());
         services.AddSingleton<IRelayStats, RelayStatsProvider>();
+        services.AddMetrics();
+        services.AddSingleton<Stats.RelayMetrics>();
         services.AddSingleton<RtmpListener>();
         services.AddSingleton<IRelayEndpoints>(sp => sp.GetRequiredService<RtmpListener>());
         services.AddHostedService(sp => sp.GetRequiredService<RtmpListener>());

@@ -10,4 +10,10 @@ public interface IRelayEndpoints
     /// throws <see cref="InvalidOperationException"/> before that.
     /// </summary>
     IPEndPoint RtmpEndPoint { get; }
+
+    /// <summary>
+    /// True while the RTMP listener is bound and accepting: from the relay's start until it stops (or its accept loop
+    /// ended). Readiness checks (<c>/readyz</c>) read it.
+    /// </summary>
+    bool RtmpListening { get; }
 }

@@ -26,6 +26,9 @@ internal sealed partial class StreamHub(IOptions<MediaOptions> options, MediaEve
 
     public MediaOptions Options => _options;
 
+    /// <summary>Bytes and drops of every connection, for the relay's metrics.</summary>
+    public Stats.RelayTraffic Traffic { get; } = new();
+
     /// <summary>The relay's clock (queues, streams, timers).</summary>
     public TimeProvider Time => _time;
 

@@ -4,7 +4,9 @@ using System.Net.Sockets;
 using CallMedia.Access;
 using CallMedia.Hosting;
 using CallMedia.Relay;
+using CallMedia.Media;
 using CallMedia.Rtmp.Session;
+using CallMedia.Stats;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
@@ -17,7 +19,8 @@ namespace CallMedia.Rtmp;
 /// each; also runs the hub's periodic upkeep.
 /// </summary>
 internal sealed partial class RtmpListener(
-    StreamHub hub, IStreamAccessPolicy policy, ILoggerFactory loggerFactory) : IHostedService, IRelayEndpoints, IAsyncDisposable
+    StreamHub hub, IStreamAccessPolicy policy, ILoggerFactory loggerFactory, RelayMetrics? metrics = null)
+    : IHostedService, IRelayEndpoints, IAsyncDisposable
 {
     private readonly ILogger _logger = loggerFactory.CreateLogger<RtmpListener>();
     private readonly ConcurrentDictionary<long, Task> _sessions = new();
@@ -32,6 +35,9 @@ internal sealed partial class RtmpListener(
     private ILogger SessionLogger => _sessionLogger ??= loggerFactory.CreateLogger<RtmpSession>();
 
     public IPEndPoint RtmpEndPoint => _endPoint ?? throw new InvalidOperationException("The RTMP listener has not started yet.");
+
+    /// <inheritdoc />
+    public bool RtmpListening => _listenSocket is { IsBound: true } && _acceptLoop is { IsCompleted: false } && !_stopping.IsCancellationRequested;
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
@@ -104,12 +110,14 @@ internal sealed partial class RtmpListener(
     private async Task RunSessionAsync(RtmpSession session)
     {
         await Task.Yield();
+        hub.Traffic.Opened(session);
         try
         {
             await session.RunAsync().ConfigureAwait(false);
         }
         finally
         {
+            hub.Traffic.Closed(session);
             Interlocked.Decrement(ref _connections);
             _sessions.TryRemove(session.SessionId, out _);
         }
@@ -121,7 +129,10 @@ internal sealed partial class RtmpListener(
         try
         {
             while (await timer.WaitForNextTickAsync(_stopping.Token).ConfigureAwait(false))
+            {
                 hub.Sweep();
+                metrics?.SampleQueueDelays(hub.Time.GetMilliseconds());
+            }
         }
         catch (OperationCanceledException)
         {

@@ -12,6 +12,7 @@ using CallService.Common.Mediation;
 using CallService.Common.Problems;
 using CallService.Media;
 using CallService.RateLimits;
+using CallService.Observability;
 using CallService.Realtime;
 using CallService.Records;
 using CallService.Rules;
@@ -109,6 +110,7 @@ internal static class CallServiceHosting
         services.AddMediation(typeof(CallServiceHosting).Assembly);
 
         services.AddHealthChecks();
+        services.AddCallServiceMetrics(configuration); // GET /metrics (prometheus-net), GET /readyz
         services.AddProblemDetails(o => o.CustomizeProblemDetails = c => ProblemShape.Complete(c.ProblemDetails, c.HttpContext));
         services.AddExceptionHandler<ProblemExceptionHandler>();
         services.AddAuthentication(BearerAuthenticationHandler.SchemeName)
@@ -152,7 +154,8 @@ internal static class CallServiceHosting
     }
 
     /// <summary>
-    /// Maps the API, the realtime channel and <c>GET /healthz</c> (liveness, no auth: 200 "Healthy"). Every API endpoint
+    /// Maps the API, the realtime channel, <c>GET /healthz</c> (liveness, no auth: 200 "Healthy"), <c>GET /readyz</c> and
+    /// <c>GET /metrics</c> (<see cref="MetricsApi"/>). Every API endpoint
     /// carries the request body limit (<c>Http:MaxRequestBodyBytes</c>): a larger body → 413 problem details.
     /// </summary>
     public static IEndpointRouteBuilder MapCallCoordinator(this IEndpointRouteBuilder app)
@@ -161,6 +164,7 @@ internal static class CallServiceHosting
             .WithMetadata(new HttpMethodMetadata([HttpMethods.Get, HttpMethods.Head])) // a probe reads; described as GET/HEAD
             .WithTags("Health").WithName("Health").WithSummary("Liveness probe (no auth): 200 `Healthy`")
             .WithMetadata(new ProducesResponseTypeMetadata(StatusCodes.Status200OK, typeof(string), ["text/plain"]));
+        app.MapCallServiceMetrics();
         var api = app.MapGroup("").WithMetadata(RequestBodyLimit.From(app.ServiceProvider.GetRequiredService<IConfiguration>()));
         api.MapTokens().MapCalls().MapRecords().MapRealtime();
         api.MapWebhooks();

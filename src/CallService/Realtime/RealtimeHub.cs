@@ -49,6 +49,11 @@ internal sealed class RealtimeHub
         });
     }
 
+    private int _connections;
+
+    /// <summary>Sockets attached now (the WebSocket connections gauge).</summary>
+    public int Connections => Volatile.Read(ref _connections);
+
     /// <summary>Bytes of recent events held in memory.</summary>
     public long HistoryBytes => _recent.Value.Bytes;
 
@@ -97,6 +102,7 @@ internal sealed class RealtimeHub
         lock (stream)
         {
             stream.Sockets.Add(connection);
+            Interlocked.Increment(ref _connections);
             connection.AttachedAtSeq = stream.LastDelivered; // later events reach it live; resume replays only up to here
             if (stream.Held is not { } held) return;
             stream.Held = null;
@@ -109,7 +115,8 @@ internal sealed class RealtimeHub
     public void Detach(string userId, RealtimeConnection connection)
     {
         if (!_users.TryGetValue(userId, out var stream)) return;
-        lock (stream) stream.Sockets.Remove(connection);
+        lock (stream)
+            if (stream.Sockets.Remove(connection)) Interlocked.Decrement(ref _connections);
     }
 
     /// <summary>

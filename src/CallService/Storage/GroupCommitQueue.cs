@@ -13,7 +13,8 @@ namespace CallService.Storage;
 /// Runs a batch. It records a failure on each <see cref="Pending.Error"/> it concerns; an exception it throws fails
 /// every write of the batch that has no error yet.
 /// </param>
-internal sealed class GroupCommitQueue<TWrite>(Action<IReadOnlyList<GroupCommitQueue<TWrite>.Pending>> writeBatch)
+/// <param name="store">The store's name in the write-latency metric (<see cref="StoreMetrics"/>): sqlite or postgres.</param>
+internal sealed class GroupCommitQueue<TWrite>(Action<IReadOnlyList<GroupCommitQueue<TWrite>.Pending>> writeBatch, string store)
     where TWrite : Delegate
 {
     private readonly object _queueGate = new();
@@ -23,6 +24,7 @@ internal sealed class GroupCommitQueue<TWrite>(Action<IReadOnlyList<GroupCommitQ
     /// <summary>Queues <paramref name="write"/> and returns once the batch that carried it is done.</summary>
     public void Run(TWrite write)
     {
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
         var mine = new Pending(write);
         List<Pending> batch;
         lock (_queueGate)
@@ -57,6 +59,7 @@ internal sealed class GroupCommitQueue<TWrite>(Action<IReadOnlyList<GroupCommitQ
                 }
             }
         }
+        StoreMetrics.Write(store, started, mine.Error is null);
         if (mine.Error is { } error) ExceptionDispatchInfo.Throw(error);
     }
 

@@ -143,4 +143,11 @@ internal interface ICallStore
 
     /// <summary>A failed row becomes pending, due at <paramref name="now"/>, with no attempts counted (one conditional write).</summary>
     WebhookRetryResult RetryWebhook(long id, DateTimeOffset now);
+    // ---- readiness ------------------------------------------------------------------------------
+
+    /// <summary>
+    /// A small real write through the same path as call writes (this node's lease renewed at <paramref name="at"/>,
+    /// never moved back), for <c>/readyz</c>: returns when the store can write, throws when it cannot.
+    /// </summary>
+    void ProbeWrite(DateTimeOffset at);
 }

@@ -182,6 +182,29 @@ public abstract partial class CallStoreContractTests : IDisposable
         Assert.Equal(EndReason.Hangup, restarted.Find("c2")!.EndReason);
     }
 
+    [Fact]
+    public void ProbeWrite_OnAWritableStore_RenewsTheNodesLease_NeverBack()
+    {
+        var store = Store();
+        store.ProbeWrite(T0.AddSeconds(10));
+        store.ProbeWrite(T0.AddSeconds(4));
+        Assert.Equal(T0.AddSeconds(10), store.LeaseOf(LocalNode));
+    }
+
+    [Fact]
+    public void ProbeWrite_WhileTheDatabaseTakesNoWrites_Throws_AndSucceedsOnceItDoesAgain()
+    {
+        var store = Store();
+        store.ProbeWrite(T0);
+        using (HoldOffWrites())
+            Assert.ThrowsAny<Exception>(() => store.ProbeWrite(T0.AddSeconds(1)));
+        store.ProbeWrite(T0.AddSeconds(2));
+        Assert.Equal(T0.AddSeconds(2), store.LeaseOf(LocalNode));
+    }
+
+    /// <summary>Makes the database refuse this store's writes until disposed (a lock held elsewhere, connections refused).</summary>
+    private protected abstract IDisposable HoldOffWrites();
+
     /// <summary>The node id the store under test writes its calls as.</summary>
     protected virtual string LocalNode => "local";
 }

@@ -1,5 +1,6 @@
 using CallService.Cluster;
 using CallService.Storage;
+using CallService.Tests.Support;
 using CallService.Storage.Postgres;
 using CallService.Tests.Support.Postgres;
 using Microsoft.Extensions.Options;
@@ -26,6 +27,8 @@ public sealed class PostgresCallStoreContractTests(PostgresCluster cluster) : Ca
     private protected override ICallStore ReopenStore() => new PostgresCallStore(
         new PostgresStorageOptions(_connectionString ?? throw new InvalidOperationException("no database yet")),
         new NodeIdentity(Options.Create(new ClusterOptions())));
+
+    private protected override IDisposable HoldOffWrites() => PostgresRefusal.Refuse(cluster.ConnectionString, _database);
 
     protected override void DropDatabase()
     {

@@ -1,6 +1,7 @@
 using CallService.Cluster;
 using CallService.Hosting;
 using CallService.Storage;
+using CallService.Tests.Support;
 using CallService.Storage.Sqlite;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Configuration;
@@ -18,6 +19,9 @@ public sealed class SqliteCallStoreContractTests : CallStoreContractTests
     private protected override ICallStore ReopenStore() => new SqliteCallStore(
         new DataDirectory(new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["Storage:DataDirectory"] = _dir }).Build()),
         new NodeIdentity(Options.Create(new ClusterOptions())));
+
+    /// <summary>Another connection holds SQLite's one write lock (<c>BEGIN IMMEDIATE</c>): the store's writes wait out its busy timeout and fail.</summary>
+    private protected override IDisposable HoldOffWrites() => SqliteWriteLock.Hold(Path.Combine(_dir, "calls.db"));
 
     protected override void DropDatabase()
     {

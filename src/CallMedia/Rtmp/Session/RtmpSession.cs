@@ -9,6 +9,7 @@ using CallMedia.Hosting;
 using CallMedia.Relay;
 using CallMedia.Rtmp.Chunks;
 using CallMedia.Rtmp.Protocol;
+using CallMedia.Stats;
 using Microsoft.Extensions.Logging;
 using CallMedia.Logging;
 
@@ -19,7 +20,7 @@ namespace CallMedia.Rtmp.Session;
 /// commands/media) and the connection's <see cref="ViewerWriter"/> draining its <see cref="ViewerQueue"/> with
 /// gather writes. A protocol violation closes this connection only, with one log line.
 /// </summary>
-internal sealed partial class RtmpSession : IPublisherSession
+internal sealed partial class RtmpSession : IPublisherSession, IConnectionTraffic
 {
     private static long s_nextId;
 
@@ -67,6 +68,12 @@ internal sealed partial class RtmpSession : IPublisherSession
     public EndPoint? Remote { get; }
 
     public RtmpSessionState State => _state;
+
+    /// <inheritdoc />
+    public long BytesReceived => Volatile.Read(ref _bytesRead);
+
+    /// <inheritdoc />
+    public ViewerCounters Sent => _queue.Counters;
 
     /// <summary>Runs the connection to its end; never throws.</summary>
     public async Task RunAsync()

@@ -8,7 +8,7 @@ namespace CallService.Calls.Live;
 /// What entering a state means (DESIGN §3.1): who is told what, which timers run. Called by
 /// <see cref="CallTransaction"/> after a use case moved the call; runs under the call's lock.
 /// </summary>
-internal sealed class CallLifecycle(CallViews views, ILogger<CallLifecycle> logger, CallWebhooks? webhooks = null)
+internal sealed class CallLifecycle(CallViews views, ILogger<CallLifecycle> logger, CallWebhooks? webhooks = null, CallMetrics? metrics = null)
 {
     /// <summary>A new call: ringing tells the callee; direct and busy calls are entries into accepted / ended.</summary>
     public void Created(CallChange change)
@@ -30,6 +30,7 @@ internal sealed class CallLifecycle(CallViews views, ILogger<CallLifecycle> logg
     {
         var call = change.Call;
         var entry = change.Entry;
+        metrics?.Entered(call, before, change.Now);
         switch (call.State)
         {
             case CallState.Accepted:

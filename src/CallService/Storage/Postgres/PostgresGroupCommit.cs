@@ -22,7 +22,7 @@ internal sealed class PostgresGroupCommit
     public PostgresGroupCommit(NpgsqlDataSource dataSource)
     {
         _dataSource = dataSource;
-        _queue = new GroupCommitQueue<Action<NpgsqlConnection, NpgsqlTransaction>>(WriteBatch);
+        _queue = new GroupCommitQueue<Action<NpgsqlConnection, NpgsqlTransaction>>(WriteBatch, "postgres");
     }
 
     /// <summary>Runs <paramref name="write"/> inside a (shared) transaction and returns its result once committed.</summary>

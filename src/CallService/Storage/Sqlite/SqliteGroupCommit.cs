@@ -20,7 +20,7 @@ internal sealed class SqliteGroupCommit
         _connection = connection;
         _writerGate = writerGate;
         _committed = committed;
-        _queue = new GroupCommitQueue<Action<SqliteTransaction>>(WriteBatch);
+        _queue = new GroupCommitQueue<Action<SqliteTransaction>>(WriteBatch, "sqlite");
     }
 
     /// <summary>Runs <paramref name="write"/> inside a (shared) transaction and returns its result once committed.</summary>
