@@ -10,6 +10,7 @@ using CallService.Cluster;
 using CallService.Common.Mediation;
 using CallService.Common.Problems;
 using CallService.Media;
+using CallService.OperatorConsole;
 using CallService.Realtime;
 using CallService.Records;
 using CallService.Rules;
@@ -103,6 +104,7 @@ internal static class CallServiceHosting
         services.AddHostedService(sp => sp.GetRequiredService<CallMediaEventSink>());
         services.AddHostedService<Housekeeping>();
         services.AddMediation(typeof(CallServiceHosting).Assembly);
+        services.AddOperatorConsole();
 
         services.AddHealthChecks();
         services.AddProblemDetails(o => o.CustomizeProblemDetails = c => ProblemShape.Complete(c.ProblemDetails, c.HttpContext));
@@ -153,6 +155,7 @@ internal static class CallServiceHosting
         app.MapHealthChecks("/healthz");
         var api = app.MapGroup("").WithMetadata(RequestBodyLimit.From(app.ServiceProvider.GetRequiredService<IConfiguration>()));
         api.MapTokens().MapCalls().MapRecords().MapRealtime();
+        app.MapOperatorConsole(); // GET /console: static files (docs/console.md)
         return app;
     }
 }
