@@ -22,6 +22,7 @@ internal sealed class ConsolePage(IPage page, ITestOutputHelper output)
     public static async Task<(ConsolePage Console, IResponse Response)> OpenAsync(IBrowser browser, ServiceProcess service, ITestOutputHelper output)
     {
         var page = await browser.NewPageAsync();
+        await page.SetViewportAsync(new ViewPortOptions { Width = 1280, Height = 900 });
         var console = new ConsolePage(page, output);
         page.Console += (_, e) => output.WriteLine($"console: {e.Message.Text}");
         page.PageError += (_, e) => { lock (console.Errors) console.Errors.Add(e.Message); };
@@ -68,10 +69,15 @@ internal sealed class ConsolePage(IPage page, ITestOutputHelper output)
             await Task.Delay(200);
             value = await sample();
         }
-        Assert.True(done(value), $"timed out after {seconds} s waiting for {what}: {value}");
-        output.WriteLine($"{what}: {value}");
+        Assert.True(done(value), $"timed out after {seconds} s waiting for {what}: {Describe(value)}");
+        output.WriteLine($"{what}: {Describe(value)}");
         return value;
     }
+
+    private static string? Describe<T>(T value) =>
+        value is System.Collections.IEnumerable items and not string
+            ? string.Join("; ", items.Cast<object>())
+            : value?.ToString();
 
     /// <summary>Content-Security-Policy violations the page recorded (<c>window.operatorConsole.violations</c>).</summary>
     public async Task<string[]> ViolationsAsync() =>

@@ -23,7 +23,7 @@ public sealed class OperatorConsoleTests(ServiceFixture fixture, ITestOutputHelp
         var call = await Service.CreateDirectCallAsync("console-alice", "console-bob");
         var callId = call["callId"]!.GetValue<string>();
         using var publisherA = Ffmpeg.Publish(call.Url("a", "pushUrl"), 90);
-        using var publisherB = Ffmpeg.Publish(call.Url("b", "pushUrl"), 90);
+        using var publisherB = PublishBars(call.Url("b", "pushUrl"), 90); // a different picture, so the screenshot tells the legs apart
 
         await using var browser = await HeadlessChromium.LaunchAsync();
         var (console, response) = await ConsolePage.OpenAsync(browser, Service, output);
@@ -122,6 +122,9 @@ public sealed class OperatorConsoleTests(ServiceFixture fixture, ITestOutputHelp
         await console.PollAsync(() => console.TextAsync("#detail-summary"), t => t.Contains("hangup by system", StringComparison.Ordinal),
             "the record's details");
         Assert.True(await page.EvaluateFunctionAsync<bool>("() => document.getElementById('hangup').hidden"));
+        // Nothing was recorded (or this build has no evidence endpoints): both sections stay hidden.
+        Assert.True(await page.EvaluateFunctionAsync<bool>("() => document.getElementById('recordings').hidden"));
+        Assert.True(await page.EvaluateFunctionAsync<bool>("() => document.getElementById('snapshots').hidden"));
         Assert.Empty(await console.ViolationsAsync());
         Assert.Empty(console.Errors);
     }
@@ -163,6 +166,14 @@ public sealed class OperatorConsoleTests(ServiceFixture fixture, ITestOutputHelp
             Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
         }
     }
+
+    /// <summary>ffmpeg publishing SMPTE colour bars and an 880 Hz tone (H.264 + AAC, like <see cref="Ffmpeg.Publish"/>).</summary>
+    private static RunningProcess PublishBars(string url, int seconds) => RunningProcess.Start("ffmpeg",
+        "-hide_banner", "-loglevel", "warning", "-nostdin", "-re",
+        "-f", "lavfi", "-i", "smptebars=size=320x240:rate=25",
+        "-f", "lavfi", "-i", "sine=frequency=880:sample_rate=44100",
+        "-c:v", "libx264", "-preset", "ultrafast", "-tune", "zerolatency", "-g", "25", "-pix_fmt", "yuv420p",
+        "-c:a", "aac", "-b:a", "64k", "-t", seconds.ToString(), "-f", "flv", url);
 
     private async Task<JsonObject> GetCallAsync(string callId)
     {

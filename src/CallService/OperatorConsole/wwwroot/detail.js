@@ -55,6 +55,7 @@ export class CallDetail {
 
   /** Shows the call's newest state (from the live list or the API). */
   update(call) {
+    const justEnded = call.state === 'ended' && this.call && this.call.callId === call.callId && this.call.state !== 'ended';
     this.call = call;
     this.section.dataset.callId = call.callId;
     this.section.dataset.state = call.state;
@@ -69,6 +70,7 @@ export class CallDetail {
     this.hangupButton.hidden = call.state === 'ended';
     if (call.state === 'ended') {
       this.stopMedia();
+      if (justEnded) showEvidence(call.callId, this.recordings, this.snapshots); // recordings move on to processing
       return;
     }
     // Leg a is what the callee plays (parties.b.playFlvUrl); leg b is what the caller plays.

@@ -20,14 +20,16 @@ export function qualityText(quality) {
   if (!quality) return '–';
   const parts = [];
   const m = quality.media;
-  if (m) {
-    parts.push(`${m.lastVideoKbps} kbps video`, `${m.lastAudioKbps} kbps audio`, `${Number(m.lastFps).toFixed(0)} fps`);
+  if (m && (m.lastVideoKbps || m.lastAudioKbps)) {
+    parts.push(`${m.lastVideoKbps}+${m.lastAudioKbps} kbps`, `${Number(m.lastFps).toFixed(0)} fps`);
     if (m.width && m.height) parts.push(`${m.width}×${m.height}`);
+  } else {
+    parts.push('no media measured yet');
+  }
+  if (m) {
     const drops = (m.viewerAudioDropped || 0) + (m.viewerVideoDropped || 0);
     if (drops) parts.push(`${drops} dropped for the peer`);
     if (m.stalls) parts.push(`${m.stalls} stalls`);
-  } else {
-    parts.push('no relay statistics yet');
   }
   const warnings = Object.values(quality.warnings || {}).reduce((sum, n) => sum + n, 0);
   if (warnings) parts.push(`${warnings} warnings`);
