@@ -24,11 +24,19 @@ export class CallDetail {
       this.legs[role] = {
         figure,
         user: figure.querySelector('.leg-user'),
+        sound: figure.querySelector('.leg-sound'),
         stats: figure.querySelector('.leg-stats'),
         player: new LegPlayer(figure.querySelector('video'), (s, detail) => {
           state.textContent = detail ? `${s}: ${detail}` : s;
         }),
       };
+    }
+    for (const leg of Object.values(this.legs)) {
+      leg.sound.addEventListener('click', () => {
+        const video = leg.player.video;
+        video.muted = !video.muted;
+        leg.sound.setAttribute('aria-pressed', String(!video.muted));
+      });
     }
     this.recordings = section.querySelector('#recordings');
     this.snapshots = section.querySelector('#snapshots');
@@ -46,6 +54,8 @@ export class CallDetail {
     if (this.callId !== call.callId) {
       this.close();
       hideEvidence(this.recordings, this.snapshots);
+    } else {
+      this.stopMedia(); // Watch again: reconnect players that gave up
     }
     this.section.hidden = false;
     this.update(call);
@@ -128,7 +138,11 @@ export class CallDetail {
   stopMedia() {
     clearTimeout(this.timer);
     this.timer = null;
-    for (const leg of Object.values(this.legs)) leg.player.stop();
+    for (const leg of Object.values(this.legs)) {
+      leg.player.stop();
+      leg.player.video.muted = true;
+      leg.sound.setAttribute('aria-pressed', 'false');
+    }
   }
 
   close() {

@@ -29,14 +29,19 @@ export class LegPlayer {
     this.onState = onState;
     this.player = null;
     this.url = null;
+    this.requested = undefined; // what play() was last asked for (null: no URL yet); undefined after stop()
     this.retries = 0;
     this.timer = null;
   }
 
-  /** Plays `url` (a signed HTTP-FLV play URL), or shows why it cannot. Playing the same URL again changes nothing. */
+  /**
+   * Plays `url` (a signed HTTP-FLV play URL), or shows why it cannot. The same URL again changes nothing, also after
+   * the player gave up (stop() first to try again).
+   */
   play(url) {
-    if (url === this.url && (this.player || this.timer)) return;
+    if (url === this.requested) return;
     this.stop();
+    this.requested = url;
     this.url = url;
     this.retries = 0;
     if (!url) return this.show('waiting', 'no play URL yet (the party has not been given its URLs)');
@@ -99,6 +104,7 @@ export class LegPlayer {
     this.timer = null;
     this.teardown();
     this.url = null;
+    this.requested = undefined;
     this.video.removeAttribute('src');
     this.video.load();
     this.show('idle', '');
