@@ -13,6 +13,7 @@ using CallService.Common.Problems;
 using CallService.Media;
 using CallService.RateLimits;
 using CallService.Observability;
+using CallService.OperatorConsole;
 using CallService.Realtime;
 using CallService.Records;
 using CallService.Rules;
@@ -108,6 +109,7 @@ internal static class CallServiceHosting
         services.AddHostedService(sp => sp.GetRequiredService<CallMediaEventSink>());
         services.AddHostedService<Housekeeping>();
         services.AddMediation(typeof(CallServiceHosting).Assembly);
+        services.AddOperatorConsole();
 
         services.AddHealthChecks();
         services.AddCallServiceMetrics(configuration); // GET /metrics (prometheus-net), GET /readyz
@@ -169,6 +171,7 @@ internal static class CallServiceHosting
         api.MapTokens().MapCalls().MapRecords().MapRealtime();
         api.MapWebhooks();
         app.MapApiDocs();
+        app.MapOperatorConsole(); // GET /console: static files (docs/console.md)
         return app;
     }
 }

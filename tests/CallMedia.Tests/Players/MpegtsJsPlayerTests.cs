@@ -1,4 +1,5 @@
 using PuppeteerSharp;
+using TestSupport.Browsers;
 using Xunit.Abstractions;
 
 namespace CallMedia.Tests.Players;
@@ -11,8 +12,6 @@ namespace CallMedia.Tests.Players;
 [Collection(nameof(PlayersCollection))]
 public sealed class MpegtsJsPlayerTests(ITestOutputHelper output)
 {
-    private const string Chromium = "/usr/bin/chromium";
-
     /// <summary>What <c>window.sample()</c> of <c>mpegts/player.html</c> returns; times in seconds.</summary>
     public sealed record Sample(double Time, double End, int Ranges, int Frames, string Events)
     {
@@ -22,20 +21,12 @@ public sealed class MpegtsJsPlayerTests(ITestOutputHelper output)
     [Fact]
     public async Task ViewerStayingAcrossPublisherReconnect_StaysWithinOneSecondOfLive()
     {
-        PlayerProcess.Require(Chromium);
+        PlayerProcess.Require(HeadlessChromium.ExecutablePath);
         await using var stage = await LiveStage.StartAsync();
         await stage.PublishAsync();
         await Task.Delay(TimeSpan.FromSeconds(2));
 
-        await using var browser = await Puppeteer.LaunchAsync(new LaunchOptions
-        {
-            ExecutablePath = Chromium,
-            Headless = true,
-            // Root (CI) needs --no-sandbox; autoplay without a user gesture, muted.
-            // A headless page is never in the background: no timer or renderer throttling of the playback.
-            Args = ["--no-sandbox", "--autoplay-policy=no-user-gesture-required", "--mute-audio", "--disable-gpu", "--disable-dev-shm-usage",
-                "--disable-background-timer-throttling", "--disable-renderer-backgrounding", "--disable-backgrounding-occluded-windows"],
-        });
+        await using var browser = await HeadlessChromium.LaunchAsync();
         await using var page = await browser.NewPageAsync();
         page.Console += (_, e) => output.WriteLine($"console: {e.Message.Text}");
         var dir = Path.Combine(AppContext.BaseDirectory, "Players", "mpegts");

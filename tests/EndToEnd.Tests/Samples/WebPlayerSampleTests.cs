@@ -2,6 +2,7 @@ using System.Net;
 using System.Text.Json.Nodes;
 using EndToEnd.Tests.Infrastructure;
 using PuppeteerSharp;
+using TestSupport.Browsers;
 using Xunit.Abstractions;
 
 namespace EndToEnd.Tests.Samples;
@@ -18,7 +19,6 @@ namespace EndToEnd.Tests.Samples;
 [Collection(ServiceCollection.Name)]
 public sealed class WebPlayerSampleTests(ServiceFixture fixture, ITestOutputHelper output)
 {
-    private const string Chromium = "/usr/bin/chromium";
     private static readonly string SampleDirectory = Path.Combine(RepoPaths.Root, "samples", "web-player");
 
     private ServiceProcess Service => fixture.Service;
@@ -67,18 +67,7 @@ public sealed class WebPlayerSampleTests(ServiceFixture fixture, ITestOutputHelp
             $"state={State} status='{Status}' retries={Retries} time={Time:0.00} frames={Frames} events=[{string.Join("; ", Events)}]";
     }
 
-    private static async Task<IBrowser> LaunchAsync()
-    {
-        Assert.True(File.Exists(Chromium), $"{Chromium} is missing: run test.sh (it installs Debian's chromium)");
-        return await Puppeteer.LaunchAsync(new LaunchOptions
-        {
-            ExecutablePath = Chromium,
-            Headless = true,
-            // Root (CI) needs --no-sandbox; muted autoplay is allowed anyway, the flag keeps it so on every build.
-            Args = ["--no-sandbox", "--autoplay-policy=no-user-gesture-required", "--mute-audio", "--disable-gpu",
-                "--disable-dev-shm-usage", "--disable-background-timer-throttling", "--disable-renderer-backgrounding"],
-        });
-    }
+    private static Task<IBrowser> LaunchAsync() => HeadlessChromium.LaunchAsync();
 
     /// <summary>Opens <c>samples/web-player/index.html</c> under the relay's origin with <c>?src=</c> set (or not).</summary>
     private async Task<IPage> OpenSampleAsync(IBrowser browser, string? flvUrl)

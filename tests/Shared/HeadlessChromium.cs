@@ -1,0 +1,30 @@
+using PuppeteerSharp;
+
+namespace TestSupport.Browsers;
+
+/// <summary>
+/// Debian's headless chromium (<c>/usr/bin/chromium</c>, installed by test.sh; never a downloaded browser) launched by
+/// PuppeteerSharp the same way for every browser test (the mpegts.js player test, the web-player sample, the operator
+/// console). This file is linked into each test project that drives a browser.
+/// </summary>
+internal static class HeadlessChromium
+{
+    public const string ExecutablePath = "/usr/bin/chromium";
+
+    /// <summary>
+    /// Root (CI) needs <c>--no-sandbox</c>; media autoplays muted without a user gesture; a headless page is never in
+    /// the background, so no timer or renderer throttling slows playback down.
+    /// </summary>
+    private static readonly string[] Arguments =
+    [
+        "--no-sandbox", "--autoplay-policy=no-user-gesture-required", "--mute-audio", "--disable-gpu", "--disable-dev-shm-usage",
+        "--disable-background-timer-throttling", "--disable-renderer-backgrounding", "--disable-backgrounding-occluded-windows",
+    ];
+
+    /// <summary>Starts the browser; fails the test with a hint when chromium is not installed.</summary>
+    public static Task<IBrowser> LaunchAsync()
+    {
+        Assert.True(File.Exists(ExecutablePath), $"{ExecutablePath} is missing: run test.sh (it installs Debian's chromium)");
+        return Puppeteer.LaunchAsync(new LaunchOptions { ExecutablePath = ExecutablePath, Headless = true, Args = Arguments });
+    }
+}
