@@ -9,6 +9,7 @@ using CallService.Calls.MediaEvents;
 using CallService.Cluster;
 using CallService.Common.Mediation;
 using CallService.Common.Problems;
+using CallService.Evidence;
 using CallService.Media;
 using CallService.Realtime;
 using CallService.Records;
@@ -102,6 +103,7 @@ internal static class CallServiceHosting
         services.AddSingleton<IMediaEventSink>(sp => sp.GetRequiredService<CallMediaEventSink>());
         services.AddHostedService(sp => sp.GetRequiredService<CallMediaEventSink>());
         services.AddHostedService<Housekeeping>();
+        services.AddEvidence(configuration); // Recording:*: recording, consent, snapshots, links, retention
         services.AddMediation(typeof(CallServiceHosting).Assembly);
 
         services.AddHealthChecks();
@@ -153,6 +155,7 @@ internal static class CallServiceHosting
         app.MapHealthChecks("/healthz");
         var api = app.MapGroup("").WithMetadata(RequestBodyLimit.From(app.ServiceProvider.GetRequiredService<IConfiguration>()));
         api.MapTokens().MapCalls().MapRecords().MapRealtime();
+        api.MapEvidence();
         return app;
     }
 }
