@@ -115,17 +115,18 @@ internal sealed class CallEvidence
     }
 
     /// <summary>
-    /// After a crash: the service stopped while recording or processing. The open segment is closed at
-    /// <paramref name="lastAlive"/>; the final state will be <c>interrupted</c>.
+    /// After a crash: the service stopped while this call was recording, processing, or waiting for consent (perhaps
+    /// with a stretch recorded before a withdrawal). The open segment is closed at <paramref name="lastAlive"/>; what
+    /// was recorded goes to post-processing, and a recording that was running ends <c>interrupted</c>.
     /// </summary>
     public void Interrupt(DateTimeOffset lastAlive)
     {
-        if (State is not (RecordingState.Recording or RecordingState.Processing)) return;
+        if (State is not (RecordingState.Recording or RecordingState.Processing or RecordingState.WaitingConsent)) return;
         if (State == RecordingState.Recording) Interrupted = true;
         foreach (var open in Segments.Where(s => s.StoppedAt is null)) open.StoppedAt = lastAlive;
         Live = false;
         Ended = true;
-        State = RecordingState.Processing;
+        State = Unprocessed.Count > 0 ? RecordingState.Processing : Files.Count > 0 ? RecordingState.Ready : RecordingState.Off;
     }
 
     /// <summary>Segments whose files are still to be made.</summary>

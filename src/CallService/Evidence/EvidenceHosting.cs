@@ -27,6 +27,7 @@ internal static class EvidenceHosting
             services.AddSingleton<IEvidenceStore, PostgresEvidenceStore>();
         else
             services.AddSingleton<IEvidenceStore, SqliteEvidenceStore>();
+        services.AddSingleton<EvidenceMetrics>();
         services.AddSingleton<EvidenceBook>();
         services.AddSingleton<EvidencePaths>();
         services.AddSingleton<EvidenceEvents>();

@@ -21,7 +21,7 @@ internal interface IEvidenceStore
     /// <summary>The evidence of each of <paramref name="callIds"/> that has any (for a page of records).</summary>
     IReadOnlyDictionary<string, CallEvidence> FindMany(IReadOnlyCollection<string> callIds);
 
-    /// <summary>Evidence of <paramref name="nodeId"/> left <c>recording</c> or <c>processing</c> (a previous run stopped mid-way).</summary>
+    /// <summary>Evidence of <paramref name="nodeId"/> left <c>recording</c>, <c>processing</c> or <c>waiting_consent</c> (a previous run stopped mid-way).</summary>
     IReadOnlyList<CallEvidence> Unfinished(string nodeId);
 
     /// <summary>Evidence holding media older than <paramref name="before"/> (the retention sweeper's work), at most <paramref name="limit"/>.</summary>

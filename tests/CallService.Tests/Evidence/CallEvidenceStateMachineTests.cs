@@ -121,6 +121,24 @@ public sealed class CallEvidenceStateMachineTests
     }
 
     [Fact]
+    public void Crash_AfterAWithdrawal_ProcessesTheStretchRecordedBefore_AndEndsReady()
+    {
+        var e = New(RecordingMode.Consent);
+        e.CallLive(T0);
+        e.Consent(PartyRole.A, true, T0);
+        e.Consent(PartyRole.B, true, T0.AddSeconds(1));
+        e.Consent(PartyRole.B, false, T0.AddSeconds(5));
+        e.Interrupt(T0.AddSeconds(9));
+        Assert.Equal(RecordingState.Processing, e.State);
+        e.Processed(e.Unprocessed.Single(), [File("f", T0)], failed: false);
+        Assert.Equal(RecordingState.Ready, e.State);
+
+        var never = New(RecordingMode.Consent);
+        never.Interrupt(T0);
+        Assert.Equal(RecordingState.Off, never.State);
+    }
+
+    [Fact]
     public void Crash_WhileProcessing_IsProcessedAgain_AndEndsReady()
     {
         var e = New(RecordingMode.On);

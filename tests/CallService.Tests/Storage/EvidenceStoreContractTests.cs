@@ -93,7 +93,7 @@ public abstract class EvidenceStoreContractTests : IDisposable
     }
 
     [Fact]
-    public void Unfinished_ListsRecordingAndProcessingOfThatNodeOnly()
+    public void Unfinished_ListsRecordingProcessingAndWaitingConsentOfThatNodeOnly()
     {
         var store = Store();
         store.Save(Recorded("rec"), T0);
@@ -105,8 +105,14 @@ public abstract class EvidenceStoreContractTests : IDisposable
         done.Processed(done.Unprocessed.Single(), [], false);
         store.Save(done, T0);
         store.Save(Recorded("other", node: "n2"), T0);
+        var withdrawn = Recorded("wait");
+        withdrawn.Consent(PartyRole.B, false, T0.AddSeconds(3));
+        store.Save(withdrawn, T0);
+        var photographed = CallEvidence.Create("photo", RecordingMode.Off, "n1");
+        photographed.AddSnapshot(new EvidenceSnapshot("s", PartyRole.A, T0, 1, 1, "00", 1, "photo/s.jpg", "service"));
+        store.Save(photographed, T0);
 
-        Assert.Equal(["proc", "rec"], store.Unfinished("n1").Select(e => e.CallId).Order());
+        Assert.Equal(["proc", "rec", "wait"], store.Unfinished("n1").Select(e => e.CallId).Order());
     }
 
     [Fact]

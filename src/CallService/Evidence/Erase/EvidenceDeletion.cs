@@ -6,7 +6,8 @@ namespace CallService.Evidence.Erase;
 /// Erases media of a call (the API key's erasure and retention): the note goes into the record first, then the files
 /// are deleted, then <see cref="EvidenceErased"/> is published.
 /// </summary>
-internal sealed class EvidenceDeletion(EvidenceBook book, EvidencePaths paths, EvidencePublisher publisher, ILogger<EvidenceDeletion> logger)
+internal sealed class EvidenceDeletion(EvidenceBook book, EvidencePaths paths, EvidencePublisher publisher, EvidenceMetrics metrics,
+    ILogger<EvidenceDeletion> logger)
 {
     /// <summary>Erases the media <paramref name="selected"/> picks by time; null when none. <paramref name="wholeFolder"/>: also every other file of the call.</summary>
     public async Task<ErasureView?> EraseAsync(string callId, string by, DateTimeOffset now, Func<DateTimeOffset, bool> selected, bool wholeFolder)
@@ -38,6 +39,7 @@ internal sealed class EvidenceDeletion(EvidenceBook book, EvidencePaths paths, E
         if (erasure is null) return null;
         logger.LogInformation("Call {CallId}: evidence erased by {By} ({Files} file(s), {Snapshots} snapshot(s))",
             callId, by, erasure.RecordingIds.Count, erasure.SnapshotIds.Count);
+        metrics.Erased(by);
         var view = EvidenceViews.Erasure(erasure);
         await publisher.PublishAsync(new EvidenceErased(callId, view));
         return view;

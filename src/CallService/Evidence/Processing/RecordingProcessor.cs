@@ -12,7 +12,7 @@ namespace CallService.Evidence.Processing;
 /// </summary>
 internal sealed class RecordingProcessor(
     RecordingQueue queue, EvidenceBook book, EvidencePaths paths, MediaTools tools, EvidenceViews views, EvidencePublisher publisher,
-    ILogger<RecordingProcessor> logger) : BackgroundService
+    EvidenceMetrics metrics, ILogger<RecordingProcessor> logger) : BackgroundService
 {
     private static readonly TimeSpan RemuxTimeout = TimeSpan.FromMinutes(10);
     private static readonly TimeSpan CompositeTimeout = TimeSpan.FromHours(2);
@@ -45,6 +45,7 @@ internal sealed class RecordingProcessor(
             ? e.Unprocessed.Select(s => (s.Index, s.StartedAt, A: s.StartedAtA, B: s.StartedAtB)).ToList()
             : []);
         var failure = (string?)null;
+        var started = System.Diagnostics.Stopwatch.StartNew();
         foreach (var (index, startedAt, startedA, startedB) in segments)
         {
             var (files, error) = await SegmentAsync(callId, index, startedAt, startedA, startedB, ct);
@@ -57,6 +58,7 @@ internal sealed class RecordingProcessor(
         }
         var (state, all) = book.Read(callId, e => (e?.State, e?.Files.Select(f => views.File(callId, f, null)).ToList() ?? []));
         logger.LogInformation("Call {CallId}: recording {State}, {Count} file(s)", callId, state?.ToWire(), all.Count);
+        if (segments.Count > 0 && state is { } outcome) metrics.Processed(outcome.ToWire(), started.Elapsed);
         if (state == RecordingState.Failed) await publisher.PublishAsync(new RecordingFailed(callId, failure ?? "post-processing failed", all));
         else if (state is RecordingState.Ready or RecordingState.Interrupted) await publisher.PublishAsync(new RecordingReady(callId, state.Value.ToWire(), all));
     }

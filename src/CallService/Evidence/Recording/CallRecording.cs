@@ -26,6 +26,7 @@ internal sealed class CallRecording(
         if (!book.IsOpen(call.Id)) return;
         var ended = call.IsEnded;
         if (!ended && call.State is not (CallState.Accepted or CallState.Connected)) return;
+        if (book.Read(call.Id, e => e is null || (ended ? e.Ended : e.Live))) return; // most changes (stats, reports) change nothing here
         var processing = false;
         var step = book.Change(call.Id, evidence =>
         {

@@ -35,7 +35,7 @@ internal sealed class TakeSnapshotValidator : AbstractValidator<TakeSnapshotComm
 /// </summary>
 internal sealed class TakeSnapshotHandler(
     CallTransaction calls, EvidenceBook book, EvidencePaths paths, MediaTools tools, EvidenceViews views, EvidencePublisher publisher,
-    TimeProvider time, IRelayRecorder? recorder = null)
+    EvidenceMetrics metrics, TimeProvider time, IRelayRecorder? recorder = null)
     : IRequestHandler<TakeSnapshotCommand, SnapshotView>
 {
     private static readonly TimeSpan DecodeTimeout = TimeSpan.FromSeconds(10);
@@ -71,6 +71,7 @@ internal sealed class TakeSnapshotHandler(
             e.AddSnapshot(snapshot);
             return 0;
         });
+        metrics.SnapshotTaken();
         await publisher.PublishAsync(new SnapshotCreated(command.CallId, views.Snapshot(command.CallId, snapshot, null)));
         return views.Snapshot(command.CallId, snapshot, command.BaseUrl);
     }

@@ -66,7 +66,7 @@ internal sealed class PostgresEvidenceStore(PostgresStorageOptions options) : IE
             : Read("WHERE call_id = ANY($1)", new NpgsqlParameter<string[]> { TypedValue = [.. callIds] }).ToDictionary(e => e.CallId);
 
     public IReadOnlyList<CallEvidence> Unfinished(string nodeId) =>
-        Read("WHERE node_id=$1 AND state IN ('recording', 'processing')", new NpgsqlParameter<string> { TypedValue = nodeId });
+        Read("WHERE node_id=$1 AND state IN ('recording', 'processing', 'waiting_consent')", new NpgsqlParameter<string> { TypedValue = nodeId });
 
     public IReadOnlyList<CallEvidence> WithMediaBefore(DateTimeOffset before, int limit) =>
         Read("WHERE media_since IS NOT NULL AND media_since < $1 ORDER BY media_since LIMIT $2",

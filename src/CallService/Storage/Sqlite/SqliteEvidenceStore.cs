@@ -15,9 +15,14 @@ internal sealed class SqliteEvidenceStore(DataDirectory data) : IEvidenceStore, 
 
     public void Initialize()
     {
-        lock (_gate)
+        lock (_gate) Open();
+    }
+
+    /// <summary>Opens the file and creates the schema once; the caller holds the lock.</summary>
+    private SqliteConnection Open()
+    {
         {
-            if (_connection is not null) return;
+            if (_connection is not null) return _connection;
             var path = data.EnsurePrivateFile("evidence.db");
             var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Pooling = false }.ToString());
             connection.Open();
@@ -32,6 +37,7 @@ internal sealed class SqliteEvidenceStore(DataDirectory data) : IEvidenceStore, 
                 """;
             cmd.ExecuteNonQuery();
             _connection = connection;
+            return connection;
         }
     }
 
@@ -65,7 +71,7 @@ internal sealed class SqliteEvidenceStore(DataDirectory data) : IEvidenceStore, 
     }
 
     public IReadOnlyList<CallEvidence> Unfinished(string nodeId) =>
-        Read("WHERE node_id=$p0 AND state IN ('recording', 'processing')", nodeId);
+        Read("WHERE node_id=$p0 AND state IN ('recording', 'processing', 'waiting_consent')", nodeId);
 
     public IReadOnlyList<CallEvidence> WithMediaBefore(DateTimeOffset before, int limit) =>
         Read("WHERE media_since IS NOT NULL AND media_since < $p0 ORDER BY media_since LIMIT $p1", before.ToUnixTimeMilliseconds(), limit);
@@ -84,7 +90,8 @@ internal sealed class SqliteEvidenceStore(DataDirectory data) : IEvidenceStore, 
         }
     }
 
-    private SqliteConnection Connection() => _connection ?? throw new InvalidOperationException("Evidence store not initialised.");
+    /// <summary>Opened on first use when <see cref="Initialize"/> has not run yet (a host that never started its hosted services).</summary>
+    private SqliteConnection Connection() => _connection ?? Open();
 
     public void Dispose()
     {
