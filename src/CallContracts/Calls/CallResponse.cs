@@ -1,3 +1,6 @@
+using System.Text.Json.Serialization;
+using CallContracts.Evidence;
+
 namespace CallContracts.Calls;
 
 /// <summary>
@@ -14,6 +17,7 @@ namespace CallContracts.Calls;
 /// <param name="EndedBy"><c>a</c>, <c>b</c> or <c>system</c> once ended, else null.</param>
 /// <param name="Code">The status code that ended the call, else null.</param>
 /// <param name="Parties">Both parties' views. URLs are null when not (yet) issued or not visible to the requester.</param>
+/// <param name="Evidence">The call's evidence (recordings, snapshots, consents, erasures) for the API key; absent for parties.</param>
 public sealed record CallResponse(
     string CallId,
     string State,
@@ -25,7 +29,8 @@ public sealed record CallResponse(
     string? EndReason,
     string? EndedBy,
     int? Code,
-    CallParties Parties);
+    CallParties Parties,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] CallEvidenceView? Evidence = null);
 
 /// <summary>The two parties of a call.</summary>
 /// <param name="A">The caller.</param>

@@ -56,4 +56,11 @@ public sealed record CreateCallRequest
 
     /// <summary>Maximum call duration in seconds (60–86400, default 7200), else <c>max_duration</c>.</summary>
     public int? MaxDurationSeconds { get; init; }
+
+    /// <summary>
+    /// <c>off</c>, <c>on</c> (both legs recorded from accept to end) or <c>consent</c> (recorded only while both parties
+    /// agree, <c>POST /v1/calls/{id}/consent</c>). Default: <c>Recording:Scenarios:&lt;scenario&gt;</c>, else
+    /// <c>Recording:DefaultMode</c> (<c>off</c>).
+    /// </summary>
+    public string? Recording { get; init; }
 }

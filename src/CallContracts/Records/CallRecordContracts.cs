@@ -1,4 +1,6 @@
+using System.Text.Json.Serialization;
 using CallContracts.Calls;
+using CallContracts.Evidence;
 
 namespace CallContracts.Records;
 
@@ -19,6 +21,7 @@ namespace CallContracts.Records;
 /// <param name="DurationSeconds">Seconds from accept to end (null when never accepted or not ended).</param>
 /// <param name="Quality">Per-party warning counters.</param>
 /// <param name="Transitions">Every state change with its time, oldest first.</param>
+/// <param name="Evidence">Recordings, snapshots, consents and erasures; absent when the call was never recorded nor photographed.</param>
 public sealed record CallRecordResponse(
     string CallId,
     string State,
@@ -35,7 +38,8 @@ public sealed record CallRecordResponse(
     int? Code,
     double? DurationSeconds,
     RecordQuality Quality,
-    IReadOnlyList<CallTransitionResponse> Transitions);
+    IReadOnlyList<CallTransitionResponse> Transitions,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] CallEvidenceView? Evidence = null);
 
 /// <summary>Warning counters of both parties.</summary>
 /// <param name="A">Caller's counters.</param>

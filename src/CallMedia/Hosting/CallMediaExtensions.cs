@@ -1,5 +1,6 @@
 using CallMedia.Control;
 using CallMedia.Flv;
+using CallMedia.Recording;
 using CallMedia.Relay;
 using CallMedia.Rtmp;
 using Microsoft.AspNetCore.Builder;
@@ -25,6 +26,7 @@ public static class CallMediaExtensions
 
     /// <summary>
     /// Registers the relay: the RTMP listener as a hosted service, <see cref="Control.IRelayControl"/>,
+    /// <see cref="Control.IRelayRecorder"/>,
     /// <see cref="IRelayEndpoints"/>, <see cref="IRelayStats"/>, and options bound from
     /// <paramref name="configuration"/> section <c>Media</c>. The host must register an
     /// <see cref="Access.IStreamAccessPolicy"/>; every registered <see cref="Events.IMediaEventSink"/>
@@ -37,6 +39,11 @@ public static class CallMediaExtensions
         services.AddSingleton<MediaEventDispatcher>();
         services.AddSingleton<StreamHub>();
         services.AddSingleton<IRelayControl>(sp => sp.GetRequiredService<StreamHub>());
+        services.AddMetrics();
+        services.AddSingleton<RelayRecorder>();
+        services.AddSingleton<IRelayRecorder>(sp => sp.GetRequiredService<RelayRecorder>());
+        if (configuration.GetSection(MediaOptions.SectionName)["Recording:TestControlDirectory"] is { Length: > 0 })
+            services.AddHostedService<RecordingTestControl>();
         services.AddSingleton<IRelayStats, RelayStatsProvider>();
         services.AddMetrics();
         services.AddSingleton<Stats.RelayMetrics>();

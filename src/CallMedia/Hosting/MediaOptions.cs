@@ -90,6 +90,17 @@ public sealed class MediaOptions
 
     /// <summary>Maximum createStream calls per RTMP connection. Default 8.</summary>
     public int MaxStreamsPerConnection { get; set; } = 8;
+
+    /// <summary>
+    /// The latest key frame and every message after it are kept per live stream for
+    /// <see cref="Control.IRelayRecorder.CaptureLatestGop"/> up to this many bytes; a longer GOP is let go (capture
+    /// returns null until the next key frame). Default 4 MiB. 0 keeps only what fast start needs (a GOP younger than
+    /// <see cref="MaxStartLatencyMs"/>), so a capture usually finds nothing.
+    /// </summary>
+    public int LatestGopMaxBytes { get; set; } = 4 * 1024 * 1024;
+
+    /// <summary>Recording settings (<c>Media:Recording:*</c>).</summary>
+    public Recording.RecordingOptions Recording { get; set; } = new();
 }
 
 /// <summary>RTMP listener settings (<c>Media:Rtmp:*</c>).</summary>

@@ -47,19 +47,27 @@ internal sealed partial class RelayStream
                 case FrameClass.KeyFrame:
                     ClearGop();
                     _gop.Add(packet with { Payload = packet.Payload.Retain() });
+                    _gopBytes = packet.Payload.Length;
                     _gopKeyAt = now;
                     break;
                 default:
                     if (_gop.Count > 0)
                     {
-                        // Only the latest GOP, and only while a viewer could still start from it.
-                        if (now - _gopKeyAt <= _maxStartLatencyMs)
+                        // Only the latest GOP: while a viewer could still start from it, and within the bytes kept for
+                        // a capture (RelayStream.Capture.cs). Viewers start from it only while it is young (AttachViewer).
+                        if (now - _gopKeyAt <= _maxStartLatencyMs || _gopBytes + packet.Payload.Length <= _latestGopMaxBytes)
+                        {
                             _gop.Add(packet with { Payload = packet.Payload.Retain() });
+                            _gopBytes += packet.Payload.Length;
+                        }
                         else
                             ClearGop();
                     }
                     break;
             }
+
+            // A recording is one more consumer: an enqueue of this payload (nothing while none runs).
+            _recording?.Offer(packet);
 
             var startAudioOnly = packet.Class == FrameClass.Audio && !HasVideo;
             var startPoint = startAudioOnly || packet.Class == FrameClass.KeyFrame;

@@ -53,7 +53,8 @@ internal sealed partial class RelayStream(string name, TimeProvider? time = null
 
     public int ViewerCount { get { lock (_lock) return _viewers.Count; } }
 
-    public bool IsUnused { get { lock (_lock) return Publisher is null && _viewers.Count == 0; } }
+    /// <summary>No publisher, no viewer and no recording: the hub may forget the stream (and its timeline).</summary>
+    public bool IsUnused { get { lock (_lock) return Publisher is null && _viewers.Count == 0 && _recording is null; } }
 
     public Viewer[] SnapshotViewers()
     {
@@ -126,13 +127,7 @@ internal sealed partial class RelayStream(string name, TimeProvider? time = null
                     viewer.Queue.BeginAtKeyFrame();
                 return;
             }
-            var first = _gop[0].Timestamp;
-            foreach (var packet in _gop)
-            {
-                if (unchecked((int)(packet.Timestamp - first)) < 0)
-                    first = packet.Timestamp; // audio interleaved slightly before the key frame's timestamp
-            }
-            OfferStart(viewer, first);
+            OfferStart(viewer, GopFirstTimestamp());
             foreach (var packet in _gop)
                 viewer.Queue.Offer(packet);
         }
@@ -191,6 +186,7 @@ internal sealed partial class RelayStream(string name, TimeProvider? time = null
         foreach (var packet in _gop)
             packet.Payload.Release();
         _gop.Clear();
+        _gopBytes = 0;
     }
 
     private static void Release(ref MediaPacket? packet)

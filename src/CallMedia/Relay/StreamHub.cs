@@ -202,7 +202,7 @@ internal sealed partial class StreamHub(IOptions<MediaOptions> options, MediaEve
     {
         if (!_streams.TryGetValue(name, out var stream))
         {
-            stream = new RelayStream(name, _time) { MaxStartLatencyMs = _options.MaxStartLatencyMs };
+            stream = new RelayStream(name, _time) { MaxStartLatencyMs = _options.MaxStartLatencyMs, LatestGopMaxBytes = _options.LatestGopMaxBytes };
             _streams[name] = stream;
         }
         return stream;

@@ -10,6 +10,7 @@ using CallService.Calls.MediaEvents;
 using CallService.Cluster;
 using CallService.Common.Mediation;
 using CallService.Common.Problems;
+using CallService.Evidence;
 using CallService.Media;
 using CallService.RateLimits;
 using CallService.Observability;
@@ -108,6 +109,7 @@ internal static class CallServiceHosting
         services.AddSingleton<IMediaEventSink>(sp => sp.GetRequiredService<CallMediaEventSink>());
         services.AddHostedService(sp => sp.GetRequiredService<CallMediaEventSink>());
         services.AddHostedService<Housekeeping>();
+        services.AddEvidence(configuration); // Recording:*: recording, consent, snapshots, links, retention
         services.AddMediation(typeof(CallServiceHosting).Assembly);
         services.AddOperatorConsole();
 
@@ -172,6 +174,7 @@ internal static class CallServiceHosting
         api.MapWebhooks();
         app.MapApiDocs();
         app.MapOperatorConsole(); // GET /console: static files (docs/console.md)
+        api.MapEvidence();
         return app;
     }
 }

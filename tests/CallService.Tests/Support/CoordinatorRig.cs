@@ -13,6 +13,7 @@ using CallService.Calls.Live;
 using CallService.Calls.MediaEvents;
 using CallService.Calls.ReportStatus;
 using CallService.Cluster;
+using CallService.Evidence;
 using CallService.Hosting;
 using CallService.Media;
 using CallService.Realtime;
@@ -34,7 +35,9 @@ internal sealed class CoordinatorRig
 {
     public static readonly DateTimeOffset T0 = new(2026, 3, 1, 9, 0, 0, TimeSpan.Zero);
 
-    public CoordinatorRig(Dictionary<string, string?>? settings = null)
+    /// <param name="settings">Configuration over the defaults.</param>
+    /// <param name="recorder">The relay's recorder: given, the rig also wires evidence (recording modes, consent).</param>
+    public CoordinatorRig(Dictionary<string, string?>? settings = null, IRelayRecorder? recorder = null)
     {
         var values = new Dictionary<string, string?>
         {
@@ -61,14 +64,18 @@ internal sealed class CoordinatorRig
         var callOptions = Options.Create(config.GetSection("Calls").Get<CallOptions>() ?? new CallOptions());
         Views = new CallViews(new PublicMediaUrls(services, config, Secrets), callOptions);
         Calls = new LiveCalls(Store, NullLogger<LiveCalls>.Instance);
+        if (recorder is not null) Evidence = new EvidenceRig(this, config, data, recorder);
         Transaction = new CallTransaction(Time, Store, Calls, new CallLifecycle(Views, NullLogger<CallLifecycle>.Instance),
-            new CallEffects(Hub, NullLogger<CallEffects>.Instance, Relay), Hub, callOptions, NullLogger<CallTransaction>.Instance);
+            new CallEffects(Hub, NullLogger<CallEffects>.Instance, Relay, recording: Evidence?.Recording), Hub, callOptions, NullLogger<CallTransaction>.Instance);
         Coordinator = new Handlers(this, callOptions);
         Policy = new CallStreamAccessPolicy(Calls, Secrets, Time, NullLogger<CallStreamAccessPolicy>.Instance,
             services.GetRequiredService<IOptions<MediaOptions>>());
     }
 
     public ManualTimeProvider Time { get; } = new(T0);
+
+    /// <summary>Evidence components, when the rig was given a recorder.</summary>
+    public EvidenceRig? Evidence { get; }
     public RecordingStore Store { get; }
     public IRelayControl Relay { get; } = Substitute.For<IRelayControl>();
     public ServiceSecrets Secrets { get; }
@@ -103,7 +110,7 @@ internal sealed class CoordinatorRig
     internal sealed class Handlers(CoordinatorRig rig, IOptions<CallOptions> options)
     {
         private readonly CreateCallHandler _create = new(rig.Transaction, rig.Views, options,
-            new IdempotentCreates(rig.Store, rig.Time, NullLogger<IdempotentCreates>.Instance));
+            new IdempotentCreates(rig.Store, rig.Time, NullLogger<IdempotentCreates>.Instance), rig.Evidence?.Book, rig.Evidence?.Options);
         private readonly ReportStatusHandler _report = new(rig.Transaction, rig.Views, rig.Rules, NullLogger<ReportStatusHandler>.Instance);
         private readonly ApplyMediaEvent _media = new(rig.Transaction, new ProfileCheck(rig.Rules, NullLogger<ProfileCheck>.Instance),
             NullLogger<ApplyMediaEvent>.Instance);

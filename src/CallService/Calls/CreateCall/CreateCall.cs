@@ -3,6 +3,7 @@ using CallContracts.Calls;
 using CallService.Auth;
 using CallService.Calls.Live;
 using CallService.Common;
+using CallService.Evidence;
 using MediatR;
 using Microsoft.Extensions.Options;
 
@@ -17,7 +18,13 @@ internal sealed record CreateCallCommand(
 {
     public static CreateCallCommand From(Actor actor, CreateCallRequest body) => new(
         actor, body.Caller, body.Callee, body.Scenario, body.Ring, body.Pusher, body.Player,
-        body.RingTimeoutSeconds, body.MediaJoinTimeoutSeconds, body.PublisherLostGraceSeconds, body.MaxDurationSeconds);
+        body.RingTimeoutSeconds, body.MediaJoinTimeoutSeconds, body.PublisherLostGraceSeconds, body.MaxDurationSeconds)
+    {
+        Recording = body.Recording,
+    };
+
+    /// <summary><c>recording</c>: <c>off</c>, <c>on</c> or <c>consent</c>; null = the configured default.</summary>
+    public string? Recording { get; init; }
 
     /// <summary>The <c>Idempotency-Key</c> header, if sent (see <see cref="IdempotentCreates"/>).</summary>
     public string? IdempotencyKey { get; init; }
@@ -27,9 +34,11 @@ internal sealed record CreateCallCommand(
 }
 
 /// <summary>A call to create, after validation.</summary>
-internal sealed record NewCall(string Caller, string Callee, string Scenario, bool Ring, CallTimerSettings Timers);
+internal sealed record NewCall(string Caller, string Callee, string Scenario, bool Ring, CallTimerSettings Timers,
+    RecordingMode Recording = RecordingMode.Off);
 
-internal sealed class CreateCallHandler(CallTransaction calls, CallViews views, IOptions<CallOptions> options, IdempotentCreates idempotency)
+internal sealed class CreateCallHandler(CallTransaction calls, CallViews views, IOptions<CallOptions> options, IdempotentCreates idempotency,
+    EvidenceBook? evidence = null, IOptions<RecordingOptions>? recording = null)
     : IRequestHandler<CreateCallCommand, CallResponse>
 {
     public Task<CallResponse> Handle(CreateCallCommand command, CancellationToken cancellationToken)
@@ -42,8 +51,9 @@ internal sealed class CreateCallHandler(CallTransaction calls, CallViews views, 
             TimeSpan.FromSeconds(command.MediaJoinTimeoutSeconds ?? o.MediaJoinTimeoutSeconds),
             TimeSpan.FromSeconds(command.PublisherLostGraceSeconds ?? o.PublisherLostGraceSeconds),
             TimeSpan.FromSeconds(command.MaxDurationSeconds ?? o.MaxDurationSeconds));
-        var spec = new NewCall(command.EffectiveCaller!, command.Callee!.UserId!, command.Scenario ?? Scenarios.General,
-            command.Ring ?? false, timers);
+        var scenario = command.Scenario ?? Scenarios.General;
+        var spec = new NewCall(command.EffectiveCaller!, command.Callee!.UserId!, scenario,
+            command.Ring ?? false, timers, (recording?.Value ?? new RecordingOptions()).ModeFor(command.Recording, scenario));
         return Task.FromResult(command.IdempotencyKey is { } key
             ? idempotency.Run(command.Actor, key, command, () => Create(spec, command.Actor))
             : Create(spec, command.Actor));
@@ -56,6 +66,7 @@ internal sealed class CreateCallHandler(CallTransaction calls, CallViews views, 
     public CallResponse Create(NewCall spec, Actor viewer)
     {
         var id = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(10));
+        evidence?.Open(id, spec.Recording); // before the call exists: its first saved change may start the recording
         return calls.Create(now => Call.Create(id, spec.Caller, spec.Callee, spec.Scenario, spec.Ring, spec.Timers, now),
             call => views.Response(call, viewer));
     }

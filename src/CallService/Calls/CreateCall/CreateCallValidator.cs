@@ -1,5 +1,6 @@
 using CallService.Auth;
 using CallService.Common.Mediation;
+using CallService.Evidence;
 using FluentValidation;
 
 namespace CallService.Calls.CreateCall;
@@ -24,6 +25,8 @@ internal sealed class CreateCallValidator : AbstractValidator<CreateCallCommand>
             .WithMessage("Only RTC mode is supported for calls (live modes SD/HD/FHD add latency).");
         RuleFor(x => x.Player!.Mode).Must(IsRtc).When(x => x.Player?.Mode is not null)
             .WithMessage("Only RTC mode is supported for calls (live mode adds latency).");
+        RuleFor(x => x.Recording).Must(r => r is null || RecordingModes.Parse(r) is not null)
+            .WithMessage("recording must be one of: off, on, consent.");
         RuleFor(x => x.RingTimeoutSeconds).InclusiveBetween(5, 120);
         RuleFor(x => x.MediaJoinTimeoutSeconds).InclusiveBetween(5, 120);
         RuleFor(x => x.PublisherLostGraceSeconds).InclusiveBetween(1, 60);

@@ -76,7 +76,7 @@ internal sealed class IdempotentCreates(ICallStore store, TimeProvider time, ILo
         var body = JsonSerializer.SerializeToUtf8Bytes(new
         {
             c.Caller, c.Callee, c.Scenario, c.Ring, c.Pusher, c.Player,
-            c.RingTimeoutSeconds, c.MediaJoinTimeoutSeconds, c.PublisherLostGraceSeconds, c.MaxDurationSeconds,
+            c.RingTimeoutSeconds, c.MediaJoinTimeoutSeconds, c.PublisherLostGraceSeconds, c.MaxDurationSeconds, c.Recording,
         });
         return Convert.ToHexString(SHA256.HashData(body));
     }

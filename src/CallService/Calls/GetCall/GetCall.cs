@@ -2,6 +2,7 @@ using CallContracts.Calls;
 using CallService.Auth;
 using CallService.Calls.Live;
 using CallService.Common.Mediation;
+using CallService.Evidence;
 using FluentValidation;
 using MediatR;
 
@@ -10,10 +11,17 @@ namespace CallService.Calls.GetCall;
 /// <summary><c>GET /v1/calls/{id}</c>: the service or a party.</summary>
 internal sealed record GetCallQuery(Actor Actor, string CallId) : IRequest<CallResponse>;
 
-internal sealed class GetCallHandler(CallTransaction calls, CallViews views) : IRequestHandler<GetCallQuery, CallResponse>
+/// <summary>The API key also sees the call's evidence (files with hashes, snapshots, consents, erasures).</summary>
+internal sealed class GetCallHandler(CallTransaction calls, CallViews views, EvidenceBook? evidence = null, EvidenceViews? evidenceViews = null)
+    : IRequestHandler<GetCallQuery, CallResponse>
 {
-    public Task<CallResponse> Handle(GetCallQuery query, CancellationToken cancellationToken) =>
-        Task.FromResult(calls.Read(query.CallId, query.Actor, call => views.Response(call, query.Actor)));
+    public Task<CallResponse> Handle(GetCallQuery query, CancellationToken cancellationToken)
+    {
+        var response = calls.Read(query.CallId, query.Actor, call => views.Response(call, query.Actor));
+        if (query.Actor is ServiceActor && evidence is not null && evidenceViews is not null)
+            response = response with { Evidence = evidence.Read(query.CallId, evidenceViews.Record) };
+        return Task.FromResult(response);
+    }
 }
 
 internal sealed class GetCallValidator : AbstractValidator<GetCallQuery>

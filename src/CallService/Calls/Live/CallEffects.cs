@@ -15,15 +15,31 @@ namespace CallService.Calls.Live;
 /// <param name="logger">Log.</param>
 /// <param name="relay">The embedded relay; absent when the host runs without it.</param>
 /// <param name="webhooks">Wakes the webhook dispatcher when the change wrote outbox rows; absent without webhooks.</param>
-internal sealed class CallEffects(RealtimeHub hub, ILogger<CallEffects> logger, IRelayControl? relay = null, WebhookSignal? webhooks = null)
+/// <param name="recording">Evidence: starts and stops the recording of a recorded call as it is accepted and ends.</param>
+internal sealed class CallEffects(RealtimeHub hub, ILogger<CallEffects> logger, IRelayControl? relay = null,
+    WebhookSignal? webhooks = null, Evidence.Recording.CallRecording? recording = null)
 {
     private readonly IRelayControl? _relay = relay;
 
     public void Run(CallChange change)
     {
         if (change.Events.Count > 0) hub.Deliver(change.Events);
+        if (recording is not null) FollowRecording(change);
         if (change.Disconnect) DisconnectStreams(change.Call.Id);
         if (change.Webhooks.Count > 0) webhooks?.Wake();
+    }
+
+    /// <summary>Before the relay kick, so the legs' files are closed by the recorder itself rather than by the disconnect.</summary>
+    private void FollowRecording(CallChange change)
+    {
+        try
+        {
+            recording!.AfterSave(change.Call, change.Now);
+        }
+        catch (Exception e)
+        {
+            logger.LogError(e, "Call {CallId}: recording step failed", change.Call.Id);
+        }
     }
 
     /// <summary>Hang-up revokes the URLs: the relay drops the call's publishers and viewers now.</summary>

@@ -4,6 +4,7 @@ using System.Text;
 using CallContracts.Records;
 using CallService.Calls;
 using CallService.Common;
+using CallService.Evidence;
 using CallService.Storage;
 using MediatR;
 
@@ -45,7 +46,8 @@ internal sealed record GetRecordsQuery(string? UserId, string? From, string? To,
     }
 }
 
-internal sealed class GetRecordsHandler(ICallStore store, ILogger<GetRecordsHandler> logger) : IRequestHandler<GetRecordsQuery, RecordsPage>
+internal sealed class GetRecordsHandler(ICallStore store, ILogger<GetRecordsHandler> logger,
+    IEvidenceStore? evidenceStore = null, EvidenceViews? evidenceViews = null) : IRequestHandler<GetRecordsQuery, RecordsPage>
 {
     public Task<RecordsPage> Handle(GetRecordsQuery query, CancellationToken cancellationToken)
     {
@@ -62,11 +64,28 @@ internal sealed class GetRecordsHandler(ICallStore store, ILogger<GetRecordsHand
             logger.LogError(e, "Reading call records failed");
             throw new StorageUnavailableException("Call records are unavailable.", e);
         }
-        var page = rows.Take(limit).Select(ToResponse).ToList();
+        var page = WithEvidence(rows.Take(limit).Select(ToResponse).ToList());
         var next = rows.Count > limit
             ? GetRecordsQuery.EncodeCursor(new RecordCursor(page[^1].CreatedAt.ToUnixTimeMilliseconds(), page[^1].CallId))
             : null;
         return Task.FromResult(new RecordsPage(page, next));
+    }
+
+    /// <summary>Each record carries its evidence (files with hashes, snapshots, consents, erasures) when it has any.</summary>
+    private List<CallRecordResponse> WithEvidence(List<CallRecordResponse> page)
+    {
+        if (evidenceStore is null || evidenceViews is null || page.Count == 0) return page;
+        IReadOnlyDictionary<string, Evidence.CallEvidence> found;
+        try
+        {
+            found = evidenceStore.FindMany([.. page.Select(r => r.CallId)]);
+        }
+        catch (Exception e)
+        {
+            logger.LogError(e, "Reading call evidence failed");
+            throw new StorageUnavailableException("Call evidence is unavailable.", e);
+        }
+        return [.. page.Select(r => found.TryGetValue(r.CallId, out var e) ? r with { Evidence = evidenceViews.Record(e) } : r)];
     }
 
     private static CallRecordResponse ToResponse(CallSnapshot s) => new(
