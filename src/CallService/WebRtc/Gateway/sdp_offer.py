@@ -19,6 +19,19 @@ class Track:
     payload_type: int
     caps: str           # GStreamer application/x-rtp caps for the chosen payload type (codec preferences)
 
+    @property
+    def profile(self):
+        """The negotiated H.264 profile-level-id (RFC 6184 §8.1), lower-case hex; None for audio."""
+        m = re.search(r"profile-level-id=\(string\)([0-9a-f]{6})", self.caps)
+        return m.group(1) if m else None
+
+    @property
+    def payload_caps(self):
+        """What the payloader must produce: only media, codec, clock and payload type are pinned (the stream's own
+        profile-level-id, e.g. 42c00d from x264, differs from the SDP's 42e01f and the browser decodes it anyway)."""
+        keep = ("application/x-rtp", "media=", "encoding-name=", "clock-rate=", "payload=")
+        return ",".join(f for f in self.caps.split(",") if f.startswith(keep))
+
 
 def _sections(sdp):
     """The media sections, each a list of its lines (the m= line first)."""

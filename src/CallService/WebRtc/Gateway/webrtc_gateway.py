@@ -202,7 +202,12 @@ class Gateway:
                             self.element("h264parse"),
                             self.element("rtph264pay", config_interval=-1, pt=track.payload_type,
                                          aggregate_mode=1),  # zero-latency: no STAP-A waiting
-                            self.element("capsfilter", caps=Gst.Caps.from_string(track.caps))]
+                            # rtph264pay states the stream's own profile-level-id (x264: 42c00d, a phone: 64001f);
+                            # webrtcbin only accepts the negotiated one. The SDP value is a capability, not the stream:
+                            # browsers' decoders take any profile they can decode.
+                            self.element("capssetter", join=True, replace=False, caps=Gst.Caps.from_string(
+                                "application/x-rtp,profile-level-id=(string)" + track.profile)),
+                            self.element("capsfilter", caps=Gst.Caps.from_string(track.payload_caps))]
             else:
                 elements = [self.element("queue", max_size_time=2 * Gst.SECOND, max_size_buffers=0, max_size_bytes=0),
                             self.element("aacparse"), self.element("avdec_aac"), self.element("audioconvert"),
@@ -210,7 +215,7 @@ class Gateway:
                             self.element("capsfilter", caps=Gst.Caps.from_string("audio/x-raw,rate=48000")),
                             self.element("opusenc", bitrate=64000),
                             self.element("rtpopuspay", pt=track.payload_type),
-                            self.element("capsfilter", caps=Gst.Caps.from_string(track.caps))]
+                            self.element("capsfilter", caps=Gst.Caps.from_string(track.payload_caps))]
             self.chain(*elements)
             sink = self.webrtc.request_pad_simple("sink_%u")
             transceiver = sink.get_property("transceiver")
