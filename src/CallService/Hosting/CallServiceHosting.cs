@@ -15,6 +15,7 @@ using CallService.Records;
 using CallService.Rules;
 using CallService.Storage;
 using CallService.Tokens;
+using CallService.WebRtc;
 using Microsoft.AspNetCore.Authentication;
 
 namespace CallService.Hosting;
@@ -103,6 +104,7 @@ internal static class CallServiceHosting
         services.AddHostedService(sp => sp.GetRequiredService<CallMediaEventSink>());
         services.AddHostedService<Housekeeping>();
         services.AddMediation(typeof(CallServiceHosting).Assembly);
+        services.AddWebRtc(configuration); // browser parties: WHIP/WHEP gateways (docs/webrtc.md)
 
         services.AddHealthChecks();
         services.AddProblemDetails(o => o.CustomizeProblemDetails = c => ProblemShape.Complete(c.ProblemDetails, c.HttpContext));
@@ -153,6 +155,7 @@ internal static class CallServiceHosting
         app.MapHealthChecks("/healthz");
         var api = app.MapGroup("").WithMetadata(RequestBodyLimit.From(app.ServiceProvider.GetRequiredService<IConfiguration>()));
         api.MapTokens().MapCalls().MapRecords().MapRealtime();
+        api.MapBrowserParties(app); // WHIP/WHEP + GET /call
         return app;
     }
 }

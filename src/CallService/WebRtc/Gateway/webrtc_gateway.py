@@ -7,7 +7,8 @@ CallService starts one process per WHIP or WHEP session (docs/webrtc.md):
   whep: rtmp2src (peer's play URL) --> FLV --> H.264 unchanged + Opus --> webrtcbin --(WebRTC)--> browser
 
 Protocol with the parent (stdin/stdout, UTF-8):
-  stdin   the browser's SDP offer, complete, then end of file.
+  stdin   first line: the RTMP URL (whip: the party's push URL; whep: its play URL of the peer), kept off the command
+          line because it carries a signature; then the browser's SDP offer, complete, then end of file.
   stdout  one JSON object per line: {"event": "answer", "sdp": "..."} once (non-trickle: ICE gathering is complete,
           the candidates are in the SDP), then {"event": "state", "ice": "...", "connection": "..."} on changes,
           {"event": "media", "kind": "video|audio"} when the first buffer of a track went through, and
@@ -77,6 +78,10 @@ class Gateway:
         # webrtcbin never sinks its ICE agent's floating reference; PyGObject takes it over, so the wrapper must live
         # as long as webrtcbin or the agent is freed under it.
         self.ice = ice = self.webrtc.get_property("ice-agent")
+        # libnice's UPnP port mapping is useless for a server (and warns when it cannot bind); 1:1 NAT is --public-ip.
+        self.nice = ice.get_property("agent")
+        if self.nice is not None and self.nice.find_property("upnp") is not None:
+            self.nice.set_property("upnp", False)
         if args.port_min:
             ice.set_property("min-rtp-port", args.port_min)
         if args.port_max:
@@ -337,8 +342,8 @@ class Gateway:
 
 def parse_args(argv):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--mode", choices=("whip", "whep"), required=True)
-    p.add_argument("--rtmp", required=True, help="whip: the party's push URL; whep: the peer's play URL")
+    p.add_argument("--mode", choices=("whip", "whep"))
+    p.add_argument("--check", action="store_true", help="print what the engine lacks (nothing: ok) and exit")
     p.add_argument("--stun", help="stun://host:port")
     p.add_argument("--turn", action="append", help="turn(s)://user:password@host:port (repeatable)")
     p.add_argument("--port-min", type=int, default=0, help="lowest local UDP port for ICE (0: any)")
@@ -354,9 +359,29 @@ def parse_args(argv):
     return p.parse_args(argv)
 
 
+REQUIRED = ("webrtcbin", "nicesrc", "dtlssrtpenc", "rtmp2sink", "rtmp2src", "flvmux", "flvdemux", "h264parse",
+            "rtph264pay", "rtph264depay", "capssetter", "opusenc", "opusdec", "rtpopuspay", "rtpopusdepay", "avdec_aac",
+            "aacparse", "audioconvert", "audioresample")
+
+
+def check():
+    """What the engine lacks: GStreamer elements (and an AAC encoder), one line; empty when the gateway can run."""
+    missing = [name for name in REQUIRED if Gst.ElementFactory.find(name) is None]
+    if not any(Gst.ElementFactory.find(n) for n in ("fdkaacenc", "avenc_aac", "voaacenc")):
+        missing.append("an AAC encoder (avenc_aac)")
+    print(("missing GStreamer elements: " + ", ".join(missing)) if missing else "ok")
+    return 1 if missing else 0
+
+
 def main(argv):
     args = parse_args(argv)
     Gst.init(None)
+    if args.check:
+        return check()
+    if args.mode is None:
+        log("--mode whip|whep is required")
+        return EXIT_BAD_OFFER
+    args.rtmp = sys.stdin.readline().strip()
     offer = sys.stdin.read()
     try:
         tracks = sdp_offer.tracks(offer, args.mode)
