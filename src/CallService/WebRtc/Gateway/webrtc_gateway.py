@@ -200,6 +200,9 @@ class Gateway:
         source = self.element(self.args.rtmp_source, location=self.args.rtmp)
         demux = self.element("flvdemux")
         source.link(demux)
+        # The peer stopped publishing (the relay's unpublish notify / end of stream): the EOS never reaches the bus,
+        # webrtcbin's network sinks do not end, so the gateway watches for it itself and leaves.
+        source.get_static_pad("src").add_probe(Gst.PadProbeType.EVENT_DOWNSTREAM, self.on_source_event)
         self.whep_outputs = {}
         for track in tracks:
             if track.kind == "video":
@@ -230,6 +233,11 @@ class Gateway:
             self.watch(elements[0].get_static_pad("src"), track.kind)
             self.whep_outputs[track.kind] = elements[0]
         demux.connect("pad-added", self.on_flv_pad)
+
+    def on_source_event(self, _pad, info):
+        if info.get_event().type == Gst.EventType.EOS:
+            GLib.idle_add(lambda: self.stop(EXIT_OK, "the relay ended the stream") or False)
+        return Gst.PadProbeReturn.OK
 
     def on_flv_pad(self, _demux, pad):
         kind = "video" if pad.get_name().startswith("video") else "audio"

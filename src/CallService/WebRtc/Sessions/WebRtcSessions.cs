@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using CallContracts.Streams;
+using CallService.Calls.Live;
 using Microsoft.Extensions.Options;
 
 namespace CallService.WebRtc.Sessions;
@@ -12,8 +13,12 @@ internal sealed record WebRtcSession(string Id, string CallId, PartyRole Role, G
 /// from the same party replaces the old one, as a reconnecting RTMP publisher takes over its stream), each removed when
 /// its gateway exits, all stopped when the service stops.
 /// </summary>
-internal sealed class WebRtcSessions(IOptions<WebRtcOptions> options) : IHostedService
+internal sealed class WebRtcSessions(IOptions<WebRtcOptions> options, LiveCalls calls, TimeProvider time) : IHostedService, IDisposable
 {
+    /// <summary>How often sessions of ended calls are swept (the relay's kick normally ends them first).</summary>
+    public static readonly TimeSpan SweepInterval = TimeSpan.FromSeconds(5);
+
+    private ITimer? _sweep;
     private readonly Dictionary<string, WebRtcSession> _byId = [];
     private readonly Lock _lock = new();
 
@@ -77,11 +82,31 @@ internal sealed class WebRtcSessions(IOptions<WebRtcOptions> options) : IHostedS
         }
     }
 
-    public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        _sweep = time.CreateTimer(_ => SweepEndedCalls(), null, SweepInterval, SweepInterval);
+        return Task.CompletedTask;
+    }
+
+    /// <summary>
+    /// A safety net behind the relay: ending a call kicks the gateways' RTMP connections, which ends them; a gateway
+    /// that missed it (e.g. still negotiating) is stopped here once its call is ended or gone.
+    /// </summary>
+    public void SweepEndedCalls()
+    {
+        List<string> callIds;
+        lock (_lock) callIds = _byId.Values.Select(s => s.CallId).Distinct().ToList();
+        foreach (var callId in callIds)
+            if (calls.TryGet(callId) is not { } entry || entry.Call.IsEnded)
+                StopCall(callId);
+    }
+
+    public void Dispose() => _sweep?.Dispose();
 
     /// <summary>Service shutdown: no gateway outlives the service (they would also notice within a second).</summary>
     public Task StopAsync(CancellationToken cancellationToken)
     {
+        _sweep?.Dispose();
         List<WebRtcSession> all;
         lock (_lock)
         {
