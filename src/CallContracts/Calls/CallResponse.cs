@@ -46,6 +46,8 @@ public sealed record CallParties(PartyView A, PartyView B);
 /// <param name="Pusher">Settings for <c>&lt;live-pusher&gt;</c>.</param>
 /// <param name="Player">Settings for <c>&lt;live-player&gt;</c>.</param>
 /// <param name="Quality">Warning counters reported by this party.</param>
+/// <param name="WebRtc">Where this party's browser publishes (WHIP) and plays the peer (WHEP); null when the URLs are
+/// not (yet) issued or not visible to the requester, or WebRTC is off on this server.</param>
 public sealed record PartyView(
     string UserId,
     string? PushUrl,
@@ -54,7 +56,14 @@ public sealed record PartyView(
     string PlayFormat,
     PusherSettings Pusher,
     PlayerSettings Player,
-    PartyQuality Quality);
+    PartyQuality Quality,
+    [property: System.Text.Json.Serialization.JsonPropertyName("webrtc")] PartyWebRtc? WebRtc = null);
+
+/// <summary>A browser party's WebRTC endpoints (RFC 9725 WHIP, and WHEP for playing): <c>POST</c> an SDP offer with the
+/// party's user token (<c>Authorization: Bearer</c>, <c>Content-Type: application/sdp</c>) → <c>201</c> with the answer.</summary>
+/// <param name="WhipUrl">Publishes the party's camera and microphone as its stream (H.264 + Opus from the browser).</param>
+/// <param name="WhepUrl">Plays the peer's stream (H.264 + Opus to the browser).</param>
+public sealed record PartyWebRtc(string WhipUrl, string WhepUrl);
 
 /// <summary><c>&lt;live-pusher&gt;</c> attributes. Bitrates in kbps (live-pusher docs' per-scenario table).</summary>
 /// <param name="Mode">Always <c>RTC</c>.</param>

@@ -8,7 +8,7 @@ using Microsoft.Extensions.Options;
 namespace CallService.Calls;
 
 /// <summary>Maps a <see cref="Call"/> to its wire shape for a given requester.</summary>
-internal sealed class CallViews(PublicMediaUrls urls, IOptions<CallOptions> options)
+internal sealed class CallViews(PublicMediaUrls urls, IOptions<CallOptions> options, WebRtc.WebRtcUrls? webRtc = null)
 {
     private readonly string _playFormat = options.Value.PlayFormat.Equals("flv", StringComparison.OrdinalIgnoreCase) ? "flv" : "rtmp";
 
@@ -28,7 +28,7 @@ internal sealed class CallViews(PublicMediaUrls urls, IOptions<CallOptions> opti
         var party = call.Party(role);
         var u = withUrls && party.UrlsIssued ? SignedUrls(call, party) : null;
         return new PartyView(party.UserId, u?.PushUrl, u?.PlayUrl, u?.PlayFlvUrl, _playFormat,
-            Scenarios.Pusher(call.Scenario), Scenarios.Player, Quality(party));
+            Scenarios.Pusher(call.Scenario), Scenarios.Player, Quality(party), u is null ? null : webRtc?.For(call.Id));
     }
 
     private PartyUrls SignedUrls(Call call, CallParty party)

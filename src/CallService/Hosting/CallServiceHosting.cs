@@ -21,6 +21,7 @@ using CallService.Rules;
 using CallService.Storage;
 using CallService.Tokens;
 using CallService.Webhooks;
+using CallService.WebRtc;
 using Microsoft.AspNetCore.Authentication;
 
 namespace CallService.Hosting;
@@ -112,6 +113,7 @@ internal static class CallServiceHosting
         services.AddEvidence(configuration); // Recording:*: recording, consent, snapshots, links, retention
         services.AddMediation(typeof(CallServiceHosting).Assembly);
         services.AddOperatorConsole();
+        services.AddWebRtc(configuration); // browser parties: WHIP/WHEP gateways (docs/webrtc.md)
 
         services.AddHealthChecks();
         services.AddCallServiceMetrics(configuration); // GET /metrics (prometheus-net), GET /readyz
@@ -175,6 +177,7 @@ internal static class CallServiceHosting
         app.MapApiDocs();
         app.MapOperatorConsole(); // GET /console: static files (docs/console.md)
         api.MapEvidence();
+        api.MapBrowserParties(app); // WHIP/WHEP + GET /call
         return app;
     }
 }

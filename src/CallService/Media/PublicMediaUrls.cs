@@ -88,16 +88,26 @@ internal sealed class PublicMediaUrls(IServiceProvider services, IConfiguration 
     {
         final = true;
         if (configuration["Media:PublicFlvBaseUrl"] is { Length: > 0 } configured) return configured.TrimEnd('/');
+        return $"{ServerBase(out final)}/{App}";
+    }
+
+    /// <summary>
+    /// <c>{scheme}://{host}:{port}</c> of the first HTTP address the server listens on (wildcards → 127.0.0.1);
+    /// <paramref name="final"/> is false while the server has not bound yet (then <c>http://127.0.0.1:8080</c>).
+    /// </summary>
+    public string ServerBase(out bool final)
+    {
+        final = true;
         var addresses = services.GetService<IServer>()?.Features.Get<IServerAddressesFeature>()?.Addresses;
         var address = addresses?.FirstOrDefault(a => a.StartsWith("http://", StringComparison.OrdinalIgnoreCase))
                       ?? addresses?.FirstOrDefault();
         if (address is null)
         {
             final = false;
-            return $"http://127.0.0.1:8080/{App}";
+            return "http://127.0.0.1:8080";
         }
         var uri = new UriBuilder(address.Replace("://+", "://127.0.0.1").Replace("://*", "://127.0.0.1"));
         if (uri.Host is "0.0.0.0" or "[::]" or "::") uri.Host = "127.0.0.1";
-        return $"{uri.Scheme}://{uri.Host}:{uri.Port}/{App}";
+        return $"{uri.Scheme}://{uri.Host}:{uri.Port}";
     }
 }

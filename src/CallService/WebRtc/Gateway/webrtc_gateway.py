@@ -1,0 +1,409 @@
+#!/usr/bin/python3
+"""One browser party's WebRTC session, bridged to the relay as an ordinary RTMP client (GStreamer webrtcbin).
+
+CallService starts one process per WHIP or WHEP session (docs/webrtc.md):
+
+  whip: browser --(WebRTC H.264 + Opus)--> webrtcbin --> H.264 unchanged + AAC 48 kHz in FLV --> rtmp2sink (push URL)
+  whep: rtmp2src (peer's play URL) --> FLV --> H.264 unchanged + Opus --> webrtcbin --(WebRTC)--> browser
+
+Protocol with the parent (stdin/stdout, UTF-8):
+  stdin   first line: the RTMP URL (whip: the party's push URL; whep: its play URL of the peer), kept off the command
+          line because it carries a signature; then the browser's SDP offer, complete, then end of file.
+  stdout  one JSON object per line: {"event": "answer", "sdp": "..."} once (non-trickle: ICE gathering is complete,
+          the candidates are in the SDP), then {"event": "state", "ice": "...", "connection": "..."} on changes,
+          {"event": "media", "kind": "video|audio"} when the first buffer of a track went through, and
+          {"event": "end", "reason": "..."} just before exiting.
+  stderr  log lines for humans (no URLs: they carry signatures).
+Exit codes: 0 ended normally (relay closed the stream, browser left), 2 bad offer, 3 negotiation failed,
+4 relay connection failed, 5 idle (no media from the browser for --idle-timeout seconds).
+The process also ends within a second when its parent dies, so a crashed service leaves no gateways behind.
+"""
+
+import argparse
+import json
+import os
+import re
+import signal
+import sys
+
+import gi
+
+gi.require_version("Gst", "1.0")
+gi.require_version("GstSdp", "1.0")
+gi.require_version("GstWebRTC", "1.0")
+gi.require_version("GstVideo", "1.0")
+from gi.repository import GLib, Gst, GstSdp, GstVideo, GstWebRTC  # noqa: E402
+
+import sdp_offer  # noqa: E402  (beside this file)
+
+EXIT_OK, EXIT_BAD_OFFER, EXIT_NEGOTIATION, EXIT_RELAY, EXIT_IDLE = 0, 2, 3, 4, 5
+
+
+def emit(event, **fields):
+    sys.stdout.write(json.dumps({"event": event, **fields}) + "\n")
+    sys.stdout.flush()
+
+
+def log(text):
+    sys.stderr.write("webrtc-gateway: " + text + "\n")
+    sys.stderr.flush()
+
+
+PARENT = os.getppid()
+
+
+def parent_alive():
+    """A gateway outlives no service: when the parent is gone we are re-parented (PR_SET_PDEATHSIG is no help, it
+    fires when the parent's *thread* that started us exits, and .NET starts processes from pool threads)."""
+    return os.getppid() == PARENT
+
+
+class Gateway:
+    def __init__(self, args, offer):
+        self.args = args
+        self.offer = offer
+        self.loop = GLib.MainLoop()
+        self.exit_code = EXIT_OK
+        self.answered = False
+        self.last_media = {}
+        self.seen_media = set()
+        self.pipeline = Gst.Pipeline.new("gateway")
+        self.webrtc = Gst.ElementFactory.make("webrtcbin", "webrtc")
+        self.webrtc.set_property("bundle-policy", GstWebRTC.WebRTCBundlePolicy.MAX_BUNDLE)
+        self.webrtc.set_property("latency", args.latency)
+        if args.stun:
+            self.webrtc.set_property("stun-server", args.stun)
+        for turn in args.turn or []:
+            self.webrtc.emit("add-turn-server", turn)
+        # webrtcbin never sinks its ICE agent's floating reference; PyGObject takes it over, so the wrapper must live
+        # as long as webrtcbin or the agent is freed under it.
+        self.ice = ice = self.webrtc.get_property("ice-agent")
+        # libnice's UPnP port mapping is useless for a server (and warns when it cannot bind); 1:1 NAT is --public-ip.
+        self.nice = ice.get_property("agent")
+        if self.nice is not None and self.nice.find_property("upnp") is not None:
+            self.nice.set_property("upnp", False)
+        if args.port_min:
+            ice.set_property("min-rtp-port", args.port_min)
+        if args.port_max:
+            ice.set_property("max-rtp-port", args.port_max)
+        for address in args.local_ip or []:
+            ice.emit("add-local-ip-address", address)
+        self.pipeline.add(self.webrtc)
+        self.webrtc.connect("notify::ice-gathering-state", self.on_gathering)
+        self.webrtc.connect("notify::ice-connection-state", self.on_state)
+        self.webrtc.connect("notify::connection-state", self.on_state)
+        bus = self.pipeline.get_bus()
+        bus.add_signal_watch()
+        bus.connect("message", self.on_message)
+
+    # ---- pipelines ---------------------------------------------------------------------------------------------
+
+    def element(self, factory, **props):
+        e = Gst.ElementFactory.make(factory)
+        if e is None:
+            raise RuntimeError("GStreamer element missing: " + factory)
+        for key, value in props.items():
+            e.set_property(key.replace("_", "-"), value)
+        self.pipeline.add(e)
+        return e
+
+    def chain(self, *elements):
+        for a, b in zip(elements, elements[1:]):
+            if not a.link(b):
+                raise RuntimeError(f"cannot link {a.get_name()} to {b.get_name()}")
+        return elements[0]
+
+    def watch(self, pad, kind):
+        """Counts buffers per track: the first one is reported; the idle timer reads the last time one passed."""
+        def probe(_pad, _info):
+            self.last_media[kind] = GLib.get_monotonic_time()
+            if kind not in self.seen_media:
+                self.seen_media.add(kind)
+                emit("media", kind=kind)
+            return Gst.PadProbeReturn.OK
+        pad.add_probe(Gst.PadProbeType.BUFFER, probe)
+
+    def build_whip(self, tracks):
+        """Browser → relay. Both FLV tracks exist before negotiation so flvmux writes one header with both."""
+        mux = self.element("flvmux", streamable=True, latency=100 * Gst.MSECOND)
+        sink = self.element(self.args.rtmp_sink, location=self.args.rtmp)
+        sink.set_property("sync", False)
+        sink.set_property("async", False)
+        mux.link(sink)
+        self.whip_inputs = {}
+        for track in tracks:
+            self.webrtc.emit("add-transceiver", GstWebRTC.WebRTCRTPTransceiverDirection.RECVONLY,
+                             Gst.Caps.from_string(track.caps))
+            if track.kind == "video":
+                depay = self.element("rtph264depay")
+                parse = self.element("h264parse")
+                caps = self.element("capsfilter", caps=Gst.Caps.from_string(
+                    "video/x-h264,stream-format=avc,alignment=au"))
+                queue = self.element("queue", max_size_time=2 * Gst.SECOND, max_size_buffers=0, max_size_bytes=0)
+                self.chain(depay, parse, caps, queue)
+                queue.get_static_pad("src").link(mux.request_pad_simple("video"))
+                self.watch(depay.get_static_pad("sink"), "video")
+                self.whip_inputs["video"] = depay
+            else:
+                encoder = self.aac_encoder()
+                elements = [self.element("rtpopusdepay"), self.element("opusdec", plc=True),
+                            self.element("audioconvert"), self.element("audioresample"),
+                            self.element("capsfilter", caps=Gst.Caps.from_string("audio/x-raw,rate=48000,channels=2")),
+                            encoder, self.element("aacparse"),
+                            self.element("queue", max_size_time=2 * Gst.SECOND, max_size_buffers=0, max_size_bytes=0)]
+                self.chain(*elements)
+                elements[-1].get_static_pad("src").link(mux.request_pad_simple("audio"))
+                self.watch(elements[0].get_static_pad("sink"), "audio")
+                self.whip_inputs["audio"] = elements[0]
+        self.webrtc.connect("pad-added", self.on_whip_pad)
+        GLib.timeout_add(self.args.keyframe_interval * 1000, self.request_keyframe)
+
+    def aac_encoder(self):
+        for factory, props in (("fdkaacenc", {"bitrate": 64000}), ("avenc_aac", {"bitrate": 64000}),
+                               ("voaacenc", {"bitrate": 64000})):
+            if Gst.ElementFactory.find(factory) is not None:
+                return self.element(factory, **props)
+        raise RuntimeError("no AAC encoder (gstreamer1.0-libav's avenc_aac)")
+
+    def on_whip_pad(self, _webrtc, pad):
+        if pad.get_direction() != Gst.PadDirection.SRC:
+            return
+        caps = pad.get_current_caps() or pad.query_caps(None)
+        media = caps.get_structure(0).get_string("media")
+        target = self.whip_inputs.get(media)
+        if target is None:
+            pad.link(self.fakesink().get_static_pad("sink"))
+            return
+        result = pad.link(target.get_static_pad("sink"))
+        log(f"browser {media} track linked: {result.value_nick}")
+        if media == "video":
+            self.video_src = pad
+
+    def fakesink(self):
+        sink = self.element("fakesink")
+        sink.set_property("sync", False)
+        sink.set_property("async", False)
+        sink.sync_state_with_parent()
+        return sink
+
+    def request_keyframe(self):
+        """RTP has no periodic keyframes: ask the browser for one (rtpsession turns the event into RTCP PLI/FIR), so
+        a viewer joining late starts within one interval (the relay fast-starts from the latest keyframe)."""
+        pad = getattr(self, "video_src", None)
+        if pad is not None:
+            pad.send_event(GstVideo.video_event_new_upstream_force_key_unit(Gst.CLOCK_TIME_NONE, True, 0))
+        return True
+
+    def build_whep(self, tracks):
+        """Relay → browser. The payloaders are linked to webrtcbin before negotiation (the relay holds a play that
+        comes before the peer publishes, so flvdemux's pads may appear much later)."""
+        source = self.element(self.args.rtmp_source, location=self.args.rtmp)
+        demux = self.element("flvdemux")
+        source.link(demux)
+        # The peer stopped publishing (the relay's unpublish notify / end of stream): the EOS never reaches the bus,
+        # webrtcbin's network sinks do not end, so the gateway watches for it itself and leaves.
+        source.get_static_pad("src").add_probe(Gst.PadProbeType.EVENT_DOWNSTREAM, self.on_source_event)
+        self.whep_outputs = {}
+        for track in tracks:
+            if track.kind == "video":
+                elements = [self.element("queue", max_size_time=2 * Gst.SECOND, max_size_buffers=0, max_size_bytes=0),
+                            self.element("h264parse"),
+                            self.element("rtph264pay", config_interval=-1, pt=track.payload_type,
+                                         aggregate_mode=1),  # zero-latency: no STAP-A waiting
+                            # rtph264pay states the stream's own profile-level-id (x264: 42c00d, a phone: 64001f);
+                            # webrtcbin only accepts the negotiated one. The SDP value is a capability, not the stream:
+                            # browsers' decoders take any profile they can decode.
+                            self.element("capssetter", join=True, replace=False, caps=Gst.Caps.from_string(
+                                "application/x-rtp,profile-level-id=(string)" + track.profile)),
+                            self.element("capsfilter", caps=Gst.Caps.from_string(track.payload_caps))]
+            else:
+                elements = [self.element("queue", max_size_time=2 * Gst.SECOND, max_size_buffers=0, max_size_bytes=0),
+                            self.element("aacparse"), self.element("avdec_aac"), self.element("audioconvert"),
+                            self.element("audioresample"),
+                            self.element("capsfilter", caps=Gst.Caps.from_string("audio/x-raw,rate=48000")),
+                            self.element("opusenc", bitrate=64000),
+                            self.element("rtpopuspay", pt=track.payload_type),
+                            self.element("capsfilter", caps=Gst.Caps.from_string(track.payload_caps))]
+            self.chain(*elements)
+            sink = self.webrtc.request_pad_simple("sink_%u")
+            transceiver = sink.get_property("transceiver")
+            transceiver.set_property("direction", GstWebRTC.WebRTCRTPTransceiverDirection.SENDONLY)
+            transceiver.set_property("codec-preferences", Gst.Caps.from_string(track.caps))
+            elements[-1].get_static_pad("src").link(sink)
+            self.watch(elements[0].get_static_pad("src"), track.kind)
+            self.whep_outputs[track.kind] = elements[0]
+        demux.connect("pad-added", self.on_flv_pad)
+
+    def on_source_event(self, _pad, info):
+        if info.get_event().type == Gst.EventType.EOS:
+            GLib.idle_add(lambda: self.stop(EXIT_OK, "the relay ended the stream") or False)
+        return Gst.PadProbeReturn.OK
+
+    def on_flv_pad(self, _demux, pad):
+        kind = "video" if pad.get_name().startswith("video") else "audio"
+        target = self.whep_outputs.get(kind)
+        if target is None:
+            pad.link(self.fakesink().get_static_pad("sink"))
+            return
+        log(f"relay {kind} track linked: {pad.link(target.get_static_pad('sink')).value_nick}")
+
+    # ---- negotiation ---------------------------------------------------------------------------------------------
+
+    def start(self, tracks):
+        (self.build_whip if self.args.mode == "whip" else self.build_whep)(tracks)
+        self.pipeline.set_state(Gst.State.PLAYING)
+        result, message = GstSdp.SDPMessage.new_from_text(self.offer)
+        if result != GstSdp.SDPResult.OK:
+            self.fail(EXIT_BAD_OFFER, "the offer is not SDP")
+            return
+        offer = GstWebRTC.WebRTCSessionDescription.new(GstWebRTC.WebRTCSDPType.OFFER, message)
+        self.webrtc.emit("set-remote-description", offer, Gst.Promise.new_with_change_func(self.on_remote_set))
+        GLib.timeout_add_seconds(self.args.negotiation_timeout, self.on_negotiation_timeout)
+        if self.args.mode == "whip" and self.args.idle_timeout > 0:
+            GLib.timeout_add_seconds(1, self.check_idle)
+
+    def on_remote_set(self, promise):
+        promise.wait()
+        reply = promise.get_reply()
+        if reply is not None and reply.has_field("error"):
+            self.fail(EXIT_NEGOTIATION, "the offer was refused: " + str(reply.get_value("error")))
+            return
+        self.webrtc.emit("create-answer", None, Gst.Promise.new_with_change_func(self.on_answer_created))
+
+    def on_answer_created(self, promise):
+        promise.wait()
+        reply = promise.get_reply()
+        answer = reply.get_value("answer") if reply is not None and reply.has_field("answer") else None
+        if answer is None:
+            error = reply.get_value("error") if reply is not None and reply.has_field("error") else "no answer"
+            self.fail(EXIT_NEGOTIATION, "cannot answer the offer: " + str(error))
+            return
+        self.webrtc.emit("set-local-description", answer, Gst.Promise.new())
+        self.on_gathering(self.webrtc, None)
+
+    def on_gathering(self, webrtc, _spec):
+        if self.answered or webrtc.get_property("ice-gathering-state") != GstWebRTC.WebRTCICEGatheringState.COMPLETE:
+            return
+        local = webrtc.get_property("local-description")
+        if local is None:
+            return
+        self.answered = True
+        sdp = local.sdp.as_text()
+        if self.args.public_ip:
+            sdp = sdp_offer.add_public_candidates(sdp, self.args.public_ip)
+        emit("answer", sdp=sdp)
+
+    def on_negotiation_timeout(self):
+        if not self.answered:
+            self.fail(EXIT_NEGOTIATION, "ICE gathering did not complete")
+        return False
+
+    def on_state(self, webrtc, _spec):
+        ice = webrtc.get_property("ice-connection-state").value_nick
+        connection = webrtc.get_property("connection-state").value_nick
+        emit("state", ice=ice, connection=connection)
+        if connection in ("failed", "closed") or ice == "failed":
+            self.stop(EXIT_OK, "browser connection " + (connection if connection in ("failed", "closed") else "ice failed"))
+
+    def check_idle(self):
+        """No media from the browser for --idle-timeout s (tab closed, network gone): leave, so the relay sees the
+        publisher go and the call's publisher-lost grace starts."""
+        newest = max(self.last_media.values(), default=self.started_at)
+        if GLib.get_monotonic_time() - newest > self.args.idle_timeout * 1_000_000:
+            self.stop(EXIT_IDLE, "no media from the browser")
+            return False
+        return True
+
+    def on_message(self, _bus, message):
+        if message.type == Gst.MessageType.ERROR:
+            error, _debug = message.parse_error()
+            source = message.src.get_name() if message.src else "?"
+            relay = message.src is not None and message.src.get_factory() is not None and \
+                message.src.get_factory().get_name() in (self.args.rtmp_sink, self.args.rtmp_source)
+            self.stop(EXIT_OK if relay and self.answered else EXIT_RELAY if relay else EXIT_NEGOTIATION,
+                      f"{source}: {error.message}")
+        elif message.type == Gst.MessageType.EOS:
+            self.stop(EXIT_OK, "the relay ended the stream")
+
+    def fail(self, code, reason):
+        self.stop(code, reason)
+
+    def stop(self, code, reason):
+        if not self.loop.is_running():
+            self.exit_code = code
+            return
+        self.exit_code = code
+        log(reason)
+        emit("end", reason=reason)
+        self.loop.quit()
+
+    def run(self, tracks):
+        self.started_at = GLib.get_monotonic_time()
+        GLib.unix_signal_add(GLib.PRIORITY_DEFAULT, signal.SIGTERM, lambda: self.stop(EXIT_OK, "stopped") or False)
+        GLib.unix_signal_add(GLib.PRIORITY_DEFAULT, signal.SIGINT, lambda: self.stop(EXIT_OK, "stopped") or False)
+        GLib.idle_add(lambda: self.start(tracks) and False)
+        GLib.timeout_add_seconds(1, lambda: parent_alive() or self.stop(EXIT_OK, "the service is gone") or False)
+        self.loop.run()
+        self.pipeline.set_state(Gst.State.NULL)
+        return self.exit_code
+
+
+def parse_args(argv):
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--mode", choices=("whip", "whep"))
+    p.add_argument("--check", action="store_true", help="print what the engine lacks (nothing: ok) and exit")
+    p.add_argument("--stun", help="stun://host:port")
+    p.add_argument("--turn", action="append", help="turn(s)://user:password@host:port (repeatable)")
+    p.add_argument("--port-min", type=int, default=0, help="lowest local UDP port for ICE (0: any)")
+    p.add_argument("--port-max", type=int, default=0, help="highest local UDP port for ICE (0: any)")
+    p.add_argument("--local-ip", action="append", help="gather host candidates on this address only (repeatable)")
+    p.add_argument("--public-ip", help="also announce each host candidate with this address (1:1 NAT)")
+    p.add_argument("--idle-timeout", type=int, default=10, help="whip: seconds without browser media before leaving")
+    p.add_argument("--negotiation-timeout", type=int, default=10)
+    p.add_argument("--keyframe-interval", type=int, default=2, help="whip: seconds between keyframe requests")
+    p.add_argument("--latency", type=int, default=50, help="jitter buffer, ms")
+    p.add_argument("--rtmp-sink", default="rtmp2sink")
+    p.add_argument("--rtmp-source", default="rtmp2src")
+    return p.parse_args(argv)
+
+
+REQUIRED = ("webrtcbin", "nicesrc", "dtlssrtpenc", "rtmp2sink", "rtmp2src", "flvmux", "flvdemux", "h264parse",
+            "rtph264pay", "rtph264depay", "capssetter", "opusenc", "opusdec", "rtpopuspay", "rtpopusdepay", "avdec_aac",
+            "aacparse", "audioconvert", "audioresample")
+
+
+def check():
+    """What the engine lacks: GStreamer elements (and an AAC encoder), one line; empty when the gateway can run."""
+    missing = [name for name in REQUIRED if Gst.ElementFactory.find(name) is None]
+    if not any(Gst.ElementFactory.find(n) for n in ("fdkaacenc", "avenc_aac", "voaacenc")):
+        missing.append("an AAC encoder (avenc_aac)")
+    print(("missing GStreamer elements: " + ", ".join(missing)) if missing else "ok")
+    return 1 if missing else 0
+
+
+def main(argv):
+    args = parse_args(argv)
+    Gst.init(None)
+    if args.check:
+        return check()
+    if args.mode is None:
+        log("--mode whip|whep is required")
+        return EXIT_BAD_OFFER
+    args.rtmp = sys.stdin.readline().strip()
+    offer = sys.stdin.read()
+    try:
+        tracks = sdp_offer.tracks(offer, args.mode)
+    except ValueError as error:
+        log(str(error))
+        emit("end", reason=str(error))
+        return EXIT_BAD_OFFER
+    try:
+        return Gateway(args, offer).run(tracks)
+    except RuntimeError as error:
+        log(str(error))
+        emit("end", reason=str(error))
+        return EXIT_NEGOTIATION
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
