@@ -20,7 +20,7 @@ internal static class MediationRegistration
             foreach (var contract in type.GetInterfaces().Where(i => i.IsGenericType))
             {
                 var definition = contract.GetGenericTypeDefinition();
-                if (definition == typeof(IRequestHandler<,>))
+                if (definition == typeof(IRequestHandler<,>) || definition == typeof(INotificationHandler<>))
                     services.AddTransient(contract, type);
                 else if (definition == typeof(IValidator<>) && typeof(IValidator).IsAssignableFrom(type))
                     services.AddSingleton(contract, type);
