@@ -5,12 +5,21 @@
 import { api, segment } from './api.js';
 import { el, fill, formatBytes, formatDuration, formatTime } from './dom.js';
 
-/** Shows what exists of the call's evidence in the two sections; hides a section that has nothing to show. */
+/**
+ * Shows what exists of the call's evidence in the two sections; hides a section that has nothing to show.
+ * Resolves with `{ snapshots: true }` when the service lists snapshots for the call (so it can take them).
+ */
 export async function showEvidence(callId, recordingsSection, snapshotsSection) {
-  await Promise.all([
+  const [, snapshots] = await Promise.all([
     showRecordings(callId, recordingsSection),
     showSnapshots(callId, snapshotsSection),
   ]);
+  return { snapshots };
+}
+
+/** POST /v1/calls/{id}/snapshots {"party"}: a JPEG of the party's current picture; 409 when its stream is not live. */
+export function takeSnapshot(callId, party) {
+  return api(`/v1/calls/${segment(callId)}/snapshots`, { method: 'POST', body: { party } });
 }
 
 /** Hides both sections (another call was opened, or the detail closed). */
@@ -52,7 +61,7 @@ async function showSnapshots(callId, section) {
   const snapshots = Array.isArray(answer) ? answer : answer && Array.isArray(answer.snapshots) ? answer.snapshots : null;
   if (!snapshots || snapshots.length === 0) {
     section.hidden = true;
-    return;
+    return snapshots !== null;
   }
   fill(section.querySelector('ul'), ...snapshots.map(s => {
     const caption = `Party ${s.party}, ${s.width}×${s.height}, ${formatTime(s.takenAt)}`;
@@ -64,6 +73,7 @@ async function showSnapshots(callId, section) {
         el('code', { class: 'hash', title: s.sha256 }, shortHash(s.sha256)))));
   }));
   section.hidden = false;
+  return true;
 }
 
 const shortHash = hash => (typeof hash === 'string' && hash.length > 12 ? `${hash.slice(0, 12)}…` : hash || '–');
