@@ -108,7 +108,7 @@ export class CallDetail {
   /** Reads the call's evidence; snapshots can be taken when the service lists them and the call runs. */
   async refreshEvidence() {
     const callId = this.callId;
-    const found = await showEvidence(callId, this.recordings, this.snapshots);
+    const found = await showEvidence(callId, this.recordings, this.snapshots, () => callId === this.callId);
     if (callId !== this.callId) return;
     this.canSnapshot = found.snapshots;
     this.showSnapshotButtons();

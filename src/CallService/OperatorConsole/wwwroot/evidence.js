@@ -9,12 +9,14 @@ import { el, fill, formatBytes, formatDuration, formatTime } from './dom.js';
  * Shows what exists of the call's evidence in the two sections; hides a section that has nothing to show.
  * Resolves with `{ snapshots: true }` when the service lists snapshots for the call (so it can take them).
  */
-export async function showEvidence(callId, recordingsSection, snapshotsSection) {
-  const [, snapshots] = await Promise.all([
-    showRecordings(callId, recordingsSection),
-    showSnapshots(callId, snapshotsSection),
+export async function showEvidence(callId, recordingsSection, snapshotsSection, isCurrent = () => true) {
+  const [recordings, snapshots] = await Promise.all([
+    fetchOrNull(`/v1/calls/${segment(callId)}/recordings`),
+    fetchOrNull(`/v1/calls/${segment(callId)}/snapshots`),
   ]);
-  return { snapshots };
+  if (!isCurrent()) return { snapshots: false }; // another call was opened meanwhile
+  showRecordings(recordings, recordingsSection);
+  return { snapshots: showSnapshots(snapshots, snapshotsSection) };
 }
 
 /** POST /v1/calls/{id}/snapshots {"party"}: a JPEG of the party's current picture; 409 when its stream is not live. */
@@ -35,8 +37,7 @@ async function fetchOrNull(path) {
   }
 }
 
-async function showRecordings(callId, section) {
-  const answer = await fetchOrNull(`/v1/calls/${segment(callId)}/recordings`);
+function showRecordings(answer, section) {
   const files = answer && Array.isArray(answer.files) ? answer.files : null;
   if (!answer || !files || (answer.state === 'off' && files.length === 0)) {
     section.hidden = true;
@@ -55,8 +56,8 @@ async function showRecordings(callId, section) {
   section.hidden = false;
 }
 
-async function showSnapshots(callId, section) {
-  const answer = await fetchOrNull(`/v1/calls/${segment(callId)}/snapshots`);
+/** Shows the snapshots; true when the service answered with a list (possibly empty). */
+function showSnapshots(answer, section) {
   // The list is an array, or an object holding one under "snapshots".
   const snapshots = Array.isArray(answer) ? answer : answer && Array.isArray(answer.snapshots) ? answer.snapshots : null;
   if (!snapshots || snapshots.length === 0) {
