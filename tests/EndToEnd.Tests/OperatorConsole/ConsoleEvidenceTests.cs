@@ -8,9 +8,10 @@ using Xunit.Abstractions;
 namespace EndToEnd.Tests.OperatorConsole;
 
 /// <summary>
-/// The console's evidence sections against the shapes docs/api.md gives <c>GET /v1/calls/{id}/recordings</c> and
-/// <c>GET /v1/calls/{id}/snapshots</c>. The two answers are supplied by request interception (so the test pins the
-/// console to the documented shapes whatever the service records), with hostile text in them: it must show as text.
+/// The console's evidence sections against the shapes docs/api.md gives <c>GET /v1/calls/{id}/recordings</c>,
+/// <c>GET /v1/calls/{id}/snapshots</c> and <c>POST /v1/calls/{id}/snapshots</c>. The answers are supplied by request
+/// interception (so the test pins the console to the documented shapes whatever the service records), with hostile text
+/// in them: it must show as text.
 /// </summary>
 [Collection(ServiceCollection.Name)]
 public sealed class ConsoleEvidenceTests(ServiceFixture fixture, ITestOutputHelper output)
@@ -76,6 +77,66 @@ public sealed class ConsoleEvidenceTests(ServiceFixture fixture, ITestOutputHelp
         Assert.Empty(console.Errors);
     }
 
+    [Fact]
+    public async Task SnapshotButton_PostsTheLegsParty_AndListsTheNewSnapshot()
+    {
+        var call = await Service.CreateDirectCallAsync("console-snap-a", "console-snap-b");
+        var callId = call["callId"]!.GetValue<string>();
+        var origin = $"http://127.0.0.1:{Service.HttpPort}";
+        var posted = new List<string>();
+        var taken = new JsonArray();
+
+        await using var browser = await HeadlessChromium.LaunchAsync();
+        var (console, _) = await ConsolePage.OpenAsync(browser, Service, output);
+        await using var page = console.Page;
+        await page.SetRequestInterceptionAsync(true);
+        page.Request += async (_, e) =>
+        {
+            try
+            {
+                if (new Uri(e.Request.Url).AbsolutePath != $"/v1/calls/{callId}/snapshots")
+                {
+                    await e.Request.ContinueAsync();
+                    return;
+                }
+                if (e.Request.Method != HttpMethod.Post)
+                {
+                    await RespondAsync(e.Request, new JsonObject { ["snapshots"] = taken.DeepClone() });
+                    return;
+                }
+                lock (posted) posted.Add(e.Request.PostData?.ToString() ?? "");
+                var snapshot = new JsonObject
+                {
+                    ["snapshotId"] = "snap-a", ["party"] = "a", ["takenAt"] = "2026-11-21T14:15:50+00:00", ["width"] = 320,
+                    ["height"] = 240, ["sha256"] = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
+                    ["url"] = $"{origin}/evidence/snap-a.jpg",
+                };
+                taken.Add(snapshot.DeepClone());
+                await RespondAsync(e.Request, snapshot, HttpStatusCode.Created);
+            }
+            catch (PuppeteerException)
+            {
+                // the page went away while a request was pending
+            }
+        };
+        await console.EnterApiKeyAsync(ServiceProcess.ApiKey);
+        var row = $"#calls tr[data-call-id=\"{callId}\"]";
+        await console.WaitForAsync(row);
+        await page.ClickAsync(row + " button[data-action=open]");
+
+        await console.WaitForAsync("#leg-a .leg-snapshot:not([hidden])"); // the service lists snapshots: it can take them
+        Assert.True(await page.EvaluateFunctionAsync<bool>("() => document.getElementById('snapshots').hidden")); // none yet
+        await page.ClickAsync("#leg-a .leg-snapshot");
+
+        await console.WaitForAsync("#snapshots:not([hidden]) li[data-snapshot-id=\"snap-a\"]");
+        Assert.Equal("{\"party\":\"a\"}", Assert.Single(posted));
+        Assert.Contains("Snapshot of leg a taken (320×240)", await console.TextAsync("#status"), StringComparison.Ordinal);
+
+        await Service.HangUpAsync(callId);
+        await console.WaitForAsync("#leg-a .leg-snapshot[hidden]"); // an ended call has no picture to take
+        Assert.Empty(console.Errors);
+    }
+
     private static JsonObject Recordings(string origin) => new()
     {
         ["state"] = "ready",
@@ -99,9 +160,9 @@ public sealed class ConsoleEvidenceTests(ServiceFixture fixture, ITestOutputHelp
         }),
     };
 
-    private static Task RespondAsync(IRequest request, JsonObject body) => request.RespondAsync(new ResponseData
+    private static Task RespondAsync(IRequest request, JsonObject body, HttpStatusCode status = HttpStatusCode.OK) => request.RespondAsync(new ResponseData
     {
-        Status = HttpStatusCode.OK,
+        Status = status,
         ContentType = "application/json",
         Body = body.ToJsonString(),
     });

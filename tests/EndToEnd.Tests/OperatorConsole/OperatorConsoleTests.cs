@@ -67,6 +67,12 @@ public sealed class OperatorConsoleTests(ServiceFixture fixture, ITestOutputHelp
         output.WriteLine($"screenshot: {screenshot} ({png.Length} bytes)");
         Assert.True(png.Length > 1000 && png[1] == 'P' && png[2] == 'N' && png[3] == 'G', "the screenshot is not a PNG");
 
+        // Sound: a leg is muted until the operator asks for it.
+        await page.ClickAsync("#leg-a .leg-sound");
+        Assert.False(await page.EvaluateFunctionAsync<bool>("() => document.querySelector('video[data-leg=\"a\"]').muted"));
+        Assert.Equal("true", await page.EvaluateFunctionAsync<string>("() => document.querySelector('#leg-a .leg-sound').getAttribute('aria-pressed')"));
+        Assert.True(await page.EvaluateFunctionAsync<bool>("() => document.querySelector('video[data-leg=\"b\"]').muted"));
+
         await page.ClickAsync("#hangup");
         var ended = await console.PollAsync(() => GetCallAsync(callId), c => c["state"]!.GetValue<string>() == "ended",
             "the call to end", seconds: 10);
@@ -80,6 +86,23 @@ public sealed class OperatorConsoleTests(ServiceFixture fixture, ITestOutputHelp
         var stopped = await console.LegsAsync();
         Assert.All(stopped, l => Assert.NotEqual("playing", l.State));
         Assert.Empty(console.Errors);
+    }
+
+    [Fact]
+    public async Task AKeyTheApiRefuses_IsForgotten_AndTheKeyFormComesBack()
+    {
+        await using var browser = await HeadlessChromium.LaunchAsync();
+        var (console, _) = await ConsolePage.OpenAsync(browser, Service, output);
+        await using var page = console.Page;
+
+        await console.EnterApiKeyAsync("not-the-key");
+        await console.PollAsync(() => console.TextAsync("#status"), t => t.Contains("refused (401)", StringComparison.Ordinal), "the refusal");
+        Assert.False(await page.EvaluateFunctionAsync<bool>("() => document.getElementById('key-section').hidden"));
+        Assert.True(await page.EvaluateFunctionAsync<bool>("() => document.getElementById('console').hidden"));
+        Assert.Equal(0, await page.EvaluateFunctionAsync<int>("() => sessionStorage.length"));
+        Assert.Equal("", await page.EvaluateFunctionAsync<string>("() => document.getElementById('api-key').value"));
+        await Task.Delay(2500); // longer than the live list's refresh: it stopped, nothing replaces the message
+        Assert.Contains("refused (401)", await console.TextAsync("#status"), StringComparison.Ordinal);
     }
 
     [Fact]

@@ -17,27 +17,35 @@ export class LiveCalls {
     this.onError = onError;
     this.calls = [];
     this.timer = null;
+    this.running = false;
   }
 
   start() {
-    if (this.timer === null) this.refresh();
+    if (this.running) return;
+    this.running = true;
+    this.refresh();
   }
 
   stop() {
+    this.running = false;
     clearTimeout(this.timer);
     this.timer = null;
   }
 
   async refresh() {
     clearTimeout(this.timer);
+    if (!this.running) return;
     try {
       const list = await api('/v1/calls?state=active');
+      if (!this.running) return;
       this.calls = Array.isArray(list && list.calls) ? list.calls : [];
       this.render();
       this.onList(this.calls);
     } catch (error) {
+      if (!this.running) return; // stopped meanwhile (e.g. the key was refused): nothing to report
       this.onError(error);
     }
+    clearTimeout(this.timer);
     this.timer = setTimeout(() => this.refresh(), refreshMs);
   }
 

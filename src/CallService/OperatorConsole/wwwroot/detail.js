@@ -4,7 +4,7 @@
 
 import { api, segment } from './api.js';
 import { fillStats, formatTime } from './dom.js';
-import { hideEvidence, showEvidence } from './evidence.js';
+import { hideEvidence, showEvidence, takeSnapshot } from './evidence.js';
 import { LegPlayer } from './leg-player.js';
 import { durationText, endText } from './quality.js';
 
@@ -25,6 +25,7 @@ export class CallDetail {
         figure,
         user: figure.querySelector('.leg-user'),
         sound: figure.querySelector('.leg-sound'),
+        snapshot: figure.querySelector('.leg-snapshot'),
         stats: figure.querySelector('.leg-stats'),
         player: new LegPlayer(figure.querySelector('video'), (s, detail) => {
           state.textContent = detail ? `${s}: ${detail}` : s;
@@ -38,6 +39,8 @@ export class CallDetail {
         leg.sound.setAttribute('aria-pressed', String(!video.muted));
       });
     }
+    for (const role of ['a', 'b']) this.legs[role].snapshot.addEventListener('click', () => this.snapshot(role));
+    this.canSnapshot = false;
     this.recordings = section.querySelector('#recordings');
     this.snapshots = section.querySelector('#snapshots');
     this.hangupButton = section.querySelector('#hangup');
@@ -59,7 +62,7 @@ export class CallDetail {
     }
     this.section.hidden = false;
     this.update(call);
-    showEvidence(call.callId, this.recordings, this.snapshots);
+    this.refreshEvidence();
     this.section.scrollIntoView({ block: 'nearest' });
   }
 
@@ -80,7 +83,8 @@ export class CallDetail {
     this.hangupButton.hidden = call.state === 'ended';
     if (call.state === 'ended') {
       this.stopMedia();
-      if (justEnded) showEvidence(call.callId, this.recordings, this.snapshots); // recordings move on to processing
+      if (justEnded) this.refreshEvidence(); // recordings move on to processing
+      this.showSnapshotButtons();
       return;
     }
     // Leg a is what the callee plays (parties.b.playFlvUrl); leg b is what the caller plays.
@@ -98,6 +102,32 @@ export class CallDetail {
       if (call.state === 'ended') this.onEnded(call);
     } catch (error) {
       this.onStatus(`Could not read call ${this.callId}: ${error.message}`);
+    }
+  }
+
+  /** Reads the call's evidence; snapshots can be taken when the service lists them and the call runs. */
+  async refreshEvidence() {
+    const callId = this.callId;
+    const found = await showEvidence(callId, this.recordings, this.snapshots, () => callId === this.callId);
+    if (callId !== this.callId) return;
+    this.canSnapshot = found.snapshots;
+    this.showSnapshotButtons();
+  }
+
+  showSnapshotButtons() {
+    const shown = this.canSnapshot && this.call !== null && this.call.state !== 'ended';
+    for (const leg of Object.values(this.legs)) leg.snapshot.hidden = !shown;
+  }
+
+  async snapshot(role) {
+    const callId = this.callId;
+    if (!callId) return;
+    try {
+      const taken = await takeSnapshot(callId, role);
+      this.onStatus(`Snapshot of leg ${taken.party} taken (${taken.width}×${taken.height}).`);
+      if (callId === this.callId) await this.refreshEvidence();
+    } catch (error) {
+      this.onStatus(`Snapshot of leg ${role} failed: ${error.message}`);
     }
   }
 
@@ -149,6 +179,8 @@ export class CallDetail {
     this.stopMedia();
     for (const leg of Object.values(this.legs)) fillStats(leg.stats, []);
     this.call = null;
+    this.canSnapshot = false;
+    this.showSnapshotButtons();
     this.section.hidden = true;
     delete this.section.dataset.callId;
   }

@@ -5,12 +5,23 @@
 import { api, segment } from './api.js';
 import { el, fill, formatBytes, formatDuration, formatTime } from './dom.js';
 
-/** Shows what exists of the call's evidence in the two sections; hides a section that has nothing to show. */
-export async function showEvidence(callId, recordingsSection, snapshotsSection) {
-  await Promise.all([
-    showRecordings(callId, recordingsSection),
-    showSnapshots(callId, snapshotsSection),
+/**
+ * Shows what exists of the call's evidence in the two sections; hides a section that has nothing to show.
+ * Resolves with `{ snapshots: true }` when the service lists snapshots for the call (so it can take them).
+ */
+export async function showEvidence(callId, recordingsSection, snapshotsSection, isCurrent = () => true) {
+  const [recordings, snapshots] = await Promise.all([
+    fetchOrNull(`/v1/calls/${segment(callId)}/recordings`),
+    fetchOrNull(`/v1/calls/${segment(callId)}/snapshots`),
   ]);
+  if (!isCurrent()) return { snapshots: false }; // another call was opened meanwhile
+  showRecordings(recordings, recordingsSection);
+  return { snapshots: showSnapshots(snapshots, snapshotsSection) };
+}
+
+/** POST /v1/calls/{id}/snapshots {"party"}: a JPEG of the party's current picture; 409 when its stream is not live. */
+export function takeSnapshot(callId, party) {
+  return api(`/v1/calls/${segment(callId)}/snapshots`, { method: 'POST', body: { party } });
 }
 
 /** Hides both sections (another call was opened, or the detail closed). */
@@ -26,8 +37,7 @@ async function fetchOrNull(path) {
   }
 }
 
-async function showRecordings(callId, section) {
-  const answer = await fetchOrNull(`/v1/calls/${segment(callId)}/recordings`);
+function showRecordings(answer, section) {
   const files = answer && Array.isArray(answer.files) ? answer.files : null;
   if (!answer || !files || (answer.state === 'off' && files.length === 0)) {
     section.hidden = true;
@@ -46,13 +56,13 @@ async function showRecordings(callId, section) {
   section.hidden = false;
 }
 
-async function showSnapshots(callId, section) {
-  const answer = await fetchOrNull(`/v1/calls/${segment(callId)}/snapshots`);
+/** Shows the snapshots; true when the service answered with a list (possibly empty). */
+function showSnapshots(answer, section) {
   // The list is an array, or an object holding one under "snapshots".
   const snapshots = Array.isArray(answer) ? answer : answer && Array.isArray(answer.snapshots) ? answer.snapshots : null;
   if (!snapshots || snapshots.length === 0) {
     section.hidden = true;
-    return;
+    return snapshots !== null;
   }
   fill(section.querySelector('ul'), ...snapshots.map(s => {
     const caption = `Party ${s.party}, ${s.width}×${s.height}, ${formatTime(s.takenAt)}`;
@@ -64,6 +74,7 @@ async function showSnapshots(callId, section) {
         el('code', { class: 'hash', title: s.sha256 }, shortHash(s.sha256)))));
   }));
   section.hidden = false;
+  return true;
 }
 
 const shortHash = hash => (typeof hash === 'string' && hash.length > 12 ? `${hash.slice(0, 12)}…` : hash || '–');
