@@ -1,5 +1,6 @@
 using CallContracts.Realtime;
 using CallService.Calls;
+using CallService.Calls.Live;
 using CallService.Cluster;
 using CallService.Realtime;
 using CallService.Storage;
@@ -12,13 +13,15 @@ namespace CallService.Records;
 /// cannot continue. Both parties get <c>call.ended</c>: written to the event log (so <c>resume</c> replays it) and
 /// handed to each party's next socket.
 /// </summary>
-internal sealed class RecordsStartup(ICallStore store, NodeIdentity node, RealtimeHub hub, TimeProvider time, ILogger<RecordsStartup> logger)
+internal sealed class RecordsStartup(
+    ICallStore store, NodeIdentity node, RealtimeHub hub, TimeProvider time, ILogger<RecordsStartup> logger, CallMetrics? metrics = null)
 {
     public void Run()
     {
         store.Initialize();
         var ended = store.EndUnfinished(node.Id, time.GetUtcNow());
         if (ended.Count == 0) return;
+        metrics?.EndedAtStart(ended.Count);
         logger.LogWarning("Ended {Count} call(s) left unfinished by the previous run (service_restart): {CallIds}",
             ended.Count, string.Join(", ", ended.Select(c => c.CallId)));
         var events = new List<StoredEvent>();
