@@ -28,8 +28,7 @@ internal readonly record struct TrafficTotals(long BytesIn, long BytesOut, long 
 /// The relay's running totals for its metrics: the counters each connection keeps anyway (no work per message here),
 /// summed over the open connections plus what closed connections left behind. A connection is added once when it
 /// opens and folded into the closed sum once when it ends, under one lock that a scrape also takes, so a total never
-/// counts a connection twice or not at all. Totals never go down (a writer that puts a batch back briefly lowers its
-/// own counters).
+/// counts a connection twice or not at all. Totals never go down: Prometheus reads a lower value as a counter reset.
 /// </summary>
 internal sealed class RelayTraffic
 {

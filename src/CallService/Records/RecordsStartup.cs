@@ -1,5 +1,6 @@
 using CallContracts.Realtime;
 using CallService.Calls;
+using CallService.Calls.Live;
 using CallService.Cluster;
 using CallService.Realtime;
 using CallService.Storage;
@@ -14,13 +15,15 @@ namespace CallService.Records;
 /// handed to each party's next socket. The backend's <c>call.ended</c> webhooks are written with the endings.
 /// </summary>
 internal sealed class RecordsStartup(
-    ICallStore store, NodeIdentity node, RealtimeHub hub, TimeProvider time, ILogger<RecordsStartup> logger, CallWebhooks? webhooks = null)
+    ICallStore store, NodeIdentity node, RealtimeHub hub, TimeProvider time, ILogger<RecordsStartup> logger,
+    CallWebhooks? webhooks = null, CallMetrics? metrics = null)
 {
     public void Run()
     {
         store.Initialize();
         var ended = store.EndUnfinished(node.Id, time.GetUtcNow(), webhooks is null ? null : webhooks.Ended);
         if (ended.Count == 0) return;
+        metrics?.EndedAtStart(ended.Count);
         logger.LogWarning("Ended {Count} call(s) left unfinished by the previous run (service_restart): {CallIds}",
             ended.Count, string.Join(", ", ended.Select(c => c.CallId)));
         var events = new List<StoredEvent>();

@@ -75,6 +75,25 @@ public sealed class MetricsEndpointTests
     }
 
     [Fact]
+    public async Task CallsLeftOpenByThePreviousRun_CountAsEndedServiceRestart()
+    {
+        var dir = ServiceHost.NewDataDirectory();
+        try
+        {
+            using (var first = new ServiceHost(dir))
+                await first.CreateCall(new { caller = new { userId = "alice" }, callee = new { userId = "bob" }, ring = false });
+            using var second = new ServiceHost(dir);
+            var scrape = await MetricsScrape.From(second.Http(bearer: null));
+            Assert.Equal(1, scrape.Value("callservice_callservice_calls_ended", ("reason", "service_restart")));
+            Assert.Equal(0, scrape.Value("callservice_callservice_calls_active", ("state", "accepted")));
+        }
+        finally
+        {
+            try { Directory.Delete(dir, recursive: true); } catch (IOException) { }
+        }
+    }
+
+    [Fact]
     public async Task WebSocketConnections_GaugeFollowsTheSockets()
     {
         using var host = new ServiceHost();

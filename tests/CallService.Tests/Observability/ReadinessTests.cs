@@ -63,6 +63,8 @@ public sealed class ReadinessTests
         var problem = (await response.Content.ReadFromJsonAsync<JsonObject>())!;
         Assert.Equal("The RTMP listener is not bound (the relay has not started or has stopped).", problem["detail"]!.GetValue<string>());
         Assert.Equal("ok", problem["checks"]!["store"]!.GetValue<string>());
+        Assert.Equal("Not ready", problem["title"]!.GetValue<string>());
+        Assert.StartsWith("00-", problem["traceId"]!.GetValue<string>());
     }
 
     /// <summary>Reads /readyz until it answers <paramref name="status"/> (bounded), then asserts it.</summary>

@@ -55,6 +55,9 @@ internal sealed class CallMetrics
         }
     }
 
+    /// <summary>Calls a previous run left open, ended <c>service_restart</c> by the store at this node's start.</summary>
+    public void EndedAtStart(int count) => Interlocked.Add(ref _ended[(int)EndReason.ServiceRestart], count);
+
     private IEnumerable<Measurement<int>> ObserveActive()
     {
         var counts = new int[OpenStates.Length];
