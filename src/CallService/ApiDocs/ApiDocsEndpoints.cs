@@ -21,8 +21,15 @@ internal static class ApiDocsEndpoints
 
     public const string Title = "CallService API";
 
+    /// <summary>
+    /// The document is built from the endpoints on every request (tens to hundreds of ms of CPU): it is kept in the
+    /// output cache for this long (per host, since its <c>servers</c> entry is the address it was fetched from), so a
+    /// public, repeated fetch cannot take the signaling path's CPU. Endpoints do not change while the process runs.
+    /// </summary>
+    public static readonly TimeSpan DocumentCacheTime = TimeSpan.FromHours(1);
+
     public static IServiceCollection AddCallServiceOpenApi(this IServiceCollection services) =>
-        services.AddOpenApi(DocumentName, o =>
+        services.AddOutputCache().AddOpenApi(DocumentName, o =>
         {
             o.OpenApiVersion = OpenApiSpecVersion.OpenApi3_1;
             o.AddDocumentTransformer((document, _, _) =>
@@ -45,7 +52,7 @@ internal static class ApiDocsEndpoints
 
     public static IEndpointRouteBuilder MapApiDocs(this IEndpointRouteBuilder app)
     {
-        app.MapOpenApi(DocumentRoute);
+        app.MapOpenApi(DocumentRoute).CacheOutput(p => p.Expire(DocumentCacheTime));
         app.MapScalarApiReference(ReferenceRoute, o => o
             .WithTitle(Title)
             .WithOpenApiRoutePattern(DocumentRoute)

@@ -52,7 +52,7 @@ internal static class CallsApi
             .WithName("GetCall")
             .WithSummary("Get a call")
             .WithDescription("API key (both parties' URLs) or a party's token (only the requester's own URLs). Ended calls stay readable.")
-            .ProducesProblems(403, 404, 503);
+            .ProducesProblems(400, 403, 404, 503);
 
         calls.MapGet("/{callId}/media", async Task<Ok<CallMediaResponse>> (string callId, ClaimsPrincipal user, IMediator mediator, CancellationToken ct) =>
             TypedResults.Ok(await mediator.Send(new GetCallMediaQuery(Actor.From(user), callId), ct)))
@@ -92,7 +92,7 @@ internal static class CallsApi
 
     /// <summary>A party action: no body, 200 with the call; repeating one that already took effect is harmless.</summary>
     private static RouteHandlerBuilder PartyAction(this RouteHandlerBuilder endpoint, string name, string summary) =>
-        endpoint.WithName(name).WithSummary(summary).ProducesProblems(403, 404, 409, 503);
+        endpoint.WithName(name).WithSummary(summary).ProducesProblems(400, 403, 404, 409, 503); // 400: a malformed callId
 
     private static async Task<Ok<CallResponse>> Send(IMediator mediator, IRequest<CallResponse> command, CancellationToken ct) =>
         TypedResults.Ok(await mediator.Send(command, ct));

@@ -156,6 +156,7 @@ internal static class CallServiceHosting
         app.UseAuthentication();
         app.UseAuthorization();
         app.UseRateLimiter(); // after authentication: partitions come from the authenticated caller
+        app.UseOutputCache(); // only endpoints that ask for it: the OpenAPI document
         return app;
     }
 

@@ -74,4 +74,13 @@ internal sealed class BucketLimits
     public int Burst { get; set; } = 1;
 
     public bool IsValid => Permits is >= 1 and <= Max && PeriodSeconds is >= 1 and <= MaxPeriodSeconds && Burst is >= 1 and <= Max;
+
+    public System.Threading.RateLimiting.TokenBucketRateLimiterOptions ToTokenBucket() => new()
+    {
+        TokenLimit = Burst,
+        TokensPerPeriod = Permits,
+        ReplenishmentPeriod = TimeSpan.FromSeconds(PeriodSeconds),
+        QueueLimit = 0, // refuse at once: a queued request would only answer later, and hold a connection meanwhile
+        // A partitioned limiter refills its buckets itself (one timer, every 100 ms), pro rata to the elapsed time.
+    };
 }

@@ -25,6 +25,7 @@ internal static class RateLimitPolicies
                 $"Every RateLimits:*:PerApiKey|PerUser:Permits and :Burst must be 1-{BucketLimits.Max}, :PeriodSeconds 1-{BucketLimits.MaxPeriodSeconds}.")
             .ValidateOnStart();
         services.AddRateLimiter(_ => { });
+        services.AddSingleton<RealtimeStatusLimiter>();
         services.AddOptions<RateLimiterOptions>().Configure<IOptions<RateLimitOptions>>((limiter, limits) =>
         {
             var o = limits.Value;
@@ -49,14 +50,7 @@ internal static class RateLimitPolicies
         var caller = RateLimitCaller.From(context.User);
         if (!enabled) return RateLimitPartition.GetNoLimiter(caller);
         var bucket = caller.IsApiKey ? limits.PerApiKey : limits.PerUser;
-        return RateLimitPartition.GetTokenBucketLimiter(caller, _ => new TokenBucketRateLimiterOptions
-        {
-            TokenLimit = bucket.Burst,
-            TokensPerPeriod = bucket.Permits,
-            ReplenishmentPeriod = TimeSpan.FromSeconds(bucket.PeriodSeconds),
-            QueueLimit = 0, // refuse at once: a queued request would only answer later, and hold a connection meanwhile
-            // The partitioned limiter refills every bucket itself (one timer, every 100 ms), pro rata to the elapsed time.
-        });
+        return RateLimitPartition.GetTokenBucketLimiter(caller, _ => bucket.ToTokenBucket());
     }
 }
 

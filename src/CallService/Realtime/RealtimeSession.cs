@@ -114,6 +114,8 @@ internal sealed class RealtimeSession(string userId, RealtimeHub hub, IServiceSc
     private async Task<object> Report(RealtimeClientFrame frame, CancellationToken cancellationToken)
     {
         await using var scope = scopes.CreateAsyncScope();
+        if (scope.ServiceProvider.GetService<RateLimits.RealtimeStatusLimiter>()?.TryAcquire(userId) is { } limited)
+            return new ErrorFrame(frame.CallId, limited);
         try
         {
             var mediator = scope.ServiceProvider.GetRequiredService<IMediator>();

@@ -72,6 +72,17 @@ public sealed class OpenApiDocumentTests : IDisposable
     }
 
     [Fact]
+    public async Task Document_IsServedFromTheOutputCache_AfterTheFirstFetch()
+    {
+        using var http = _host.Http(bearer: null);
+        using var first = await http.GetAsync("/openapi/v1.json");
+        using var second = await http.GetAsync("/openapi/v1.json");
+        Assert.Equal(HttpStatusCode.OK, second.StatusCode);
+        Assert.True(second.Headers.Age is not null, "no Age header: the second answer was built again, not cached");
+        Assert.Equal(await first.Content.ReadAsStringAsync(), await second.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
     public async Task EveryOperation_HasAName_AndASummary()
     {
         foreach (var (path, method, operation) in Operations(await Document()))

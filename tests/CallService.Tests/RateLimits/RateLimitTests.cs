@@ -134,6 +134,30 @@ public sealed class RateLimitTests
     }
 
     [Fact]
+    public async Task RealtimeStatusFrames_OverAUsersLimit_AreAnsweredWith429ErrorFrames()
+    {
+        using var host = new ServiceHost(settings: Limit("StatusReports", "PerUser", burst: 2));
+        var call = await host.CreateCall(new { caller = new { userId = "alice" }, callee = new { userId = "bob" }, ring = false });
+        await using var alice = await host.Connect(await host.TokenFor("alice"));
+        await using var bob = await host.Connect(await host.TokenFor("bob"));
+        var frame = new { type = "status", callId = call.CallId, component = "pusher", code = 1101 };
+
+        await alice.Send(frame);
+        await alice.Next("status.result");
+        await alice.Send(frame);
+        await alice.Next("status.result");
+        await alice.Send(frame);
+        var error = await alice.Next("error");
+        Assert.Equal(call.CallId, error.GetProperty("callId").GetString());
+        var problem = ProblemShapeTests.AssertShape(error.GetProperty("problem"), 429);
+        Assert.Equal("rate_limited", problem.GetProperty("rule").GetString());
+        Assert.InRange(problem.GetProperty("retryAfter").GetInt32(), 1, 60);
+
+        await bob.Send(frame); // the peer's own bucket
+        Assert.Equal("accepted", (await bob.Next("status.result")).GetProperty("state").GetString());
+    }
+
+    [Fact]
     public async Task Disabled_NothingIsRefused()
     {
         var settings = Limit("CallCreation", "PerApiKey", burst: 1);
