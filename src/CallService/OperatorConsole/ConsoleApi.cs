@@ -13,7 +13,7 @@ internal static class ConsoleApi
 
     public static IEndpointRouteBuilder MapOperatorConsole(this IEndpointRouteBuilder app)
     {
-        var console = app.MapGroup(Route).ExcludeFromDescription();
+        var console = app.MapGroup(Route).WithTags("Operator console");
 
         console.MapGet("/{file?}", Results<FileContentHttpResult, RedirectHttpResult, NotFound> (string? file, HttpRequest request,
                 ConsoleAssets assets, ConsoleSecurityHeaders security, HttpResponse response) =>
@@ -25,6 +25,7 @@ internal static class ConsoleApi
                 security.Apply(response);
                 return TypedResults.File(asset.Content, asset.ContentType);
             })
+            .Produces(StatusCodes.Status200OK, contentType: "text/html")
             .WithName("ConsoleFile")
             .WithSummary("The operator console: its page (/console/), scripts, styles and mpegts.js; /console redirects to /console/.");
 
