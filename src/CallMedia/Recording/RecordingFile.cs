@@ -37,6 +37,9 @@ internal sealed class RecordingFile : IDisposable
 
     public string Path { get; }
 
+    /// <summary>True once the FLV file header has been appended (the first tag's flags decide it).</summary>
+    public bool HeaderWritten => _headerWritten;
+
     /// <summary>Bytes handed to the operating system so far.</summary>
     public long Bytes { get; private set; }
 
