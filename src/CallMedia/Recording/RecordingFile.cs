@@ -29,7 +29,8 @@ internal sealed class RecordingFile : IDisposable
     private byte[]? _writtenAudioConfig;
     private byte[]? _writtenVideoConfig;
 
-    private RecordingFile(string path, FileStream file)
+    /// <summary>A recording onto an open file (<see cref="Create"/>; the benchmarks write to <c>/dev/null</c>).</summary>
+    internal RecordingFile(string path, FileStream file)
     {
         Path = path;
         _file = file;
