@@ -32,6 +32,7 @@ internal sealed partial class StreamRecording
 
     // Written under the stream's lock only (Offer, BeginAt, AudioOnly); read by the writer and at stop.
     private bool _videoWaitsForKeyFrame = true;
+    private bool _videoLostToGap;
     private bool _inGap;
     private long _droppedTags;
     private int _gaps;
@@ -65,8 +66,12 @@ internal sealed partial class StreamRecording
         if (packet.IsVideo && !packet.IsEssential)
         {
             if (_videoWaitsForKeyFrame && packet.Class != FrameClass.KeyFrame)
+            {
+                if (_videoLostToGap)
+                    _droppedTags++; // undecodable without the frames the gap dropped: lost to it too
                 return;
-            _videoWaitsForKeyFrame = false;
+            }
+            _videoWaitsForKeyFrame = _videoLostToGap = false;
         }
         var length = packet.Payload.Length;
         var queued = Volatile.Read(ref _queuedBytes);
@@ -79,7 +84,7 @@ internal sealed partial class StreamRecording
                 _inGap = true;
                 _gaps++;
             }
-            _videoWaitsForKeyFrame = true;
+            _videoWaitsForKeyFrame = _videoLostToGap = true;
             return;
         }
         _inGap = false;
