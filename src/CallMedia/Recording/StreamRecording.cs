@@ -30,7 +30,8 @@ internal sealed partial class StreamRecording
     private Task _writer = Task.CompletedTask;
     private long _queuedBytes;
 
-    // Written under the stream's lock only (Offer, BeginAt, AudioOnly); read by the writer and at stop.
+    // Written under the stream's lock only (Offer, BeginAt); read by the writer and at stop. Audio is never held back;
+    // video waits for a key frame at the start and after a gap.
     private bool _videoWaitsForKeyFrame = true;
     private bool _videoLostToGap;
     private bool _inGap;
@@ -104,9 +105,6 @@ internal sealed partial class StreamRecording
         _firstMediaAt = _time.GetUtcNow() - TimeSpan.FromMilliseconds(keyFrameAgeMs);
         _videoWaitsForKeyFrame = false;
     }
-
-    /// <summary>The stream carries no video: audio starts the file.</summary>
-    public void AudioOnly() => _videoWaitsForKeyFrame = false;
 
     /// <summary>Starts the background writer.</summary>
     public void Start() => _writer = Task.Run(RunAsync);

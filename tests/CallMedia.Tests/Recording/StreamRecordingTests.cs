@@ -49,7 +49,6 @@ public sealed class StreamRecordingTests : IDisposable
     public void Offer_WhenTheQueueIsFull_DropsMediaAsOneGap_KeepsHeaders_AndResumesVideoAtAKeyFrame()
     {
         var (recording, path) = NewRecording(queueBytes: 1000);
-        recording.AudioOnly(); // start with audio at once; video still needs its key frame
         recording.Offer(Packet(FrameClass.KeyFrame, 0, 1, size: 600));
         recording.Offer(Packet(FrameClass.InterFrame, 40, 2, size: 300));
         recording.Offer(Packet(FrameClass.InterFrame, 80, 3, size: 300)); // 1200 > 1000: the gap begins
