@@ -20,8 +20,8 @@ public sealed class ObservabilityEndToEndTests
         var metrics = await anonymous.GetAsync("/metrics");
         Assert.Equal(HttpStatusCode.OK, metrics.StatusCode);
         var text = await metrics.Content.ReadAsStringAsync();
-        Assert.Contains("\ncallservice_callservice_calls_active{state=\"accepted\"} 1\n", text);
-        Assert.Contains("\ncallservice_media_callservice_media_publishers 0\n", text);
+        Assert.Contains("\ncallservice_calls_active{state=\"accepted\"} 1\n", text);
+        Assert.Contains("\ncallservice_media_publishers 0\n", text);
         Assert.Contains("\nprocess_cpu_seconds_total ", text);
     }
 }

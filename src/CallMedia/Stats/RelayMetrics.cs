@@ -31,17 +31,17 @@ internal sealed class RelayMetrics
     {
         _hub = hub;
         var meter = meters.Create(MeterName);
-        meter.CreateObservableGauge("callservice.media.publishers", CountPublishers, "{publisher}",
+        meter.CreateObservableGauge("publishers", CountPublishers, "{publisher}",
             "Streams with a live publisher.");
-        meter.CreateObservableGauge("callservice.media.viewers", CountViewers, "{viewer}",
+        meter.CreateObservableGauge("viewers", CountViewers, "{viewer}",
             "Viewers attached to a stream (including viewers held for a publisher), by protocol.");
-        meter.CreateObservableCounter("callservice.media.bytes.in", () => hub.Traffic.Read().BytesIn, "By",
+        meter.CreateObservableCounter("bytes.in", () => hub.Traffic.Read().BytesIn, "By",
             "Bytes read from RTMP connections (publishers and players, RTMP framing included).");
-        meter.CreateObservableCounter("callservice.media.bytes.out", () => hub.Traffic.Read().BytesOut, "By",
+        meter.CreateObservableCounter("bytes.out", () => hub.Traffic.Read().BytesOut, "By",
             "Bytes written to RTMP and HTTP-FLV connections (framing included).");
-        meter.CreateObservableCounter("callservice.media.drops", CountDrops, "{message}",
+        meter.CreateObservableCounter("drops", CountDrops, "{message}",
             "Media messages the drop policy dropped for viewers, by kind (audio only at the hard bound).");
-        _queueDelay = meter.CreateHistogram("callservice.media.viewer.queue.delay", "s",
+        _queueDelay = meter.CreateHistogram("viewer.queue.delay", "s",
             "Largest delay behind live of each viewer's queue (including unsent kernel bytes) per second.",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.005, 0.01, 0.025, 0.05, 0.1, 0.2, 0.3, 0.5, 0.75, 1, 1.5, 2, 3, 5] });
     }

@@ -18,12 +18,12 @@ internal sealed class EvidenceMetrics : IDisposable
 
     public EvidenceMetrics()
     {
-        _recordings = _meter.CreateCounter<long>("callservice.evidence.recordings", "{recording}",
+        _recordings = _meter.CreateCounter<long>("recordings", "{recording}",
             "Recorded calls whose post-processing ended, by outcome (ready, interrupted, failed).");
-        _processing = _meter.CreateHistogram<double>("callservice.evidence.processing.duration", "s",
+        _processing = _meter.CreateHistogram<double>("processing.duration", "s",
             "Time to make a call's MP4s, composite and hashes.");
-        _snapshots = _meter.CreateCounter<long>("callservice.evidence.snapshots", "{snapshot}", "Snapshots taken.");
-        _erasures = _meter.CreateCounter<long>("callservice.evidence.erasures", "{erasure}",
+        _snapshots = _meter.CreateCounter<long>("snapshots", "{snapshot}", "Snapshots taken.");
+        _erasures = _meter.CreateCounter<long>("erasures", "{erasure}",
             "Evidence erasures, by who erased (service = DELETE /v1/calls/{id}/evidence, retention = the sweeper).");
     }
 

@@ -13,8 +13,8 @@ namespace CallService.Observability;
 /// </summary>
 /// <remarks>
 /// Names: the adapter names a series <c>{meter}_{instrument}</c>, lower-cased, every other character than a-z, 0-9 and
-/// _ turned into _ (meter <c>CallService.Media</c>, instrument <c>callservice.media.publishers</c> →
-/// <c>callservice_media_callservice_media_publishers</c>); it exposes .NET counters and gauges as Prometheus gauges
+/// _ turned into _ (meter <c>CallService.Media</c>, instrument <c>publishers</c> →
+/// <c>callservice_media_publishers</c>); it exposes .NET counters and gauges as Prometheus gauges
 /// and histograms as histograms with the buckets of the instrument's advice (else <see cref="DefaultBuckets"/>).
 /// </remarks>
 internal sealed class PrometheusExport : IDisposable

@@ -10,7 +10,7 @@ internal sealed class RealtimeMetrics
     public RealtimeMetrics(IMeterFactory meters, RealtimeHub hub)
     {
         var meter = meters.Create(MeterName);
-        meter.CreateObservableGauge("callservice.realtime.connections", () => hub.Connections, "{connection}",
+        meter.CreateObservableGauge("connections", () => hub.Connections, "{connection}",
             "Party WebSocket connections (GET /v1/ws) attached to this node.");
     }
 }

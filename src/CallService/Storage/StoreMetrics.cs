@@ -15,7 +15,7 @@ internal static class StoreMetrics
 
     private static readonly Meter s_meter = new(MeterName);
 
-    private static readonly Histogram<double> s_writes = s_meter.CreateHistogram("callservice.store.write.duration", "s",
+    private static readonly Histogram<double> s_writes = s_meter.CreateHistogram("write.duration", "s",
         "Time a store write took, queueing for the group commit included, by store and outcome.",
         advice: new InstrumentAdvice<double>
         {

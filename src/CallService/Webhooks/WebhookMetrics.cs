@@ -3,14 +3,14 @@ using System.Diagnostics.Metrics;
 namespace CallService.Webhooks;
 
 /// <summary>
-/// Meter <c>CallService.Webhooks</c>: counter <c>callservice.webhook.deliveries</c> (attempts, by tag <c>outcome</c>:
+/// Meter <c>CallService.Webhooks</c>: counter <c>deliveries</c> (exported <c>callservice_webhooks_deliveries</c>) (attempts, by tag <c>outcome</c>:
 /// <c>delivered</c> = 2xx; <c>retry</c> = no 2xx, another attempt is scheduled; <c>failed</c> = no 2xx and no attempt
 /// left, or the endpoint is no longer configured).
 /// </summary>
 internal sealed class WebhookMetrics
 {
     public const string MeterName = "CallService.Webhooks";
-    public const string DeliveriesName = "callservice.webhook.deliveries";
+    public const string DeliveriesName = "deliveries";
 
     private readonly Counter<long> _deliveries;
 

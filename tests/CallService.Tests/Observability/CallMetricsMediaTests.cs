@@ -9,15 +9,15 @@ namespace CallService.Tests.Observability;
 /// </summary>
 public sealed class CallMetricsMediaTests : IAsyncLifetime
 {
-    private const string Active = "callservice_callservice_calls_active";
-    private const string Ended = "callservice_callservice_calls_ended";
-    private const string Setup = "callservice_callservice_calls_setup_duration";
-    private const string Ring = "callservice_callservice_calls_ring_duration";
-    private const string Publishers = "callservice_media_callservice_media_publishers";
-    private const string Viewers = "callservice_media_callservice_media_viewers";
-    private const string BytesIn = "callservice_media_callservice_media_bytes_in";
-    private const string BytesOut = "callservice_media_callservice_media_bytes_out";
-    private const string QueueDelay = "callservice_media_callservice_media_viewer_queue_delay";
+    private const string Active = "callservice_calls_active";
+    private const string Ended = "callservice_calls_ended";
+    private const string Setup = "callservice_calls_setup_duration";
+    private const string Ring = "callservice_calls_ring_duration";
+    private const string Publishers = "callservice_media_publishers";
+    private const string Viewers = "callservice_media_viewers";
+    private const string BytesIn = "callservice_media_bytes_in";
+    private const string BytesOut = "callservice_media_bytes_out";
+    private const string QueueDelay = "callservice_media_viewer_queue_delay";
 
     private ServiceHost _host = null!;
 

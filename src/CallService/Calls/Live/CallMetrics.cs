@@ -24,14 +24,14 @@ internal sealed class CallMetrics
     {
         _calls = calls;
         var meter = meters.Create(MeterName);
-        meter.CreateObservableGauge("callservice.calls.active", ObserveActive, "{call}",
+        meter.CreateObservableGauge("calls.active", ObserveActive, "{call}",
             "Calls held by this node that have not ended, by state (ringing, accepted, connected).");
-        meter.CreateObservableCounter("callservice.calls.ended", ObserveEnded, "{call}",
+        meter.CreateObservableCounter("calls.ended", ObserveEnded, "{call}",
             "Calls ended on this node since it started, by end reason.");
-        _setup = meter.CreateHistogram("callservice.calls.setup.duration", "s",
+        _setup = meter.CreateHistogram("calls.setup.duration", "s",
             "Time from a call's creation to connected (both sides publishing and playing), ringing included.",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.25, 0.5, 1, 2, 3, 5, 8, 13, 20, 30, 45, 60, 120] });
-        _ring = meter.CreateHistogram("callservice.calls.ring.duration", "s",
+        _ring = meter.CreateHistogram("calls.ring.duration", "s",
             "How long a ringing call rang: from creation to accepted, or to its end while ringing, by outcome.",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [1, 2, 3, 5, 8, 10, 15, 20, 30, 45, 60, 90, 120] });
     }
