@@ -66,6 +66,7 @@ class Gateway:
         self.exit_code = EXIT_OK
         self.answered = False
         self.last_media = {}
+        self.live, self.live_from, self.last_video_arrival = False, None, None
         self.seen_media = set()
         self.pipeline = Gst.Pipeline.new("gateway")
         self.webrtc = Gst.ElementFactory.make("webrtcbin", "webrtc")
@@ -125,7 +126,7 @@ class Gateway:
 
     def build_whip(self, tracks):
         """Browser → relay. Both FLV tracks exist before negotiation so flvmux writes one header with both."""
-        mux = self.element("flvmux", streamable=True, latency=100 * Gst.MSECOND)
+        mux = self.element("flvmux", streamable=True, latency=self.args.mux_latency * Gst.MSECOND)
         sink = self.element(self.args.rtmp_sink, location=self.args.rtmp)
         sink.set_property("sync", False)
         sink.set_property("async", False)
@@ -245,7 +246,28 @@ class Gateway:
         if target is None:
             pad.link(self.fakesink().get_static_pad("sink"))
             return
+        pad.add_probe(Gst.PadProbeType.BUFFER, self.live_gate, kind)
         log(f"relay {kind} track linked: {pad.link(target.get_static_pad('sink')).value_nick}")
+
+    def live_gate(self, _pad, info, kind):
+        """Drops the relay's fast start. A new player first gets the stream from its latest keyframe (up to a GOP
+        old) in one burst: an RTMP player catches up by decoding fast, but a browser anchors its playout on the first
+        frames' timestamps and would keep that lag for the whole call. So nothing passes until video arrives at
+        live pace (a gap between two frames, where the burst has none), and then from the next keyframe on; audio
+        from that keyframe's time on."""
+        buffer = info.get_buffer()
+        now = GLib.get_monotonic_time()
+        if self.live_from is None:
+            if kind != "video":
+                return Gst.PadProbeReturn.DROP
+            previous, self.last_video_arrival = self.last_video_arrival, now
+            if not self.live and previous is not None and now - previous > 15_000:
+                self.live = True
+            if not self.live or buffer.has_flags(Gst.BufferFlags.DELTA_UNIT):
+                return Gst.PadProbeReturn.DROP
+            self.live_from = buffer.pts
+            log("relay video is live from a keyframe: passing media on")
+        return Gst.PadProbeReturn.OK if buffer.pts >= self.live_from else Gst.PadProbeReturn.DROP
 
     # ---- negotiation ---------------------------------------------------------------------------------------------
 
@@ -362,6 +384,8 @@ def parse_args(argv):
     p.add_argument("--negotiation-timeout", type=int, default=10)
     p.add_argument("--keyframe-interval", type=int, default=2, help="whip: seconds between keyframe requests")
     p.add_argument("--latency", type=int, default=50, help="jitter buffer, ms")
+    p.add_argument("--mux-latency", type=int, default=20,
+                   help="whip: how long flvmux waits for the later of audio and video before writing, ms")
     p.add_argument("--rtmp-sink", default="rtmp2sink")
     p.add_argument("--rtmp-source", default="rtmp2src")
     return p.parse_args(argv)
