@@ -65,6 +65,7 @@ class Gateway:
         self.loop = GLib.MainLoop()
         self.exit_code = EXIT_OK
         self.answered = False
+        self.answered_at = self.connected_at = None
         self.last_media = {}
         self.live, self.live_from, self.last_video_arrival = False, None, None
         self.seen_media = set()
@@ -310,6 +311,7 @@ class Gateway:
         if local is None:
             return
         self.answered = True
+        self.answered_at = GLib.get_monotonic_time()
         sdp = local.sdp.as_text()
         if self.args.public_ip:
             sdp = sdp_offer.add_public_candidates(sdp, self.args.public_ip)
@@ -324,14 +326,23 @@ class Gateway:
         ice = webrtc.get_property("ice-connection-state").value_nick
         connection = webrtc.get_property("connection-state").value_nick
         emit("state", ice=ice, connection=connection)
+        if connection == "connected" and self.connected_at is None:
+            self.connected_at = GLib.get_monotonic_time()
         if connection in ("failed", "closed") or ice == "failed":
             self.stop(EXIT_OK, "browser connection " + (connection if connection in ("failed", "closed") else "ice failed"))
 
     def check_idle(self):
-        """No media from the browser for --idle-timeout s (tab closed, network gone): leave, so the relay sees the
-        publisher go and the call's publisher-lost grace starts."""
-        newest = max(self.last_media.values(), default=self.started_at)
-        if GLib.get_monotonic_time() - newest > self.args.idle_timeout * 1_000_000:
+        """No media from the browser for --idle-timeout s once connected (tab closed, network gone): leave, so the
+        relay sees the publisher go and the call's publisher-lost grace starts. Before the connection is up, the
+        negotiation timeout applies (from the answer on: the browser must still apply it, then ICE and DTLS)."""
+        now = GLib.get_monotonic_time()
+        if self.connected_at is None:
+            if self.answered_at is not None and now - self.answered_at > self.args.negotiation_timeout * 1_000_000:
+                self.stop(EXIT_NEGOTIATION, "the browser did not connect")
+                return False
+            return True
+        newest = max(max(self.last_media.values(), default=0), self.connected_at)
+        if now - newest > self.args.idle_timeout * 1_000_000:
             self.stop(EXIT_IDLE, "no media from the browser")
             return False
         return True
