@@ -4,9 +4,36 @@ using EndToEnd.Tests.Infrastructure;
 
 namespace EndToEnd.Tests.WebRtc;
 
-/// <summary>A server without the WebRTC engine: one line at start, no <c>webrtc</c> in views, WHIP 503, RTMP unaffected.</summary>
-public sealed class WebRtcEngineMissingTests
+/// <summary>
+/// WebRTC settings that need their own CallService process: a server without the engine (one line at start, no
+/// <c>webrtc</c> in views, WHIP 503, RTMP unaffected) and configured ICE servers (RFC 9725 §4.6 <c>Link</c> headers).
+/// </summary>
+public sealed class WebRtcSettingsTests
 {
+    [Fact]
+    public async Task IceServers_AreAnnouncedAsLinkHeaders_OnOptions()
+    {
+        await using var service = await ServiceProcess.StartAsync(settings: new Dictionary<string, string>
+        {
+            ["WebRtc:IceServers:0:Urls:0"] = "stun:stun.example.net:3478",
+            ["WebRtc:IceServers:1:Urls:0"] = "turn:turn.example.net:3478?transport=udp",
+            ["WebRtc:IceServers:1:Username"] = "browser",
+            ["WebRtc:IceServers:1:Credential"] = "se\"cret",
+        });
+        var call = await service.CreateDirectCallAsync("ice-a", "ice-b");
+        var token = await service.IssueTokenAsync("ice-b");
+        using var request = new HttpRequestMessage(HttpMethod.Options, call["parties"]!["b"]!["webrtc"]!["whipUrl"]!.GetValue<string>());
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        using var response = await service.Http.SendAsync(request);
+        Assert.Equal(HttpStatusCode.NoContent, response.StatusCode);
+        Assert.Equal(
+            [
+                "<stun:stun.example.net:3478>; rel=\"ice-server\"",
+                "<turn:turn.example.net:3478?transport=udp>; rel=\"ice-server\"; username=\"browser\"; credential=\"se\\\"cret\"; credential-type=\"password\"",
+            ],
+            response.Headers.GetValues("Link").ToArray());
+    }
+
     [Fact]
     public async Task EngineMissing_SaysSoInOneLine_RefusesWhipWith503_AndRtmpPartiesStillConnect()
     {
