@@ -16,6 +16,8 @@ packages=(
   rtmpdump chromium                                    # librtmp client; the browser for mpegts.js (PuppeteerSharp)
   postgresql                                           # initdb/pg_ctl: the tests start their own throwaway cluster
   strace                                               # relay-cost's syscall counts (CallLoad smoke)
+  gstreamer1.0-nice python3-gi python3-gst-1.0         # the WebRTC gateway (webrtcbin + libnice, PyGObject)
+  gir1.2-gst-plugins-bad-1.0                           # GstWebRTC/GstSdp typelibs for the gateway
 )
 missing=()
 for package in "${packages[@]}"; do

@@ -125,6 +125,12 @@ all.SetAction((r, ct) => AllScenario.RunAsync(new AllOptions
     CommandLine = "dotnet run --project loadtests/CallLoad -c Release -- " + string.Join(' ', args),
 }, ct));
 
+var webrtcLatency = new Command("webrtc-latency", "Latency the WebRTC path adds each way (a clock burned into the frames, chromium as the browser party), side by side with RTMP → RTMP, and the gateways' CPU.") { duration, serviceDll };
+webrtcLatency.SetAction((r, ct) => CallLoad.WebRtc.WebRtcLatencyScenario.RunAsync(new CallLoad.WebRtc.WebRtcLatencyOptions
+{
+    Duration = Seconds(r), ServiceDll = r.GetValue(serviceDll),
+}, ct));
+
 var port = new Option<int>("--port") { Description = "Port on 127.0.0.1.", Required = true };
 var serveCeiling = new Command("serve-ceiling", "Internal: the minimal ASP.NET signaling endpoint used as the ceiling.") { port };
 serveCeiling.Hidden = true;
@@ -132,6 +138,6 @@ serveCeiling.SetAction((r, ct) => CeilingServer.RunAsync(r.GetValue(port), ct));
 
 var root = new RootCommand("CallLoad: relay and signaling benchmarks, CallService side by side with nginx-rtmp (loopback only).")
 {
-    relayLatency, relayCost, recordingCost, capacity, slowViewer, ttff, signaling, all, serveCeiling,
+    relayLatency, relayCost, recordingCost, capacity, slowViewer, ttff, signaling, webrtcLatency, all, serveCeiling,
 };
 return await root.Parse(args).InvokeAsync();

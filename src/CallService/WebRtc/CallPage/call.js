@@ -65,12 +65,18 @@
   }
 
   async function negotiate(pc, url) {
-    await pc.setLocalDescription(await pc.createOffer());
-    await gathered(pc);
-    const response = await api('POST', url, pc.localDescription.sdp, 'application/sdp');
-    const location = response.headers.get('Location');
-    if (location) page.sessions.push(location);
-    await pc.setRemoteDescription({ type: 'answer', sdp: await response.text() });
+    try {
+      await pc.setLocalDescription(await pc.createOffer());
+      await gathered(pc);
+      const response = await api('POST', url, pc.localDescription.sdp, 'application/sdp');
+      const location = response.headers.get('Location');
+      if (location) page.sessions.push(location);
+      await pc.setRemoteDescription({ type: 'answer', sdp: await response.text() });
+    } catch (e) {
+      page.peers = page.peers.filter(p => p !== pc);
+      pc.close();
+      throw e;
+    }
   }
 
   function newPeer(servers) {
@@ -90,6 +96,7 @@
       if (track.kind === 'video') preferH264(t);
     }
     await negotiate(pc, whipUrl);
+    return pc;
   }
 
   async function play(whepUrl, servers) {
@@ -97,10 +104,36 @@
     preferH264(pc.addTransceiver('video', { direction: 'recvonly' }));
     pc.addTransceiver('audio', { direction: 'recvonly' });
     const remote = new MediaStream();
-    $('remote').srcObject = remote;
     pc.addEventListener('track', e => remote.addTrack(e.track));
     await negotiate(pc, whepUrl);
+    $('remote').srcObject = remote;
     page.player = pc;
+    return pc;
+  }
+
+  const sleep = ms => new Promise(r => setTimeout(r, ms));
+
+  // A session that cannot start (503: busy server) or whose connection fails later is made again, a few times: the
+  // server replaces the party's previous session of the same direction. Client errors (4xx) are not retried.
+  async function keep(open, restarts = 0) {
+    for (let attempt = 1; attempt <= 3 && !page.ended; attempt++) {
+      let pc = null;
+      try {
+        pc = await open();
+      } catch (e) {
+        if (e.status && e.status < 500) throw e;
+        say(e.message + ' (retrying)');
+        await sleep(1000 * attempt);
+        continue;
+      }
+      pc.addEventListener('connectionstatechange', () => {
+        if (pc.connectionState !== 'failed' || page.ended || restarts >= 3) return;
+        page.peers = page.peers.filter(p => p !== pc);
+        pc.close();
+        keep(open, restarts + 1).catch(e => say(e.message));
+      });
+      return;
+    }
   }
 
   async function framesDecoded() {
@@ -196,8 +229,8 @@
       const stream = await navigator.mediaDevices.getUserMedia({ video: true, audio: true });
       $('local').srcObject = stream;
       if (page.ended) { stream.getTracks().forEach(t => t.stop()); return; }
-      await publish(own.webrtc.whipUrl, servers, stream);
-      await play(own.webrtc.whepUrl, servers);
+      await keep(() => publish(own.webrtc.whipUrl, servers, stream));
+      await keep(() => play(own.webrtc.whepUrl, servers));
       say('');
     } catch (e) {
       say(e.message);

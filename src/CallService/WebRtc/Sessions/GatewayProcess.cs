@@ -18,7 +18,7 @@ internal sealed record GatewayAnswer(string? Sdp, bool BadOffer, string? Reason)
 /// event lines come out on stdout. Killed on <see cref="Stop"/>; it also leaves by itself when the relay closes its
 /// RTMP connection (hang-up, takeover), when the browser goes, and when this process dies.
 /// </summary>
-internal sealed class GatewayProcess
+internal sealed partial class GatewayProcess
 {
     private const int BadOfferExitCode = 2;
     private readonly Process _process;
@@ -140,13 +140,13 @@ internal sealed class GatewayProcess
                         _endReason = root.GetProperty("reason").GetString();
                         break;
                     case "state" or "media":
-                        _logger.LogDebug("WebRTC {Session}: {Event}", _name, LogText.Escape(line));
+                        _logger.LogDebug("WebRTC {Session}: {Event}", _name, Safe(line));
                         break;
                 }
             }
             catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException)
             {
-                _logger.LogDebug("WebRTC {Session}: unreadable gateway line {Line}", _name, LogText.Escape(line));
+                _logger.LogDebug("WebRTC {Session}: unreadable gateway line {Line}", _name, Safe(line));
             }
         }
     }
@@ -154,15 +154,22 @@ internal sealed class GatewayProcess
     private async Task ReadLogAsync()
     {
         while (await _process.StandardError.ReadLineAsync() is { } line)
-            _logger.LogDebug("WebRTC {Session}: {Line}", _name, LogText.Escape(line));
+            _logger.LogDebug("WebRTC {Session}: {Line}", _name, Safe(line));
     }
+
+    /// <summary>Gateway text for a log line: escaped and cut, and never a URL signature (GStreamer errors may quote
+    /// the location).</summary>
+    private static string Safe(string text) => LogText.Escape(Signature().Replace(text, "txSecret=…")) ?? "";
+
+    [System.Text.RegularExpressions.GeneratedRegex("txSecret=[^&\\s\"]*")]
+    private static partial System.Text.RegularExpressions.Regex Signature();
 
     private void OnExited()
     {
         _process.WaitForExit();
         var code = _process.ExitCode;
         _answer.TrySetResult(new GatewayAnswer(null, code == BadOfferExitCode, _endReason ?? $"the gateway exited with {code}"));
-        _logger.LogInformation("WebRTC {Session} ended: {Reason}", _name, LogText.Escape(_endReason ?? $"exit {code}"));
+        _logger.LogInformation("WebRTC {Session} ended: {Reason}", _name, Safe(_endReason ?? $"exit {code}"));
         _process.Dispose();
     }
 }

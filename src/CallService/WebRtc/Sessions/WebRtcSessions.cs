@@ -13,8 +13,21 @@ internal sealed record WebRtcSession(string Id, string CallId, PartyRole Role, G
 /// from the same party replaces the old one, as a reconnecting RTMP publisher takes over its stream), each removed when
 /// its gateway exits, all stopped when the service stops.
 /// </summary>
-internal sealed class WebRtcSessions(IOptions<WebRtcOptions> options, LiveCalls calls, TimeProvider time) : IHostedService, IDisposable
+internal sealed class WebRtcSessions : IHostedService, IDisposable
 {
+    private readonly IOptions<WebRtcOptions> _options;
+    private readonly LiveCalls _calls;
+    private readonly TimeProvider _time;
+    private readonly WebRtcMetrics _metrics;
+
+    public WebRtcSessions(IOptions<WebRtcOptions> options, LiveCalls calls, TimeProvider time, System.Diagnostics.Metrics.IMeterFactory meters)
+    {
+        _options = options;
+        _calls = calls;
+        _time = time;
+        _metrics = new WebRtcMetrics(meters, Snapshot);
+    }
+
     /// <summary>How often sessions of ended calls are swept (the relay's kick normally ends them first).</summary>
     public static readonly TimeSpan SweepInterval = TimeSpan.FromSeconds(5);
 
@@ -38,13 +51,18 @@ internal sealed class WebRtcSessions(IOptions<WebRtcOptions> options, LiveCalls 
         lock (_lock)
         {
             replaced = _byId.Values.FirstOrDefault(s => s.CallId == callId && s.Role == role && s.Direction == direction);
-            if (_byId.Count - (replaced is null ? 0 : 1) >= options.Value.MaxSessions) return null;
+            if (_byId.Count - (replaced is null ? 0 : 1) >= _options.Value.MaxSessions)
+            {
+                _metrics.Refused();
+                return null;
+            }
             if (replaced is not null) _byId.Remove(replaced.Id);
             var id = NewId();
             session = new WebRtcSession(id, callId, role, direction, start(id));
             _byId.Add(id, session);
         }
         replaced?.Gateway.Stop();
+        _metrics.Started(direction);
         session.Gateway.Exited.ContinueWith(_ => Remove(session), TaskScheduler.Default);
         return session;
     }
@@ -84,7 +102,7 @@ internal sealed class WebRtcSessions(IOptions<WebRtcOptions> options, LiveCalls 
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
-        _sweep = time.CreateTimer(_ => SweepEndedCalls(), null, SweepInterval, SweepInterval);
+        _sweep = _time.CreateTimer(_ => SweepEndedCalls(), null, SweepInterval, SweepInterval);
         return Task.CompletedTask;
     }
 
@@ -97,11 +115,20 @@ internal sealed class WebRtcSessions(IOptions<WebRtcOptions> options, LiveCalls 
         List<string> callIds;
         lock (_lock) callIds = _byId.Values.Select(s => s.CallId).Distinct().ToList();
         foreach (var callId in callIds)
-            if (calls.TryGet(callId) is not { } entry || entry.Call.IsEnded)
+            if (_calls.TryGet(callId) is not { } entry || entry.Call.IsEnded)
                 StopCall(callId);
     }
 
-    public void Dispose() => _sweep?.Dispose();
+    private List<WebRtcSession> Snapshot()
+    {
+        lock (_lock) return [.. _byId.Values];
+    }
+
+    public void Dispose()
+    {
+        _sweep?.Dispose();
+        _metrics.Dispose();
+    }
 
     /// <summary>Service shutdown: no gateway outlives the service (they would also notice within a second).</summary>
     public Task StopAsync(CancellationToken cancellationToken)
