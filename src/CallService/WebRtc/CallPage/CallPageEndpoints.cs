@@ -18,9 +18,11 @@ internal static class CallPageEndpoints
     public static IEndpointRouteBuilder MapCallPage(this IEndpointRouteBuilder app)
     {
         app.MapGet("/call", (HttpContext http) => Serve(http, "call.html"))
-            .WithName("GetCallPage").WithSummary("The browser party's call page (WebRTC)").ExcludeFromDescription();
+            .WithTags("Browser parties").Produces(StatusCodes.Status200OK, contentType: "text/html")
+            .WithName("GetCallPage").WithSummary("The browser party's call page (WebRTC): /call?callId=…&token=…");
         app.MapGet("/call/{file:regex(^call\\.(js|css)$)}", (string file, HttpContext http) => Serve(http, file))
-            .WithName("GetCallPageAsset").WithSummary("Script and style of the call page").ExcludeFromDescription();
+            .WithTags("Browser parties").Produces(StatusCodes.Status200OK, contentType: "text/javascript")
+            .WithName("GetCallPageAsset").WithSummary("Script and style of the call page (call.js, call.css)");
         return app;
     }
 
