@@ -1,4 +1,5 @@
 using System.Security.Claims;
+using CallService.ApiDocs;
 using CallService.Auth;
 using CallService.WebRtc.Sessions;
 using CallService.WebRtc.StartSession;
@@ -25,12 +26,12 @@ internal static class WebRtcApi
                 Start(callId, GatewayDirection.Whip, http, user, mediator, ct))
             .WithName("StartWhipSession").WithSummary("Publish the party's camera and microphone from a browser (WHIP)")
             .Accepts<string>(SdpContentType).Produces<string>(StatusCodes.Status201Created, SdpContentType)
-            .ProducesProblem(400).ProducesProblem(403).ProducesProblem(409).ProducesProblem(415).ProducesProblem(503);
+            .ProducesProblems(400, 403, 409, 415, 503); // 400: field errors (validation shape)
         webrtc.MapPost("/whep", (string callId, HttpContext http, ClaimsPrincipal user, IMediator mediator, CancellationToken ct) =>
                 Start(callId, GatewayDirection.Whep, http, user, mediator, ct))
             .WithName("StartWhepSession").WithSummary("Play the peer's stream in a browser (WHEP)")
             .Accepts<string>(SdpContentType).Produces<string>(StatusCodes.Status201Created, SdpContentType)
-            .ProducesProblem(400).ProducesProblem(403).ProducesProblem(409).ProducesProblem(415).ProducesProblem(503);
+            .ProducesProblems(400, 403, 409, 415, 503); // 400: field errors (validation shape)
         webrtc.MapMethods("/{direction:regex(^(whip|whep)$)}", ["OPTIONS"], (HttpContext http, IOptions<WebRtcOptions> options) =>
             {
                 AddIceServers(http.Response, options.Value);
