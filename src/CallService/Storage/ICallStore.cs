@@ -143,4 +143,7 @@ internal interface ICallStore
 
     /// <summary>A failed row becomes pending, due at <paramref name="now"/>, with no attempts counted (one conditional write).</summary>
     WebhookRetryResult RetryWebhook(long id, DateTimeOffset now);
+
+    /// <summary>Deletes rows delivered before <paramref name="before"/> (pending and failed rows stay); returns how many.</summary>
+    int DeleteDeliveredWebhooksBefore(DateTimeOffset before);
 }

@@ -68,4 +68,5 @@ internal sealed class RecordingStore(ICallStore inner) : ICallStore
         inner.WebhookDeliveries(status, beforeId, limit);
     public WebhookDelivery? WebhookDelivery(long id) => inner.WebhookDelivery(id);
     public WebhookRetryResult RetryWebhook(long id, DateTimeOffset now) => inner.RetryWebhook(id, now);
+    public int DeleteDeliveredWebhooksBefore(DateTimeOffset before) => inner.DeleteDeliveredWebhooksBefore(before);
 }

@@ -112,6 +112,22 @@ internal sealed partial class SqliteCallStore
         return exists.ExecuteScalar() is null ? WebhookRetryResult.NotFound : WebhookRetryResult.NotFailed;
     });
 
+    /// <summary>In slices (each its own group-committed write), so a large backlog never holds the writer for long.</summary>
+    public int DeleteDeliveredWebhooksBefore(DateTimeOffset before)
+    {
+        var total = 0;
+        int deleted;
+        do
+        {
+            deleted = Exec("""
+                DELETE FROM webhook_outbox WHERE id IN (
+                  SELECT id FROM webhook_outbox WHERE status='delivered' AND delivered_at < $before LIMIT $limit)
+                """, ("$before", before.ToUnixTimeMilliseconds()), ("$limit", DeleteSlice));
+            total += deleted;
+        } while (deleted == DeleteSlice);
+        return total;
+    }
+
     private static List<WebhookDelivery> ReadWebhooks(SqliteCommand cmd)
     {
         using var r = cmd.ExecuteReader();
