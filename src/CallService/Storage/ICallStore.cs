@@ -143,6 +143,7 @@ internal interface ICallStore
 
     /// <summary>A failed row becomes pending, due at <paramref name="now"/>, with no attempts counted (one conditional write).</summary>
     WebhookRetryResult RetryWebhook(long id, DateTimeOffset now);
+
     // ---- readiness ------------------------------------------------------------------------------
 
     /// <summary>
@@ -150,4 +151,7 @@ internal interface ICallStore
     /// never moved back), for <c>/readyz</c>: returns when the store can write, throws when it cannot.
     /// </summary>
     void ProbeWrite(DateTimeOffset at);
+
+    /// <summary>Deletes rows delivered before <paramref name="before"/> (pending and failed rows stay); returns how many.</summary>
+    int DeleteDeliveredWebhooksBefore(DateTimeOffset before);
 }

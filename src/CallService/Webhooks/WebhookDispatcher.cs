@@ -10,12 +10,16 @@ namespace CallService.Webhooks;
 /// sends them in parallel and writes each outcome: delivered (2xx), due again after the back-off
 /// (<see cref="WebhookRetrySchedule"/>), or failed after <c>Webhooks:MaxAttempts</c>. Rounds run when a local write
 /// woke it (<see cref="WebhookSignal"/>) or every <c>Webhooks:PollIntervalSeconds</c>. A node that dies mid-attempt
-/// leaves a lease that expires (another node takes the message over) or that it releases when it starts again.
+/// leaves a lease that expires (another node takes the message over) or that it releases when it starts again. Once
+/// an hour it deletes rows delivered longer than <c>Webhooks:RetainDeliveredHours</c> ago.
 /// </summary>
 internal sealed class WebhookDispatcher(
     ICallStore store, WebhookSender sender, WebhookOptions options, WebhookRetrySchedule schedule, WebhookSignal signal,
     WebhookMetrics metrics, NodeIdentity node, TimeProvider time, ILogger<WebhookDispatcher> logger) : BackgroundService
 {
+    private static readonly TimeSpan SweepEvery = TimeSpan.FromHours(1);
+    private DateTimeOffset _lastSweep = DateTimeOffset.MinValue;
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         if (options.Endpoints.Count == 0) return; // nothing configured: rows of removed endpoints wait for their return
@@ -46,6 +50,7 @@ internal sealed class WebhookDispatcher(
                 handled = 0;
             }
             if (handled > 0) continue; // what was just delivered may have unblocked the next message of its call
+            Sweep();
             try
             {
                 await signal.WaitAsync(options.PollInterval, time, stoppingToken);
@@ -54,6 +59,23 @@ internal sealed class WebhookDispatcher(
             {
                 return;
             }
+        }
+    }
+
+    /// <summary>Deletes delivered rows past their retention, at most once per <see cref="SweepEvery"/>.</summary>
+    public void Sweep()
+    {
+        var now = time.GetUtcNow();
+        if (now - _lastSweep < SweepEvery) return;
+        _lastSweep = now;
+        try
+        {
+            var deleted = store.DeleteDeliveredWebhooksBefore(now - options.RetainDelivered);
+            if (deleted > 0) logger.LogInformation("Webhooks: deleted {Count} delivered message(s) older than the retention", deleted);
+        }
+        catch (Exception e)
+        {
+            logger.LogError(e, "Webhooks: deleting delivered messages failed; retried in an hour");
         }
     }
 

@@ -47,6 +47,9 @@ internal sealed class WebhookOptions
     /// <summary><c>Webhooks:PollIntervalSeconds</c> (default 1): how often due messages are looked for when nothing woke the dispatcher (retries, other nodes' writes).</summary>
     public TimeSpan PollInterval { get; init; } = TimeSpan.FromSeconds(1);
 
+    /// <summary><c>Webhooks:RetainDeliveredHours</c> (default 168 = 7 days): delivered rows are deleted this long after their delivery; failed ones stay.</summary>
+    public TimeSpan RetainDelivered { get; init; } = TimeSpan.FromDays(7);
+
     /// <summary>How long a claimed message is reserved for this node's attempt: the timeout plus margin, so another node takes it over only after a crash.</summary>
     public TimeSpan Lease => Timeout + Timeout + TimeSpan.FromSeconds(5);
 
@@ -76,6 +79,7 @@ internal sealed class WebhookOptions
             MaxRetryDelay = TimeSpan.FromSeconds(Number(section, "MaxRetryDelaySeconds", 3600, 0.01, 86400)),
             Timeout = TimeSpan.FromSeconds(Number(section, "TimeoutSeconds", 10, 0.1, 300)),
             PollInterval = TimeSpan.FromSeconds(Number(section, "PollIntervalSeconds", 1, 0.01, 60)),
+            RetainDelivered = TimeSpan.FromHours(Number(section, "RetainDeliveredHours", 168, 0.01, 87600)),
         };
     }
 

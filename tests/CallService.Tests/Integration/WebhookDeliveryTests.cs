@@ -17,14 +17,15 @@ public sealed class WebhookDeliveryTests
     private const string Secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
     private static readonly string[] Lifecycle = ["call.created", "call.accepted", "call.connected", "call.ended"];
 
-    private static ServiceHost Host(WebhookReceiver receiver, int maxAttempts = 10) => new(settings: new Dictionary<string, string?>
-    {
-        ["Webhooks:Endpoints:0:Url"] = receiver.Url,
-        ["Webhooks:Endpoints:0:Secret"] = Secret,
-        ["Webhooks:MaxAttempts"] = maxAttempts.ToString(System.Globalization.CultureInfo.InvariantCulture),
-        ["Webhooks:FirstRetryDelaySeconds"] = "1",
-        ["Webhooks:MaxRetryDelaySeconds"] = "2",
-    });
+    private static ServiceHost Host(WebhookReceiver receiver, int maxAttempts = 10, string? dataDirectory = null, ManualTimeProvider? time = null) =>
+        new(dataDirectory, new Dictionary<string, string?>
+        {
+            ["Webhooks:Endpoints:0:Url"] = receiver.Url,
+            ["Webhooks:Endpoints:0:Secret"] = Secret,
+            ["Webhooks:MaxAttempts"] = maxAttempts.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Webhooks:FirstRetryDelaySeconds"] = "1",
+            ["Webhooks:MaxRetryDelaySeconds"] = "2",
+        }, time: time);
 
     /// <summary>ringing → accepted → connected (the relay's view) → ended (hang-up by a); returns the call id.</summary>
     private static async Task<string> RunCall(ServiceHost host)
@@ -97,6 +98,29 @@ public sealed class WebhookDeliveryTests
         Assert.Equal("delivery_not_failed", (await again.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("rule").GetString());
         Assert.Equal(HttpStatusCode.NotFound, (await host.Http().PostAsync("/v1/webhooks/deliveries/999999/retry", null)).StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await host.Http().PostAsync("/v1/webhooks/deliveries/abc/retry", null)).StatusCode);
+    }
+
+    [Fact]
+    public async Task ACallLeftOpenByAStop_GetsItsCallEnded_ServiceRestart_FromTheNextStart()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync(Secret);
+        var dir = ServiceHost.NewDataDirectory();
+        var clock = new ManualTimeProvider(); // real time of day: receivers check webhook-timestamp against their clock
+        string id;
+        using (var first = Host(receiver, dataDirectory: dir, time: clock))
+        {
+            id = (await first.CreateCall(new { caller = new { userId = "alice" }, callee = new { userId = "bob" }, scenario = "general", ring = false })).CallId;
+            Assert.Equal(2, (await receiver.WaitForAsync(d => d.Count >= 2, TimeSpan.FromSeconds(30))).Count);
+        }
+        clock.Advance(TimeSpan.FromSeconds(30)); // the service is down
+
+        using var second = Host(receiver, dataDirectory: dir, time: clock);
+        var delivered = await receiver.WaitForAsync(d => d.Count >= 3, TimeSpan.FromSeconds(30), () => clock.Advance(TimeSpan.FromSeconds(1)));
+        Assert.Equal(["call.created", "call.accepted", "call.ended"], delivered.Select(r => r.Type));
+        Assert.Equal((id, "ended", "service_restart", "system"), (delivered[2].Data.GetProperty("callId").GetString(),
+            delivered[2].Data.GetProperty("state").GetString(), delivered[2].Data.GetProperty("endReason").GetString(),
+            delivered[2].Data.GetProperty("endedBy").GetString()));
+        Assert.All(delivered, r => Assert.Null(r.VerifyError));
     }
 
     [Fact]

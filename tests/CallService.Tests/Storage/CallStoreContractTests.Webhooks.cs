@@ -128,6 +128,20 @@ public abstract partial class CallStoreContractTests
     }
 
     [Fact]
+    public void Outbox_DeliveredRowsAreDeletedAfterTheirRetention_PendingAndFailedStay()
+    {
+        var store = Store();
+        store.EnqueueWebhooks([Hook("c1", "call.created"), Hook("c2", "call.created"), Hook("c3", "call.created"), Hook("c4", "call.created")]);
+        var claimed = store.ClaimWebhooks("n1", T0, Lease, 10);
+        store.RecordWebhookAttempt(claimed[0].Id, claimed[0].LeaseToken!, Outcome(WebhookStatus.Delivered, 1, T0.AddSeconds(1)));
+        store.RecordWebhookAttempt(claimed[1].Id, claimed[1].LeaseToken!, Outcome(WebhookStatus.Delivered, 1, T0.AddSeconds(3)));
+        store.RecordWebhookAttempt(claimed[2].Id, claimed[2].LeaseToken!, Outcome(WebhookStatus.Failed, 10, T0.AddSeconds(1)));
+        Assert.Equal(1, store.DeleteDeliveredWebhooksBefore(T0.AddSeconds(2)));
+        Assert.Null(store.WebhookDelivery(claimed[0].Id));
+        Assert.Equal([claimed[3].Id, claimed[2].Id, claimed[1].Id], store.WebhookDeliveries(null, null, 10).Select(d => d.Id));
+    }
+
+    [Fact]
     public void EndUnfinished_WritesTheEndingsWebhooks_InTheSameWrite()
     {
         var store = Store();

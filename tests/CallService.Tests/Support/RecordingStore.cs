@@ -69,4 +69,5 @@ internal sealed class RecordingStore(ICallStore inner) : ICallStore
     public WebhookDelivery? WebhookDelivery(long id) => inner.WebhookDelivery(id);
     public WebhookRetryResult RetryWebhook(long id, DateTimeOffset now) => inner.RetryWebhook(id, now);
     public void ProbeWrite(DateTimeOffset at) => inner.ProbeWrite(at);
+    public int DeleteDeliveredWebhooksBefore(DateTimeOffset before) => inner.DeleteDeliveredWebhooksBefore(before);
 }

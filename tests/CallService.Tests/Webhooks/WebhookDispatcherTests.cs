@@ -109,6 +109,24 @@ public sealed class WebhookDispatcherTests
         Assert.True(body.RootElement.TryGetProperty("timestamp", out _));
     }
 
+    [Fact]
+    public async Task DeliveredMessages_AreDeletedAfterTheRetention_FailedOnesStay()
+    {
+        using var kit = new WebhookTestKit(maxAttempts: 1);
+        kit.Answer = (_, call, _) => call == "c1" ? HttpStatusCode.OK : HttpStatusCode.InternalServerError;
+        kit.Outbox.Enqueue(WebhookEventTypes.CallEnded, "c1", new { callId = "c1" });
+        kit.Outbox.Enqueue(WebhookEventTypes.CallEnded, "c2", new { callId = "c2" });
+        Assert.Equal(2, await kit.RoundAsync());
+
+        kit.Time.Advance(kit.Options.RetainDelivered - TimeSpan.FromMinutes(1));
+        kit.Dispatcher.Sweep();
+        Assert.Equal(2, kit.Store.WebhookDeliveries(null, null, 10).Count);
+        kit.Time.Advance(TimeSpan.FromHours(1)); // the next hourly sweep
+        kit.Dispatcher.Sweep();
+        var left = Assert.Single(kit.Store.WebhookDeliveries(null, null, 10));
+        Assert.Equal(("c2", WebhookStatus.Failed), (left.Message.CallId, left.Status));
+    }
+
     [Theory]
     [InlineData(1, 10)]
     [InlineData(2, 20)]

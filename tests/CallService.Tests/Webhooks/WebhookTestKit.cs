@@ -2,6 +2,7 @@ using System.Diagnostics.Metrics;
 using System.Net;
 using CallService.Cluster;
 using CallService.Hosting;
+using CallService.Storage;
 using CallService.Storage.Sqlite;
 using CallService.Webhooks;
 using Microsoft.Data.Sqlite;
@@ -14,8 +15,9 @@ using StandardWebhooks;
 namespace CallService.Tests.Webhooks;
 
 /// <summary>
-/// A dispatcher on a real SQLite store (temp directory) with a fake clock and a scripted HTTP handler: each request is
-/// recorded and answered with what <see cref="Answer"/> says.
+/// A dispatcher on a real store (SQLite in a temp directory, or the one given) with a fake clock and a scripted HTTP
+/// handler: each request is recorded and answered with what <see cref="Answer"/> says. More dispatchers on the same
+/// store (other nodes): <see cref="NewDispatcher"/>.
 /// </summary>
 internal sealed class WebhookTestKit : IDisposable
 {
@@ -29,12 +31,19 @@ internal sealed class WebhookTestKit : IDisposable
     private readonly List<(string Id, string Type, string CallId, string Signature, string Timestamp, string Body)> _requests = [];
     private readonly Dictionary<string, long> _outcomes = [];
 
-    public WebhookTestKit(int maxAttempts = 10, double jitter = 1.0)
+    private readonly SqliteCallStore? _ownStore;
+    private readonly WebhookSender _sender;
+
+    public WebhookTestKit(int maxAttempts = 10, double jitter = 1.0, ICallStore? store = null)
     {
-        Store = new SqliteCallStore(
-            new DataDirectory(new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["Storage:DataDirectory"] = _dir }).Build()),
-            new NodeIdentity(Microsoft.Extensions.Options.Options.Create(new ClusterOptions())));
-        Store.Initialize();
+        if (store is null)
+        {
+            store = _ownStore = new SqliteCallStore(
+                new DataDirectory(new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["Storage:DataDirectory"] = _dir }).Build()),
+                new NodeIdentity(Microsoft.Extensions.Options.Options.Create(new ClusterOptions())));
+            store.Initialize();
+        }
+        Store = store;
         Options = new WebhookOptions
         {
             Endpoints = [new WebhookEndpoint(new Uri(EndpointUrl), new StandardWebhook(Secret), new HashSet<string>())],
@@ -43,10 +52,8 @@ internal sealed class WebhookTestKit : IDisposable
             MaxRetryDelay = TimeSpan.FromSeconds(60),
         };
         Schedule = new WebhookRetrySchedule(Options.FirstRetryDelay, Options.MaxRetryDelay, () => jitter);
-        var sender = new WebhookSender(new HandlerFactory(new ScriptedHandler(this)), Time);
-        Dispatcher = new WebhookDispatcher(Store, sender, Options, Schedule, new WebhookSignal(),
-            new WebhookMetrics(_meters.GetRequiredService<IMeterFactory>()), new NodeIdentity(Microsoft.Extensions.Options.Options.Create(new ClusterOptions())),
-            Time, NullLogger<WebhookDispatcher>.Instance);
+        _sender = new WebhookSender(new HandlerFactory(new ScriptedHandler(this)), Time);
+        Dispatcher = NewDispatcher("local");
         Outbox = new WebhookOutbox(new WebhookMessages(Options), Store, new WebhookSignal(), Time);
         _listener.InstrumentPublished = (instrument, listener) =>
         {
@@ -63,7 +70,7 @@ internal sealed class WebhookTestKit : IDisposable
     }
 
     public FakeTimeProvider Time { get; } = new(DateTimeOffset.UtcNow);
-    public SqliteCallStore Store { get; }
+    public ICallStore Store { get; }
     public WebhookOptions Options { get; }
     public WebhookRetrySchedule Schedule { get; }
     public WebhookDispatcher Dispatcher { get; }
@@ -84,6 +91,12 @@ internal sealed class WebhookTestKit : IDisposable
 
     public Task<int> RoundAsync() => Dispatcher.RunOnceAsync(CancellationToken.None);
 
+    /// <summary>Another node's dispatcher on the same store, clock and receiver.</summary>
+    public WebhookDispatcher NewDispatcher(string nodeId) => new(Store, _sender, Options, Schedule, new WebhookSignal(),
+        new WebhookMetrics(_meters.GetRequiredService<IMeterFactory>()),
+        new NodeIdentity(Microsoft.Extensions.Options.Options.Create(new ClusterOptions { NodeId = nodeId })), Time,
+        NullLogger<WebhookDispatcher>.Instance);
+
     public WebhookDelivery Row(string callId, string type) =>
         Store.WebhookDeliveries(null, null, 1000).Single(d => d.Message.CallId == callId && d.Message.Type == type);
 
@@ -91,7 +104,8 @@ internal sealed class WebhookTestKit : IDisposable
     {
         _listener.Dispose();
         _meters.Dispose();
-        Store.Dispose();
+        if (_ownStore is null) return;
+        _ownStore.Dispose();
         SqliteConnection.ClearAllPools();
         try { Directory.Delete(_dir, recursive: true); } catch (IOException) { }
     }

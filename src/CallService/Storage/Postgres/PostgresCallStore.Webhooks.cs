@@ -128,6 +128,24 @@ internal sealed partial class PostgresCallStore
             : WebhookRetryResult.NotFailed;
     }
 
+    /// <summary>In slices of 10,000 rows, each its own short transaction.</summary>
+    public int DeleteDeliveredWebhooksBefore(DateTimeOffset before)
+    {
+        using var cmd = _dataSource.CreateCommand("""
+            DELETE FROM webhook_outbox WHERE id IN (
+              SELECT id FROM webhook_outbox WHERE status='delivered' AND delivered_at < $1 LIMIT 10000)
+            """);
+        cmd.Parameters.Add(Value(Ts(before)));
+        var total = 0;
+        int deleted;
+        do
+        {
+            deleted = cmd.ExecuteNonQuery();
+            total += deleted;
+        } while (deleted == 10000);
+        return total;
+    }
+
     private static List<WebhookDelivery> ReadWebhooks(NpgsqlCommand cmd)
     {
         using var r = cmd.ExecuteReader();

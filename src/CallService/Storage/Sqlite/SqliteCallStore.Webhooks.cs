@@ -79,7 +79,16 @@ internal sealed partial class SqliteCallStore
         Exec("UPDATE webhook_outbox SET lease_until=NULL, lease_token=NULL, leased_by=NULL WHERE leased_by=$node AND status='pending'",
             ("$node", nodeId));
 
+    /// <remarks>
+    /// Commands are created under the writer lock: <c>SqliteConnection.CreateCommand</c> hands a new command the
+    /// connection's transaction of the moment, which a group commit on another thread may complete before it runs.
+    /// </remarks>
     public IReadOnlyList<WebhookDelivery> WebhookDeliveries(WebhookStatus? status, long? beforeId, int limit)
+    {
+        lock (_gate) return Deliveries(status, beforeId, limit);
+    }
+
+    private List<WebhookDelivery> Deliveries(WebhookStatus? status, long? beforeId, int limit)
     {
         using var cmd = Connection().CreateCommand();
         var where = new List<string>();
@@ -87,15 +96,18 @@ internal sealed partial class SqliteCallStore
         if (beforeId is { } before) { where.Add("id < $before"); cmd.Parameters.AddWithValue("$before", before); }
         cmd.CommandText = $"SELECT {WebhookColumns} FROM webhook_outbox {(where.Count > 0 ? "WHERE " + string.Join(" AND ", where) : "")} ORDER BY id DESC LIMIT $limit";
         cmd.Parameters.AddWithValue("$limit", limit);
-        lock (_gate) return ReadWebhooks(cmd);
+        return ReadWebhooks(cmd);
     }
 
     public WebhookDelivery? WebhookDelivery(long id)
     {
-        using var cmd = Connection().CreateCommand();
-        cmd.CommandText = $"SELECT {WebhookColumns} FROM webhook_outbox WHERE id=$id";
-        cmd.Parameters.AddWithValue("$id", id);
-        lock (_gate) return ReadWebhooks(cmd).SingleOrDefault();
+        lock (_gate)
+        {
+            using var cmd = Connection().CreateCommand();
+            cmd.CommandText = $"SELECT {WebhookColumns} FROM webhook_outbox WHERE id=$id";
+            cmd.Parameters.AddWithValue("$id", id);
+            return ReadWebhooks(cmd).SingleOrDefault();
+        }
     }
 
     public WebhookRetryResult RetryWebhook(long id, DateTimeOffset now) => _commits.Run(tx =>
@@ -111,6 +123,22 @@ internal sealed partial class SqliteCallStore
         exists.Parameters.AddWithValue("$id", id);
         return exists.ExecuteScalar() is null ? WebhookRetryResult.NotFound : WebhookRetryResult.NotFailed;
     });
+
+    /// <summary>In slices (each its own group-committed write), so a large backlog never holds the writer for long.</summary>
+    public int DeleteDeliveredWebhooksBefore(DateTimeOffset before)
+    {
+        var total = 0;
+        int deleted;
+        do
+        {
+            deleted = Exec("""
+                DELETE FROM webhook_outbox WHERE id IN (
+                  SELECT id FROM webhook_outbox WHERE status='delivered' AND delivered_at < $before LIMIT $limit)
+                """, ("$before", before.ToUnixTimeMilliseconds()), ("$limit", DeleteSlice));
+            total += deleted;
+        } while (deleted == DeleteSlice);
+        return total;
+    }
 
     private static List<WebhookDelivery> ReadWebhooks(SqliteCommand cmd)
     {

@@ -78,7 +78,14 @@ internal sealed partial class SqliteCallStore : ICallStore, IDisposable
         }
     }
 
+    /// <remarks>The command is created under the writer lock: <c>CreateCommand</c> gives it the connection's transaction
+    /// of the moment, which a group commit on another thread may complete before the command runs.</remarks>
     public IReadOnlyList<CallSnapshot> Query(RecordQuery q)
+    {
+        lock (_gate) return QueryLocked(q);
+    }
+
+    private List<CallSnapshot> QueryLocked(RecordQuery q)
     {
         var where = new List<string>();
         using var cmd = Connection().CreateCommand();
@@ -94,7 +101,7 @@ internal sealed partial class SqliteCallStore : ICallStore, IDisposable
         cmd.CommandText = $"{SqliteCallMapping.SelectCalls} {(where.Count > 0 ? "WHERE " + string.Join(" AND ", where) : "")} " +
                           "ORDER BY created_at DESC, call_id DESC LIMIT $limit";
         cmd.Parameters.AddWithValue("$limit", q.Limit);
-        lock (_gate) return _calls.ReadCalls(cmd);
+        return _calls.ReadCalls(cmd);
     }
 
     public long ReserveEventSeqs(int count) => _commits.Run(tx => _events.Reserve(count, tx));

@@ -31,16 +31,13 @@ internal sealed class RetryDeliveryHandler(ICallStore store, WebhookSignal signa
             logger.LogError(e, "Re-queueing webhook delivery {DeliveryId} failed", id);
             throw new StorageUnavailableException("Webhook deliveries are unavailable.", e);
         }
-        switch (result)
-        {
-            case WebhookRetryResult.NotFound or WebhookRetryResult.Requeued when row is null:
-                throw new NotFoundException($"Webhook delivery '{id}' does not exist.");
-            case WebhookRetryResult.NotFailed:
-                throw new CallRuleException("delivery_not_failed",
-                    $"Webhook delivery {id} is {row!.Status.ToWire()}: only a failed delivery can be retried.");
-        }
+        if (row is null) // unknown, or deleted (retention) in between
+            throw new NotFoundException($"Webhook delivery '{id}' does not exist.");
+        if (result == WebhookRetryResult.NotFailed)
+            throw new CallRuleException("delivery_not_failed",
+                $"Webhook delivery {id} is {row.Status.ToWire()}: only a failed delivery can be retried.");
         signal.Wake();
         logger.LogInformation("Webhooks: delivery {DeliveryId} re-queued by the API", id);
-        return Task.FromResult(WebhookViews.Response(row!));
+        return Task.FromResult(WebhookViews.Response(row));
     }
 }
