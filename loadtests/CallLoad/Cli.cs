@@ -82,6 +82,18 @@ internal static class Cli
             return 0;
         });
 
+    /// <summary>Runs <c>recording-cost</c> (it starts its own CallService).</summary>
+    public static Task<int> RunRecordingCostAsync(RecordingCostOptions options, string? jsonOut, CancellationToken cancellationToken) =>
+        Guard(async () =>
+        {
+            var file = await CallLoadRunner.LoadMediaAsync(cancellationToken);
+            var status = new RunStatus();
+            var result = await WithLiveView(status, () => RecordingCostScenario.RunAsync(file, options, status, cancellationToken));
+            Print(result);
+            await WriteJsonAsync(jsonOut, result);
+            return result.Errors.Count == 0 ? 0 : 1;
+        });
+
     public static Task<int> RunSignalingAsync(
         TargetSpec spec, bool ceiling, string? jsonOut, SignalingOptions options, CancellationToken cancellationToken) =>
         Guard(() => RunSignalingCoreAsync(spec, ceiling, jsonOut, options, cancellationToken));

@@ -95,6 +95,23 @@ relayCost.SetAction((r, ct) => Cli.RunRelayCostAsync(
     Cli.RelayCostOptions(r.GetValue(costCalls), r.GetValue(costDuration), r.GetValue(warmup), r.GetValue(syscallSeconds), r.GetValue(costViewers), r.GetValue(rounds)),
     r.GetValue(jsonOut), ct));
 
+var recCalls = new Option<int>("--calls") { Description = "Recorded calls; as many unrecorded ones run beside them (bounded: 1–100).", DefaultValueFactory = _ => 25 };
+var recDuration = new Option<int>("--duration") { Description = "Each measuring window, seconds (bounded: 2–300).", DefaultValueFactory = _ => 15 };
+var recWarmup = new Option<int>("--warmup") { Description = "Load before each window, seconds (bounded: 0–120).", DefaultValueFactory = _ => 8 };
+var recSwitch = new Option<RecordingSwitch>("--switch") { Description = "Api: \"recording\":\"on\" on POST /v1/calls. TestSwitch: TEST ONLY, the relay's Media:Recording:TestControlDirectory (a build without the recording API).", DefaultValueFactory = _ => RecordingSwitch.Api };
+var recordingCost = new Command("recording-cost", "N recorded calls beside N unrecorded ones, then 2N unrecorded: viewer latency and loss per group, server CPU and disk writes per recorded call.")
+{
+    recCalls, recDuration, recWarmup, recSwitch, serviceDll, jsonOut,
+};
+recordingCost.SetAction((r, ct) => Cli.RunRecordingCostAsync(new RecordingCostOptions
+{
+    Calls = Math.Clamp(r.GetValue(recCalls), 1, 100),
+    Duration = TimeSpan.FromSeconds(Math.Clamp(r.GetValue(recDuration), 2, 300)),
+    Warmup = TimeSpan.FromSeconds(Math.Clamp(r.GetValue(recWarmup), 0, 120)),
+    Switch = r.GetValue(recSwitch),
+    ServiceDll = r.GetValue(serviceDll),
+}, r.GetValue(jsonOut), ct));
+
 var docs = new Option<string>("--out") { Description = "Report path (raw JSON is written next to it).", DefaultValueFactory = _ => Path.Combine(RepoPaths.Root, "docs", "benchmarks.md") };
 var quick = new Option<bool>("--quick") { Description = "Short runs (smoke): fewer calls, seconds and joins." };
 var all = new Command("all", "Every scenario on both CallService and nginx-rtmp; writes docs/benchmarks.md and docs/benchmarks.json.") { docs, quick, serviceDll, nginxConfig, calls };
@@ -115,6 +132,6 @@ serveCeiling.SetAction((r, ct) => CeilingServer.RunAsync(r.GetValue(port), ct));
 
 var root = new RootCommand("CallLoad: relay and signaling benchmarks, CallService side by side with nginx-rtmp (loopback only).")
 {
-    relayLatency, relayCost, capacity, slowViewer, ttff, signaling, all, serveCeiling,
+    relayLatency, relayCost, recordingCost, capacity, slowViewer, ttff, signaling, all, serveCeiling,
 };
 return await root.Parse(args).InvokeAsync();

@@ -18,6 +18,7 @@ public static class ReportTables
         SlowViewerResult s => Slow(s),
         TtffResult t => Ttff(t),
         SignalingResult s => Signaling(s),
+        RecordingCostResult r => new Text(r.ToMarkdown()),
         _ => new Text(result.ToString() ?? ""),
     };
 

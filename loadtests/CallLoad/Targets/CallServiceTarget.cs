@@ -46,6 +46,12 @@ public sealed class CallServiceTarget : ITarget, ISignalingTarget
     /// <summary>A client with the API key set.</summary>
     public HttpClient Http { get; }
 
+    /// <summary>
+    /// The <c>recording</c> field (<c>off</c>/<c>on</c>/<c>consent</c>) <see cref="CreateCallAsync"/> sends for call
+    /// <c>index</c>; null (default) or a null answer sends none (the service's default mode).
+    /// </summary>
+    public Func<int, string?>? RecordingFor { get; set; }
+
     /// <summary>Uses a CallService that is already running (e.g. started by a test) on loopback.</summary>
     public static CallServiceTarget Attach(Uri baseUrl, string apiKey, int? processId = null) =>
         new(new Uri(Loopback.Require(baseUrl.ToString())), apiKey, null, processId, null);
@@ -118,6 +124,8 @@ public sealed class CallServiceTarget : ITarget, ISignalingTarget
             ["scenario"] = "general",
             ["ring"] = false,
         };
+        if (RecordingFor?.Invoke(index) is { } recording)
+            body["recording"] = recording;
         using var response = await Http.PostAsJsonAsync("v1/calls", body, cancellationToken).ConfigureAwait(false);
         var text = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
         if (!response.IsSuccessStatusCode)

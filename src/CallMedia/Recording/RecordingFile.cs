@@ -29,13 +29,17 @@ internal sealed class RecordingFile : IDisposable
     private byte[]? _writtenAudioConfig;
     private byte[]? _writtenVideoConfig;
 
-    private RecordingFile(string path, FileStream file)
+    /// <summary>A recording onto an open file (<see cref="Create"/>; the benchmarks write to <c>/dev/null</c>).</summary>
+    internal RecordingFile(string path, FileStream file)
     {
         Path = path;
         _file = file;
     }
 
     public string Path { get; }
+
+    /// <summary>True once the FLV file header has been appended (the first tag's flags decide it).</summary>
+    public bool HeaderWritten => _headerWritten;
 
     /// <summary>Bytes handed to the operating system so far.</summary>
     public long Bytes { get; private set; }

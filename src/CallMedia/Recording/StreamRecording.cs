@@ -155,15 +155,21 @@ internal sealed partial class StreamRecording
         }
     }
 
-    /// <summary>Appends every queued message and hands the lot to the operating system; after a failure only releases.</summary>
-    private void WriteQueued()
+    /// <summary>
+    /// Appends every queued message and hands the lot to the operating system; after a failure only releases. Run by the
+    /// writer loop only (and by <c>Stop</c> after it ended; the benchmarks call it in place of the loop).
+    /// </summary>
+    internal void WriteQueued()
     {
-        var flags = _streamFlags();
         var written = 0L;
         while (_queue.TryDequeue(out var packet))
         {
             if (_error is null)
-                _file.Append(packet, flags.HasAudio || packet.IsAudio, flags.HasVideo || packet.IsVideo);
+            {
+                // The FLV header's flags: what the stream says it carries (metadata, headers) when the file begins.
+                var (hasAudio, hasVideo) = _file.HeaderWritten ? default : _streamFlags();
+                _file.Append(packet, hasAudio || packet.IsAudio, hasVideo || packet.IsVideo);
+            }
             Interlocked.Add(ref _queuedBytes, -packet.Payload.Length);
             packet.Payload.Release();
         }

@@ -22,9 +22,11 @@ public sealed class CaptureLatestGopTests
 
         using var publisher = Ffmpeg.Start("/usr/bin/ffmpeg",
             "-hide_banner -loglevel error -re -f lavfi -i testsrc=size=640x360:rate=25 -f lavfi -i sine=frequency=440 " +
-            $"-c:v libx264 -preset ultrafast -tune zerolatency -g 50 -c:a aac -t 6 -f flv {Ffmpeg.Quote($"{host.RtmpBase}/s1?txSecret=x&txTime=y")}");
+            $"-c:v libx264 -preset ultrafast -tune zerolatency -g 50 -c:a aac -t 8 -f flv {Ffmpeg.Quote($"{host.RtmpBase}/s1?txSecret=x&txTime=y")}");
         var stderr = publisher.StandardError.ReadToEndAsync();
         await WaitUntilAsync(() => host.Events.OfType<PublishStarted>().Any(), TimeSpan.FromSeconds(10));
+        // Null until the first key frame arrives (the encoder's start on a busy machine), then always a GOP.
+        await WaitUntilAsync(() => recorder.CaptureLatestGop("s1") is not null, TimeSpan.FromSeconds(5));
 
         // Several captures at different phases of the 2 s GOP (past fast start's 500 ms too).
         for (var i = 0; i < 4; i++)
