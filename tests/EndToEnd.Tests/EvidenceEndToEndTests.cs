@@ -284,6 +284,40 @@ public sealed class EvidenceEndToEndTests
         Assert.Equal([oldShot], note["snapshotIds"]!.AsArray().Select(s => s!.GetValue<string>()));
     }
 
+    [Fact]
+    public async Task BadInput_AndWrongCredentials_AreProblemDetails()
+    {
+        await using var service = await ServiceProcess.StartAsync(settings: new Dictionary<string, string> { ["Recording:Scenarios:loss_assessment"] = "consent" });
+        using (var bad = await service.Http.PostAsJsonAsync("/v1/calls", new { caller = new { userId = "x1" }, callee = new { userId = "x2" }, recording = "sometimes" }))
+        {
+            Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
+            Assert.NotNull(JsonNode.Parse(await bad.Content.ReadAsStringAsync())!["errors"]!["recording"]);
+        }
+        using (var scenario = await service.Http.PostAsJsonAsync("/v1/calls", new { caller = new { userId = "x1" }, callee = new { userId = "x2" }, scenario = "loss_assessment" }))
+        {
+            var callId = JsonNode.Parse(await scenario.Content.ReadAsStringAsync())!["callId"]!.GetValue<string>();
+            Assert.Equal("waiting_consent", (await service.GetJsonAsync($"/v1/calls/{callId}/recordings"))["state"]!.GetValue<string>());
+
+            using var byKey = await service.Http.PostAsJsonAsync($"/v1/calls/{callId}/consent", new { recording = true });
+            Assert.Equal(HttpStatusCode.Forbidden, byKey.StatusCode);
+            var token = await service.IssueTokenAsync("x1");
+            var (missing, problem) = await service.AsPartyAsync(token, $"/v1/calls/{callId}/consent", new { });
+            Assert.Equal(HttpStatusCode.BadRequest, missing);
+            Assert.NotNull(problem["errors"]!["recording"]);
+            using var asParty = new HttpRequestMessage(HttpMethod.Get, $"/v1/calls/{callId}/recordings");
+            asParty.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+            using var listed = await service.Http.SendAsync(asParty);
+            Assert.Equal(HttpStatusCode.Forbidden, listed.StatusCode);
+        }
+        var off = (await service.CreateCallAsync("y1", "y2", "off"))["callId"]!.GetValue<string>();
+        var tokenY = await service.IssueTokenAsync("y1");
+        var (conflict, rule) = await service.AsPartyAsync(tokenY, $"/v1/calls/{off}/consent", new { recording = true });
+        Assert.Equal(HttpStatusCode.Conflict, conflict);
+        Assert.Equal("recording_not_by_consent", rule["rule"]!.GetValue<string>());
+        using var unknown = await service.Http.GetAsync("/v1/calls/nosuchcall/recordings");
+        Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
+    }
+
     private static async Task<string> SnapshotAsync(ServiceProcess service, string callId)
     {
         using var response = await service.Http.PostAsJsonAsync($"/v1/calls/{callId}/snapshots", new { party = "b" });
