@@ -37,7 +37,10 @@ public interface IRelayRecorder
 /// <param name="StartedAt">When the first media tag written reached the relay (the file's timestamp <paramref name="FirstTimestampMs"/>; for a recording that began with the held GOP, when its key frame arrived); null when no media arrived.</param>
 public sealed record RecordingSummary(string FilePath, long Bytes, long? FirstTimestampMs, long? LastTimestampMs, DateTimeOffset? StartedAt)
 {
-    /// <summary>Audio/video tags not written because the disk fell behind (the queue was full); 0 normally.</summary>
+    /// <summary>
+    /// Audio/video tags not written because the disk fell behind (the queue was full), including the video frames after
+    /// such a gap up to the next key frame (undecodable without the dropped ones); 0 normally.
+    /// </summary>
     public long DroppedTags { get; init; }
 
     /// <summary>Separate spells of dropping (each one a hole in the file; video resumes at a key frame after it).</summary>

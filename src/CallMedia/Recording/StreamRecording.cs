@@ -30,8 +30,10 @@ internal sealed partial class StreamRecording
     private Task _writer = Task.CompletedTask;
     private long _queuedBytes;
 
-    // Written under the stream's lock only (Offer, BeginAt, AudioOnly); read by the writer and at stop.
+    // Written under the stream's lock only (Offer, BeginAt); read by the writer and at stop. Audio is never held back;
+    // video waits for a key frame at the start and after a gap.
     private bool _videoWaitsForKeyFrame = true;
+    private bool _videoLostToGap;
     private bool _inGap;
     private long _droppedTags;
     private int _gaps;
@@ -65,8 +67,12 @@ internal sealed partial class StreamRecording
         if (packet.IsVideo && !packet.IsEssential)
         {
             if (_videoWaitsForKeyFrame && packet.Class != FrameClass.KeyFrame)
+            {
+                if (_videoLostToGap)
+                    _droppedTags++; // undecodable without the frames the gap dropped: lost to it too
                 return;
-            _videoWaitsForKeyFrame = false;
+            }
+            _videoWaitsForKeyFrame = _videoLostToGap = false;
         }
         var length = packet.Payload.Length;
         var queued = Volatile.Read(ref _queuedBytes);
@@ -79,7 +85,7 @@ internal sealed partial class StreamRecording
                 _inGap = true;
                 _gaps++;
             }
-            _videoWaitsForKeyFrame = true;
+            _videoWaitsForKeyFrame = _videoLostToGap = true;
             return;
         }
         _inGap = false;
@@ -99,9 +105,6 @@ internal sealed partial class StreamRecording
         _firstMediaAt = _time.GetUtcNow() - TimeSpan.FromMilliseconds(keyFrameAgeMs);
         _videoWaitsForKeyFrame = false;
     }
-
-    /// <summary>The stream carries no video: audio starts the file.</summary>
-    public void AudioOnly() => _videoWaitsForKeyFrame = false;
 
     /// <summary>Starts the background writer.</summary>
     public void Start() => _writer = Task.Run(RunAsync);

@@ -22,7 +22,8 @@ internal sealed partial class RelayStream
     /// <summary>
     /// Makes <paramref name="recording"/> the stream's recording (false when one runs). On a live stream it starts with
     /// the current metadata and sequence headers, then the latest key frame held and everything after it (so it is
-    /// decodable from its first frame and misses nothing from now on); else with whatever the publisher sends first.
+    /// decodable from its first frame and misses nothing from now on); else with whatever the publisher sends first
+    /// (audio at once, video from its next key frame).
     /// </summary>
     public bool TryAttachRecording(StreamRecording recording)
     {
@@ -44,8 +45,6 @@ internal sealed partial class RelayStream
                 foreach (var packet in _gop)
                     recording.Offer(packet);
             }
-            else if (!HasVideo)
-                recording.AudioOnly();
             return true;
         }
     }
