@@ -80,6 +80,14 @@ public sealed class EvidenceEndToEndTests
         var bBar = EvidenceTools.MeanColour(legBFrame, 320, 240, 0, 0.1, 1.0 / 7 * 0.8, 0.5);
         Assert.True(EvidenceTools.Distance(right, bBar) < 30, $"composite right half {right} vs leg b {bBar}");
 
+        // Both voices are in the composite (440 Hz from a, 880 Hz from b); a frequency neither sent is not.
+        var audio = await EvidenceTools.DecodeAudioAsync(composite, 6);
+        var (tone440, tone880, none) = (EvidenceTools.TonePower(audio, 440), EvidenceTools.TonePower(audio, 880), EvidenceTools.TonePower(audio, 660));
+        Assert.True(tone440 > 100 * none && tone880 > 100 * none, $"composite audio: 440 Hz {tone440}, 880 Hz {tone880}, 660 Hz {none}");
+        var legA = Path.Combine(service.DataDirectory, "download-" + files.Single(f => f["party"]?.GetValue<string>() == "a" && f["format"]!.GetValue<string>() == "mp4")["recordingId"]!.GetValue<string>() + ".mp4");
+        var legAAudio = await EvidenceTools.DecodeAudioAsync(legA, 6);
+        Assert.True(EvidenceTools.TonePower(legAAudio, 440) > 100 * EvidenceTools.TonePower(legAAudio, 880), "leg a carries its own tone only");
+
         // The record carries the files with their hashes.
         var record = await service.GetJsonAsync($"/v1/calls/{callId}");
         var kept = record["evidence"]!["files"]!.AsArray().Select(f => f!["sha256"]!.GetValue<string>()).Order();
