@@ -6,11 +6,12 @@ using RtmpTestClient.Flv;
 namespace CallLoad.Scenarios;
 
 /// <summary>
-/// Does recording change what viewers get? One CallService, two windows in the same run. Window 1: N recorded calls
-/// side by side with N unrecorded ones (even call indices recorded), every stream with one RTMP viewer; viewer latency and
-/// loss per group, server CPU and disk writes (<c>write_bytes</c> of <c>/proc/pid/io</c>). Window 2: the calls are ended
-/// and 2N new unrecorded calls run; its CPU and disk figures are the baseline, so the difference ÷ N is what recording
-/// one call (both legs) costs.
+/// Does recording change what viewers get? One CallService, two windows in the same run. Window 2 (run first, the
+/// baseline): 2N unrecorded calls, every stream with one RTMP viewer; server CPU and disk writes (<c>write_bytes</c> of
+/// <c>/proc/pid/io</c>). Then those calls end and window 1 runs: N recorded calls side by side with N unrecorded ones (even
+/// call indices recorded); viewer latency and loss per group, CPU and disk. The difference ÷ N is what recording one call
+/// (both legs) costs. The baseline runs first so that a coordinator's processing of finished recordings (after their
+/// calls end) does not fall into it.
 /// </summary>
 public static class RecordingCostScenario
 {
@@ -27,10 +28,12 @@ public static class RecordingCostScenario
         {
             status.Reset("recording-cost: starting CallService");
             await using var target = await CallServiceTarget.StartAsync(options.ServiceDll, environment: environment).ConfigureAwait(false);
-            target.RecordingFor = index => index % 2 == 0 ? "on" : "off";
-            var mixed = await WindowAsync(target, file, options, "window 1 (recorded + unrecorded)", control, errors, status, cancellationToken).ConfigureAwait(false);
+            // The baseline first: a coordinator processes recordings after their calls end (MP4s, composite), which
+            // would otherwise run during the baseline window.
             target.RecordingFor = _ => "off";
             var baseline = await WindowAsync(target, file, options, "window 2 (nothing recorded)", null, errors, status, cancellationToken).ConfigureAwait(false);
+            target.RecordingFor = index => index % 2 == 0 ? "on" : "off";
+            var mixed = await WindowAsync(target, file, options, "window 1 (recorded + unrecorded)", control, errors, status, cancellationToken).ConfigureAwait(false);
             var n = Math.Max(1, options.Calls);
             return new RecordingCostResult
             {
