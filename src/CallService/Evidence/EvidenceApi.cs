@@ -31,7 +31,7 @@ internal static class EvidenceApi
                 IMediator mediator, CancellationToken ct) =>
             {
                 var snapshot = await mediator.Send(new TakeSnapshotCommand(Actor.From(user), callId, body.Party, BaseUrl(request)), ct);
-                return TypedResults.Created($"/v1/calls/{callId}/snapshots/{snapshot.SnapshotId}", snapshot);
+                return TypedResults.Created(snapshot.Url, snapshot); // the JPEG itself, through its signed link
             })
             .WithName("TakeSnapshot").WithSummary("A JPEG of a party's current picture at full resolution (409 when its stream is not live).");
 

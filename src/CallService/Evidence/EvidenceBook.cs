@@ -21,6 +21,9 @@ internal sealed class EvidenceBook(IEvidenceStore store, NodeIdentity node, Time
         if (mode != RecordingMode.Off) _open[callId] = CallEvidence.Create(callId, mode, node.Id);
     }
 
+    /// <summary>A call opened with <see cref="Open"/> was not created after all.</summary>
+    public void Forget(string callId) => _open.TryRemove(callId, out _);
+
     /// <summary>The call has evidence held in memory (a recorded call not yet finished).</summary>
     public bool IsOpen(string callId) => _open.ContainsKey(callId);
 

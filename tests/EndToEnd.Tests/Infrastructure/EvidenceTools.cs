@@ -105,6 +105,35 @@ internal static class EvidenceTools
         return bytes;
     }
 
+    /// <summary>Decodes one second of mono 16 kHz audio from <paramref name="path"/>, starting at <paramref name="seek"/> seconds.</summary>
+    public static async Task<float[]> DecodeAudioAsync(string path, double seek)
+    {
+        var output = Path.Combine(Path.GetTempPath(), "audio-" + Guid.NewGuid().ToString("N") + ".f32");
+        using var ffmpeg = RunningProcess.Start("ffmpeg", "-hide_banner", "-loglevel", "error", "-nostdin",
+            "-ss", seek.ToString(CultureInfo.InvariantCulture), "-i", path, "-t", "1", "-vn", "-ac", "1", "-ar", "16000", "-f", "f32le", "-y", output);
+        Assert.True(await ffmpeg.WaitForExitAsync(TimeSpan.FromSeconds(30)), $"ffmpeg decoding audio of {path} did not finish");
+        Assert.True(ffmpeg.ExitCode == 0 && File.Exists(output), $"ffmpeg decoding audio of {path}: {ffmpeg.StandardError}");
+        var bytes = await File.ReadAllBytesAsync(output);
+        File.Delete(output);
+        var samples = new float[bytes.Length / 4];
+        Buffer.BlockCopy(bytes, 0, samples, 0, samples.Length * 4);
+        return samples;
+    }
+
+    /// <summary>Power of <paramref name="frequency"/> Hz in 16 kHz samples (Goertzel algorithm), normalised by the sample count.</summary>
+    public static double TonePower(float[] samples, double frequency)
+    {
+        var coefficient = 2 * Math.Cos(2 * Math.PI * frequency / 16000);
+        double s1 = 0, s2 = 0;
+        foreach (var x in samples)
+        {
+            var s0 = x + coefficient * s1 - s2;
+            s2 = s1;
+            s1 = s0;
+        }
+        return (s1 * s1 + s2 * s2 - coefficient * s1 * s2) / samples.Length / samples.Length;
+    }
+
     /// <summary>Mean RGB of the rectangle (fractions of the picture) in an RGB24 frame.</summary>
     public static (double R, double G, double B) MeanColour(byte[] rgb, int width, int height, double x0, double y0, double x1, double y1)
     {

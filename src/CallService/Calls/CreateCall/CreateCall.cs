@@ -67,7 +67,15 @@ internal sealed class CreateCallHandler(CallTransaction calls, CallViews views, 
     {
         var id = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(10));
         evidence?.Open(id, spec.Recording); // before the call exists: its first saved change may start the recording
-        return calls.Create(now => Call.Create(id, spec.Caller, spec.Callee, spec.Scenario, spec.Ring, spec.Timers, now),
-            call => views.Response(call, viewer));
+        try
+        {
+            return calls.Create(now => Call.Create(id, spec.Caller, spec.Callee, spec.Scenario, spec.Ring, spec.Timers, now),
+                call => views.Response(call, viewer));
+        }
+        catch
+        {
+            evidence?.Forget(id); // not created: nothing to record
+            throw;
+        }
     }
 }

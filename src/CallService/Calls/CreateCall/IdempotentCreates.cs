@@ -70,14 +70,20 @@ internal sealed class IdempotentCreates(ICallStore store, TimeProvider time, ILo
         }
     }
 
-    /// <summary>The body as bound (so whitespace and property order do not matter), hashed.</summary>
+    /// <summary>
+    /// The body as bound (so whitespace and property order do not matter), hashed. <c>recording</c> is part of it only
+    /// when sent, so keys taken before the field existed keep their fingerprints.
+    /// </summary>
     private static string Fingerprint(CreateCallCommand c)
     {
-        var body = JsonSerializer.SerializeToUtf8Bytes(new
+        var fields = new
         {
             c.Caller, c.Callee, c.Scenario, c.Ring, c.Pusher, c.Player,
-            c.RingTimeoutSeconds, c.MediaJoinTimeoutSeconds, c.PublisherLostGraceSeconds, c.MaxDurationSeconds, c.Recording,
-        });
+            c.RingTimeoutSeconds, c.MediaJoinTimeoutSeconds, c.PublisherLostGraceSeconds, c.MaxDurationSeconds,
+        };
+        var body = c.Recording is null
+            ? JsonSerializer.SerializeToUtf8Bytes(fields)
+            : JsonSerializer.SerializeToUtf8Bytes(new { fields, c.Recording });
         return Convert.ToHexString(SHA256.HashData(body));
     }
 }

@@ -57,10 +57,10 @@ internal sealed class TakeSnapshotHandler(
         var id = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(10));
         paths.CallFolder(command.CallId);
         var relative = $"{command.CallId}/snapshot-{id}.jpg";
-        var (code, errors) = await tools.FfmpegAsync(
-            ["-f", "flv", "-i", "pipe:0", "-an", "-update", "1", "-q:v", "2", "-f", "image2", paths.Full(relative)],
-            DecodeTimeout, gop, cancellationToken);
-        var bytes = File.Exists(paths.Full(relative)) ? await File.ReadAllBytesAsync(paths.Full(relative), cancellationToken) : [];
+        // Every frame is decoded (each depends on the ones before); only the last few are encoded, the last one kept.
+        // Should the decoder give fewer pictures than the GOP holds, every picture is encoded instead.
+        var (code, errors, bytes) = await DecodeAsync(gop, paths.Full(relative), Math.Max(0, FlvVideoFrames.Count(gop) - 3), cancellationToken);
+        if (bytes.Length == 0) (code, errors, bytes) = await DecodeAsync(gop, paths.Full(relative), 0, cancellationToken);
         if (!JpegSize.TryRead(bytes, out var width, out var height))
             throw new CallRuleException("snapshot_failed", $"No picture could be decoded from party {party.ToWire()}'s stream ({errors.Trim()} exit {code}).");
 
@@ -74,5 +74,14 @@ internal sealed class TakeSnapshotHandler(
         metrics.SnapshotTaken();
         await publisher.PublishAsync(new SnapshotCreated(command.CallId, views.Snapshot(command.CallId, snapshot, null)));
         return views.Snapshot(command.CallId, snapshot, command.BaseUrl);
+    }
+
+    private async Task<(int Code, string Errors, byte[] Jpeg)> DecodeAsync(byte[] gop, string path, int skip, CancellationToken ct)
+    {
+        var (code, errors) = await tools.FfmpegAsync(
+            ["-f", "flv", "-i", "pipe:0", "-an", "-vf", $"select=gte(n\\,{skip})", "-fps_mode", "passthrough", "-update", "1", "-q:v", "2",
+             "-f", "image2", path],
+            DecodeTimeout, gop, ct);
+        return (code, errors, File.Exists(path) ? await File.ReadAllBytesAsync(path, ct) : []);
     }
 }
