@@ -142,6 +142,34 @@ public abstract partial class CallStoreContractTests
     }
 
     [Fact]
+    public async Task Reads_WhileOtherThreadsWrite_NeverFail()
+    {
+        var store = Store();
+        using var stop = new CancellationTokenSource();
+        using var readersRunning = new CountdownEvent(2);
+        var readers = Enumerable.Range(0, 2).Select(_ => Task.Run(() =>
+        {
+            var reads = 0;
+            do
+            {
+                store.WebhookDeliveries(WebhookStatus.Pending, null, 5);
+                store.Query(new RecordQuery(null, null, null, 5, null));
+                if (++reads == 1) readersRunning.Signal();
+            } while (!stop.IsCancellationRequested);
+            return reads;
+        })).ToList();
+        var writers = Enumerable.Range(0, 4).Select(w => Task.Run(() =>
+        {
+            readersRunning.Wait(TimeSpan.FromSeconds(30));
+            for (var i = 0; i < 150; i++) store.EnqueueWebhooks([Hook($"w{w}c{i}", "call.created")]);
+        })).ToList();
+        await Task.WhenAll(writers);
+        await stop.CancelAsync();
+        Assert.All(await Task.WhenAll(readers), reads => Assert.True(reads > 1));
+        Assert.Equal(600, store.WebhookDeliveries(WebhookStatus.Pending, null, 1000).Count);
+    }
+
+    [Fact]
     public void EndUnfinished_WritesTheEndingsWebhooks_InTheSameWrite()
     {
         var store = Store();
