@@ -15,13 +15,13 @@ internal static class ConsoleApi
     {
         var console = app.MapGroup(Route).WithTags("Operator console");
 
-        console.MapGet("/{file?}", Results<FileContentHttpResult, RedirectHttpResult, NotFound> (string? file, HttpRequest request,
+        console.MapGet("/{file?}", Results<FileContentHttpResult, RedirectHttpResult, ProblemHttpResult> (string? file, HttpRequest request,
                 ConsoleAssets assets, ConsoleSecurityHeaders security, HttpResponse response) =>
             {
                 if (string.IsNullOrEmpty(file) && !(request.Path.Value ?? "").EndsWith('/'))
                     return TypedResults.Redirect(request.PathBase + Route + "/");
                 if (assets.Find(string.IsNullOrEmpty(file) ? "index.html" : file) is not { } asset)
-                    return TypedResults.NotFound();
+                    return TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, detail: "No such console file.");
                 security.Apply(response);
                 return TypedResults.File(asset.Content, asset.ContentType);
             })
