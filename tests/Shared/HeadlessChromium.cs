@@ -5,7 +5,7 @@ namespace TestSupport.Browsers;
 /// <summary>
 /// Debian's headless chromium (<c>/usr/bin/chromium</c>, installed by test.sh; never a downloaded browser) launched by
 /// PuppeteerSharp the same way for every browser test (the mpegts.js player test, the web-player sample, the operator
-/// console). This file is linked into each test project that drives a browser.
+/// console, the API reference, the browser party). This file is linked into each test project that drives a browser.
 /// </summary>
 internal static class HeadlessChromium
 {
@@ -21,10 +21,20 @@ internal static class HeadlessChromium
         "--disable-background-timer-throttling", "--disable-renderer-backgrounding", "--disable-backgrounding-occluded-windows",
     ];
 
-    /// <summary>Starts the browser; fails the test with a hint when chromium is not installed.</summary>
-    public static Task<IBrowser> LaunchAsync()
+    /// <summary>A camera and a microphone without a device or a permission prompt (a browser party joining by WebRTC).</summary>
+    public static readonly string[] FakeMediaDevices =
+        ["--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream", "--allow-loopback-in-peer-connection"];
+
+    /// <summary>
+    /// Starts the browser with the common arguments plus <paramref name="extraArguments"/>; fails the test with a hint
+    /// when chromium is not installed.
+    /// </summary>
+    public static Task<IBrowser> LaunchAsync(params string[] extraArguments)
     {
         Assert.True(File.Exists(ExecutablePath), $"{ExecutablePath} is missing: run test.sh (it installs Debian's chromium)");
-        return Puppeteer.LaunchAsync(new LaunchOptions { ExecutablePath = ExecutablePath, Headless = true, Args = Arguments });
+        return Puppeteer.LaunchAsync(new LaunchOptions
+        {
+            ExecutablePath = ExecutablePath, Headless = true, Args = [.. Arguments, .. extraArguments],
+        });
     }
 }

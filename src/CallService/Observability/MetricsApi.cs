@@ -39,14 +39,14 @@ internal static class MetricsApi
         services.GetRequiredService<RealtimeMetrics>();
 
         var metrics = app.MapGet("/metrics", WriteMetrics)
-            .WithName("GetMetrics")
+            .WithTags("Health").WithName("GetMetrics")
             .WithSummary("Prometheus metrics (text exposition format 0.0.4); see docs/metrics.md.")
             .Produces<string>(StatusCodes.Status200OK, "text/plain");
         if (services.GetRequiredService<IOptions<MetricsOptions>>().Value.RequireApiKey)
             metrics.RequireAuthorization(BearerAuthenticationHandler.ServicePolicy);
 
         app.MapGet("/readyz", Ready)
-            .WithName("GetReadiness")
+            .WithTags("Health").WithName("GetReadiness")
             .WithSummary("Readiness: 200 when the store takes a write and the RTMP listener is bound, else 503 problem details naming the reason.");
         return app;
     }

@@ -3,6 +3,7 @@ using System.Net.Http.Headers;
 using System.Text.Json.Nodes;
 using EndToEnd.Tests.Infrastructure;
 using PuppeteerSharp;
+using TestSupport.Browsers;
 using Xunit.Abstractions;
 
 namespace EndToEnd.Tests.WebRtc;
@@ -15,7 +16,6 @@ namespace EndToEnd.Tests.WebRtc;
 [Collection(WebRtcCollection.Name)]
 public sealed class BrowserPartyTests(WebRtcServiceFixture fixture, ITestOutputHelper output)
 {
-    private const string Chromium = "/usr/bin/chromium";
 
     private ServiceProcess Service => fixture.Service;
 
@@ -113,18 +113,7 @@ public sealed class BrowserPartyTests(WebRtcServiceFixture fixture, ITestOutputH
         return call;
     }
 
-    private static async Task<IBrowser> LaunchAsync()
-    {
-        Assert.True(File.Exists(Chromium), $"{Chromium} is missing: run test.sh (it installs Debian's chromium)");
-        return await Puppeteer.LaunchAsync(new LaunchOptions
-        {
-            ExecutablePath = Chromium,
-            Headless = true,
-            Args = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--autoplay-policy=no-user-gesture-required",
-                "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream", "--allow-loopback-in-peer-connection",
-                "--disable-background-timer-throttling", "--disable-renderer-backgrounding"],
-        });
-    }
+    private static Task<IBrowser> LaunchAsync() => HeadlessChromium.LaunchAsync(HeadlessChromium.FakeMediaDevices);
 
     private async Task<IPage> OpenCallPageAsync(IBrowser browser, string callId, string token)
     {
