@@ -114,6 +114,14 @@ internal sealed class LinkEstimator
         PipeBytes = Last.Unacked;
     }
 
+    /// <summary>Drops the measured read rate (the budget stays): the next span in which the writer waits measures it again.</summary>
+    public void ForgetReadRate()
+    {
+        ReadBytesPerMs = 0;
+        _rateValidUntil = 0;
+        _count = 0;
+    }
+
     /// <summary>Counts what the writer just handed the socket at <paramref name="now"/>.</summary>
     public void OnWritten(int bytes, long now)
     {

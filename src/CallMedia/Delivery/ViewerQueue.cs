@@ -86,10 +86,19 @@ internal sealed partial class ViewerQueue
         return true;
     }
 
-    /// <summary>Makes video wait for the next key frame (publisher switch) without counting a drop.</summary>
-    public void RequireKeyFrame()
+    /// <summary>
+    /// A new publisher took over the stream: video waits for its first key frame (without counting a drop), and the
+    /// viewer's read rate is measured anew. The old measure describes another stream, before an outage in which the
+    /// viewer was idle; kept, a rate taken while the player was starting up (slow for a moment on a busy machine) would
+    /// count as a slow link and drop the new publisher's first key frame, freezing the picture for a GOP.
+    /// </summary>
+    public void RestartAfterPublisherSwitch()
     {
-        lock (_lock) _policy.RequireKeyFrame();
+        lock (_lock)
+        {
+            _policy.RequireKeyFrame();
+            _link.ForgetReadRate();
+        }
     }
 
     /// <summary>Holds audio and video back until the next key frame, so both start from the same point.</summary>

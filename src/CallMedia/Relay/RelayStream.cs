@@ -86,7 +86,7 @@ internal sealed partial class RelayStream(string name, TimeProvider? time = null
                 ContinueTimeline();
                 foreach (var viewer in _viewers)
                 {
-                    viewer.Queue.RequireKeyFrame();
+                    viewer.Queue.RestartAfterPublisherSwitch();
                     viewer.ResumesAfterPublisherSwitch = !viewer.StartPending;
                 }
             }

@@ -98,6 +98,24 @@ public sealed class DropPolicyTests
     }
 
     [Fact]
+    public void ForgetReadRate_AfterAPublisherSwitch_TheNewPublishersKeyFrameIsJudgedByTheQueueNotByAnOldRate()
+    {
+        var policy = new DropPolicy(Limits, atomicMessages: false);
+        OfferStream();
+        ReadAt40BytesPerMs(0, 2000); // a rate measured while the player was slow for a moment
+        Assert.True(_link.SlowLink(2000));
+        Assert.Equal(DropVerdict.Drop, policy.Decide(Packet(FrameClass.KeyFrame, 4000, 150_000), Empty, _link, 4000).Verdict); // > 4 s at that rate
+
+        _link.ForgetReadRate(); // the publisher switched (RelayStream → ViewerQueue.RestartAfterPublisherSwitch)
+        policy.RequireKeyFrame();
+
+        Assert.False(_link.SlowLink(4100));
+        Assert.Equal(DropVerdict.Drop, policy.Decide(Packet(FrameClass.InterFrame, 4100, 3000), Empty, _link, 4100).Verdict); // waits for a key frame
+        Assert.Equal(DropVerdict.Queue, policy.Decide(Packet(FrameClass.KeyFrame, 4140, 150_000), Empty, _link, 4140).Verdict); // an empty queue: it goes
+        Assert.False(policy.VideoWaitsForKeyFrame);
+    }
+
+    [Fact]
     public void Decide_OnASlowLink_WholeTags_NeverAVideoTagThatHoldsTheAudioPastTheDisposableBound()
     {
         var split = new DropPolicy(Limits, atomicMessages: false);

@@ -160,7 +160,7 @@ public sealed class RelayStreamTests
         var viewer = NewViewer();
         _stream.AttachViewer(viewer, 500);
         Drain(viewer);
-        viewer.Queue.RequireKeyFrame(); // as after a drop
+        viewer.Queue.RestartAfterPublisherSwitch(); // video waits for a key frame, as after a drop
         Send(publisher, FrameClass.InterFrame, 40);
         Send(publisher, FrameClass.KeyFrame, 80);
         Assert.Equal([(FrameClass.VideoSequenceHeader, 80u), (FrameClass.KeyFrame, 80u)], Drain(viewer));
