@@ -3,9 +3,9 @@ using System.Diagnostics.Metrics;
 namespace CallService.WebRtc.Sessions;
 
 /// <summary>
-/// Meter <c>CallService.WebRtc</c>: <c>callservice.webrtc.sessions</c> (live gateway sessions, by direction),
-/// <c>callservice.webrtc.session.starts</c> (gateways started, by direction) and
-/// <c>callservice.webrtc.session.refusals</c> (WHIP/WHEP refused for <c>WebRtc:MaxSessions</c>).
+/// Meter <c>CallService.WebRtc</c>: <c>sessions</c> (live gateway sessions, by direction),
+/// <c>session.starts</c> (gateways started, by direction) and
+/// <c>session.refusals</c> (WHIP/WHEP refused for <c>WebRtc:MaxSessions</c>).
 /// </summary>
 internal sealed class WebRtcMetrics : IDisposable
 {
@@ -17,9 +17,9 @@ internal sealed class WebRtcMetrics : IDisposable
     public WebRtcMetrics(IMeterFactory meters, Func<IEnumerable<WebRtcSession>> live)
     {
         _meter = meters.Create(MeterName);
-        _starts = _meter.CreateCounter<long>("callservice.webrtc.session.starts", "{session}", "WebRTC gateway sessions started");
-        _refusals = _meter.CreateCounter<long>("callservice.webrtc.session.refusals", "{session}", "WHIP/WHEP offers refused: WebRtc:MaxSessions reached");
-        _meter.CreateObservableGauge("callservice.webrtc.sessions", () =>
+        _starts = _meter.CreateCounter<long>("session.starts", "{session}", "WebRTC gateway sessions started");
+        _refusals = _meter.CreateCounter<long>("session.refusals", "{session}", "WHIP/WHEP offers refused: WebRtc:MaxSessions reached");
+        _meter.CreateObservableGauge("sessions", () =>
             live().GroupBy(s => s.Direction).Select(g => new Measurement<long>(g.LongCount(), new KeyValuePair<string, object?>("direction", Tag(g.Key)))),
             "{session}", "Live WebRTC gateway sessions");
     }
