@@ -25,9 +25,7 @@ internal sealed class RecordingFile : IDisposable
     private uint? _base;
     private uint _lastAudio;
     private uint _lastVideo;
-    private byte[]? _writtenMetadata;
-    private byte[]? _writtenAudioConfig;
-    private byte[]? _writtenVideoConfig;
+    private readonly HeaderMemory _written = new();
 
     /// <summary>A recording onto an open file (<see cref="Create"/>; the benchmarks write to <c>/dev/null</c>).</summary>
     internal RecordingFile(string path, FileStream file)
@@ -84,7 +82,7 @@ internal sealed class RecordingFile : IDisposable
     /// <summary>Adds one tag to what the next <see cref="Flush"/> writes (the file header first, with the given flags).</summary>
     public void Append(in MediaPacket packet, bool hasAudio, bool hasVideo)
     {
-        if (packet.IsEssential && RepeatsWritten(packet))
+        if (packet.IsEssential && _written.Repeats(packet))
             return;
         if (!_headerWritten)
         {
@@ -132,21 +130,6 @@ internal sealed class RecordingFile : IDisposable
         FirstTimestampMs ??= timestamp;
         LastTimestampMs = Math.Max(LastTimestampMs ?? 0, timestamp);
         return timestamp;
-    }
-
-    /// <summary>True when <paramref name="packet"/> equals the last metadata/header of its kind written; else remembers it.</summary>
-    private bool RepeatsWritten(in MediaPacket packet)
-    {
-        ref var written = ref _writtenVideoConfig;
-        if (packet.Class == FrameClass.Metadata)
-            written = ref _writtenMetadata;
-        else if (packet.Class == FrameClass.AudioSequenceHeader)
-            written = ref _writtenAudioConfig;
-        var bytes = packet.Payload.Span;
-        if (written is not null && bytes.SequenceEqual(written))
-            return true;
-        written = bytes.ToArray();
-        return false;
     }
 
     public void Dispose() => _file.Dispose();

@@ -28,7 +28,7 @@ internal sealed partial class RelayStream
             // Viewers already playing have this exact metadata or decoder configuration (a reconnecting publisher
             // sends the same again): a repeat would reach libavformat as "new extradata", which its Matroska muxer
             // writes over the track header (a corrupt -c copy recording).
-            var repeat = packet.IsEssential && RepeatsSentHeader(packet);
+            var repeat = packet.IsEssential && _sentHeaders.Repeats(packet);
             switch (packet.Class)
             {
                 case FrameClass.Metadata:
@@ -121,25 +121,8 @@ internal sealed partial class RelayStream
         set => _maxStartLatencyMs = value;
     }
 
-    // Copies of the metadata and decoder configurations last sent to viewers; kept across publishers.
-    private byte[]? _sentMetadata;
-    private byte[]? _sentAudioConfig;
-    private byte[]? _sentVideoConfig;
-
-    /// <summary>True when <paramref name="packet"/> equals the last metadata/header of its kind; else remembers it.</summary>
-    private bool RepeatsSentHeader(in MediaPacket packet)
-    {
-        ref var sent = ref _sentVideoConfig;
-        if (packet.Class == FrameClass.Metadata)
-            sent = ref _sentMetadata;
-        else if (packet.Class == FrameClass.AudioSequenceHeader)
-            sent = ref _sentAudioConfig;
-        var bytes = packet.Payload.Span;
-        if (sent is not null && bytes.SequenceEqual(sent))
-            return true;
-        sent = bytes.ToArray();
-        return false;
-    }
+    // The metadata and decoder configurations last sent to viewers; kept across publishers.
+    private readonly HeaderMemory _sentHeaders = new();
 
     private static void Replace(ref MediaPacket? slot, MediaPacket packet)
     {
