@@ -33,10 +33,16 @@ internal sealed class ServiceProcess : IAsyncDisposable
     public HttpClient Http { get; }
     public string Output => string.Join('\n', _output);
 
-    public static async Task<ServiceProcess> StartAsync(string? dataDirectory = null, IDictionary<string, string>? settings = null)
+    /// <summary>
+    /// Starts the service and waits until <c>/healthz</c> answers and the RTMP port accepts connections.
+    /// <paramref name="httpPort"/>/<paramref name="rtmpPort"/>: fixed ports (when the settings must name them, e.g.
+    /// public URLs); free loopback ports otherwise.
+    /// </summary>
+    public static async Task<ServiceProcess> StartAsync(string? dataDirectory = null, IDictionary<string, string>? settings = null,
+        int? httpPort = null, int? rtmpPort = null)
     {
-        var httpPort = FreePort.Next();
-        var rtmpPort = FreePort.Next();
+        httpPort ??= FreePort.Next();
+        rtmpPort ??= FreePort.Next();
         dataDirectory ??= Directory.CreateTempSubdirectory("callservice-e2e-").FullName;
         var info = new ProcessStartInfo("dotnet")
         {
@@ -58,7 +64,7 @@ internal sealed class ServiceProcess : IAsyncDisposable
             info.Environment[key.Replace(":", "__")] = value;
 
         var process = Process.Start(info) ?? throw new InvalidOperationException("could not start CallService");
-        var service = new ServiceProcess(process, httpPort, rtmpPort, dataDirectory);
+        var service = new ServiceProcess(process, httpPort.Value, rtmpPort.Value, dataDirectory);
         process.OutputDataReceived += (_, e) => { if (e.Data is not null) service._output.Enqueue(e.Data); };
         process.ErrorDataReceived += (_, e) => { if (e.Data is not null) service._output.Enqueue(e.Data); };
         process.BeginOutputReadLine();
@@ -97,6 +103,36 @@ internal sealed class ServiceProcess : IAsyncDisposable
             return true;
         }
         catch (System.Net.Sockets.SocketException)
+        {
+            return false;
+        }
+    }
+
+    public bool HasExited => _process.HasExited;
+    public int ExitCode => _process.ExitCode;
+
+    /// <summary><c>kill -9</c>: the process gets no chance to clean up (a crash, a lost machine).</summary>
+    public void KillAbruptly() => _process.Kill();
+
+    /// <summary>Sends <c>SIGTERM</c> (what systemd, Docker and Kubernetes send to stop a process).</summary>
+    public void Terminate()
+    {
+        using var kill = Process.Start("kill", ["-TERM", _process.Id.ToString()]);
+        kill.WaitForExit();
+        if (kill.ExitCode != 0)
+            throw new InvalidOperationException($"kill -TERM {_process.Id} exited with {kill.ExitCode}");
+    }
+
+    /// <summary>Waits up to <paramref name="timeout"/>; true when the process exited in time.</summary>
+    public async Task<bool> WaitForExitAsync(TimeSpan timeout)
+    {
+        using var cts = new CancellationTokenSource(timeout);
+        try
+        {
+            await _process.WaitForExitAsync(cts.Token);
+            return true;
+        }
+        catch (OperationCanceledException)
         {
             return false;
         }
