@@ -91,7 +91,9 @@ internal static class CallServiceHosting
         services.AddCallStore(configuration); // Storage:Provider: sqlite (default) or postgres
         services.AddWebhooks(configuration);  // Webhooks:*: signed webhooks from the store's outbox
         services.AddSingleton<RecordsStartup>();
-        services.AddHostedService<NodeLease>();
+        services.AddSingleton<DrainState>();   // set by the SIGTERM drain; read by placement and readiness
+        services.AddSingleton<InternalUrl>();  // Cluster:InternalUrl or the first bound address
+        services.AddHostedService<NodeLease>(); // lease renewal + node registry row
         services.AddSingleton<HangupRules>();
         services.AddSingleton<EventSequence>();
         services.AddSingleton<RealtimeHub>();
