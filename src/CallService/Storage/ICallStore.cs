@@ -131,6 +131,12 @@ internal interface ICallStore
     /// <summary>Every registry row (lease rows of nodes that never registered included), by node id (ordinal), each with its count of non-ended calls.</summary>
     IReadOnlyList<ClusterNode> ClusterNodes();
 
+    /// <summary>The node a call is placed on and whether it ended (one small read); null for an unknown call.</summary>
+    CallPlacement? PlacementOf(string callId);
+
+    /// <summary>Every non-ended call of every node, oldest first (<c>GET /v1/calls</c>), each with the node it is placed on.</summary>
+    IReadOnlyList<(CallSnapshot Call, string? NodeId)> OpenCalls();
+
     // ---- webhook outbox -------------------------------------------------------------------------
 
     /// <summary>Writes outbox rows that come with no call write (one group-committed write), pending and due now.</summary>
