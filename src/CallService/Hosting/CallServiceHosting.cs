@@ -8,6 +8,7 @@ using CallService.Calls.CreateCall;
 using CallService.Calls.Live;
 using CallService.Calls.MediaEvents;
 using CallService.Cluster;
+using CallService.Cluster.Forwarding;
 using CallService.Common.Mediation;
 using CallService.Common.Problems;
 using CallService.Evidence;
@@ -91,7 +92,10 @@ internal static class CallServiceHosting
         services.AddCallStore(configuration); // Storage:Provider: sqlite (default) or postgres
         services.AddWebhooks(configuration);  // Webhooks:*: signed webhooks from the store's outbox
         services.AddSingleton<RecordsStartup>();
-        services.AddHostedService<NodeLease>();
+        services.AddSingleton<DrainState>();   // set by the SIGTERM drain; read by placement and readiness
+        services.AddSingleton<InternalUrl>();  // Cluster:InternalUrl or the first bound address
+        services.AddHostedService<NodeLease>(); // lease renewal + node registry row
+        services.AddCallForwarding();           // live calls are changed by their node: requests go there
         services.AddSingleton<HangupRules>();
         services.AddSingleton<EventSequence>();
         services.AddSingleton<RealtimeHub>();
@@ -155,6 +159,7 @@ internal static class CallServiceHosting
         app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.FromSeconds(30) });
         app.UseAuthentication();
         app.UseAuthorization();
+        app.UseMiddleware<CallForwarding>(); // after authorization, before rate limits: the handling node counts
         app.UseRateLimiter(); // after authentication: partitions come from the authenticated caller
         app.UseOutputCache(); // only endpoints that ask for it: the OpenAPI document
         return app;
@@ -175,6 +180,7 @@ internal static class CallServiceHosting
         var api = app.MapGroup("").WithMetadata(RequestBodyLimit.From(app.ServiceProvider.GetRequiredService<IConfiguration>()));
         api.MapTokens().MapCalls().MapRecords().MapRealtime();
         api.MapWebhooks();
+        api.MapCluster(); // GET /v1/cluster/nodes
         app.MapApiDocs();
         app.MapOperatorConsole(); // GET /console: static files (docs/console.md)
         api.MapEvidence();

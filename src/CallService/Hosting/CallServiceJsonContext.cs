@@ -15,6 +15,7 @@ namespace CallService.Hosting;
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web, NumberHandling = JsonNumberHandling.Strict)]
 [JsonSerializable(typeof(CallResponse))]
 [JsonSerializable(typeof(CallList))]
+[JsonSerializable(typeof(CallContracts.Cluster.ClusterNodeList))]
 [JsonSerializable(typeof(CallMediaResponse))]
 [JsonSerializable(typeof(RecordsPage))]
 [JsonSerializable(typeof(StatusReportResponse))]

@@ -26,15 +26,18 @@ internal sealed class PublicMediaUrls(IServiceProvider services, IConfiguration 
     /// <summary>The relay's application: RTMP app and HTTP-FLV path segment.</summary>
     private string App => services.GetService<IOptions<MediaOptions>>()?.Value.App ?? new MediaOptions().App;
 
-    public PartyUrls For(string callId, PartyRole role, DateTimeOffset expiresAt)
+    public PartyUrls For(string callId, PartyRole role, DateTimeOffset expiresAt) => For(callId, role, expiresAt, RtmpBase, FlvBase);
+
+    /// <summary>A party's URLs on the relay of another node (its registered public bases): a call placed there.</summary>
+    public PartyUrls For(string callId, PartyRole role, DateTimeOffset expiresAt, string rtmpBase, string flvBase)
     {
         var own = StreamNames.For(callId, role);
         var peer = StreamNames.For(callId, StreamNames.Peer(role));
         var playQuery = TxSecret.Query(secrets.PlayKey, peer, expiresAt);
         return new PartyUrls(
-            $"{RtmpBase}/{own}?{TxSecret.Query(secrets.PushKey, own, expiresAt)}",
-            $"{RtmpBase}/{peer}?{playQuery}",
-            $"{FlvBase}/{peer}.flv?{playQuery}");
+            $"{rtmpBase}/{own}?{TxSecret.Query(secrets.PushKey, own, expiresAt)}",
+            $"{rtmpBase}/{peer}?{playQuery}",
+            $"{flvBase}/{peer}.flv?{playQuery}");
     }
 
     /// <summary>Both bases are final (resolved once and for all), so URLs built from them can be kept.</summary>

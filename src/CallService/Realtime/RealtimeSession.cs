@@ -3,6 +3,7 @@ using System.Text.Json;
 using CallContracts.Realtime;
 using CallService.Auth;
 using CallService.Calls.ReportStatus;
+using CallService.Cluster.Forwarding;
 using CallService.Common.Problems;
 using MediatR;
 
@@ -118,6 +119,7 @@ internal sealed class RealtimeSession(string userId, RealtimeHub hub, IServiceSc
             return new ErrorFrame(frame.CallId, limited);
         try
         {
+            if (await ForwardedReport(scope.ServiceProvider, frame, cancellationToken) is { } forwarded) return forwarded;
             var mediator = scope.ServiceProvider.GetRequiredService<IMediator>();
             var command = ReportStatusCommand.From(new UserActor(userId), frame.CallId ?? "", frame.ToStatusReport());
             var response = await mediator.Send(command, cancellationToken);
@@ -127,6 +129,24 @@ internal sealed class RealtimeSession(string userId, RealtimeHub hub, IServiceSc
         {
             return new ErrorFrame(frame.CallId, problem);
         }
+    }
+
+    /// <summary>
+    /// A report about a call held by another node is answered by that node (<see cref="StatusFrameForwarder"/>); null
+    /// when it is handled here. A call whose node is not alive → <c>node_unavailable</c>.
+    /// </summary>
+    private async Task<object?> ForwardedReport(IServiceProvider services, RealtimeClientFrame frame, CancellationToken cancellationToken)
+    {
+        if (frame.CallId is not { Length: > 0 } callId || services.GetService<CallRouter>() is not { } router) return null;
+        var route = router.Route(callId);
+        return route.Kind switch
+        {
+            CallRouteKind.Forward => await services.GetRequiredService<StatusFrameForwarder>()
+                .ForwardAsync(route.Owner!, userId, callId, frame.ToStatusReport(), cancellationToken),
+            CallRouteKind.OwnerUnavailable => throw new NodeUnavailableException(
+                $"The node holding this call ({route.OwnerId}) is not alive; the call ends once another node takes over."),
+            _ => null,
+        };
     }
 
     /// <summary>An <c>error</c> frame about the frame itself: the problem in the same shape as over HTTP (with <c>errors</c>).</summary>

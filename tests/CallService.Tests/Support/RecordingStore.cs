@@ -59,6 +59,11 @@ internal sealed class RecordingStore(ICallStore inner) : ICallStore
     public int DeleteIdempotencyKeysBefore(DateTimeOffset before) => inner.DeleteIdempotencyKeysBefore(before);
     public void RenewLease(string nodeId, DateTimeOffset at) => inner.RenewLease(nodeId, at);
     public DateTimeOffset? LeaseOf(string nodeId) => inner.LeaseOf(nodeId);
+    public void RegisterNode(CallService.Cluster.ClusterNodeInfo node) => inner.RegisterNode(node);
+    public void SetDraining(string nodeId, bool draining) => inner.SetDraining(nodeId, draining);
+    public IReadOnlyList<CallService.Cluster.ClusterNode> ClusterNodes() => inner.ClusterNodes();
+    public CallService.Cluster.CallPlacement? PlacementOf(string callId) => inner.PlacementOf(callId);
+    public IReadOnlyList<(CallSnapshot Call, string? NodeId)> OpenCalls() => inner.OpenCalls();
     public void EnqueueWebhooks(IReadOnlyList<OutboxMessage> messages) => inner.EnqueueWebhooks(messages);
     public IReadOnlyList<WebhookDelivery> ClaimWebhooks(string nodeId, DateTimeOffset now, TimeSpan lease, int limit) =>
         inner.ClaimWebhooks(nodeId, now, lease, limit);

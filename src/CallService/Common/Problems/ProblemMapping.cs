@@ -41,6 +41,8 @@ internal static class ProblemMapping
         ForbiddenException f => WithRule(new ProblemDetails { Status = 403, Title = "Forbidden", Detail = f.Message }, f.Rule),
         CallRuleException r => WithRule(new ProblemDetails { Status = 409, Title = "Not allowed in the call's state", Detail = r.Message }, r.Rule),
         StorageUnavailableException s => new ProblemDetails { Status = 503, Title = "Storage unavailable", Detail = s.Message },
+        Cluster.Forwarding.NodeUnavailableException u => WithRule(
+            new ProblemDetails { Status = 503, Title = "Node unavailable", Detail = u.Message }, Cluster.Forwarding.NodeUnavailableException.Rule),
         WebRtc.StartSession.WebRtcUnavailableException w => new ProblemDetails { Status = 503, Title = "WebRTC unavailable", Detail = w.Message },
         _ => null,
     };

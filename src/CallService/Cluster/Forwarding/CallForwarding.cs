@@ -1,0 +1,59 @@
+namespace CallService.Cluster.Forwarding;
+
+/// <summary>
+/// Sends every request about one call (<c>/v1/calls/{callId}</c> and everything under it) to the node that holds the
+/// live call (<see cref="CallRouter"/>, <see cref="NodeForwarder"/>); a request another node forwarded is handled here
+/// (<see cref="NodeForwarder.ForwardedByHeader"/>), so a request is forwarded at most once. When the holding node is
+/// not alive, reads answer here from the store and changes answer 503 <c>node_unavailable</c>. A <c>POST /v1/calls</c>
+/// on a draining node (<see cref="DrainState"/>) goes to another node (<see cref="CreatePlacement"/>); none → 503.
+/// Runs after authorization (a request without valid credentials is answered here) and before rate limiting (the
+/// handling node counts it).
+/// </summary>
+internal sealed class CallForwarding(RequestDelegate next)
+{
+    private const string CallsPrefix = "/v1/calls";
+
+    public async Task InvokeAsync(HttpContext context, CallRouter router, NodeForwarder forwarder, DrainState drain, CreatePlacement placement)
+    {
+        var request = context.Request;
+        if (NodeForwarder.WasForwarded(request) || !request.Path.StartsWithSegments(CallsPrefix, StringComparison.Ordinal, out var rest))
+        {
+            await next(context);
+            return;
+        }
+        if (!rest.HasValue || rest.Value == "/")
+        {
+            if (HttpMethods.IsPost(request.Method) && drain.IsDraining)
+            {
+                var target = placement.Target() ?? throw new NodeUnavailableException(
+                    "This node is draining and no other node takes new calls now; retry shortly.");
+                await forwarder.ForwardAsync(context, target);
+                return;
+            }
+            await next(context);
+            return;
+        }
+        var callId = CallIdOf(rest.Value!);
+        var route = callId.Length == 0 ? CallRoute.Local : router.Route(callId);
+        switch (route.Kind)
+        {
+            case CallRouteKind.Forward:
+                await forwarder.ForwardAsync(context, route.Owner!);
+                return;
+            case CallRouteKind.OwnerUnavailable when !HttpMethods.IsGet(request.Method) && !HttpMethods.IsHead(request.Method):
+                throw new NodeUnavailableException(
+                    $"The node holding this call ({route.OwnerId}) is not alive; the call ends once another node takes over.");
+            default:
+                await next(context);
+                return;
+        }
+    }
+
+    /// <summary><c>/abc/accept</c> → <c>abc</c>.</summary>
+    private static string CallIdOf(string rest)
+    {
+        var path = rest.AsSpan(1);
+        var slash = path.IndexOf('/');
+        return (slash < 0 ? path : path[..slash]).ToString();
+    }
+}

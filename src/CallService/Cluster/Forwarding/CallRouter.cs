@@ -1,0 +1,61 @@
+using CallService.Calls.Live;
+using CallService.Storage;
+
+namespace CallService.Cluster.Forwarding;
+
+/// <summary>Where a request about a call is handled.</summary>
+internal enum CallRouteKind
+{
+    /// <summary>Here: the call is held here, ended, unknown (404 here), or placed on this node.</summary>
+    Local,
+
+    /// <summary>On <see cref="CallRoute.Owner"/>: the live call is held by that alive node.</summary>
+    Forward,
+
+    /// <summary>The live call's node is not alive (or never registered its URL): reads answer here from the store, changes get 503.</summary>
+    OwnerUnavailable,
+}
+
+/// <summary>The decision for one call; <see cref="Owner"/> set unless <see cref="CallRouteKind.Local"/>.</summary>
+internal readonly record struct CallRoute(CallRouteKind Kind, string? OwnerId = null, ClusterNode? Owner = null)
+{
+    public static readonly CallRoute Local = new(CallRouteKind.Local);
+}
+
+/// <summary>
+/// A live call is owned by exactly one node, the node that placed it: only that node changes it. For a call not held
+/// here this reads its placement from the store and the owner from the registry (<see cref="ClusterDirectory"/>). A
+/// store failure routes locally, where the request meets the same failure and answers 503.
+/// </summary>
+internal sealed class CallRouter(LiveCalls calls, ICallStore store, ClusterDirectory directory, NodeIdentity self,
+    ILogger<CallRouter> logger)
+{
+    public CallRoute Route(string callId)
+    {
+        if (calls.TryGet(callId) is not null) return CallRoute.Local;
+        CallPlacement? placement;
+        try
+        {
+            placement = store.PlacementOf(callId);
+        }
+        catch (Exception e)
+        {
+            logger.LogWarning(e, "Reading the placement of a call failed; handled here");
+            return CallRoute.Local;
+        }
+        if (placement is not { Ended: false, NodeId: { } ownerId } || ownerId == self.Id) return CallRoute.Local;
+        ClusterNode? owner;
+        try
+        {
+            owner = directory.Find(ownerId);
+        }
+        catch (Exception e)
+        {
+            logger.LogWarning(e, "Reading the node registry failed; handled here");
+            return CallRoute.Local;
+        }
+        return owner is { InternalUrl: not null } && directory.IsAlive(owner)
+            ? new CallRoute(CallRouteKind.Forward, ownerId, owner)
+            : new CallRoute(CallRouteKind.OwnerUnavailable, ownerId, owner);
+    }
+}
