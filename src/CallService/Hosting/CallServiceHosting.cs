@@ -99,6 +99,8 @@ internal static class CallServiceHosting
         services.AddSingleton<HangupRules>();
         services.AddSingleton<EventSequence>();
         services.AddSingleton<RealtimeHub>();
+        services.AddSingleton<ClusterEventFeed>(); // other nodes' events (PostgreSQL); nothing with SQLite
+        services.AddHostedService(sp => sp.GetRequiredService<ClusterEventFeed>());
         services.AddSingleton<PublicMediaUrls>();
         services.AddSingleton<CallViews>();
         services.AddSingleton<LiveCalls>();

@@ -48,7 +48,7 @@ internal sealed class RecordingStore(ICallStore inner) : ICallStore
     public IReadOnlyList<CallSnapshot> EndUnfinished(string nodeId, DateTimeOffset now, Func<CallSnapshot, IReadOnlyList<OutboxMessage>>? webhooks = null) =>
         inner.EndUnfinished(nodeId, now, webhooks);
     public long ReserveEventSeqs(int count) => inner.ReserveEventSeqs(count);
-    public void AppendEvents(IReadOnlyList<StoredEvent> events) => inner.AppendEvents(events);
+    public IReadOnlyList<StoredEvent> AppendEvents(IReadOnlyList<StoredEvent> events) => inner.AppendEvents(events);
     public IReadOnlyList<StoredEvent> EventsOf(string userId, long afterSeq, long throughSeq, DateTimeOffset since) =>
         inner.EventsOf(userId, afterSeq, throughSeq, since);
     public int DeleteEventsBefore(DateTimeOffset before) => inner.DeleteEventsBefore(before);
