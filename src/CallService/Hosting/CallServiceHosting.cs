@@ -92,6 +92,8 @@ internal static class CallServiceHosting
         services.AddWebhooks(configuration);  // Webhooks:*: signed webhooks from the store's outbox
         services.AddSingleton<RecordsStartup>();
         services.AddHostedService<NodeLease>();
+        services.AddSingleton<LeaseWatcher>(); // other nodes' leases: a lost node's calls end node_lost
+        services.AddHostedService(sp => sp.GetRequiredService<LeaseWatcher>());
         services.AddSingleton<HangupRules>();
         services.AddSingleton<EventSequence>();
         services.AddSingleton<RealtimeHub>();
