@@ -21,6 +21,10 @@ internal static class CallStoreRegistration
     public static IServiceCollection AddCallStore(this IServiceCollection services, IConfiguration configuration)
     {
         var provider = configuration["Storage:Provider"] is { Length: > 0 } p ? p.Trim().ToLowerInvariant() : "sqlite";
+        services.PostConfigure<ClusterOptions>(o =>
+        {
+            if (string.IsNullOrWhiteSpace(o.NodeId)) o.NodeId = DefaultNodeId(configuration);
+        });
         switch (provider)
         {
             case "sqlite":
@@ -36,10 +40,6 @@ internal static class CallStoreRegistration
                     throw new StartupException("Storage:Provider=postgres needs Storage:Postgres:ConnectionString (Npgsql syntax).");
                 services.AddSingleton(new PostgresStorageOptions(connectionString));
                 services.AddSingleton<ICallStore, PostgresCallStore>();
-                services.PostConfigure<ClusterOptions>(o =>
-                {
-                    if (string.IsNullOrWhiteSpace(o.NodeId)) o.NodeId = DefaultNodeId(configuration);
-                });
                 return services;
             default:
                 throw new StartupException($"Storage:Provider must be sqlite or postgres, not '{provider}'.");

@@ -1,4 +1,5 @@
 using CallService.Calls;
+using CallService.Cluster;
 using CallService.Webhooks;
 
 namespace CallService.Storage;
@@ -133,6 +134,20 @@ internal interface ICallStore
     void RenewLease(string nodeId, DateTimeOffset at);
 
     DateTimeOffset? LeaseOf(string nodeId);
+
+    // ---- node registry (node_leases) ------------------------------------------------------------
+
+    /// <summary>
+    /// Writes this node's registry row at start: its URLs and start time, not draining, lease renewed at
+    /// <see cref="ClusterNodeInfo.StartedAt"/> (never moved back). A restart of the same node id replaces the row's URLs.
+    /// </summary>
+    void RegisterNode(ClusterNodeInfo node);
+
+    /// <summary>Marks <paramref name="nodeId"/> draining (or not); a node with no row is left alone.</summary>
+    void SetDraining(string nodeId, bool draining);
+
+    /// <summary>Every registry row (lease rows of nodes that never registered included), by node id (ordinal), each with its count of non-ended calls.</summary>
+    IReadOnlyList<ClusterNode> ClusterNodes();
 
     // ---- webhook outbox -------------------------------------------------------------------------
 

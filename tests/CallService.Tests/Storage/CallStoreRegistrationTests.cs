@@ -71,4 +71,14 @@ public sealed class CallStoreRegistrationTests
         Assert.Equal($"{System.Net.Dns.GetHostName()}:pid{Environment.ProcessId}",
             CallStoreRegistration.DefaultNodeId(Config(new() { ["urls"] = "http://127.0.0.1:0" })));
     }
+
+    [Fact]
+    public void Sqlite_DefaultsTheNodeIdToHostAndPort_Too()
+    {
+        var services = new ServiceCollection().AddCallStore(Config(new() { ["urls"] = "http://127.0.0.1:9083" }));
+        services.AddOptions<ClusterOptions>();
+        using var provider = services.BuildServiceProvider();
+
+        Assert.Equal($"{System.Net.Dns.GetHostName()}:9083", provider.GetRequiredService<IOptions<ClusterOptions>>().Value.NodeId);
+    }
 }

@@ -62,6 +62,9 @@ internal sealed class RecordingStore(ICallStore inner) : ICallStore
     public int DeleteIdempotencyKeysBefore(DateTimeOffset before) => inner.DeleteIdempotencyKeysBefore(before);
     public void RenewLease(string nodeId, DateTimeOffset at) => inner.RenewLease(nodeId, at);
     public DateTimeOffset? LeaseOf(string nodeId) => inner.LeaseOf(nodeId);
+    public void RegisterNode(CallService.Cluster.ClusterNodeInfo node) => inner.RegisterNode(node);
+    public void SetDraining(string nodeId, bool draining) => inner.SetDraining(nodeId, draining);
+    public IReadOnlyList<CallService.Cluster.ClusterNode> ClusterNodes() => inner.ClusterNodes();
     public void EnqueueWebhooks(IReadOnlyList<OutboxMessage> messages) => inner.EnqueueWebhooks(messages);
     public IReadOnlyList<WebhookDelivery> ClaimWebhooks(string nodeId, DateTimeOffset now, TimeSpan lease, int limit) =>
         inner.ClaimWebhooks(nodeId, now, lease, limit);

@@ -66,6 +66,15 @@ internal static class PostgresSchema
         CREATE INDEX IF NOT EXISTS webhook_outbox_order ON webhook_outbox(call_id, endpoint_url, id) WHERE status='pending';
         CREATE INDEX IF NOT EXISTS webhook_outbox_status ON webhook_outbox(status, id);
         """,
+        // node registry: what each node registers at start (its URLs, start time) and whether it drains.
+        """
+        ALTER TABLE node_leases
+          ADD COLUMN IF NOT EXISTS internal_url text,
+          ADD COLUMN IF NOT EXISTS rtmp_base_url text,
+          ADD COLUMN IF NOT EXISTS flv_base_url text,
+          ADD COLUMN IF NOT EXISTS draining boolean NOT NULL DEFAULT false,
+          ADD COLUMN IF NOT EXISTS started_at timestamptz;
+        """,
     ];
 
     /// <summary>The version this build writes (the number of migrations).</summary>

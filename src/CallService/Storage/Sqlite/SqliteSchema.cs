@@ -56,23 +56,39 @@ internal static class SqliteSchema
         ("node_id", "TEXT"),       // the node the call is placed on (null: written before nodes existed)
     ];
 
+    /// <summary>Node registry: columns of <c>node_leases</c> added after the first release (what a node registers at start).</summary>
+    private static readonly (string Name, string Type)[] AddedNodeLeaseColumns =
+    [
+        ("internal_url", "TEXT"),                   // how other nodes reach this node's HTTP API
+        ("rtmp_base_url", "TEXT"),                  // Media:PublicRtmpBaseUrl of the node
+        ("flv_base_url", "TEXT"),                   // Media:PublicFlvBaseUrl of the node
+        ("draining", "INTEGER NOT NULL DEFAULT 0"), // 1 while the node drains
+        ("started_at", "INTEGER"),                  // when the node's current process registered
+    ];
+
     public static void Apply(SqliteConnection connection)
     {
         Exec(connection, Tables);
-        var existing = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
-        using (var info = connection.CreateCommand())
-        {
-            info.CommandText = "PRAGMA table_info(calls);";
-            using var r = info.ExecuteReader();
-            while (r.Read()) existing.Add(r.GetString(1));
-        }
-        foreach (var (name, type) in AddedCallColumns)
-            if (!existing.Contains(name)) Exec(connection, $"ALTER TABLE calls ADD COLUMN {name} {type};");
+        AddColumns(connection, "calls", AddedCallColumns);
+        AddColumns(connection, "node_leases", AddedNodeLeaseColumns); // migration: node registry
         // Calls that were live when an older build stopped hold no busy claim: claim them, so the rule stays true.
         Exec(connection, """
             INSERT OR IGNORE INTO busy_parties(user_id, call_id) SELECT caller, call_id FROM calls WHERE state <> 'ended';
             INSERT OR IGNORE INTO busy_parties(user_id, call_id) SELECT callee, call_id FROM calls WHERE state <> 'ended';
             """);
+    }
+
+    private static void AddColumns(SqliteConnection connection, string table, (string Name, string Type)[] columns)
+    {
+        var existing = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        using (var info = connection.CreateCommand())
+        {
+            info.CommandText = $"PRAGMA table_info({table});";
+            using var r = info.ExecuteReader();
+            while (r.Read()) existing.Add(r.GetString(1));
+        }
+        foreach (var (name, type) in columns)
+            if (!existing.Contains(name)) Exec(connection, $"ALTER TABLE {table} ADD COLUMN {name} {type};");
     }
 
     private static void Exec(SqliteConnection connection, string sql)
