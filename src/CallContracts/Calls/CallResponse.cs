@@ -13,7 +13,7 @@ namespace CallContracts.Calls;
 /// <param name="AcceptedAt">When it was accepted (direct calls: creation time), else null.</param>
 /// <param name="ConnectedAt">When both sides were publishing and playing, else null.</param>
 /// <param name="EndedAt">When it ended, else null.</param>
-/// <param name="EndReason"><c>hangup|rejected|cancelled|no_answer|busy|client_terminal_code|media_timeout|media_lost|max_duration|service_restart</c>, else null.</param>
+/// <param name="EndReason"><c>hangup|rejected|cancelled|no_answer|busy|client_terminal_code|media_timeout|media_lost|max_duration|service_restart|node_lost</c>, else null.</param>
 /// <param name="EndedBy"><c>a</c>, <c>b</c> or <c>system</c> once ended, else null.</param>
 /// <param name="Code">The status code that ended the call, else null.</param>
 /// <param name="Parties">Both parties' views. URLs are null when not (yet) issued or not visible to the requester.</param>

@@ -7,6 +7,9 @@ internal enum CallState { Ringing, Accepted, Connected, Ended }
 internal enum EndReason
 {
     Hangup, Rejected, Cancelled, NoAnswer, Busy, ClientTerminalCode, MediaTimeout, MediaLost, MaxDuration, ServiceRestart,
+
+    /// <summary>Its node stopped renewing its lease (crash, kill, network loss); another node ended it.</summary>
+    NodeLost,
 }
 
 /// <summary>Who ended a call: a party or the service itself.</summary>
@@ -33,6 +36,7 @@ internal static class CallWireNames
         EndReason.MediaTimeout => "media_timeout",
         EndReason.MediaLost => "media_lost",
         EndReason.MaxDuration => "max_duration",
+        EndReason.NodeLost => "node_lost",
         _ => "service_restart",
     };
 

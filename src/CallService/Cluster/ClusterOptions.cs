@@ -25,6 +25,12 @@ internal sealed class ClusterOptions
     /// <c>service_restart</c> ending can lie before the real stop: the call's <c>endedAt</c> is the last renewal.
     /// </summary>
     public int RenewSeconds { get; set; } = 1;
+
+    /// <summary>
+    /// On <c>SIGTERM</c>, how long the node keeps serving its calls (draining: no new placements, <c>/readyz</c> 503)
+    /// before it ends the rest <c>service_restart</c> and stops (0-86400, default 300).
+    /// </summary>
+    public int DrainSeconds { get; set; } = 300;
 }
 
 /// <summary>

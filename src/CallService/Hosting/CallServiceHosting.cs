@@ -77,6 +77,7 @@ internal static class CallServiceHosting
         services.Configure<RealtimeOptions>(configuration.GetSection(RealtimeOptions.SectionName));
         services.AddOptions<ClusterOptions>().Bind(configuration.GetSection(ClusterOptions.SectionName))
             .Validate(o => o.RenewSeconds >= 1 && o.LeaseSeconds > o.RenewSeconds, "Cluster:RenewSeconds must be ≥ 1 and below Cluster:LeaseSeconds.")
+            .Validate(o => o.DrainSeconds is >= 0 and <= 86400, "Cluster:DrainSeconds must be 0-86400.")
             .ValidateOnStart();
         services.ConfigureHttpJsonOptions(o =>
         {
@@ -96,6 +97,15 @@ internal static class CallServiceHosting
         services.AddSingleton<InternalUrl>();  // Cluster:InternalUrl or the first bound address
         services.AddHostedService<NodeLease>(); // lease renewal + node registry row
         services.AddCallForwarding();           // live calls are changed by their node: requests go there
+        services.AddSingleton<LeaseWatcher>(); // other nodes' leases: a lost node's calls end node_lost
+        services.AddHostedService(sp => sp.GetRequiredService<LeaseWatcher>());
+        services.AddSingleton<NodeDrain>();    // SIGTERM: drain for up to Cluster:DrainSeconds, then end the rest
+        services.AddHostedService(sp => sp.GetRequiredService<NodeDrain>());
+        services.AddOptions<HostOptions>().PostConfigure<Microsoft.Extensions.Options.IOptions<ClusterOptions>>((host, cluster) =>
+        {
+            var drain = TimeSpan.FromSeconds(cluster.Value.DrainSeconds) + NodeDrain.ShutdownMargin;
+            if (host.ShutdownTimeout < drain) host.ShutdownTimeout = drain; // the drain runs inside the host's stop
+        });
         services.AddSingleton<HangupRules>();
         services.AddSingleton<EventSequence>();
         services.AddSingleton<RealtimeHub>();

@@ -47,7 +47,7 @@ internal static class MetricsApi
 
         app.MapGet("/readyz", Ready)
             .WithTags("Health").WithName("GetReadiness")
-            .WithSummary("Readiness: 200 when the store takes a write and the RTMP listener is bound, else 503 problem details naming the reason.");
+            .WithSummary("Readiness: 200 when the store takes a write, the RTMP listener is bound and the node is not draining, else 503 problem details naming the reason.");
         return app;
     }
 

@@ -1,5 +1,6 @@
 using System.Text.Json.Serialization;
 using CallMedia.Hosting;
+using CallService.Cluster;
 using CallService.Storage;
 using Microsoft.Extensions.Options;
 
@@ -16,7 +17,7 @@ internal sealed class ReadinessOptions
 
 /// <summary>What <c>/readyz</c> found.</summary>
 /// <param name="Status"><c>ready</c> or <c>not_ready</c>.</param>
-/// <param name="Checks">Each check (<c>store</c>, <c>rtmp</c>) → <c>ok</c> or what failed.</param>
+/// <param name="Checks">Each check (<c>store</c>, <c>rtmp</c>; <c>drain</c> = <c>draining</c> while the node drains) → <c>ok</c> or what failed.</param>
 internal sealed record ReadinessReport(string Status, IReadOnlyDictionary<string, string> Checks)
 {
     [JsonIgnore]
@@ -30,13 +31,17 @@ internal sealed record ReadinessReport(string Status, IReadOnlyDictionary<string
 /// <summary>
 /// The readiness of this node: the store takes a real write (<see cref="ICallStore.ProbeWrite"/>, within
 /// <see cref="ReadinessOptions.StoreProbeTimeoutMs"/>) and the relay's RTMP listener is bound
-/// (<see cref="IRelayEndpoints.RtmpListening"/>). One probe write runs at a time: concurrent checks share it, so a hung
+/// (<see cref="IRelayEndpoints.RtmpListening"/>); a draining node (<see cref="DrainState"/>) is not ready either. One probe write runs at a time: concurrent checks share it, so a hung
 /// store never piles up blocked threads.
 /// </summary>
 internal sealed class ReadinessProbe(
-    ICallStore store, TimeProvider time, IOptions<ReadinessOptions> options, ILogger<ReadinessProbe> logger, IRelayEndpoints? relay = null)
+    ICallStore store, TimeProvider time, IOptions<ReadinessOptions> options, ILogger<ReadinessProbe> logger, IRelayEndpoints? relay = null,
+    DrainState? drain = null)
 {
     public const string Ok = "ok";
+
+    /// <summary>The <c>drain</c> check of a node that drains (present only then): it takes no new placements.</summary>
+    public const string Draining = "draining";
 
     private readonly Lock _gate = new();
     private Task? _write;
@@ -51,6 +56,7 @@ internal sealed class ReadinessProbe(
             _ => "The RTMP listener is not bound (the relay has not started or has stopped).",
         };
         var checks = new Dictionary<string, string> { ["store"] = storeCheck, ["rtmp"] = rtmpCheck };
+        if (drain is { IsDraining: true }) checks["drain"] = Draining; // a load balancer sends new calls elsewhere
         return new ReadinessReport(checks.Values.All(v => v == Ok) ? "ready" : "not_ready", checks);
     }
 

@@ -77,6 +77,24 @@ internal interface ICallStore
     /// </summary>
     IReadOnlyList<CallSnapshot> EndUnfinished(string nodeId, DateTimeOffset now, Func<CallSnapshot, IReadOnlyList<OutboxMessage>>? webhooks = null);
 
+    /// <summary>
+    /// The nodes other than <paramref name="byNodeId"/> whose lease was last renewed before <paramref name="aliveSince"/>
+    /// (or never) and that still hold non-ended calls, each with up to <paramref name="limit"/> of those calls. Empty
+    /// when <paramref name="byNodeId"/> is not alive itself (a node cut off from the others must not take over).
+    /// </summary>
+    IReadOnlyList<LostNode> LostNodes(string byNodeId, DateTimeOffset aliveSince, int limit);
+
+    /// <summary>
+    /// One transaction: when <see cref="NodeTakeover.LostNodeId"/> is still not alive and
+    /// <see cref="NodeTakeover.ByNodeId"/> is, each named call still open on the lost node ends <c>node_lost</c> by
+    /// <c>system</c> at the last moment it was known alive (the later of its last write and the lost node's last
+    /// renewal, never after <see cref="NodeTakeover.Now"/>), with its <c>ended</c> transition, its parties freed, its
+    /// events and its <paramref name="webhooks"/> rows. Several nodes taking over the same node at once end each call
+    /// exactly once (the lost node's lease row is locked, then each call's state re-checked). Returns the calls this
+    /// call ended, as ended.
+    /// </summary>
+    IReadOnlyList<CallSnapshot> EndLostCalls(NodeTakeover takeover, Func<CallSnapshot, IReadOnlyList<OutboxMessage>>? webhooks = null);
+
     // ---- realtime events ------------------------------------------------------------------------
 
     /// <summary>

@@ -47,6 +47,9 @@ internal sealed class RecordingStore(ICallStore inner) : ICallStore
     public IReadOnlyList<CallSnapshot> Query(RecordQuery query) => inner.Query(query);
     public IReadOnlyList<CallSnapshot> EndUnfinished(string nodeId, DateTimeOffset now, Func<CallSnapshot, IReadOnlyList<OutboxMessage>>? webhooks = null) =>
         inner.EndUnfinished(nodeId, now, webhooks);
+    public IReadOnlyList<LostNode> LostNodes(string byNodeId, DateTimeOffset aliveSince, int limit) => inner.LostNodes(byNodeId, aliveSince, limit);
+    public IReadOnlyList<CallSnapshot> EndLostCalls(NodeTakeover takeover, Func<CallSnapshot, IReadOnlyList<OutboxMessage>>? webhooks = null) =>
+        inner.EndLostCalls(takeover, webhooks);
     public long ReserveEventSeqs(int count) => inner.ReserveEventSeqs(count);
     public IReadOnlyList<StoredEvent> AppendEvents(IReadOnlyList<StoredEvent> events) => inner.AppendEvents(events);
     public IReadOnlyList<StoredEvent> EventsOf(string userId, long afterSeq, long throughSeq, DateTimeOffset since) =>

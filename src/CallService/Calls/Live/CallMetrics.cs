@@ -58,6 +58,9 @@ internal sealed class CallMetrics
     /// <summary>Calls a previous run left open, ended <c>service_restart</c> by the store at this node's start.</summary>
     public void EndedAtStart(int count) => Interlocked.Add(ref _ended[(int)EndReason.ServiceRestart], count);
 
+    /// <summary>Calls of a lost node (its lease ran out) that this node ended <c>node_lost</c>.</summary>
+    public void EndedLost(int count) => Interlocked.Add(ref _ended[(int)EndReason.NodeLost], count);
+
     private IEnumerable<Measurement<int>> ObserveActive()
     {
         var counts = new int[OpenStates.Length];

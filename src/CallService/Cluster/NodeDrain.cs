@@ -1,0 +1,105 @@
+using System.Runtime.InteropServices;
+using CallService.Calls;
+using CallService.Calls.Live;
+using CallService.Storage;
+using Microsoft.Extensions.Options;
+
+namespace CallService.Cluster;
+
+/// <summary>
+/// Drains this node on <c>SIGTERM</c> (a rolling restart, a scale-in): it takes no new placements (<see cref="DrainState"/>,
+/// the registry's <c>draining</c> flag, <c>/readyz</c> 503 <c>draining</c>), lets the calls it holds run for up to
+/// <see cref="ClusterOptions.DrainSeconds"/>, then ends the rest <c>service_restart</c> by <c>system</c> through the
+/// normal path (both parties get <c>call.ended</c>, the backend its webhook, the relay kicks the streams). It runs in
+/// <see cref="IHostedLifecycleService.StoppingAsync"/>, before any service stops, so the server, the relay and the
+/// realtime sockets keep serving the calls meanwhile; the host's shutdown timeout is raised to cover it
+/// (<see cref="ShutdownMargin"/>). Any other stop (<c>Ctrl+C</c>, a host disposed in a test) does not drain: the calls
+/// it leaves end at the next start (<c>service_restart</c>) or by another node (<c>node_lost</c>).
+/// </summary>
+/// <remarks>
+/// <c>SIGTERM</c> is also handled by the host's console lifetime (which stops the application); this registration only
+/// marks that the stop is a drain (.NET docs, "PosixSignalRegistration": every registration's handler runs).
+/// </remarks>
+internal sealed class NodeDrain(
+    DrainState drain, LiveCalls calls, CallTransaction transaction, ICallStore store, NodeIdentity node, TimeProvider time,
+    IOptions<ClusterOptions> options, ILogger<NodeDrain> logger) : IHostedLifecycleService, IDisposable
+{
+    /// <summary>Shutdown time beyond the drain: the endings' writes and the other services' stops.</summary>
+    public static readonly TimeSpan ShutdownMargin = TimeSpan.FromSeconds(30);
+
+    /// <summary>How often the drain looks whether its calls have all ended.</summary>
+    private static readonly TimeSpan Poll = TimeSpan.FromMilliseconds(200);
+
+    private PosixSignalRegistration? _sigterm;
+    private volatile bool _requested;
+
+    /// <summary>Makes the coming stop a drain (what <c>SIGTERM</c> does; tests call it directly).</summary>
+    public void Request() => _requested = true;
+
+    public Task StartingAsync(CancellationToken cancellationToken)
+    {
+        if (!OperatingSystem.IsWindows()) _sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, _ => Request());
+        return Task.CompletedTask;
+    }
+
+    public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task StartedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public async Task StoppingAsync(CancellationToken cancellationToken)
+    {
+        if (!_requested) return;
+        drain.Begin();
+        try
+        {
+            store.SetDraining(node.Id, true);
+        }
+        catch (Exception e)
+        {
+            logger.LogError(e, "Marking node {NodeId} draining in the store failed; it drains all the same", node.Id);
+        }
+        var limit = TimeSpan.FromSeconds(options.Value.DrainSeconds);
+        var deadline = time.GetUtcNow() + limit;
+        logger.LogWarning("Draining node {NodeId}: {Count} call(s) may run for up to {Seconds} s", node.Id, calls.LiveCount(), options.Value.DrainSeconds);
+        try
+        {
+            while (calls.LiveCount() > 0 && time.GetUtcNow() < deadline)
+                await Task.Delay(Poll, cancellationToken);
+        }
+        catch (OperationCanceledException)
+        {
+            logger.LogWarning("The host's shutdown timeout cut the drain short");
+        }
+        EndTheRest();
+    }
+
+    /// <summary>Ends every call still live here <c>service_restart</c> by <c>system</c>.</summary>
+    private void EndTheRest()
+    {
+        var ended = 0;
+        foreach (var entry in calls.All())
+        {
+            try
+            {
+                var ending = false;
+                transaction.Apply(entry.Call.Id, change =>
+                {
+                    ending = true;
+                    change.Call.End(EndReason.ServiceRestart, Ender.System, null, change.Now);
+                });
+                if (ending) ended++;
+            }
+            catch (Exception e)
+            {
+                logger.LogError(e, "Draining: ending call {CallId} failed; it ends at the next start", entry.Call.Id);
+            }
+        }
+        logger.LogWarning("Drained node {NodeId}: ended {Count} call(s) service_restart", node.Id, ended);
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task StoppedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public void Dispose() => _sigterm?.Dispose();
+}

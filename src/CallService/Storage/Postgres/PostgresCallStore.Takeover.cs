@@ -1,0 +1,99 @@
+using CallService.Calls;
+using CallService.Webhooks;
+using Npgsql;
+using static CallService.Storage.Postgres.PostgresCallMapping;
+
+namespace CallService.Storage.Postgres;
+
+/// <summary>Takeover: the calls of a node whose lease ran out end <c>node_lost</c>, by exactly one other node.</summary>
+internal sealed partial class PostgresCallStore
+{
+    public IReadOnlyList<LostNode> LostNodes(string byNodeId, DateTimeOffset aliveSince, int limit)
+    {
+        using var connection = _dataSource.OpenConnection();
+        var nodes = new List<(string Id, DateTimeOffset? RenewedAt)>();
+        using (var find = new NpgsqlCommand("""
+            SELECT c.node_id, MAX(l.renewed_at) FROM calls c LEFT JOIN node_leases l ON l.node_id = c.node_id
+            WHERE c.state <> 'ended' AND c.node_id <> $1 AND (l.renewed_at IS NULL OR l.renewed_at < $2)
+              AND EXISTS (SELECT 1 FROM node_leases me WHERE me.node_id = $1 AND me.renewed_at >= $2)
+            GROUP BY c.node_id ORDER BY c.node_id
+            """, connection))
+        {
+            find.Parameters.Add(Value(byNodeId));
+            find.Parameters.Add(Value(Ts(aliveSince)));
+            using var r = find.ExecuteReader();
+            while (r.Read()) nodes.Add((r.GetString(0), At(r, 1)));
+        }
+        var lost = new List<LostNode>(nodes.Count);
+        foreach (var (id, renewedAt) in nodes)
+        {
+            using var read = new NpgsqlCommand(
+                $"{SelectCalls} WHERE c.node_id = $1 AND c.state <> 'ended' ORDER BY c.created_at, c.call_id LIMIT $2", connection);
+            read.Parameters.Add(Value(id));
+            read.Parameters.Add(Value(limit));
+            lost.Add(new LostNode(id, renewedAt, ReadCalls(read)));
+        }
+        return lost;
+    }
+
+    /// <summary>
+    /// The lost node's lease row is locked first (<c>FOR UPDATE</c>): a second node taking over the same node waits for
+    /// the first to commit, then its <c>UPDATE</c> (a new snapshot under READ COMMITTED) finds the calls ended. A lease
+    /// renewed meanwhile (the node came back) or a taker whose own lease ran out stops the takeover.
+    /// </summary>
+    public IReadOnlyList<CallSnapshot> EndLostCalls(NodeTakeover takeover, Func<CallSnapshot, IReadOnlyList<OutboxMessage>>? webhooks = null)
+    {
+        if (takeover.LostNodeId == takeover.ByNodeId) throw new ArgumentException("A node never takes over its own calls.", nameof(takeover));
+        if (takeover.Events.Count == 0) return [];
+        return _commits.Run<IReadOnlyList<CallSnapshot>>((connection, tx) =>
+        {
+            var lostAt = Lease(takeover.LostNodeId, "FOR UPDATE");
+            var byAt = Lease(takeover.ByNodeId, "");
+            var aliveSince = Ts(takeover.AliveSince);
+            if (lostAt >= aliveSince || !(byAt >= aliveSince)) return [];
+
+            using var end = new NpgsqlCommand("""
+                WITH ended AS (
+                  UPDATE calls SET state='ended', end_reason='node_lost', ended_by='system', code=NULL,
+                    ended_at = LEAST($3, GREATEST(created_at, accepted_at, connected_at, updated_at, $4))
+                  WHERE node_id = $1 AND state <> 'ended' AND call_id = ANY($2)
+                  RETURNING call_id, ended_at),
+                transitions AS (
+                  INSERT INTO call_transitions(call_id, state, at, detail)
+                  SELECT call_id, 'ended', ended_at, 'node_lost by system' FROM ended ORDER BY call_id),
+                freed AS (
+                  DELETE FROM busy_parties WHERE call_id IN (SELECT call_id FROM ended))
+                SELECT call_id FROM ended
+                """, connection, tx);
+            end.Parameters.Add(Value(takeover.LostNodeId));
+            end.Parameters.Add(Value(takeover.Events.Keys.ToArray()));
+            end.Parameters.Add(Value(Ts(takeover.Now)));
+            end.Parameters.Add(new NpgsqlParameter<DateTimeOffset?> { TypedValue = lostAt, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.TimestampTz });
+            var ids = new List<string>();
+            using (var r = end.ExecuteReader())
+                while (r.Read()) ids.Add(r.GetString(0));
+            if (ids.Count == 0) return [];
+
+            // The endings' calls as this transaction wrote them, then their events and webhook rows in the same transaction.
+            using var read = new NpgsqlCommand($"{SelectCalls} WHERE c.call_id = ANY($1) ORDER BY c.created_at, c.call_id", connection, tx);
+            read.Parameters.Add(Value(ids.ToArray()));
+            var ended = ReadCalls(read);
+            using var batch = new NpgsqlBatch(connection, tx);
+            foreach (var call in ended)
+            {
+                foreach (var e in takeover.Events[call.CallId]) batch.BatchCommands.Add(PostgresEventRows.Insert(e));
+                if (webhooks is not null)
+                    foreach (var m in webhooks(call)) batch.BatchCommands.Add(InsertWebhook(m));
+            }
+            if (batch.BatchCommands.Count > 0) batch.ExecuteNonQuery();
+            return ended;
+
+            DateTimeOffset? Lease(string nodeId, string locking)
+            {
+                using var lease = new NpgsqlCommand($"SELECT renewed_at FROM node_leases WHERE node_id = $1 {locking}", connection, tx);
+                lease.Parameters.Add(Value(nodeId));
+                return lease.ExecuteScalar() is DateTime at ? new DateTimeOffset(DateTime.SpecifyKind(at, DateTimeKind.Utc)) : null;
+            }
+        });
+    }
+}

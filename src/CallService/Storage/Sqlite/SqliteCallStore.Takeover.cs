@@ -1,0 +1,89 @@
+using CallService.Calls;
+using CallService.Webhooks;
+
+namespace CallService.Storage.Sqlite;
+
+/// <summary>
+/// Takeover on SQLite: the same contract as on PostgreSQL (one node per file in practice, but a file can hold the open
+/// calls of a node id no longer used). Writers are serialised by the file's write lock (the group commit begins
+/// <c>IMMEDIATE</c> transactions), and each call's state is re-checked by its <c>UPDATE</c>, so a call ends once.
+/// </summary>
+internal sealed partial class SqliteCallStore
+{
+    public IReadOnlyList<LostNode> LostNodes(string byNodeId, DateTimeOffset aliveSince, int limit)
+    {
+        lock (_gate)
+        {
+            var nodes = new List<(string Id, DateTimeOffset? RenewedAt)>();
+            using (var find = Command("""
+                SELECT c.node_id, MAX(l.renewed_at) FROM calls c LEFT JOIN node_leases l ON l.node_id = c.node_id
+                WHERE c.state <> 'ended' AND c.node_id IS NOT NULL AND c.node_id <> $by
+                  AND (l.renewed_at IS NULL OR l.renewed_at < $since)
+                  AND EXISTS (SELECT 1 FROM node_leases me WHERE me.node_id = $by AND me.renewed_at >= $since)
+                GROUP BY c.node_id ORDER BY c.node_id
+                """, null))
+            {
+                find.Parameters.AddWithValue("$by", byNodeId);
+                find.Parameters.AddWithValue("$since", aliveSince.ToUnixTimeMilliseconds());
+                using var r = find.ExecuteReader();
+                while (r.Read()) nodes.Add((r.GetString(0), r.IsDBNull(1) ? null : SqliteCallMapping.At(r.GetInt64(1))));
+            }
+            var lost = new List<LostNode>(nodes.Count);
+            foreach (var (id, renewedAt) in nodes)
+            {
+                using var read = Command(
+                    $"{SqliteCallMapping.SelectCalls} WHERE node_id = $n AND state <> 'ended' ORDER BY created_at, call_id LIMIT $limit", null);
+                read.Parameters.AddWithValue("$n", id);
+                read.Parameters.AddWithValue("$limit", limit);
+                lost.Add(new LostNode(id, renewedAt, _calls.ReadCalls(read)));
+            }
+            return lost;
+        }
+    }
+
+    public IReadOnlyList<CallSnapshot> EndLostCalls(NodeTakeover takeover, Func<CallSnapshot, IReadOnlyList<OutboxMessage>>? webhooks = null)
+    {
+        if (takeover.LostNodeId == takeover.ByNodeId) throw new ArgumentException("A node never takes over its own calls.", nameof(takeover));
+        if (takeover.Events.Count == 0) return [];
+        return _commits.Run<IReadOnlyList<CallSnapshot>>(tx =>
+        {
+            var lostAt = LeaseOf(takeover.LostNodeId, tx);
+            var byAt = LeaseOf(takeover.ByNodeId, tx);
+            if (lostAt >= takeover.AliveSince || !(byAt >= takeover.AliveSince)) return [];
+            var ended = new List<CallSnapshot>();
+            foreach (var id in takeover.Events.Keys.Order(StringComparer.Ordinal))
+            {
+                using (var end = Command("""
+                    UPDATE calls SET state='ended', end_reason='node_lost', ended_by='system', code=NULL,
+                      ended_at = MIN($now, MAX(created_at, COALESCE(accepted_at, 0), COALESCE(connected_at, 0),
+                                               COALESCE(updated_at, 0), $lease))
+                    WHERE call_id = $id AND node_id = $lost AND state <> 'ended'
+                    """, tx))
+                {
+                    end.Parameters.AddWithValue("$id", id);
+                    end.Parameters.AddWithValue("$lost", takeover.LostNodeId);
+                    end.Parameters.AddWithValue("$now", takeover.Now.ToUnixTimeMilliseconds());
+                    end.Parameters.AddWithValue("$lease", lostAt?.ToUnixTimeMilliseconds() ?? 0);
+                    if (end.ExecuteNonQuery() != 1) continue; // ended meanwhile, or not on that node
+                }
+                using (var record = Command("""
+                    INSERT INTO call_transitions(call_id, seq, state, at, detail)
+                    SELECT $id, COALESCE(MAX(seq), 0) + 1, 'ended', (SELECT ended_at FROM calls WHERE call_id=$id),
+                      'node_lost by system' FROM call_transitions WHERE call_id=$id;
+                    DELETE FROM busy_parties WHERE call_id=$id;
+                    """, tx))
+                {
+                    record.Parameters.AddWithValue("$id", id);
+                    record.ExecuteNonQuery();
+                }
+                using var read = Command($"{SqliteCallMapping.SelectCalls} WHERE call_id=$id", tx);
+                read.Parameters.AddWithValue("$id", id);
+                var call = _calls.ReadCalls(read).Single();
+                _events.Insert(takeover.Events[id], tx);
+                if (webhooks is not null) InsertWebhooks(webhooks(call), tx);
+                ended.Add(call);
+            }
+            return ended;
+        });
+    }
+}
