@@ -45,7 +45,7 @@ internal sealed partial class PostgresCallStore
     {
         if (takeover.LostNodeId == takeover.ByNodeId) throw new ArgumentException("A node never takes over its own calls.", nameof(takeover));
         if (takeover.Events.Count == 0) return [];
-        return _commits.Run<IReadOnlyList<CallSnapshot>>((connection, tx) =>
+        return _commits.Run<IReadOnlyList<CallSnapshot>>((connection, tx, written) =>
         {
             var lostAt = Lease(takeover.LostNodeId, "FOR UPDATE");
             var byAt = Lease(takeover.ByNodeId, "");
@@ -81,7 +81,8 @@ internal sealed partial class PostgresCallStore
             using var batch = new NpgsqlBatch(connection, tx);
             foreach (var call in ended)
             {
-                foreach (var e in takeover.Events[call.CallId]) batch.BatchCommands.Add(PostgresEventRows.Insert(e));
+                // Numbered at commit and notified to every node with the transaction's other events (PostgresEventNumbering).
+                written.AddRange(takeover.Events[call.CallId]);
                 if (webhooks is not null)
                     foreach (var m in webhooks(call)) batch.BatchCommands.Add(InsertWebhook(m));
             }
