@@ -10,7 +10,7 @@ internal sealed record CallAccess(bool Ended, bool AIssued, bool BIssued);
 /// The registry of calls held in memory: live calls, and ended ones for <see cref="CallOptions.RetainEndedSeconds"/>.
 /// A call not held here is read from the store (ended, read-only). Its lock is taken alone or inside an entry lock.
 /// </summary>
-internal sealed class LiveCalls(ICallStore store, ILogger<LiveCalls> logger)
+internal sealed class LiveCalls(ICallStore store, ILogger<LiveCalls> logger, Cluster.PlacedCallUrls? placedUrls = null)
 {
     private readonly Lock _gate = new();
     private readonly Dictionary<string, CallEntry> _calls = new(StringComparer.Ordinal);
@@ -46,9 +46,10 @@ internal sealed class LiveCalls(ICallStore store, ILogger<LiveCalls> logger)
             logger.LogError(e, "Reading record of call {CallId} failed", callId);
             throw new StorageUnavailableException("Call records are unavailable.", e);
         }
-        return snapshot is null
-            ? throw new NotFoundException($"Call '{callId}' does not exist.")
-            : new CallEntry(Call.Restore(snapshot), detached: true);
+        if (snapshot is null) throw new NotFoundException($"Call '{callId}' does not exist.");
+        var call = Call.Restore(snapshot);
+        placedUrls?.Apply(call); // its URLs name the relay it was placed on, whichever node reads it
+        return new CallEntry(call, detached: true);
     }
 
     public IReadOnlyList<CallEntry> All()

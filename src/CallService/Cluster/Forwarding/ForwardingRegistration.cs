@@ -13,6 +13,7 @@ internal static class ForwardingRegistration
     {
         services.AddSingleton<ClusterDirectory>();
         services.AddSingleton<CallRouter>();
+        services.AddSingleton<PlacedCallUrls>();
         services.AddSingleton<CreatePlacement>();
         services.AddSingleton<NodeForwarder>();
         services.AddSingleton<StatusFrameForwarder>();
