@@ -65,4 +65,28 @@ public abstract partial class CallStoreNodeContractTests
         Assert.True(row.IsAlive(T0.AddSeconds(10), leaseSeconds: 10));
         Assert.False(row.IsAlive(T0.AddSeconds(10.001), leaseSeconds: 10));
     }
+
+    [Fact]
+    public void PlacementOf_NamesTheWritingNode_AndOpenCalls_ListsEveryNodesOpenCalls()
+    {
+        var (nodeA, nodeB) = (Id("node"), Id("node"));
+        var a = OpenStore(nodeA);
+        var b = OpenStore(nodeB);
+        var onA = Ringing(Id("o"), Id("alice"), Id("bob"), T0);
+        var onB = Ringing(Id("o"), Id("carol"), Id("dave"), T0.AddSeconds(1));
+        var ended = Ringing(Id("o"), Id("erin"), Id("frank"), T0);
+        Assert.True(a.Save(Create(onA)));
+        Assert.True(b.Save(Create(onB)));
+        Assert.True(b.Save(Create(ended)));
+        Assert.True(b.Save(End(ended, T0.AddSeconds(2))));
+
+        Assert.Equal(new CallPlacement(nodeA, false), b.PlacementOf(onA.CallId));
+        Assert.Equal(new CallPlacement(nodeB, false), a.PlacementOf(onB.CallId));
+        Assert.Equal(new CallPlacement(nodeB, true), a.PlacementOf(ended.CallId));
+        Assert.Null(a.PlacementOf(Id("missing")));
+
+        var open = OpenStore("reader").OpenCalls().Where(o => o.Call.CallId == onA.CallId || o.Call.CallId == onB.CallId || o.Call.CallId == ended.CallId).ToList();
+        Assert.Equal([(onA.CallId, nodeA, CallService.Calls.CallState.Ringing), (onB.CallId, nodeB, CallService.Calls.CallState.Ringing)],
+            open.Select(o => (o.Call.CallId, o.NodeId, o.Call.State)));
+    }
 }

@@ -16,8 +16,18 @@ internal sealed class CallForwarding(RequestDelegate next)
     public async Task InvokeAsync(HttpContext context, CallRouter router, NodeForwarder forwarder, DrainState drain, CreatePlacement placement)
     {
         var request = context.Request;
-        if (NodeForwarder.WasForwarded(request) || !request.Path.StartsWithSegments(CallsPrefix, StringComparison.Ordinal, out var rest))
+        if (!request.Path.StartsWithSegments(CallsPrefix, StringComparison.Ordinal, out var rest))
         {
+            await next(context);
+            return;
+        }
+        if (NodeForwarder.WasForwarded(request))
+        {
+            // Never forwarded again. A change of a live call this node does not hold (the sender's registry was stale)
+            // is refused rather than applied to a copy: only the holding node changes a live call.
+            if (IsChange(request) && CallIdOf(rest.Value ?? "") is { Length: > 0 } forwardedId &&
+                router.Route(forwardedId) is { Kind: not CallRouteKind.Local } elsewhere)
+                throw new NodeUnavailableException($"This call is held by node {elsewhere.OwnerId}, not by the node it was forwarded to; retry shortly.");
             await next(context);
             return;
         }
@@ -40,7 +50,7 @@ internal sealed class CallForwarding(RequestDelegate next)
             case CallRouteKind.Forward:
                 await forwarder.ForwardAsync(context, route.Owner!);
                 return;
-            case CallRouteKind.OwnerUnavailable when !HttpMethods.IsGet(request.Method) && !HttpMethods.IsHead(request.Method):
+            case CallRouteKind.OwnerUnavailable when IsChange(request):
                 throw new NodeUnavailableException(
                     $"The node holding this call ({route.OwnerId}) is not alive; the call ends once another node takes over.");
             default:
@@ -49,9 +59,13 @@ internal sealed class CallForwarding(RequestDelegate next)
         }
     }
 
-    /// <summary><c>/abc/accept</c> → <c>abc</c>.</summary>
+    private static bool IsChange(HttpRequest request) =>
+        !HttpMethods.IsGet(request.Method) && !HttpMethods.IsHead(request.Method) && !HttpMethods.IsOptions(request.Method);
+
+    /// <summary><c>/abc/accept</c> → <c>abc</c>; empty for no segment.</summary>
     private static string CallIdOf(string rest)
     {
+        if (rest.Length < 2) return "";
         var path = rest.AsSpan(1);
         var slash = path.IndexOf('/');
         return (slash < 0 ? path : path[..slash]).ToString();
