@@ -71,7 +71,10 @@ internal sealed class ClusterEventFeed : BackgroundService, IEventNotifications
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         if (_log is null) return; // one node: the writer delivers its own events (RealtimeHub.Deliver)
-        _delivered = _sequence.Last;
+        while (!TryStart())
+        {
+            try { await Task.Delay(PollWhileDeaf, stoppingToken); } catch (OperationCanceledException) { return; }
+        }
         var listener = _log.ListenAsync(this, stoppingToken);
         try
         {
@@ -80,6 +83,21 @@ internal sealed class ClusterEventFeed : BackgroundService, IEventNotifications
         finally
         {
             try { await listener; } catch (OperationCanceledException) { }
+        }
+    }
+
+    /// <summary>Starts at the last committed number (before the server takes sockets, when the store answers).</summary>
+    private bool TryStart()
+    {
+        try
+        {
+            _delivered = _sequence.Last;
+            return true;
+        }
+        catch (Exception e)
+        {
+            _logger.LogError(e, "Reading the last realtime event number failed; retrying");
+            return false;
         }
     }
 

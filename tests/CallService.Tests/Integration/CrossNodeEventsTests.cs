@@ -43,6 +43,11 @@ public sealed class CrossNodeEventsTests(PostgresCluster cluster)
         Assert.Equal(("cancelled", call.CallId), (ended.GetProperty("data").GetProperty("reason").GetString(), ended.GetProperty("callId").GetString()));
         Assert.True(ended.GetProperty("seq").GetInt64() > incoming.GetProperty("seq").GetInt64());
 
+        // Node 2 counted both as events from another node, with their delay.
+        var metrics = await MetricsScrape.From(node2.Http(bearer: null));
+        Assert.True(metrics.Find("callservice_realtime_events_from_other_nodes") >= 2, metrics.Text);
+        Assert.True(metrics.Count("callservice_realtime_cross_node_delay") >= 2, metrics.Text);
+
         // A new socket on node 2 resumes from 0: both events, from node 1, in order, with the numbers first seen.
         await using var again = await node2.Connect(await node2.TokenFor("bob"));
         await again.Send(new { type = "resume", afterSeq = 0 });

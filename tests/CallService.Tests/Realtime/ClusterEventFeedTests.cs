@@ -7,6 +7,7 @@ using CallService.Tests.Support.Postgres;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Npgsql;
+using Xunit.Abstractions;
 
 namespace CallService.Tests.Realtime;
 
@@ -16,7 +17,7 @@ namespace CallService.Tests.Realtime;
 /// is killed.
 /// </summary>
 [Collection(PostgresCollection.Name)]
-public sealed class ClusterEventFeedTests(PostgresCluster cluster) : IAsyncLifetime
+public sealed class ClusterEventFeedTests(PostgresCluster cluster, ITestOutputHelper output) : IAsyncLifetime
 {
     private static readonly TimeSpan Bound = TimeSpan.FromSeconds(1); // the contract's delivery bound
     private readonly List<IDisposable> _disposables = [];
@@ -70,6 +71,23 @@ public sealed class ClusterEventFeedTests(PostgresCluster cluster) : IAsyncLifet
     }
 
     [Fact]
+    public async Task EachEventWrittenAloneOnNode1_ReachesNode2WithinOneSecond()
+    {
+        var socket = _node2.Socket("erin");
+        var delays = new List<double>();
+        for (var i = 0; i < 20; i++)
+        {
+            var written = _node1.Write("erin", $"d{i}");
+            var committed = System.Diagnostics.Stopwatch.GetTimestamp();
+            Assert.True(await Until(() => socket.Seqs.Count == i + 1, Bound, pollMs: 1), $"event {i} not on node 2 within 1 s");
+            delays.Add(System.Diagnostics.Stopwatch.GetElapsedTime(committed).TotalMilliseconds);
+            Assert.Equal(written.Seq, socket.Seqs[^1]);
+        }
+        delays.Sort();
+        output.WriteLine($"commit → node 2 socket, ms: p50 {delays[9]:F1}, max {delays[^1]:F1}");
+    }
+
+    [Fact]
     public async Task AfterTheListenerConnectionIsKilled_TheFeedCatchesUp_AndListensAgain()
     {
         var socket = _node2.Socket("dave");
@@ -94,14 +112,14 @@ public sealed class ClusterEventFeedTests(PostgresCluster cluster) : IAsyncLifet
         Assert.Equal([.. missed, next.Seq], socket.Seqs);
     }
 
-    private static async Task<bool> Until(Func<bool> condition, TimeSpan bound)
+    private static async Task<bool> Until(Func<bool> condition, TimeSpan bound, int pollMs = 10)
     {
         var deadline = DateTime.UtcNow + bound;
         while (true)
         {
             if (condition()) return true;
             if (DateTime.UtcNow >= deadline) return false;
-            await Task.Delay(10);
+            await Task.Delay(pollMs);
         }
     }
 

@@ -32,9 +32,15 @@ internal sealed partial class PostgresCallStore : ICallStore, ISharedEventLog, I
     /// <summary>The node whose calls this process writes (the placement of new calls).</summary>
     public string NodeId { get; }
 
+    /// <summary>The longest <c>Cluster:NodeId</c> accepted, UTF-8 bytes.</summary>
+    public const int MaxNodeIdBytes = 1000;
+
     /// <summary>Creates or migrates the schema. A database that cannot be reached stops the start with one line.</summary>
     public void Initialize()
     {
+        // The node id travels in every event notification, whose payload must stay below 8000 bytes (PostgreSQL docs, "NOTIFY").
+        if (System.Text.Encoding.UTF8.GetByteCount(NodeId) > MaxNodeIdBytes)
+            throw new StartupException($"Cluster:NodeId is longer than {MaxNodeIdBytes} bytes.");
         try
         {
             PostgresSchema.Apply(_dataSource);
