@@ -107,6 +107,7 @@ internal static class CallServiceHosting
         services.AddSingleton<HangupRules>();
         services.AddSingleton<EventSequence>();
         services.AddSingleton<RealtimeHub>();
+        services.AddSingleton<RealtimeShutdown>();
         services.AddSingleton<PublicMediaUrls>();
         services.AddSingleton<CallViews>();
         services.AddSingleton<LiveCalls>();
