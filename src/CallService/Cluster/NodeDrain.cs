@@ -1,6 +1,7 @@
 using System.Runtime.InteropServices;
 using CallService.Calls;
 using CallService.Calls.Live;
+using CallService.Realtime;
 using CallService.Storage;
 using Microsoft.Extensions.Options;
 
@@ -13,7 +14,7 @@ namespace CallService.Cluster;
 /// normal path (both parties get <c>call.ended</c>, the backend its webhook, the relay kicks the streams). It runs in
 /// <see cref="IHostedLifecycleService.StoppingAsync"/>, before any service stops, so the server, the relay and the
 /// realtime sockets keep serving the calls meanwhile; the host's shutdown timeout is raised to cover it
-/// (<see cref="ShutdownMargin"/>). Any other stop (<c>Ctrl+C</c>, a host disposed in a test) does not drain: the calls
+/// (<see cref="ShutdownMargin"/>). The realtime sockets close afterwards (<see cref="RealtimeShutdown"/>). Any other stop (<c>Ctrl+C</c>, a host disposed in a test) does not drain: the calls
 /// it leaves end at the next start (<c>service_restart</c>) or by another node (<c>node_lost</c>).
 /// </summary>
 /// <remarks>
@@ -22,7 +23,7 @@ namespace CallService.Cluster;
 /// </remarks>
 internal sealed class NodeDrain(
     DrainState drain, LiveCalls calls, CallTransaction transaction, ICallStore store, NodeIdentity node, TimeProvider time,
-    IOptions<ClusterOptions> options, ILogger<NodeDrain> logger) : IHostedLifecycleService, IDisposable
+    IOptions<ClusterOptions> options, RealtimeShutdown sockets, ILogger<NodeDrain> logger) : IHostedLifecycleService, IDisposable
 {
     /// <summary>Shutdown time beyond the drain: the endings' writes and the other services' stops.</summary>
     public static readonly TimeSpan ShutdownMargin = TimeSpan.FromSeconds(30);
@@ -46,9 +47,15 @@ internal sealed class NodeDrain(
 
     public Task StartedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
+    /// <summary>Drains when asked to, then closes the realtime sockets (after the drain's <c>call.ended</c> frames).</summary>
     public async Task StoppingAsync(CancellationToken cancellationToken)
     {
-        if (!_requested) return;
+        if (_requested) await DrainAsync(cancellationToken);
+        sockets.Close();
+    }
+
+    private async Task DrainAsync(CancellationToken cancellationToken)
+    {
         drain.Begin();
         try
         {

@@ -111,6 +111,7 @@ internal static class CallServiceHosting
         services.AddSingleton<RealtimeHub>();
         services.AddSingleton<ClusterEventFeed>(); // other nodes' events (PostgreSQL); nothing with SQLite
         services.AddHostedService(sp => sp.GetRequiredService<ClusterEventFeed>());
+        services.AddSingleton<RealtimeShutdown>();
         services.AddSingleton<PublicMediaUrls>();
         services.AddSingleton<CallViews>();
         services.AddSingleton<LiveCalls>();

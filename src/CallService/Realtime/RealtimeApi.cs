@@ -13,14 +13,14 @@ internal static class RealtimeApi
 {
     public static IEndpointRouteBuilder MapRealtime(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/v1/ws", async (HttpContext context, RealtimeHub hub, IServiceScopeFactory scopes, ILoggerFactory loggers) =>
+        app.MapGet("/v1/ws", async (HttpContext context, RealtimeHub hub, IServiceScopeFactory scopes, ILoggerFactory loggers, RealtimeShutdown shutdown) =>
         {
             if (!context.WebSockets.IsWebSocketRequest)
                 return Results.Problem(statusCode: 400, title: "WebSocket upgrade required",
                     detail: "Connect with a WebSocket client: GET /v1/ws?token=<user token>.");
             var userId = ((UserActor)Actor.From(context.User)).UserId;
             var session = new RealtimeSession(userId, hub, scopes, loggers.CreateLogger("CallService.Realtime"));
-            await session.RunAsync(() => context.WebSockets.AcceptWebSocketAsync(), context.RequestAborted);
+            await session.RunAsync(() => context.WebSockets.AcceptWebSocketAsync(), context.RequestAborted, shutdown.Closing);
             return Results.Empty;
         }).RequireAuthorization(BearerAuthenticationHandler.UserPolicy)
             .WithTags("Realtime")

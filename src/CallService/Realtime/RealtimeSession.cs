@@ -21,8 +21,11 @@ internal sealed class RealtimeSession(string userId, RealtimeHub hub, IServiceSc
 
     private readonly RealtimeConnection _connection = new(logger);
 
-    /// <summary>Runs the session; <paramref name="accept"/> answers the upgrade (101) and returns the socket.</summary>
-    public async Task RunAsync(Func<Task<WebSocket>> accept, CancellationToken cancellationToken)
+    /// <summary>
+    /// Runs the session; <paramref name="accept"/> answers the upgrade (101) and returns the socket. <paramref name="closing"/>
+    /// (the node stops) ends the reading; what is queued is still written, then the socket closes "going away".
+    /// </summary>
+    public async Task RunAsync(Func<Task<WebSocket>> accept, CancellationToken cancellationToken, CancellationToken closing = default)
     {
         hub.Attach(userId, _connection);
         WebSocket socket;
@@ -43,7 +46,9 @@ internal sealed class RealtimeSession(string userId, RealtimeHub hub, IServiceSc
             Calls.CoordinatorLog.SocketOpened(logger, userId);
             try
             {
-                await ReadLoop(socket, cancellationToken);
+                using var reading = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                using var stop = closing.Register(() => _ = GoAwayAsync(socket, writer, reading));
+                await ReadLoop(socket, reading.Token);
             }
             catch (Exception e) when (e is WebSocketException or OperationCanceledException)
             {
@@ -62,6 +67,29 @@ internal sealed class RealtimeSession(string userId, RealtimeHub hub, IServiceSc
             }
         }
     }
+
+    /// <summary>
+    /// The node stops: writes what is queued, sends the close frame (1001 "going away"), and gives the client
+    /// <see cref="GoAwayWait"/> to answer it before the reading is cut (cancelling a receive aborts the socket).
+    /// </summary>
+    private async Task GoAwayAsync(WebSocket socket, Task writer, CancellationTokenSource reading)
+    {
+        try
+        {
+            _connection.Complete();
+            await writer;
+            if (socket.State == WebSocketState.Open)
+                await socket.CloseOutputAsync(WebSocketCloseStatus.EndpointUnavailable, "going away", CancellationToken.None);
+        }
+        catch (Exception e) when (e is WebSocketException or ObjectDisposedException or OperationCanceledException)
+        {
+        }
+        try { reading.CancelAfter(GoAwayWait); }
+        catch (ObjectDisposedException) { } // the session ended meanwhile
+    }
+
+    /// <summary>How long a client may take to answer the server's close frame when the node stops.</summary>
+    private static readonly TimeSpan GoAwayWait = TimeSpan.FromSeconds(2);
 
     private async Task ReadLoop(WebSocket socket, CancellationToken cancellationToken)
     {
