@@ -9,8 +9,29 @@ internal sealed partial class RelayStream
     /// Fans one message from <paramref name="session"/> out to every viewer. Takes over the caller's payload
     /// reference. Viewers past their hard bound are removed and added to <paramref name="tooSlow"/> (the caller
     /// ends them outside the lock). Messages from a session that is no longer the publisher are discarded.
+    /// Once the lock is released, the viewers' writers are woken inline (<see cref="ViewerQueue.WakeWriter"/>): an idle
+    /// writer (its queue was empty) sends on this thread, one gathered send; a busy one takes the message from its queue.
     /// </summary>
     public void OnMedia(IPublisherSession session, MediaPacket packet, List<Viewer> tooSlow, bool metadataAudio = false, bool metadataVideo = false)
+    {
+        var wake = t_wake ??= new List<Viewer>();
+        try
+        {
+            Fan(session, packet, tooSlow, wake, metadataAudio, metadataVideo);
+            // The stream's lock is released: a send (or a failing connection's close) never runs under it.
+            foreach (var viewer in wake)
+                viewer.Queue.WakeWriter(inline: true);
+        }
+        finally
+        {
+            wake.Clear();
+        }
+    }
+
+    /// <summary>Per publisher thread: viewers offered a message in one fan-out (no allocation per message).</summary>
+    [ThreadStatic] private static List<Viewer>? t_wake;
+
+    private void Fan(IPublisherSession session, MediaPacket packet, List<Viewer> tooSlow, List<Viewer> wake, bool metadataAudio, bool metadataVideo)
     {
         lock (_lock)
         {
@@ -86,7 +107,7 @@ internal sealed partial class RelayStream
                         if (startAudioOnly)
                             viewer.Queue.StartNow();
                         viewer.StartPending = false;
-                        OfferStart(viewer, packet.Timestamp);
+                        OfferStart(viewer, packet.Timestamp, wakeLater: true);
                     }
                 }
                 else if (packet.Class == FrameClass.KeyFrame && viewer.ResumesAfterPublisherSwitch)
@@ -98,9 +119,10 @@ internal sealed partial class RelayStream
                 {
                     // Video resumes after drops: decoder configuration first (DESIGN §4), stamped like the key frame.
                     var resend = header with { Timestamp = packet.Timestamp };
-                    viewer.Queue.Offer(resend);
+                    viewer.Queue.Offer(resend, wakeLater: true);
                 }
-                var result = viewer.Queue.Offer(packet);
+                var result = viewer.Queue.Offer(packet, wakeLater: true);
+                wake.Add(viewer);
                 if (result is OfferResult.TooSlow or OfferResult.Closed)
                 {
                     _viewers.RemoveAt(i);

@@ -141,14 +141,14 @@ internal sealed partial class RelayStream(string name, TimeProvider? time = null
     /// players wait for; headers stamped earlier than the media (the join time, up to a GOP before the key frame) make
     /// a remuxer start the file there.
     /// </summary>
-    private void OfferStart(Viewer viewer, uint firstMediaTimestamp)
+    private void OfferStart(Viewer viewer, uint firstMediaTimestamp, bool wakeLater = false)
     {
         foreach (var header in new[] { _metadata, _audioHeader, _videoHeader })
         {
             if (header is { } h)
             {
                 var stamped = h with { Timestamp = h.Class == FrameClass.Metadata ? 0 : firstMediaTimestamp };
-                viewer.Queue.Offer(stamped);
+                viewer.Queue.Offer(stamped, wakeLater);
             }
         }
     }
