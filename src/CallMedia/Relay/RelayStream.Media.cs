@@ -68,22 +68,18 @@ internal sealed partial class RelayStream
                 case FrameClass.KeyFrame:
                     ClearGop();
                     _gop.Add(packet with { Payload = packet.Payload.Retain() });
-                    _gopBytes = packet.Payload.Length;
                     _gopKeyAt = now;
+                    if (_latestGopMaxBytes > 0)
+                        _capture.Restart(packet);
                     break;
                 default:
-                    if (_gop.Count > 0)
-                    {
-                        // Only the latest GOP: while a viewer could still start from it, and within the bytes kept for
-                        // a capture (RelayStream.Capture.cs). Viewers start from it only while it is young (AttachViewer).
-                        if (now - _gopKeyAt <= _maxStartLatencyMs || _gopBytes + packet.Payload.Length <= _latestGopMaxBytes)
-                        {
-                            _gop.Add(packet with { Payload = packet.Payload.Retain() });
-                            _gopBytes += packet.Payload.Length;
-                        }
-                        else
-                            ClearGop();
-                    }
+                    // Viewers start from the GOP only while it is young (AttachViewer): references that long only.
+                    if (_gop.Count > 0 && now - _gopKeyAt <= _maxStartLatencyMs)
+                        _gop.Add(packet with { Payload = packet.Payload.Retain() });
+                    else if (_gop.Count > 0)
+                        ClearGop();
+                    // Captures and recordings started on a live stream get the whole GOP: a copy (GopCopy).
+                    _capture.Add(packet, _latestGopMaxBytes);
                     break;
             }
 

@@ -127,7 +127,7 @@ internal sealed partial class RelayStream(string name, TimeProvider? time = null
                     viewer.Queue.BeginAtKeyFrame();
                 return;
             }
-            OfferStart(viewer, GopFirstTimestamp());
+            OfferStart(viewer, FirstTimestamp(_gop));
             foreach (var packet in _gop)
                 viewer.Queue.Offer(packet);
         }
@@ -178,6 +178,7 @@ internal sealed partial class RelayStream(string name, TimeProvider? time = null
         Release(ref _videoHeader);
         _metadataSaysAudio = _metadataSaysVideo = false;
         ClearGop();
+        _capture.Release();
         StatsOnUnpublish();
     }
 
@@ -186,7 +187,6 @@ internal sealed partial class RelayStream(string name, TimeProvider? time = null
         foreach (var packet in _gop)
             packet.Payload.Release();
         _gop.Clear();
-        _gopBytes = 0;
     }
 
     private static void Release(ref MediaPacket? packet)
