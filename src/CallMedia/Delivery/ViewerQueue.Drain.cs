@@ -87,7 +87,7 @@ internal sealed partial class ViewerQueue
             }
         }
         batch.RemoveRange(from, batch.Count - from);
-        _signal.Writer.TryWrite(true);
+        _wakeup.Wake(inline: false);
     }
 
     /// <summary>Audio is queued ahead of the first ordered item (<see cref="DrainAudio"/> can take it: it goes out whatever the room).</summary>

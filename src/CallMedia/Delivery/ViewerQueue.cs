@@ -1,4 +1,3 @@
-using System.Threading.Channels;
 using CallMedia.Media;
 using CallMedia.Relay;
 
@@ -23,10 +22,7 @@ internal sealed partial class ViewerQueue
 {
     private readonly object _lock = new();
     private readonly List<DeliveryItem> _items = new();
-    private readonly Channel<bool> _signal = Channel.CreateBounded<bool>(new BoundedChannelOptions(1)
-    {
-        FullMode = BoundedChannelFullMode.DropWrite, SingleReader = true,
-    });
+    private readonly WriterWakeup _wakeup = new();
     private readonly TimeProvider _time;
     private readonly DropPolicy _policy;
     private readonly LinkEstimator _link = new();
@@ -82,7 +78,7 @@ internal sealed partial class ViewerQueue
             }
             Add(item with { EnqueuedAt = NowMs });
         }
-        _signal.Writer.TryWrite(true);
+        _wakeup.Wake(inline: false);
         return true;
     }
 
@@ -115,9 +111,11 @@ internal sealed partial class ViewerQueue
 
     /// <summary>
     /// Offers a media message; on <see cref="OfferResult.Queued"/> the queue holds its own reference
-    /// (the caller keeps its reference either way).
+    /// (the caller keeps its reference either way). The writer is woken at once (queued to the thread pool) unless
+    /// <paramref name="wakeLater"/>: then the caller calls <see cref="WakeWriter"/> once it holds no lock (the
+    /// publisher's fan-out, which then writes inline).
     /// </summary>
-    public OfferResult Offer(in MediaPacket packet)
+    public OfferResult Offer(in MediaPacket packet, bool wakeLater = false)
     {
         OfferResult result;
         lock (_lock)
@@ -146,8 +144,27 @@ internal sealed partial class ViewerQueue
                 Add(DeliveryItem.Media(packet, now));
         }
         if (result == OfferResult.Queued)
-            _signal.Writer.TryWrite(true);
+        {
+            if (wakeLater)
+                Volatile.Write(ref _wakePending, 1);
+            else
+                _wakeup.Wake(inline: false);
+        }
         return result;
+    }
+
+    private int _wakePending;
+
+    /// <summary>
+    /// Wakes the writer for what <see cref="Offer"/> queued with <c>wakeLater</c> (nothing when nothing was). Inline:
+    /// when the writer is idle (its queue was empty), this thread runs its next write — the gate's look, framing and one
+    /// gathered send — and returns once the writer waits again or its send could not complete at once (the socket's
+    /// completion then carries on); a busy writer picks the items up itself. Call it holding no lock.
+    /// </summary>
+    public void WakeWriter(bool inline)
+    {
+        if (Interlocked.Exchange(ref _wakePending, 0) == 1)
+            _wakeup.Wake(inline);
     }
 
     /// <summary>Ends the queue: nothing more is accepted; the writer sends what is queued, then stops.</summary>
@@ -159,7 +176,7 @@ internal sealed partial class ViewerQueue
             _completed = true;
             Interlocked.CompareExchange(ref _completionReason, (int)reason, 0);
         }
-        _signal.Writer.TryWrite(true);
+        _wakeup.Wake(inline: false);
     }
 
     /// <summary>Waits until items are queued or the queue completes. False once completed and empty.</summary>
@@ -172,7 +189,8 @@ internal sealed partial class ViewerQueue
                 if (_head < _items.Count) return true;
                 if (_completed) return false;
             }
-            await _signal.Reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+            await _wakeup.WaitAsync(cancellationToken).ConfigureAwait(false);
+            cancellationToken.ThrowIfCancellationRequested();
         }
     }
 
@@ -191,7 +209,7 @@ internal sealed partial class ViewerQueue
             _cleared = true;
             Interlocked.CompareExchange(ref _completionReason, (int)DisconnectReason.Closed, 0);
         }
-        _signal.Writer.TryWrite(true);
+        _wakeup.Wake(inline: false);
     }
 
     private QueueView View(uint newestTimestamp, long now)

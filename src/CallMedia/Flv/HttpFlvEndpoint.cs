@@ -1,6 +1,7 @@
 using CallMedia.Access;
 using CallMedia.Delivery;
 using CallMedia.Delivery.Framing;
+using CallMedia.Hosting;
 using CallMedia.Relay;
 using Microsoft.AspNetCore.Connections.Features;
 using Microsoft.AspNetCore.Http;
@@ -80,6 +81,10 @@ internal sealed partial class HttpFlvEndpoint(StreamHub hub, IStreamAccessPolicy
         }
         finally
         {
+            // The writer may have ended on a publisher's thread (inline delivery), perhaps a socket completion thread:
+            // the stop event reaches the host's sinks from the pool.
+            if (SocketThreads.IsCurrent)
+                await Task.Yield();
             hub.StopPlay(viewer, queue.CompletionReason is not DisconnectReason.None and var reason ? reason : DisconnectReason.Closed);
             queue.Clear();
             hub.Traffic.Closed(traffic);

@@ -10,10 +10,10 @@ namespace CallMedia.Relay;
 internal sealed partial class RelayStream
 {
     private StreamRecording? _recording;
-    private int _gopBytes;
+    private readonly GopCopy _capture = new();
     private int _latestGopMaxBytes = 4 * 1024 * 1024;
 
-    /// <summary>Bytes of the latest GOP kept for a capture (from <c>Media:LatestGopMaxBytes</c>).</summary>
+    /// <summary>Bytes of the latest GOP kept for a capture (from <c>Media:LatestGopMaxBytes</c>; 0: none kept).</summary>
     public int LatestGopMaxBytes
     {
         set => _latestGopMaxBytes = value;
@@ -39,12 +39,15 @@ internal sealed partial class RelayStream
                 if (header is { } h)
                     recording.Offer(h);
             }
-            if (_gop.Count > 0 && _gop[0].Class == FrameClass.KeyFrame)
+            var gop = LatestGopPackets();
+            if (gop.Length > 0 && gop[0].Class == FrameClass.KeyFrame)
             {
-                recording.BeginAt(GopFirstTimestamp(), _time.GetMilliseconds() - _gopKeyAt);
-                foreach (var packet in _gop)
+                recording.BeginAt(FirstTimestamp(gop), _time.GetMilliseconds() - _gopKeyAt);
+                foreach (var packet in gop)
                     recording.Offer(packet);
             }
+            foreach (var packet in gop)
+                packet.Payload.Release();
             return true;
         }
     }
@@ -69,18 +72,31 @@ internal sealed partial class RelayStream
     {
         lock (_lock)
         {
-            if (Publisher is null || _gop.Count == 0 || _gop[0].Class != FrameClass.KeyFrame)
+            if (Publisher is null)
                 return null;
-            return new LatestGop(Retained(_metadata), Retained(_audioHeader), Retained(_videoHeader),
-                [.. _gop.Select(p => p with { Payload = p.Payload.Retain() })], GopFirstTimestamp());
+            var frames = LatestGopPackets();
+            if (frames.Length == 0 || frames[0].Class != FrameClass.KeyFrame)
+            {
+                foreach (var frame in frames)
+                    frame.Payload.Release();
+                return null;
+            }
+            return new LatestGop(Retained(_metadata), Retained(_audioHeader), Retained(_videoHeader), frames, FirstTimestamp(frames));
         }
     }
 
-    /// <summary>The lowest timestamp of the GOP: audio interleaved slightly before the key frame's timestamp may follow it.</summary>
-    private uint GopFirstTimestamp()
+    /// <summary>
+    /// The latest GOP, one payload reference each for the caller: the copy when one is kept (the whole GOP), else the
+    /// young GOP viewers start from (<c>LatestGopMaxBytes</c> = 0).
+    /// </summary>
+    private MediaPacket[] LatestGopPackets() =>
+        _capture.StartsAtKeyFrame ? _capture.ToPackets() : [.. _gop.Select(p => p with { Payload = p.Payload.Retain() })];
+
+    /// <summary>The lowest timestamp of a GOP: audio interleaved slightly before the key frame's timestamp may follow it.</summary>
+    private static uint FirstTimestamp(IReadOnlyList<MediaPacket> gop)
     {
-        var first = _gop[0].Timestamp;
-        foreach (var packet in _gop)
+        var first = gop[0].Timestamp;
+        foreach (var packet in gop)
         {
             if (unchecked((int)(packet.Timestamp - first)) < 0)
                 first = packet.Timestamp;

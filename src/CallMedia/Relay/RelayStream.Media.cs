@@ -9,8 +9,29 @@ internal sealed partial class RelayStream
     /// Fans one message from <paramref name="session"/> out to every viewer. Takes over the caller's payload
     /// reference. Viewers past their hard bound are removed and added to <paramref name="tooSlow"/> (the caller
     /// ends them outside the lock). Messages from a session that is no longer the publisher are discarded.
+    /// Once the lock is released, the viewers' writers are woken inline (<see cref="ViewerQueue.WakeWriter"/>): an idle
+    /// writer (its queue was empty) sends on this thread, one gathered send; a busy one takes the message from its queue.
     /// </summary>
     public void OnMedia(IPublisherSession session, MediaPacket packet, List<Viewer> tooSlow, bool metadataAudio = false, bool metadataVideo = false)
+    {
+        var wake = t_wake ??= new List<Viewer>();
+        try
+        {
+            Fan(session, packet, tooSlow, wake, metadataAudio, metadataVideo);
+            // The stream's lock is released: a send (or a failing connection's close) never runs under it.
+            foreach (var viewer in wake)
+                viewer.Queue.WakeWriter(inline: true);
+        }
+        finally
+        {
+            wake.Clear();
+        }
+    }
+
+    /// <summary>Per publisher thread: viewers offered a message in one fan-out (no allocation per message).</summary>
+    [ThreadStatic] private static List<Viewer>? t_wake;
+
+    private void Fan(IPublisherSession session, MediaPacket packet, List<Viewer> tooSlow, List<Viewer> wake, bool metadataAudio, bool metadataVideo)
     {
         lock (_lock)
         {
@@ -47,22 +68,18 @@ internal sealed partial class RelayStream
                 case FrameClass.KeyFrame:
                     ClearGop();
                     _gop.Add(packet with { Payload = packet.Payload.Retain() });
-                    _gopBytes = packet.Payload.Length;
                     _gopKeyAt = now;
+                    if (_latestGopMaxBytes > 0)
+                        _capture.Restart(packet);
                     break;
                 default:
-                    if (_gop.Count > 0)
-                    {
-                        // Only the latest GOP: while a viewer could still start from it, and within the bytes kept for
-                        // a capture (RelayStream.Capture.cs). Viewers start from it only while it is young (AttachViewer).
-                        if (now - _gopKeyAt <= _maxStartLatencyMs || _gopBytes + packet.Payload.Length <= _latestGopMaxBytes)
-                        {
-                            _gop.Add(packet with { Payload = packet.Payload.Retain() });
-                            _gopBytes += packet.Payload.Length;
-                        }
-                        else
-                            ClearGop();
-                    }
+                    // Viewers start from the GOP only while it is young (AttachViewer): references that long only.
+                    if (_gop.Count > 0 && now - _gopKeyAt <= _maxStartLatencyMs)
+                        _gop.Add(packet with { Payload = packet.Payload.Retain() });
+                    else if (_gop.Count > 0)
+                        ClearGop();
+                    // Captures and recordings started on a live stream get the whole GOP: a copy (GopCopy).
+                    _capture.Add(packet, _latestGopMaxBytes);
                     break;
             }
 
@@ -86,7 +103,7 @@ internal sealed partial class RelayStream
                         if (startAudioOnly)
                             viewer.Queue.StartNow();
                         viewer.StartPending = false;
-                        OfferStart(viewer, packet.Timestamp);
+                        OfferStart(viewer, packet.Timestamp, wakeLater: true);
                     }
                 }
                 else if (packet.Class == FrameClass.KeyFrame && viewer.ResumesAfterPublisherSwitch)
@@ -98,9 +115,10 @@ internal sealed partial class RelayStream
                 {
                     // Video resumes after drops: decoder configuration first (DESIGN §4), stamped like the key frame.
                     var resend = header with { Timestamp = packet.Timestamp };
-                    viewer.Queue.Offer(resend);
+                    viewer.Queue.Offer(resend, wakeLater: true);
                 }
-                var result = viewer.Queue.Offer(packet);
+                var result = viewer.Queue.Offer(packet, wakeLater: true);
+                wake.Add(viewer);
                 if (result is OfferResult.TooSlow or OfferResult.Closed)
                 {
                     _viewers.RemoveAt(i);

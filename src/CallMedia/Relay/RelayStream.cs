@@ -127,7 +127,7 @@ internal sealed partial class RelayStream(string name, TimeProvider? time = null
                     viewer.Queue.BeginAtKeyFrame();
                 return;
             }
-            OfferStart(viewer, GopFirstTimestamp());
+            OfferStart(viewer, FirstTimestamp(_gop));
             foreach (var packet in _gop)
                 viewer.Queue.Offer(packet);
         }
@@ -141,14 +141,14 @@ internal sealed partial class RelayStream(string name, TimeProvider? time = null
     /// players wait for; headers stamped earlier than the media (the join time, up to a GOP before the key frame) make
     /// a remuxer start the file there.
     /// </summary>
-    private void OfferStart(Viewer viewer, uint firstMediaTimestamp)
+    private void OfferStart(Viewer viewer, uint firstMediaTimestamp, bool wakeLater = false)
     {
         foreach (var header in new[] { _metadata, _audioHeader, _videoHeader })
         {
             if (header is { } h)
             {
                 var stamped = h with { Timestamp = h.Class == FrameClass.Metadata ? 0 : firstMediaTimestamp };
-                viewer.Queue.Offer(stamped);
+                viewer.Queue.Offer(stamped, wakeLater);
             }
         }
     }
@@ -178,6 +178,7 @@ internal sealed partial class RelayStream(string name, TimeProvider? time = null
         Release(ref _videoHeader);
         _metadataSaysAudio = _metadataSaysVideo = false;
         ClearGop();
+        _capture.Release();
         StatsOnUnpublish();
     }
 
@@ -186,7 +187,6 @@ internal sealed partial class RelayStream(string name, TimeProvider? time = null
         foreach (var packet in _gop)
             packet.Payload.Release();
         _gop.Clear();
-        _gopBytes = 0;
     }
 
     private static void Release(ref MediaPacket? packet)

@@ -83,7 +83,21 @@ internal sealed partial class StreamHub(IOptions<MediaOptions> options, MediaEve
         stream.OnMedia(session, packet, tooSlow, metadataAudio, metadataVideo);
         if (tooSlow.Count == 0)
             return;
-        foreach (var viewer in tooSlow)
+        var ended = tooSlow.ToArray();
+        tooSlow.Clear();
+        if (SocketThreads.IsCurrent)
+        {
+            // The publisher's read completed on a socket thread: the stop events reach the host's sinks (store
+            // commits) from the thread pool, never from the thread every socket's completions run on.
+            ThreadPool.UnsafeQueueUserWorkItem(static s => s.Hub.EndTooSlow(s.Stream, s.Ended), (Hub: this, Stream: stream, Ended: ended), preferLocal: false);
+            return;
+        }
+        EndTooSlow(stream, ended);
+    }
+
+    private void EndTooSlow(RelayStream stream, Viewer[] ended)
+    {
+        foreach (var viewer in ended)
         {
             var reason = viewer.Queue.IsCompleted ? viewer.Queue.CompletionReason.ForEvents() : DisconnectReason.TooSlow;
             if (reason == DisconnectReason.TooSlow)
@@ -91,7 +105,6 @@ internal sealed partial class StreamHub(IOptions<MediaOptions> options, MediaEve
             viewer.End(reason, notify: false);
             EmitStopped(viewer, reason);
         }
-        tooSlow.Clear();
         lock (_lock) RemoveIfUnused(stream);
     }
 

@@ -1,3 +1,4 @@
+using CallMedia.Hosting;
 using CallMedia.Relay;
 using CallMedia.Rtmp.Amf0;
 using CallMedia.Rtmp.Chunks;
@@ -35,6 +36,12 @@ internal sealed partial class RtmpSession
             return;
         }
         var txn = values[1] as double? ?? 0;
+        if (SocketThreads.IsCurrent)
+        {
+            // publish/play ask the host's access policy and raise media events (store commits in the host); a command
+            // never runs on a socket completion thread (inline completions): the rest of this read goes to the pool.
+            await Task.Yield();
+        }
         if (_state == RtmpSessionState.AwaitingConnect && name != "connect")
             RtmpThrow.Reject(RtmpRejectReason.ProtocolStateViolation, $"{LogText.Escape(name)} before connect");
 

@@ -214,6 +214,8 @@ internal sealed partial class RtmpSession : IPublisherSession, IConnectionTraffi
 
     private async Task CloseAsync(Task? writer)
     {
+        if (SocketThreads.IsCurrent)
+            await Task.Yield(); // leaving the streams raises media events (the host's store commits): off the socket thread
         _state = RtmpSessionState.Closed;
         LeaveStreams(SetCloseReason(DisconnectReason.Closed));
         _queue.Clear();
