@@ -85,7 +85,7 @@ public sealed class CallMediaFlowTests : IAsyncLifetime
             if (Ready(media!.Streams.A) && Ready(media.Streams.B)) break;
             await Task.Delay(500);
         }
-        Assert.False(pushA.HasExited, string.Join('\n', pushA.Errors));
+        Assert.False(pushA.HasExited, pushA.StandardError);
         Assert.Equal("connected", media!.State);
         foreach (var (s, transport) in new[] { (media.Streams.A, "flv"), (media.Streams.B, "rtmp") })
         {

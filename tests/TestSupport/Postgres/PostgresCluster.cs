@@ -1,8 +1,7 @@
-using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using System.Security.Cryptography;
 using Npgsql;
+using TestSupport;
+using TestSupport.Processes;
 
 namespace CallService.Tests.Support.Postgres;
 
@@ -62,8 +61,8 @@ public sealed class PostgresCluster : IAsyncLifetime
         // A free port can be taken between the probe and the bind: try a few.
         for (var attempt = 1; ; attempt++)
         {
-            Port = FreePort();
-            var options = $"-p {Port} -k {_root} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off";
+            Port = FreePort.Next();
+            var options = $"-p {Port} -k {_root} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300";
             try
             {
                 await RunServerProgramAsync("pg_ctl", ["-D", DataDirectory, "-l", Path.Combine(_root, "server.log"), "-o", options, "-w", "-t", "60", "start"]);
@@ -102,31 +101,12 @@ public sealed class PostgresCluster : IAsyncLifetime
 
     private async Task RunAsync(string file, IReadOnlyList<string> arguments)
     {
-        var info = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var argument in arguments) info.ArgumentList.Add(argument);
-        using var process = Process.Start(info) ?? throw new InvalidOperationException($"could not start {file}");
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(CommandTimeout);
-        try
-        {
-            await process.WaitForExitAsync(timeout.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
+        var run = await ProcessRun.UntilExitAsync(file, arguments, CommandTimeout);
+        if (run.ExitCode == -1)
             throw new InvalidOperationException($"{file} {string.Join(' ', arguments)} did not finish in {CommandTimeout.TotalSeconds} s");
-        }
-        if (process.ExitCode != 0)
+        if (run.ExitCode != 0)
             throw new InvalidOperationException(
-                $"{file} {string.Join(' ', arguments)} exited with {process.ExitCode}:\n{await stdout}{await stderr}\n{ServerLog}");
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
+                $"{file} {string.Join(' ', arguments)} exited with {run.ExitCode}:\n{run.StandardOutput}{run.StandardError}\n{ServerLog}");
     }
 
     /// <summary>Debian's layout: <c>/usr/lib/postgresql/{major}/bin</c>, the newest major; <c>PG_BIN</c> overrides.</summary>
@@ -143,11 +123,4 @@ public sealed class PostgresCluster : IAsyncLifetime
         return candidates.FirstOrDefault() ?? throw new InvalidOperationException(
             "PostgreSQL server programs not found under /usr/lib/postgresql/*/bin: apt-get install postgresql (test.sh does), or set PG_BIN.");
     }
-}
-
-/// <summary>One throwaway cluster shared by the test classes of this collection.</summary>
-[CollectionDefinition(Name)]
-public sealed class PostgresCollection : ICollectionFixture<PostgresCluster>
-{
-    public const string Name = "PostgreSQL cluster";
 }
