@@ -12,15 +12,20 @@ public static class Ffmpeg
     public static bool Available { get; } = Probe();
 
     /// <summary>
-    /// Starts ffmpeg publishing a test pattern + 440 Hz tone (H.264 zerolatency, AAC) to <paramref name="url"/>
-    /// at real-time pace for <paramref name="seconds"/>.
+    /// ffmpeg's arguments for publishing a test pattern (320x240, 25 fps) + 440 Hz tone (H.264 zerolatency with a 1 s
+    /// GOP, yuv420p; AAC 64 kb/s) to <paramref name="url"/> as FLV at real-time pace for <paramref name="seconds"/>.
     /// </summary>
-    public static RunningProcess Publish(string url, int seconds = 30) => RunningProcess.Start("ffmpeg",
+    public static string[] PublishArguments(string url, int seconds) =>
+    [
         "-hide_banner", "-loglevel", "warning", "-nostdin", "-re",
         "-f", "lavfi", "-i", "testsrc=size=320x240:rate=25",
         "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=44100",
         "-c:v", "libx264", "-preset", "ultrafast", "-tune", "zerolatency", "-g", "25", "-pix_fmt", "yuv420p",
-        "-c:a", "aac", "-b:a", "64k", "-t", seconds.ToString(), "-f", "flv", url);
+        "-c:a", "aac", "-b:a", "64k", "-t", seconds.ToString(System.Globalization.CultureInfo.InvariantCulture), "-f", "flv", url,
+    ];
+
+    /// <summary>Starts ffmpeg publishing (<see cref="PublishArguments"/>) to <paramref name="url"/> for <paramref name="seconds"/>.</summary>
+    public static RunningProcess Publish(string url, int seconds = 30) => RunningProcess.Start("ffmpeg", PublishArguments(url, seconds));
 
     /// <summary>Starts ffmpeg reading <paramref name="url"/> and discarding it, for at most <paramref name="seconds"/>.</summary>
     public static RunningProcess Play(string url, int seconds = 30) => RunningProcess.Start("ffmpeg",
