@@ -35,10 +35,16 @@ internal sealed class ServiceProcess : IAsyncDisposable
     public HttpClient Http { get; }
     public string Output => string.Join('\n', _output);
 
-    public static async Task<ServiceProcess> StartAsync(string? dataDirectory = null, IDictionary<string, string>? settings = null)
+    /// <summary>
+    /// Starts the service and waits until <c>/healthz</c> answers and the RTMP port accepts connections.
+    /// <paramref name="httpPort"/>/<paramref name="rtmpPort"/>: fixed ports (when the settings must name them, e.g.
+    /// public URLs); free loopback ports otherwise.
+    /// </summary>
+    public static async Task<ServiceProcess> StartAsync(string? dataDirectory = null, IDictionary<string, string>? settings = null,
+        int? httpPort = null, int? rtmpPort = null)
     {
-        var httpPort = FreePort.Next();
-        var rtmpPort = FreePort.Next();
+        httpPort ??= FreePort.Next();
+        rtmpPort ??= FreePort.Next();
         dataDirectory ??= Directory.CreateTempSubdirectory("callservice-e2e-").FullName;
         var fixedSettings = new Dictionary<string, string>
         {
@@ -48,11 +54,11 @@ internal sealed class ServiceProcess : IAsyncDisposable
             ["Media:PlayKey"] = PlayKey,
         };
         var storage = (await TestStorage.SettingsForAsync(dataDirectory)).Where(s => !s.Key.StartsWith("Media:", StringComparison.Ordinal));
-        var info = CallServiceLaunch.StartInfo(httpPort, rtmpPort, dataDirectory,
+        var info = CallServiceLaunch.StartInfo(httpPort.Value, rtmpPort.Value, dataDirectory,
             fixedSettings, storage, settings ?? new Dictionary<string, string>());
 
         var process = Process.Start(info) ?? throw new InvalidOperationException("could not start CallService");
-        var service = new ServiceProcess(process, httpPort, rtmpPort, dataDirectory);
+        var service = new ServiceProcess(process, httpPort.Value, rtmpPort.Value, dataDirectory);
         process.OutputDataReceived += (_, e) => { if (e.Data is not null) service._output.Enqueue(e.Data); };
         process.ErrorDataReceived += (_, e) => { if (e.Data is not null) service._output.Enqueue(e.Data); };
         process.BeginOutputReadLine();

@@ -1,7 +1,8 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
 using System.Security.Cryptography;
 using Npgsql;
-using TestSupport;
-using TestSupport.Processes;
 
 namespace CallService.Tests.Support.Postgres;
 
@@ -61,7 +62,7 @@ public sealed class PostgresCluster : IAsyncLifetime
         // A free port can be taken between the probe and the bind: try a few.
         for (var attempt = 1; ; attempt++)
         {
-            Port = FreePort.Next();
+            Port = FreePort();
             var options = $"-p {Port} -k {_root} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300";
             try
             {
@@ -99,14 +100,35 @@ public sealed class PostgresCluster : IAsyncLifetime
             ? RunAsync("runuser", ["-u", "postgres", "--", Path.Combine(BinDirectory, program), .. arguments])
             : RunAsync(Path.Combine(BinDirectory, program), arguments);
 
+    // Its own small process runner and port probe rather than ProcessRun/FreePort: loadtests/CallLoad compiles this
+    // one file as a link (with stand-ins for xUnit's fixture types), so it uses nothing else of TestSupport.
     private async Task RunAsync(string file, IReadOnlyList<string> arguments)
     {
-        var run = await ProcessRun.UntilExitAsync(file, arguments, CommandTimeout);
-        if (run.ExitCode == -1)
+        var info = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var argument in arguments) info.ArgumentList.Add(argument);
+        using var process = Process.Start(info) ?? throw new InvalidOperationException($"could not start {file}");
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(CommandTimeout);
+        try
+        {
+            await process.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
             throw new InvalidOperationException($"{file} {string.Join(' ', arguments)} did not finish in {CommandTimeout.TotalSeconds} s");
-        if (run.ExitCode != 0)
+        }
+        if (process.ExitCode != 0)
             throw new InvalidOperationException(
-                $"{file} {string.Join(' ', arguments)} exited with {run.ExitCode}:\n{run.StandardOutput}{run.StandardError}\n{ServerLog}");
+                $"{file} {string.Join(' ', arguments)} exited with {process.ExitCode}:\n{await stdout}{await stderr}\n{ServerLog}");
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     /// <summary>Debian's layout: <c>/usr/lib/postgresql/{major}/bin</c>, the newest major; <c>PG_BIN</c> overrides.</summary>
