@@ -32,7 +32,8 @@ if ((${#missing[@]})); then
 fi
 log=$(mktemp)
 nodelog=$(mktemp)
-trap 'rm -f "$log" "$nodelog"' EXIT
+pglog=$(mktemp)
+trap 'rm -f "$log" "$nodelog" "$pglog"' EXIT
 # The mini-program sample's call logic (samples/miniprogram/README.md), TAP output for the counts below.
 set +e
 node --test --test-reporter=tap samples/miniprogram/test/*.test.js >"$nodelog" 2>&1
@@ -46,6 +47,36 @@ set +e
 # and on a 2-core machine running them side by side only makes their timing noisy.
 dotnet test CallService.sln -c Release --no-build -nologo -m:1 "$@" 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
+# The coordinator's integration and end-to-end tests once more on PostgreSQL (CALLSERVICE_TEST_STORAGE=postgres: each
+# test assembly starts one throwaway cluster, each service host gets a database of its own; facts about the SQLite
+# files themselves skip, naming why). Only the classes that go through the coordinator's store; a --filter given to
+# test.sh narrows this pass too.
+postgres_pass() { # project, filter of the classes that touch the store
+  local filter=$2
+  if [ -n "$user_filter" ]; then filter="($filter)&($user_filter)"; fi
+  CALLSERVICE_TEST_STORAGE=postgres dotnet test "$1" -c Release --no-build -nologo "${passthrough[@]}" --filter "$filter" 2>&1 | tee -a "$pglog"
+  return "${PIPESTATUS[0]}"
+}
+user_filter=""
+passthrough=()
+skip_next=0
+for argument in "$@"; do
+  if [ "$skip_next" -eq 1 ]; then skip_next=0; user_filter=$argument; continue; fi
+  if [ "$argument" = "--filter" ]; then skip_next=1; continue; fi
+  passthrough+=("$argument")
+done
+echo "== the coordinator's tests on PostgreSQL" | tee "$pglog"
+# What goes through the coordinator's store: the host's integration folders (in-process Kestrel), and the end-to-end
+# classes of the real process (the browser and WebRTC ones add nothing storage-wise and cost minutes).
+service_tests=(CallService.Tests.Integration CallService.Tests.Observability CallService.Tests.RateLimits)
+e2e_tests=(CallCoordinatorEndToEndTests CallMediaEndToEndTests StartupEndToEndTests WebhookEndToEndTests
+  EvidenceEndToEndTests ObservabilityEndToEndTests StorageProviderEndToEndTests)
+any_of() { local IFS='|'; local names=("${@/#/FullyQualifiedName~}"); echo "${names[*]}"; }
+postgres_pass tests/CallService.Tests "$(any_of "${service_tests[@]}")"
+pg_status=$?
+postgres_pass tests/EndToEnd.Tests "$(any_of "${e2e_tests[@]/#/EndToEnd.Tests.}")"
+e2e_pg_status=$?
+if [ "$pg_status" -eq 0 ]; then pg_status=$e2e_pg_status; fi
 set -e
 # One closing line for the whole suite, summed over the test assemblies and the node tests.
 # node's TAP summary (top level, not indented): "# pass N", "# fail N", "# cancelled N" (counted as failed),
@@ -55,6 +86,12 @@ awk -v node_status="$node_status" -v nodelog="$nodelog" '/^(Passed|Failed)!/ { f
        summary = 1
        if ($2 == "pass") p += $3; else if ($2 == "fail" || $2 == "cancelled") f += $3; else s += $3 }
      END { if (node_status != 0 && !summary) f += 1
-           printf "Tests: %d passed, %d failed, %d skipped\n", p, f, s }' "$log" "$nodelog"
+           printf "Tests: %d passed, %d failed, %d skipped", p, f, s }' "$log" "$nodelog"
+# The PostgreSQL pass on the same line, on its own: a failure there is not hidden in the first pass's counts.
+# A pass that failed without a summary (a crashed test host) counts one failure.
+awk -v pg_status="$pg_status" '/^(Passed|Failed)!/ { for (i = 1; i <= NF; i++) { if ($i == "Failed:") f += $(i+1) + 0; if ($i == "Passed:") p += $(i+1) + 0; if ($i == "Skipped:") s += $(i+1) + 0 } }
+     END { if (pg_status != 0 && f == 0) f = 1
+           printf "; on PostgreSQL: %d passed, %d failed, %d skipped\n", p, f, s }' "$pglog"
 if [ "$status" -eq 0 ] && [ "$node_status" -ne 0 ]; then status=$node_status; fi
+if [ "$status" -eq 0 ] && [ "$pg_status" -ne 0 ]; then status=$pg_status; fi
 exit "$status"

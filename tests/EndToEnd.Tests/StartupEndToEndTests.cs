@@ -13,7 +13,7 @@ public sealed class StartupEndToEndTests
     private static readonly TimeSpan ExitTimeout = TimeSpan.FromSeconds(30);
 
     /// <summary>One line on stderr, no stack trace, no runtime crash report.</summary>
-    private static string AssertOneLineFailure(ServiceRun.Result run)
+    private static string AssertOneLineFailure(ProcessResult run)
     {
         Assert.True(run.ExitCode == 1, $"exit code {run.ExitCode}\nstdout:\n{run.StandardOutput}\nstderr:\n{run.StandardError}");
         var lines = run.StandardError.Split('\n', StringSplitOptions.RemoveEmptyEntries);

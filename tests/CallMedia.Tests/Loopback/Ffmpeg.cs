@@ -1,48 +1,43 @@
 using System.Diagnostics;
-using System.Text;
+using TestSupport.Processes;
 
 namespace CallMedia.Tests.Loopback;
 
-/// <summary>Runs ffmpeg/ffprobe (Debian package at /usr/bin) as real RTMP peers.</summary>
+/// <summary>
+/// ffmpeg/ffprobe (Debian package at /usr/bin) as real RTMP peers, as the relay tests drive them: a
+/// <see cref="Process"/> whose stdout/stderr the test reads itself. The publish and the run-to-exit are the shared
+/// ones (<see cref="TestSupport.Media.Ffmpeg"/>, <see cref="ProcessRun"/>).
+/// </summary>
 internal static class Ffmpeg
 {
-    public const string PublishArgs =
-        "-hide_banner -loglevel error -re -f lavfi -i testsrc=size=320x240:rate=25 -f lavfi -i sine=frequency=440 " +
-        "-c:v libx264 -preset ultrafast -tune zerolatency -g 25 -c:a aac -t {0} -f flv {1}";
-
-    public static Process StartPublish(string url, int seconds = 5) =>
-        Start("/usr/bin/ffmpeg", string.Format(PublishArgs, seconds, Quote(url)));
+    /// <summary>Starts ffmpeg publishing the shared test pattern + tone to <paramref name="url"/> for <paramref name="seconds"/>.</summary>
+    public static Process StartPublish(string url, int seconds = 5)
+    {
+        var psi = Info("/usr/bin/ffmpeg");
+        foreach (var argument in TestSupport.Media.Ffmpeg.PublishArguments(url, seconds)) psi.ArgumentList.Add(argument);
+        return Process.Start(psi)!;
+    }
 
     public static Process Start(string file, string arguments)
     {
-        var psi = new ProcessStartInfo(file, arguments)
-        {
-            RedirectStandardError = true,
-            RedirectStandardOutput = true,
-            RedirectStandardInput = true,
-            UseShellExecute = false,
-        };
-        var process = Process.Start(psi)!;
-        return process;
+        var psi = Info(file);
+        psi.Arguments = arguments;
+        return Process.Start(psi)!;
     }
 
-    /// <summary>Runs a process to completion (or kills it after <paramref name="timeout"/>), returning exit code and output.</summary>
+    private static ProcessStartInfo Info(string file) => new(file)
+    {
+        RedirectStandardError = true,
+        RedirectStandardOutput = true,
+        RedirectStandardInput = true,
+        UseShellExecute = false,
+    };
+
+    /// <summary>Runs a process to completion (or kills it after <paramref name="timeout"/>: exit code -1), returning exit code and output.</summary>
     public static async Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(string file, string arguments, TimeSpan timeout)
     {
-        using var process = Start(file, arguments);
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var cts = new CancellationTokenSource(timeout);
-        try
-        {
-            await process.WaitForExitAsync(cts.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            await process.WaitForExitAsync();
-        }
-        return (process.ExitCode, await stdout, await stderr);
+        var run = await ProcessRun.UntilExitAsync(new ProcessStartInfo(file, arguments), timeout);
+        return (run.ExitCode, run.StandardOutput, run.StandardError);
     }
 
     /// <summary>ffprobe counting frames of the first seconds: returns the stream lines (codec_type,codec_name,nb_read_frames).</summary>

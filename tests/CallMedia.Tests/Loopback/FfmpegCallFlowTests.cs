@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using CallMedia.Access;
 using CallMedia.Events;
+using TestSupport.Processes;
 using static CallMedia.Tests.Loopback.FfmpegLoopbackTests;
 
 namespace CallMedia.Tests.Loopback;
@@ -35,8 +36,8 @@ public sealed class FfmpegCallFlowTests
         // A -t of 30 s: an accepted publish would run that long, a refused one ends well before it (timing is not
         // measured here: DESIGN §5 keeps performance figures in the benchmarks, and ffmpeg's start-up on a busy
         // 2-core machine alone can take seconds).
-        var result = await Ffmpeg.RunAsync("/usr/bin/ffmpeg",
-            string.Format(Ffmpeg.PublishArgs, 30, Ffmpeg.Quote($"{host.RtmpBase}/denied?txSecret=bad&txTime=1")), TimeSpan.FromSeconds(45));
+        var result = await ProcessRun.UntilExitAsync("/usr/bin/ffmpeg",
+            TestSupport.Media.Ffmpeg.PublishArguments($"{host.RtmpBase}/denied?txSecret=bad&txTime=1", 30), TimeSpan.FromSeconds(45));
         Assert.NotEqual(0, result.ExitCode);
         Assert.True(sw.Elapsed < TimeSpan.FromSeconds(20), $"ffmpeg should fail well before its 30 s of media, took {sw.Elapsed}");
         Assert.Empty(host.Events.OfType<PublishStarted>());

@@ -85,7 +85,7 @@ public sealed class CallMediaFlowTests : IAsyncLifetime
             if (Ready(media!.Streams.A) && Ready(media.Streams.B)) break;
             await Task.Delay(500);
         }
-        Assert.False(pushA.HasExited, string.Join('\n', pushA.Errors));
+        Assert.False(pushA.HasExited, pushA.StandardError);
         Assert.Equal("connected", media!.State);
         foreach (var (s, transport) in new[] { (media.Streams.A, "flv"), (media.Streams.B, "rtmp") })
         {
@@ -94,9 +94,9 @@ public sealed class CallMediaFlowTests : IAsyncLifetime
             var v = s.Video!;
             Assert.Equal(("avc", 320, 240), (v.Codec, v.Width, v.Height));
             Assert.True(v.Profile > 0 && v.ProfileName is not null, $"profile {v.Profile}");
-            Assert.Equal("1.2", v.Level);            // x264's automatic level for 320x240 at 15 fps
-            Assert.InRange(v.Fps, 10, 20);          // testsrc at 15 fps
-            Assert.InRange(v.KeyFrameIntervalMs, 500, 1500); // -g 15 at 15 fps = 1 s
+            Assert.Equal("1.3", v.Level);            // x264's automatic level for 320x240 at 25 fps (7,500 macroblocks/s)
+            Assert.InRange(v.Fps, 20, 30);          // testsrc at 25 fps (Ffmpeg.PublishArguments)
+            Assert.InRange(v.KeyFrameIntervalMs, 500, 1500); // -g 25 at 25 fps = 1 s
             Assert.True(v.Kbps > 0);
             var a = s.Audio!;
             Assert.Equal(("aac", 44100, 1), (a.Codec, a.SampleRate, a.Channels));

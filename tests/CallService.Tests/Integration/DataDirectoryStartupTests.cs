@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using CallContracts.Records;
 using CallService.Hosting;
 using CallService.Tests.Support;
+using TestSupport.Storage;
 
 namespace CallService.Tests.Integration;
 
@@ -32,7 +33,7 @@ public sealed class DataDirectoryStartupTests
         Assert.Null(record.EndReason);
     }
 
-    [Fact]
+    [SqliteOnlyFact("the modes of calls.db, its WAL and the generated key files")]
     public async Task DataFiles_AreOwnerOnly()
     {
         using var host = new ServiceHost(withApiKey: false); // generates the dev key and every signing key

@@ -63,8 +63,8 @@ public sealed class MediaFlowTests : IAsyncLifetime
             (data.GetProperty("reason").GetString(), data.GetProperty("endedBy").GetString(), data.GetProperty("code").GetInt32()));
 
         // Ending the call revokes the URLs: the publishers are cut off long before their 30 s.
-        Assert.True(await pushA.ExitsWithin(TimeSpan.FromSeconds(5)), "A's publisher kept running");
-        Assert.True(await pushB.ExitsWithin(TimeSpan.FromSeconds(5)), "B's publisher kept running");
+        Assert.True(await pushA.WaitForExitAsync(TimeSpan.FromSeconds(5)), "A's publisher kept running");
+        Assert.True(await pushB.WaitForExitAsync(TimeSpan.FromSeconds(5)), "B's publisher kept running");
     }
 
     [MediaFact]
@@ -96,13 +96,13 @@ public sealed class MediaFlowTests : IAsyncLifetime
         using var pushA = Ffmpeg.Publish(call.Parties.A.PushUrl!);
         using var pushB = Ffmpeg.Publish(call.Parties.B.PushUrl!);
         await Task.Delay(TimeSpan.FromSeconds(2)); // let both publishers connect and stream
-        Assert.False(pushA.HasExited, string.Join('\n', pushA.Errors));
-        Assert.False(pushB.HasExited, string.Join('\n', pushB.Errors));
+        Assert.False(pushA.HasExited, pushA.StandardError);
+        Assert.False(pushB.HasExited, pushB.StandardError);
         (await _host.Http().PostAsync($"/v1/calls/{call.CallId}/hangup", null)).EnsureSuccessStatusCode();
-        Assert.True(await pushA.ExitsWithin(TimeSpan.FromSeconds(1.5)));
-        Assert.True(await pushB.ExitsWithin(TimeSpan.FromSeconds(1.5)));
+        Assert.True(await pushA.WaitForExitAsync(TimeSpan.FromSeconds(1.5)));
+        Assert.True(await pushB.WaitForExitAsync(TimeSpan.FromSeconds(1.5)));
 
         using var again = Ffmpeg.Publish(call.Parties.A.PushUrl!, seconds: 5);
-        Assert.True(await again.ExitsWithin(TimeSpan.FromSeconds(5)), "a publish with a revoked URL was not refused");
+        Assert.True(await again.WaitForExitAsync(TimeSpan.FromSeconds(5)), "a publish with a revoked URL was not refused");
     }
 }

@@ -8,6 +8,7 @@ using CallService.Storage;
 using CallService.Tests.Support;
 using Microsoft.Extensions.DependencyInjection;
 using NSubstitute;
+using TestSupport.Storage;
 
 namespace CallService.Tests.Integration;
 
@@ -30,7 +31,7 @@ public sealed class RecordsAndStartupTests
             await first.Http().PostAsync($"/v1/calls/{finished}/hangup", null);
             unfinished = (await first.CreateCall(Direct("carol", "dave"))).CallId;
         }
-        Assert.True(File.Exists(Path.Combine(dir, "calls.db")));
+        Assert.Equal(!TestStorage.IsPostgres, File.Exists(Path.Combine(dir, "calls.db")));
 
         using var second = new ServiceHost(dir);
         var page = await second.Http().GetFromJsonAsync<RecordsPage>("/v1/records", ServiceHost.Json);
@@ -135,7 +136,7 @@ public sealed class RecordsAndStartupTests
             DateTimeOffset.Parse(token.GetProperty("expiresAt").GetString()!).ToUnixTimeSeconds());
     }
 
-    [Fact]
+    [SqliteOnlyFact("the keys are generated into the data directory; a PostgreSQL node must be given them")]
     public async Task WithoutConfiguredKeys_DevKeyAndSigningKeysArePersisted_AndReused()
     {
         var dir = ServiceHost.NewDataDirectory();

@@ -2,6 +2,7 @@ using System.Diagnostics.Metrics;
 using System.Net;
 using CallService.Tests.Support;
 using Microsoft.Extensions.DependencyInjection;
+using TestSupport.Storage;
 
 namespace CallService.Tests.Observability;
 
@@ -60,7 +61,7 @@ public sealed class MetricsEndpointTests
         Assert.Equal(3, ended.Value("callservice_calls_ring_duration_sum", ("outcome", "rejected")), 3);
         Assert.Equal(0, ended.Value("callservice_calls_ring_duration_bucket", ("le", "2"), ("outcome", "rejected")));
         Assert.Equal(1, ended.Value("callservice_calls_ring_duration_bucket", ("le", "3"), ("outcome", "rejected")));
-        Assert.True(ended.Count("callservice_store_write_duration", ("outcome", "ok"), ("store", "sqlite")) >= 2);
+        Assert.True(ended.Count("callservice_store_write_duration", ("outcome", "ok"), ("store", TestStorage.Provider)) >= 2);
 
         // A busy call never rang: counted as ended busy, not in the ring time.
         var busy = await host.CreateCall(new { caller = new { userId = "carol" }, callee = new { userId = "dave" }, ring = false });

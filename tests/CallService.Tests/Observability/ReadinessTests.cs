@@ -5,6 +5,7 @@ using CallMedia.Hosting;
 using CallService.Tests.Support;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using TestSupport.Storage;
 
 namespace CallService.Tests.Observability;
 
@@ -24,7 +25,7 @@ public sealed class ReadinessTests
         Assert.Equal(HttpStatusCode.OK, (await host.Http(bearer: null).GetAsync("/healthz")).StatusCode);
     }
 
-    [Fact]
+    [SqliteOnlyFact("SQLite's write lock; PostgresReadinessTests covers an unreachable PostgreSQL")]
     public async Task Readyz_WhileAnotherConnectionHoldsTheSqliteWriteLock_Is503NamingTheStore_ThenRecovers()
     {
         using var host = new ServiceHost(settings: new() { ["Readiness:StoreProbeTimeoutMs"] = "300" });

@@ -12,13 +12,16 @@ using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 using NSubstitute;
+using TestSupport.Storage;
 
 namespace CallService.Tests.Support;
 
 /// <summary>
 /// The real CallService host on Kestrel at 127.0.0.1 (free port), with a temp data directory and the relay on
 /// port 0; by default with fake time and a substituted <see cref="IRelayControl"/>, with <c>realMedia</c> the
-/// real relay and clock (for ffmpeg tests).
+/// real relay and clock (for ffmpeg tests). The store is the run's (<see cref="TestStorage"/>: SQLite in the data
+/// directory, or with <c>CALLSERVICE_TEST_STORAGE=postgres</c> a PostgreSQL database of the data directory's own); a
+/// test's own <c>settings</c> go over it.
 /// </summary>
 public sealed class ServiceHost : WebApplicationFactory<Program>
 {
@@ -43,6 +46,7 @@ public sealed class ServiceHost : WebApplicationFactory<Program>
             ["Media:Rtmp:Port"] = "0",
         };
         if (withApiKey) _settings["Auth:ApiKeys:0"] = ApiKey;
+        foreach (var (k, v) in TestStorage.SettingsFor(DataDirectory)) _settings[k] = v;
         foreach (var (k, v) in settings ?? []) _settings[k] = v;
         _services = services;
         UseKestrel(0);

@@ -6,7 +6,9 @@ namespace EndToEnd.Tests.Infrastructure;
 
 /// <summary>
 /// Runs the real CallService (the built Release/Debug dll) as a child process on free loopback ports
-/// with a temporary data directory and fixed keys, exactly as a user starts it.
+/// with a temporary data directory and fixed keys, exactly as a user starts it. The store is the run's
+/// (<see cref="TestStorage"/>: SQLite, or with <c>CALLSERVICE_TEST_STORAGE=postgres</c> a PostgreSQL database of the
+/// data directory's own); the caller's <c>settings</c> go over it.
 /// </summary>
 internal sealed class ServiceProcess : IAsyncDisposable
 {
@@ -44,24 +46,16 @@ internal sealed class ServiceProcess : IAsyncDisposable
         httpPort ??= FreePort.Next();
         rtmpPort ??= FreePort.Next();
         dataDirectory ??= Directory.CreateTempSubdirectory("callservice-e2e-").FullName;
-        var info = new ProcessStartInfo("dotnet")
+        var fixedSettings = new Dictionary<string, string>
         {
-            ArgumentList = { RepoPaths.ServiceDll },
-            WorkingDirectory = dataDirectory,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
+            ["Storage:DataDirectory"] = dataDirectory,
+            ["Auth:ApiKeys:0"] = ApiKey,
+            ["Media:PushKey"] = PushKey,
+            ["Media:PlayKey"] = PlayKey,
         };
-        info.Environment["ASPNETCORE_URLS"] = $"http://127.0.0.1:{httpPort}";
-        info.Environment["DOTNET_ENVIRONMENT"] = "Production";
-        info.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
-        info.Environment["Storage__DataDirectory"] = dataDirectory;
-        info.Environment["Auth__ApiKeys__0"] = ApiKey;
-        info.Environment["Media__Rtmp__Port"] = rtmpPort.ToString();
-        info.Environment["Media__PushKey"] = PushKey;
-        info.Environment["Media__PlayKey"] = PlayKey;
-        foreach (var (key, value) in settings ?? new Dictionary<string, string>())
-            info.Environment[key.Replace(":", "__")] = value;
+        var storage = (await TestStorage.SettingsForAsync(dataDirectory)).Where(s => !s.Key.StartsWith("Media:", StringComparison.Ordinal));
+        var info = CallServiceLaunch.StartInfo(httpPort.Value, rtmpPort.Value, dataDirectory,
+            fixedSettings, storage, settings ?? new Dictionary<string, string>());
 
         var process = Process.Start(info) ?? throw new InvalidOperationException("could not start CallService");
         var service = new ServiceProcess(process, httpPort.Value, rtmpPort.Value, dataDirectory);

@@ -1,5 +1,3 @@
-using System.Diagnostics;
-
 namespace EndToEnd.Tests.Infrastructure;
 
 /// <summary>
@@ -8,40 +6,9 @@ namespace EndToEnd.Tests.Infrastructure;
 /// </summary>
 internal static class ServiceRun
 {
-    public sealed record Result(int ExitCode, string StandardOutput, string StandardError);
-
-    public static async Task<Result> UntilExitAsync(IDictionary<string, string> settings, string workingDirectory, TimeSpan timeout)
-    {
-        var info = new ProcessStartInfo("dotnet")
-        {
-            ArgumentList = { RepoPaths.ServiceDll },
-            WorkingDirectory = workingDirectory,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        info.Environment["DOTNET_ENVIRONMENT"] = "Production";
-        info.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
-        info.Environment["ASPNETCORE_URLS"] = $"http://127.0.0.1:{FreePort.Next()}";
-        info.Environment["Media__Rtmp__Port"] = FreePort.Next().ToString();
-        info.Environment["Auth__ApiKeys__0"] = ServiceProcess.ApiKey;
-        foreach (var (key, value) in settings)
-            info.Environment[key.Replace(":", "__")] = value;
-
-        using var process = Process.Start(info) ?? throw new InvalidOperationException("could not start CallService");
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var cts = new CancellationTokenSource(timeout);
-        try
-        {
-            await process.WaitForExitAsync(cts.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            await process.WaitForExitAsync();
-            return new Result(-1, await stdout, await stderr);
-        }
-        return new Result(process.ExitCode, await stdout, await stderr);
-    }
+    public static Task<ProcessResult> UntilExitAsync(IDictionary<string, string> settings, string workingDirectory, TimeSpan timeout) =>
+        ProcessRun.UntilExitAsync(
+            CallServiceLaunch.StartInfo(FreePort.Next(), FreePort.Next(), workingDirectory,
+                new Dictionary<string, string> { ["Auth:ApiKeys:0"] = ServiceProcess.ApiKey }, settings),
+            timeout);
 }

@@ -63,7 +63,7 @@ public sealed class PostgresCluster : IAsyncLifetime
         for (var attempt = 1; ; attempt++)
         {
             Port = FreePort();
-            var options = $"-p {Port} -k {_root} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off";
+            var options = $"-p {Port} -k {_root} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300";
             try
             {
                 await RunServerProgramAsync("pg_ctl", ["-D", DataDirectory, "-l", Path.Combine(_root, "server.log"), "-o", options, "-w", "-t", "60", "start"]);
@@ -100,6 +100,8 @@ public sealed class PostgresCluster : IAsyncLifetime
             ? RunAsync("runuser", ["-u", "postgres", "--", Path.Combine(BinDirectory, program), .. arguments])
             : RunAsync(Path.Combine(BinDirectory, program), arguments);
 
+    // Its own small process runner and port probe rather than ProcessRun/FreePort: loadtests/CallLoad compiles this
+    // one file as a link (with stand-ins for xUnit's fixture types), so it uses nothing else of TestSupport.
     private async Task RunAsync(string file, IReadOnlyList<string> arguments)
     {
         var info = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
@@ -143,11 +145,4 @@ public sealed class PostgresCluster : IAsyncLifetime
         return candidates.FirstOrDefault() ?? throw new InvalidOperationException(
             "PostgreSQL server programs not found under /usr/lib/postgresql/*/bin: apt-get install postgresql (test.sh does), or set PG_BIN.");
     }
-}
-
-/// <summary>One throwaway cluster shared by the test classes of this collection.</summary>
-[CollectionDefinition(Name)]
-public sealed class PostgresCollection : ICollectionFixture<PostgresCluster>
-{
-    public const string Name = "PostgreSQL cluster";
 }

@@ -5,9 +5,9 @@ namespace TestSupport.Browsers;
 /// <summary>
 /// Debian's headless chromium (<c>/usr/bin/chromium</c>, installed by test.sh; never a downloaded browser) launched by
 /// PuppeteerSharp the same way for every browser test (the mpegts.js player test, the web-player sample, the operator
-/// console, the API reference, the browser party). This file is linked into each test project that drives a browser.
+/// console, the API reference, the browser party). Part of the TestSupport project that the test projects reference.
 /// </summary>
-internal static class HeadlessChromium
+public static class HeadlessChromium
 {
     public const string ExecutablePath = "/usr/bin/chromium";
 

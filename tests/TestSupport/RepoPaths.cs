@@ -1,8 +1,9 @@
-namespace EndToEnd.Tests.Infrastructure;
+namespace TestSupport;
 
 /// <summary>Locates the repository and the built CallService assembly from the test's output folder.</summary>
-internal static class RepoPaths
+public static class RepoPaths
 {
+    /// <summary>The folder holding <c>CallService.sln</c>, searched upwards from the test assembly.</summary>
     public static string Root { get; } = FindRoot();
 
     /// <summary>The CallService.dll built in the same configuration as this test assembly.</summary>

@@ -1,0 +1,33 @@
+using System.Diagnostics;
+
+namespace TestSupport;
+
+/// <summary>
+/// How the tests start the real CallService process (the built dll, as a user starts it): Production environment,
+/// Kestrel on <c>http://127.0.0.1:{httpPort}</c>, the relay on <c>rtmpPort</c>, and each setting as an environment
+/// variable (<c>Storage:DataDirectory</c> → <c>Storage__DataDirectory</c>, as ASP.NET Core's configuration reads it).
+/// </summary>
+public static class CallServiceLaunch
+{
+    /// <summary>The start info (output redirected, no shell); later settings of the same key win.</summary>
+    public static ProcessStartInfo StartInfo(int httpPort, int rtmpPort, string workingDirectory,
+        params IEnumerable<KeyValuePair<string, string>>[] settings)
+    {
+        var info = new ProcessStartInfo("dotnet")
+        {
+            ArgumentList = { RepoPaths.ServiceDll },
+            WorkingDirectory = workingDirectory,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        info.Environment["ASPNETCORE_URLS"] = $"http://127.0.0.1:{httpPort}";
+        info.Environment["DOTNET_ENVIRONMENT"] = "Production";
+        info.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
+        info.Environment["Media__Rtmp__Port"] = rtmpPort.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        foreach (var set in settings)
+            foreach (var (key, value) in set)
+                info.Environment[key.Replace(":", "__", StringComparison.Ordinal)] = value;
+        return info;
+    }
+}
