@@ -94,32 +94,6 @@ internal static class Cli
             return result.Errors.Count == 0 ? 0 : 1;
         });
 
-    public static Task<int> RunSignalingAsync(
-        TargetSpec spec, bool ceiling, string? jsonOut, SignalingOptions options, CancellationToken cancellationToken) =>
-        Guard(() => RunSignalingCoreAsync(spec, ceiling, jsonOut, options, cancellationToken));
-
-    private static async Task<int> RunSignalingCoreAsync(
-        TargetSpec spec, bool ceiling, string? jsonOut, SignalingOptions options, CancellationToken cancellationToken)
-    {
-        var status = new RunStatus();
-        SignalingResult result;
-        if (ceiling)
-        {
-            await using var server = await Ceiling.CeilingServer.StartProcessAsync();
-            result = await WithLiveView(status, () => SignalingScenario.RunAsync(server.Target, options, status, cancellationToken));
-        }
-        else
-        {
-            await using var target = await TargetFactory.CreateAsync(spec with { Kind = TargetKind.CallService, RequireRelay = false });
-            if (target is not CallServiceTarget service)
-                throw new ArgumentException("signaling needs a CallService target.");
-            result = await WithLiveView(status, () => SignalingScenario.RunAsync(service, options, status, cancellationToken));
-        }
-        Print(result);
-        await WriteJsonAsync(jsonOut, result);
-        return 0;
-    }
-
     /// <summary>Runs <paramref name="work"/> while a live table shows <paramref name="status"/> twice a second.</summary>
     public static async Task<T> WithLiveView<T>(RunStatus status, Func<Task<T>> work)
     {

@@ -66,12 +66,34 @@ ttff.SetAction((r, ct) => Cli.RunMediaAsync(Spec(r), r.GetValue(jsonOut), ct,
 var rate = new Option<int>("--rate") { Description = "Target call lifecycles per second (bounded: 1–5000).", DefaultValueFactory = _ => 100 };
 var ceiling = new Option<bool>("--ceiling") { Description = "Drive the minimal ASP.NET ceiling server instead of CallService." };
 var pool = new Option<int>("--pool") { Description = "Reuse N user pairs (tokens + open sockets set up first); 0 = fresh users per lifecycle (bounded: 0–5000).", DefaultValueFactory = _ => 0 };
-var signaling = WithCommon(new Command("signaling", "Full call lifecycles (tokens, create with ring, accept, 4 status reports, hang-up, both parties on WebSockets) at a target rate.") { rate, duration, ceiling, pool });
-signaling.SetAction((r, ct) => Cli.RunSignalingAsync(Spec(r), r.GetValue(ceiling), r.GetValue(jsonOut), new SignalingOptions
+var provider = new Option<string>("--provider") { Description = "signaling: storage of the CallService nodes the tool starts: sqlite (one node) or postgres (a throwaway cluster, initdb/pg_ctl as the postgres user).", DefaultValueFactory = _ => "sqlite" };
+var nodes = new Option<int>("--nodes") { Description = "signaling: CallService processes on one PostgreSQL; parties' sockets and requests are spread over them (bounded: 1–4).", DefaultValueFactory = _ => 1 };
+var pin = new Option<bool>("--pin") { Description = "signaling: run the server (nodes, database) and this generator on separate CPUs with taskset (first half / second half of the allowed CPUs)." };
+var compareCeiling = new Option<bool>("--compare-ceiling") { Description = "signaling: measure the ceiling server, then CallService, in one invocation and print the ratios." };
+var signalingWarmup = new Option<int>("--warmup") { Description = "signaling: open-loop warm-up at ≤ 300/s before measuring, seconds; 0 measures right after start (bounded: 0–120).", DefaultValueFactory = _ => 8 };
+var signalingSyscalls = new Option<int>("--syscall-seconds") { Description = "signaling: after the window, go on at the same rate with strace -c -f attached to the server for this long; prints syscalls per lifecycle; 0 skips (bounded: 0–30).", DefaultValueFactory = _ => 0 };
+var signalingEnv = new Option<string[]>("--service-env") { Description = "NAME=VALUE added to the environment of every CallService node the tool starts (repeatable).", AllowMultipleArgumentsPerToken = true };
+var signaling = WithCommon(new Command("signaling", "Full call lifecycles (tokens, create with ring, accept, 4 status reports, hang-up, both parties on WebSockets) at a target rate; reports the generator's own CPU and marks a saturated generator.")
 {
-    Rate = Math.Clamp(r.GetValue(rate), 1, 5000),
-    Duration = TimeSpan.FromSeconds(Math.Clamp(r.GetValue(duration), 1, 120)),
-    PartyPool = Math.Clamp(r.GetValue(pool), 0, 5000),
+    rate, duration, ceiling, pool, provider, nodes, pin, compareCeiling, signalingWarmup, signalingSyscalls, signalingEnv,
+});
+signaling.SetAction((r, ct) => SignalingCli.RunAsync(new SignalingCommand
+{
+    Spec = Spec(r) with { ServiceEnvironment = Cli.EnvironmentPairs(r.GetValue(signalingEnv) ?? []) },
+    Ceiling = r.GetValue(ceiling),
+    CompareCeiling = r.GetValue(compareCeiling),
+    Provider = r.GetValue(provider) ?? "sqlite",
+    Nodes = Math.Clamp(r.GetValue(nodes), 1, 4),
+    Pin = r.GetValue(pin),
+    JsonOut = r.GetValue(jsonOut),
+    Options = new SignalingOptions
+    {
+        Rate = Math.Clamp(r.GetValue(rate), 1, 5000),
+        Duration = TimeSpan.FromSeconds(Math.Clamp(r.GetValue(duration), 1, 120)),
+        PartyPool = Math.Clamp(r.GetValue(pool), 0, 5000),
+        WarmupDuration = TimeSpan.FromSeconds(Math.Clamp(r.GetValue(signalingWarmup), 0, 120)),
+        SyscallWindow = TimeSpan.FromSeconds(Math.Clamp(r.GetValue(signalingSyscalls), 0, 30)),
+    },
 }, ct));
 
 var costCalls = new Option<int>("--calls") { Description = "Concurrent 1:1 calls (bounded: 1–200).", DefaultValueFactory = _ => 25 };

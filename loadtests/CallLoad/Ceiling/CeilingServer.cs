@@ -130,15 +130,19 @@ public static class CeilingServer
         return 0;
     }
 
-    /// <summary>Starts this executable as <c>serve-ceiling</c> on a free port and waits for it.</summary>
-    public static async Task<CeilingProcess> StartProcessAsync()
+    /// <summary>
+    /// Starts this executable as <c>serve-ceiling</c> on a free port and waits for it; <paramref name="cpus"/> (a taskset
+    /// CPU list) pins it to those CPUs.
+    /// </summary>
+    public static async Task<CeilingProcess> StartProcessAsync(string? cpus = null)
     {
         var port = ProcessTools.FreeTcpPort();
         var self = Environment.ProcessPath ?? "dotnet";
         var assembly = typeof(CeilingServer).Assembly.Location;
-        var psi = Path.GetFileNameWithoutExtension(self) == "dotnet"
-            ? new ProcessStartInfo(self, [assembly, "serve-ceiling", "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture)])
-            : new ProcessStartInfo(self, ["serve-ceiling", "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        string[] arguments = Path.GetFileNameWithoutExtension(self) == "dotnet"
+            ? [assembly, "serve-ceiling", "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture)]
+            : ["serve-ceiling", "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture)];
+        var psi = cpus is null ? new ProcessStartInfo(self, arguments) : Measuring.CpuPinning.Wrap(cpus, self, arguments);
         psi.UseShellExecute = false;
         psi.RedirectStandardOutput = true;
         var process = Process.Start(psi) ?? throw new InvalidOperationException("ceiling server did not start");

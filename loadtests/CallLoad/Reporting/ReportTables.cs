@@ -101,13 +101,26 @@ public static class ReportTables
 
     private static Table Signaling(SignalingResult s)
     {
-        var table = new Table().Title($"signaling on {Markup.Escape(s.Target)}: {F(s.AchievedRate)} lifecycles/s of {s.TargetRate} asked")
+        var table = new Table().Title($"signaling on {Markup.Escape(s.Target)}: {F(s.AchievedRate)} lifecycles/s of {s.TargetRate} asked"
+                + (s.GeneratorSaturated ? " [red](GENERATOR SATURATED)[/]" : ""))
             .AddColumns("step", "count", "p50 ms", "p99 ms", "max ms");
         table.AddRow("lifecycle", s.Lifecycle.Count.ToString(CultureInfo.InvariantCulture), F(s.Lifecycle.P50, "F2"), F(s.Lifecycle.P99, "F2"), F(s.Lifecycle.Max, "F2"));
         foreach (var (name, summary) in s.Requests.OrderBy(kv => kv.Key, StringComparer.Ordinal))
             table.AddRow(Markup.Escape(name), summary.Count.ToString(CultureInfo.InvariantCulture), F(summary.P50, "F2"), F(summary.P99, "F2"), F(summary.Max, "F2"));
         table.AddRow("realtime event", s.Events.Count.ToString(CultureInfo.InvariantCulture), F(s.Events.P50, "F2"), F(s.Events.P99, "F2"), F(s.Events.Max, "F2"));
-        table.Caption($"completed {s.Completed}, failed {s.Failed}{(s.Errors.Count > 0 ? ": " + Markup.Escape(string.Join("; ", s.Errors.Take(3))) : "")}");
+        var g = s.Generator;
+        table.AddRow("generator start lag", g.ScheduleLag.Count.ToString(CultureInfo.InvariantCulture), F(g.ScheduleLag.P50, "F2"), F(g.ScheduleLag.P99, "F2"), F(g.ScheduleLag.Max, "F2"));
+        var syscalls = s.SyscallsTotalPerLifecycle > 0
+            ? $"\nsyscalls per lifecycle {F(s.SyscallsTotalPerLifecycle)}: " + string.Join(", ", s.SyscallsPerLifecycle.Take(8).Select(kv => $"{kv.Key} {F(kv.Value)}"))
+            : "";
+        table.Caption(Markup.Escape(
+            $"completed {s.Completed}, failed {s.Failed} (lost events {s.LostEvents}){(s.Errors.Count > 0 ? ": " + string.Join("; ", s.Errors.Take(3)) : "")}\n" +
+            $"server CPU {F(s.CpuSeconds, "F2")} s = {F(s.CpuMsPerLifecycle, "F3")} ms per lifecycle ({s.Nodes} node(s){(s.Provider is null ? "" : ", " + s.Provider)}), " +
+            $"database CPU {F(s.DatabaseCpuSeconds, "F2")} s, {F(s.ContextSwitchesPerLifecycle)} context switches per lifecycle, " +
+            $"RSS {F(s.RssStartMiB)} → {F(s.RssEndMiB)} MiB (peak {F(s.PeakRssMiB)})\n" +
+            $"generator CPU {F(g.CpuSeconds, "F2")} s = {F(g.CpuShare * 100)} % of {g.Cores} core(s){(g.Saturated ? " — SATURATED: " + g.Reason : "")}; " +
+            $"other jobs {F(s.OtherCpuSeconds, "F2")} CPU s; load average {F(s.LoadAverageStart, "F2")} → {F(s.LoadAverageEnd, "F2")}" +
+            (s.Pinning.Length > 0 ? $"; {s.Pinning}" : "; not pinned") + syscalls));
         return table;
     }
 }

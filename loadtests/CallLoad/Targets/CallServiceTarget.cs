@@ -61,22 +61,23 @@ public sealed class CallServiceTarget : ITarget, ISignalingTarget
     /// of this repository, built first when missing) and waits for its HTTP port, and for its RTMP port when
     /// <paramref name="requireRelay"/> (signaling alone does not need the relay). <paramref name="environment"/> is added
     /// to the service's environment (e.g. <c>DOTNET_gcServer=0</c> for an A/B run of a runtime setting).
+    /// <paramref name="apiKey"/> (default: a fresh one) lets several nodes share one key; <paramref name="cpus"/> (a
+    /// taskset CPU list) pins the process to those CPUs.
     /// </summary>
     public static async Task<CallServiceTarget> StartAsync(
-        string? dllPath = null, TimeSpan? timeout = null, bool requireRelay = true, IReadOnlyDictionary<string, string>? environment = null)
+        string? dllPath = null, TimeSpan? timeout = null, bool requireRelay = true, IReadOnlyDictionary<string, string>? environment = null,
+        string? apiKey = null, string? cpus = null)
     {
         dllPath ??= await RepoPaths.EnsureCallServiceBuiltAsync().ConfigureAwait(false);
         var httpPort = ProcessTools.FreeTcpPort();
         var rtmpPort = ProcessTools.FreeTcpPort();
         var dataDirectory = Directory.CreateTempSubdirectory("callload-data-").FullName;
-        var apiKey = "load-" + Guid.NewGuid().ToString("N");
-        var psi = new ProcessStartInfo("dotnet", [dllPath])
-        {
-            UseShellExecute = false,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            WorkingDirectory = dataDirectory,
-        };
+        apiKey ??= "load-" + Guid.NewGuid().ToString("N");
+        var psi = cpus is null ? new ProcessStartInfo("dotnet", [dllPath]) : Measuring.CpuPinning.Wrap(cpus, "dotnet", [dllPath]);
+        psi.UseShellExecute = false;
+        psi.RedirectStandardOutput = true;
+        psi.RedirectStandardError = true;
+        psi.WorkingDirectory = dataDirectory;
         psi.Environment["ASPNETCORE_URLS"] = $"http://127.0.0.1:{httpPort}";
         psi.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
         psi.Environment["Media__Rtmp__Port"] = rtmpPort.ToString(System.Globalization.CultureInfo.InvariantCulture);

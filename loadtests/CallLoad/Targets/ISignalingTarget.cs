@@ -14,4 +14,19 @@ public interface ISignalingTarget
 
     /// <summary>Server process for CPU/RSS sampling, when known.</summary>
     int? ProcessId { get; }
+
+    /// <summary>
+    /// Every node's HTTP base URL (one for a single server). Parties' sockets and requests are spread over them
+    /// (<see cref="Scenarios.NodeSpread"/>).
+    /// </summary>
+    IReadOnlyList<Uri> NodeUrls => [BaseUrl];
+
+    /// <summary>Every server process whose CPU and RSS count as the server's (the nodes).</summary>
+    IReadOnlyList<int> ServerProcessIds => ProcessId is { } pid ? [pid] : [];
+
+    /// <summary>Database server processes (PostgreSQL's postmaster and backends), sampled apart; empty for SQLite.</summary>
+    IReadOnlyList<int> DatabaseProcessIds() => [];
+
+    /// <summary>Storage provider of the nodes (<c>sqlite</c>, <c>postgres</c>), or null for the ceiling.</summary>
+    string? Provider => null;
 }

@@ -1,0 +1,106 @@
+using CallLoad.Ceiling;
+using CallLoad.Measuring;
+using CallLoad.Scenarios;
+using CallLoad.Targets;
+using RtmpTestClient.Servers;
+
+namespace CallLoad.Tests;
+
+/// <summary>The generator's own figures (CPU, start lag, saturation), CPU pinning, node spread and the target options of <c>signaling</c>.</summary>
+public sealed class SignalingHonestyTests
+{
+    [Fact]
+    public void Generator_BelowBothBounds_IsNotSaturated()
+    {
+        var load = GeneratorLoad.Of(cpuSeconds: 5, wallSeconds: 10, cores: 2, lagMs: [0.1, 0.5, 2, 3]);
+        Assert.False(load.Saturated);
+        Assert.Equal(0.25, load.CpuShare);
+        Assert.Equal("", load.Reason);
+    }
+
+    [Fact]
+    public void Generator_UsingNinetyPercentOfItsCores_IsSaturated()
+    {
+        var load = GeneratorLoad.Of(cpuSeconds: 9.5, wallSeconds: 10, cores: 1, lagMs: [1]);
+        Assert.True(load.Saturated);
+        Assert.Contains("95 % of its 1 core", load.Reason);
+    }
+
+    [Fact]
+    public void Generator_BehindItsSchedule_IsSaturated()
+    {
+        var lag = Enumerable.Repeat(1.0, 90).Concat(Enumerable.Repeat(80.0, 10)).ToArray();
+        var load = GeneratorLoad.Of(cpuSeconds: 1, wallSeconds: 10, cores: 2, lagMs: lag);
+        Assert.True(load.Saturated);
+        Assert.Equal(80, load.ScheduleLag.P99);
+        Assert.Contains("behind by 80 ms", load.Reason);
+    }
+
+    [Theory]
+    [InlineData("0-1", new[] { 0 }, new[] { 1 })]
+    [InlineData("0-3", new[] { 0, 1 }, new[] { 2, 3 })]
+    [InlineData("2,5-6", new[] { 2 }, new[] { 5, 6 })]
+    public void Pinning_SplitsTheAllowedCpusInTwoHalves(string list, int[] server, int[] generator)
+    {
+        var pinning = CpuPinning.Split(CpuPinning.ParseCpuList(list));
+        Assert.NotNull(pinning);
+        Assert.Equal(server, pinning.ServerCpus);
+        Assert.Equal(generator, pinning.GeneratorCpus);
+    }
+
+    [Fact]
+    public void Pinning_OnOneCpu_IsNotPossible() => Assert.Null(CpuPinning.Split(CpuPinning.ParseCpuList("3")));
+
+    [Fact]
+    public void NodeSpread_TwoNodes_BalancesPartiesAndSplitsHalfThePairs()
+    {
+        var pairs = Enumerable.Range(0, 100).Select(k => (A: NodeSpread.NodeOfA(k, 2), B: NodeSpread.NodeOfB(k, 2))).ToArray();
+        Assert.Equal(100, pairs.Count(p => p.A == 0) + pairs.Count(p => p.B == 0)); // 100 of 200 parties on node 0
+        Assert.Equal(50, pairs.Count(p => p.A != p.B));
+        Assert.All(Enumerable.Range(0, 10), k => Assert.Equal((0, 0), (NodeSpread.NodeOfA(k, 1), NodeSpread.NodeOfB(k, 1))));
+    }
+
+    [Fact]
+    public void MachineLoad_BusySeconds_LeavesOutIdleAndIowait() =>
+        // user nice system idle iowait irq softirq steal (USER_HZ = 100)
+        Assert.Equal(1.0 + 0.5 + 2.0 + 0.1 + 0.2 + 0.3, MachineLoad.ParseBusySeconds("cpu  100 50 200 9999 777 10 20 30 0 0"), 6);
+
+    [Theory]
+    [InlineData("sqlite", 2)]
+    [InlineData("mysql", 1)]
+    public async Task Nodes_RefuseSeveralSqliteNodesAndUnknownProviders(string provider, int count) =>
+        await Assert.ThrowsAsync<ArgumentException>(() => SignalingNodes.StartAsync(new SignalingNodesSpec { Provider = provider, Nodes = count }));
+
+    [Fact]
+    public async Task Signaling_ReportsTheGeneratorsOwnCpuAndStartLag()
+    {
+        var port = ProcessTools.FreeTcpPort();
+        using var stop = new CancellationTokenSource();
+        var server = CeilingServer.RunAsync(port, stop.Token);
+        await ProcessTools.WaitForPortAsync(port, TimeSpan.FromSeconds(10));
+        var target = new OwnProcessTarget(new Uri($"http://127.0.0.1:{port}/"));
+
+        var result = await SignalingScenario.RunAsync(target,
+            new SignalingOptions { Rate = 20, Duration = TimeSpan.FromSeconds(1), WarmupLifecycles = 2, GeneratorCores = 1, Pinning = "test" },
+            new RunStatus(), CancellationToken.None);
+        stop.Cancel();
+        await server;
+
+        Assert.Empty(result.Errors);
+        Assert.Equal(0, result.LostEvents);
+        Assert.True(result.Generator.CpuSeconds > 0, "generator CPU read from /proc/self/stat");
+        Assert.Equal(1, result.Generator.Cores);
+        Assert.InRange(result.Generator.ScheduleLag.Count, 15, 25); // one start per 50 ms for 1 s
+        Assert.True(result.CpuMsPerLifecycle > 0 && result.RssStartMiB > 0 && result.RssEndMiB > 0, "server measured from /proc");
+        Assert.Equal(result.Generator.Saturated, result.GeneratorSaturated);
+        Assert.Equal("test", result.Pinning);
+    }
+
+    /// <summary>The ceiling served in this test process, which is then also the "server" process measured.</summary>
+    private sealed record OwnProcessTarget(Uri BaseUrl) : ISignalingTarget
+    {
+        public string Name => "ceiling";
+        public string ApiKey => CeilingServer.ApiKey;
+        public int? ProcessId => Environment.ProcessId;
+    }
+}
