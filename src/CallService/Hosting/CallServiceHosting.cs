@@ -108,6 +108,8 @@ internal static class CallServiceHosting
         services.AddSingleton<EventSequence>();
         services.AddSingleton<RealtimeHub>();
         services.AddSingleton<RealtimeShutdown>();
+        services.AddSingleton<ClusterEventFeed>(); // other nodes' events (PostgreSQL); nothing with SQLite
+        services.AddHostedService(sp => sp.GetRequiredService<ClusterEventFeed>());
         services.AddSingleton<PublicMediaUrls>();
         services.AddSingleton<CallViews>();
         services.AddSingleton<LiveCalls>();

@@ -65,8 +65,28 @@ internal sealed class RealtimeHub
         return new StoredEvent(evt.Seq, userId, callId, type, at, JsonSerializer.SerializeToUtf8Bytes(evt, Json));
     }
 
-    /// <summary>Sends saved events to the sockets of their users and keeps them for <c>resume</c>.</summary>
+    /// <summary>
+    /// Sends saved events to the sockets of their users and keeps them for <c>resume</c>. When the store numbers events
+    /// at commit (several nodes) this does nothing: <see cref="ClusterEventFeed"/> delivers every committed event, this
+    /// node's and the others', in seq order through <see cref="DeliverInOrder"/>.
+    /// </summary>
     public void Deliver(IReadOnlyList<StoredEvent> events)
+    {
+        if (_sequence.AtCommit) return;
+        Send(events);
+    }
+
+    /// <summary>
+    /// Delivers committed events in seq order, of every node (<see cref="ClusterEventFeed"/>): every event numbered up to
+    /// <paramref name="through"/> has now been delivered, so a socket attached from now on gets later ones live.
+    /// </summary>
+    public void DeliverInOrder(IReadOnlyList<StoredEvent> events, long through)
+    {
+        Send(events);
+        _sequence.Delivered(through);
+    }
+
+    private void Send(IReadOnlyList<StoredEvent> events)
     {
         var recent = _recent.Value;
         foreach (var e in events)

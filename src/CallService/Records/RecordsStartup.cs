@@ -39,7 +39,6 @@ internal sealed class RecordsStartup(
             foreach (var user in (string[])[call.CallerUserId, call.CalleeUserId])
                 events.Add(hub.Prepare(user, RealtimeEventTypes.Ended, call.CallId, data));
         }
-        store.AppendEvents(events);
-        hub.Hold(events);
+        hub.Hold(store.AppendEvents(events)); // as written: numbered by a store that numbers at commit
     }
 }

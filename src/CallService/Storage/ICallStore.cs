@@ -17,7 +17,7 @@ internal sealed record RecordCursor(long CreatedAtMs, string CallId);
 /// </summary>
 /// <param name="Call">The call as it is now.</param>
 /// <param name="NewTransitions">Transitions not written before.</param>
-/// <param name="Events">Realtime events of this change, seq already assigned.</param>
+/// <param name="Events">Realtime events of this change: seq assigned, or 0 for a store that numbers them at commit (<see cref="ISharedEventLog"/>).</param>
 /// <param name="At">When the change happened: the call's last-known-alive time.</param>
 /// <param name="ClaimParties">
 /// A new call: apply the busy rule (DESIGN §3.1) as one conditional write, claiming both users only when neither
@@ -103,8 +103,11 @@ internal interface ICallStore
     /// </summary>
     long ReserveEventSeqs(int count);
 
-    /// <summary>Appends events that belong to no call write (the endings of <see cref="EndUnfinished"/>).</summary>
-    void AppendEvents(IReadOnlyList<StoredEvent> events);
+    /// <summary>
+    /// Appends events that belong to no call write (the endings of <see cref="EndUnfinished"/>) and returns them as
+    /// written: a store that numbers events at commit (<see cref="ISharedEventLog"/>) numbers those with seq 0.
+    /// </summary>
+    IReadOnlyList<StoredEvent> AppendEvents(IReadOnlyList<StoredEvent> events);
 
     /// <summary>A user's events with <c>afterSeq &lt; seq ≤ throughSeq</c> produced at or after <paramref name="since"/>, by seq.</summary>
     IReadOnlyList<StoredEvent> EventsOf(string userId, long afterSeq, long throughSeq, DateTimeOffset since);

@@ -51,7 +51,7 @@ internal sealed class RecordingStore(ICallStore inner) : ICallStore
     public IReadOnlyList<CallSnapshot> EndLostCalls(NodeTakeover takeover, Func<CallSnapshot, IReadOnlyList<OutboxMessage>>? webhooks = null) =>
         inner.EndLostCalls(takeover, webhooks);
     public long ReserveEventSeqs(int count) => inner.ReserveEventSeqs(count);
-    public void AppendEvents(IReadOnlyList<StoredEvent> events) => inner.AppendEvents(events);
+    public IReadOnlyList<StoredEvent> AppendEvents(IReadOnlyList<StoredEvent> events) => inner.AppendEvents(events);
     public IReadOnlyList<StoredEvent> EventsOf(string userId, long afterSeq, long throughSeq, DateTimeOffset since) =>
         inner.EventsOf(userId, afterSeq, throughSeq, since);
     public int DeleteEventsBefore(DateTimeOffset before) => inner.DeleteEventsBefore(before);

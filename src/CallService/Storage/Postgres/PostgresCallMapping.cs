@@ -9,14 +9,18 @@ namespace CallService.Storage.Postgres;
 /// <summary>
 /// Maps a call to its rows and back: <c>calls</c> (one row), <c>call_transitions</c>, <c>call_media</c>, the busy
 /// claims in <c>busy_parties</c>, and the change's realtime events. One change costs two round trips at most: the busy
-/// claim of a new call, then every other statement in one <see cref="NpgsqlBatch"/>.
+/// claim of a new call, then every other statement in one <see cref="NpgsqlBatch"/>; its events are written with the
+/// transaction's others at its end (<see cref="PostgresEventNumbering"/>).
 /// </summary>
 internal static class PostgresCallMapping
 {
     private static readonly JsonSerializerOptions MediaJson = new(JsonSerializerDefaults.Web);
 
-    /// <summary>Writes one change inside <paramref name="tx"/>; false when the busy claim of a new call failed (nothing written).</summary>
-    public static bool Write(CallWrite write, string nodeId, NpgsqlConnection connection, NpgsqlTransaction tx)
+    /// <summary>
+    /// Writes one change inside <paramref name="tx"/>; false when the busy claim of a new call failed (nothing written).
+    /// <paramref name="events"/> collects the change's realtime events, written at the end of the transaction (<see cref="PostgresGroupCommit"/>).
+    /// </summary>
+    public static bool Write(CallWrite write, string nodeId, NpgsqlConnection connection, NpgsqlTransaction tx, List<StoredEvent> events)
     {
         var c = write.Call;
         if (write.ClaimParties && !Claim(c, connection, tx)) return false;
@@ -33,9 +37,9 @@ internal static class PostgresCallMapping
                 Value(c.CallId), Value(t.State.ToWire()), Value(Ts(t.At)), Value(t.Detail)));
         if (c.State == CallState.Ended)
             batch.BatchCommands.Add(Command("DELETE FROM busy_parties WHERE call_id=$1", Value(c.CallId)));
-        foreach (var e in write.Events) batch.BatchCommands.Add(PostgresEventRows.Insert(e));
         foreach (var m in write.Webhooks) batch.BatchCommands.Add(PostgresCallStore.InsertWebhook(m)); // the change's outbox rows
         batch.ExecuteNonQuery();
+        events.AddRange(write.Events);
         return true;
     }
 

@@ -12,26 +12,35 @@ namespace CallService.Storage.Postgres;
 /// call writes group-committed per process (<see cref="PostgresGroupCommit"/>); every cross-node decision is one
 /// conditional statement (busy claims, idempotency keys, leases, endings), never a read followed by a write.
 /// Schema: <see cref="PostgresSchema"/>; rows: <see cref="PostgresCallMapping"/>, <see cref="PostgresEventRows"/>;
-/// keys, leases and restart endings: <c>PostgresCallStore.Coordination.cs</c>.
+/// keys, leases and restart endings: <c>PostgresCallStore.Coordination.cs</c>; the event log as other nodes read it:
+/// <c>PostgresCallStore.Events.cs</c>.
 /// </summary>
-internal sealed partial class PostgresCallStore : ICallStore, IDisposable
+internal sealed partial class PostgresCallStore : ICallStore, ISharedEventLog, IDisposable
 {
     private readonly NpgsqlDataSource _dataSource;
     private readonly PostgresGroupCommit _commits;
+    private readonly string _connectionString;
 
     public PostgresCallStore(PostgresStorageOptions options, NodeIdentity node)
     {
+        _connectionString = options.ConnectionString;
         _dataSource = NpgsqlDataSource.Create(options.ConnectionString);
-        _commits = new PostgresGroupCommit(_dataSource);
         NodeId = node.Id;
+        _commits = new PostgresGroupCommit(_dataSource, NodeId);
     }
 
     /// <summary>The node whose calls this process writes (the placement of new calls).</summary>
     public string NodeId { get; }
 
+    /// <summary>The longest <c>Cluster:NodeId</c> accepted, UTF-8 bytes.</summary>
+    public const int MaxNodeIdBytes = 1000;
+
     /// <summary>Creates or migrates the schema. A database that cannot be reached stops the start with one line.</summary>
     public void Initialize()
     {
+        // The node id travels in every event notification, whose payload must stay below 8000 bytes (PostgreSQL docs, "NOTIFY").
+        if (System.Text.Encoding.UTF8.GetByteCount(NodeId) > MaxNodeIdBytes)
+            throw new StartupException($"Cluster:NodeId is longer than {MaxNodeIdBytes} bytes.");
         try
         {
             PostgresSchema.Apply(_dataSource);
@@ -44,7 +53,7 @@ internal sealed partial class PostgresCallStore : ICallStore, IDisposable
         }
     }
 
-    public bool Save(CallWrite write) => _commits.Run((connection, tx) => Write(write, NodeId, connection, tx));
+    public bool Save(CallWrite write) => _commits.Run((connection, tx, events) => Write(write, NodeId, connection, tx, events));
 
     public CallSnapshot? Find(string callId)
     {
@@ -79,19 +88,6 @@ internal sealed partial class PostgresCallStore : ICallStore, IDisposable
         cmd.CommandText = $"{SelectCalls} {(where.Count > 0 ? "WHERE " + string.Join(" AND ", where) : "")} " +
                           $"ORDER BY c.created_at DESC, c.call_id DESC LIMIT {Add(Value(q.Limit))}";
         return ReadCalls(cmd);
-    }
-
-    public long ReserveEventSeqs(int count) => PostgresEventRows.Reserve(_dataSource, count);
-
-    public void AppendEvents(IReadOnlyList<StoredEvent> events)
-    {
-        if (events.Count == 0) return;
-        _commits.Run((connection, tx) =>
-        {
-            using var batch = new NpgsqlBatch(connection, tx);
-            foreach (var e in events) batch.BatchCommands.Add(PostgresEventRows.Insert(e));
-            return batch.ExecuteNonQuery();
-        });
     }
 
     public IReadOnlyList<StoredEvent> EventsOf(string userId, long afterSeq, long throughSeq, DateTimeOffset since) =>

@@ -9,6 +9,8 @@ namespace CallService.Storage.Postgres;
 /// so only the writes that fail on their own report a failure; a write that lost a deadlock or a serialization check
 /// against another node (SQLSTATE 40P01 / 40001, "PostgreSQL Error Codes") is run again a few times first. Writes must
 /// be safe to run again after a rollback.
+/// Realtime events the writes of a transaction hand in are written last, numbered in commit order
+/// (<see cref="PostgresEventNumbering"/>), and given to the <see cref="Committed"/> receiver once committed.
 /// </summary>
 internal sealed class PostgresGroupCommit
 {
@@ -17,23 +19,38 @@ internal sealed class PostgresGroupCommit
     /// <summary>Runs of one write alone after a deadlock or serialization failure.</summary>
     private const int Attempts = 4;
 
-    private readonly GroupCommitQueue<Action<NpgsqlConnection, NpgsqlTransaction>> _queue;
+    private readonly string _nodeId;
+    private readonly GroupCommitQueue<Action<NpgsqlConnection, NpgsqlTransaction, List<StoredEvent>>> _queue;
 
-    public PostgresGroupCommit(NpgsqlDataSource dataSource)
+    public PostgresGroupCommit(NpgsqlDataSource dataSource, string nodeId)
     {
-        _dataSource = dataSource;
-        _queue = new GroupCommitQueue<Action<NpgsqlConnection, NpgsqlTransaction>>(WriteBatch, "postgres");
+        (_dataSource, _nodeId) = (dataSource, nodeId);
+        _queue = new GroupCommitQueue<Action<NpgsqlConnection, NpgsqlTransaction, List<StoredEvent>>>(WriteBatch, "postgres");
     }
+
+    /// <summary>Receives this node's events, numbered, right after the commit that wrote them (it must only queue).</summary>
+    public Action<IReadOnlyList<StoredEvent>>? Committed { get; set; }
 
     /// <summary>Runs <paramref name="write"/> inside a (shared) transaction and returns its result once committed.</summary>
     public T Run<T>(Func<NpgsqlConnection, NpgsqlTransaction, T> write)
     {
         T result = default!;
-        _queue.Run((connection, tx) => result = write(connection, tx));
+        _queue.Run((connection, tx, _) => result = write(connection, tx));
         return result;
     }
 
-    private void WriteBatch(IReadOnlyList<GroupCommitQueue<Action<NpgsqlConnection, NpgsqlTransaction>>.Pending> batch)
+    /// <summary>
+    /// As <see cref="Run{T}(Func{NpgsqlConnection, NpgsqlTransaction, T})"/>; the write adds its realtime events (seq 0:
+    /// numbered at commit) to the transaction's list, where they are replaced by the events as written once committed.
+    /// </summary>
+    public T Run<T>(Func<NpgsqlConnection, NpgsqlTransaction, List<StoredEvent>, T> write)
+    {
+        T result = default!;
+        _queue.Run((connection, tx, events) => result = write(connection, tx, events));
+        return result;
+    }
+
+    private void WriteBatch(IReadOnlyList<GroupCommitQueue<Action<NpgsqlConnection, NpgsqlTransaction, List<StoredEvent>>>.Pending> batch)
     {
         if (batch.Count > 1)
         {
@@ -70,10 +87,20 @@ internal sealed class PostgresGroupCommit
         }
     }
 
-    private static void Commit(NpgsqlConnection connection, IReadOnlyList<GroupCommitQueue<Action<NpgsqlConnection, NpgsqlTransaction>>.Pending> writes)
+    private void Commit(NpgsqlConnection connection, IReadOnlyList<GroupCommitQueue<Action<NpgsqlConnection, NpgsqlTransaction, List<StoredEvent>>>.Pending> writes)
     {
         using var tx = connection.BeginTransaction();
-        foreach (var p in writes) p.Write(connection, tx);
+        var events = new List<StoredEvent>();
+        foreach (var p in writes) p.Write(connection, tx, events);
+        List<StoredEvent> numbered = [];
+        if (events.Count > 0)
+        {
+            // Last, so the counter's row lock (which orders the numbers as the commits) is held only to the commit.
+            var written = PostgresEventNumbering.Write(connection, tx, events, _nodeId);
+            numbered = written.Numbered;
+            for (var i = 0; i < events.Count; i++) events[i] = written.All[i];
+        }
         tx.Commit();
+        if (numbered.Count > 0) Committed?.Invoke(numbered);
     }
 }

@@ -75,6 +75,16 @@ internal static class PostgresSchema
           ADD COLUMN IF NOT EXISTS draining boolean NOT NULL DEFAULT false,
           ADD COLUMN IF NOT EXISTS started_at timestamptz;
         """,
+        // realtime events numbered at commit: one counter row (its row lock, held to the commit, orders the numbers as
+        // the commits), seeded above every number the sequence handed out; and the node that wrote each event.
+        """
+        CREATE TABLE IF NOT EXISTS realtime_event_counter (id integer PRIMARY KEY CHECK (id = 1), value bigint NOT NULL);
+        INSERT INTO realtime_event_counter(id, value)
+        SELECT 1, GREATEST((SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM realtime_event_seq),
+                           COALESCE((SELECT MAX(seq) FROM realtime_events), 0))
+        ON CONFLICT (id) DO NOTHING;
+        ALTER TABLE realtime_events ADD COLUMN IF NOT EXISTS node_id text;
+        """,
     ];
 
     /// <summary>The version this build writes (the number of migrations).</summary>

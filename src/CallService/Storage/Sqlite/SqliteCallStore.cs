@@ -106,10 +106,10 @@ internal sealed partial class SqliteCallStore : ICallStore, IDisposable
 
     public long ReserveEventSeqs(int count) => _commits.Run(tx => _events.Reserve(count, tx));
 
-    public void AppendEvents(IReadOnlyList<StoredEvent> events) => _commits.Run(tx =>
+    public IReadOnlyList<StoredEvent> AppendEvents(IReadOnlyList<StoredEvent> events) => _commits.Run(tx =>
     {
         _events.Insert(events, tx);
-        return true;
+        return events;
     });
 
     public IReadOnlyList<StoredEvent> EventsOf(string userId, long afterSeq, long throughSeq, DateTimeOffset since)
