@@ -47,6 +47,9 @@ internal sealed class RealtimeHub
             recent.Start(_sequence.Last + 1);
             return recent;
         });
+        // A store that numbers at commit: this node's own events, as committed, until a ClusterEventFeed takes over
+        // (it registers after the hub and replaces this; hosts always run one, a bare hub in a test rig may not).
+        if (store is ISharedEventLog log) log.OnCommitted(events => DeliverInOrder(events, events[^1].Seq));
     }
 
     private int _connections;

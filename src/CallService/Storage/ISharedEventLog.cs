@@ -19,7 +19,8 @@ internal interface ISharedEventLog
 
     /// <summary>
     /// Registers the receiver of this node's own events, numbered, in order, called right after each commit that wrote
-    /// some (from the committing thread: it must only queue).
+    /// some (from the committing thread: it must only queue). One receiver: a later registration replaces the earlier
+    /// one (the hub delivers directly until the node's <see cref="Realtime.ClusterEventFeed"/> registers).
     /// </summary>
     void OnCommitted(Action<IReadOnlyList<StoredEvent>> committed);
 

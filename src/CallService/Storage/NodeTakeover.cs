@@ -15,7 +15,8 @@ internal sealed record LostNode(string NodeId, DateTimeOffset? RenewedAt, IReadO
 /// <param name="Now">The moment of the takeover: no call ends after it.</param>
 /// <param name="AliveSince">Now − <c>Cluster:LeaseSeconds</c>: a lease renewed before this is lost.</param>
 /// <param name="Events">
-/// Call id → the realtime events of its ending (<c>call.ended</c> to both parties, seq already assigned); only the calls
+/// Call id → the realtime events of its ending (<c>call.ended</c> to both parties; seq assigned, or 0 for a store that
+/// numbers events at commit, <see cref="ISharedEventLog"/>); only the calls
 /// named here are ended, and only the events of the calls this takeover actually ended are written.
 /// </param>
 internal sealed record NodeTakeover(

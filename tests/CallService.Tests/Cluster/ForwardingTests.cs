@@ -68,6 +68,8 @@ public sealed class ForwardingTests(PostgresCluster cluster)
         var after = await node2.Http().GetFromJsonAsync<JsonElement>($"/v1/calls/{call.CallId}");
         Assert.Equal(("ended", "hangup"), (after.GetProperty("state").GetString(), after.GetProperty("endReason").GetString()));
         Assert.Equal(5, nodes.Seen1.All.Count);
+        var metrics = await MetricsScrape.From(node2.Http());
+        Assert.Equal(5, metrics.Value("callservice_cluster_forwards", ("kind", "request"), ("outcome", "answered")));
     }
 
     [Fact]

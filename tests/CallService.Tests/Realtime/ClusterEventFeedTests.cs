@@ -112,6 +112,25 @@ public sealed class ClusterEventFeedTests(PostgresCluster cluster, ITestOutputHe
         Assert.Equal([.. missed, next.Seq], socket.Seqs);
     }
 
+    [Fact]
+    public void WithoutAFeed_AHubStillDeliversItsOwnNodesEvents_Numbered()
+    {
+        var store = new PostgresCallStore(new PostgresStorageOptions(_connectionString),
+            new NodeIdentity(Options.Create(new ClusterOptions { NodeId = "node-3" })));
+        store.Initialize();
+        _disposables.Add(store);
+        var hub = new RealtimeHub(TimeProvider.System, store, new EventSequence(store), Options.Create(new RealtimeOptions()), NullLogger<RealtimeHub>.Instance);
+        var socket = new FrameRecorder();
+        var connection = new RealtimeConnection(NullLogger.Instance);
+        hub.Attach("frank", connection);
+        connection.Open(socket);
+
+        var written = store.AppendEvents([hub.Prepare("frank", "call.incoming", "c1", new { callId = "c1" })]).Single();
+
+        Assert.True(written.Seq > 0);
+        Assert.Equal([written.Seq], socket.Seqs); // delivered from the commit itself
+    }
+
     private static async Task<bool> Until(Func<bool> condition, TimeSpan bound, int pollMs = 10)
     {
         var deadline = DateTime.UtcNow + bound;

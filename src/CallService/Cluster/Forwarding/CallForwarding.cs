@@ -37,7 +37,7 @@ internal sealed class CallForwarding(RequestDelegate next)
             {
                 var target = placement.Target() ?? throw new NodeUnavailableException(
                     "This node is draining and no other node takes new calls now; retry shortly.");
-                await forwarder.ForwardAsync(context, target);
+                await forwarder.ForwardAsync(context, target, "create");
                 return;
             }
             await next(context);

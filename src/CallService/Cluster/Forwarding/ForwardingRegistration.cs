@@ -11,6 +11,7 @@ internal static class ForwardingRegistration
 
     public static IServiceCollection AddCallForwarding(this IServiceCollection services)
     {
+        services.AddSingleton<ForwardingMetrics>();
         services.AddSingleton<ClusterDirectory>();
         services.AddSingleton<CallRouter>();
         services.AddSingleton<PlacedCallUrls>();

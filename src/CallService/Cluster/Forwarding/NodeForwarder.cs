@@ -11,7 +11,7 @@ namespace CallService.Cluster.Forwarding;
 /// <see cref="ForwardedByHeader"/> so the other node handles it itself, never forwards it again. A node that cannot be
 /// reached (refused, timed out before its answer began) → <see cref="NodeUnavailableException"/>.
 /// </summary>
-internal sealed class NodeForwarder(IHttpClientFactory clients, NodeIdentity self, ILogger<NodeForwarder> logger)
+internal sealed class NodeForwarder(IHttpClientFactory clients, NodeIdentity self, ForwardingMetrics metrics, ILogger<NodeForwarder> logger)
 {
     /// <summary>The <see cref="IHttpClientFactory"/> client: short connect timeout, no redirects, no cookies.</summary>
     public const string ClientName = "cluster-forwarding";
@@ -34,8 +34,11 @@ internal sealed class NodeForwarder(IHttpClientFactory clients, NodeIdentity sel
     /// <summary>True when <paramref name="request"/> was forwarded to this node by another.</summary>
     public static bool WasForwarded(HttpRequest request) => request.Headers.ContainsKey(ForwardedByHeader);
 
-    /// <summary>Forwards the request of <paramref name="context"/> to <paramref name="node"/> and writes its answer.</summary>
-    public async Task ForwardAsync(HttpContext context, ClusterNode node)
+    /// <summary>
+    /// Forwards the request of <paramref name="context"/> to <paramref name="node"/> and writes its answer;
+    /// <paramref name="kind"/> labels the metric (<c>request</c> or <c>create</c>, <see cref="ForwardingMetrics"/>).
+    /// </summary>
+    public async Task ForwardAsync(HttpContext context, ClusterNode node, string kind = "request")
     {
         var target = node.InternalUrl!.TrimEnd('/') + context.Request.PathBase.ToUriComponent() +
                      context.Request.Path.ToUriComponent() + context.Request.QueryString.ToUriComponent();
@@ -59,10 +62,12 @@ internal sealed class NodeForwarder(IHttpClientFactory clients, NodeIdentity sel
         }
         catch (Exception e) when (e is HttpRequestException || (e is TaskCanceledException && !context.RequestAborted.IsCancellationRequested))
         {
+            metrics.Count(kind, answered: false);
             logger.LogWarning("Forwarding {Method} to node {NodeId} failed: {Error}", context.Request.Method,
                 CallMedia.Logging.LogText.Escape(node.NodeId), e.Message);
             throw new NodeUnavailableException($"The node holding this call ({node.NodeId}) did not answer; retry shortly.", e);
         }
+        metrics.Count(kind, answered: true);
         using (response)
         {
             context.Response.StatusCode = (int)response.StatusCode;

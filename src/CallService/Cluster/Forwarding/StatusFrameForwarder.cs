@@ -15,7 +15,8 @@ namespace CallService.Cluster.Forwarding;
 /// <see cref="TokenLifetime"/>, signed with the key every node shares), and answered with the owner's result: a
 /// <c>status.result</c> frame, or an <c>error</c> frame carrying the owner's problem details as they are.
 /// </summary>
-internal sealed class StatusFrameForwarder(IHttpClientFactory clients, UserTokens tokens, NodeIdentity self, ILogger<StatusFrameForwarder> logger)
+internal sealed class StatusFrameForwarder(IHttpClientFactory clients, UserTokens tokens, NodeIdentity self, ForwardingMetrics metrics,
+    ILogger<StatusFrameForwarder> logger)
 {
     /// <summary>Lifetime of the token minted for one forwarded report: long enough for the hop, useless afterwards.</summary>
     public static readonly TimeSpan TokenLifetime = TimeSpan.FromSeconds(60);
@@ -34,6 +35,7 @@ internal sealed class StatusFrameForwarder(IHttpClientFactory clients, UserToken
         try
         {
             using var response = await clients.CreateClient(NodeForwarder.ClientName).SendAsync(request, cancellationToken);
+            metrics.Count("status_frame", answered: true);
             if (response.StatusCode == HttpStatusCode.Accepted &&
                 await response.Content.ReadFromJsonAsync(CallServiceJsonContext.Default.StatusReportResponse, cancellationToken) is { } result)
                 return new StatusResultFrame(callId, result.Action, result.Call.State);
@@ -42,6 +44,7 @@ internal sealed class StatusFrameForwarder(IHttpClientFactory clients, UserToken
         }
         catch (Exception e) when (e is HttpRequestException or JsonException || (e is TaskCanceledException && !cancellationToken.IsCancellationRequested))
         {
+            metrics.Count("status_frame", answered: false);
             logger.LogWarning("Forwarding a status frame to node {NodeId} failed: {Error}", CallMedia.Logging.LogText.Escape(owner.NodeId), e.Message);
             return new ErrorFrame(callId, Common.Problems.ProblemMapping.Map(
                 new NodeUnavailableException($"The node holding this call ({owner.NodeId}) did not answer; retry shortly.", e))!);

@@ -45,7 +45,7 @@ internal sealed partial class PostgresCallStore
     {
         if (takeover.LostNodeId == takeover.ByNodeId) throw new ArgumentException("A node never takes over its own calls.", nameof(takeover));
         if (takeover.Events.Count == 0) return [];
-        return _commits.Run<IReadOnlyList<CallSnapshot>>((connection, tx, written) =>
+        return _commits.Run<IReadOnlyList<CallSnapshot>>((connection, tx, events) =>
         {
             var lostAt = Lease(takeover.LostNodeId, "FOR UPDATE");
             var byAt = Lease(takeover.ByNodeId, "");
@@ -74,15 +74,15 @@ internal sealed partial class PostgresCallStore
                 while (r.Read()) ids.Add(r.GetString(0));
             if (ids.Count == 0) return [];
 
-            // The endings' calls as this transaction wrote them, then their events and webhook rows in the same transaction.
+            // The endings' calls as this transaction wrote them, then their webhook rows; their events are written (and
+            // numbered, and notified) at the end of this same transaction by the group commit.
             using var read = new NpgsqlCommand($"{SelectCalls} WHERE c.call_id = ANY($1) ORDER BY c.created_at, c.call_id", connection, tx);
             read.Parameters.Add(Value(ids.ToArray()));
             var ended = ReadCalls(read);
             using var batch = new NpgsqlBatch(connection, tx);
             foreach (var call in ended)
             {
-                // Numbered at commit and notified to every node with the transaction's other events (PostgresEventNumbering).
-                written.AddRange(takeover.Events[call.CallId]);
+                events.AddRange(takeover.Events[call.CallId]);
                 if (webhooks is not null)
                     foreach (var m in webhooks(call)) batch.BatchCommands.Add(InsertWebhook(m));
             }
