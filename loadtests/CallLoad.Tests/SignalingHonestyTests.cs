@@ -96,6 +96,25 @@ public sealed class SignalingHonestyTests
         Assert.Equal("test", result.Pinning);
     }
 
+    [Fact]
+    public async Task PostgresProvider_StartsAThrowawayClusterAndANodeOnIt_AndLifecyclesComplete()
+    {
+        await using var nodes = await SignalingNodes.StartAsync(new SignalingNodesSpec { Provider = "postgres", Nodes = 1 });
+        Assert.Equal("postgres", ((ISignalingTarget)nodes).Provider);
+        Assert.Single(((ISignalingTarget)nodes).NodeUrls);
+        Assert.NotEmpty(((ISignalingTarget)nodes).DatabaseProcessIds()); // the postmaster and its children, sampled apart
+
+        // A low rate: the point is the wiring (shared keys, connection string, node id), not the throughput.
+        var result = await SignalingScenario.RunAsync(nodes,
+            new SignalingOptions { Rate = 2, Duration = TimeSpan.FromSeconds(2), PartyPool = 2, WarmupLifecycles = 1, WarmupDuration = TimeSpan.Zero },
+            new RunStatus(), CancellationToken.None);
+
+        Assert.Empty(result.Errors);
+        Assert.InRange(result.Completed, 1, 5);
+        Assert.Equal(("postgres", 1), (result.Provider, result.Nodes));
+        Assert.Equal(3 * result.Completed, result.Events.Count);
+    }
+
     /// <summary>The ceiling served in this test process, which is then also the "server" process measured.</summary>
     private sealed record OwnProcessTarget(Uri BaseUrl) : ISignalingTarget
     {

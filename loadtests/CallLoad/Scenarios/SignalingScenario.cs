@@ -72,7 +72,8 @@ public static class SignalingScenario
 
         while (pool.TryDequeue(out var pair))
             await pair.DisposeAsync().ConfigureAwait(false);
-        var completed = Math.Max(1, run.Completed);
+        var completed = Math.Max(1, run.Completed); // per-lifecycle figures are 0 when none completed
+        double PerLifecycle(double total) => run.Completed == 0 ? 0 : total / completed;
         var errors = run.Errors.ToArray();
         return new SignalingResult
         {
@@ -88,9 +89,9 @@ public static class SignalingScenario
             Requests = run.Requests.ToDictionary(kv => kv.Key, kv => Summary.Of(kv.Value.ToArray())),
             Events = Summary.Of(run.Events.ToArray()),
             CpuSeconds = Math.Round(measured.ServerCpu, 2),
-            CpuMsPerLifecycle = Math.Round(measured.ServerCpu * 1000 / completed, 3),
+            CpuMsPerLifecycle = Math.Round(PerLifecycle(measured.ServerCpu * 1000), 3),
             DatabaseCpuSeconds = Math.Round(measured.DatabaseCpu, 2),
-            ContextSwitchesPerLifecycle = Math.Round(measured.ContextSwitches / (double)completed, 1),
+            ContextSwitchesPerLifecycle = Math.Round(PerLifecycle(measured.ContextSwitches), 1),
             PeakRssMiB = Math.Round(measured.PeakRss / 1048576.0, 1),
             RssStartMiB = Math.Round(measured.RssStart / 1048576.0, 1),
             RssEndMiB = Math.Round(measured.RssEnd / 1048576.0, 1),
