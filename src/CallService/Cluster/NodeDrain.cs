@@ -23,7 +23,7 @@ namespace CallService.Cluster;
 /// </remarks>
 internal sealed class NodeDrain(
     DrainState drain, LiveCalls calls, CallTransaction transaction, ICallStore store, NodeIdentity node, TimeProvider time,
-    IOptions<ClusterOptions> options, RealtimeShutdown sockets, ILogger<NodeDrain> logger) : IHostedLifecycleService, IDisposable
+    IOptions<ClusterOptions> options, RealtimeShutdown sockets, EventSequence sequence, ILogger<NodeDrain> logger) : IHostedLifecycleService, IDisposable
 {
     /// <summary>Shutdown time beyond the drain: the endings' writes and the other services' stops.</summary>
     public static readonly TimeSpan ShutdownMargin = TimeSpan.FromSeconds(30);
@@ -78,7 +78,33 @@ internal sealed class NodeDrain(
             logger.LogWarning("The host's shutdown timeout cut the drain short");
         }
         EndTheRest();
+        await DeliveredAsync();
     }
+
+    /// <summary>
+    /// With several nodes the endings' <c>call.ended</c> reach this node's sockets through the event feed, after their
+    /// commit: wait (at most <see cref="DeliveryWait"/>) until the feed has delivered every committed event, so the
+    /// sockets close after them.
+    /// </summary>
+    private async Task DeliveredAsync()
+    {
+        if (!sequence.AtCommit || store is not ISharedEventLog log) return;
+        try
+        {
+            var committed = log.LastCommittedSeq();
+            for (var waited = TimeSpan.Zero; sequence.Last < committed && waited < DeliveryWait; waited += DeliveryPoll)
+                await Task.Delay(DeliveryPoll);
+        }
+        catch (Exception e)
+        {
+            logger.LogWarning(e, "Draining: reading the last committed event failed; the sockets close now");
+        }
+    }
+
+    /// <summary>The cross-node event feed's delivery bound (1 s) with a margin.</summary>
+    private static readonly TimeSpan DeliveryWait = TimeSpan.FromSeconds(2);
+
+    private static readonly TimeSpan DeliveryPoll = TimeSpan.FromMilliseconds(20);
 
     /// <summary>Ends every call still live here <c>service_restart</c> by <c>system</c>.</summary>
     private void EndTheRest()
