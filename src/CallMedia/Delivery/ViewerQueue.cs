@@ -194,6 +194,9 @@ internal sealed partial class ViewerQueue
         }
     }
 
+    /// <summary>The writer ended (called by it): its wake-up lets go of the writer's cancellation token.</summary>
+    public void OnWriterEnded() => _wakeup.StopWatchingCancellation();
+
     /// <summary>Releases everything still queued (connection gone).</summary>
     public void Clear()
     {

@@ -75,6 +75,7 @@ internal sealed class ViewerWriter(ViewerQueue queue, KernelBacklogGate gate, IF
             foreach (var item in batch)
                 item.Payload.Release();
             framing.Dispose();
+            queue.OnWriterEnded();
         }
     }
 

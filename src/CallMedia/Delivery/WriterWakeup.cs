@@ -75,6 +75,17 @@ internal sealed class WriterWakeup : IValueTaskSource
         }
     }
 
+    /// <summary>
+    /// Drops the registration on the writer's token (the writer ended; called from the writer, like
+    /// <see cref="WaitAsync"/>): a token that outlives the connection, such as an HTTP request's, no longer holds this.
+    /// </summary>
+    public void StopWatchingCancellation()
+    {
+        _registration.Dispose();
+        _registration = default;
+        _registeredFor = default;
+    }
+
     void IValueTaskSource.GetResult(short token) => _core.GetResult(token);
 
     ValueTaskSourceStatus IValueTaskSource.GetStatus(short token) => _core.GetStatus(token);
