@@ -107,6 +107,29 @@ public abstract partial class CallStoreNodeContractTests
     }
 
     [Fact]
+    public void ALostNodeThatComesBack_CannotChangeTheCallsTakenOver()
+    {
+        var (lost, taker) = (Id("lost"), Id("taker"));
+        var a = OpenStore(lost);
+        var call = Ringing(Id("t"), Id("alice"), Id("bob"), T0);
+        Assert.True(a.Save(Create(call)));
+        a.RenewLease(lost, T0.AddSeconds(1));
+        var b = OpenStore(taker);
+        var now = T0.AddMinutes(5);
+        b.RenewLease(taker, now);
+        Assert.Single(b.EndLostCalls(Takeover(b, lost, taker, now, call), Hook));
+
+        // The lost node still holds the call in memory: its later writes (connected, then its own ending) change nothing.
+        var connected = call with { State = CallState.Connected, AcceptedAt = now.AddSeconds(1), ConnectedAt = now.AddSeconds(2) };
+        a.Save(new CallWrite(connected, [], [], now.AddSeconds(2)));
+        a.Save(End(connected, now.AddSeconds(3)));
+
+        var found = OpenStore("node-reader").Find(call.CallId)!;
+        Assert.Equal((CallState.Ended, EndReason.NodeLost, Ender.System, (DateTimeOffset?)T0.AddSeconds(1)),
+            (found.State, found.EndReason, found.EndedBy, found.EndedAt));
+    }
+
+    [Fact]
     public void EndLostCalls_EndsNothing_WhenTheNodeIsAlive_OrTheTakerIsNot_AndNeverTakesOverItself()
     {
         var (node, taker) = (Id("node"), Id("taker"));

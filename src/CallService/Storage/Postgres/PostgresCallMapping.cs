@@ -67,6 +67,10 @@ internal static class PostgresCallMapping
         return false;
     }
 
+    /// <summary>
+    /// Inserts or updates the call's row. An ended row keeps its ending: a write that would change it is ignored (a node
+    /// that lost its lease and came back still holds the calls another node ended <c>node_lost</c>; no ghost call comes back).
+    /// </summary>
     private static NpgsqlBatchCommand Upsert(CallSnapshot c, DateTimeOffset at, string nodeId) => Command("""
         INSERT INTO calls(call_id, scenario, ring, caller, callee, timers, state, created_at, accepted_at, connected_at,
           ended_at, end_reason, ended_by, code, a_issued, b_issued, quality_a, quality_b, updated_at, node_id)
@@ -75,6 +79,7 @@ internal static class PostgresCallMapping
           connected_at=EXCLUDED.connected_at, ended_at=EXCLUDED.ended_at, end_reason=EXCLUDED.end_reason,
           ended_by=EXCLUDED.ended_by, code=EXCLUDED.code, a_issued=EXCLUDED.a_issued, b_issued=EXCLUDED.b_issued,
           quality_a=EXCLUDED.quality_a, quality_b=EXCLUDED.quality_b, updated_at=EXCLUDED.updated_at
+        WHERE calls.state <> 'ended' OR calls.end_reason IS NOT DISTINCT FROM EXCLUDED.end_reason
         """,
         Value(c.CallId), Value(c.Scenario), Value(c.Ring), Value(c.CallerUserId), Value(c.CalleeUserId),
         Json(JsonSerializer.Serialize(TimersRow.Of(c.Timers))), Value(c.State.ToWire()), Value(Ts(c.CreatedAt)),

@@ -55,6 +55,10 @@ internal sealed partial class SqliteCallMapping(Func<SqliteConnection> connectio
         release.ExecuteNonQuery();
     }
 
+    /// <summary>
+    /// Inserts or updates the call's row. An ended row keeps its ending: a write that would change it is ignored (a node
+    /// that lost its lease and came back still holds the calls another node ended <c>node_lost</c>; no ghost call comes back).
+    /// </summary>
     private void Upsert(CallSnapshot c, DateTimeOffset at, string nodeId, SqliteTransaction tx)
     {
         var upsert = _upsert ??= Prepare("""
@@ -65,6 +69,7 @@ internal sealed partial class SqliteCallMapping(Func<SqliteConnection> connectio
             ON CONFLICT(call_id) DO UPDATE SET state=$state, accepted_at=$accepted, connected_at=$connected, ended_at=$ended,
               end_reason=$reason, ended_by=$by, code=$code, a_issued=$ai, b_issued=$bi, quality_a=$qa, quality_b=$qb,
               updated_at=$updated
+            WHERE calls.state <> 'ended' OR calls.end_reason IS $reason
             """, "$id", "$scenario", "$ring", "$caller", "$callee", "$timers", "$state", "$created", "$accepted", "$connected",
             "$ended", "$reason", "$by", "$code", "$ai", "$bi", "$qa", "$qb", "$updated", "$node");
         upsert.Transaction = tx;
