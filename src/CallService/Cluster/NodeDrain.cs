@@ -23,8 +23,7 @@ namespace CallService.Cluster;
 /// </remarks>
 internal sealed class NodeDrain(
     DrainState drain, LiveCalls calls, CallTransaction transaction, ICallStore store, NodeIdentity node, TimeProvider time,
-    IOptions<ClusterOptions> options, RealtimeShutdown sockets, ILogger<NodeDrain> logger, EventSequence? sequence = null)
-    : IHostedLifecycleService, IDisposable
+    IOptions<ClusterOptions> options, RealtimeShutdown sockets, EventSequence sequence, ILogger<NodeDrain> logger) : IHostedLifecycleService, IDisposable
 {
     /// <summary>Shutdown time beyond the drain: the endings' writes and the other services' stops.</summary>
     public static readonly TimeSpan ShutdownMargin = TimeSpan.FromSeconds(30);
@@ -51,32 +50,8 @@ internal sealed class NodeDrain(
     /// <summary>Drains when asked to, then closes the realtime sockets (after the drain's <c>call.ended</c> frames).</summary>
     public async Task StoppingAsync(CancellationToken cancellationToken)
     {
-        if (_requested)
-        {
-            await DrainAsync(cancellationToken);
-            await AwaitOwnEventsDeliveredAsync();
-        }
+        if (_requested) await DrainAsync(cancellationToken);
         sockets.Close();
-    }
-
-    /// <summary>
-    /// When the store numbers events at commit (PostgreSQL), this node's own events reach its sockets through the event
-    /// feed, after the commit: wait (at most 2 s) until the feed has delivered every committed event, so the drain's
-    /// <c>call.ended</c> frames are queued on the sockets before they close.
-    /// </summary>
-    private async Task AwaitOwnEventsDeliveredAsync()
-    {
-        if (sequence is not { AtCommit: true } || store is not ISharedEventLog log) return;
-        try
-        {
-            var committed = log.LastCommittedSeq();
-            for (var i = 0; i < 100 && sequence.Last < committed; i++)
-                await Task.Delay(20); // wall time: the feed delivers on its own thread, whatever clock the node runs on
-        }
-        catch (Exception e)
-        {
-            logger.LogWarning(e, "Waiting for the drain's events to reach this node's sockets failed; closing them now");
-        }
     }
 
     private async Task DrainAsync(CancellationToken cancellationToken)
@@ -104,7 +79,33 @@ internal sealed class NodeDrain(
             logger.LogWarning("The host's shutdown timeout cut the drain short");
         }
         EndTheRest();
+        await DeliveredAsync();
     }
+
+    /// <summary>
+    /// With several nodes the endings' <c>call.ended</c> reach this node's sockets through the event feed, after their
+    /// commit: wait (at most <see cref="DeliveryWait"/>) until the feed has delivered every committed event, so the
+    /// sockets close after them.
+    /// </summary>
+    private async Task DeliveredAsync()
+    {
+        if (!sequence.AtCommit || store is not ISharedEventLog log) return;
+        try
+        {
+            var committed = log.LastCommittedSeq();
+            for (var waited = TimeSpan.Zero; sequence.Last < committed && waited < DeliveryWait; waited += DeliveryPoll)
+                await Task.Delay(DeliveryPoll);
+        }
+        catch (Exception e)
+        {
+            logger.LogWarning(e, "Draining: reading the last committed event failed; the sockets close now");
+        }
+    }
+
+    /// <summary>The cross-node event feed's delivery bound (1 s) with a margin.</summary>
+    private static readonly TimeSpan DeliveryWait = TimeSpan.FromSeconds(2);
+
+    private static readonly TimeSpan DeliveryPoll = TimeSpan.FromMilliseconds(20);
 
     /// <summary>Ends every call still live here <c>service_restart</c> by <c>system</c>.</summary>
     private void EndTheRest()

@@ -50,7 +50,12 @@ public sealed class NodeDrainTests(PostgresCluster cluster)
         var store = node.Services.GetRequiredService<ICallStore>();
         Assert.False(store.ClusterNodes().Single(n => n.NodeId == "drain-1").Draining);
 
-        var (kept, _) = await DrainAndCheck(node, () => Assert.True(store.ClusterNodes().Single(n => n.NodeId == "drain-1").Draining));
+        var (kept, _) = await DrainAndCheck(node, () =>
+        {
+            // Written right after the drain began (readiness flips first): poll, bounded.
+            for (var i = 0; i < 100 && !store.ClusterNodes().Single(n => n.NodeId == "drain-1").Draining; i++) Thread.Sleep(50);
+            Assert.True(store.ClusterNodes().Single(n => n.NodeId == "drain-1").Draining);
+        });
 
         using var other = new ServiceHost(settings: NodeTakeoverTests.NodeSettings(database, "drain-2"));
         var record = other.Services.GetRequiredService<ICallStore>().Find(kept)!;
