@@ -56,7 +56,7 @@ internal sealed class NodeDrain(
 
     private async Task DrainAsync(CancellationToken cancellationToken)
     {
-        drain.Begin();
+        // The registry first: whoever sees /readyz answer 503 also finds the node draining in GET /v1/cluster/nodes.
         try
         {
             store.SetDraining(node.Id, true);
@@ -65,6 +65,7 @@ internal sealed class NodeDrain(
         {
             logger.LogError(e, "Marking node {NodeId} draining in the store failed; it drains all the same", node.Id);
         }
+        drain.Begin();
         var limit = TimeSpan.FromSeconds(options.Value.DrainSeconds);
         var deadline = time.GetUtcNow() + limit;
         logger.LogWarning("Draining node {NodeId}: {Count} call(s) may run for up to {Seconds} s", node.Id, calls.LiveCount(), options.Value.DrainSeconds);
