@@ -1,4 +1,4 @@
-// tests/CallService.Tests/Support/Postgres/PostgresCluster.cs is compiled into this tool as a link (CallLoad.csproj), so
+// tests/TestSupport/Postgres/PostgresCluster.cs is compiled into this tool as a link (CallLoad.csproj), so
 // the load test starts its throwaway PostgreSQL exactly as the tests do. That file is written against xUnit's fixture
 // types; these stand-ins give them the same shape here without making the tool depend on a test framework.
 namespace CallService.Tests.Support.Postgres;
