@@ -8,6 +8,7 @@ using CallService.Calls.CreateCall;
 using CallService.Calls.Live;
 using CallService.Calls.MediaEvents;
 using CallService.Cluster;
+using CallService.Cluster.Forwarding;
 using CallService.Common.Mediation;
 using CallService.Common.Problems;
 using CallService.Evidence;
@@ -95,6 +96,7 @@ internal static class CallServiceHosting
         services.AddSingleton<DrainState>();   // set by the SIGTERM drain; read by placement and readiness
         services.AddSingleton<InternalUrl>();  // Cluster:InternalUrl or the first bound address
         services.AddHostedService<NodeLease>(); // lease renewal + node registry row
+        services.AddCallForwarding();           // live calls are changed by their node: requests go there
         services.AddSingleton<LeaseWatcher>(); // other nodes' leases: a lost node's calls end node_lost
         services.AddHostedService(sp => sp.GetRequiredService<LeaseWatcher>());
         services.AddSingleton<NodeDrain>();    // SIGTERM: drain for up to Cluster:DrainSeconds, then end the rest
@@ -170,6 +172,7 @@ internal static class CallServiceHosting
         app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.FromSeconds(30) });
         app.UseAuthentication();
         app.UseAuthorization();
+        app.UseMiddleware<CallForwarding>(); // after authorization, before rate limits: the handling node counts
         app.UseRateLimiter(); // after authentication: partitions come from the authenticated caller
         app.UseOutputCache(); // only endpoints that ask for it: the OpenAPI document
         return app;
@@ -190,6 +193,7 @@ internal static class CallServiceHosting
         var api = app.MapGroup("").WithMetadata(RequestBodyLimit.From(app.ServiceProvider.GetRequiredService<IConfiguration>()));
         api.MapTokens().MapCalls().MapRecords().MapRealtime();
         api.MapWebhooks();
+        api.MapCluster(); // GET /v1/cluster/nodes
         app.MapApiDocs();
         app.MapOperatorConsole(); // GET /console: static files (docs/console.md)
         api.MapEvidence();
