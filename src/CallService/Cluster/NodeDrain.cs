@@ -23,7 +23,8 @@ namespace CallService.Cluster;
 /// </remarks>
 internal sealed class NodeDrain(
     DrainState drain, LiveCalls calls, CallTransaction transaction, ICallStore store, NodeIdentity node, TimeProvider time,
-    IOptions<ClusterOptions> options, RealtimeShutdown sockets, EventSequence sequence, ILogger<NodeDrain> logger) : IHostedLifecycleService, IDisposable
+    IOptions<ClusterOptions> options, RealtimeShutdown sockets, EventSequence sequence, ILogger<NodeDrain> logger)
+    : IHostedLifecycleService, IDisposable
 {
     /// <summary>Shutdown time beyond the drain: the endings' writes and the other services' stops.</summary>
     public static readonly TimeSpan ShutdownMargin = TimeSpan.FromSeconds(30);
@@ -50,7 +51,11 @@ internal sealed class NodeDrain(
     /// <summary>Drains when asked to, then closes the realtime sockets (after the drain's <c>call.ended</c> frames).</summary>
     public async Task StoppingAsync(CancellationToken cancellationToken)
     {
-        if (_requested) await DrainAsync(cancellationToken);
+        if (_requested)
+        {
+            await DrainAsync(cancellationToken);
+            await DeliveredAsync(cancellationToken);
+        }
         sockets.Close();
     }
 
@@ -79,33 +84,31 @@ internal sealed class NodeDrain(
             logger.LogWarning("The host's shutdown timeout cut the drain short");
         }
         EndTheRest();
-        await DeliveredAsync();
     }
 
+    /// <summary>At most this long the sockets stay open for the drain's events to be delivered.</summary>
+    private static readonly TimeSpan DeliveryWait = TimeSpan.FromSeconds(5);
+
     /// <summary>
-    /// With several nodes the endings' <c>call.ended</c> reach this node's sockets through the event feed, after their
-    /// commit: wait (at most <see cref="DeliveryWait"/>) until the feed has delivered every committed event, so the
-    /// sockets close after them.
+    /// When the store numbers events at commit (PostgreSQL), committed events reach the sockets through
+    /// <see cref="ClusterEventFeed"/>'s own loop, after the commit: waits until every event committed so far is delivered
+    /// here (or <see cref="DeliveryWait"/>), so the sockets do not close before the drain's <c>call.ended</c> frames.
     /// </summary>
-    private async Task DeliveredAsync()
+    private async Task DeliveredAsync(CancellationToken cancellationToken)
     {
         if (!sequence.AtCommit || store is not ISharedEventLog log) return;
         try
         {
             var committed = log.LastCommittedSeq();
-            for (var waited = TimeSpan.Zero; sequence.Last < committed && waited < DeliveryWait; waited += DeliveryPoll)
-                await Task.Delay(DeliveryPoll);
+            var started = System.Diagnostics.Stopwatch.GetTimestamp(); // real time, as the delay (the clock may be a test's)
+            while (sequence.Last < committed && System.Diagnostics.Stopwatch.GetElapsedTime(started) < DeliveryWait)
+                await Task.Delay(TimeSpan.FromMilliseconds(10), cancellationToken);
         }
-        catch (Exception e)
+        catch (Exception e) when (e is not OutOfMemoryException)
         {
-            logger.LogWarning(e, "Draining: reading the last committed event failed; the sockets close now");
+            logger.LogWarning(e, "Draining: waiting for the delivery of the last events failed; the sockets close now");
         }
     }
-
-    /// <summary>The cross-node event feed's delivery bound (1 s) with a margin.</summary>
-    private static readonly TimeSpan DeliveryWait = TimeSpan.FromSeconds(2);
-
-    private static readonly TimeSpan DeliveryPoll = TimeSpan.FromMilliseconds(20);
 
     /// <summary>Ends every call still live here <c>service_restart</c> by <c>system</c>.</summary>
     private void EndTheRest()

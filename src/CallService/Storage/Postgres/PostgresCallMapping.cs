@@ -8,10 +8,20 @@ namespace CallService.Storage.Postgres;
 
 /// <summary>
 /// Maps a call to its rows and back: <c>calls</c> (one row), <c>call_transitions</c>, <c>call_media</c>, the busy
-/// claims in <c>busy_parties</c>, and the change's realtime events. One change costs two round trips at most: the busy
-/// claim of a new call, then every other statement in one <see cref="NpgsqlBatch"/>; its events are written with the
+/// claims in <c>busy_parties</c>, and the change's realtime events. One change costs one statement (one round trip),
+/// plus the busy claim of a new call and the change's webhook rows when it has any; its events are written with the
 /// transaction's others at its end (<see cref="PostgresEventNumbering"/>).
 /// </summary>
+/// <remarks>
+/// <b>One statement per command, never an <see cref="NpgsqlBatch"/> of several.</b> Npgsql writes every statement of
+/// a synchronous batch after the first on a thread-pool task (to avoid a deadlock with a server writing results while
+/// the client writes parameters; Npgsql source, <c>NpgsqlCommand.ShouldSchedule</c>; Npgsql 8.0 release notes). The
+/// group commit runs on a request thread while the other request threads wait for it, so when every pool thread waits
+/// for the commit that write never runs: the node hangs (measured: docs/performance-notes.md). A command of one
+/// statement is written and read on the calling thread. Several rows therefore go in as arrays (<c>unnest</c>), and
+/// the statements of one change as data-modifying <c>WITH</c> clauses of one statement (PostgreSQL docs, "Data-Modifying
+/// Statements in WITH": all run on the same snapshot, none of them reads another's rows here).
+/// </remarks>
 internal static class PostgresCallMapping
 {
     private static readonly JsonSerializerOptions MediaJson = new(JsonSerializerDefaults.Web);
@@ -24,21 +34,8 @@ internal static class PostgresCallMapping
     {
         var c = write.Call;
         if (write.ClaimParties && !Claim(c, connection, tx)) return false;
-        using var batch = new NpgsqlBatch(connection, tx);
-        batch.BatchCommands.Add(Upsert(c, write.At, nodeId));
-        if (c.MediaA is not null || c.MediaB is not null)
-            batch.BatchCommands.Add(Command("""
-                INSERT INTO call_media(call_id, media_a, media_b) VALUES($1, $2, $3)
-                ON CONFLICT(call_id) DO UPDATE SET media_a=EXCLUDED.media_a, media_b=EXCLUDED.media_b
-                """, Value(c.CallId), Json(c.MediaA is null ? null : JsonSerializer.Serialize(c.MediaA, MediaJson)),
-                Json(c.MediaB is null ? null : JsonSerializer.Serialize(c.MediaB, MediaJson))));
-        foreach (var t in write.NewTransitions)
-            batch.BatchCommands.Add(Command("INSERT INTO call_transitions(call_id, state, at, detail) VALUES($1, $2, $3, $4)",
-                Value(c.CallId), Value(t.State.ToWire()), Value(Ts(t.At)), Value(t.Detail)));
-        if (c.State == CallState.Ended)
-            batch.BatchCommands.Add(Command("DELETE FROM busy_parties WHERE call_id=$1", Value(c.CallId)));
-        foreach (var m in write.Webhooks) batch.BatchCommands.Add(PostgresCallStore.InsertWebhook(m)); // the change's outbox rows
-        batch.ExecuteNonQuery();
+        using (var change = Change(c, write, nodeId, connection, tx)) change.ExecuteNonQuery();
+        PostgresCallStore.InsertWebhooks(connection, tx, write.Webhooks); // the change's outbox rows
         events.AddRange(write.Events);
         return true;
     }
@@ -68,25 +65,52 @@ internal static class PostgresCallMapping
     }
 
     /// <summary>
-    /// Inserts or updates the call's row. An ended row keeps its ending: a write that would change it is ignored (a node
-    /// that lost its lease and came back still holds the calls another node ended <c>node_lost</c>; no ghost call comes back).
+    /// The change as one statement: the call's row (upserted), its media row when it has media, its new transitions in
+    /// order, and, once ended, the release of its busy claims. An ended row keeps its ending: an upsert that would change
+    /// it is ignored (a node that lost its lease and came back still holds the calls another node ended <c>node_lost</c>;
+    /// no ghost call comes back).
     /// </summary>
-    private static NpgsqlBatchCommand Upsert(CallSnapshot c, DateTimeOffset at, string nodeId) => Command("""
-        INSERT INTO calls(call_id, scenario, ring, caller, callee, timers, state, created_at, accepted_at, connected_at,
-          ended_at, end_reason, ended_by, code, a_issued, b_issued, quality_a, quality_b, updated_at, node_id)
-        VALUES($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)
-        ON CONFLICT(call_id) DO UPDATE SET state=EXCLUDED.state, accepted_at=EXCLUDED.accepted_at,
-          connected_at=EXCLUDED.connected_at, ended_at=EXCLUDED.ended_at, end_reason=EXCLUDED.end_reason,
-          ended_by=EXCLUDED.ended_by, code=EXCLUDED.code, a_issued=EXCLUDED.a_issued, b_issued=EXCLUDED.b_issued,
-          quality_a=EXCLUDED.quality_a, quality_b=EXCLUDED.quality_b, updated_at=EXCLUDED.updated_at
-        WHERE calls.state <> 'ended' OR calls.end_reason IS NOT DISTINCT FROM EXCLUDED.end_reason
-        """,
-        Value(c.CallId), Value(c.Scenario), Value(c.Ring), Value(c.CallerUserId), Value(c.CalleeUserId),
-        Json(JsonSerializer.Serialize(TimersRow.Of(c.Timers))), Value(c.State.ToWire()), Value(Ts(c.CreatedAt)),
-        Time(c.AcceptedAt), Time(c.ConnectedAt), Time(c.EndedAt),
-        Text(c.EndReason?.ToWire()), Text(c.EndedBy?.ToWire()),
-        new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Integer, Value = (object?)c.Code ?? DBNull.Value },
-        Value(c.AIssued), Value(c.BIssued), Json(Warnings(c.WarningsA)), Json(Warnings(c.WarningsB)), Value(Ts(at)), Value(nodeId));
+    private static NpgsqlCommand Change(CallSnapshot c, CallWrite write, string nodeId, NpgsqlConnection connection, NpgsqlTransaction tx)
+    {
+        var cmd = new NpgsqlCommand("""
+            WITH upserted AS (
+              INSERT INTO calls(call_id, scenario, ring, caller, callee, timers, state, created_at, accepted_at, connected_at,
+                ended_at, end_reason, ended_by, code, a_issued, b_issued, quality_a, quality_b, updated_at, node_id)
+              VALUES($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)
+              ON CONFLICT(call_id) DO UPDATE SET state=EXCLUDED.state, accepted_at=EXCLUDED.accepted_at,
+                connected_at=EXCLUDED.connected_at, ended_at=EXCLUDED.ended_at, end_reason=EXCLUDED.end_reason,
+                ended_by=EXCLUDED.ended_by, code=EXCLUDED.code, a_issued=EXCLUDED.a_issued, b_issued=EXCLUDED.b_issued,
+                quality_a=EXCLUDED.quality_a, quality_b=EXCLUDED.quality_b, updated_at=EXCLUDED.updated_at
+                WHERE calls.state <> 'ended' OR calls.end_reason IS NOT DISTINCT FROM EXCLUDED.end_reason),
+            media AS (
+              INSERT INTO call_media(call_id, media_a, media_b) SELECT $1, $21, $22 WHERE $23
+              ON CONFLICT(call_id) DO UPDATE SET media_a=EXCLUDED.media_a, media_b=EXCLUDED.media_b),
+            transitions AS (
+              INSERT INTO call_transitions(call_id, state, at, detail)
+              SELECT $1, t.s, t.a, t.d FROM unnest($24::text[], $25::timestamptz[], $26::text[]) WITH ORDINALITY AS t(s, a, d, i)
+              ORDER BY t.i),
+            freed AS (
+              DELETE FROM busy_parties WHERE $27 AND call_id = $1)
+            SELECT 1
+            """, connection, tx);
+        cmd.Parameters.AddRange(new NpgsqlParameter[]
+        {
+            Value(c.CallId), Value(c.Scenario), Value(c.Ring), Value(c.CallerUserId), Value(c.CalleeUserId),
+            Json(JsonSerializer.Serialize(TimersRow.Of(c.Timers))), Value(c.State.ToWire()), Value(Ts(c.CreatedAt)),
+            Time(c.AcceptedAt), Time(c.ConnectedAt), Time(c.EndedAt),
+            Text(c.EndReason?.ToWire()), Text(c.EndedBy?.ToWire()),
+            new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Integer, Value = (object?)c.Code ?? DBNull.Value },
+            Value(c.AIssued), Value(c.BIssued), Json(Warnings(c.WarningsA)), Json(Warnings(c.WarningsB)), Value(Ts(write.At)), Value(nodeId),
+            Json(c.MediaA is null ? null : JsonSerializer.Serialize(c.MediaA, MediaJson)),
+            Json(c.MediaB is null ? null : JsonSerializer.Serialize(c.MediaB, MediaJson)),
+            Value(c.MediaA is not null || c.MediaB is not null),
+            Value(write.NewTransitions.Select(t => t.State.ToWire()).ToArray()),
+            Value(write.NewTransitions.Select(t => Ts(t.At)).ToArray()),
+            Value(write.NewTransitions.Select(t => (string?)t.Detail).ToArray()),
+            Value(c.State == CallState.Ended),
+        });
+        return cmd;
+    }
 
     /// <summary>The columns <see cref="ReadCalls"/> expects, from <c>calls c LEFT JOIN call_media m</c>.</summary>
     public const string SelectCalls = """
@@ -138,13 +162,6 @@ internal static class PostgresCallMapping
     internal static DateTimeOffset? At(NpgsqlDataReader r, int i) => r.IsDBNull(i) ? null : r.GetFieldValue<DateTimeOffset>(i);
 
     internal static NpgsqlParameter<T> Value<T>(T value) => new() { TypedValue = value };
-
-    internal static NpgsqlBatchCommand Command(string sql, params NpgsqlParameter[] parameters)
-    {
-        var cmd = new NpgsqlBatchCommand(sql);
-        cmd.Parameters.AddRange(parameters);
-        return cmd;
-    }
 
     private static NpgsqlParameter Time(DateTimeOffset? at) =>
         new() { NpgsqlDbType = NpgsqlDbType.TimestampTz, Value = at is { } v ? Ts(v) : DBNull.Value };

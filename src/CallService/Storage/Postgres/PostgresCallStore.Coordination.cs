@@ -42,12 +42,7 @@ internal sealed partial class PostgresCallStore
                 using var read = new NpgsqlCommand($"{SelectCalls} WHERE c.call_id = ANY($1) ORDER BY c.created_at, c.call_id", connection, tx);
                 read.Parameters.Add(Value(list.ToArray()));
                 var rows = ReadCalls(read).SelectMany(webhooks).ToList();
-                if (rows.Count > 0)
-                {
-                    using var batch = new NpgsqlBatch(connection, tx);
-                    foreach (var m in rows) batch.BatchCommands.Add(InsertWebhook(m));
-                    batch.ExecuteNonQuery();
-                }
+                InsertWebhooks(connection, tx, rows);
             }
             return list;
         });

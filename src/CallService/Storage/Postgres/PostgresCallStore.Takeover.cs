@@ -79,14 +79,13 @@ internal sealed partial class PostgresCallStore
             using var read = new NpgsqlCommand($"{SelectCalls} WHERE c.call_id = ANY($1) ORDER BY c.created_at, c.call_id", connection, tx);
             read.Parameters.Add(Value(ids.ToArray()));
             var ended = ReadCalls(read);
-            using var batch = new NpgsqlBatch(connection, tx);
+            var rows = new List<OutboxMessage>();
             foreach (var call in ended)
             {
                 events.AddRange(takeover.Events[call.CallId]);
-                if (webhooks is not null)
-                    foreach (var m in webhooks(call)) batch.BatchCommands.Add(InsertWebhook(m));
+                if (webhooks is not null) rows.AddRange(webhooks(call));
             }
-            if (batch.BatchCommands.Count > 0) batch.ExecuteNonQuery();
+            InsertWebhooks(connection, tx, rows);
             return ended;
 
             DateTimeOffset? Lease(string nodeId, string locking)

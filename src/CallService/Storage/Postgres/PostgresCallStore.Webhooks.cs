@@ -18,20 +18,35 @@ internal sealed partial class PostgresCallStore
         last_status, last_error, delivered_at, lease_token
         """;
 
-    /// <summary>The insert of one outbox row (due now), for a call write's batch or alone.</summary>
-    internal static NpgsqlBatchCommand InsertWebhook(OutboxMessage m) => Command("""
-        INSERT INTO webhook_outbox(message_id, endpoint_url, type, call_id, created_at, body, status, attempts, next_attempt_at)
-        VALUES($1, $2, $3, $4, $5, $6, 'pending', 0, $5)
-        """, Value(m.MessageId), Value(m.EndpointUrl), Value(m.Type), NullableText(m.CallId), Value(Ts(m.At)), Value(m.Body));
+    /// <summary>
+    /// Inserts outbox rows (due now) inside <paramref name="tx"/>, in list order, as one statement: never a batch of
+    /// several statements, which Npgsql writes on a thread-pool task when called synchronously (<see cref="PostgresCallMapping"/>).
+    /// </summary>
+    internal static void InsertWebhooks(NpgsqlConnection connection, NpgsqlTransaction tx, IReadOnlyList<OutboxMessage> messages)
+    {
+        if (messages.Count == 0) return;
+        using var insert = new NpgsqlCommand("""
+            INSERT INTO webhook_outbox(message_id, endpoint_url, type, call_id, created_at, body, status, attempts, next_attempt_at)
+            SELECT m.id, m.url, m.type, m.call, m.at, m.body, 'pending', 0, m.at
+            FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::timestamptz[], $6::text[]) WITH ORDINALITY AS m(id, url, type, call, at, body, i)
+            ORDER BY m.i
+            """, connection, tx);
+        insert.Parameters.Add(Value(messages.Select(m => m.MessageId).ToArray()));
+        insert.Parameters.Add(Value(messages.Select(m => m.EndpointUrl).ToArray()));
+        insert.Parameters.Add(Value(messages.Select(m => m.Type).ToArray()));
+        insert.Parameters.Add(Value(messages.Select(m => m.CallId).ToArray()));
+        insert.Parameters.Add(Value(messages.Select(m => Ts(m.At)).ToArray()));
+        insert.Parameters.Add(Value(messages.Select(m => m.Body).ToArray()));
+        insert.ExecuteNonQuery();
+    }
 
     public void EnqueueWebhooks(IReadOnlyList<OutboxMessage> messages)
     {
         if (messages.Count == 0) return;
         _commits.Run((connection, tx) =>
         {
-            using var batch = new NpgsqlBatch(connection, tx);
-            foreach (var m in messages) batch.BatchCommands.Add(InsertWebhook(m));
-            return batch.ExecuteNonQuery();
+            InsertWebhooks(connection, tx, messages);
+            return messages.Count;
         });
     }
 
