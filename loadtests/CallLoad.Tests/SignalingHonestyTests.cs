@@ -110,7 +110,7 @@ public sealed class SignalingHonestyTests
             new RunStatus(), CancellationToken.None);
 
         Assert.Empty(result.Errors);
-        Assert.InRange(result.Completed, 1, 5);
+        Assert.InRange(result.Completed, 1, 10); // 2/s for 2 s: 4–6 starts by where the window's edges fall, never dozens
         Assert.Equal(("postgres", 1), (result.Provider, result.Nodes));
         Assert.Equal(3 * result.Completed, result.Events.Count);
     }
