@@ -20,16 +20,8 @@ public sealed class NodeTakeoverTests(PostgresCluster cluster)
 {
     private const int LeaseSeconds = 3;
 
-    internal static Dictionary<string, string?> NodeSettings(string connectionString, string nodeId, int leaseSeconds = LeaseSeconds) => new()
-    {
-        ["Storage:Provider"] = "postgres",
-        ["Storage:Postgres:ConnectionString"] = connectionString,
-        ["Cluster:NodeId"] = nodeId,
-        ["Cluster:LeaseSeconds"] = leaseSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture),
-        ["Auth:TokenSigningKey"] = "takeover-test-signing-key-0123456789abcdef",
-        ["Media:PushKey"] = "takeover-test-push-key",
-        ["Media:PlayKey"] = "takeover-test-play-key",
-    };
+    internal static Dictionary<string, string?> NodeSettings(string connectionString, string nodeId, int leaseSeconds = LeaseSeconds) =>
+        PostgresNodeSettings.For(connectionString, nodeId, leaseSeconds);
 
     [Fact]
     public async Task ANodeThatStopsRenewing_HasItsCallsEndedNodeLost_ByAnotherNode_AtItsLastRenewal_BothPartiesToldOnce()

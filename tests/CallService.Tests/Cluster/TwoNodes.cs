@@ -35,16 +35,8 @@ internal sealed class TwoNodes : IDisposable
         return new TwoNodes(node1, node2, seen1, seen2);
     }
 
-    private static Dictionary<string, string?> Settings(string connectionString, string nodeId) => new()
-    {
-        ["Storage:Provider"] = "postgres",
-        ["Storage:Postgres:ConnectionString"] = connectionString,
-        ["Cluster:NodeId"] = nodeId,
-        ["Cluster:LeaseSeconds"] = "5",
-        ["Auth:TokenSigningKey"] = "0123456789abcdef0123456789abcdef",
-        ["Media:PushKey"] = "push-key-shared",
-        ["Media:PlayKey"] = "play-key-shared",
-    };
+    private static Dictionary<string, string?> Settings(string connectionString, string nodeId) =>
+        PostgresNodeSettings.For(connectionString, nodeId, leaseSeconds: 5);
 
     public void Dispose()
     {

@@ -10,15 +10,8 @@ namespace CallService.Tests.Integration;
 [Collection(PostgresCollection.Name)]
 public sealed class PostgresHostTests(PostgresCluster cluster)
 {
-    private static Dictionary<string, string?> Settings(string connectionString, string nodeId) => new()
-    {
-        ["Storage:Provider"] = "postgres",
-        ["Storage:Postgres:ConnectionString"] = connectionString,
-        ["Cluster:NodeId"] = nodeId,
-        ["Auth:TokenSigningKey"] = "0123456789abcdef0123456789abcdef",
-        ["Media:PushKey"] = "push-key-shared",
-        ["Media:PlayKey"] = "play-key-shared",
-    };
+    private static Dictionary<string, string?> Settings(string connectionString, string nodeId) =>
+        PostgresNodeSettings.For(connectionString, nodeId);
 
     [Fact]
     public async Task CallCreatedThroughTheApi_IsInPostgres_AndReadBackByTheApi()

@@ -15,15 +15,7 @@ public sealed class PostgresReadinessTests(PostgresCluster cluster)
     {
         var database = "ready_" + Guid.NewGuid().ToString("N")[..12];
         var connectionString = await cluster.CreateDatabaseAsync(database);
-        using var host = new ServiceHost(settings: new()
-        {
-            ["Storage:Provider"] = "postgres",
-            ["Storage:Postgres:ConnectionString"] = connectionString,
-            ["Cluster:NodeId"] = "ready-node",
-            ["Auth:TokenSigningKey"] = "0123456789abcdef0123456789abcdef",
-            ["Media:PushKey"] = "push-key-shared",
-            ["Media:PlayKey"] = "play-key-shared",
-        });
+        using var host = new ServiceHost(settings: PostgresNodeSettings.For(connectionString, "ready-node"));
         var http = host.Http(bearer: null);
         Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("/readyz")).StatusCode);
 

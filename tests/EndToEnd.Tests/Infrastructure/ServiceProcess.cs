@@ -118,19 +118,7 @@ internal sealed class ServiceProcess : IAsyncDisposable
     }
 
     /// <summary>Waits up to <paramref name="timeout"/>; true when the process exited in time.</summary>
-    public async Task<bool> WaitForExitAsync(TimeSpan timeout)
-    {
-        using var cts = new CancellationTokenSource(timeout);
-        try
-        {
-            await _process.WaitForExitAsync(cts.Token);
-            return true;
-        }
-        catch (OperationCanceledException)
-        {
-            return false;
-        }
-    }
+    public Task<bool> WaitForExitAsync(TimeSpan timeout) => _process.ExitedWithinAsync(timeout);
 
     public async ValueTask DisposeAsync()
     {

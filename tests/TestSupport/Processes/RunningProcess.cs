@@ -42,19 +42,7 @@ public sealed class RunningProcess : IDisposable
     public string StandardError { get { lock (_stderr) return _stderr.ToString(); } }
 
     /// <summary>Waits up to <paramref name="timeout"/>; true when the process exited in time.</summary>
-    public async Task<bool> WaitForExitAsync(TimeSpan timeout)
-    {
-        using var cts = new CancellationTokenSource(timeout);
-        try
-        {
-            await _process.WaitForExitAsync(cts.Token);
-            return true;
-        }
-        catch (OperationCanceledException)
-        {
-            return false;
-        }
-    }
+    public Task<bool> WaitForExitAsync(TimeSpan timeout) => _process.ExitedWithinAsync(timeout);
 
     /// <summary>Kills the process and its children, if still running.</summary>
     public void Kill()
