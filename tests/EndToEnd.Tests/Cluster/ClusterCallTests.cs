@@ -55,6 +55,44 @@ public sealed class ClusterCallTests(ClusterFixture cluster)
     }
 
     [Fact]
+    public async Task RecordedOnNode1_IsListedAndDownloadedThroughNode2_WithRanges()
+    {
+        await using var call = await CrossNodeCall.RingAndAcceptAsync(Node1, callerNode: Node1, calleeNode: Node2,
+            ClusterApi.UniqueUser("rae"), ClusterApi.UniqueUser("rob"), recording: "on");
+        await using (var media = call.StartMedia(seconds: 5))
+        {
+            await call.Caller.WaitForAsync("call.connected", Bounds.MediaConnect);
+            Assert.True(await media.AllExitAsync(TimeSpan.FromSeconds(30)), "the ffmpeg peers ran their 5 s");
+        }
+        var (status, _) = await Node2.Service.AsPartyAsync(call.CalleeToken, $"/v1/calls/{call.CallId}/hangup");
+        Assert.Equal(HttpStatusCode.OK, status);
+
+        // Node 1 recorded and post-processes (its disk); node 2 lists the files from the shared store and serves their
+        // signed links by forwarding to node 1.
+        var recordings = await Node2.Service.WaitForRecordingsAsync(call.CallId, TimeSpan.FromSeconds(90), "ready", "failed");
+        Assert.True(recordings["state"]!.GetValue<string>() == "ready", recordings.ToJsonString());
+        var files = recordings["files"]!.AsArray().Select(f => f!.AsObject()).ToList();
+        Assert.Equal(5, files.Count);
+        using var browser = new HttpClient(); // no bearer: the link is the credential
+        foreach (var file in files)
+        {
+            var url = file["url"]!.GetValue<string>();
+            Assert.StartsWith(Node2.InternalUrl + "/", url);
+            using var response = await browser.GetAsync(url);
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            var bytes = await response.Content.ReadAsByteArrayAsync();
+            Assert.Equal(file["bytes"]!.GetValue<long>(), bytes.LongLength);
+            Assert.Equal(file["sha256"]!.GetValue<string>(), EvidenceTools.Sha256(bytes));
+
+            using var range = new HttpRequestMessage(HttpMethod.Get, url);
+            range.Headers.Range = new System.Net.Http.Headers.RangeHeaderValue(100, 1099);
+            using var partial = await browser.SendAsync(range);
+            Assert.Equal(HttpStatusCode.PartialContent, partial.StatusCode);
+            Assert.Equal(bytes[100..1100], await partial.Content.ReadAsByteArrayAsync());
+        }
+    }
+
+    [Fact]
     public async Task HangUpOnNode2_DisconnectsThePublishersOnNode1_WithinOneSecond()
     {
         await using var call = await CrossNodeCall.RingAndAcceptAsync(Node1, callerNode: Node1, calleeNode: Node2,

@@ -22,18 +22,21 @@ internal sealed class CrossNodeCall : IAsyncDisposable
 
     /// <summary>
     /// Caller's token and socket on <paramref name="callerNode"/>, callee's on <paramref name="calleeNode"/>; the caller
-    /// creates the call (<c>ring: true</c>) on <paramref name="placingNode"/>, the callee accepts on its own node.
+    /// creates the call (<c>ring: true</c>, <paramref name="recording"/> when given) on <paramref name="placingNode"/>, the
+    /// callee accepts on its own node.
     /// </summary>
     public static async Task<CrossNodeCall> RingAndAcceptAsync(ClusterNode placingNode, ClusterNode callerNode, ClusterNode calleeNode,
-        string caller, string callee)
+        string caller, string callee, string? recording = null)
     {
         var callerToken = await callerNode.Service.IssueTokenAsync(caller);
         var calleeToken = await calleeNode.Service.IssueTokenAsync(callee);
         var callerSocket = await PartySocket.ConnectAsync(callerNode.Service, callerToken);
         var calleeSocket = await PartySocket.ConnectAsync(calleeNode.Service, calleeToken);
 
-        var (created, call) = await placingNode.Service.AsPartyAsync(callerToken, "/v1/calls",
-            new { callee = new { userId = callee }, scenario = "general", ring = true });
+        object body = recording is null
+            ? new { callee = new { userId = callee }, scenario = "general", ring = true }
+            : new { callee = new { userId = callee }, scenario = "general", ring = true, recording };
+        var (created, call) = await placingNode.Service.AsPartyAsync(callerToken, "/v1/calls", body);
         Assert.True(created == HttpStatusCode.Created, $"create on {placingNode}: {(int)created} {call.ToJsonString()}");
         Assert.Equal("ringing", call["state"]!.GetValue<string>());
         var callId = call["callId"]!.GetValue<string>();

@@ -6,6 +6,8 @@ namespace CallService.Cluster.Forwarding;
 /// (<see cref="NodeForwarder.ForwardedByHeader"/>), so a request is forwarded at most once. When the holding node is
 /// not alive, reads answer here from the store and changes answer 503 <c>node_unavailable</c>. A <c>POST /v1/calls</c>
 /// on a draining node (<see cref="DrainState"/>) goes to another node (<see cref="CreatePlacement"/>); none → 503.
+/// A signed download of an evidence file (<c>…/recordings/{id}/content</c>, <c>…/snapshots/{id}/content</c>) goes to
+/// the node that recorded the call, which keeps the files on its disk (<see cref="CallRouter.RouteEvidence"/>).
 /// Runs after authorization (a request without valid credentials is answered here) and before rate limiting (the
 /// handling node counts it).
 /// </summary>
@@ -45,6 +47,8 @@ internal sealed class CallForwarding(RequestDelegate next)
         }
         var callId = CallIdOf(rest.Value!);
         var route = callId.Length == 0 ? CallRoute.Local : router.Route(callId);
+        if (route.Kind == CallRouteKind.Local && callId.Length > 0 && IsEvidenceDownload(request, rest.Value!))
+            route = router.RouteEvidence(callId) is { Kind: CallRouteKind.Forward } files ? files : CallRoute.Local;
         switch (route.Kind)
         {
             case CallRouteKind.Forward:
@@ -61,6 +65,11 @@ internal sealed class CallForwarding(RequestDelegate next)
 
     private static bool IsChange(HttpRequest request) =>
         !HttpMethods.IsGet(request.Method) && !HttpMethods.IsHead(request.Method) && !HttpMethods.IsOptions(request.Method);
+
+    /// <summary><c>GET|HEAD /{callId}/recordings/{id}/content</c> or <c>/{callId}/snapshots/{id}/content</c>.</summary>
+    private static bool IsEvidenceDownload(HttpRequest request, string rest) =>
+        (HttpMethods.IsGet(request.Method) || HttpMethods.IsHead(request.Method)) && rest.EndsWith("/content", StringComparison.Ordinal) &&
+        (rest.Contains("/recordings/", StringComparison.Ordinal) || rest.Contains("/snapshots/", StringComparison.Ordinal));
 
     /// <summary><c>/abc/accept</c> → <c>abc</c>; empty for no segment.</summary>
     private static string CallIdOf(string rest)

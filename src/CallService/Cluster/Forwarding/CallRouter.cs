@@ -25,10 +25,11 @@ internal readonly record struct CallRoute(CallRouteKind Kind, string? OwnerId = 
 /// <summary>
 /// A live call is owned by exactly one node, the node that placed it: only that node changes it. For a call not held
 /// here this reads its placement from the store and the owner from the registry (<see cref="ClusterDirectory"/>). A
-/// store failure routes locally, where the request meets the same failure and answers 503.
+/// store failure routes locally, where the request meets the same failure and answers 503. A call's evidence files stay
+/// on the disk of the node that recorded them (<see cref="RouteEvidence"/>).
 /// </summary>
-internal sealed class CallRouter(LiveCalls calls, ICallStore store, ClusterDirectory directory, NodeIdentity self,
-    ILogger<CallRouter> logger)
+internal sealed class CallRouter(LiveCalls calls, ICallStore store, IEvidenceStore evidence, ClusterDirectory directory,
+    NodeIdentity self, ILogger<CallRouter> logger)
 {
     public CallRoute Route(string callId)
     {
@@ -44,6 +45,31 @@ internal sealed class CallRouter(LiveCalls calls, ICallStore store, ClusterDirec
             return CallRoute.Local;
         }
         if (placement is not { Ended: false, NodeId: { } ownerId } || ownerId == self.Id) return CallRoute.Local;
+        return ToNode(ownerId);
+    }
+
+    /// <summary>
+    /// Where a file of the call's evidence (a recording, a snapshot) is served: the node that recorded the call keeps the
+    /// files on its disk. Here when that is this node, unknown, or the evidence cannot be read; <see
+    /// cref="CallRouteKind.OwnerUnavailable"/> when that node is not alive (the request then answers here: 404).
+    /// </summary>
+    public CallRoute RouteEvidence(string callId)
+    {
+        string? nodeId;
+        try
+        {
+            nodeId = evidence.Find(callId)?.NodeId;
+        }
+        catch (Exception e)
+        {
+            logger.LogWarning(e, "Reading the evidence of a call failed; handled here");
+            return CallRoute.Local;
+        }
+        return nodeId is not { Length: > 0 } || nodeId == self.Id ? CallRoute.Local : ToNode(nodeId);
+    }
+
+    private CallRoute ToNode(string ownerId)
+    {
         ClusterNode? owner;
         try
         {
