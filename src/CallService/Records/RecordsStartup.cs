@@ -13,8 +13,9 @@ namespace CallService.Records;
 /// (<c>service_restart</c>, at the last moment the node was known alive): their media and timers are gone, so they
 /// cannot continue. Both parties get <c>call.ended</c>: written to the event log (so <c>resume</c> replays it) and
 /// handed to each party's next socket. The backend's <c>call.ended</c> webhooks are written with the endings.
-/// With SQLite (one process per file: the data directory lock), the calls of every other node id in the file are this
-/// process's own from an earlier run under another id (another port, or the former default <c>local</c>): they end too.
+/// With a store one process alone uses (<see cref="ICallStore.SingleProcess"/>: SQLite), the calls of every other node
+/// id in it are this process's own from an earlier run under another id (another port, or the former default
+/// <c>local</c>): they end too. With a shared store they are other nodes' (ended by takeover when those are lost).
 /// </summary>
 internal sealed class RecordsStartup(
     ICallStore store, NodeIdentity node, RealtimeHub hub, TimeProvider time, ILogger<RecordsStartup> logger,
@@ -25,7 +26,7 @@ internal sealed class RecordsStartup(
         store.Initialize();
         var now = time.GetUtcNow();
         var ended = store.EndUnfinished(node.Id, now, webhooks is null ? null : webhooks.Ended).ToList();
-        if (store is Storage.Sqlite.SqliteCallStore)
+        if (store.SingleProcess)
             foreach (var earlier in store.ClusterNodes().Where(n => n.NodeId != node.Id && n.CallsPlaced > 0))
                 ended.AddRange(store.EndUnfinished(earlier.NodeId, now, webhooks is null ? null : webhooks.Ended));
         if (ended.Count == 0) return;

@@ -57,6 +57,15 @@ internal interface ICallStore
     /// <summary>Creates or migrates the schema.</summary>
     void Initialize();
 
+    /// <summary>
+    /// True when one process alone uses this store (SQLite: one process per data directory, held by its lock): a row
+    /// under another node id is this process's own from an earlier run under another id (another HTTP port changes the
+    /// default <c>Cluster:NodeId</c>, as does the former default <c>local</c>), and the files such a row names are on
+    /// this disk. False when several nodes share it (PostgreSQL): such a row is another node's, alive or lost, and its
+    /// files are on that node's disk. Restart recovery (calls, evidence) and the routing of evidence downloads ask this.
+    /// </summary>
+    bool SingleProcess { get; }
+
     // ---- calls ----------------------------------------------------------------------------------
 
     /// <summary>

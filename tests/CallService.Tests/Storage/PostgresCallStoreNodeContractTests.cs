@@ -86,4 +86,8 @@ public sealed class PostgresCallStoreNodeContractTests(PostgresCluster cluster) 
         Assert.Contains("Storage:Postgres:ConnectionString", e.Message);
         Assert.DoesNotContain(new NpgsqlConnectionStringBuilder(ConnectionString).Password!, e.Message);
     }
+
+    /// <summary>Every node writes the database: rows under another node id are that node's (its calls, its evidence files).</summary>
+    [Fact]
+    public void SharedByNodes_IsNotSingleProcess() => Assert.False(OpenStore().SingleProcess);
 }

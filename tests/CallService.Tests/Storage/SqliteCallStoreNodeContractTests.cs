@@ -17,6 +17,10 @@ public sealed class SqliteCallStoreNodeContractTests : CallStoreNodeContractTest
         new DataDirectory(new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["Storage:DataDirectory"] = _dir }).Build()),
         new NodeIdentity(Options.Create(new ClusterOptions { NodeId = nodeId })));
 
+    /// <summary>The data directory's lock lets one process open the file: rows under another node id are its own earlier runs.</summary>
+    [Fact]
+    public void OneFilePerProcess_IsSingleProcess() => Assert.True(OpenStore().SingleProcess);
+
     public override async Task DisposeAsync()
     {
         await base.DisposeAsync();

@@ -44,6 +44,7 @@ internal sealed class RecordingStore(ICallStore inner) : ICallStore
     }
 
     public void Initialize() => inner.Initialize();
+    public bool SingleProcess => inner.SingleProcess;
     public IReadOnlyList<CallSnapshot> Query(RecordQuery query) => inner.Query(query);
     public IReadOnlyList<CallSnapshot> EndUnfinished(string nodeId, DateTimeOffset now, Func<CallSnapshot, IReadOnlyList<OutboxMessage>>? webhooks = null) =>
         inner.EndUnfinished(nodeId, now, webhooks);

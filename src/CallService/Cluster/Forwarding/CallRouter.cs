@@ -65,9 +65,9 @@ internal sealed class CallRouter(LiveCalls calls, ICallStore store, IEvidenceSto
             logger.LogWarning(e, "Reading the evidence of a call failed; handled here");
             return CallRoute.Local;
         }
-        // With SQLite one process owns the data directory: evidence under another node id is its own from an earlier
+        // A store one process alone uses (SQLite): evidence under another node id is this process's own from an earlier
         // run under another id (another HTTP port), and its files are on this disk.
-        if (store is Storage.Sqlite.SqliteCallStore) return CallRoute.Local;
+        if (store.SingleProcess) return CallRoute.Local;
         return nodeId is not { Length: > 0 } || nodeId == self.Id ? CallRoute.Local : ToNode(nodeId);
     }
 

@@ -8,9 +8,10 @@ namespace CallService.Evidence.Recovery;
 /// At start, before requests are taken: opens the evidence store and finalises what the previous run of this node left
 /// unfinished. A call still <c>recording</c> (the process was killed, e.g. <c>kill -9</c>) keeps its partial legs — the
 /// relay flushed them at least once a second — and is post-processed into playable MP4s with hashes, ending
-/// <c>interrupted</c>; one left <c>processing</c> is processed again. With SQLite (one process per data directory, its
-/// lock) the rows of every node id in the file are this process's own from earlier runs, possibly under another id
-/// (another HTTP port changes the default <c>Cluster:NodeId</c>), as <c>RecordsStartup</c> treats the calls.
+/// <c>interrupted</c>; one left <c>processing</c> is processed again. With a store one process alone uses
+/// (<see cref="ICallStore.SingleProcess"/>: SQLite) the rows of every node id in it are this process's own from earlier
+/// runs, possibly under another id (another HTTP port changes the default <c>Cluster:NodeId</c>), and their files are
+/// on this disk, as <c>RecordsStartup</c> treats the calls.
 /// </summary>
 internal sealed class EvidenceStartup(
     IEvidenceStore store, ICallStore calls, EvidenceBook book, EvidencePaths paths, RecordingQueue queue, NodeIdentity node,
@@ -19,7 +20,7 @@ internal sealed class EvidenceStartup(
     public Task StartAsync(CancellationToken cancellationToken)
     {
         store.Initialize();
-        string[] nodes = calls is Storage.Sqlite.SqliteCallStore
+        string[] nodes = calls.SingleProcess
             ? [.. calls.ClusterNodes().Select(n => n.NodeId).Append(node.Id).Distinct()]
             : [node.Id];
         foreach (var evidence in nodes.SelectMany(store.Unfinished))

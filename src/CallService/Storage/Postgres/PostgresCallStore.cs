@@ -32,6 +32,9 @@ internal sealed partial class PostgresCallStore : ICallStore, ISharedEventLog, I
     /// <summary>The node whose calls this process writes (the placement of new calls).</summary>
     public string NodeId { get; }
 
+    /// <summary>False: every node of the cluster writes this database (see <see cref="ICallStore.SingleProcess"/>).</summary>
+    public bool SingleProcess => false;
+
     /// <summary>The longest <c>Cluster:NodeId</c> accepted, UTF-8 bytes.</summary>
     public const int MaxNodeIdBytes = 1000;
 

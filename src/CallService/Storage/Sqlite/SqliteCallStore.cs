@@ -36,6 +36,9 @@ internal sealed partial class SqliteCallStore : ICallStore, IDisposable
     /// <summary>The node whose calls this process writes (the placement of new calls).</summary>
     public string NodeId { get; }
 
+    /// <summary>True: the data directory's lock lets one process open this file (see <see cref="ICallStore.SingleProcess"/>).</summary>
+    public bool SingleProcess => true;
+
     public void Initialize()
     {
         lock (_gate)
