@@ -8,49 +8,22 @@ namespace CallService.Storage.Postgres;
 internal sealed partial class PostgresCallStore
 {
     /// <summary>
-    /// One statement: the node's non-ended calls end <c>service_restart</c> by <c>system</c> at the last moment they
-    /// were known alive (the latest of the call's own times, its last write and the node's lease, never after
-    /// <paramref name="now"/>), each gets its <c>ended</c> transition and frees its parties. Rows locked by a concurrent
-    /// ending are re-checked after the lock (READ COMMITTED), so a call is never ended twice.
+    /// The node's open calls end <c>service_restart</c> (<see cref="EndOpenCalls"/>), their webhook rows written in the
+    /// same transaction; a call a concurrent ending took is not ended twice.
     /// </summary>
     public IReadOnlyList<CallSnapshot> EndUnfinished(string nodeId, DateTimeOffset now, Func<CallSnapshot, IReadOnlyList<CallService.Webhooks.OutboxMessage>>? webhooks = null)
     {
         var ids = _commits.Run((connection, tx) =>
         {
-            using var end = new NpgsqlCommand("""
-                WITH ended AS (
-                  UPDATE calls SET state='ended', end_reason='service_restart', ended_by='system', code=NULL,
-                    ended_at = LEAST($2, GREATEST(created_at, accepted_at, connected_at, updated_at,
-                                                  (SELECT renewed_at FROM node_leases WHERE node_id=$1)))
-                  WHERE node_id=$1 AND state <> 'ended'
-                  RETURNING call_id, ended_at),
-                transitions AS (
-                  INSERT INTO call_transitions(call_id, state, at, detail)
-                  SELECT call_id, 'ended', ended_at, 'service_restart by system' FROM ended ORDER BY call_id),
-                freed AS (
-                  DELETE FROM busy_parties WHERE call_id IN (SELECT call_id FROM ended))
-                SELECT call_id FROM ended
-                """, connection, tx);
-            end.Parameters.Add(Value(nodeId));
-            end.Parameters.Add(Value(Ts(now)));
-            var list = new List<string>();
-            using (var r = end.ExecuteReader())
-                while (r.Read()) list.Add(r.GetString(0));
-            if (webhooks is not null && list.Count > 0)
-            {
-                // The endings' webhook rows, in the same transaction (the calls as this transaction just wrote them).
-                using var read = new NpgsqlCommand($"{SelectCalls} WHERE c.call_id = ANY($1) ORDER BY c.created_at, c.call_id", connection, tx);
-                read.Parameters.Add(Value(list.ToArray()));
-                var rows = ReadCalls(read).SelectMany(webhooks).ToList();
-                InsertWebhooks(connection, tx, rows);
-            }
-            return list;
+            var ended = EndOpenCalls(connection, tx, nodeId, EndReason.ServiceRestart, now);
+            // The endings' webhook rows, in the same transaction (the calls as this transaction just wrote them).
+            if (webhooks is not null && ended.Count > 0)
+                InsertWebhooks(connection, tx, CallsById(connection, tx, ended).SelectMany(webhooks).ToList());
+            return ended;
         });
         if (ids.Count == 0) return [];
         using var connection = _dataSource.OpenConnection();
-        using var read = new NpgsqlCommand($"{SelectCalls} WHERE c.call_id = ANY($1) ORDER BY c.created_at, c.call_id", connection);
-        read.Parameters.Add(Value(ids.ToArray()));
-        return ReadCalls(read);
+        return CallsById(connection, null, ids);
     }
 
     /// <summary>

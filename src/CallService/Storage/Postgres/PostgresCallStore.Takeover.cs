@@ -52,33 +52,12 @@ internal sealed partial class PostgresCallStore
             var aliveSince = Ts(takeover.AliveSince);
             if (lostAt >= aliveSince || !(byAt >= aliveSince)) return [];
 
-            using var end = new NpgsqlCommand("""
-                WITH ended AS (
-                  UPDATE calls SET state='ended', end_reason='node_lost', ended_by='system', code=NULL,
-                    ended_at = LEAST($3, GREATEST(created_at, accepted_at, connected_at, updated_at, $4))
-                  WHERE node_id = $1 AND state <> 'ended' AND call_id = ANY($2)
-                  RETURNING call_id, ended_at),
-                transitions AS (
-                  INSERT INTO call_transitions(call_id, state, at, detail)
-                  SELECT call_id, 'ended', ended_at, 'node_lost by system' FROM ended ORDER BY call_id),
-                freed AS (
-                  DELETE FROM busy_parties WHERE call_id IN (SELECT call_id FROM ended))
-                SELECT call_id FROM ended
-                """, connection, tx);
-            end.Parameters.Add(Value(takeover.LostNodeId));
-            end.Parameters.Add(Value(takeover.Events.Keys.ToArray()));
-            end.Parameters.Add(Value(Ts(takeover.Now)));
-            end.Parameters.Add(new NpgsqlParameter<DateTimeOffset?> { TypedValue = lostAt, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.TimestampTz });
-            var ids = new List<string>();
-            using (var r = end.ExecuteReader())
-                while (r.Read()) ids.Add(r.GetString(0));
+            var ids = EndOpenCalls(connection, tx, takeover.LostNodeId, EndReason.NodeLost, takeover.Now, [.. takeover.Events.Keys]);
             if (ids.Count == 0) return [];
 
             // The endings' calls as this transaction wrote them, then their webhook rows; their events are written (and
             // numbered, and notified) at the end of this same transaction by the group commit.
-            using var read = new NpgsqlCommand($"{SelectCalls} WHERE c.call_id = ANY($1) ORDER BY c.created_at, c.call_id", connection, tx);
-            read.Parameters.Add(Value(ids.ToArray()));
-            var ended = ReadCalls(read);
+            var ended = CallsById(connection, tx, ids);
             var rows = new List<OutboxMessage>();
             foreach (var call in ended)
             {

@@ -6,45 +6,15 @@ namespace CallService.Storage.Sqlite;
 /// <summary>What nodes coordinate through besides calls: restart endings, idempotency keys and leases.</summary>
 internal sealed partial class SqliteCallStore
 {
-    public IReadOnlyList<CallSnapshot> EndUnfinished(string nodeId, DateTimeOffset now, Func<CallSnapshot, IReadOnlyList<CallService.Webhooks.OutboxMessage>>? webhooks = null)
-    {
-        var ids = _commits.Run(tx =>
+    /// <summary>The node's open calls end <c>service_restart</c> (<see cref="EndOpenCalls"/>), their webhook rows in the same transaction.</summary>
+    public IReadOnlyList<CallSnapshot> EndUnfinished(string nodeId, DateTimeOffset now, Func<CallSnapshot, IReadOnlyList<CallService.Webhooks.OutboxMessage>>? webhooks = null) =>
+        _commits.Run<IReadOnlyList<CallSnapshot>>(tx =>
         {
-            var lease = LeaseOf(nodeId, tx)?.ToUnixTimeMilliseconds() ?? 0;
-            var ended = new List<string>();
-            using (var select = Command("SELECT call_id FROM calls WHERE state <> 'ended' AND (node_id = $node OR node_id IS NULL)", tx))
-            {
-                select.Parameters.AddWithValue("$node", nodeId);
-                using var reader = select.ExecuteReader();
-                while (reader.Read()) ended.Add(reader.GetString(0));
-            }
-            foreach (var id in ended)
-            {
-                // The last moment the service knew the call was alive: its last write or the node's last lease renewal
-                // (renewed while the process ran), whichever is later, never after now: the downtime is not call time.
-                using var update = Command("""
-                    UPDATE calls SET state='ended', end_reason='service_restart', ended_by='system', code=NULL,
-                      ended_at = MIN($now, MAX(created_at, COALESCE(accepted_at, 0), COALESCE(connected_at, 0),
-                                               COALESCE(updated_at, 0), $lease))
-                    WHERE call_id=$id;
-                    INSERT INTO call_transitions(call_id, seq, state, at, detail)
-                    SELECT $id, COALESCE(MAX(seq), 0) + 1, 'ended', (SELECT ended_at FROM calls WHERE call_id=$id),
-                      'service_restart by system' FROM call_transitions WHERE call_id=$id;
-                    DELETE FROM busy_parties WHERE call_id=$id;
-                    """, tx);
-                update.Parameters.AddWithValue("$id", id);
-                update.Parameters.AddWithValue("$now", now.ToUnixTimeMilliseconds());
-                update.Parameters.AddWithValue("$lease", lease);
-                update.ExecuteNonQuery();
-                if (webhooks is null) continue;
-                using var read = Command($"{SqliteCallMapping.SelectCalls} WHERE call_id=$id", tx);
-                read.Parameters.AddWithValue("$id", id);
-                InsertWebhooks(webhooks(_calls.ReadCalls(read).Single()), tx);
-            }
+            var ended = EndOpenCalls(tx, nodeId, EndReason.ServiceRestart, now);
+            if (webhooks is not null)
+                foreach (var call in ended) InsertWebhooks(webhooks(call), tx);
             return ended;
         });
-        return [.. ids.Select(id => Find(id)!)];
-    }
 
     public IdempotencyEntry? TakeIdempotencyKey(string scope, string key, string fingerprint, DateTimeOffset at, DateTimeOffset expiredBefore) =>
         _commits.Run(tx =>

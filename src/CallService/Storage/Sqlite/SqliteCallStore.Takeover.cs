@@ -50,38 +50,11 @@ internal sealed partial class SqliteCallStore
             var lostAt = LeaseOf(takeover.LostNodeId, tx);
             var byAt = LeaseOf(takeover.ByNodeId, tx);
             if (lostAt >= takeover.AliveSince || !(byAt >= takeover.AliveSince)) return [];
-            var ended = new List<CallSnapshot>();
-            foreach (var id in takeover.Events.Keys.Order(StringComparer.Ordinal))
+            var ended = EndOpenCalls(tx, takeover.LostNodeId, EndReason.NodeLost, takeover.Now, takeover.Events.Keys);
+            foreach (var call in ended)
             {
-                using (var end = Command("""
-                    UPDATE calls SET state='ended', end_reason='node_lost', ended_by='system', code=NULL,
-                      ended_at = MIN($now, MAX(created_at, COALESCE(accepted_at, 0), COALESCE(connected_at, 0),
-                                               COALESCE(updated_at, 0), $lease))
-                    WHERE call_id = $id AND node_id = $lost AND state <> 'ended'
-                    """, tx))
-                {
-                    end.Parameters.AddWithValue("$id", id);
-                    end.Parameters.AddWithValue("$lost", takeover.LostNodeId);
-                    end.Parameters.AddWithValue("$now", takeover.Now.ToUnixTimeMilliseconds());
-                    end.Parameters.AddWithValue("$lease", lostAt?.ToUnixTimeMilliseconds() ?? 0);
-                    if (end.ExecuteNonQuery() != 1) continue; // ended meanwhile, or not on that node
-                }
-                using (var record = Command("""
-                    INSERT INTO call_transitions(call_id, seq, state, at, detail)
-                    SELECT $id, COALESCE(MAX(seq), 0) + 1, 'ended', (SELECT ended_at FROM calls WHERE call_id=$id),
-                      'node_lost by system' FROM call_transitions WHERE call_id=$id;
-                    DELETE FROM busy_parties WHERE call_id=$id;
-                    """, tx))
-                {
-                    record.Parameters.AddWithValue("$id", id);
-                    record.ExecuteNonQuery();
-                }
-                using var read = Command($"{SqliteCallMapping.SelectCalls} WHERE call_id=$id", tx);
-                read.Parameters.AddWithValue("$id", id);
-                var call = _calls.ReadCalls(read).Single();
-                _events.Insert(takeover.Events[id], tx);
+                _events.Insert(takeover.Events[call.CallId], tx);
                 if (webhooks is not null) InsertWebhooks(webhooks(call), tx);
-                ended.Add(call);
             }
             return ended;
         });
