@@ -18,7 +18,7 @@ public sealed class CallCoordinatorEndToEndTests(ServiceFixture fixture)
     [Fact]
     public async Task RingAcceptConnect_ThenCalleeReportsPlayerMinus2301_CallerGetsEndedWithThatCode()
     {
-        await using var call = await RingingCall.StartAsync(Service, "gina", "hank");
+        await using var call = await AcceptedCall.RingAndAcceptAsync(Service, "gina", "hank");
         await using var media = call.StartMedia(seconds: 60);
         await call.Caller.WaitForAsync("call.connected", EventTimeout);
         await call.Callee.WaitForAsync("call.connected", EventTimeout);
@@ -38,7 +38,7 @@ public sealed class CallCoordinatorEndToEndTests(ServiceFixture fixture)
     [Fact]
     public async Task CallerPublisherKilled_CalleeGetsMediaLostAfterTheGrace()
     {
-        await using var call = await RingingCall.StartAsync(Service, "ivan", "judy", publisherLostGraceSeconds: 2);
+        await using var call = await AcceptedCall.RingAndAcceptAsync(Service, "ivan", "judy", publisherLostGraceSeconds: 2);
         await using var media = call.StartMedia(seconds: 60);
         await call.Callee.WaitForAsync("call.connected", EventTimeout);
 
@@ -71,87 +71,5 @@ public sealed class CallCoordinatorEndToEndTests(ServiceFixture fixture)
         var records = JsonNode.Parse(await second.Http.GetStringAsync("/v1/records?userId=kim"))!;
         var kept = records["records"]!.AsArray().Single(r => r!["callId"]!.GetValue<string>() == finished)!;
         Assert.Equal("hangup", kept["endReason"]!.GetValue<string>());
-    }
-}
-
-/// <summary>A call rung by its caller and accepted by its callee, both listening on WebSockets.</summary>
-internal sealed class RingingCall : IAsyncDisposable
-{
-    public required string CallId { get; init; }
-    public required string CallerToken { get; init; }
-    public required string CalleeToken { get; init; }
-    public required PartySocket Caller { get; init; }
-    public required PartySocket Callee { get; init; }
-    public required JsonObject CallerView { get; init; }
-    public required JsonObject CalleeView { get; init; }
-
-    public static async Task<RingingCall> StartAsync(ServiceProcess service, string caller, string callee,
-        int publisherLostGraceSeconds = 10)
-    {
-        var callerToken = await service.IssueTokenAsync(caller);
-        var calleeToken = await service.IssueTokenAsync(callee);
-        var callerSocket = await PartySocket.ConnectAsync(service, callerToken);
-        var calleeSocket = await PartySocket.ConnectAsync(service, calleeToken);
-
-        var (created, call) = await service.AsPartyAsync(callerToken, "/v1/calls",
-            new { callee = new { userId = callee }, scenario = "general", ring = true, publisherLostGraceSeconds });
-        Assert.True(created == HttpStatusCode.Created, call.ToJsonString());
-        Assert.Equal("ringing", call["state"]!.GetValue<string>());
-        var callId = call["callId"]!.GetValue<string>();
-
-        var incoming = await calleeSocket.WaitForAsync("call.incoming", TimeSpan.FromSeconds(10));
-        Assert.Equal(callId, incoming["callId"]!.GetValue<string>());
-
-        var (accepted, acceptedCall) = await service.AsPartyAsync(calleeToken, $"/v1/calls/{callId}/accept");
-        Assert.True(accepted == HttpStatusCode.OK, acceptedCall.ToJsonString());
-        var callerAccepted = (await callerSocket.WaitForAsync("call.accepted", TimeSpan.FromSeconds(10)))["data"]!;
-        var calleeAccepted = (await calleeSocket.WaitForAsync("call.accepted", TimeSpan.FromSeconds(10)))["data"]!;
-        Assert.Equal("a", callerAccepted["role"]!.GetValue<string>());
-        Assert.Equal("b", calleeAccepted["role"]!.GetValue<string>());
-        var callerView = callerAccepted["view"]!.AsObject();
-        var calleeView = calleeAccepted["view"]!.AsObject();
-
-        // Each party's view holds its own push URL and the peer's play URL (DESIGN §1).
-        Assert.Contains($"/live/{callId}-a?", callerView["pushUrl"]!.GetValue<string>());
-        Assert.Contains($"/live/{callId}-b?", callerView["playUrl"]!.GetValue<string>());
-        Assert.Contains($"/live/{callId}-b?", calleeView["pushUrl"]!.GetValue<string>());
-        Assert.Contains($"/live/{callId}-a?", calleeView["playUrl"]!.GetValue<string>());
-
-        return new RingingCall
-        {
-            CallId = callId, CallerToken = callerToken, CalleeToken = calleeToken,
-            Caller = callerSocket, Callee = calleeSocket, CallerView = callerView, CalleeView = calleeView,
-        };
-    }
-
-    /// <summary>Both parties publish with ffmpeg and play the peer (A over RTMP, B over HTTP-FLV).</summary>
-    public CallPeers StartMedia(int seconds) => new(
-        Ffmpeg.Publish(CallerView["pushUrl"]!.GetValue<string>(), seconds),
-        Ffmpeg.Publish(CalleeView["pushUrl"]!.GetValue<string>(), seconds),
-        Ffmpeg.Play(CallerView["playUrl"]!.GetValue<string>(), seconds),
-        Ffmpeg.Play(CalleeView["playFlvUrl"]!.GetValue<string>(), seconds));
-
-    public async ValueTask DisposeAsync()
-    {
-        await Caller.DisposeAsync();
-        await Callee.DisposeAsync();
-    }
-}
-
-/// <summary>The four ffmpeg peers of a call.</summary>
-internal sealed record CallPeers(RunningProcess PushA, RunningProcess PushB, RunningProcess PlayA, RunningProcess PlayB)
-    : IAsyncDisposable
-{
-    public async Task<bool> AllExitAsync(TimeSpan timeout)
-    {
-        var results = await Task.WhenAll(new[] { PushA, PushB, PlayA, PlayB }.Select(p => p.WaitForExitAsync(timeout)));
-        return results.All(exited => exited);
-    }
-
-    public ValueTask DisposeAsync()
-    {
-        foreach (var process in new[] { PushA, PushB, PlayA, PlayB })
-            process.Dispose();
-        return ValueTask.CompletedTask;
     }
 }

@@ -21,7 +21,7 @@ public sealed class ClusterCallTests(ClusterFixture cluster)
     {
         var caller = ClusterApi.UniqueUser("ana");
         var callee = ClusterApi.UniqueUser("ben");
-        await using var call = await CrossNodeCall.RingAndAcceptAsync(Node1, callerNode: Node3, calleeNode: Node2, caller, callee);
+        await using var call = await ClusterApi.RingAndAcceptAsync(Node1, callerNode: Node3, calleeNode: Node2, caller, callee);
         await using var media = call.StartMedia(seconds: 60);
 
         await call.Caller.WaitForAsync("call.connected", Bounds.MediaConnect);
@@ -57,7 +57,7 @@ public sealed class ClusterCallTests(ClusterFixture cluster)
     [Fact]
     public async Task RecordedOnNode1_IsListedAndDownloadedThroughNode2_WithRanges()
     {
-        await using var call = await CrossNodeCall.RingAndAcceptAsync(Node1, callerNode: Node1, calleeNode: Node2,
+        await using var call = await ClusterApi.RingAndAcceptAsync(Node1, callerNode: Node1, calleeNode: Node2,
             ClusterApi.UniqueUser("rae"), ClusterApi.UniqueUser("rob"), recording: "on");
         await using (var media = call.StartMedia(seconds: 5))
         {
@@ -95,7 +95,7 @@ public sealed class ClusterCallTests(ClusterFixture cluster)
     [Fact]
     public async Task HangUpOnNode2_DisconnectsThePublishersOnNode1_WithinOneSecond()
     {
-        await using var call = await CrossNodeCall.RingAndAcceptAsync(Node1, callerNode: Node1, calleeNode: Node2,
+        await using var call = await ClusterApi.RingAndAcceptAsync(Node1, callerNode: Node1, calleeNode: Node2,
             ClusterApi.UniqueUser("cai"), ClusterApi.UniqueUser("dan"));
         await using var media = call.StartMedia(seconds: 60);
         await call.Caller.WaitForAsync("call.connected", Bounds.MediaConnect);
@@ -133,7 +133,7 @@ public sealed class ClusterCallTests(ClusterFixture cluster)
         var (created, call) = await Node2.CreateCallAsync(caller, callee, ring: false);
         Assert.True(created == HttpStatusCode.Created, call.ToJsonString());
         var callId = call.Str("callId");
-        CrossNodeCall.AssertPlacedOn(Node2, callId, call["parties"]!["a"]!.AsObject(), pushes: "a", plays: "b");
+        ClusterApi.AssertPlacedOn(Node2, callId, call["parties"]!["a"]!.AsObject(), pushes: "a", plays: "b");
 
         var ended = await Node3.Service.HangUpAsync(callId);
         Assert.Equal("hangup", ended.Str("endReason"));

@@ -28,7 +28,7 @@ public sealed class ClusterFailoverTests(ClusterFixture cluster)
         var (placing, survivor) = (nodes[0], nodes[1]);
         var caller = ClusterApi.UniqueUser("max");
         var callee = ClusterApi.UniqueUser("ned");
-        await using var accepted = await CrossNodeCall.RingAndAcceptAsync(placing, callerNode: survivor, calleeNode: survivor, caller, callee);
+        await using var accepted = await ClusterApi.RingAndAcceptAsync(placing, callerNode: survivor, calleeNode: survivor, caller, callee);
 
         // A second call still ringing, its parties' sockets on the surviving node too.
         var ringCaller = ClusterApi.UniqueUser("olga");
@@ -76,7 +76,7 @@ public sealed class ClusterFailoverTests(ClusterFixture cluster)
         var (again, retry) = await survivor.CreateCallAsync(caller, callee, ring: true);
         Assert.True(again == HttpStatusCode.Created, retry.ToJsonString());
         Assert.Equal("ringing", retry.Str("state"));
-        CrossNodeCall.AssertPlacedOn(survivor, retry.Str("callId"), retry["parties"]!["a"]!.AsObject(), pushes: "a", plays: "b");
+        ClusterApi.AssertPlacedOn(survivor, retry.Str("callId"), retry["parties"]!["a"]!.AsObject(), pushes: "a", plays: "b");
         await survivor.Service.HangUpAsync(retry.Str("callId"));
     }
 
@@ -86,7 +86,7 @@ public sealed class ClusterFailoverTests(ClusterFixture cluster)
         await using var nodes = await cluster.StartNodesAsync("drain", 2,
             new Dictionary<string, string> { ["Cluster:DrainSeconds"] = "120" });
         var (draining, other) = (nodes[0], nodes[1]);
-        await using var call = await CrossNodeCall.RingAndAcceptAsync(draining, callerNode: other, calleeNode: other,
+        await using var call = await ClusterApi.RingAndAcceptAsync(draining, callerNode: other, calleeNode: other,
             ClusterApi.UniqueUser("quin"), ClusterApi.UniqueUser("rey"));
         await using var media = call.StartMedia(seconds: 120);
         await call.Caller.WaitForAsync("call.connected", Bounds.MediaConnect);
@@ -103,7 +103,7 @@ public sealed class ClusterFailoverTests(ClusterFixture cluster)
         // A new call asked of the draining node is placed on a node that takes placements.
         var (created, placedElsewhere) = await draining.CreateCallAsync(ClusterApi.UniqueUser("sol"), ClusterApi.UniqueUser("tam"), ring: false);
         Assert.True(created == HttpStatusCode.Created, placedElsewhere.ToJsonString());
-        CrossNodeCall.AssertPlacedOn(other, placedElsewhere.Str("callId"), placedElsewhere["parties"]!["a"]!.AsObject(), pushes: "a", plays: "b");
+        ClusterApi.AssertPlacedOn(other, placedElsewhere.Str("callId"), placedElsewhere["parties"]!["a"]!.AsObject(), pushes: "a", plays: "b");
         await other.Service.HangUpAsync(placedElsewhere.Str("callId"));
 
         // The live call keeps going: media flows, the call stays connected on every node.
@@ -132,7 +132,7 @@ public sealed class ClusterFailoverTests(ClusterFixture cluster)
         await using var nodes = await cluster.StartNodesAsync("drain_timeout", 2,
             new Dictionary<string, string> { ["Cluster:DrainSeconds"] = drainSeconds.ToString() });
         var (draining, other) = (nodes[0], nodes[1]);
-        await using var call = await CrossNodeCall.RingAndAcceptAsync(draining, callerNode: other, calleeNode: other,
+        await using var call = await ClusterApi.RingAndAcceptAsync(draining, callerNode: other, calleeNode: other,
             ClusterApi.UniqueUser("uma"), ClusterApi.UniqueUser("vic"));
 
         var sinceTerm = Stopwatch.StartNew();

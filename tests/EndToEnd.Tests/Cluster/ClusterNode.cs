@@ -16,10 +16,10 @@ internal sealed class ClusterNode(string nodeId, ServiceProcess service) : IAsyn
     public HttpClient Http => Service.Http;
 
     /// <summary>This node's <c>Media:PublicRtmpBaseUrl</c>.</summary>
-    public string RtmpBaseUrl => $"rtmp://127.0.0.1:{Service.RtmpPort}/live";
+    public string RtmpBaseUrl => Service.RtmpBaseUrl;
 
     /// <summary>This node's <c>Media:PublicFlvBaseUrl</c>.</summary>
-    public string FlvBaseUrl => $"http://127.0.0.1:{Service.HttpPort}/live";
+    public string FlvBaseUrl => Service.FlvBaseUrl;
 
     /// <summary>How other nodes reach this one (the default <c>Cluster:InternalUrl</c>: the bound HTTP address).</summary>
     public string InternalUrl => $"http://127.0.0.1:{Service.HttpPort}";

@@ -35,6 +35,14 @@ internal sealed class ServiceProcess : IAsyncDisposable
     public HttpClient Http { get; }
     public string Output => string.Join('\n', _output);
 
+    /// <summary>The default <c>Media:PublicRtmpBaseUrl</c> of this process (its bound RTMP port on loopback).</summary>
+    public string RtmpBaseUrl => $"rtmp://127.0.0.1:{RtmpPort}/live";
+
+    /// <summary>The default <c>Media:PublicFlvBaseUrl</c> of this process (its HTTP address + <c>/live</c>).</summary>
+    public string FlvBaseUrl => $"http://127.0.0.1:{HttpPort}/live";
+
+    public override string ToString() => $"CallService (http {HttpPort}, rtmp {RtmpPort})";
+
     /// <summary>
     /// Starts the service and waits until <c>/healthz</c> answers and the RTMP port accepts connections.
     /// <paramref name="httpPort"/>/<paramref name="rtmpPort"/>: fixed ports (when the settings must name them, e.g.
