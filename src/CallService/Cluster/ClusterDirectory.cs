@@ -1,3 +1,4 @@
+using CallService.Common;
 using CallService.Storage;
 using Microsoft.Extensions.Options;
 
@@ -18,7 +19,10 @@ internal sealed class ClusterDirectory(ICallStore store, TimeProvider time, IOpt
     private IReadOnlyList<ClusterNode> _nodes = [];
     private long _readAt = long.MinValue;
 
-    /// <summary>Every registered node (at most <see cref="MaxAge"/> old).</summary>
+    /// <summary>
+    /// Every registered node (at most <see cref="MaxAge"/> old). Throws <see cref="StorageUnavailableException"/> (503
+    /// problem details where it reaches a request) when the registry must be read and cannot be.
+    /// </summary>
     public IReadOnlyList<ClusterNode> Nodes(bool fresh = false)
     {
         lock (_gate)
@@ -26,7 +30,14 @@ internal sealed class ClusterDirectory(ICallStore store, TimeProvider time, IOpt
             var now = Environment.TickCount64;
             if (fresh || _readAt == long.MinValue || now - _readAt > (long)MaxAge.TotalMilliseconds)
             {
-                _nodes = store.ClusterNodes();
+                try
+                {
+                    _nodes = store.ClusterNodes();
+                }
+                catch (Exception e)
+                {
+                    throw new StorageUnavailableException("The node registry is unavailable.", e);
+                }
                 _readAt = now;
             }
             return _nodes;

@@ -2,8 +2,10 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using CallService.Cluster;
+using CallService.Storage;
 using CallService.Tests.Support;
 using Microsoft.Extensions.DependencyInjection;
+using NSubstitute;
 
 namespace CallService.Tests.Cluster;
 
@@ -48,5 +50,48 @@ public sealed class ClusterNodesTests
         using var host = new ServiceHost(settings: new() { ["Cluster:InternalUrl"] = "http://10.1.2.3:9000/", ["Cluster:NodeId"] = "n-1" });
         var node = (await host.Http().GetFromJsonAsync<JsonElement>("/v1/cluster/nodes")).GetProperty("nodes")[0];
         Assert.Equal(("n-1", "http://10.1.2.3:9000"), (node.GetProperty("nodeId").GetString(), node.GetProperty("internalUrl").GetString()));
+    }
+
+    [Fact]
+    public async Task RegistryUnreadable_ListIs503Problem()
+    {
+        using var host = new ServiceHost(services: s => s.AddSingleton(RegistryDown()));
+
+        var response = await host.Http().GetAsync("/v1/cluster/nodes");
+
+        await AssertStorageUnavailable(response);
+    }
+
+    [Fact]
+    public async Task Draining_RegistryUnreadable_CreateIs503Problem_NotPlacedHere()
+    {
+        var store = RegistryDown();
+        using var host = new ServiceHost(services: s => s.AddSingleton(store));
+        host.Services.GetRequiredService<DrainState>().Begin();
+
+        var response = await host.Http().PostAsJsonAsync("/v1/calls",
+            new { caller = new { userId = "alice" }, callee = new { userId = "bob" }, ring = false });
+
+        await AssertStorageUnavailable(response);
+        store.DidNotReceive().Save(Arg.Any<CallService.Storage.CallWrite>());
+    }
+
+    /// <summary>A store that starts and answers everything but the node registry (its database connection fails there).</summary>
+    private static ICallStore RegistryDown()
+    {
+        var store = Substitute.For<ICallStore>();
+        store.EndUnfinished(Arg.Any<string>(), Arg.Any<DateTimeOffset>()).Returns([]);
+        store.ReserveEventSeqs(Arg.Any<int>()).Returns(1);
+        store.ClusterNodes().Returns(_ => throw new IOException("connection refused"));
+        return store;
+    }
+
+    private static async Task AssertStorageUnavailable(HttpResponseMessage response)
+    {
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType!.MediaType);
+        var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal((503, "The node registry is unavailable."),
+            (problem.GetProperty("status").GetInt32(), problem.GetProperty("detail").GetString()));
     }
 }

@@ -32,22 +32,39 @@ internal sealed class StatusFrameForwarder(IHttpClientFactory clients, UserToken
         };
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
         request.Headers.TryAddWithoutValidation(NodeForwarder.ForwardedByHeader, self.Id);
+        HttpResponseMessage response;
         try
         {
-            using var response = await clients.CreateClient(NodeForwarder.ClientName).SendAsync(request, cancellationToken);
-            metrics.Count("status_frame", answered: true);
-            if (response.StatusCode == HttpStatusCode.Accepted &&
-                await response.Content.ReadFromJsonAsync(CallServiceJsonContext.Default.StatusReportResponse, cancellationToken) is { } result)
-                return new StatusResultFrame(callId, result.Action, result.Call.State);
-            var problem = await response.Content.ReadFromJsonAsync<JsonElement>(cancellationToken);
-            return new ErrorFrame(callId, problem);
+            response = await clients.CreateClient(NodeForwarder.ClientName).SendAsync(request, cancellationToken); // body buffered
         }
-        catch (Exception e) when (e is HttpRequestException or JsonException || (e is TaskCanceledException && !cancellationToken.IsCancellationRequested))
+        catch (Exception e) when (e is HttpRequestException || (e is TaskCanceledException && !cancellationToken.IsCancellationRequested))
         {
             metrics.Count("status_frame", answered: false);
             logger.LogWarning("Forwarding a status frame to node {NodeId} failed: {Error}", CallMedia.Logging.LogText.Escape(owner.NodeId), e.Message);
             return new ErrorFrame(callId, Common.Problems.ProblemMapping.Map(
                 new NodeUnavailableException($"The node holding this call ({owner.NodeId}) did not answer; retry shortly.", e))!);
+        }
+        using (response)
+        {
+            metrics.Count("status_frame", answered: true);
+            try
+            {
+                if (response.StatusCode == HttpStatusCode.Accepted &&
+                    await response.Content.ReadFromJsonAsync(CallServiceJsonContext.Default.StatusReportResponse, cancellationToken) is { } result)
+                    return new StatusResultFrame(callId, result.Action, result.Call.State);
+                return new ErrorFrame(callId, await response.Content.ReadFromJsonAsync<JsonElement>(cancellationToken));
+            }
+            catch (JsonException)
+            {
+                // Not the owner's JSON (a proxy between the nodes answered, e.g. 502 text/plain): its status as problem
+                // details; a success without a result is a bad gateway.
+                var status = response.IsSuccessStatusCode ? (int)HttpStatusCode.BadGateway : (int)response.StatusCode;
+                return new ErrorFrame(callId, Common.Problems.ProblemShape.Complete(new Microsoft.AspNetCore.Mvc.ProblemDetails
+                {
+                    Status = status,
+                    Detail = $"The node holding this call ({owner.NodeId}) answered {(int)response.StatusCode} without problem details.",
+                }));
+            }
         }
     }
 }
