@@ -62,6 +62,44 @@ public sealed class NodeDrainTests(PostgresCluster cluster)
         Assert.Equal((CallService.Calls.CallState.Ended, CallService.Calls.EndReason.ServiceRestart), (record.State, record.EndReason));
     }
 
+    [Fact]
+    public async Task Sqlite_CallCreatedAfterTheDrainEndedItsCalls_EndsServiceRestartWhenTheServerHasStopped()
+    {
+        var dir = ServiceHost.NewDataDirectory();
+        try
+        {
+            string late;
+            using (var node = new ServiceHost(dir, new() { ["Cluster:DrainSeconds"] = "0" }))
+            {
+                var drain = node.Services.GetRequiredService<NodeDrain>();
+                drain.Request();
+                await drain.StoppingAsync(CancellationToken.None); // no calls: the drain is over at once
+
+                // A create forwarded by a node whose registry still showed this one not draining is handled here.
+                using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/calls")
+                {
+                    Content = JsonContent.Create(new { caller = new { userId = "erin" }, callee = new { userId = "fred" }, ring = false }),
+                };
+                request.Headers.Add(CallService.Cluster.Forwarding.NodeForwarder.ForwardedByHeader, "node-x");
+                using var created = await node.Http().SendAsync(request);
+                Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+                late = (await created.Content.ReadFromJsonAsync<CallResponse>(ServiceHost.Json))!.CallId;
+
+                await drain.StoppedAsync(CancellationToken.None); // the server has stopped: what it handled last is done
+                var store = node.Services.GetRequiredService<ICallStore>();
+                Assert.Equal((CallService.Calls.CallState.Ended, CallService.Calls.EndReason.ServiceRestart),
+                    (store.Find(late)!.State, store.Find(late)!.EndReason));
+            }
+            using var restarted = new ServiceHost(dir);
+            var record = await restarted.Http().GetFromJsonAsync<CallResponse>($"/v1/calls/{late}", ServiceHost.Json);
+            Assert.Equal(("ended", "service_restart", "system"), (record!.State, record.EndReason, record.EndedBy));
+        }
+        finally
+        {
+            try { Directory.Delete(dir, recursive: true); } catch (IOException) { }
+        }
+    }
+
     /// <summary>
     /// Two calls on <paramref name="node"/>; drain; during the drain: 503 <c>draining</c>, the calls answer, one is hung up;
     /// after the drain time the other ends <c>service_restart</c> (both parties told) and the host stops. Returns the

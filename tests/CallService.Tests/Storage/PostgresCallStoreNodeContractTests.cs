@@ -90,4 +90,27 @@ public sealed class PostgresCallStoreNodeContractTests(PostgresCluster cluster) 
     /// <summary>Every node writes the database: rows under another node id are that node's (its calls, its evidence files).</summary>
     [Fact]
     public void SharedByNodes_IsNotSingleProcess() => Assert.False(OpenStore().SingleProcess);
+
+    /// <summary>
+    /// A database with a language collation (ICU <c>en-US</c>, as a cluster initialised with a system locale has): the
+    /// registry still comes in ordinal order of node id, as with SQLite (the schema's <c>node_id COLLATE "C"</c>; the
+    /// test cluster itself runs with <c>--no-locale</c>, where every order is ordinal).
+    /// </summary>
+    [Fact]
+    public async Task ClusterNodes_InOrdinalOrder_InADatabaseWithALanguageCollation()
+    {
+        var name = "icu_" + Guid.NewGuid().ToString("N")[..12];
+        await using (var admin = new NpgsqlConnection(cluster.ConnectionString))
+        {
+            await admin.OpenAsync();
+            await using var create = new NpgsqlCommand($"CREATE DATABASE {name} TEMPLATE template0 LOCALE_PROVIDER icu ICU_LOCALE 'en-US'", admin);
+            await create.ExecuteNonQueryAsync();
+        }
+        using var store = new PostgresCallStore(new PostgresStorageOptions(cluster.ConnectionStringFor(name)),
+            new NodeIdentity(Options.Create(new ClusterOptions { NodeId = "a-node" })));
+        store.Initialize();
+        foreach (var id in (string[])["b-node", "B-node", "a-node", "A-node"]) store.RenewLease(id, T0);
+
+        Assert.Equal(["A-node", "B-node", "a-node", "b-node"], store.ClusterNodes().Select(n => n.NodeId));
+    }
 }

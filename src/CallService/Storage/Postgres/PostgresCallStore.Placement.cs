@@ -15,14 +15,24 @@ internal sealed partial class PostgresCallStore
         return r.Read() ? new CallPlacement(TextOrNull(r, 0), r.GetBoolean(1)) : null;
     }
 
+    /// <summary>
+    /// The calls first, then the node of each call read (a call's <c>node_id</c> is written once, at its creation): two
+    /// reads the other way round left a call created between them without its node, so it was listed with this node's
+    /// relay URLs.
+    /// </summary>
     public IReadOnlyList<(CallService.Calls.CallSnapshot Call, string? NodeId)> OpenCalls()
     {
         using var connection = _dataSource.OpenConnection();
-        var placed = new Dictionary<string, string?>(StringComparer.Ordinal);
-        using (var nodes = new NpgsqlCommand("SELECT call_id, node_id FROM calls WHERE state <> 'ended'", connection))
-        using (var r = nodes.ExecuteReader())
-            while (r.Read()) placed[r.GetString(0)] = TextOrNull(r, 1);
         using var cmd = new NpgsqlCommand($"{SelectCalls} WHERE c.state <> 'ended' ORDER BY c.created_at, c.call_id", connection);
-        return [.. ReadCalls(cmd).Select(c => (c, placed.GetValueOrDefault(c.CallId)))];
+        var open = ReadCalls(cmd);
+        if (open.Count == 0) return [];
+        var placed = new Dictionary<string, string?>(StringComparer.Ordinal);
+        using (var nodes = new NpgsqlCommand("SELECT call_id, node_id FROM calls WHERE call_id = ANY($1)", connection))
+        {
+            nodes.Parameters.Add(Value(open.Select(c => c.CallId).ToArray()));
+            using var r = nodes.ExecuteReader();
+            while (r.Read()) placed[r.GetString(0)] = TextOrNull(r, 1);
+        }
+        return [.. open.Select(c => (c, placed.GetValueOrDefault(c.CallId)))];
     }
 }
