@@ -55,6 +55,9 @@ internal sealed class CallRouter(LiveCalls calls, ICallStore store, IEvidenceSto
     /// </summary>
     public CallRoute RouteEvidence(string callId)
     {
+        // A store one process alone uses (SQLite): evidence under another node id is this process's own from an earlier
+        // run under another id (another HTTP port), and its files are on this disk: nothing to read.
+        if (store.SingleProcess) return CallRoute.Local;
         string? nodeId;
         try
         {
@@ -65,9 +68,6 @@ internal sealed class CallRouter(LiveCalls calls, ICallStore store, IEvidenceSto
             logger.LogWarning(e, "Reading the evidence of a call failed; handled here");
             return CallRoute.Local;
         }
-        // A store one process alone uses (SQLite): evidence under another node id is this process's own from an earlier
-        // run under another id (another HTTP port), and its files are on this disk.
-        if (store.SingleProcess) return CallRoute.Local;
         return nodeId is not { Length: > 0 } || nodeId == self.Id ? CallRoute.Local : ToNode(nodeId);
     }
 
