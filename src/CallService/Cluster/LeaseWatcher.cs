@@ -1,6 +1,8 @@
 using CallContracts.Realtime;
+using CallMedia.Logging;
 using CallService.Calls;
 using CallService.Calls.Live;
+using CallService.Common;
 using CallService.Realtime;
 using CallService.Storage;
 using CallService.Webhooks;
@@ -90,7 +92,7 @@ internal sealed class LeaseWatcher(
         if (ended.Count == 0) return 0;
         metrics?.EndedLost(ended.Count);
         logger.LogWarning("Node {LostNode} has not renewed its lease since {RenewedAt:O}: ended {Count} of its call(s) node_lost: {CallIds}",
-            lost.NodeId, lost.RenewedAt, ended.Count, string.Join(", ", ended.Select(c => c.CallId)));
+            LogText.Escape(lost.NodeId), lost.RenewedAt, ended.Count, LogIds.Of([.. ended.Select(c => c.CallId)]));
         hub.Deliver([.. ended.SelectMany(c => events[c.CallId])]);
         return ended.Count;
     }

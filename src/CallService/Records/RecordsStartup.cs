@@ -2,6 +2,7 @@ using CallContracts.Realtime;
 using CallService.Calls;
 using CallService.Calls.Live;
 using CallService.Cluster;
+using CallService.Common;
 using CallService.Realtime;
 using CallService.Storage;
 using CallService.Webhooks;
@@ -32,7 +33,7 @@ internal sealed class RecordsStartup(
         if (ended.Count == 0) return;
         metrics?.EndedAtStart(ended.Count);
         logger.LogWarning("Ended {Count} call(s) left unfinished by the previous run (service_restart): {CallIds}",
-            ended.Count, string.Join(", ", ended.Select(c => c.CallId)));
+            ended.Count, LogIds.Of([.. ended.Select(c => c.CallId)]));
         var events = new List<StoredEvent>();
         foreach (var call in ended)
         {
