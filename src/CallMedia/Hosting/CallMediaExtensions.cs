@@ -92,4 +92,22 @@ public static class CallMediaExtensions
             .Produces(StatusCodes.Status204NoContent);
         return endpoints;
     }
+
+    /// <summary>
+    /// Maps the same HTTP-FLV routes as <see cref="MapCallMediaFlv"/> as plain request delegates (no parameter binding,
+    /// no API description): what a trimmed, Native AOT relay process (<c>CallMedia.Relay</c>) serves.
+    /// </summary>
+    public static IEndpointRouteBuilder MapCallMediaFlvHandlers(this IEndpointRouteBuilder endpoints)
+    {
+        var app = endpoints.ServiceProvider.GetRequiredService<IOptions<MediaOptions>>().Value.App;
+        var flv = endpoints.ServiceProvider.GetRequiredService<HttpFlvEndpoint>();
+        endpoints.MapMethods("/" + app + "/{stream}.flv", [HttpMethods.Get],
+            context => flv.HandleAsync(context, context.GetRouteValue("stream") as string ?? ""));
+        endpoints.MapMethods("/" + app + "/{stream}.flv", [HttpMethods.Options], context =>
+        {
+            FlvCors.AnswerPreflight(context);
+            return Task.CompletedTask;
+        });
+        return endpoints;
+    }
 }
