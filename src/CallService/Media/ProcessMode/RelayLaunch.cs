@@ -7,12 +7,15 @@ namespace CallService.Media.ProcessMode;
 /// <c>dotnet</c>), else <c>CallMedia.Relay</c> beside this service's binaries (the Native AOT binary when it was
 /// published there), else <c>dotnet CallMedia.Relay.dll</c> beside them. Its configuration is this service's
 /// <c>Media</c> section, passed as environment variables (<c>Media__Rtmp__Port</c>, …, never on the command line),
-/// plus the control socket's path.
+/// plus the control socket's path; the URL signing keys stay here (the relay asks this service to decide).
 /// </summary>
 internal static class RelayLaunch
 {
     /// <summary>The configuration key of the executable.</summary>
     public const string ExecutableKey = "Media:RelayExecutable";
+
+    /// <summary>Media keys the relay has no use for: the URL signing keys (the coordinator checks signatures) and the launch's own.</summary>
+    private static readonly HashSet<string> NotPassed = new(StringComparer.OrdinalIgnoreCase) { ExecutableKey, "Media:PushKey", "Media:PlayKey", MediaHosting.ModeKey };
 
     /// <summary>Environment variables of this process that must not reach the relay (they would move its web server).</summary>
     private static readonly string[] NotInherited = ["ASPNETCORE_URLS", "DOTNET_URLS", "URLS", "ASPNETCORE_HTTP_PORTS", "ASPNETCORE_HTTPS_PORTS", "HTTP_PORTS", "HTTPS_PORTS"];
@@ -25,8 +28,10 @@ internal static class RelayLaunch
         var psi = new ProcessStartInfo(file) { UseShellExecute = false };
         foreach (var argument in arguments) psi.ArgumentList.Add(argument);
         foreach (var name in NotInherited) psi.Environment.Remove(name);
+        foreach (var name in psi.Environment.Keys.Where(k => k.StartsWith("Media__", StringComparison.OrdinalIgnoreCase)).ToList())
+            psi.Environment.Remove(name); // replaced by the effective Media section below, without what it must not see
         foreach (var (key, value) in configuration.GetSection("Media").AsEnumerable())
-            if (value is not null && key != ExecutableKey)
+            if (value is not null && !NotPassed.Contains(key))
                 psi.Environment[key.Replace(":", "__", StringComparison.Ordinal)] = value;
         psi.Environment["Media__ControlSocket"] = socketPath;
         // Inline socket completions: publish → fan-out → send on the epoll thread; safe in the relay, which never
