@@ -70,6 +70,8 @@ public static class CallMediaExtensions
     /// (403 when the policy refuses), and <c>OPTIONS</c> on the same path as a CORS preflight (204, see
     /// <c>FlvCors</c>). The path segment is <see cref="MediaOptions.App"/> (default <c>live</c>).
     /// </summary>
+    [System.Diagnostics.CodeAnalysis.RequiresUnreferencedCode("Minimal-API parameter binding (for the API description); a trimmed host maps MapCallMediaFlvHandlers.")]
+    [System.Diagnostics.CodeAnalysis.RequiresDynamicCode("Minimal-API parameter binding (for the API description); a Native AOT host maps MapCallMediaFlvHandlers.")]
     public static IEndpointRouteBuilder MapCallMediaFlv(this IEndpointRouteBuilder endpoints)
     {
         var app = endpoints.ServiceProvider.GetRequiredService<IOptions<MediaOptions>>().Value.App;
