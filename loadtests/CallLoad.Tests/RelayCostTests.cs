@@ -115,6 +115,18 @@ public sealed class RelayCostTests
     }
 
     [Fact]
+    public void RelayMode_Process_SetsMediaModeAndTheExecutable_InprocessAddsNothing_OtherModesAreRefused()
+    {
+        var process = Cli.RelayModeEnvironment(new Dictionary<string, string> { ["A"] = "1" }, "process", "relay/CallMedia.Relay");
+        Assert.Equal("process", process["Media__Mode"]);
+        Assert.Equal(Path.GetFullPath("relay/CallMedia.Relay"), process["Media__RelayExecutable"]);
+        Assert.Equal("1", process["A"]);
+        Assert.Equal(["A"], Cli.RelayModeEnvironment(new Dictionary<string, string> { ["A"] = "1" }, "inprocess", null).Keys);
+        Assert.False(Cli.RelayModeEnvironment([], "process", null).ContainsKey("Media__RelayExecutable"));
+        Assert.Throws<ArgumentException>(() => Cli.RelayModeEnvironment([], "sidecar", null));
+    }
+
+    [Fact]
     public void MarkdownReport_GivesTheRelayCostTargetsWithVerdicts()
     {
         var run = new BenchmarkRun

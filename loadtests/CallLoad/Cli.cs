@@ -68,6 +68,25 @@ internal static class Cli
         return result;
     }
 
+    /// <summary>
+    /// <paramref name="environment"/> plus <c>Media__Mode</c> (and <c>Media__RelayExecutable</c>) for
+    /// <c>--relay-mode process</c>; throws <see cref="ArgumentException"/> for a mode other than inprocess/process.
+    /// </summary>
+    public static Dictionary<string, string> RelayModeEnvironment(Dictionary<string, string> environment, string? mode, string? executable)
+    {
+        switch (mode?.ToLowerInvariant())
+        {
+            case null or "" or "inprocess":
+                return environment;
+            case "process":
+                environment["Media__Mode"] = "process";
+                if (executable is { Length: > 0 }) environment["Media__RelayExecutable"] = Path.GetFullPath(executable);
+                return environment;
+            default:
+                throw new ArgumentException($"--relay-mode is inprocess or process, not '{mode}'.");
+        }
+    }
+
     /// <summary>Runs <c>relay-cost</c>; <paramref name="targets"/> is evaluated inside the guard (bad <c>--service-env</c> → one red line).</summary>
     public static Task<int> RunRelayCostAsync(Func<IReadOnlyList<TargetSpec>> targets, RelayCostOptions options, string? jsonOut, CancellationToken cancellationToken) =>
         Guard(async () =>

@@ -103,16 +103,18 @@ var syscallSeconds = new Option<int>("--syscall-seconds") { Description = "Separ
 var costViewers = new Option<CostViewers>("--viewers") { Description = "Viewers per stream: Rtmp, Flv (HTTP-FLV on CallService, RTMP on nginx) or Both (RTMP + HTTP-FLV; nginx: 2 RTMP).", DefaultValueFactory = _ => CostViewers.Rtmp };
 var targets = new Option<TargetKind[]>("--targets") { Description = "Targets measured in turn (default: CallService Nginx).", AllowMultipleArgumentsPerToken = true, DefaultValueFactory = _ => [TargetKind.CallService, TargetKind.Nginx] };
 var serviceEnv = new Option<string[]>("--service-env") { Description = "NAME=VALUE added to the environment of the CallService the tool starts (repeatable), e.g. DOTNET_gcServer=0 for an A/B run.", AllowMultipleArgumentsPerToken = true };
+var relayMode = new Option<string>("--relay-mode") { Description = "CallService's relay: inprocess (default) or process (its own process, Media:Mode=process; CPU, RSS and syscalls are then the relay process's, the coordinator's RSS is reported beside).", DefaultValueFactory = _ => "inprocess" };
+var relayExecutable = new Option<string?>("--relay-executable") { Description = "With --relay-mode process: the relay binary (e.g. the Native AOT publish of src/CallMedia.Relay); default: the one beside CallService.dll." };
 var rounds = new Option<int>("--rounds") { Description = "Measure every target this many times, alternating; ratios are the median of the per-round ratios (bounded: 1–10).", DefaultValueFactory = _ => 1 };
 var relayCost = new Command("relay-cost", "CallService and nginx-rtmp under the same N calls after the same warm-up: CPU per delivered Mbit, syscalls per message, RSS, relay latency; prints ratios.")
 {
-    costCalls, costDuration, warmup, syscallSeconds, costViewers, rounds, targets, serviceDll, serviceEnv, nginxConfig, jsonOut,
+    costCalls, costDuration, warmup, syscallSeconds, costViewers, rounds, targets, serviceDll, serviceEnv, relayMode, relayExecutable, nginxConfig, jsonOut,
 };
 relayCost.SetAction((r, ct) => Cli.RunRelayCostAsync(
     () => [.. r.GetValue(targets)!.Distinct().Select(kind => new TargetSpec
     {
         Kind = kind, ServiceDll = r.GetValue(serviceDll), NginxConfig = r.GetValue(nginxConfig),
-        ServiceEnvironment = Cli.EnvironmentPairs(r.GetValue(serviceEnv) ?? []),
+        ServiceEnvironment = Cli.RelayModeEnvironment(Cli.EnvironmentPairs(r.GetValue(serviceEnv) ?? []), r.GetValue(relayMode), r.GetValue(relayExecutable)),
     })],
     Cli.RelayCostOptions(r.GetValue(costCalls), r.GetValue(costDuration), r.GetValue(warmup), r.GetValue(syscallSeconds), r.GetValue(costViewers), r.GetValue(rounds)),
     r.GetValue(jsonOut), ct));

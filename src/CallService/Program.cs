@@ -1,5 +1,5 @@
-using CallMedia.Hosting;
 using CallService.Hosting;
+using CallService.Media;
 
 // appsettings*.json are watched for reload. The default watcher is inotify on the whole content root, recursively,
 // which also wakes on every write to the record database under ./data (thousands per second under load); polling
@@ -14,13 +14,13 @@ try
     var builder = WebApplication.CreateBuilder(CallServiceHosting.Options(args));
     StartupFailure.QuietHostStartFailures(builder);             // a failed start is reported once, below
     builder.UseCallServiceDefaults();                          // --urls default, no secrets in request logs, body limit
-    builder.Services.AddCallMedia(builder.Configuration);       // the relay: RTMP listener, IRelayControl, IRelayEndpoints
+    builder.Services.AddCallMediaHost(builder.Configuration);   // the relay (Media:Mode: in this process or its own): IRelayControl, IRelayEndpoints
     builder.Services.AddCallCoordinator(builder.Configuration); // API, realtime, rules, timers, records; the relay's policy + event sink
 
     var app = builder.Build();
     app.UseCallCoordinator();                                  // locks the data directory before anything touches the records
     app.MapCallCoordinator();
-    app.MapCallMediaFlv();                                     // GET /live/{stream}.flv
+    app.MapCallMediaHost(app.Configuration);                   // GET /live/{stream}.flv (in-process relay)
     app.Lifetime.ApplicationStarted.Register(StartupFailure.Started);
     app.Run();
     return 0;

@@ -48,6 +48,11 @@ public static partial class MarkdownReport
         Line("expected / lost messages", t => Inv($"{t.Window.Expected} / {t.Window.Lost}"), "");
         Line("server VmRSS MiB (end of window)", t => Fmt(t.RssMiB), R("rss"));
         Line("server VmHWM MiB", t => Fmt(t.HwmMiB), "");
+        if (cost.Targets.Any(t => t.CoordinatorRssMiB is not null))
+        {
+            Line("coordinator VmRSS MiB (relay in its own process: the rows above are the relay's)", t => t.CoordinatorRssMiB is { } r ? Fmt(r) : "–", "");
+            Line("coordinator CPU ms per delivered Mbit", t => t.CoordinatorCpuMsPerMbit is { } r ? Fmt(r) : "–", "");
+        }
         Line("context switches per delivered message", t => Fmt(t.ContextSwitchesPerMessage), R("contextSwitchesPerMessage"));
         Line("syscalls per delivered message (strace window)", t => t.Syscalls is { } s ? Fmt(s.PerDeliveredMessage) : "–", R("syscallsPerMessage"));
         Line("top syscalls (calls)", t => t.Syscalls is { } s ? string.Join(", ", s.Top.Take(5).Select(c => Inv($"{c.Name} {c.Calls}"))) : "–", "");

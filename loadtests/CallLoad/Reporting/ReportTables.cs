@@ -63,6 +63,11 @@ public static class ReportTables
         Row("expected / lost", t => $"{t.Window.Expected} / {t.Window.Lost}");
         Row("VmRSS MiB", t => F(t.RssMiB), "rss");
         Row("VmHWM MiB", t => F(t.HwmMiB));
+        if (c.Targets.Any(t => t.CoordinatorRssMiB is not null))
+        {
+            Row("coordinator VmRSS MiB (relay process above)", t => t.CoordinatorRssMiB is { } r ? F(r) : "–");
+            Row("coordinator CPU ms per Mbit", t => t.CoordinatorCpuMsPerMbit is { } r ? F(r, "F2") : "–");
+        }
         Row("ctx switches per message", t => F(t.ContextSwitchesPerMessage, "F3"), "contextSwitchesPerMessage");
         Row("syscalls per message", t => t.Syscalls is { } s ? F(s.PerDeliveredMessage, "F3") : "–", "syscallsPerMessage");
         Row("top syscalls", t => t.Syscalls is { } s ? string.Join(", ", s.Top.Take(4).Select(x => $"{x.Name} {x.Calls}")) : "–");

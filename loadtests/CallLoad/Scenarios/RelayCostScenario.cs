@@ -72,6 +72,14 @@ public sealed record RelayCostTargetResult
     public double ContextSwitchesPerMessage { get; init; }
     /// <summary>Syscalls in the traced window (null when skipped or strace is missing).</summary>
     public SyscallWindowResult? Syscalls { get; init; }
+    /// <summary>
+    /// With CallService's relay in its own process (<c>--relay-mode process</c>), the figures above are the relay
+    /// process's and these the coordinator's (the CallService process): VmRSS at the end of the window, MiB, and its
+    /// CPU ms per delivered Mbit. Null when the relay runs inside CallService (or for nginx-rtmp).
+    /// </summary>
+    public double? CoordinatorRssMiB { get; init; }
+    /// <summary>The coordinator's CPU ms per delivered Mbit in the window (see <see cref="CoordinatorRssMiB"/>).</summary>
+    public double? CoordinatorCpuMsPerMbit { get; init; }
     /// <summary>Setup or measuring failures.</summary>
     public List<string> Errors { get; init; } = [];
 }
@@ -173,12 +181,16 @@ public static class RelayCostScenario
             var receivedBefore = rig.ReceivedCount();
             var windowStart = MediaRig.Now;
             var sampler = ProcessSampler.Start(pid);
+            var coordinatorPid = target is CallServiceTarget { RelayProcessId: not null } service ? service.CoordinatorProcessId : null;
+            var coordinatorSampler = ProcessSampler.Start(coordinatorPid);
             await Task.Delay(options.Duration, cancellationToken).ConfigureAwait(false);
             var windowEnd = MediaRig.Now;
             var (cpu, wall, peak) = sampler is null ? (0, options.Duration.TotalSeconds, 0L) : await sampler.StopAsync().ConfigureAwait(false);
             var switches = pid is { } p1 ? ContextSwitches.Read(p1) - switchesBefore : 0;
             var delivered = rig.ReceivedCount() - receivedBefore;
             var memory = pid is { } p2 ? ProcessSampler.Read(p2) : null;
+            var coordinatorCpu = coordinatorSampler is null ? (double?)null : (await coordinatorSampler.StopAsync().ConfigureAwait(false)).CpuSeconds;
+            var coordinatorMemory = coordinatorPid is { } c ? ProcessSampler.Read(c) : null;
             await Task.Delay(options.InFlightGrace, cancellationToken).ConfigureAwait(false);
             rig.CollectPublisherFailures();
             var window = RelayLatencyScenario.Summarise(target.Name,
@@ -208,6 +220,8 @@ public static class RelayCostScenario
                 HwmMiB = memory is { } h ? Math.Round(h.PeakRssBytes / 1048576.0, 1) : 0,
                 ContextSwitchesPerMessage = delivered > 0 ? Math.Round(switches / (double)delivered, 3) : 0,
                 Syscalls = syscalls,
+                CoordinatorRssMiB = coordinatorMemory is { } cm ? Math.Round(cm.RssBytes / 1048576.0, 1) : null,
+                CoordinatorCpuMsPerMbit = coordinatorCpu is { } cc && window.RelayedMbit > 0 ? Math.Round(cc * 1000 / window.RelayedMbit, 2) : null,
                 Errors = errors,
             };
         }

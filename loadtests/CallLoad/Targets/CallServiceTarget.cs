@@ -22,7 +22,7 @@ public sealed class CallServiceTarget : ITarget, ISignalingTarget
         BaseUrl = baseUrl;
         ApiKey = apiKey;
         _process = process;
-        ProcessId = pid ?? process?.Id;
+        CoordinatorProcessId = pid ?? process?.Id;
         _dataDirectory = dataDirectory;
         Http = new HttpClient { BaseAddress = baseUrl, Timeout = TimeSpan.FromSeconds(30) };
         Http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", apiKey);
@@ -32,7 +32,39 @@ public sealed class CallServiceTarget : ITarget, ISignalingTarget
     public string Name => "callservice";
 
     /// <inheritdoc />
-    public int? ProcessId { get; }
+    /// <remarks>With the relay in its own process (<c>Media:Mode=process</c>) this is the relay's; else the service's.</remarks>
+    public int? ProcessId => RelayProcessId ?? CoordinatorProcessId;
+
+    /// <summary>The CallService process (the coordinator).</summary>
+    public int? CoordinatorProcessId { get; }
+
+    /// <summary>
+    /// The relay process CallService started (<c>Media:Mode=process</c>): its child whose command line names
+    /// <c>CallMedia.Relay</c>; null when the relay runs inside CallService. Looked up once the RTMP port answers.
+    /// </summary>
+    public int? RelayProcessId { get; private set; }
+
+    /// <summary>The child of <paramref name="parent"/> whose command line names <c>CallMedia.Relay</c> (Linux /proc); null when none.</summary>
+    public static int? FindRelayChild(int parent)
+    {
+        if (!OperatingSystem.IsLinux()) return null;
+        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(dir), out var pid)) continue;
+            try
+            {
+                var stat = File.ReadAllText(Path.Combine(dir, "stat"));
+                var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+                if (int.Parse(fields[1], System.Globalization.CultureInfo.InvariantCulture) != parent) continue;
+                if (File.ReadAllText(Path.Combine(dir, "cmdline")).Contains("CallMedia.Relay", StringComparison.Ordinal)) return pid;
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException or ArgumentOutOfRangeException)
+            {
+                // the process ended while we looked
+            }
+        }
+        return null;
+    }
 
     /// <inheritdoc />
     public bool HoldsEarlyViewers => true;
@@ -101,6 +133,7 @@ public sealed class CallServiceTarget : ITarget, ISignalingTarget
                 throw new InvalidOperationException($"CallService exited with {process.ExitCode}: {string.Join('\n', log)}");
             if (requireRelay)
                 await ProcessTools.WaitForPortAsync(rtmpPort, TimeSpan.FromSeconds(10), () => process.HasExited).ConfigureAwait(false);
+            target.RelayProcessId = FindRelayChild(process.Id);
             return target;
         }
         catch (Exception ex) when (ex is not InvalidOperationException)

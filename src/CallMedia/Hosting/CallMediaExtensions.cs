@@ -70,6 +70,8 @@ public static class CallMediaExtensions
     /// (403 when the policy refuses), and <c>OPTIONS</c> on the same path as a CORS preflight (204, see
     /// <c>FlvCors</c>). The path segment is <see cref="MediaOptions.App"/> (default <c>live</c>).
     /// </summary>
+    [System.Diagnostics.CodeAnalysis.RequiresUnreferencedCode("Minimal-API parameter binding (for the API description); a trimmed host maps MapCallMediaFlvHandlers.")]
+    [System.Diagnostics.CodeAnalysis.RequiresDynamicCode("Minimal-API parameter binding (for the API description); a Native AOT host maps MapCallMediaFlvHandlers.")]
     public static IEndpointRouteBuilder MapCallMediaFlv(this IEndpointRouteBuilder endpoints)
     {
         var app = endpoints.ServiceProvider.GetRequiredService<IOptions<MediaOptions>>().Value.App;
@@ -90,6 +92,24 @@ public static class CallMediaExtensions
             .WithName(FlvEndpointName + "Preflight")
             .WithSummary("CORS preflight of an HTTP-FLV play URL (web players)")
             .Produces(StatusCodes.Status204NoContent);
+        return endpoints;
+    }
+
+    /// <summary>
+    /// Maps the same HTTP-FLV routes as <see cref="MapCallMediaFlv"/> as plain request delegates (no parameter binding,
+    /// no API description): what a trimmed, Native AOT relay process (<c>CallMedia.Relay</c>) serves.
+    /// </summary>
+    public static IEndpointRouteBuilder MapCallMediaFlvHandlers(this IEndpointRouteBuilder endpoints)
+    {
+        var app = endpoints.ServiceProvider.GetRequiredService<IOptions<MediaOptions>>().Value.App;
+        var flv = endpoints.ServiceProvider.GetRequiredService<HttpFlvEndpoint>();
+        endpoints.MapMethods("/" + app + "/{stream}.flv", [HttpMethods.Get],
+            context => flv.HandleAsync(context, context.GetRouteValue("stream") as string ?? ""));
+        endpoints.MapMethods("/" + app + "/{stream}.flv", [HttpMethods.Options], context =>
+        {
+            FlvCors.AnswerPreflight(context);
+            return Task.CompletedTask;
+        });
         return endpoints;
     }
 }

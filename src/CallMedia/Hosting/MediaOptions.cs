@@ -99,6 +99,12 @@ public sealed class MediaOptions
     /// </summary>
     public int LatestGopMaxBytes { get; set; } = 4 * 1024 * 1024;
 
+    /// <summary>
+    /// HTTP-FLV listener of a relay process (<c>Media:Mode=process</c>, <c>Media:Flv:*</c>); in-process, HTTP-FLV is
+    /// served by the host's own web server and this is unused.
+    /// </summary>
+    public FlvListenerOptions Flv { get; set; } = new();
+
     /// <summary>Recording settings (<c>Media:Recording:*</c>).</summary>
     public Recording.RecordingOptions Recording { get; set; } = new();
 }
@@ -111,4 +117,14 @@ public sealed class RtmpListenerOptions
 
     /// <summary>TCP port. Default 1935; 0 picks a free port (see <see cref="IRelayEndpoints"/>).</summary>
     public int Port { get; set; } = 1935;
+}
+
+/// <summary>HTTP-FLV listener of a relay process (<c>Media:Flv:*</c>, only with <c>Media:Mode=process</c>).</summary>
+public sealed class FlvListenerOptions
+{
+    /// <summary>Address to listen on. Default <c>127.0.0.1</c>.</summary>
+    public string ListenAddress { get; set; } = "127.0.0.1";
+
+    /// <summary>TCP port. Default 0: a free port, reported to the coordinator, which builds play URLs with it.</summary>
+    public int Port { get; set; }
 }

@@ -47,7 +47,7 @@ internal sealed partial class RecordingTestControl(IRelayRecorder recorder, IOpt
             if (marker.EndsWith(".start", StringComparison.Ordinal))
                 recorder.StartRecording(stream, Path.Combine(_directory, stream + ".flv"));
             else if (recorder.StopRecording(stream) is { } summary)
-                File.WriteAllText(Path.Combine(_directory, stream + ".summary.json"), JsonSerializer.Serialize(summary));
+                File.WriteAllText(Path.Combine(_directory, stream + ".summary.json"), JsonSerializer.Serialize(summary, RecordingJson.Default.RecordingSummary));
         }
         catch (IOException e)
         {

@@ -15,7 +15,8 @@ internal sealed record PartyUrls(string PushUrl, string PlayUrl, string PlayFlvU
 /// Builds signed URLs. The public bases are resolved lazily (first call creation), because the relay and
 /// Kestrel may bind port 0: <c>Media:PublicRtmpBaseUrl</c>, else <c>rtmp://127.0.0.1:{bound port}/{app}</c>
 /// from <see cref="IRelayEndpoints"/> (or <c>Media:Rtmp:Port</c> when no relay is registered);
-/// <c>Media:PublicFlvBaseUrl</c>, else the first HTTP address the server listens on + <c>/{app}</c>. The application
+/// <c>Media:PublicFlvBaseUrl</c>, else the relay process's HTTP-FLV endpoint (<c>Media:Mode=process</c>), else the first
+/// HTTP address the server listens on + <c>/{app}</c>. The application
 /// is the relay's <see cref="MediaOptions.App"/> (<c>Media:App</c>, default <c>live</c>), the one source for both.
 /// </summary>
 internal sealed class PublicMediaUrls(IServiceProvider services, IConfiguration configuration, ServiceSecrets secrets)
@@ -91,6 +92,18 @@ internal sealed class PublicMediaUrls(IServiceProvider services, IConfiguration 
     {
         final = true;
         if (configuration["Media:PublicFlvBaseUrl"] is { Length: > 0 } configured) return configured.TrimEnd('/');
+        if (services.GetService<ProcessMode.RelayProcess>() is { } process)
+        {
+            // a relay process serves HTTP-FLV on its own port
+            if (process.FlvEndPoint is not { } endPoint)
+            {
+                final = false;
+                return $"http://127.0.0.1:8080/{App}";
+            }
+            var host = endPoint.Address.Equals(System.Net.IPAddress.Any) || endPoint.Address.Equals(System.Net.IPAddress.IPv6Any)
+                ? "127.0.0.1" : endPoint.Address.ToString();
+            return $"http://{host}:{endPoint.Port}/{App}";
+        }
         return $"{ServerBase(out final)}/{App}";
     }
 

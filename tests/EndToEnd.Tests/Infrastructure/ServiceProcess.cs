@@ -111,6 +111,9 @@ internal sealed class ServiceProcess : IAsyncDisposable
     }
 
     public bool HasExited => _process.HasExited;
+
+    /// <summary>The CallService process's id.</summary>
+    public int ProcessId => _process.Id;
     public int ExitCode => _process.ExitCode;
 
     /// <summary><c>kill -9</c>: the process gets no chance to clean up (a crash, a lost machine).</summary>
