@@ -45,5 +45,9 @@ internal sealed class CallViews(PublicMediaUrls urls, IOptions<CallOptions> opti
     public static PartyQuality Quality(CallParty party) => Quality(party.Warnings, party.Media.Quality);
 
     public static PartyQuality Quality(IReadOnlyDictionary<int, int> warnings, PartyMediaQuality? media = null) =>
-        new(warnings.OrderBy(w => w.Key).ToDictionary(w => w.Key.ToString(System.Globalization.CultureInfo.InvariantCulture), w => w.Value), media);
+        new(warnings.Count == 0 ? NoWarnings
+            : warnings.OrderBy(w => w.Key).ToDictionary(w => w.Key.ToString(System.Globalization.CultureInfo.InvariantCulture), w => w.Value), media);
+
+    /// <summary>Shared by every view of a party without warnings (most of them): read-only, so nothing can add to it.</summary>
+    private static readonly IReadOnlyDictionary<string, int> NoWarnings = System.Collections.Frozen.FrozenDictionary<string, int>.Empty;
 }
