@@ -35,7 +35,9 @@ internal sealed class CallViews(PublicMediaUrls urls, IOptions<CallOptions> opti
     {
         if (party.SignedUrls is { } known) return known;
         var signed = urls.For(call.Id, party.Role, call.UrlsExpireAt);
-        if (urls.BasesResolved) party.SignedUrls = signed; // not while a base is still provisional (relay not bound yet)
+        // Not while a base is still provisional (relay not bound yet), nor for an ended call: it stays in memory for
+        // Calls:RetainEndedSeconds and its few later reads sign again rather than hold six URLs per call meanwhile.
+        if (urls.BasesResolved && !call.IsEnded) party.SignedUrls = signed;
         return signed;
     }
 
