@@ -49,7 +49,9 @@ internal sealed class PartyRuntime(string role)
     public OneShot Recovery { get; } = new(role == "a" ? "recovery window (a)" : role == "b" ? "recovery window (b)" : $"recovery window ({role})");
 
     /// <summary>When this party's peer was last told about each warning code (<c>call.peer_warning</c> debounce).</summary>
-    public Dictionary<int, DateTimeOffset> LastPeerWarning { get; } = [];
+    public Dictionary<int, DateTimeOffset> LastPeerWarning => _lastPeerWarning ??= []; // created by the first warning
+
+    private Dictionary<int, DateTimeOffset>? _lastPeerWarning;
 
     /// <summary>Since when this party's video bitrate has been over its profile limit; null when it is not.</summary>
     public DateTimeOffset? ExceededSince { get; set; }
