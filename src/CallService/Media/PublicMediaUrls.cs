@@ -107,7 +107,10 @@ internal sealed class PublicMediaUrls(IServiceProvider services, IConfiguration 
             return known;
         }
         var value = ResolveServerBase(out final);
-        if (final) _serverBase = value; // the listening addresses do not change once bound: resolved once, not per view
+        // Resolved once the host has started (the addresses are then the bound ones, not e.g. a configured port 0),
+        // not again for every call view.
+        if (final && services.GetService<IHostApplicationLifetime>()?.ApplicationStarted.IsCancellationRequested == true)
+            _serverBase = value;
         return value;
     }
 
