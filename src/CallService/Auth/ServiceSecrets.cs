@@ -21,6 +21,7 @@ internal sealed class ServiceSecrets
             configured = [DevApiKey];
         }
         ApiKeys = configured;
+        _apiKeyBytes = [.. configured.Select(k => Encoding.UTF8.GetBytes(k))];
         PushKey = configuration["Media:PushKey"] is { Length: > 0 } push ? push : GetOrCreate(data, "push-key", () => RandomHex(16));
         PlayKey = configuration["Media:PlayKey"] is { Length: > 0 } play ? play : GetOrCreate(data, "play-key", () => RandomHex(16));
         var tokenKey = configuration["Auth:TokenSigningKey"] is { Length: > 0 } t ? t : GetOrCreate(data, "token-signing-key", () => RandomHex(32));
@@ -28,6 +29,9 @@ internal sealed class ServiceSecrets
     }
 
     public IReadOnlyList<string> ApiKeys { get; }
+
+    /// <summary><see cref="ApiKeys"/> as UTF-8, encoded once (every request with the API key is compared against them).</summary>
+    private readonly byte[][] _apiKeyBytes;
 
     /// <summary>Set when no API key is configured and the dev key (generated or reused) is in use.</summary>
     public string? DevApiKey { get; }
@@ -45,11 +49,13 @@ internal sealed class ServiceSecrets
     /// </summary>
     public int ApiKeyIndex(string presented)
     {
-        var bytes = Encoding.UTF8.GetBytes(presented);
+        var length = Encoding.UTF8.GetByteCount(presented);
+        var bytes = length <= 256 ? stackalloc byte[length] : new byte[length];
+        Encoding.UTF8.GetBytes(presented, bytes);
         var match = -1;
-        for (var i = 0; i < ApiKeys.Count; i++)
+        for (var i = 0; i < _apiKeyBytes.Length; i++)
         {
-            if (CryptographicOperations.FixedTimeEquals(bytes, Encoding.UTF8.GetBytes(ApiKeys[i])))
+            if (CryptographicOperations.FixedTimeEquals(bytes, _apiKeyBytes[i]))
                 match = i;
         }
         return match;

@@ -74,8 +74,8 @@ internal sealed class Call
             State = s.State, AcceptedAt = s.AcceptedAt, ConnectedAt = s.ConnectedAt, EndedAt = s.EndedAt,
             EndReason = s.EndReason, EndedBy = s.EndedBy, Code = s.Code,
         };
-        foreach (var (code, n) in s.WarningsA) call.A.Warnings[code] = n;
-        foreach (var (code, n) in s.WarningsB) call.B.Warnings[code] = n;
+        foreach (var (code, n) in s.WarningsA) call.A.SetWarning(code, n);
+        foreach (var (code, n) in s.WarningsB) call.B.SetWarning(code, n);
         call.A.Media.Restore(s.MediaA);
         call.B.Media.Restore(s.MediaB);
         call._transitions.AddRange(s.Transitions);
@@ -249,8 +249,8 @@ internal sealed class Call
 
     public void CountWarning(PartyRole role, int code)
     {
-        var warnings = Party(role).Warnings;
-        warnings[code] = warnings.GetValueOrDefault(code) + 1;
+        var party = Party(role);
+        party.SetWarning(code, party.Warnings.GetValueOrDefault(code) + 1);
         Version++;
     }
 

@@ -25,8 +25,14 @@ internal sealed class CallParty(PartyRole role, string userId)
     public bool PushBeginReported { get; set; }
     public bool PlayBeginReported { get; set; }
 
-    /// <summary>Warning/other non-terminal counters by code (call quality).</summary>
-    public Dictionary<int, int> Warnings { get; } = [];
+    /// <summary>Warning/other non-terminal counters by code (call quality); most calls have none.</summary>
+    public IReadOnlyDictionary<int, int> Warnings => _warnings ?? NoWarnings;
+
+    /// <summary>Sets the counter of <paramref name="code"/> (the map is created by the first warning, not with every call).</summary>
+    public void SetWarning(int code, int count) => (_warnings ??= [])[code] = count;
+
+    private Dictionary<int, int>? _warnings;
+    private static readonly IReadOnlyDictionary<int, int> NoWarnings = System.Collections.Frozen.FrozenDictionary<int, int>.Empty;
 
     /// <summary>The relay's measurements of this party's stream (call quality <c>media</c>).</summary>
     public MediaQuality.PartyMediaTally Media { get; } = new();

@@ -17,8 +17,12 @@ internal sealed record CallSnapshot(
     public static CallSnapshot Of(Call c) => new(
         c.Id, c.Scenario, c.Ring, c.A.UserId, c.B.UserId, c.Timers, c.State, c.CreatedAt, c.AcceptedAt,
         c.ConnectedAt, c.EndedAt, c.EndReason, c.EndedBy, c.Code, c.A.UrlsIssued, c.B.UrlsIssued,
-        new Dictionary<int, int>(c.A.Warnings), new Dictionary<int, int>(c.B.Warnings), [.. c.Transitions])
+        Copy(c.A.Warnings), Copy(c.B.Warnings), [.. c.Transitions])
     {
         MediaA = c.A.Media.Quality, MediaB = c.B.Media.Quality,
     };
+
+    /// <summary>A copy the call cannot change afterwards; the shared read-only empty map (most calls) is not copied.</summary>
+    private static IReadOnlyDictionary<int, int> Copy(IReadOnlyDictionary<int, int> warnings) =>
+        warnings is Dictionary<int, int> mutable ? new Dictionary<int, int>(mutable) : warnings;
 }

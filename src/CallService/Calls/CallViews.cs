@@ -35,7 +35,9 @@ internal sealed class CallViews(PublicMediaUrls urls, IOptions<CallOptions> opti
     {
         if (party.SignedUrls is { } known) return known;
         var signed = urls.For(call.Id, party.Role, call.UrlsExpireAt);
-        if (urls.BasesResolved) party.SignedUrls = signed; // not while a base is still provisional (relay not bound yet)
+        // Not while a base is still provisional (relay not bound yet), nor for an ended call: it stays in memory for
+        // Calls:RetainEndedSeconds and its few later reads sign again rather than hold six URLs per call meanwhile.
+        if (urls.BasesResolved && !call.IsEnded) party.SignedUrls = signed;
         return signed;
     }
 
@@ -45,5 +47,9 @@ internal sealed class CallViews(PublicMediaUrls urls, IOptions<CallOptions> opti
     public static PartyQuality Quality(CallParty party) => Quality(party.Warnings, party.Media.Quality);
 
     public static PartyQuality Quality(IReadOnlyDictionary<int, int> warnings, PartyMediaQuality? media = null) =>
-        new(warnings.OrderBy(w => w.Key).ToDictionary(w => w.Key.ToString(System.Globalization.CultureInfo.InvariantCulture), w => w.Value), media);
+        new(warnings.Count == 0 ? NoWarnings
+            : warnings.OrderBy(w => w.Key).ToDictionary(w => w.Key.ToString(System.Globalization.CultureInfo.InvariantCulture), w => w.Value), media);
+
+    /// <summary>Shared by every view of a party without warnings (most of them): read-only, so nothing can add to it.</summary>
+    private static readonly IReadOnlyDictionary<string, int> NoWarnings = System.Collections.Frozen.FrozenDictionary<string, int>.Empty;
 }

@@ -23,6 +23,7 @@ internal sealed class PublicMediaUrls(IServiceProvider services, IConfiguration 
 {
     private string? _rtmpBase;
     private string? _flvBase;
+    private string? _serverBase;
 
     /// <summary>The relay's application: RTMP app and HTTP-FLV path segment.</summary>
     private string App => services.GetService<IOptions<MediaOptions>>()?.Value.App ?? new MediaOptions().App;
@@ -112,6 +113,21 @@ internal sealed class PublicMediaUrls(IServiceProvider services, IConfiguration 
     /// <paramref name="final"/> is false while the server has not bound yet (then <c>http://127.0.0.1:8080</c>).
     /// </summary>
     public string ServerBase(out bool final)
+    {
+        if (_serverBase is { } known)
+        {
+            final = true;
+            return known;
+        }
+        var value = ResolveServerBase(out final);
+        // Resolved once the host has started (the addresses are then the bound ones, not e.g. a configured port 0),
+        // not again for every call view.
+        if (final && services.GetService<IHostApplicationLifetime>()?.ApplicationStarted.IsCancellationRequested == true)
+            _serverBase = value;
+        return value;
+    }
+
+    private string ResolveServerBase(out bool final)
     {
         final = true;
         var addresses = services.GetService<IServer>()?.Features.Get<IServerAddressesFeature>()?.Addresses;

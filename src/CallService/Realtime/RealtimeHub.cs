@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
 using CallContracts.Realtime;
 using CallService.Storage;
 using Microsoft.Extensions.Options;
@@ -28,7 +29,11 @@ internal sealed class RealtimeOptions
 /// </summary>
 internal sealed class RealtimeHub
 {
-    internal static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+    /// <summary>Web defaults; the generated metadata of <see cref="RealtimeJsonContext"/> first, reflection for the rest.</summary>
+    internal static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
+    {
+        TypeInfoResolver = JsonTypeInfoResolver.Combine(RealtimeJsonContext.Default, new DefaultJsonTypeInfoResolver()),
+    };
 
     private readonly ConcurrentDictionary<string, UserStream> _users = new(StringComparer.Ordinal);
     private readonly TimeProvider _time;

@@ -20,7 +20,15 @@ internal sealed class OneShot(string name)
     {
         Cancel();
         var generation = _generation;
-        _timer = time.CreateTimer(_ => onDue(() => _generation == generation), null, due, Timeout.InfiniteTimeSpan);
+        TimerCallback callback = _ => onDue(() => _generation == generation);
+        // Without the caller's execution context: a timer keeps what it captured until it fires or is disposed, and a
+        // request's context holds its Activity and logging scope (an ended call's eviction timer would keep the hang-up
+        // request's for the whole retention). A callback that fires long after the request has no business in its scope.
+        if (ExecutionContext.IsFlowSuppressed())
+            _timer = time.CreateTimer(callback, null, due, Timeout.InfiniteTimeSpan);
+        else
+            using (ExecutionContext.SuppressFlow())
+                _timer = time.CreateTimer(callback, null, due, Timeout.InfiniteTimeSpan);
     }
 
     public void Cancel()
@@ -35,13 +43,15 @@ internal sealed class OneShot(string name)
 internal sealed class PartyRuntime(string role)
 {
     /// <summary>The publisher disappeared or stalled: it may come back within the grace (DESIGN §3.1).</summary>
-    public OneShot PublisherLost { get; } = new($"publisher-lost grace ({role})");
+    public OneShot PublisherLost { get; } = new(role == "a" ? "publisher-lost grace (a)" : role == "b" ? "publisher-lost grace (b)" : $"publisher-lost grace ({role})");
 
     /// <summary>A "retry started" code was reported: a push/play begin within the window cancels the hang-up (DESIGN §3.3).</summary>
-    public OneShot Recovery { get; } = new($"recovery window ({role})");
+    public OneShot Recovery { get; } = new(role == "a" ? "recovery window (a)" : role == "b" ? "recovery window (b)" : $"recovery window ({role})");
 
     /// <summary>When this party's peer was last told about each warning code (<c>call.peer_warning</c> debounce).</summary>
-    public Dictionary<int, DateTimeOffset> LastPeerWarning { get; } = [];
+    public Dictionary<int, DateTimeOffset> LastPeerWarning => _lastPeerWarning ??= []; // created by the first warning
+
+    private Dictionary<int, DateTimeOffset>? _lastPeerWarning;
 
     /// <summary>Since when this party's video bitrate has been over its profile limit; null when it is not.</summary>
     public DateTimeOffset? ExceededSince { get; set; }

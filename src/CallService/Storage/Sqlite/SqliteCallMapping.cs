@@ -79,7 +79,7 @@ internal sealed partial class SqliteCallMapping(Func<SqliteConnection> connectio
         p[2].Value = c.Ring;
         p[3].Value = c.CallerUserId;
         p[4].Value = c.CalleeUserId;
-        p[5].Value = JsonSerializer.Serialize(TimersRow.Of(c.Timers));
+        p[5].Value = TimersJson(c.Timers);
         p[6].Value = c.State.ToWire();
         p[7].Value = c.CreatedAt.ToUnixTimeMilliseconds();
         p[8].Value = Ms(c.AcceptedAt);
@@ -170,6 +170,20 @@ internal sealed partial class SqliteCallMapping(Func<SqliteConnection> connectio
         foreach (var name in parameters) cmd.Parameters.Add(new SqliteParameter(name, DBNull.Value));
         return cmd;
     }
+
+    /// <summary>
+    /// The <c>timers</c> column: every call of a configuration has the same settings, so the last encoding is reused
+    /// (writes run one at a time under the store's writer lock).
+    /// </summary>
+    private string TimersJson(CallTimerSettings timers)
+    {
+        if (_timersJson is { } last && last.Settings == timers) return last.Json;
+        var json = JsonSerializer.Serialize(TimersRow.Of(timers));
+        _timersJson = (timers, json);
+        return json;
+    }
+
+    private (CallTimerSettings Settings, string Json)? _timersJson;
 
     private static string Warnings(IReadOnlyDictionary<int, int> warnings) =>
         warnings.Count == 0 ? "{}" : JsonSerializer.Serialize(warnings);
