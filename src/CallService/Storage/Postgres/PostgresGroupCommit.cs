@@ -22,6 +22,7 @@ internal sealed class PostgresGroupCommit : IDisposable
     private readonly string _nodeId;
     private readonly GroupCommitQueue<PostgresWrite> _queue = new("postgres");
     private readonly Task _writer;
+    private readonly Lock _syncWriter = new();
 
     public PostgresGroupCommit(NpgsqlDataSource dataSource, string nodeId)
     {
@@ -40,12 +41,14 @@ internal sealed class PostgresGroupCommit : IDisposable
         return pending.Claimed;
     }
 
-    /// <summary><see cref="SaveAsync"/>, blocking the caller (waits on the queue's own task, never on a continuation).</summary>
+    /// <summary>
+    /// <see cref="SaveAsync"/> for a caller that blocks: written on the caller's thread (<see cref="WriteAlone"/>).
+    /// </summary>
     public bool Save(CallWrite write)
     {
-        var pending = new PostgresWrite(write, null);
-        _queue.Enqueue(pending).GetAwaiter().GetResult();
-        return pending.Claimed;
+        var pending = new GroupCommitQueue<PostgresWrite>.Pending(new PostgresWrite(write, null));
+        WriteAlone(pending);
+        return pending.Write.Claimed;
     }
 
     /// <summary>
@@ -61,9 +64,28 @@ internal sealed class PostgresGroupCommit : IDisposable
     public T Run<T>(Func<NpgsqlConnection, NpgsqlTransaction, List<StoredEvent>, T> write)
     {
         T result = default!;
-        _queue.Enqueue(new PostgresWrite(null, (connection, tx, events) => result = write(connection, tx, events)))
-            .GetAwaiter().GetResult();
+        WriteAlone(new GroupCommitQueue<PostgresWrite>.Pending(new PostgresWrite(null, (connection, tx, events) => result = write(connection, tx, events))));
         return result;
+    }
+
+    /// <summary>
+    /// A blocking caller's write, in a transaction of its own on the caller's thread, synchronously, one statement per
+    /// command, one such write at a time: the writer loop's I/O completes on thread-pool threads, so a caller that
+    /// blocks a pool thread must not wait for the loop (a starved pool would stall both: the store contract's
+    /// <c>ConcurrentSaves_FromBlockedPoolThreads_AllComplete</c>). These are the store's rare writes (leases, keys,
+    /// webhook attempts, clean-up); the coordinator's call writes go through the loop.
+    /// </summary>
+    private void WriteAlone(GroupCommitQueue<PostgresWrite>.Pending pending)
+    {
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        lock (_syncWriter)
+        {
+            var done = WriteAloneAsync(pending, async: false);
+            System.Diagnostics.Debug.Assert(done.IsCompleted, "a synchronous write completes on the caller's thread");
+            done.GetAwaiter().GetResult();
+        }
+        StoreMetrics.Write("postgres", started, pending.Error is null);
+        if (pending.Error is { } error) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(error);
     }
 
     private async Task LoopAsync()
@@ -89,7 +111,7 @@ internal sealed class PostgresGroupCommit : IDisposable
             try
             {
                 await using var connection = await _dataSource.OpenConnectionAsync().ConfigureAwait(false);
-                await CommitAsync(connection, batch).ConfigureAwait(false);
+                await CommitAsync(connection, batch, async: true).ConfigureAwait(false);
                 return;
             }
             catch (Exception e) when (e is NpgsqlException or InvalidOperationException)
@@ -97,35 +119,62 @@ internal sealed class PostgresGroupCommit : IDisposable
                 // Retried alone below. A broken connection is not reused: a fresh one is taken from the pool.
             }
         }
-        foreach (var p in batch)
+        foreach (var p in batch) await WriteAloneAsync(p, async: true).ConfigureAwait(false);
+    }
+
+    /// <summary>One write in a transaction of its own, run again after a deadlock or serialization failure; records its error.</summary>
+    private async Task WriteAloneAsync(GroupCommitQueue<PostgresWrite>.Pending p, bool async)
+    {
+        for (var attempt = 1; ; attempt++)
         {
-            for (var attempt = 1; ; attempt++)
+            try
             {
+                var own = async ? await _dataSource.OpenConnectionAsync().ConfigureAwait(false) : _dataSource.OpenConnection();
                 try
                 {
-                    await using var own = await _dataSource.OpenConnectionAsync().ConfigureAwait(false);
-                    await CommitAsync(own, [p]).ConfigureAwait(false);
-                    break;
+                    await CommitAsync(own, [p], async).ConfigureAwait(false);
                 }
-                catch (PostgresException e) when (attempt < Attempts && e.SqlState is PostgresErrorCodes.DeadlockDetected or PostgresErrorCodes.SerializationFailure)
+                finally
                 {
+                    if (async) await own.DisposeAsync().ConfigureAwait(false);
+                    else own.Dispose();
                 }
-                catch (Exception e)
-                {
-                    p.Error = e;
-                    break;
-                }
+                return;
+            }
+            catch (PostgresException e) when (attempt < Attempts && e.SqlState is PostgresErrorCodes.DeadlockDetected or PostgresErrorCodes.SerializationFailure)
+            {
+            }
+            catch (Exception e)
+            {
+                p.Error = e;
+                return;
             }
         }
     }
 
-    /// <summary>One transaction: claims (one round trip), the writes in queue order (one batch), events last, commit.</summary>
-    private async Task CommitAsync(NpgsqlConnection connection, IReadOnlyList<GroupCommitQueue<PostgresWrite>.Pending> writes)
+    /// <summary>
+    /// One transaction: claims (one round trip), the writes in queue order (one batch), events last, commit. Not
+    /// <paramref name="async"/>: every statement is sent alone and synchronously (never a synchronous batch:
+    /// <see cref="PostgresCallMapping"/>), and the returned task is complete.
+    /// </summary>
+    private async Task CommitAsync(NpgsqlConnection connection, IReadOnlyList<GroupCommitQueue<PostgresWrite>.Pending> writes, bool async)
     {
-        await using var tx = await connection.BeginTransactionAsync().ConfigureAwait(false);
-        var statements = new NpgsqlBatch(connection, tx);
-        await using var _ = statements;
-        await ClaimAsync(connection, tx, writes, statements).ConfigureAwait(false);
+        var tx = async ? await connection.BeginTransactionAsync().ConfigureAwait(false) : connection.BeginTransaction();
+        try
+        {
+            await CommitAsync(connection, tx, writes, async).ConfigureAwait(false);
+        }
+        finally
+        {
+            if (async) await tx.DisposeAsync().ConfigureAwait(false);
+            else tx.Dispose(); // rolls back unless committed
+        }
+    }
+
+    private async Task CommitAsync(NpgsqlConnection connection, NpgsqlTransaction tx, IReadOnlyList<GroupCommitQueue<PostgresWrite>.Pending> writes, bool async)
+    {
+        using var statements = new NpgsqlBatch(connection, tx);
+        await ClaimAsync(connection, tx, writes, statements, async).ConfigureAwait(false);
         var events = new List<StoredEvent>();
         foreach (var p in writes)
         {
@@ -133,7 +182,7 @@ internal sealed class PostgresGroupCommit : IDisposable
             if (w.Other is { } other)
             {
                 // Runs its own one-statement commands: what the batch holds so far goes first, in order.
-                await ExecuteAsync(statements).ConfigureAwait(false);
+                await ExecuteAsync(statements, async).ConfigureAwait(false);
                 other(connection, tx, events);
                 continue;
             }
@@ -147,21 +196,23 @@ internal sealed class PostgresGroupCommit : IDisposable
         {
             // Last, so the counter's row lock (which orders the numbers as the commits) is held only to the commit.
             foreach (var command in PostgresEventNumbering.Commands(events, _nodeId)) statements.BatchCommands.Add(command);
-            var written = PostgresEventNumbering.Written(events, await ExecuteAsync(statements).ConfigureAwait(false) ?? 0);
+            var written = PostgresEventNumbering.Written(events, await ExecuteAsync(statements, async).ConfigureAwait(false) ?? 0);
             numbered = written.Numbered;
             for (var i = 0; i < events.Count; i++) events[i] = written.All[i];
         }
         else
         {
-            await ExecuteAsync(statements).ConfigureAwait(false);
+            await ExecuteAsync(statements, async).ConfigureAwait(false);
         }
-        await tx.CommitAsync().ConfigureAwait(false);
+        if (async) await tx.CommitAsync().ConfigureAwait(false);
+        else tx.Commit();
         if (numbered.Count > 0) Committed?.Invoke(numbered);
     }
 
     /// <summary>The busy claims of the new calls among <paramref name="writes"/>, one round trip; lost claims are undone in <paramref name="statements"/>.</summary>
     private static async Task ClaimAsync(
-        NpgsqlConnection connection, NpgsqlTransaction tx, IReadOnlyList<GroupCommitQueue<PostgresWrite>.Pending> writes, NpgsqlBatch statements)
+        NpgsqlConnection connection, NpgsqlTransaction tx, IReadOnlyList<GroupCommitQueue<PostgresWrite>.Pending> writes, NpgsqlBatch statements,
+        bool async)
     {
         List<PostgresWrite>? creates = null;
         foreach (var p in writes)
@@ -170,13 +221,26 @@ internal sealed class PostgresGroupCommit : IDisposable
             if (p.Write.Call is { ClaimParties: true }) (creates ??= []).Add(p.Write);
         }
         if (creates is null) return;
-        await using var claims = new NpgsqlBatch(connection, tx);
+        using var claims = new NpgsqlBatch(connection, tx);
         foreach (var w in creates) claims.BatchCommands.Add(PostgresCallMapping.Claim(w.Call!.Call));
-        await claims.ExecuteNonQueryAsync().ConfigureAwait(false);
+        var won = new bool[creates.Count];
+        if (async)
+        {
+            await claims.ExecuteNonQueryAsync().ConfigureAwait(false);
+            for (var i = 0; i < creates.Count; i++) won[i] = PostgresCallMapping.ClaimWon(claims.BatchCommands[i]);
+        }
+        else
+        {
+            for (var i = 0; i < creates.Count; i++)
+            {
+                using var one = Alone(claims.BatchCommands[i], connection, tx);
+                won[i] = one.ExecuteNonQuery() == 2;
+            }
+        }
         List<string>? lost = null;
         for (var i = 0; i < creates.Count; i++)
         {
-            if (PostgresCallMapping.ClaimWon(claims.BatchCommands[i])) continue;
+            if (won[i]) continue;
             creates[i].Claimed = false;
             (lost ??= []).Add(creates[i].Call!.Call.CallId);
         }
@@ -184,10 +248,21 @@ internal sealed class PostgresGroupCommit : IDisposable
     }
 
     /// <summary>Sends the statements queued in <paramref name="statements"/> (one round trip) and empties it; the value of the one row returned, if any.</summary>
-    private static async Task<long?> ExecuteAsync(NpgsqlBatch statements)
+    private static async Task<long?> ExecuteAsync(NpgsqlBatch statements, bool async)
     {
         if (statements.BatchCommands.Count == 0) return null;
         long? value = null;
+        if (!async)
+        {
+            foreach (NpgsqlBatchCommand statement in statements.BatchCommands)
+            {
+                using var one = Alone(statement, statements.Connection!, statements.Transaction!);
+                using var reader = one.ExecuteReader();
+                if (reader.FieldCount > 0 && reader.Read()) value = reader.GetInt64(0);
+            }
+            statements.BatchCommands.Clear();
+            return value;
+        }
         await using (var reader = await statements.ExecuteReaderAsync().ConfigureAwait(false))
         {
             do
@@ -197,6 +272,16 @@ internal sealed class PostgresGroupCommit : IDisposable
         }
         statements.BatchCommands.Clear();
         return value;
+    }
+
+    /// <summary>A statement of a batch as a command of its own (its parameters move over).</summary>
+    private static NpgsqlCommand Alone(NpgsqlBatchCommand statement, NpgsqlConnection connection, NpgsqlTransaction tx)
+    {
+        var command = new NpgsqlCommand(statement.CommandText, connection, tx);
+        var parameters = statement.Parameters.ToArray();
+        statement.Parameters.Clear();
+        foreach (var p in parameters) command.Parameters.Add(p);
+        return command;
     }
 
     /// <summary>Stops taking writes; the loop finishes what is queued (bounded wait).</summary>
