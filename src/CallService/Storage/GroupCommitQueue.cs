@@ -96,6 +96,7 @@ internal sealed class GroupCommitQueue<TWrite>(string store)
     /// </summary>
     public void Complete(IReadOnlyList<Pending> batch, Exception? batchError = null)
     {
+        StoreMetrics.Batch(store, batch.Count);
         foreach (var p in batch) p.Finish(store, batchError);
     }
 
