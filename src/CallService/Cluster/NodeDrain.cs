@@ -83,7 +83,7 @@ internal sealed class NodeDrain(
         {
             logger.LogWarning("The host's shutdown timeout cut the drain short");
         }
-        EndTheRest();
+        await EndTheRestAsync();
     }
 
     /// <summary>At most this long the sockets stay open for the drain's events to be delivered.</summary>
@@ -111,7 +111,7 @@ internal sealed class NodeDrain(
     }
 
     /// <summary>Ends every call still live here <c>service_restart</c> by <c>system</c>.</summary>
-    private void EndTheRest()
+    private async Task EndTheRestAsync()
     {
         var ended = 0;
         foreach (var entry in calls.All())
@@ -119,7 +119,7 @@ internal sealed class NodeDrain(
             try
             {
                 var ending = false;
-                transaction.Apply(entry.Call.Id, change =>
+                await transaction.ApplyAsync(entry.Call.Id, change =>
                 {
                     ending = true;
                     change.Call.End(EndReason.ServiceRestart, Ender.System, null, change.Now);

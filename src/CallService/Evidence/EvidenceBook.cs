@@ -8,7 +8,7 @@ namespace CallService.Evidence;
 /// <summary>
 /// The evidence of calls: held in memory while a recorded call is live or its files are being made, read from
 /// <see cref="IEvidenceStore"/> otherwise. Every change goes through <see cref="Change{T}"/>: one lock per call (striped),
-/// the change, then the write. Locking: taken alone or inside a call's lock, never the other way round.
+/// the change, then the write. Locking: taken alone or inside a call's gate, never the other way round.
 /// </summary>
 internal sealed class EvidenceBook(IEvidenceStore store, NodeIdentity node, TimeProvider time, ILogger<EvidenceBook> logger)
 {

@@ -32,7 +32,7 @@ internal sealed class CallMediaEventSink(Lazy<ApplyMediaEvent> calls, ILogger<Ca
                 {
                     if (logger.IsEnabled(LogLevel.Debug))
                         logger.LogDebug("Media event {Event}", LogText.Escape(mediaEvent.ToString(), 1024));
-                    calls.Value.Apply(mediaEvent);
+                    await calls.Value.ApplyAsync(mediaEvent);
                 }
                 catch (Exception e)
                 {

@@ -1,113 +1,137 @@
-using System.Runtime.ExceptionServices;
-
 namespace CallService.Storage;
 
 /// <summary>
-/// The batching half of a group commit, shared by the SQLite and PostgreSQL stores: concurrent writes queue here; the
-/// first caller to find no batch in progress becomes the leader and hands everything queued so far to the store's
-/// batch writer (one transaction, with the store's own retry rules); the others wait for that batch. Every caller
-/// returns only once its own write is done, and throws the error recorded for it.
+/// The queue of a group commit, shared by the SQLite and PostgreSQL stores: callers hand in writes and get a task that
+/// completes once the batch carrying their write is committed (or faults with the error recorded for that write); one
+/// writer per store (<see cref="Sqlite.SqliteGroupCommit"/>: a dedicated thread; <see cref="Postgres.PostgresGroupCommit"/>:
+/// an async loop) takes everything pending, up to <see cref="MaxBatch"/>, writes it in one transaction and completes it.
+/// No caller's thread waits for a commit: a request awaits its task, so the thread pool does not grow with commits in
+/// flight (measured: docs/performance-notes.md).
 /// </summary>
 /// <remarks>
-/// Each waiter sleeps on its own <see cref="Pending"/> and is woken exactly once: by the leader that wrote its batch,
-/// or by the leader before it to lead the next batch. (A single monitor with <c>PulseAll</c> woke every waiter after
-/// every batch, and each woken thread queued again on the one lock: measured on signaling at 300/s, see
-/// docs/performance-notes.md.)
+/// Writes are taken in the order they were queued; a caller that needs two of its writes in order queues the second
+/// once the first completed (the coordinator holds one write per call in flight). Completions run their continuations
+/// asynchronously (<see cref="TaskCreationOptions.RunContinuationsAsynchronously"/>), never on the writer.
 /// </remarks>
-/// <typeparam name="TWrite">The store's write: a delegate that runs one change inside the store's transaction.</typeparam>
-/// <param name="writeBatch">
-/// Runs a batch. It records a failure on each <see cref="Pending.Error"/> it concerns; an exception it throws fails
-/// every write of the batch that has no error yet.
-/// </param>
+/// <typeparam name="TWrite">The store's write.</typeparam>
 /// <param name="store">The store's name in the write-latency metric (<see cref="StoreMetrics"/>): sqlite or postgres.</param>
-internal sealed class GroupCommitQueue<TWrite>(Action<IReadOnlyList<GroupCommitQueue<TWrite>.Pending>> writeBatch, string store)
-    where TWrite : Delegate
+internal sealed class GroupCommitQueue<TWrite>(string store)
 {
-    private readonly Lock _queueGate = new();
-    private List<Pending> _queue = [];
-    private bool _writing;
+    /// <summary>Most writes in one transaction: bounds the time one commit holds the writer and the rows of a retry.</summary>
+    public const int MaxBatch = 512;
 
-    /// <summary>Queues <paramref name="write"/> and returns once the batch that carried it is done.</summary>
-    public void Run(TWrite write)
+    private readonly object _gate = new();
+    private List<Pending> _queue = [];
+    private bool _stopped;
+    private bool _threadWaiting;
+    private TaskCompletionSource<bool>? _loopWaiting;
+
+    /// <summary>Queues <paramref name="write"/>; the task completes once the batch that carried it is committed.</summary>
+    /// <exception cref="ObjectDisposedException">The store is shut down.</exception>
+    public Task Enqueue(TWrite write)
     {
-        var started = System.Diagnostics.Stopwatch.GetTimestamp();
-        var mine = new Pending(write);
-        bool lead;
-        lock (_queueGate)
+        var pending = new Pending(write);
+        TaskCompletionSource<bool>? wake;
+        lock (_gate)
         {
-            _queue.Add(mine);
-            lead = !_writing;
-            _writing = true;
+            if (_stopped) throw new ObjectDisposedException(nameof(GroupCommitQueue<TWrite>), "The store is shut down.");
+            _queue.Add(pending);
+            if (_threadWaiting)
+            {
+                _threadWaiting = false;
+                Monitor.Pulse(_gate); // the writer thread sleeps on the queue itself: no thread-pool hop to wake it
+            }
+            (wake, _loopWaiting) = (_loopWaiting, null);
         }
-        if (!lead)
-            lead = mine.WaitUntilDoneOrLeading();
-        if (lead)
+        wake?.TrySetResult(true);
+        return pending.Done;
+    }
+
+    /// <summary>Waits (asynchronously) for the next batch: everything queued so far, up to <see cref="MaxBatch"/>; null once stopped and drained.</summary>
+    public async ValueTask<List<Pending>?> TakeAsync()
+    {
+        while (true)
         {
-            List<Pending> batch;
-            lock (_queueGate)
+            TaskCompletionSource<bool> waiting;
+            lock (_gate)
             {
-                batch = _queue;
-                _queue = new List<Pending>(Math.Max(4, batch.Count));
+                if (_queue.Count > 0) return TakeLocked();
+                if (_stopped) return null;
+                waiting = _loopWaiting ??= new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
             }
-            try
-            {
-                writeBatch(batch);
-            }
-            catch (Exception e)
-            {
-                foreach (var p in batch) p.Error ??= e;
-            }
-            Pending? next = null;
-            lock (_queueGate)
-            {
-                if (_queue.Count > 0) next = _queue[0];
-                else _writing = false;
-            }
-            next?.Promote(); // first: the next batch (its write is in the queue it will take) is the critical path
-            foreach (var p in batch)
-                if (p != mine) p.Finish();
+            await waiting.Task.ConfigureAwait(false);
         }
-        StoreMetrics.Write(store, started, mine.Error is null);
-        if (mine.Error is { } error) ExceptionDispatchInfo.Throw(error);
+    }
+
+    /// <summary>As <see cref="TakeAsync"/>, blocking the calling thread (a writer's own thread) while nothing is queued.</summary>
+    public List<Pending>? Take()
+    {
+        lock (_gate)
+        {
+            while (_queue.Count == 0 && !_stopped)
+            {
+                _threadWaiting = true;
+                Monitor.Wait(_gate);
+            }
+            return _queue.Count > 0 ? TakeLocked() : null;
+        }
+    }
+
+    private List<Pending> TakeLocked()
+    {
+        if (_queue.Count <= MaxBatch)
+        {
+            var all = _queue;
+            _queue = new List<Pending>(Math.Min(MaxBatch, Math.Max(4, all.Count)));
+            return all;
+        }
+        var batch = _queue.GetRange(0, MaxBatch);
+        _queue.RemoveRange(0, MaxBatch);
+        return batch;
+    }
+
+    /// <summary>
+    /// Completes a written batch: each write succeeds, or fails with its <see cref="Pending.Error"/> (or
+    /// <paramref name="batchError"/> when it has none), and its latency is recorded.
+    /// </summary>
+    public void Complete(IReadOnlyList<Pending> batch, Exception? batchError = null)
+    {
+        StoreMetrics.Batch(store, batch.Count);
+        foreach (var p in batch) p.Finish(store, batchError);
+    }
+
+    /// <summary>No more writes are taken; the writer finishes what is queued, then <see cref="Take"/> returns null.</summary>
+    public void Stop()
+    {
+        TaskCompletionSource<bool>? wake;
+        lock (_gate)
+        {
+            _stopped = true;
+            Monitor.PulseAll(_gate);
+            (wake, _loopWaiting) = (_loopWaiting, null);
+        }
+        wake?.TrySetResult(false);
     }
 
     /// <summary>One queued write and its outcome.</summary>
     internal sealed class Pending(TWrite write)
     {
-        private bool _done;
-        private bool _leading;
+        private readonly TaskCompletionSource _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private readonly long _queued = System.Diagnostics.Stopwatch.GetTimestamp();
 
         public TWrite Write { get; } = write;
+
+        /// <summary>Why this write failed; set by the writer before <see cref="GroupCommitQueue{TWrite}.Complete"/>.</summary>
         public Exception? Error { get; set; }
 
-        /// <summary>Sleeps until a leader wrote this write (false) or this caller is to lead the next batch (true).</summary>
-        public bool WaitUntilDoneOrLeading()
-        {
-            lock (this)
-            {
-                while (!_done && !_leading) Monitor.Wait(this);
-                return !_done;
-            }
-        }
+        public Task Done => _done.Task;
 
-        /// <summary>Its batch is written (<see cref="Error"/> is set when it failed): wakes its caller.</summary>
-        public void Finish()
+        internal void Finish(string store, Exception? batchError)
         {
-            lock (this)
-            {
-                _done = true;
-                Monitor.Pulse(this);
-            }
-        }
-
-        /// <summary>Makes its caller the leader of the next batch (which carries its own write).</summary>
-        public void Promote()
-        {
-            lock (this)
-            {
-                _leading = true;
-                Monitor.Pulse(this);
-            }
+            var error = Error ?? batchError;
+            StoreMetrics.Write(store, _queued, error is null);
+            if (error is null) _done.TrySetResult();
+            else _done.TrySetException(error);
         }
     }
 }

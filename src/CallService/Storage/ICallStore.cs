@@ -21,7 +21,7 @@ internal sealed record RecordCursor(long CreatedAtMs, string CallId);
 /// <param name="At">When the change happened: the call's last-known-alive time.</param>
 /// <param name="ClaimParties">
 /// A new call: apply the busy rule (DESIGN §3.1) as one conditional write, claiming both users only when neither
-/// holds a non-ended call. When the claim fails nothing is written and <see cref="ICallStore.Save"/> returns false.
+/// holds a non-ended call. When the claim fails nothing is written and <see cref="ICallStore.SaveAsync"/> returns false.
 /// </param>
 internal sealed record CallWrite(
     CallSnapshot Call, IReadOnlyList<CallTransition> NewTransitions, IReadOnlyList<StoredEvent> Events, DateTimeOffset At,
@@ -69,9 +69,13 @@ internal interface ICallStore
     // ---- calls ----------------------------------------------------------------------------------
 
     /// <summary>
-    /// Writes one change (group-committed with concurrent writes). A write that ends the call frees both users for the
-    /// busy rule. Returns false only when <see cref="CallWrite.ClaimParties"/> found a party busy (nothing written).
+    /// Writes one change (group-committed with concurrent writes by the store's one writer); completes once committed,
+    /// without holding the caller's thread. A write that ends the call frees both users for the busy rule. Completes
+    /// with false only when <see cref="CallWrite.ClaimParties"/> found a party busy (nothing written).
     /// </summary>
+    ValueTask<bool> SaveAsync(CallWrite write);
+
+    /// <summary><see cref="SaveAsync"/>, blocking the caller until committed (tests and tools; the coordinator awaits <see cref="SaveAsync"/>).</summary>
     bool Save(CallWrite write);
 
     CallSnapshot? Find(string callId);

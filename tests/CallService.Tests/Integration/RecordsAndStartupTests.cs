@@ -114,7 +114,7 @@ public sealed class RecordsAndStartupTests
         var store = Substitute.For<ICallStore>();
         store.EndUnfinished(Arg.Any<string>(), Arg.Any<DateTimeOffset>()).Returns([]);
         store.ReserveEventSeqs(Arg.Any<int>()).Returns(1);
-        store.Save(Arg.Any<CallWrite>()).Returns(_ => throw new IOException("disk full"));
+        store.SaveAsync(Arg.Any<CallWrite>()).Returns(_ => ValueTask.FromException<bool>(new IOException("disk full")));
         using var host = new ServiceHost(services: s => s.AddSingleton(store));
         var response = await host.Http().PostAsJsonAsync("/v1/calls", Direct("alice", "bob"));
         Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);

@@ -43,4 +43,36 @@ public abstract partial class CallStoreContractTests
         }
         Assert.Equal(ConcurrentCalls, store.ClaimWebhooks("n1", T0.AddSeconds(5), Lease, 1000).Count);
     }
+
+    /// <summary>
+    /// The coordinator's path: awaited saves, many in flight at once, so the store's writer takes them in batches (on
+    /// PostgreSQL: the claims in one round trip, the changes in another). Two creates that share a callee: exactly one
+    /// wins the busy rule, whichever batch each lands in; every winner's later ending (with its webhook row) is written.
+    /// </summary>
+    [Fact]
+    public async Task ConcurrentAsyncSaves_KeepTheBusyRule_AndEveryWrite()
+    {
+        var store = Store();
+        var lives = Enumerable.Range(0, ConcurrentCalls).Select(i => Live($"q{i}", $"caller{i}", $"callee{i / 2}")).ToList();
+
+        var won = await Task.WhenAll(lives.Select(l => store.SaveAsync(new CallWrite(l, l.Transitions, [], T0, ClaimParties: true)).AsTask()))
+            .WaitAsync(TimeSpan.FromSeconds(60));
+        for (var i = 0; i < ConcurrentCalls; i += 2) Assert.True(won[i] ^ won[i + 1], $"callee{i / 2}: exactly one create wins");
+
+        var winners = lives.Where((_, i) => won[i]).ToList();
+        var endings = await Task.WhenAll(winners.Select(l =>
+        {
+            var ended = Ended(l, T0.AddSeconds(5));
+            return store.SaveAsync(new CallWrite(ended, [ended.Transitions[^1]], [], ended.EndedAt!.Value)
+            {
+                Webhooks = [Hook(l.CallId, "call.ended")],
+            }).AsTask();
+        })).WaitAsync(TimeSpan.FromSeconds(60));
+        Assert.All(endings, Assert.True);
+        foreach (var l in winners) Assert.Equal(CallState.Ended, store.Find(l.CallId)!.State);
+        foreach (var (l, i) in lives.Select((l, i) => (l, i)).Where(x => !won[x.i])) Assert.Null(store.Find(l.CallId));
+        Assert.Equal(winners.Count, store.ClaimWebhooks("n1", T0.AddSeconds(5), Lease, 1000).Count);
+        // The callees are free again: a new create for each wins.
+        Assert.True(await store.SaveAsync(new CallWrite(Live("again", "someone", "callee0"), Live("again").Transitions, [], T0, ClaimParties: true)));
+    }
 }

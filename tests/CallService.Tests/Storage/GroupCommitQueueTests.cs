@@ -2,66 +2,66 @@ using CallService.Storage;
 
 namespace CallService.Tests.Storage;
 
-/// <summary>The batching half of the group commit: every write runs once, in some batch, and its caller gets its own outcome.</summary>
+/// <summary>The queue of the group commit: writes come out in order, in bounded batches, and each caller gets its own outcome.</summary>
 public sealed class GroupCommitQueueTests
 {
     [Fact]
-    public async Task ConcurrentWrites_EachRunOnce_AndCallersReturnOnlyAfterTheirBatch()
+    public async Task Take_ReturnsEverythingQueued_InOrder_UpToTheBound()
     {
-        var written = new System.Collections.Concurrent.ConcurrentDictionary<int, int>();
-        var batches = 0;
-        var queue = new GroupCommitQueue<Action>(batch =>
-        {
-            Interlocked.Increment(ref batches);
-            Thread.Sleep(2); // a commit takes time, so writes pile up behind it
-            foreach (var p in batch) p.Write();
-        }, "test");
+        var queue = new GroupCommitQueue<int>("test");
+        var tasks = Enumerable.Range(0, GroupCommitQueue<int>.MaxBatch + 10).Select(queue.Enqueue).ToList();
 
-        var callers = Enumerable.Range(0, 64).Select(i => Task.Run(() =>
-        {
-            queue.Run(() => written.AddOrUpdate(i, 1, (_, n) => n + 1));
-            Assert.True(written.ContainsKey(i), "returned before its write ran");
-        })).ToArray();
-        await Task.WhenAll(callers).WaitAsync(TimeSpan.FromSeconds(30));
+        var first = queue.Take()!;
+        var second = await queue.TakeAsync();
 
-        Assert.Equal(64, written.Count);
-        Assert.All(written.Values, n => Assert.Equal(1, n));
-        Assert.InRange(batches, 1, 64);
+        Assert.Equal(Enumerable.Range(0, GroupCommitQueue<int>.MaxBatch), first.Select(p => p.Write));
+        Assert.Equal(Enumerable.Range(GroupCommitQueue<int>.MaxBatch, 10), second!.Select(p => p.Write));
+        Assert.All(tasks, t => Assert.False(t.IsCompleted)); // nothing completes before its batch is written
+        queue.Complete(first);
+        queue.Complete(second!);
+        await Task.WhenAll(tasks).WaitAsync(TimeSpan.FromSeconds(10));
     }
 
     [Fact]
-    public async Task AFailedWrite_FailsOnlyItsCaller_AndTheQueueGoesOn()
+    public async Task Complete_GivesEachWriteItsOwnError_OrTheBatchError()
     {
-        var queue = new GroupCommitQueue<Func<bool>>(batch =>
-        {
-            foreach (var p in batch)
-                if (!p.Write()) p.Error = new InvalidOperationException("rejected");
-        }, "test");
+        var queue = new GroupCommitQueue<int>("test");
+        var tasks = Enumerable.Range(0, 3).Select(queue.Enqueue).ToList();
+        var batch = queue.Take()!;
+        batch[1].Error = new InvalidOperationException("own");
 
-        var results = await Task.WhenAll(Enumerable.Range(0, 40).Select(i => Task.Run(() =>
-        {
-            try
-            {
-                queue.Run(() => i % 5 != 0);
-                return "ok";
-            }
-            catch (InvalidOperationException e)
-            {
-                return e.Message;
-            }
-        }))).WaitAsync(TimeSpan.FromSeconds(30));
+        queue.Complete(batch, new IOException("batch"));
 
-        Assert.Equal(8, results.Count(r => r == "rejected"));
-        Assert.Equal(32, results.Count(r => r == "ok"));
-        queue.Run(() => true); // not stuck in "writing"
+        Assert.Equal("batch", (await Assert.ThrowsAsync<IOException>(() => tasks[0])).Message);
+        Assert.Equal("own", (await Assert.ThrowsAsync<InvalidOperationException>(() => tasks[1])).Message);
+        Assert.Equal("batch", (await Assert.ThrowsAsync<IOException>(() => tasks[2])).Message);
     }
 
     [Fact]
-    public void AThrowingBatch_FailsEveryWriteWithoutAnError()
+    public async Task Stop_DrainsWhatIsQueued_ThenEndsTheWriter_AndRefusesNewWrites()
     {
-        var queue = new GroupCommitQueue<Action>(_ => throw new IOException("disk"), "test");
-        var error = Assert.Throws<IOException>(() => queue.Run(() => { }));
-        Assert.Equal("disk", error.Message);
-        Assert.Throws<IOException>(() => queue.Run(() => { })); // the next caller leads again
+        var queue = new GroupCommitQueue<int>("test");
+        var queued = queue.Enqueue(7);
+        queue.Stop();
+
+        var last = queue.Take()!;
+        Assert.Equal([7], last.Select(p => p.Write));
+        queue.Complete(last);
+        await queued;
+        Assert.Null(queue.Take());
+        Assert.Null(await queue.TakeAsync());
+        Assert.Throws<ObjectDisposedException>(() => { _ = queue.Enqueue(8); });
+    }
+
+    [Fact]
+    public async Task TakeAsync_WaitsForTheFirstWrite()
+    {
+        var queue = new GroupCommitQueue<int>("test");
+        var take = queue.TakeAsync().AsTask();
+        Assert.False(take.IsCompleted);
+
+        _ = queue.Enqueue(1);
+
+        Assert.Equal([1], (await take.WaitAsync(TimeSpan.FromSeconds(10)))!.Select(p => p.Write));
     }
 }

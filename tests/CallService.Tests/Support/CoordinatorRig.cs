@@ -104,7 +104,13 @@ internal sealed class CoordinatorRig
 
     public static T Data<T>(RealtimeEvent e) => ((JsonElement)e.Data).Deserialize<T>(RealtimeHub.Json)!;
 
-    public void Advance(double seconds) => Time.Advance(TimeSpan.FromSeconds(seconds));
+    /// <summary>Moves the clock; returns once the timers' work it started (fires, evictions: asynchronous) is done.</summary>
+    public void Advance(double seconds)
+    {
+        Time.Advance(TimeSpan.FromSeconds(seconds));
+        if (!SpinWait.SpinUntil(() => Transaction.Running == 0, TimeSpan.FromSeconds(10)))
+            throw new TimeoutException("Timer work did not finish within 10 s.");
+    }
 
     /// <summary>The use cases as the endpoints run them (without MediatR's pipeline), by their old coordinator names.</summary>
     internal sealed class Handlers(CoordinatorRig rig, IOptions<CallOptions> options)
@@ -115,9 +121,10 @@ internal sealed class CoordinatorRig
         private readonly ApplyMediaEvent _media = new(rig.Transaction, new ProfileCheck(rig.Rules, NullLogger<ProfileCheck>.Instance),
             NullLogger<ApplyMediaEvent>.Instance);
 
-        public CallResponse Create(NewCall spec, Actor viewer) => _create.Create(spec, viewer);
+        public CallResponse Create(NewCall spec, Actor viewer) => _create.CreateAsync(spec, viewer).GetAwaiter().GetResult();
 
-        public CallResponse Get(string callId, Actor viewer) => rig.Transaction.Read(callId, viewer, c => rig.Views.Response(c, viewer));
+        public CallResponse Get(string callId, Actor viewer) =>
+            rig.Transaction.ReadAsync(callId, viewer, c => rig.Views.Response(c, viewer)).GetAwaiter().GetResult();
 
         public CallResponse Accept(string callId, Actor actor) =>
             new AcceptCallHandler(rig.Transaction, rig.Views).Handle(new AcceptCallCommand(actor, callId), default).GetAwaiter().GetResult();
@@ -125,9 +132,10 @@ internal sealed class CoordinatorRig
         public CallResponse Hangup(string callId, Actor actor) =>
             new HangupCallHandler(rig.Transaction, rig.Views).Handle(new HangupCallCommand(actor, callId), default).GetAwaiter().GetResult();
 
-        public StatusReportResponse Report(string callId, Actor actor, IReadOnlyList<StatusItem> items) => _report.Report(callId, actor, items);
+        public StatusReportResponse Report(string callId, Actor actor, IReadOnlyList<StatusItem> items) =>
+            _report.ReportAsync(callId, actor, items).GetAwaiter().GetResult();
 
-        public void OnMediaEvent(MediaEvent mediaEvent) => _media.Apply(mediaEvent);
+        public void OnMediaEvent(MediaEvent mediaEvent) => _media.ApplyAsync(mediaEvent).GetAwaiter().GetResult();
 
         public CallAccess? AccessOf(string callId) => rig.Calls.AccessOf(callId);
 

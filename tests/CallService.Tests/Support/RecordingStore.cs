@@ -28,6 +28,18 @@ internal sealed class RecordingStore(ICallStore inner) : ICallStore
         lock (_gate) _forgotten.Add(callId);
     }
 
+    /// <summary>While set, call writes wait for this task before they are written (a slow commit).</summary>
+    public Task? HoldSaves { get; set; }
+
+    public async ValueTask<bool> SaveAsync(CallWrite write)
+    {
+        if (HoldSaves is { } hold) await hold;
+        if (FailSaves) throw new IOException("disk full");
+        var saved = await inner.SaveAsync(write);
+        if (saved) lock (_gate) _saved.Add(write);
+        return saved;
+    }
+
     public bool Save(CallWrite write)
     {
         if (FailSaves) throw new IOException("disk full");

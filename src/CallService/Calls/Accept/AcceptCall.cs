@@ -13,8 +13,8 @@ internal sealed record AcceptCallCommand(Actor Actor, string CallId) : IRequest<
 internal sealed class AcceptCallHandler(CallTransaction calls, CallViews views) : IRequestHandler<AcceptCallCommand, CallResponse>
 {
     public Task<CallResponse> Handle(AcceptCallCommand command, CancellationToken cancellationToken) =>
-        Task.FromResult(calls.Act(command.CallId, command.Actor, partyOnly: true,
-            change => change.Call.Accept(change.Role!.Value, change.Now), change => views.Response(change.Call, command.Actor)));
+        calls.ActAsync(command.CallId, command.Actor, partyOnly: true,
+            change => change.Call.Accept(change.Role!.Value, change.Now), change => views.Response(change.Call, command.Actor));
 }
 
 internal sealed class AcceptCallValidator : AbstractValidator<AcceptCallCommand>

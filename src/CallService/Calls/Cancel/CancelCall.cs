@@ -13,8 +13,8 @@ internal sealed record CancelCallCommand(Actor Actor, string CallId) : IRequest<
 internal sealed class CancelCallHandler(CallTransaction calls, CallViews views) : IRequestHandler<CancelCallCommand, CallResponse>
 {
     public Task<CallResponse> Handle(CancelCallCommand command, CancellationToken cancellationToken) =>
-        Task.FromResult(calls.Act(command.CallId, command.Actor, partyOnly: true,
-            change => change.Call.Cancel(change.Role!.Value, change.Now), change => views.Response(change.Call, command.Actor)));
+        calls.ActAsync(command.CallId, command.Actor, partyOnly: true,
+            change => change.Call.Cancel(change.Role!.Value, change.Now), change => views.Response(change.Call, command.Actor));
 }
 
 internal sealed class CancelCallValidator : AbstractValidator<CancelCallCommand>

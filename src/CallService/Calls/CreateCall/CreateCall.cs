@@ -54,22 +54,22 @@ internal sealed class CreateCallHandler(CallTransaction calls, CallViews views, 
         var scenario = command.Scenario ?? Scenarios.General;
         var spec = new NewCall(command.EffectiveCaller!, command.Callee!.UserId!, scenario,
             command.Ring ?? false, timers, (recording?.Value ?? new RecordingOptions()).ModeFor(command.Recording, scenario));
-        return Task.FromResult(command.IdempotencyKey is { } key
-            ? idempotency.Run(command.Actor, key, command, () => Create(spec, command.Actor))
-            : Create(spec, command.Actor));
+        return command.IdempotencyKey is { } key
+            ? idempotency.RunAsync(command.Actor, key, command, () => CreateAsync(spec, command.Actor))
+            : CreateAsync(spec, command.Actor);
     }
 
     /// <summary>
     /// Creates the call under the busy rule (DESIGN §3.1: a party may be in one non-ended call at a time; inviting a
     /// busy party ends the new call <c>busy</c> at once, decided by one conditional write in the store).
     /// </summary>
-    public CallResponse Create(NewCall spec, Actor viewer)
+    public async Task<CallResponse> CreateAsync(NewCall spec, Actor viewer)
     {
         var id = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(10));
         evidence?.Open(id, spec.Recording); // before the call exists: its first saved change may start the recording
         try
         {
-            return calls.Create(now => Call.Create(id, spec.Caller, spec.Callee, spec.Scenario, spec.Ring, spec.Timers, now),
+            return await calls.CreateAsync(now => Call.Create(id, spec.Caller, spec.Callee, spec.Scenario, spec.Ring, spec.Timers, now),
                 call => views.Response(call, viewer));
         }
         catch

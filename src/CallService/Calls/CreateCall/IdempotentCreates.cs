@@ -19,18 +19,20 @@ internal sealed class IdempotentCreates(ICallStore store, TimeProvider time, ILo
     public static readonly TimeSpan Retention = TimeSpan.FromHours(24);
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
-    // A concurrent retry on this node waits for the first one's answer (keys are spread over a fixed set of locks).
-    private readonly Lock[] _stripes = [.. Enumerable.Range(0, 64).Select(_ => new Lock())];
+    // A concurrent retry on this node waits (asynchronously) for the first one's answer (keys are spread over a fixed set of gates).
+    private readonly SemaphoreSlim[] _stripes = [.. Enumerable.Range(0, 64).Select(_ => new SemaphoreSlim(1, 1))];
 
     /// <summary>
     /// Runs <paramref name="create"/> once per (scope, key) within <see cref="Retention"/>. The key is taken by one
     /// conditional write before the create; a failed create gives it back.
     /// </summary>
-    public CallResponse Run(Actor actor, string key, CreateCallCommand command, Func<CallResponse> create)
+    public async Task<CallResponse> RunAsync(Actor actor, string key, CreateCallCommand command, Func<Task<CallResponse>> create)
     {
         var scope = actor is UserActor user ? "user:" + user.UserId : "service";
         var fingerprint = Fingerprint(command);
-        lock (_stripes[(uint)HashCode.Combine(scope, key) % (uint)_stripes.Length])
+        var stripe = _stripes[(uint)HashCode.Combine(scope, key) % (uint)_stripes.Length];
+        await stripe.WaitAsync().ConfigureAwait(false);
+        try
         {
             var now = time.GetUtcNow();
             var held = Store(() => store.TakeIdempotencyKey(scope, key, fingerprint, now, now - Retention));
@@ -45,7 +47,7 @@ internal sealed class IdempotentCreates(ICallStore store, TimeProvider time, ILo
             CallResponse response;
             try
             {
-                response = create();
+                response = await create().ConfigureAwait(false);
             }
             catch
             {
@@ -54,6 +56,10 @@ internal sealed class IdempotentCreates(ICallStore store, TimeProvider time, ILo
             }
             Store(() => { store.CompleteIdempotencyKey(scope, key, JsonSerializer.Serialize(response, Json)); return 0; });
             return response;
+        }
+        finally
+        {
+            stripe.Release();
         }
     }
 

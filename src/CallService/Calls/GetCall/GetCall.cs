@@ -15,12 +15,12 @@ internal sealed record GetCallQuery(Actor Actor, string CallId) : IRequest<CallR
 internal sealed class GetCallHandler(CallTransaction calls, CallViews views, EvidenceBook? evidence = null, EvidenceViews? evidenceViews = null)
     : IRequestHandler<GetCallQuery, CallResponse>
 {
-    public Task<CallResponse> Handle(GetCallQuery query, CancellationToken cancellationToken)
+    public async Task<CallResponse> Handle(GetCallQuery query, CancellationToken cancellationToken)
     {
-        var response = calls.Read(query.CallId, query.Actor, call => views.Response(call, query.Actor));
+        var response = await calls.ReadAsync(query.CallId, query.Actor, call => views.Response(call, query.Actor));
         if (query.Actor is ServiceActor && evidence is not null && evidenceViews is not null)
             response = response with { Evidence = evidence.Read(query.CallId, evidenceViews.Record) };
-        return Task.FromResult(response);
+        return response;
     }
 }
 

@@ -15,16 +15,16 @@ internal sealed record GetCallMediaQuery(Actor Actor, string CallId) : IRequest<
 internal sealed class GetCallMediaHandler(CallTransaction calls, IRelayStats? relay = null)
     : IRequestHandler<GetCallMediaQuery, CallMediaResponse>
 {
-    public Task<CallMediaResponse> Handle(GetCallMediaQuery query, CancellationToken cancellationToken)
+    public async Task<CallMediaResponse> Handle(GetCallMediaQuery query, CancellationToken cancellationToken)
     {
-        var (callId, state) = calls.Read(query.CallId, query.Actor, call => (call.Id, call.State.ToWire())); // 404 for unknown calls
+        var (callId, state) = await calls.ReadAsync(query.CallId, query.Actor, call => (call.Id, call.State.ToWire())); // 404 for unknown calls
         // relay: absent when the host runs without the embedded relay
         StreamMediaView Stream(PartyRole role)
         {
             var name = StreamNames.For(callId, role);
             return CallMediaViews.Stream(name, relay?.GetStream(name));
         }
-        return Task.FromResult(new CallMediaResponse(callId, state, new CallMediaStreams(Stream(PartyRole.A), Stream(PartyRole.B))));
+        return new CallMediaResponse(callId, state, new CallMediaStreams(Stream(PartyRole.A), Stream(PartyRole.B)));
     }
 }
 

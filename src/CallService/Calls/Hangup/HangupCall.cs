@@ -13,8 +13,8 @@ internal sealed record HangupCallCommand(Actor Actor, string CallId) : IRequest<
 internal sealed class HangupCallHandler(CallTransaction calls, CallViews views) : IRequestHandler<HangupCallCommand, CallResponse>
 {
     public Task<CallResponse> Handle(HangupCallCommand command, CancellationToken cancellationToken) =>
-        Task.FromResult(calls.Act(command.CallId, command.Actor, partyOnly: false,
-            change => change.Call.Hangup(change.Role?.ToEnder() ?? Ender.System, change.Now), change => views.Response(change.Call, command.Actor)));
+        calls.ActAsync(command.CallId, command.Actor, partyOnly: false,
+            change => change.Call.Hangup(change.Role?.ToEnder() ?? Ender.System, change.Now), change => views.Response(change.Call, command.Actor));
 }
 
 internal sealed class HangupCallValidator : AbstractValidator<HangupCallCommand>

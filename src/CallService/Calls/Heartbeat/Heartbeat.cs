@@ -13,8 +13,8 @@ internal sealed record HeartbeatCommand(Actor Actor, string CallId) : IRequest<C
 internal sealed class HeartbeatHandler(CallTransaction calls, CallViews views) : IRequestHandler<HeartbeatCommand, CallResponse>
 {
     public Task<CallResponse> Handle(HeartbeatCommand command, CancellationToken cancellationToken) =>
-        Task.FromResult(calls.Act(command.CallId, command.Actor, partyOnly: true,
-            _ => { } /* a liveness ping changes nothing; clients poll the answer */, change => views.Response(change.Call, command.Actor)));
+        calls.ActAsync(command.CallId, command.Actor, partyOnly: true,
+            _ => { } /* a liveness ping changes nothing; clients poll the answer */, change => views.Response(change.Call, command.Actor));
 }
 
 internal sealed class HeartbeatValidator : AbstractValidator<HeartbeatCommand>

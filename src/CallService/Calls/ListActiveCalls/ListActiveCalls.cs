@@ -22,10 +22,10 @@ internal sealed class ListActiveCallsHandler(LiveCalls calls, CallViews views, I
     PublicMediaUrls urls, NodeIdentity self, ILogger<ListActiveCallsHandler> logger)
     : IRequestHandler<ListActiveCallsQuery, CallList>
 {
-    public Task<CallList> Handle(ListActiveCallsQuery query, CancellationToken cancellationToken) =>
-        Task.FromResult(new CallList(List(query.Actor)));
+    public async Task<CallList> Handle(ListActiveCallsQuery query, CancellationToken cancellationToken) =>
+        new(await ListAsync(query.Actor));
 
-    private List<CallResponse> List(Actor viewer)
+    private async Task<List<CallResponse>> ListAsync(Actor viewer)
     {
         IReadOnlyList<(CallSnapshot Call, string? NodeId)> open;
         try
@@ -40,8 +40,8 @@ internal sealed class ListActiveCallsHandler(LiveCalls calls, CallViews views, I
         var list = new List<CallResponse>();
         var listed = new HashSet<string>(StringComparer.Ordinal);
         foreach (var entry in calls.All())
-            lock (entry)
-                if (!entry.Call.IsEnded && listed.Add(entry.Call.Id)) list.Add(views.Response(entry.Call, viewer));
+            if (await CallTransaction.PeekAsync(entry, call => call.IsEnded ? null : views.Response(call, viewer)) is { } live && listed.Add(live.CallId))
+                list.Add(live);
         foreach (var (snapshot, nodeId) in open)
         {
             if (listed.Contains(snapshot.CallId) || calls.TryGet(snapshot.CallId) is not null) continue;

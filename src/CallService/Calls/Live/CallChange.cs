@@ -33,7 +33,7 @@ internal sealed class CallChange(
     public void Publish(string userId, string type, object data) => Events.Add(hub.Prepare(userId, type, Call.Id, data));
 
     /// <summary>
-    /// (Re)starts <paramref name="timer"/> now (under the call's lock, so a later cancel in the same change wins); when
+    /// (Re)starts <paramref name="timer"/> now (under the call's gate, so a later cancel in the same change wins); when
     /// due, <paramref name="fire"/> changes the call in a transaction of its own. Ending the call cancels it.
     /// </summary>
     public void Start(OneShot timer, TimeSpan due, Action<Call, DateTimeOffset> fire) => start(timer, due, fire);

@@ -8,7 +8,7 @@ namespace CallService.Calls.Live;
 
 /// <summary>
 /// What a saved change does outside the call: realtime events to the parties' sockets and relay kicks. Runs after
-/// the save (a party never sees an event that <c>resume</c> could not replay), under the call's lock so a call's
+/// the save (a party never sees an event that <c>resume</c> could not replay), under the call's gate so a call's
 /// effects keep their order.
 /// </summary>
 /// <param name="hub">Realtime delivery.</param>

@@ -5,12 +5,27 @@ using CallService.Webhooks;
 namespace CallService.Calls.Live;
 
 /// <summary>
-/// A call held in memory plus its runtime: timers, per-party runtime and persistence bookkeeping. The entry itself is
-/// the lock for everything about this call (<see cref="CallTransaction"/>).
+/// A call held in memory plus its runtime: timers, per-party runtime and persistence bookkeeping. Everything about
+/// the call is read and changed only while holding <see cref="Gate"/> (<see cref="CallTransaction"/>), except
+/// <see cref="Access"/>.
 /// </summary>
 internal sealed class CallEntry(Call call, bool detached = false)
 {
+    private volatile CallAccess _access = CallAccess.Of(call);
+
     public Call Call { get; } = call;
+
+    /// <summary>
+    /// The call's gate: one change (or read) at a time, held across the change's awaited save, so a call has at most
+    /// one write in flight. Taken asynchronously; the registry's lock may be taken inside it, never the other way.
+    /// </summary>
+    public SemaphoreSlim Gate { get; } = new(1, 1);
+
+    /// <summary>What the relay's access policy needs, as of the last change (read without the gate, on relay threads).</summary>
+    public CallAccess Access => _access;
+
+    /// <summary>A change was saved (or its write failed and it stays in memory): refreshes <see cref="Access"/>. Under the gate.</summary>
+    public void Saved() => _access = CallAccess.Of(Call);
 
     /// <summary>Rebuilt from a record (ended, evicted from memory): read-only, never saved.</summary>
     public bool Detached { get; } = detached;

@@ -6,7 +6,7 @@ namespace CallService.Calls.Live;
 
 /// <summary>
 /// What entering a state means (DESIGN §3.1): who is told what, which timers run. Called by
-/// <see cref="CallTransaction"/> after a use case moved the call; runs under the call's lock.
+/// <see cref="CallTransaction"/> after a use case moved the call; runs under the call's gate.
 /// </summary>
 internal sealed class CallLifecycle(CallViews views, ILogger<CallLifecycle> logger, CallWebhooks? webhooks = null, CallMetrics? metrics = null)
 {

@@ -6,7 +6,7 @@ namespace CallService.Calls.Live;
 /// The coordinator's call metrics on the meter <see cref="MeterName"/>: calls by state (observed from
 /// <see cref="LiveCalls"/> when scraped), calls ended by reason (kept here, observed when scraped, so every reason is
 /// exported from the start and never expires), and the set-up and ring time histograms (recorded once per call by
-/// <see cref="CallLifecycle"/>, under the call's lock).
+/// <see cref="CallLifecycle"/>, under the call's gate).
 /// </summary>
 internal sealed class CallMetrics
 {

@@ -9,10 +9,12 @@ using Microsoft.Extensions.Options;
 namespace CallService.Calls.Live;
 
 /// <summary>
-/// "Act on a call": lock the call → the use case changes <see cref="Call"/> → the lifecycle adds what entering a state
-/// means → save (the call and its events, one group-committed write) → effects (events to sockets, relay kicks).
-/// Every change of a call goes through here: party actions, relay events and timers. Locking: the entry is the lock for
-/// one call; the registry's lock is only taken alone or inside it.
+/// "Act on a call": take the call's gate → the use case changes <see cref="Call"/> → the lifecycle adds what entering
+/// a state means → save (the call and its events, one group-committed write, awaited) → effects (events to sockets,
+/// relay kicks) → release the gate. Every change of a call goes through here: party actions, relay events and timers.
+/// The gate (<see cref="CallEntry.Gate"/>) is held across the awaited save, so a call has at most one write in flight
+/// and its changes, writes and effects keep their order; no thread waits for a commit (an act awaits it). The
+/// registry's lock is only taken alone or inside a gate.
 /// </summary>
 internal sealed class CallTransaction(
     TimeProvider time, ICallStore store, LiveCalls calls, CallLifecycle lifecycle, CallEffects effects, RealtimeHub hub,
@@ -25,34 +27,40 @@ internal sealed class CallTransaction(
     /// Saves a new call under the busy rule (one conditional write in the store): when a party is busy the call ends
     /// <c>busy</c> at once. Throws <see cref="StorageUnavailableException"/> (nothing created) when the write fails.
     /// </summary>
-    public T Create<T>(Func<DateTimeOffset, Call> newCall, Func<Call, T> result)
+    public async Task<T> CreateAsync<T>(Func<DateTimeOffset, Call> newCall, Func<Call, T> result)
     {
         var now = Now();
         var call = newCall(now);
         var entry = new CallEntry(call);
-        lock (entry)
+        await entry.Gate.WaitAsync().ConfigureAwait(false); // free: a timer started below waits for it
+        try
         {
             var change = NewChange(entry, null, now);
             lifecycle.Created(change);
-            if (!SaveOrThrow(change, claim: true))
+            if (!await SaveOrThrowAsync(change, claim: true).ConfigureAwait(false))
             {
                 call.EndBusy(change.Now);
                 change = NewChange(entry, null, change.Now);
                 lifecycle.Created(change);
-                SaveOrThrow(change, claim: false);
+                await SaveOrThrowAsync(change, claim: false).ConfigureAwait(false);
             }
             calls.Add(entry);
             CoordinatorLog.Created(logger, call.Id, call.State.ToWire(), call.Scenario, call.A.UserId, call.B.UserId);
             AfterSave(change);
             return result(call);
         }
+        finally
+        {
+            entry.Gate.Release();
+        }
     }
 
     /// <summary>A party or the service acts on a call; 403 for non-parties (and for the service when <paramref name="partyOnly"/>).</summary>
-    public T Act<T>(string callId, Actor actor, bool partyOnly, Action<CallChange> use, Func<CallChange, T> result)
+    public async Task<T> ActAsync<T>(string callId, Actor actor, bool partyOnly, Action<CallChange> use, Func<CallChange, T> result)
     {
         var entry = calls.Find(callId);
-        lock (entry)
+        await entry.Gate.WaitAsync().ConfigureAwait(false);
+        try
         {
             var role = RoleOf(entry.Call, actor);
             if (partyOnly && role is null)
@@ -60,34 +68,62 @@ internal sealed class CallTransaction(
             var change = NewChange(entry, role, Now());
             var before = entry.Call.State;
             use(change);
-            if (!Commit(change, before))
+            if (!await CommitAsync(change, before).ConfigureAwait(false))
                 throw new StorageUnavailableException("The call changed but its record could not be written; it is retried on the next change.");
             return result(change);
         }
+        finally
+        {
+            entry.Gate.Release();
+        }
     }
 
-    /// <summary>Reads a call as <paramref name="viewer"/> may see it (403 for non-parties).</summary>
-    public T Read<T>(string callId, Actor viewer, Func<Call, T> result)
+    /// <summary>Reads a call as <paramref name="viewer"/> may see it (403 for non-parties), between its changes.</summary>
+    public async Task<T> ReadAsync<T>(string callId, Actor viewer, Func<Call, T> result)
     {
         var entry = calls.Find(callId);
-        lock (entry)
+        await entry.Gate.WaitAsync().ConfigureAwait(false);
+        try
         {
             RoleOf(entry.Call, viewer);
             return result(entry.Call);
         }
+        finally
+        {
+            entry.Gate.Release();
+        }
+    }
+
+    /// <summary>Reads a call held in memory between its changes (no access check: listings, diagnostics).</summary>
+    public static async Task<T> PeekAsync<T>(CallEntry entry, Func<Call, T> result)
+    {
+        await entry.Gate.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            return result(entry.Call);
+        }
+        finally
+        {
+            entry.Gate.Release();
+        }
     }
 
     /// <summary>The relay's view changes a live call held here; ended and unknown calls are left alone.</summary>
-    public void Apply(string callId, Action<CallChange> use)
+    public async Task ApplyAsync(string callId, Action<CallChange> use)
     {
         if (calls.TryGet(callId) is not { } entry) return;
-        lock (entry)
+        await entry.Gate.WaitAsync().ConfigureAwait(false);
+        try
         {
             if (entry.Call.IsEnded) return;
             var change = NewChange(entry, null, Now());
             var before = entry.Call.State;
             use(change);
-            Commit(change, before);
+            await CommitAsync(change, before).ConfigureAwait(false);
+        }
+        finally
+        {
+            entry.Gate.Release();
         }
     }
 
@@ -103,13 +139,13 @@ internal sealed class CallTransaction(
         new(entry, role, now, hub, (timer, due, fire) => timer.Start(time, due, current => Fire(entry, timer, current, fire)));
 
     /// <summary>Saves (keeping the events of a failed write for the next one) and runs the effects. False when the write failed.</summary>
-    private bool Commit(CallChange change, CallState before)
+    private async Task<bool> CommitAsync(CallChange change, CallState before)
     {
         if (change.Call.State != before) lifecycle.Entered(change, before);
         bool saved;
         try
         {
-            saved = Save(change.Entry, change.Events, change.Now, claim: false, change.Webhooks);
+            saved = await SaveAsync(change.Entry, change.Events, change.Now, claim: false, change.Webhooks).ConfigureAwait(false);
         }
         catch (Exception e)
         {
@@ -122,11 +158,11 @@ internal sealed class CallTransaction(
         return saved;
     }
 
-    private bool SaveOrThrow(CallChange change, bool claim)
+    private async Task<bool> SaveOrThrowAsync(CallChange change, bool claim)
     {
         try
         {
-            return Save(change.Entry, change.Events, change.Now, claim, change.Webhooks);
+            return await SaveAsync(change.Entry, change.Events, change.Now, claim, change.Webhooks).ConfigureAwait(false);
         }
         catch (Exception e)
         {
@@ -136,7 +172,8 @@ internal sealed class CallTransaction(
         }
     }
 
-    private bool Save(CallEntry entry, List<StoredEvent> events, DateTimeOffset now, bool claim, List<OutboxMessage>? webhooks = null)
+    /// <summary>Writes what the entry has not written yet; the caller holds the entry's gate.</summary>
+    private async ValueTask<bool> SaveAsync(CallEntry entry, List<StoredEvent> events, DateTimeOffset now, bool claim, List<OutboxMessage>? webhooks = null)
     {
         webhooks ??= [];
         if (entry.Detached || (!claim && !entry.Dirty && events.Count == 0 && webhooks.Count == 0)) return true;
@@ -144,7 +181,7 @@ internal sealed class CallTransaction(
         var all = entry.UnsavedEvents.Count == 0 ? events : [.. entry.UnsavedEvents, .. events];
         var hooks = entry.UnsavedWebhooks.Count == 0 ? webhooks : [.. entry.UnsavedWebhooks, .. webhooks];
         var write = new CallWrite(CallSnapshot.Of(call), [.. call.Transitions.Skip(entry.SavedTransitions)], all, now, claim) { Webhooks = hooks };
-        if (!store.Save(write)) return false;
+        if (!await store.SaveAsync(write).ConfigureAwait(false)) return false;
         entry.SavedVersion = call.Version;
         entry.SavedTransitions = call.Transitions.Count;
         entry.UnsavedEvents.Clear();
@@ -156,47 +193,83 @@ internal sealed class CallTransaction(
     {
         effects.Run(change);
         var entry = change.Entry;
+        entry.Saved();
         if (entry.Call.IsEnded && !entry.Detached && !entry.Evict.Running)
-            entry.Evict.Start(time, _retainEnded, _ => Evict(entry));
+            entry.Evict.Start(time, _retainEnded, _ => Background(() => EvictAsync(entry), entry, "eviction"));
     }
 
-    private void Fire(CallEntry entry, OneShot timer, Func<bool> current, Action<Call, DateTimeOffset> fire)
+    /// <summary>A timer's change, through the call's gate like any other (it runs on a timer thread, which never waits).</summary>
+    private void Fire(CallEntry entry, OneShot timer, Func<bool> current, Action<Call, DateTimeOffset> fire) =>
+        Background(() => FireAsync(entry, timer, current, fire), entry, timer.Name);
+
+    private async Task FireAsync(CallEntry entry, OneShot timer, Func<bool> current, Action<Call, DateTimeOffset> fire)
     {
+        await entry.Gate.WaitAsync().ConfigureAwait(false);
         try
         {
-            lock (entry)
-            {
-                if (entry.Call.IsEnded || !current()) return;
-                var change = NewChange(entry, null, Now());
-                var before = entry.Call.State;
-                fire(entry.Call, change.Now);
-                if (entry.Call.State != before)
-                    logger.LogInformation("Call {CallId}: {Timer} fired", entry.Call.Id, timer.Name);
-                Commit(change, before);
-            }
+            if (entry.Call.IsEnded || !current()) return;
+            var change = NewChange(entry, null, Now());
+            var before = entry.Call.State;
+            fire(entry.Call, change.Now);
+            if (entry.Call.State != before)
+                logger.LogInformation("Call {CallId}: {Timer} fired", entry.Call.Id, timer.Name);
+            await CommitAsync(change, before).ConfigureAwait(false);
         }
-        catch (Exception e)
+        finally
         {
-            logger.LogError(e, "Call {CallId}: {Timer} failed", entry.Call.Id, timer.Name);
+            entry.Gate.Release();
         }
     }
 
     /// <summary>An ended call leaves memory once its record is written: nothing is silently dropped.</summary>
-    private void Evict(CallEntry entry)
+    private async Task EvictAsync(CallEntry entry)
     {
-        lock (entry)
+        await entry.Gate.WaitAsync().ConfigureAwait(false);
+        try
         {
             try
             {
-                Save(entry, [], Now(), claim: false);
+                await SaveAsync(entry, [], Now(), claim: false).ConfigureAwait(false);
             }
             catch (Exception e)
             {
                 logger.LogError(e, "Writing record of call {CallId} failed; kept in memory", entry.Call.Id);
-                entry.Evict.Start(time, EvictRetry, _ => Evict(entry));
+                entry.Evict.Start(time, EvictRetry, _ => Background(() => EvictAsync(entry), entry, "eviction"));
                 return;
             }
             calls.Remove(entry);
+        }
+        finally
+        {
+            entry.Gate.Release();
+        }
+    }
+
+    /// <summary>Timer work (fires, evictions) started and not finished yet.</summary>
+    public int Running => Volatile.Read(ref _running);
+
+    private int _running;
+
+    /// <summary>Runs a timer's work without waiting for it (timer threads never wait); its failure is logged, never lost.</summary>
+    private void Background(Func<Task> work, CallEntry entry, string what)
+    {
+        Interlocked.Increment(ref _running);
+        _ = Run();
+
+        async Task Run()
+        {
+            try
+            {
+                await work().ConfigureAwait(false);
+            }
+            catch (Exception e)
+            {
+                logger.LogError(e, "Call {CallId}: {Timer} failed", entry.Call.Id, what);
+            }
+            finally
+            {
+                Interlocked.Decrement(ref _running);
+            }
         }
     }
 

@@ -4,11 +4,15 @@ using CallService.Storage;
 namespace CallService.Calls.Live;
 
 /// <summary>What the relay's access policy needs to know about a call.</summary>
-internal sealed record CallAccess(bool Ended, bool AIssued, bool BIssued);
+internal sealed record CallAccess(bool Ended, bool AIssued, bool BIssued)
+{
+    /// <summary>Of <paramref name="call"/> as it is now (the caller holds the call's gate, or it is not shared yet).</summary>
+    public static CallAccess Of(Call call) => new(call.IsEnded, call.A.UrlsIssued, call.B.UrlsIssued);
+}
 
 /// <summary>
 /// The registry of calls held in memory: live calls, and ended ones for <see cref="CallOptions.RetainEndedSeconds"/>.
-/// A call not held here is read from the store (ended, read-only). Its lock is taken alone or inside an entry lock.
+/// A call not held here is read from the store (ended, read-only). Its lock is taken alone or inside a call's gate.
 /// </summary>
 internal sealed class LiveCalls(ICallStore store, ILogger<LiveCalls> logger, Cluster.PlacedCallUrls? placedUrls = null)
 {
@@ -57,11 +61,8 @@ internal sealed class LiveCalls(ICallStore store, ILogger<LiveCalls> logger, Clu
         lock (_gate) return [.. _calls.Values];
     }
 
-    public CallAccess? AccessOf(string callId)
-    {
-        if (TryGet(callId) is not { } entry) return null;
-        lock (entry) return new CallAccess(entry.Call.IsEnded, entry.Call.A.UrlsIssued, entry.Call.B.UrlsIssued);
-    }
+    /// <summary>The call's access as of its last change; never waits (relay threads).</summary>
+    public CallAccess? AccessOf(string callId) => TryGet(callId)?.Access;
 
     /// <summary>Non-ended calls held in memory (diagnostics, tests).</summary>
     public int LiveCount()

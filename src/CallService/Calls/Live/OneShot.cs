@@ -3,7 +3,7 @@ namespace CallService.Calls.Live;
 /// <summary>
 /// One named timer slot of a call (ring, media join, a party's publisher-lost grace …). Starting it again replaces the
 /// running timer; a callback of a replaced or cancelled timer that is already queued finds its generation stale and
-/// does nothing. Used only under the call's lock.
+/// does nothing. Used only under the call's gate.
 /// </summary>
 internal sealed class OneShot(string name)
 {

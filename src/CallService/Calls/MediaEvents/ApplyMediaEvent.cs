@@ -15,10 +15,10 @@ namespace CallService.Calls.MediaEvents;
 /// </summary>
 internal sealed class ApplyMediaEvent(CallTransaction calls, ProfileCheck profile, ILogger<ApplyMediaEvent> logger)
 {
-    public void Apply(MediaEvent mediaEvent)
+    public Task ApplyAsync(MediaEvent mediaEvent)
     {
-        if (!StreamNames.TryParse(mediaEvent.StreamName, out var callId, out var role)) return;
-        calls.Apply(callId, change => Apply(change, role, mediaEvent));
+        if (!StreamNames.TryParse(mediaEvent.StreamName, out var callId, out var role)) return Task.CompletedTask;
+        return calls.ApplyAsync(callId, change => Apply(change, role, mediaEvent));
     }
 
     private void Apply(CallChange change, PartyRole role, MediaEvent mediaEvent)

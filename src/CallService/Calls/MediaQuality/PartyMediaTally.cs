@@ -15,7 +15,7 @@ internal sealed record MediaSample(
 
 /// <summary>
 /// Accumulates the relay's view of one party's stream into its call quality (<see cref="PartyMediaQuality"/>). Lives on
-/// <see cref="CallParty"/>; changed only through <see cref="Call"/> (which bumps the call's version), under the call's lock.
+/// <see cref="CallParty"/>; changed only through <see cref="Call"/> (which bumps the call's version), under the call's gate.
 /// </summary>
 internal sealed class PartyMediaTally
 {

@@ -13,8 +13,8 @@ internal sealed record RejectCallCommand(Actor Actor, string CallId) : IRequest<
 internal sealed class RejectCallHandler(CallTransaction calls, CallViews views) : IRequestHandler<RejectCallCommand, CallResponse>
 {
     public Task<CallResponse> Handle(RejectCallCommand command, CancellationToken cancellationToken) =>
-        Task.FromResult(calls.Act(command.CallId, command.Actor, partyOnly: true,
-            change => change.Call.Reject(change.Role!.Value, change.Now), change => views.Response(change.Call, command.Actor)));
+        calls.ActAsync(command.CallId, command.Actor, partyOnly: true,
+            change => change.Call.Reject(change.Role!.Value, change.Now), change => views.Response(change.Call, command.Actor));
 }
 
 internal sealed class RejectCallValidator : AbstractValidator<RejectCallCommand>

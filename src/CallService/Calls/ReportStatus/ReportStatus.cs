@@ -40,10 +40,10 @@ internal sealed class ReportStatusHandler(CallTransaction calls, CallViews views
     : IRequestHandler<ReportStatusCommand, StatusReportResponse>
 {
     public Task<StatusReportResponse> Handle(ReportStatusCommand command, CancellationToken cancellationToken) =>
-        Task.FromResult(Report(command.CallId, command.Actor, command.Items()));
+        ReportAsync(command.CallId, command.Actor, command.Items());
 
-    public StatusReportResponse Report(string callId, Actor actor, IReadOnlyList<StatusItem> items) =>
-        calls.Act(callId, actor, partyOnly: true, change => Apply(change, items),
+    public Task<StatusReportResponse> ReportAsync(string callId, Actor actor, IReadOnlyList<StatusItem> items) =>
+        calls.ActAsync(callId, actor, partyOnly: true, change => Apply(change, items),
             change => new StatusReportResponse(change.Call.IsEnded ? "hangup" : "none", views.Response(change.Call, actor)));
 
     private void Apply(CallChange change, IReadOnlyList<StatusItem> items)

@@ -27,12 +27,12 @@ internal sealed class GiveConsentValidator : AbstractValidator<GiveConsentComman
 internal sealed class GiveConsentHandler(CallTransaction calls, CallRecording recording, TimeProvider time)
     : IRequestHandler<GiveConsentCommand, ConsentResponse>
 {
-    public Task<ConsentResponse> Handle(GiveConsentCommand command, CancellationToken cancellationToken)
+    public async Task<ConsentResponse> Handle(GiveConsentCommand command, CancellationToken cancellationToken)
     {
-        var (role, userA, userB) = calls.Read(command.CallId, command.Actor, call =>
+        var (role, userA, userB) = await calls.ReadAsync(command.CallId, command.Actor, call =>
             (CallTransaction.RoleOf(call, command.Actor), call.A.UserId, call.B.UserId));
         if (role is not { } party)
             throw new Common.ForbiddenException("party_token_required", "Consent is given with the user token of a party of the call.");
-        return Task.FromResult(recording.Consent(command.CallId, userA, userB, party, command.Recording!.Value, time.GetUtcNow()));
+        return recording.Consent(command.CallId, userA, userB, party, command.Recording!.Value, time.GetUtcNow());
     }
 }

@@ -25,7 +25,7 @@ internal sealed class EraseEvidenceHandler(CallTransaction calls, EvidenceDeleti
 {
     public async Task<ErasureView> Handle(EraseEvidenceCommand command, CancellationToken cancellationToken)
     {
-        calls.Read(command.CallId, command.Actor, _ => 0); // 404 for unknown calls
+        await calls.ReadAsync(command.CallId, command.Actor, _ => 0); // 404 for unknown calls
         var now = time.GetUtcNow();
         var erasure = await deletion.EraseAsync(command.CallId, "service", now, _ => true, wholeFolder: true);
         return erasure ?? new ErasureView("service", now, [], []);

@@ -12,7 +12,7 @@ namespace CallService.Evidence.Recording;
 /// Follows a recorded call after each saved change (<see cref="CallEffects"/>): accepted → <see cref="CallEvidence.CallLive"/>,
 /// ended → <see cref="CallEvidence.CallEnded"/> and post-processing; and carries out what a
 /// <see cref="RecordingStep"/> asks: the relay starts or stops writing both legs (<see cref="IRelayRecorder"/>), both
-/// parties get <c>call.recording</c>. Runs under the call's lock, then the evidence's.
+/// parties get <c>call.recording</c>. Runs under the call's gate, then the evidence's.
 /// </summary>
 internal sealed class CallRecording(
     EvidenceBook book, EvidencePaths paths, EvidenceEvents events, RecordingQueue queue, ILogger<CallRecording> logger,

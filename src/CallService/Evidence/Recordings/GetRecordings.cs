@@ -18,9 +18,9 @@ internal sealed class GetRecordingsValidator : AbstractValidator<GetRecordingsQu
 internal sealed class GetRecordingsHandler(CallTransaction calls, EvidenceBook book, EvidenceViews views)
     : IRequestHandler<GetRecordingsQuery, RecordingsResponse>
 {
-    public Task<RecordingsResponse> Handle(GetRecordingsQuery query, CancellationToken cancellationToken)
+    public async Task<RecordingsResponse> Handle(GetRecordingsQuery query, CancellationToken cancellationToken)
     {
-        calls.Read(query.CallId, query.Actor, _ => 0); // 404 for unknown calls
-        return Task.FromResult(book.Read(query.CallId, e => views.Recordings(e, query.BaseUrl)));
+        await calls.ReadAsync(query.CallId, query.Actor, _ => 0); // 404 for unknown calls
+        return book.Read(query.CallId, e => views.Recordings(e, query.BaseUrl));
     }
 }

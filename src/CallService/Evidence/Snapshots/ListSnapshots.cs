@@ -18,10 +18,10 @@ internal sealed class ListSnapshotsValidator : AbstractValidator<ListSnapshotsQu
 internal sealed class ListSnapshotsHandler(CallTransaction calls, EvidenceBook book, EvidenceViews views)
     : IRequestHandler<ListSnapshotsQuery, SnapshotList>
 {
-    public Task<SnapshotList> Handle(ListSnapshotsQuery query, CancellationToken cancellationToken)
+    public async Task<SnapshotList> Handle(ListSnapshotsQuery query, CancellationToken cancellationToken)
     {
-        calls.Read(query.CallId, query.Actor, _ => 0); // 404 unknown, 403 non-party
-        return Task.FromResult(book.Read(query.CallId, e =>
-            new SnapshotList([.. (e?.Snapshots ?? []).Select(s => views.Snapshot(query.CallId, s, query.BaseUrl))])));
+        await calls.ReadAsync(query.CallId, query.Actor, _ => 0); // 404 unknown, 403 non-party
+        return book.Read(query.CallId, e =>
+            new SnapshotList([.. (e?.Snapshots ?? []).Select(s => views.Snapshot(query.CallId, s, query.BaseUrl))]));
     }
 }

@@ -43,7 +43,7 @@ internal sealed class TakeSnapshotHandler(
     public async Task<SnapshotView> Handle(TakeSnapshotCommand command, CancellationToken cancellationToken)
     {
         var party = command.Party == "a" ? PartyRole.A : PartyRole.B;
-        var live = calls.Read(command.CallId, command.Actor, call =>
+        var live = await calls.ReadAsync(command.CallId, command.Actor, call =>
         {
             if (CallTransaction.RoleOf(call, command.Actor) == party)
                 throw new ForbiddenException("snapshot_of_peer_only", "A party may take snapshots of the peer's picture only.");

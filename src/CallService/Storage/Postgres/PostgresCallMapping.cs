@@ -8,60 +8,53 @@ namespace CallService.Storage.Postgres;
 
 /// <summary>
 /// Maps a call to its rows and back: <c>calls</c> (one row), <c>call_transitions</c>, <c>call_media</c>, the busy
-/// claims in <c>busy_parties</c>, and the change's realtime events. One change costs one statement (one round trip),
-/// plus the busy claim of a new call and the change's webhook rows when it has any; its events are written with the
-/// transaction's others at its end (<see cref="PostgresEventNumbering"/>).
+/// claims in <c>busy_parties</c>, and the change's realtime events. A change is one statement (<see cref="Change"/>):
+/// the statements of one change as data-modifying <c>WITH</c> clauses (PostgreSQL docs, "Data-Modifying Statements in
+/// WITH": all run on the same snapshot, none of them reads another's rows here), several rows as arrays
+/// (<c>unnest</c>). <see cref="PostgresGroupCommit"/> sends the changes of a whole batch, their webhook rows and their
+/// events as one asynchronous <see cref="NpgsqlBatch"/> (one round trip), after one batch of the new calls' claims.
 /// </summary>
 /// <remarks>
-/// <b>One statement per command, never an <see cref="NpgsqlBatch"/> of several.</b> Npgsql writes every statement of
-/// a synchronous batch after the first on a thread-pool task (to avoid a deadlock with a server writing results while
-/// the client writes parameters; Npgsql source, <c>NpgsqlCommand.ShouldSchedule</c>; Npgsql 8.0 release notes). The
-/// group commit runs on a request thread while the other request threads wait for it, so when every pool thread waits
-/// for the commit that write never runs: the node hangs (measured: docs/performance-notes.md). A command of one
-/// statement is written and read on the calling thread. Several rows therefore go in as arrays (<c>unnest</c>), and
-/// the statements of one change as data-modifying <c>WITH</c> clauses of one statement (PostgreSQL docs, "Data-Modifying
-/// Statements in WITH": all run on the same snapshot, none of them reads another's rows here).
+/// <b>Batches of several statements only asynchronously.</b> Npgsql writes every statement of a <i>synchronous</i>
+/// batch after the first on a thread-pool task (to avoid a deadlock with a server writing results while the client
+/// writes parameters; Npgsql source, <c>NpgsqlCommand.ShouldSchedule</c>; Npgsql 8.0 release notes): a synchronous
+/// batch from a thread while the pool's threads wait for that commit hung the node (docs/performance-notes.md). The
+/// store's synchronous writes (<see cref="PostgresGroupCommit.Run{T}(Func{NpgsqlConnection, NpgsqlTransaction, T})"/>)
+/// therefore stay one statement per command.
 /// </remarks>
 internal static class PostgresCallMapping
 {
     private static readonly JsonSerializerOptions MediaJson = new(JsonSerializerDefaults.Web);
 
     /// <summary>
-    /// Writes one change inside <paramref name="tx"/>; false when the busy claim of a new call failed (nothing written).
-    /// <paramref name="events"/> collects the change's realtime events, written at the end of the transaction (<see cref="PostgresGroupCommit"/>).
-    /// </summary>
-    public static bool Write(CallWrite write, string nodeId, NpgsqlConnection connection, NpgsqlTransaction tx, List<StoredEvent> events)
-    {
-        var c = write.Call;
-        if (write.ClaimParties && !Claim(c, connection, tx)) return false;
-        using (var change = Change(c, write, nodeId, connection, tx)) change.ExecuteNonQuery();
-        PostgresCallStore.InsertWebhooks(connection, tx, write.Webhooks); // the change's outbox rows
-        events.AddRange(write.Events);
-        return true;
-    }
-
-    /// <summary>
     /// The busy rule (DESIGN §3.1) as one conditional write: one statement inserts both users' claims, skipping a user
     /// already claimed (<c>ON CONFLICT DO NOTHING</c>). A concurrent claim of the same user on another node makes this
     /// statement wait for that transaction and then skip the row (PostgreSQL docs, "INSERT … ON CONFLICT"), so two rows
-    /// inserted means neither party was busy. Fewer: the partial claim is undone and the create loses. Users are
-    /// inserted in byte order, so two creates that share both users lock them in the same order (no deadlock).
+    /// inserted (<see cref="ClaimWon"/>) means neither party was busy. Fewer: the partial claim is undone
+    /// (<see cref="Unclaim"/>) and the create loses. Users are inserted in byte order, so two creates that share both
+    /// users lock them in the same order.
     /// </summary>
-    private static bool Claim(CallSnapshot c, NpgsqlConnection connection, NpgsqlTransaction tx)
+    public static NpgsqlBatchCommand Claim(CallSnapshot c)
     {
         var (first, second) = string.CompareOrdinal(c.CallerUserId, c.CalleeUserId) <= 0
             ? (c.CallerUserId, c.CalleeUserId)
             : (c.CalleeUserId, c.CallerUserId);
-        using var claim = new NpgsqlCommand(
-            "INSERT INTO busy_parties(user_id, call_id) VALUES($1, $3), ($2, $3) ON CONFLICT(user_id) DO NOTHING", connection, tx);
+        var claim = new NpgsqlBatchCommand("INSERT INTO busy_parties(user_id, call_id) VALUES($1, $3), ($2, $3) ON CONFLICT(user_id) DO NOTHING");
         claim.Parameters.Add(Value(first));
         claim.Parameters.Add(Value(second));
         claim.Parameters.Add(Value(c.CallId));
-        if (claim.ExecuteNonQuery() == 2) return true;
-        using var undo = new NpgsqlCommand("DELETE FROM busy_parties WHERE call_id=$1", connection, tx);
-        undo.Parameters.Add(Value(c.CallId));
-        undo.ExecuteNonQuery();
-        return false;
+        return claim;
+    }
+
+    /// <summary>Whether an executed <see cref="Claim"/> claimed both users.</summary>
+    public static bool ClaimWon(NpgsqlBatchCommand claim) => claim.RecordsAffected == 2;
+
+    /// <summary>Undoes the partial claims of the calls <paramref name="callIds"/> whose claim lost.</summary>
+    public static NpgsqlBatchCommand Unclaim(IReadOnlyList<string> callIds)
+    {
+        var undo = new NpgsqlBatchCommand("DELETE FROM busy_parties WHERE call_id = ANY($1)");
+        undo.Parameters.Add(Value(callIds.ToArray()));
+        return undo;
     }
 
     /// <summary>
@@ -70,9 +63,10 @@ internal static class PostgresCallMapping
     /// it is ignored (a node that lost its lease and came back still holds the calls another node ended <c>node_lost</c>;
     /// no ghost call comes back).
     /// </summary>
-    private static NpgsqlCommand Change(CallSnapshot c, CallWrite write, string nodeId, NpgsqlConnection connection, NpgsqlTransaction tx)
+    public static NpgsqlBatchCommand Change(CallWrite write, string nodeId)
     {
-        var cmd = new NpgsqlCommand("""
+        var c = write.Call;
+        var cmd = new NpgsqlBatchCommand("""
             WITH upserted AS (
               INSERT INTO calls(call_id, scenario, ring, caller, callee, timers, state, created_at, accepted_at, connected_at,
                 ended_at, end_reason, ended_by, code, a_issued, b_issued, quality_a, quality_b, updated_at, node_id)
@@ -88,11 +82,9 @@ internal static class PostgresCallMapping
             transitions AS (
               INSERT INTO call_transitions(call_id, state, at, detail)
               SELECT $1, t.s, t.a, t.d FROM unnest($24::text[], $25::timestamptz[], $26::text[]) WITH ORDINALITY AS t(s, a, d, i)
-              ORDER BY t.i),
-            freed AS (
-              DELETE FROM busy_parties WHERE $27 AND call_id = $1)
-            SELECT 1
-            """, connection, tx);
+              ORDER BY t.i)
+            DELETE FROM busy_parties WHERE $27 AND call_id = $1
+            """);
         cmd.Parameters.AddRange(new NpgsqlParameter[]
         {
             Value(c.CallId), Value(c.Scenario), Value(c.Ring), Value(c.CallerUserId), Value(c.CalleeUserId),

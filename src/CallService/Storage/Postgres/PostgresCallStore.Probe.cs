@@ -7,8 +7,9 @@ namespace CallService.Storage.Postgres;
 internal sealed partial class PostgresCallStore
 {
     /// <summary>
-    /// This node's lease renewed at <paramref name="at"/> (never moved back), through the group commit like every call
-    /// write, so the probe fails when call writes would (no connection, read-only or missing database).
+    /// This node's lease renewed at <paramref name="at"/> (never moved back), a write in a transaction of its own on the
+    /// same connection pool as call writes, so the probe fails when call writes would (no connection, read-only or
+    /// missing database).
     /// </summary>
     public void ProbeWrite(DateTimeOffset at) => _commits.Run((connection, tx) =>
     {

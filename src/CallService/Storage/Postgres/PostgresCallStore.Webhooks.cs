@@ -18,6 +18,13 @@ internal sealed partial class PostgresCallStore
         last_status, last_error, delivered_at, lease_token
         """;
 
+    private const string InsertWebhooksSql = """
+        INSERT INTO webhook_outbox(message_id, endpoint_url, type, call_id, created_at, body, status, attempts, next_attempt_at)
+        SELECT m.id, m.url, m.type, m.call, m.at, m.body, 'pending', 0, m.at
+        FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::timestamptz[], $6::text[]) WITH ORDINALITY AS m(id, url, type, call, at, body, i)
+        ORDER BY m.i
+        """;
+
     /// <summary>
     /// Inserts outbox rows (due now) inside <paramref name="tx"/>, in list order, as one statement: never a batch of
     /// several statements, which Npgsql writes on a thread-pool task when called synchronously (<see cref="PostgresCallMapping"/>).
@@ -25,20 +32,28 @@ internal sealed partial class PostgresCallStore
     internal static void InsertWebhooks(NpgsqlConnection connection, NpgsqlTransaction tx, IReadOnlyList<OutboxMessage> messages)
     {
         if (messages.Count == 0) return;
-        using var insert = new NpgsqlCommand("""
-            INSERT INTO webhook_outbox(message_id, endpoint_url, type, call_id, created_at, body, status, attempts, next_attempt_at)
-            SELECT m.id, m.url, m.type, m.call, m.at, m.body, 'pending', 0, m.at
-            FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::timestamptz[], $6::text[]) WITH ORDINALITY AS m(id, url, type, call, at, body, i)
-            ORDER BY m.i
-            """, connection, tx);
-        insert.Parameters.Add(Value(messages.Select(m => m.MessageId).ToArray()));
-        insert.Parameters.Add(Value(messages.Select(m => m.EndpointUrl).ToArray()));
-        insert.Parameters.Add(Value(messages.Select(m => m.Type).ToArray()));
-        insert.Parameters.Add(Value(messages.Select(m => m.CallId).ToArray()));
-        insert.Parameters.Add(Value(messages.Select(m => Ts(m.At)).ToArray()));
-        insert.Parameters.Add(Value(messages.Select(m => m.Body).ToArray()));
+        using var insert = new NpgsqlCommand(InsertWebhooksSql, connection, tx);
+        insert.Parameters.AddRange(WebhookParameters(messages));
         insert.ExecuteNonQuery();
     }
+
+    /// <summary>The same insert as a statement of an (asynchronous) batch: <see cref="PostgresGroupCommit"/>.</summary>
+    internal static NpgsqlBatchCommand WebhookInsert(IReadOnlyList<OutboxMessage> messages)
+    {
+        var insert = new NpgsqlBatchCommand(InsertWebhooksSql);
+        insert.Parameters.AddRange(WebhookParameters(messages));
+        return insert;
+    }
+
+    private static NpgsqlParameter[] WebhookParameters(IReadOnlyList<OutboxMessage> messages) =>
+    [
+        Value(messages.Select(m => m.MessageId).ToArray()),
+        Value(messages.Select(m => m.EndpointUrl).ToArray()),
+        Value(messages.Select(m => m.Type).ToArray()),
+        Value(messages.Select(m => m.CallId).ToArray()),
+        Value(messages.Select(m => Ts(m.At)).ToArray()),
+        Value(messages.Select(m => m.Body).ToArray()),
+    ];
 
     public void EnqueueWebhooks(IReadOnlyList<OutboxMessage> messages)
     {

@@ -9,7 +9,7 @@ namespace CallService.Storage.Postgres;
 /// <summary>
 /// <see cref="ICallStore"/> in PostgreSQL (<c>Storage:Provider=postgres</c>): the store several nodes share. Pooled
 /// connections from one <see cref="NpgsqlDataSource"/> (<c>Storage:Postgres:ConnectionString</c>, Npgsql syntax);
-/// call writes group-committed per process (<see cref="PostgresGroupCommit"/>); every cross-node decision is one
+/// call writes group-committed per process by one asynchronous writer loop, a batch in one round trip (<see cref="PostgresGroupCommit"/>); every cross-node decision is one
 /// conditional statement (busy claims, idempotency keys, leases, endings), never a read followed by a write.
 /// Schema: <see cref="PostgresSchema"/>; rows: <see cref="PostgresCallMapping"/>, <see cref="PostgresEventRows"/>;
 /// keys, leases and restart endings: <c>PostgresCallStore.Coordination.cs</c>; the event log as other nodes read it:
@@ -56,7 +56,9 @@ internal sealed partial class PostgresCallStore : ICallStore, ISharedEventLog, I
         }
     }
 
-    public bool Save(CallWrite write) => _commits.Run((connection, tx, events) => Write(write, NodeId, connection, tx, events));
+    public ValueTask<bool> SaveAsync(CallWrite write) => _commits.SaveAsync(write);
+
+    public bool Save(CallWrite write) => _commits.Save(write);
 
     public CallSnapshot? Find(string callId)
     {
@@ -98,5 +100,9 @@ internal sealed partial class PostgresCallStore : ICallStore, ISharedEventLog, I
 
     public int DeleteEventsBefore(DateTimeOffset before) => PostgresEventRows.DeleteBefore(_dataSource, before);
 
-    public void Dispose() => _dataSource.Dispose();
+    public void Dispose()
+    {
+        _commits.Dispose();
+        _dataSource.Dispose();
+    }
 }

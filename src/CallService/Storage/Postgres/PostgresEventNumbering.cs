@@ -32,22 +32,30 @@ internal static class PostgresEventNumbering
     private static readonly byte[] Unnumbered = "{\"seq\":0"u8.ToArray();
 
     /// <summary>
-    /// Inserts <paramref name="events"/> inside <paramref name="tx"/>: those with seq 0 are numbered now (in list order)
-    /// and notified; any carrying a number (reserved earlier with <see cref="PostgresEventRows.Reserve"/>) are written
-    /// as they are. Returns the events as written, in list order, and the ones numbered here.
+    /// The statements that insert <paramref name="events"/> (added to the transaction's last batch): those with seq 0
+    /// are numbered there (in list order) and notified, the one statement that returns a row (the number before the
+    /// first); any carrying a number (reserved earlier with <see cref="PostgresEventRows.Reserve"/>) are written as they are.
     /// </summary>
-    public static (List<StoredEvent> All, List<StoredEvent> Numbered) Write(
-        NpgsqlConnection connection, NpgsqlTransaction tx, IReadOnlyList<StoredEvent> events, string nodeId)
+    public static List<NpgsqlBatchCommand> Commands(IReadOnlyList<StoredEvent> events, string nodeId)
     {
         var fresh = new List<StoredEvent>(events.Count);
         var given = new List<StoredEvent>();
         foreach (var e in events) (e.Seq == 0 ? fresh : given).Add(e);
-        if (given.Count > 0) InsertAsGiven(connection, tx, given, nodeId);
-        if (fresh.Count == 0) return ([.. events], []);
-        var first = Number(connection, tx, fresh, nodeId) + 1;
-        var numbered = new List<StoredEvent>(fresh.Count);
+        var commands = new List<NpgsqlBatchCommand>(2);
+        if (given.Count > 0) commands.Add(InsertAsGiven(given, nodeId));
+        if (fresh.Count > 0) commands.Add(Number(fresh, nodeId));
+        return commands;
+    }
+
+    /// <summary>
+    /// <paramref name="events"/> as written once <see cref="Commands"/> ran and returned <paramref name="numberBase"/>
+    /// (the number before the first new one): all of them in list order, and the ones numbered there.
+    /// </summary>
+    public static (List<StoredEvent> All, List<StoredEvent> Numbered) Written(IReadOnlyList<StoredEvent> events, long numberBase)
+    {
+        var numbered = new List<StoredEvent>();
         var all = new List<StoredEvent>(events.Count);
-        var next = first;
+        var next = numberBase + 1;
         foreach (var e in events)
         {
             if (e.Seq != 0)
@@ -82,10 +90,10 @@ internal static class PostgresEventNumbering
         return unnumbered.AsSpan(Unnumbered.Length);
     }
 
-    /// <summary>One statement: take the numbers, insert the rows with their frames, notify. Returns the number before the first.</summary>
-    private static long Number(NpgsqlConnection connection, NpgsqlTransaction tx, List<StoredEvent> events, string nodeId)
+    /// <summary>One statement: take the numbers, insert the rows with their frames, notify. Returns (one row) the number before the first.</summary>
+    private static NpgsqlBatchCommand Number(List<StoredEvent> events, string nodeId)
     {
-        using var cmd = new NpgsqlCommand("""
+        var cmd = new NpgsqlBatchCommand("""
             WITH n AS (UPDATE realtime_event_counter SET value = value + $1 WHERE id = 1 RETURNING value - $1 AS base),
             ins AS (
               INSERT INTO realtime_events(seq, user_id, call_id, type, at, frame, node_id)
@@ -93,29 +101,29 @@ internal static class PostgresEventNumbering
               FROM n, unnest($2::text[], $3::text[], $4::text[], $5::timestamptz[], $6::bytea[]) WITH ORDINALITY AS e(u, c, t, a, f, i)),
             notified AS (SELECT pg_notify($8, $7 || ' ' || (n.base + 1)::text || ' ' || (n.base + $1)::text) FROM n)
             SELECT n.base FROM n CROSS JOIN notified
-            """, connection, tx);
+            """);
         cmd.Parameters.Add(Value((long)events.Count));
         AddColumns(cmd, events);
         cmd.Parameters.Add(Value(nodeId));
         cmd.Parameters.Add(Value(Channel));
-        return (long)cmd.ExecuteScalar()!;
+        return cmd;
     }
 
-    private static void InsertAsGiven(NpgsqlConnection connection, NpgsqlTransaction tx, List<StoredEvent> events, string nodeId)
+    private static NpgsqlBatchCommand InsertAsGiven(List<StoredEvent> events, string nodeId)
     {
-        using var cmd = new NpgsqlCommand("""
+        var cmd = new NpgsqlBatchCommand("""
             INSERT INTO realtime_events(seq, user_id, call_id, type, at, frame, node_id)
             SELECT e.s, e.u, e.c, e.t, e.a, e.f, $7
             FROM unnest($2::text[], $3::text[], $4::text[], $5::timestamptz[], $6::bytea[], $1::bigint[]) AS e(u, c, t, a, f, s)
-            """, connection, tx);
+            """);
         cmd.Parameters.Add(Value(events.Select(e => e.Seq).ToArray()));
         AddColumns(cmd, events, numbered: true);
         cmd.Parameters.Add(Value(nodeId));
-        cmd.ExecuteNonQuery();
+        return cmd;
     }
 
     /// <summary>Parameters $2..$6: users, calls, types, times, frames (tails when the events are to be numbered).</summary>
-    private static void AddColumns(NpgsqlCommand cmd, List<StoredEvent> events, bool numbered = false)
+    private static void AddColumns(NpgsqlBatchCommand cmd, List<StoredEvent> events, bool numbered = false)
     {
         cmd.Parameters.Add(Value(events.Select(e => e.UserId).ToArray()));
         cmd.Parameters.Add(Value(events.Select(e => e.CallId).ToArray()));

@@ -8,7 +8,7 @@ namespace CallService.Storage.Sqlite;
 /// <summary>
 /// <see cref="ICallStore"/> in one SQLite file (<c>{data}/calls.db</c>, WAL): the single-node default. One writer
 /// connection serialised by a lock (SQLite has one writer anyway; small WAL writes with synchronous=NORMAL take
-/// microseconds), call writes group-committed (<see cref="SqliteGroupCommit"/>), checkpoints on their own thread
+/// microseconds), call writes group-committed by one writer thread (<see cref="SqliteGroupCommit"/>), checkpoints on their own thread
 /// (<see cref="SqliteCheckpointer"/>). Schema: <see cref="SqliteSchema"/>; rows: <see cref="SqliteCallMapping"/>,
 /// <see cref="SqliteEventRows"/>; keys and leases: <c>SqliteCallStore.Coordination.cs</c>; webhook outbox:
 /// <c>SqliteCallStore.Webhooks.cs</c>.
@@ -63,12 +63,16 @@ internal sealed partial class SqliteCallStore : ICallStore, IDisposable
 
     private SqliteConnection Connection() => _connection ?? throw new InvalidOperationException("Store not initialised.");
 
-    public bool Save(CallWrite write) => _commits.Run(tx =>
+    public ValueTask<bool> SaveAsync(CallWrite write) => new(_commits.RunAsync(tx => Write(write, tx)));
+
+    public bool Save(CallWrite write) => _commits.Run(tx => Write(write, tx));
+
+    private bool Write(CallWrite write, SqliteTransaction tx)
     {
         if (!_calls.Write(write, NodeId, tx)) return false;
         InsertWebhooks(write.Webhooks, tx); // the outbox rows of the change, in its transaction
         return true;
-    });
+    }
 
     public CallSnapshot? Find(string callId)
     {
@@ -140,6 +144,7 @@ internal sealed partial class SqliteCallStore : ICallStore, IDisposable
 
     public void Dispose()
     {
+        _commits.Dispose();
         _checkpointer?.Dispose();
         lock (_gate)
         {

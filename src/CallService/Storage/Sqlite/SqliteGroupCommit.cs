@@ -3,35 +3,65 @@ using Microsoft.Data.Sqlite;
 namespace CallService.Storage.Sqlite;
 
 /// <summary>
-/// Group commit on SQLite (batching: <see cref="GroupCommitQueue{TWrite}"/>): concurrent writes share one transaction;
-/// every caller returns only once its own write is committed, and throws when it could not be (a failed batch is
-/// retried one write per transaction, so one bad write fails only its own caller). Writes must be safe to run again
-/// after a rollback.
+/// Group commit on SQLite: one dedicated writer thread takes every pending write (<see cref="GroupCommitQueue{TWrite}"/>),
+/// runs them in one transaction and completes their tasks once committed; a failed batch is retried one write per
+/// transaction, so one bad write fails only its own caller. Callers await (<see cref="RunAsync{T}"/>); no caller's
+/// thread takes part in the commit. Writes must be safe to run again after a rollback.
 /// </summary>
-internal sealed class SqliteGroupCommit
+internal sealed class SqliteGroupCommit : IDisposable
 {
     private readonly Func<SqliteConnection> _connection;
     private readonly Lock _writerGate;
     private readonly Action _committed;
-    private readonly GroupCommitQueue<Action<SqliteTransaction>> _queue;
+    private readonly GroupCommitQueue<Action<SqliteTransaction>> _queue = new("sqlite");
+    private readonly Thread _writer;
 
     public SqliteGroupCommit(Func<SqliteConnection> connection, Lock writerGate, Action committed)
     {
         _connection = connection;
         _writerGate = writerGate;
         _committed = committed;
-        _queue = new GroupCommitQueue<Action<SqliteTransaction>>(WriteBatch, "sqlite");
+        _writer = new Thread(Loop) { IsBackground = true, Name = "sqlite commit" };
+        _writer.Start();
     }
 
-    /// <summary>Runs <paramref name="write"/> inside a (shared) transaction and returns its result once committed.</summary>
-    public T Run<T>(Func<SqliteTransaction, T> write)
+    /// <summary>Runs <paramref name="write"/> inside a (shared) transaction; completes with its result once committed.</summary>
+    public async Task<T> RunAsync<T>(Func<SqliteTransaction, T> write)
     {
         T result = default!;
-        _queue.Run(tx => result = write(tx));
+        await _queue.Enqueue(tx => result = write(tx)).ConfigureAwait(false);
         return result;
     }
 
-    private void WriteBatch(IReadOnlyList<GroupCommitQueue<Action<SqliteTransaction>>.Pending> batch)
+    /// <summary>
+    /// As <see cref="RunAsync{T}"/>, blocking the caller until committed: for the store's rare writes (leases, keys,
+    /// webhook attempts, clean-up). The writer is its own thread, so a blocked caller never holds up a commit.
+    /// </summary>
+    /// <remarks>Waits on the queue's own task, never on a continuation: a caller on a starved thread pool still returns.</remarks>
+    public T Run<T>(Func<SqliteTransaction, T> write)
+    {
+        T result = default!;
+        _queue.Enqueue(tx => result = write(tx)).GetAwaiter().GetResult();
+        return result;
+    }
+
+    private void Loop()
+    {
+        while (_queue.Take() is { } batch)
+        {
+            try
+            {
+                WriteBatch(batch);
+                _queue.Complete(batch);
+            }
+            catch (Exception e)
+            {
+                _queue.Complete(batch, e);
+            }
+        }
+    }
+
+    private void WriteBatch(List<GroupCommitQueue<Action<SqliteTransaction>>.Pending> batch)
     {
         lock (_writerGate)
         {
@@ -67,5 +97,12 @@ internal sealed class SqliteGroupCommit
                 }
             }
         }
+    }
+
+    /// <summary>Stops taking writes, lets the writer finish what is queued (bounded wait).</summary>
+    public void Dispose()
+    {
+        _queue.Stop();
+        _writer.Join(TimeSpan.FromSeconds(10));
     }
 }

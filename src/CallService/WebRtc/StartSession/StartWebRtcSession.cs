@@ -33,7 +33,7 @@ internal sealed class StartWebRtcSessionHandler(
         if (await engine.ProblemAsync() is { } problem)
             throw new WebRtcUnavailableException($"WebRTC is not available on this server: {problem}.");
 
-        var (role, url) = calls.Read(command.CallId, command.Actor, call =>
+        var (role, url) = await calls.ReadAsync(command.CallId, command.Actor, call =>
         {
             var own = CallTransaction.RoleOf(call, command.Actor)
                       ?? throw new ForbiddenException("user_token_required", "WHIP/WHEP sessions belong to a party: use its user token.");

@@ -15,13 +15,13 @@ internal sealed record StopWebRtcSessionCommand(Actor Actor, string CallId, stri
 internal sealed class StopWebRtcSessionHandler(CallTransaction calls, WebRtcSessions sessions)
     : IRequestHandler<StopWebRtcSessionCommand, Unit>
 {
-    public Task<Unit> Handle(StopWebRtcSessionCommand command, CancellationToken cancellationToken)
+    public async Task<Unit> Handle(StopWebRtcSessionCommand command, CancellationToken cancellationToken)
     {
-        var role = calls.Read(command.CallId, command.Actor, call => CallTransaction.RoleOf(call, command.Actor))
+        var role = await calls.ReadAsync(command.CallId, command.Actor, call => CallTransaction.RoleOf(call, command.Actor))
                    ?? throw new ForbiddenException("user_token_required", "WHIP/WHEP sessions belong to a party: use its user token.");
         if (!sessions.Stop(command.CallId, role, command.SessionId))
             throw new NotFoundException("No such WebRTC session of yours in this call (it may have ended already).");
-        return Task.FromResult(Unit.Value);
+        return Unit.Value;
     }
 }
 
