@@ -139,15 +139,12 @@ internal sealed class NodeDrain(
     /// <summary>
     /// After the server stopped (it lets the requests it was handling finish): a call created by a request that was
     /// already past placement when the drain began, or forwarded here by a node whose registry still showed this one
-    /// not draining, may have started after <see cref="EndTheRest"/> ran. It ends <c>service_restart</c> now rather than
+    /// not draining, may have started after <see cref="EndTheRestAsync"/> ran. It ends <c>service_restart</c> now rather than
     /// being left open to the next start or another node's takeover (its record, events and webhook rows are written;
     /// the sockets are closed, so the parties get <c>call.ended</c> through <c>resume</c>).
     /// </summary>
-    public Task StoppedAsync(CancellationToken cancellationToken)
-    {
-        if (_requested && calls.LiveCount() > 0) EndTheRest();
-        return Task.CompletedTask;
-    }
+    public Task StoppedAsync(CancellationToken cancellationToken) =>
+        _requested && calls.LiveCount() > 0 ? EndTheRestAsync() : Task.CompletedTask;
 
     public void Dispose() => _sigterm?.Dispose();
 }
