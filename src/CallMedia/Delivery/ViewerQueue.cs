@@ -180,6 +180,8 @@ internal sealed partial class ViewerQueue
     }
 
     /// <summary>Waits until items are queued or the queue completes. False once completed and empty.</summary>
+    // Pooled state machine: this is awaited once per wake-up of every connection (no allocation when it suspends).
+    [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<bool> WaitAsync(CancellationToken cancellationToken)
     {
         while (true)

@@ -29,6 +29,8 @@ internal sealed class SocketInput(Socket socket, int bufferSize) : IDisposable
     /// Receives more bytes after the buffered ones (the caller consumed what it could parse). False when the peer
     /// closed its side. Throws <see cref="SocketException"/> or <see cref="OperationCanceledException"/>.
     /// </summary>
+    // Pooled state machine: this is awaited once per wake-up of every connection (no allocation when it suspends).
+    [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<bool> ReceiveAsync(CancellationToken cancellationToken)
     {
         if (_start == _end && !Streaming)
