@@ -17,8 +17,8 @@ namespace CallMedia.Rtmp.Session;
 
 /// <summary>
 /// One RTMP connection: a read loop over a <see cref="SocketInput"/> (handshake, then chunks → messages →
-/// commands/media) and the connection's <see cref="ViewerWriter"/> draining its <see cref="ViewerQueue"/> with
-/// gather writes. A protocol violation closes this connection only, with one log line.
+/// commands/media) and the connection's <see cref="ViewerWriter"/> draining its <see cref="ViewerQueue"/>, one send
+/// per wake-up. A protocol violation closes this connection only, with one log line.
 /// </summary>
 internal sealed partial class RtmpSession : IPublisherSession, IConnectionTraffic
 {
