@@ -34,6 +34,8 @@ internal sealed class KernelBacklogGate(Socket? socket, ViewerQueue queue)
     /// goes out whatever the room); returns the room now and what is enough (<paramref name="needBytes"/>, or the budget
     /// when that is smaller: a piece larger than the budget goes once the pipe is empty). Room below it: audio ended the wait.
     /// </summary>
+    // Pooled state machine: this is awaited once per wake-up of every connection (no allocation when it suspends).
+    [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<(int Room, int Enough, int Budget)> WaitForRoomAsync(int needBytes, CancellationToken cancellationToken)
     {
         if (!Active || socket is null)

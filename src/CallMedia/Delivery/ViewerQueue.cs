@@ -158,7 +158,7 @@ internal sealed partial class ViewerQueue
     /// <summary>
     /// Wakes the writer for what <see cref="Offer"/> queued with <c>wakeLater</c> (nothing when nothing was). Inline:
     /// when the writer is idle (its queue was empty), this thread runs its next write — the gate's look, framing and one
-    /// gathered send — and returns once the writer waits again or its send could not complete at once (the socket's
+    /// send — and returns once the writer waits again or its send could not complete at once (the socket's
     /// completion then carries on); a busy writer picks the items up itself. Call it holding no lock.
     /// </summary>
     public void WakeWriter(bool inline)
@@ -180,6 +180,8 @@ internal sealed partial class ViewerQueue
     }
 
     /// <summary>Waits until items are queued or the queue completes. False once completed and empty.</summary>
+    // Pooled state machine: this is awaited once per wake-up of every connection (no allocation when it suspends).
+    [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<bool> WaitAsync(CancellationToken cancellationToken)
     {
         while (true)

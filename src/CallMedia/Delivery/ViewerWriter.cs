@@ -6,7 +6,7 @@ namespace CallMedia.Delivery;
 /// The one delivery path of every connection that receives media (RTMP and HTTP-FLV viewers; RTMP publishers for
 /// their command replies): <see cref="ViewerQueue"/> (audio-first <see cref="DropPolicy"/>) →
 /// <see cref="KernelBacklogGate"/> → <see cref="IFraming"/> → socket. Each wake-up takes queued audio first, then the
-/// rest in order, as much as the gate allows, frames it, and sends it in one gathered write. With a splitting framing
+/// rest in order, as much as the gate allows, frames it, and sends it in one write. With a splitting framing
 /// (RTMP), a video message larger than the room goes out a few chunks per wake-up, audio overtaking its remaining
 /// chunks, and is aborted when the link is found full.
 /// </summary>

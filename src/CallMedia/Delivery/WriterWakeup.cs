@@ -5,7 +5,7 @@ namespace CallMedia.Delivery;
 /// <summary>
 /// Wakes a connection's one <see cref="ViewerWriter"/> when its queue gets items. A wake-up is either queued (the
 /// writer's continuation goes to the thread pool, as a channel would do) or <b>inline</b>: the waking thread runs the
-/// writer's next iteration itself — drain, frame, one gathered send — and gets back when the writer waits again or
+/// writer's next iteration itself — drain, frame, one send — and gets back when the writer waits again or
 /// its send could not complete at once (the rest then completes on the socket's own completion). Inline wake-ups are
 /// what the publisher's fan-out uses once the stream's lock is released: a viewer that keeps up is written by the
 /// publisher's thread without a thread-pool hop, as nginx-rtmp's single event loop does. A writer that is busy (a send

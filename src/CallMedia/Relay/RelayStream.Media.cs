@@ -10,7 +10,7 @@ internal sealed partial class RelayStream
     /// reference. Viewers past their hard bound are removed and added to <paramref name="tooSlow"/> (the caller
     /// ends them outside the lock). Messages from a session that is no longer the publisher are discarded.
     /// Once the lock is released, the viewers' writers are woken inline (<see cref="ViewerQueue.WakeWriter"/>): an idle
-    /// writer (its queue was empty) sends on this thread, one gathered send; a busy one takes the message from its queue.
+    /// writer (its queue was empty) sends on this thread, one send; a busy one takes the message from its queue.
     /// </summary>
     public void OnMedia(IPublisherSession session, MediaPacket packet, List<Viewer> tooSlow, bool metadataAudio = false, bool metadataVideo = false)
     {

@@ -54,6 +54,8 @@ internal sealed class FlvTagFraming(PipeWriter writer, Func<(bool HasAudio, bool
     public int ContinuePartial(int maxBytes, out DeliveryItem? finished) => throw new NotSupportedException("FLV tags are whole");
 
 
+    // Pooled state machine: this is awaited once per wake-up of every connection (no allocation when it suspends).
+    [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<bool> FlushAsync(CancellationToken cancellationToken)
     {
         _pending = 0;

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Buffers.Binary;
 using System.Net.Sockets;
 using CallMedia.Rtmp.Chunks;
@@ -5,8 +6,8 @@ using CallMedia.Rtmp.Chunks;
 namespace CallMedia.Delivery.Framing;
 
 /// <summary>
-/// RTMP chunk framing (RTMP spec §5.3) onto a socket: chunk headers into pooled scratch, payloads referenced in place,
-/// one gather send per flush (<see cref="Socket.SendAsync(IList{ArraySegment{byte}}, SocketFlags)"/>). Media items
+/// RTMP chunk framing (RTMP spec §5.3) onto a socket: chunk headers into pooled scratch, payloads referenced in place
+/// until the flush, which copies them into one buffer for one non-blocking send (<see cref="FlushAsync"/>). Media items
 /// go on the audio/data/video chunk streams of the viewer's play stream (<see cref="PlayStreamId"/>); control items
 /// carry their own chunk stream and message stream ids. A video message larger than the room goes out a few chunks
 /// at a time (§5.3.2: chunks of different chunk streams interleave).
@@ -21,7 +22,6 @@ internal sealed class RtmpChunkFraming(Socket socket) : IFraming
     public const int DataChunkStream = 5;
     public const int VideoChunkStream = 6;
 
-    private const int MaxSegmentsPerSend = 512;
     private readonly ChunkWriter _out = new();
     private readonly SegmentBuilder _builder = new();
     private DeliveryItem _partialItem;
@@ -109,23 +109,37 @@ internal sealed class RtmpChunkFraming(Socket socket) : IFraming
         return _partial.Offset - before;
     }
 
-    /// <summary>One gather send; very large outputs (thousands of chunks) go in slices below IOV_MAX (1024).</summary>
-    public async ValueTask<bool> FlushAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// Copies the framed chunks into one contiguous pooled buffer (headers and payloads: a few KiB per wake-up) and
+    /// sends it with one non-blocking <c>send</c> on this thread (<see cref="NonBlockingSend"/>); only what the kernel
+    /// did not take at once goes through the socket's async send. Cheaper than the gathered async send it replaces (the
+    /// socket engine pinned every segment, copied the segment list and allocated a task per send).
+    /// </summary>
+    public ValueTask<bool> FlushAsync(CancellationToken cancellationToken)
     {
-        var segments = _builder.Segments;
+        var total = _builder.TotalBytes;
+        var buffer = ArrayPool<byte>.Shared.Rent(Math.Max(total, 1));
+        _builder.CopyTo(buffer);
+        _builder.Reset();
+        var sent = NonBlockingSend.TrySend(socket, buffer.AsSpan(0, total));
+        if (sent == total)
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+            return new ValueTask<bool>(true);
+        }
+        return SendRestAsync(buffer, sent, total);
+    }
+
+    private async ValueTask<bool> SendRestAsync(byte[] buffer, int offset, int total)
+    {
         try
         {
-            if (segments.Count <= MaxSegmentsPerSend)
-                await socket.SendAsync(segments, SocketFlags.None).ConfigureAwait(false);
-            else
-            {
-                for (var i = 0; i < segments.Count; i += MaxSegmentsPerSend)
-                    await socket.SendAsync(segments.GetRange(i, Math.Min(MaxSegmentsPerSend, segments.Count - i)), SocketFlags.None).ConfigureAwait(false);
-            }
+            // Completes when all is sent (the socket engine waits for room); a failing socket throws here.
+            await socket.SendAsync(buffer.AsMemory(offset, total - offset), SocketFlags.None).ConfigureAwait(false);
         }
         finally
         {
-            _builder.Reset();
+            ArrayPool<byte>.Shared.Return(buffer);
         }
         return true;
     }

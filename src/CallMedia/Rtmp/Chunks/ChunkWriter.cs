@@ -19,7 +19,9 @@ internal sealed class ChunkWriter
         public uint StreamId;
     }
 
-    private readonly Dictionary<int, LastHeader> _last = new();
+    /// <summary>Chunk streams with one-byte ids (2–63: every stream the relay writes), looked up by index on every message.</summary>
+    private readonly LastHeader?[] _lowLast = new LastHeader?[64];
+    private readonly Dictionary<int, LastHeader> _highLast = new();
 
     public int ChunkSize { get; set; } = ChunkReader.DefaultChunkSize;
 
@@ -40,10 +42,14 @@ internal sealed class ChunkWriter
         var length = payload.Count;
         int fmt;
         uint field;
-        if (!_last.TryGetValue(csid, out var last))
+        var last = csid < _lowLast.Length ? _lowLast[csid] : _highLast.GetValueOrDefault(csid);
+        if (last is null)
         {
             last = new LastHeader();
-            _last[csid] = last;
+            if (csid < _lowLast.Length)
+                _lowLast[csid] = last;
+            else
+                _highLast[csid] = last;
             fmt = 0;
         }
         else if (last.StreamId != streamId || timestamp < last.Timestamp)

@@ -51,6 +51,17 @@ internal sealed class SegmentBuilder : IDisposable
         TotalBytes += payload.Count;
     }
 
+    /// <summary>Copies the segments, in order, into <paramref name="destination"/> (at least <see cref="TotalBytes"/> long).</summary>
+    public void CopyTo(Span<byte> destination)
+    {
+        var offset = 0;
+        foreach (var s in Segments)
+        {
+            s.AsSpan().CopyTo(destination[offset..]);
+            offset += s.Count;
+        }
+    }
+
     public byte[] ToArray()
     {
         var result = new byte[TotalBytes];
@@ -63,7 +74,20 @@ internal sealed class SegmentBuilder : IDisposable
         return result;
     }
 
+    /// <summary>Empties the builder; the first scratch block is kept for the next write (no pool round trip per flush).</summary>
     public void Reset()
+    {
+        for (var i = 1; i < _blocks.Count; i++)
+            ArrayPool<byte>.Shared.Return(_blocks[i]);
+        if (_blocks.Count > 1)
+            _blocks.RemoveRange(1, _blocks.Count - 1);
+        _current = _blocks.Count > 0 ? _blocks[0] : null;
+        _used = 0;
+        Segments.Clear();
+        TotalBytes = 0;
+    }
+
+    public void Dispose()
     {
         foreach (var block in _blocks)
             ArrayPool<byte>.Shared.Return(block);
@@ -73,6 +97,4 @@ internal sealed class SegmentBuilder : IDisposable
         Segments.Clear();
         TotalBytes = 0;
     }
-
-    public void Dispose() => Reset();
 }

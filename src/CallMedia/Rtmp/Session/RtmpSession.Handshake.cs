@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.IO.Pipelines;
 using CallMedia.Rtmp.Handshake;
 using CallMedia.Rtmp.Protocol;
 using Microsoft.Extensions.Logging;
@@ -21,14 +20,14 @@ internal sealed partial class RtmpSession
             if (version != ServerHandshake.RtmpVersion)
                 RtmpThrow.Reject(RtmpRejectReason.BadHandshakeVersion, $"C0 version {version}");
             c0c1.Slice(1, ServerHandshake.PacketSize).CopyTo(c1);
-            _reader.AdvanceTo(c0c1.GetPosition(1 + ServerHandshake.PacketSize));
+            _input.Consume(1 + ServerHandshake.PacketSize);
 
             var response = ServerHandshake.CreateResponse(c1, (uint)Environment.TickCount, out var kind);
             await _socket.SendAsync(response, System.Net.Sockets.SocketFlags.None, timeout.Token).ConfigureAwait(false);
             _state = RtmpSessionState.HandshakeC2;
 
             var c2 = await ReadAtLeastAsync(ServerHandshake.PacketSize, timeout.Token).ConfigureAwait(false);
-            _reader.AdvanceTo(c2.GetPosition(ServerHandshake.PacketSize));
+            _input.Consume(ServerHandshake.PacketSize);
             LogHandshake(SessionId, Remote, kind);
         }
         catch (OperationCanceledException) when (!_cts.IsCancellationRequested)
@@ -37,18 +36,15 @@ internal sealed partial class RtmpSession
         }
     }
 
-    /// <summary>Reads until <paramref name="count"/> bytes are buffered; the caller advances the reader.</summary>
+    /// <summary>Receives until <paramref name="count"/> bytes are buffered; the caller consumes them.</summary>
     private async Task<ReadOnlySequence<byte>> ReadAtLeastAsync(int count, CancellationToken cancellationToken)
     {
-        while (true)
+        while (_input.Buffered.Length < count)
         {
-            var result = await _reader.ReadAsync(cancellationToken).ConfigureAwait(false);
-            if (result.Buffer.Length >= count)
-                return result.Buffer;
-            if (result.IsCompleted)
+            if (!await _input.ReceiveAsync(cancellationToken).ConfigureAwait(false))
                 throw new IOException("connection closed during handshake");
-            _reader.AdvanceTo(result.Buffer.Start, result.Buffer.End);
         }
+        return _input.Buffered;
     }
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "RTMP session {SessionId} from {Remote}: {Kind} handshake done")]

@@ -40,6 +40,7 @@ internal sealed partial class RtmpSession
         _publishStream = stream;
         _publishName = name;
         _publishMessageStreamId = streamId;
+        _input.Streaming = true; // media from now on: no zero-byte receive per wake-up
         SendUserControl(UserControlEvent.StreamBegin, streamId);
         SendStatus(streamId, "status", "NetStream.Publish.Start", $"{name} is now published.");
         LogPublish(SessionId, Remote, LogText.Escape(name)!);
@@ -99,6 +100,7 @@ internal sealed partial class RtmpSession
             _hub.Unpublish(_publishStream, this, DisconnectReason.Unpublish);
             SendStatus(streamId, "status", "NetStream.Unpublish.Success", $"{_publishName} is now unpublished.");
             _publishStream = null;
+            _input.Streaming = false;
         }
         if (_viewer is not null && streamId == _framing.PlayStreamId)
         {

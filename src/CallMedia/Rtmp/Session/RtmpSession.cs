@@ -1,11 +1,11 @@
 using System.Buffers;
-using System.IO.Pipelines;
 using System.Net;
 using System.Net.Sockets;
 using CallMedia.Access;
 using CallMedia.Delivery;
 using CallMedia.Delivery.Framing;
 using CallMedia.Hosting;
+using CallMedia.Media;
 using CallMedia.Relay;
 using CallMedia.Rtmp.Chunks;
 using CallMedia.Rtmp.Protocol;
@@ -16,16 +16,19 @@ using CallMedia.Logging;
 namespace CallMedia.Rtmp.Session;
 
 /// <summary>
-/// One RTMP connection: a read loop over a <see cref="PipeReader"/> (handshake, then chunks → messages →
-/// commands/media) and the connection's <see cref="ViewerWriter"/> draining its <see cref="ViewerQueue"/> with
-/// gather writes. A protocol violation closes this connection only, with one log line.
+/// One RTMP connection: a read loop over a <see cref="SocketInput"/> (handshake, then chunks → messages →
+/// commands/media) and the connection's <see cref="ViewerWriter"/> draining its <see cref="ViewerQueue"/>, one send
+/// per wake-up. A protocol violation closes this connection only, with one log line.
 /// </summary>
 internal sealed partial class RtmpSession : IPublisherSession, IConnectionTraffic
 {
     private static long s_nextId;
 
+    /// <summary>Receive buffer: a few 600 kbit/s video frames, as much as one wake-up usually finds.</summary>
+    private const int InputBufferBytes = 32 * 1024;
+
     private readonly Socket _socket;
-    private readonly PipeReader _reader;
+    private readonly SocketInput _input;
     private readonly StreamHub _hub;
     private readonly IStreamAccessPolicy _policy;
     private readonly MediaOptions _options;
@@ -58,9 +61,8 @@ internal sealed partial class RtmpSession : IPublisherSession, IConnectionTraffi
         _framing = new RtmpChunkFraming(socket);
         _gate = new KernelBacklogGate(socket, _queue);
         _writer = new ViewerWriter(_queue, _gate, _framing);
-        // Zero-byte reads: an idle or silent connection holds no buffer until data arrives (2000 connections).
-        _reader = PipeReader.Create(new NetworkStream(socket, ownsSocket: false),
-            new StreamPipeReaderOptions(bufferSize: 32768, minimumReadSize: 8192, useZeroByteReads: true));
+        // An idle or silent connection holds no buffer until data arrives (2000 connections); a publisher keeps one.
+        _input = new SocketInput(socket, InputBufferBytes);
     }
 
     public long SessionId { get; }
@@ -124,26 +126,25 @@ internal sealed partial class RtmpSession : IPublisherSession, IConnectionTraffi
         try { _socket.Shutdown(SocketShutdown.Both); } catch (Exception) { /* already closed */ }
     }
 
+    /// <summary>
+    /// Parses what is buffered (the handshake may have received the first command with C2), handles it, receives more.
+    /// The idle timer of a connection that does not play is pushed back at most every quarter of
+    /// <c>Media:IdleTimeoutMs</c>, armed for the timeout plus that quarter (it fires 1–1.25 timeouts after the last
+    /// byte), not at every receive: re-arming a timer takes the runtime's timer-queue lock.
+    /// </summary>
     private async Task ReadLoopAsync()
     {
-        using var idle = CancellationTokenSource.CreateLinkedTokenSource(_cts.Token);
+        // The idle timer runs on the relay's clock, the same clock that decides when to push it back.
+        using var idle = new CancellationTokenSource(Timeout.InfiniteTimeSpan, _hub.Time);
+        using var linked = _cts.Token.UnsafeRegister(static s => ((CancellationTokenSource)s!).Cancel(), idle);
+        var slackMs = Math.Max(_options.IdleTimeoutMs / 4, 1);
+        var armedAt = long.MaxValue; // not armed
+        var open = true;
         while (true)
         {
-            idle.CancelAfter(_viewer is null ? _options.IdleTimeoutMs : Timeout.Infinite);
-            ReadResult result;
-            try
-            {
-                result = await _reader.ReadAsync(idle.Token).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException) when (!_cts.IsCancellationRequested)
-            {
-                RtmpThrow.Reject(RtmpRejectReason.IdleTimeout, $"nothing received for {_options.IdleTimeoutMs} ms");
-                return;
-            }
-            var buffer = result.Buffer;
-            var consumed = ParseMessages(buffer);
-            _bytesRead += buffer.Slice(0, consumed).Length;
-            _reader.AdvanceTo(consumed, buffer.End);
+            var consumed = ParseMessages(_input.Buffered);
+            Volatile.Write(ref _bytesRead, _bytesRead + consumed);
+            _input.Consume(consumed);
             MaybeAcknowledge();
             try
             {
@@ -160,13 +161,38 @@ internal sealed partial class RtmpSession : IPublisherSession, IConnectionTraffi
                     left.Payload?.Release();
                 _pending.Clear();
             }
-            if (result.IsCompleted || _cts.IsCancellationRequested)
+            if (!open || _cts.IsCancellationRequested)
                 return;
+
+            if (_viewer is not null)
+            {
+                if (armedAt != long.MaxValue)
+                    idle.CancelAfter(Timeout.Infinite);
+                armedAt = long.MaxValue;
+            }
+            else
+            {
+                var now = _hub.Time.GetMilliseconds();
+                if (armedAt == long.MaxValue || now - armedAt >= slackMs)
+                {
+                    idle.CancelAfter(_options.IdleTimeoutMs + slackMs);
+                    armedAt = now;
+                }
+            }
+            try
+            {
+                open = await _input.ReceiveAsync(idle.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (!_cts.IsCancellationRequested)
+            {
+                RtmpThrow.Reject(RtmpRejectReason.IdleTimeout, $"nothing received for {_options.IdleTimeoutMs} ms");
+                return;
+            }
         }
     }
 
     /// <summary>Parses complete messages; protocol control that changes chunk parsing is applied at once.</summary>
-    private SequencePosition ParseMessages(ReadOnlySequence<byte> buffer)
+    private long ParseMessages(ReadOnlySequence<byte> buffer)
     {
         var reader = new SequenceReader<byte>(buffer);
         while (_chunks.TryRead(ref reader, out var message))
@@ -187,7 +213,7 @@ internal sealed partial class RtmpSession : IPublisherSession, IConnectionTraffi
                     continue;
             }
         }
-        return reader.Position;
+        return reader.Consumed;
     }
 
     private static uint ReadUInt32(RtmpMessage message)
@@ -225,7 +251,7 @@ internal sealed partial class RtmpSession : IPublisherSession, IConnectionTraffi
         {
             try { await writer.ConfigureAwait(false); } catch (Exception) { /* logged by the writer path */ }
         }
-        await _reader.CompleteAsync().ConfigureAwait(false);
+        _input.Dispose();
         _chunks.Dispose();
         _cts.Dispose();
         LogClosed(SessionId, Remote, StreamLabel, CloseReason.ToWire());

@@ -1,0 +1,94 @@
+using System.Buffers;
+using System.Net.Sockets;
+
+namespace CallMedia.Rtmp.Session;
+
+/// <summary>
+/// The bytes an RTMP connection received and has not parsed yet, read straight from its socket into one pooled buffer
+/// (no pipe in between). A connection that waits for data now and then (a viewer's acknowledgements, a connection before
+/// its <c>publish</c>) waits with a zero-byte receive and holds no buffer while idle. A publisher
+/// (<see cref="Streaming"/>) keeps its buffer and skips the zero-byte receive: .NET's socket engine tries every receive
+/// before it waits for readiness (the zero-byte one is a one-byte <c>MSG_PEEK</c>), so a wake-up costs two receives
+/// (the data, then the one that finds the socket empty) instead of three (peek, data, empty peek).
+/// </summary>
+/// <remarks>Not thread-safe: one reader (the connection's read loop).</remarks>
+internal sealed class SocketInput(Socket socket, int bufferSize) : IDisposable
+{
+    private byte[]? _buffer;
+    private int _start;
+    private int _end;
+
+    /// <summary>Data is expected all the time: keep the buffer, no zero-byte receive before a read.</summary>
+    public bool Streaming { get; set; }
+
+    /// <summary>The received bytes not consumed yet (valid until the next <see cref="ReceiveAsync"/> or <see cref="Consume"/>).</summary>
+    public ReadOnlySequence<byte> Buffered =>
+        _buffer is null ? ReadOnlySequence<byte>.Empty : new ReadOnlySequence<byte>(_buffer, _start, _end - _start);
+
+    /// <summary>
+    /// Receives more bytes after the buffered ones (the caller consumed what it could parse). False when the peer
+    /// closed its side. Throws <see cref="SocketException"/> or <see cref="OperationCanceledException"/>.
+    /// </summary>
+    // Pooled state machine: this is awaited once per wake-up of every connection (no allocation when it suspends).
+    [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder<>))]
+    public async ValueTask<bool> ReceiveAsync(CancellationToken cancellationToken)
+    {
+        if (_start == _end && !Streaming)
+        {
+            ReturnBuffer();
+            // Readiness without a buffer: returns 0 at once when data (or the peer's FIN) is there.
+            await socket.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None, cancellationToken).ConfigureAwait(false);
+        }
+        MakeRoom();
+        var received = await socket.ReceiveAsync(_buffer.AsMemory(_end), SocketFlags.None, cancellationToken).ConfigureAwait(false);
+        if (received == 0)
+            return false;
+        _end += received;
+        return true;
+    }
+
+    /// <summary>Marks the first <paramref name="bytes"/> of <see cref="Buffered"/> as parsed.</summary>
+    public void Consume(long bytes)
+    {
+        _start += checked((int)bytes);
+        if (_start < _end)
+            return;
+        _start = _end = 0;
+        if (!Streaming)
+            ReturnBuffer();
+    }
+
+    /// <summary>A buffer with free space after the data: rented, compacted, or (a chunk larger than it) doubled.</summary>
+    private void MakeRoom()
+    {
+        if (_buffer is null)
+        {
+            _buffer = ArrayPool<byte>.Shared.Rent(bufferSize);
+            return;
+        }
+        if (_end < _buffer.Length)
+            return;
+        var length = _end - _start;
+        var target = _buffer;
+        if (length == _buffer.Length)
+            target = ArrayPool<byte>.Shared.Rent(_buffer.Length * 2);
+        Buffer.BlockCopy(_buffer, _start, target, 0, length);
+        if (!ReferenceEquals(target, _buffer))
+            ArrayPool<byte>.Shared.Return(_buffer);
+        _buffer = target;
+        _start = 0;
+        _end = length;
+    }
+
+    private void ReturnBuffer()
+    {
+        if (_buffer is null)
+            return;
+        ArrayPool<byte>.Shared.Return(_buffer);
+        _buffer = null;
+        _start = _end = 0;
+    }
+
+    /// <summary>Returns the buffer; call once no receive is pending.</summary>
+    public void Dispose() => ReturnBuffer();
+}
