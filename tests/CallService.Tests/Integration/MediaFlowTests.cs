@@ -1,7 +1,10 @@
 using System.Net.Http.Json;
 using System.Text.Json;
 using CallContracts.Calls;
+using CallContracts.Streams;
+using CallMedia.Hosting;
 using CallService.Tests.Support;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace CallService.Tests.Integration;
 
@@ -95,12 +98,20 @@ public sealed class MediaFlowTests : IAsyncLifetime
         var call = await _host.CreateCall(new { caller = new { userId = "carol" }, callee = new { userId = "dave" }, ring = false });
         using var pushA = Ffmpeg.Publish(call.Parties.A.PushUrl!);
         using var pushB = Ffmpeg.Publish(call.Parties.B.PushUrl!);
-        await Task.Delay(TimeSpan.FromSeconds(2)); // let both publishers connect and stream
+        var relay = _host.Services.GetRequiredService<IRelayStats>();
+        var streams = new[] { StreamNames.For(call.CallId, PartyRole.A), StreamNames.For(call.CallId, PartyRole.B) };
+        for (var i = 0; i < 150 && !streams.All(s => relay.GetStream(s)?.Live == true); i++) // both publishers connected (≤ 15 s)
+            await Task.Delay(100);
         Assert.False(pushA.HasExited, pushA.StandardError);
         Assert.False(pushB.HasExited, pushB.StandardError);
+        Assert.All(streams, s => Assert.True(relay.GetStream(s)?.Live, $"{s} is not live before the hang-up"));
         (await _host.Http().PostAsync($"/v1/calls/{call.CallId}/hangup", null)).EnsureSuccessStatusCode();
-        Assert.True(await pushA.WaitForExitAsync(TimeSpan.FromSeconds(1.5)));
-        Assert.True(await pushB.WaitForExitAsync(TimeSpan.FromSeconds(1.5)));
+        // The kick runs before the hang-up is answered (the service's side of "within a second", no clock needed):
+        // neither stream has a publisher any more. How fast ffmpeg then notices and exits is ffmpeg's (and this
+        // machine's) business, so its wait below is only a hang guard.
+        Assert.All(streams, s => Assert.False(relay.GetStream(s)?.Live ?? false, $"{s} still has its publisher after the hang-up"));
+        Assert.True(await pushA.WaitForExitAsync(TimeSpan.FromSeconds(10)), "A's publisher kept running");
+        Assert.True(await pushB.WaitForExitAsync(TimeSpan.FromSeconds(10)), "B's publisher kept running");
 
         using var again = Ffmpeg.Publish(call.Parties.A.PushUrl!, seconds: 5);
         Assert.True(await again.WaitForExitAsync(TimeSpan.FromSeconds(5)), "a publish with a revoked URL was not refused");
