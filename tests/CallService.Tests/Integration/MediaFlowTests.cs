@@ -89,7 +89,10 @@ public sealed class MediaFlowTests : IAsyncLifetime
         var data = (await bobWs.Next("call.ended", 10)).GetProperty("data");
         var after = DateTimeOffset.UtcNow - killedAt;
         Assert.Equal(("media_lost", "a"), (data.GetProperty("reason").GetString(), data.GetProperty("endedBy").GetString()));
-        Assert.InRange(after.TotalSeconds, 1.5, 3 + 1); // the grace, + 1 s (DESIGN §5)
+        // Not before the grace (2 s, less the moment ffmpeg's socket takes to close). Its "+ 1 s" bound is a timer's,
+        // checked on a test clock (CoordinatorTimerTests.PublisherLost_AfterGrace_…); here the 10 s wait above is only a
+        // hang guard, as a starved machine delays the relay's view and the frame, not the rule.
+        Assert.True(after.TotalSeconds >= 1.5, $"ended {after.TotalSeconds:0.00} s after the kill, before the 2 s grace");
     }
 
     [MediaFact]
