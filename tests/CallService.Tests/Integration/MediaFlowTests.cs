@@ -12,6 +12,7 @@ namespace CallService.Tests.Integration;
 /// Issue 3's call flows with real media: the embedded relay on a free loopback port, ffmpeg publishers and
 /// players, the real clock. Skipped until the relay is registered by <c>AddCallMedia</c>.
 /// </summary>
+[Collection(AloneCollection.Name)]
 public sealed class MediaFlowTests : IAsyncLifetime
 {
     private ServiceHost _host = null!;
