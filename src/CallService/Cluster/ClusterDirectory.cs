@@ -15,33 +15,48 @@ internal sealed class ClusterDirectory(ICallStore store, TimeProvider time, IOpt
     /// <summary>How long a read of the registry is used (the lease renewal period: a fresher read would show nothing new).</summary>
     public static readonly TimeSpan MaxAge = TimeSpan.FromSeconds(1);
 
-    private readonly Lock _gate = new();
-    private IReadOnlyList<ClusterNode> _nodes = [];
-    private long _readAt = long.MinValue;
+    private sealed record Read(IReadOnlyList<ClusterNode> Nodes, long AtMs);
+
+    private Read? _last;
+    private int _reading;
 
     /// <summary>
-    /// Every registered node (at most <see cref="MaxAge"/> old). Throws <see cref="StorageUnavailableException"/> (503
-    /// problem details where it reaches a request) when the registry must be read and cannot be.
+    /// Every registered node (at most <see cref="MaxAge"/> old). The common case is a read of the last answer, with no
+    /// lock. When it is older, one caller re-reads the registry while the others keep using the older answer; a caller
+    /// with no answer at all, or asking for a <paramref name="fresh"/> one, reads itself. Throws
+    /// <see cref="StorageUnavailableException"/> (503 problem details where it reaches a request) when the registry must
+    /// be read and cannot be.
     /// </summary>
     public IReadOnlyList<ClusterNode> Nodes(bool fresh = false)
     {
-        lock (_gate)
+        var last = Volatile.Read(ref _last);
+        if (!fresh && last is not null)
         {
-            var now = Environment.TickCount64;
-            if (fresh || _readAt == long.MinValue || now - _readAt > (long)MaxAge.TotalMilliseconds)
-            {
-                try
-                {
-                    _nodes = store.ClusterNodes();
-                }
-                catch (Exception e)
-                {
-                    throw new StorageUnavailableException("The node registry is unavailable.", e);
-                }
-                _readAt = now;
-            }
-            return _nodes;
+            if (Environment.TickCount64 - last.AtMs <= (long)MaxAge.TotalMilliseconds) return last.Nodes;
+            if (Interlocked.CompareExchange(ref _reading, 1, 0) != 0) return last.Nodes; // another caller is re-reading
+            try { return ReadRegistry(); }
+            finally { Volatile.Write(ref _reading, 0); }
         }
+        return ReadRegistry();
+    }
+
+    private IReadOnlyList<ClusterNode> ReadRegistry()
+    {
+        var at = Environment.TickCount64;
+        IReadOnlyList<ClusterNode> nodes;
+        try
+        {
+            nodes = store.ClusterNodes();
+        }
+        catch (Exception e)
+        {
+            throw new StorageUnavailableException("The node registry is unavailable.", e);
+        }
+        // Keep the newest read when two readers race (a fresh read and a background one).
+        var read = new Read(nodes, at);
+        for (var seen = Volatile.Read(ref _last); seen is null || seen.AtMs <= at; seen = Volatile.Read(ref _last))
+            if (Interlocked.CompareExchange(ref _last, read, seen) == seen) break;
+        return nodes;
     }
 
     /// <summary>The node <paramref name="nodeId"/>, re-reading the registry once when the last read did not list it.</summary>

@@ -45,7 +45,8 @@ public sealed class RealtimeSocket : IAsyncDisposable
 
     /// <summary>
     /// The next frame whose <c>type</c> is <paramref name="type"/>, skipping (but keeping in <see cref="Seen"/>) others;
-    /// <see cref="TimeoutException"/> naming the frames seen when none comes within <paramref name="timeout"/>.
+    /// <see cref="TimeoutException"/> naming the frames seen when none comes within <paramref name="timeout"/>, and the
+    /// test process's thread-pool state (an in-process host shares it: a starved pool shows as many queued items).
     /// </summary>
     public async Task<JsonElement> NextAsync(string type, TimeSpan timeout)
     {
@@ -62,7 +63,8 @@ public sealed class RealtimeSocket : IAsyncDisposable
         catch (Exception e) when (e is OperationCanceledException or ChannelClosedException)
         {
             throw new TimeoutException(
-                $"no '{type}' frame within {timeout.TotalSeconds} s; seen: {string.Join(" | ", Seen.Select(f => f.GetRawText()))}");
+                $"no '{type}' frame within {timeout.TotalSeconds} s; seen: {string.Join(" | ", Seen.Select(f => f.GetRawText()))}; " +
+                $"this process's thread pool: {ThreadPool.ThreadCount} threads, {ThreadPool.PendingWorkItemCount} queued items");
         }
     }
 
