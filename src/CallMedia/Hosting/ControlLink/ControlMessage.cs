@@ -23,6 +23,11 @@ public enum ControlKind
     Stats,
     /// <summary>The answer to the request with the same <see cref="ControlMessage.Id"/>.</summary>
     Answer,
+    /// <summary>
+    /// Relay → coordinator, fire-and-forget, every <c>Media:MetricsIntervalMs</c>: the relay's <c>CallService*</c>
+    /// meters (<see cref="ControlMessage.Metrics"/>), which the coordinator exports at its <c>/metrics</c>.
+    /// </summary>
+    Metrics,
 }
 
 /// <summary>
@@ -72,6 +77,9 @@ public sealed class ControlMessage
 
     /// <summary>Ready: the bound HTTP-FLV endpoint, <c>address:port</c>.</summary>
     public string? FlvEndPoint { get; set; }
+
+    /// <summary>Metrics: the relay's instruments and their values (<see cref="MeterSnapshotReader"/>).</summary>
+    public IReadOnlyList<InstrumentSnapshot>? Metrics { get; set; }
 }
 
 /// <summary>A <see cref="Access.StreamAccessRequest"/> on the wire (the remote address as text).</summary>
