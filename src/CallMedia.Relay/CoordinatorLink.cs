@@ -23,7 +23,9 @@ public sealed class CoordinatorLink
     private IServiceProvider? _services;
     private MeterSnapshotReader? _metrics;
 
-    private CoordinatorLink(Stream stream) => Channel = new ControlChannel(stream, AnswerAsync, _ => { }, _logger);
+    // Commands run one at a time in the order they came: the coordinator does not wait for one answer before it sends
+    // the next command, and a recording's stop must not overtake its start.
+    private CoordinatorLink(Stream stream) => Channel = new ControlChannel(stream, AnswerAsync, _ => { }, _logger, orderedRequests: true);
 
     /// <summary>Completes when the channel has closed (the coordinator is gone).</summary>
     public Task Closed => Channel.Completion;
@@ -106,33 +108,37 @@ public sealed class CoordinatorLink
         }
     }
 
-    private ValueTask<ControlMessage> AnswerAsync(ControlMessage request, CancellationToken cancellationToken)
+    private async ValueTask<ControlMessage> AnswerAsync(ControlMessage request, CancellationToken cancellationToken)
     {
         var services = _services!;
         var stream = request.Stream ?? "";
         switch (request.Kind)
         {
             case ControlKind.DisconnectStream:
-                return Answer(new ControlMessage { Count = services.GetRequiredService<IRelayControl>().DisconnectStream(stream, request.Text ?? "kicked") });
+                return new ControlMessage
+                {
+                    Count = await services.GetRequiredService<IRelayControl>().DisconnectStreamAsync(stream, request.Text ?? "kicked", cancellationToken),
+                };
             case ControlKind.StartRecording:
                 try
                 {
-                    return Answer(new ControlMessage { Allowed = services.GetRequiredService<IRelayRecorder>().StartRecording(stream, request.Text ?? "") });
+                    return new ControlMessage
+                    {
+                        Allowed = await services.GetRequiredService<IRelayRecorder>().StartRecordingAsync(stream, request.Text ?? "", cancellationToken),
+                    };
                 }
                 catch (IOException e)
                 {
-                    return Answer(new ControlMessage { Error = e.Message });
+                    return new ControlMessage { Error = e.Message };
                 }
             case ControlKind.StopRecording:
-                return Answer(new ControlMessage { Recording = services.GetRequiredService<IRelayRecorder>().StopRecording(stream) });
+                return new ControlMessage { Recording = await services.GetRequiredService<IRelayRecorder>().StopRecordingAsync(stream, cancellationToken) };
             case ControlKind.CaptureLatestGop:
-                return Answer(new ControlMessage { Bytes = services.GetRequiredService<IRelayRecorder>().CaptureLatestGop(stream) });
+                return new ControlMessage { Bytes = await services.GetRequiredService<IRelayRecorder>().CaptureLatestGopAsync(stream, cancellationToken) };
             case ControlKind.Stats:
-                return Answer(new ControlMessage { Stats = services.GetRequiredService<IRelayStats>().GetStream(stream) });
+                return new ControlMessage { Stats = await services.GetRequiredService<IRelayStats>().GetStreamAsync(stream, cancellationToken) };
             default:
-                return Answer(new ControlMessage { Error = $"unknown request {request.Kind}" });
+                return new ControlMessage { Error = $"unknown request {request.Kind}" };
         }
     }
-
-    private static ValueTask<ControlMessage> Answer(ControlMessage answer) => ValueTask.FromResult(answer);
 }

@@ -11,15 +11,15 @@ public enum ControlKind
     Access,
     /// <summary>Relay → coordinator, fire-and-forget, in order: a media event (<see cref="ControlMessage.Event"/>).</summary>
     Event,
-    /// <summary>Coordinator → relay request: <see cref="IRelayControl.DisconnectStream"/>; answered with <see cref="ControlMessage.Count"/>.</summary>
+    /// <summary>Coordinator → relay request: <see cref="IRelayControl.DisconnectStreamAsync"/>; answered with <see cref="ControlMessage.Count"/>.</summary>
     DisconnectStream,
-    /// <summary>Coordinator → relay request: <see cref="IRelayRecorder.StartRecording"/>; answered with <see cref="ControlMessage.Allowed"/> or <see cref="ControlMessage.Error"/>.</summary>
+    /// <summary>Coordinator → relay request: <see cref="IRelayRecorder.StartRecordingAsync"/>; answered with <see cref="ControlMessage.Allowed"/> or <see cref="ControlMessage.Error"/>.</summary>
     StartRecording,
-    /// <summary>Coordinator → relay request: <see cref="IRelayRecorder.StopRecording"/>; answered with <see cref="ControlMessage.Recording"/>.</summary>
+    /// <summary>Coordinator → relay request: <see cref="IRelayRecorder.StopRecordingAsync"/>; answered with <see cref="ControlMessage.Recording"/>.</summary>
     StopRecording,
-    /// <summary>Coordinator → relay request: <see cref="IRelayRecorder.CaptureLatestGop"/>; answered with <see cref="ControlMessage.Bytes"/>.</summary>
+    /// <summary>Coordinator → relay request: <see cref="IRelayRecorder.CaptureLatestGopAsync"/>; answered with <see cref="ControlMessage.Bytes"/>.</summary>
     CaptureLatestGop,
-    /// <summary>Coordinator → relay request: <see cref="IRelayStats.GetStream"/>; answered with <see cref="ControlMessage.Stats"/>.</summary>
+    /// <summary>Coordinator → relay request: <see cref="IRelayStats.GetStreamAsync"/>; answered with <see cref="ControlMessage.Stats"/>.</summary>
     Stats,
     /// <summary>The answer to the request with the same <see cref="ControlMessage.Id"/>.</summary>
     Answer,

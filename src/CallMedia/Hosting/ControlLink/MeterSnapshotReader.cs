@@ -26,13 +26,13 @@ public sealed class MeterSnapshotReader : IDisposable
     private readonly MeterListener _listener = new();
     private readonly Dictionary<Instrument, InstrumentState> _instruments = [];
 
-    /// <summary>Starts listening to the <c>CallService*</c> meters of <paramref name="meters"/> (and process-wide ones).</summary>
+    /// <summary>Starts listening to the <c>CallService*</c> meters <paramref name="meters"/> made (the relay's own).</summary>
     public MeterSnapshotReader(IMeterFactory meters)
     {
         _listener.InstrumentPublished = (instrument, listener) =>
         {
             if (!instrument.Meter.Name.StartsWith(MeterPrefix, StringComparison.Ordinal)) return;
-            if (instrument.Meter.Scope is not null && !ReferenceEquals(instrument.Meter.Scope, meters)) return;
+            if (!ReferenceEquals(instrument.Meter.Scope, meters)) return; // the relay's own, not a process-wide meter
             if (KindOf(instrument) is not { } kind) return;
             lock (_lock) _instruments[instrument] = new InstrumentState(kind, instrument.IsObservable, BucketsOf(instrument));
             listener.EnableMeasurementEvents(instrument);
