@@ -23,6 +23,7 @@ public sealed class MeterSnapshotReader : IDisposable
     public const int MaxSamplesPerPoint = 16_384;
 
     private readonly Lock _lock = new();
+    private readonly Lock _reading = new();
     private readonly MeterListener _listener = new();
     private readonly Dictionary<Instrument, InstrumentState> _instruments = [];
 
@@ -50,6 +51,11 @@ public sealed class MeterSnapshotReader : IDisposable
 
     /// <summary>Every instrument read so far with its values now; histogram values are handed over once.</summary>
     public IReadOnlyList<InstrumentSnapshot> Read()
+    {
+        lock (_reading) return ReadOnce(); // one read at a time: each clears what the previous one handed over
+    }
+
+    private List<InstrumentSnapshot> ReadOnce()
     {
         lock (_lock)
         {
