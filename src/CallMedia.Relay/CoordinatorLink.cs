@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using System.Net;
 using System.Net.Sockets;
 using CallMedia.Control;
@@ -9,22 +10,28 @@ namespace CallMedia.RelayProcess;
 /// <summary>
 /// The relay's end of the control channel (<see cref="ControlChannel"/> over the coordinator's Unix domain socket):
 /// reports <see cref="ControlKind.Ready"/> with the bound endpoints, asks the coordinator for access decisions,
-/// forwards media events, and carries out the coordinator's commands on <see cref="IRelayControl"/>,
-/// <see cref="IRelayRecorder"/> and <see cref="IRelayStats"/>.
+/// forwards media events, sends the relay's metrics every <c>Media:MetricsIntervalMs</c> (default 1000; 0: never), and
+/// carries out the coordinator's commands on <see cref="IRelayControl"/>, <see cref="IRelayRecorder"/> and
+/// <see cref="IRelayStats"/>. The link owns its one channel, made when it connects.
 /// </summary>
 public sealed class CoordinatorLink
 {
-    private readonly Stream _stream;
-    private ControlChannel? _channel;
-    private IServiceProvider? _services;
+    /// <summary>Default of <c>Media:MetricsIntervalMs</c>.</summary>
+    public const int DefaultMetricsIntervalMs = 1000;
 
-    private CoordinatorLink(Stream stream) => _stream = stream;
+    private readonly DeferredLogger _logger = new();
+    private IServiceProvider? _services;
+    private MeterSnapshotReader? _metrics;
+
+    // Commands run one at a time in the order they came: the coordinator does not wait for one answer before it sends
+    // the next command, and a recording's stop must not overtake its start.
+    private CoordinatorLink(Stream stream) => Channel = new ControlChannel(stream, AnswerAsync, _ => { }, _logger, orderedRequests: true);
 
     /// <summary>Completes when the channel has closed (the coordinator is gone).</summary>
     public Task Closed => Channel.Completion;
 
     /// <summary>The channel (messages posted before <see cref="Start"/> wait in its queue).</summary>
-    public ControlChannel Channel => _channel ??= new ControlChannel(_stream, AnswerAsync, _ => { }, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
+    public ControlChannel Channel { get; }
 
     /// <summary>Connects to the coordinator's socket at <paramref name="socketPath"/>.</summary>
     public static async Task<CoordinatorLink> ConnectAsync(string socketPath)
@@ -43,50 +50,95 @@ public sealed class CoordinatorLink
         return new CoordinatorLink(new NetworkStream(socket, ownsSocket: true));
     }
 
-    /// <summary>Starts reading commands; they run on the relay's services.</summary>
+    /// <summary>
+    /// Starts reading commands (they run on the relay's <paramref name="services"/>) and reading the relay's meters;
+    /// protocol faults are logged to <paramref name="logger"/>.
+    /// </summary>
     public void Start(IServiceProvider services, ILogger logger)
     {
         _services = services;
-        _channel ??= new ControlChannel(_stream, AnswerAsync, _ => { }, logger);
-        _channel.Start();
+        _logger.Target = logger;
+        // The recorder's meter (CallService.Recording) exists from the start, not from the first recording command.
+        services.GetRequiredService<IRelayRecorder>();
+        var intervalMs = int.TryParse(services.GetRequiredService<IConfiguration>()["Media:MetricsIntervalMs"], out var ms)
+            ? ms : DefaultMetricsIntervalMs;
+        if (intervalMs > 0)
+        {
+            _metrics = new MeterSnapshotReader(services.GetRequiredService<IMeterFactory>());
+            _ = SendMetricsAsync(_metrics, TimeSpan.FromMilliseconds(intervalMs));
+        }
+        Channel.Start();
     }
 
-    /// <summary>Tells the coordinator where the relay listens.</summary>
-    public void ReportReady(IPEndPoint rtmp, Uri? flv) =>
+    /// <summary>Tells the coordinator where the relay listens, followed by the first metrics.</summary>
+    public void ReportReady(IPEndPoint rtmp, Uri? flv)
+    {
         Channel.Post(new ControlMessage
         {
             Kind = ControlKind.Ready,
             RtmpEndPoint = rtmp.ToString(),
             FlvEndPoint = flv is null ? null : $"{flv.Host}:{flv.Port}",
         });
+        if (_metrics is { } metrics) PostMetrics(metrics);
+    }
 
-    private ValueTask<ControlMessage> AnswerAsync(ControlMessage request, CancellationToken cancellationToken)
+    private async Task SendMetricsAsync(MeterSnapshotReader metrics, TimeSpan interval)
+    {
+        using var timer = new PeriodicTimer(interval);
+        try
+        {
+            while (await timer.WaitForNextTickAsync().ConfigureAwait(false) && Channel.IsOpen)
+                PostMetrics(metrics);
+        }
+        finally
+        {
+            metrics.Dispose();
+        }
+    }
+
+    private void PostMetrics(MeterSnapshotReader metrics)
+    {
+        try
+        {
+            Channel.Post(new ControlMessage { Kind = ControlKind.Metrics, Metrics = metrics.Read() });
+        }
+        catch (Exception e) when (e is InvalidDataException or NotSupportedException or System.Text.Json.JsonException)
+        {
+            _logger.LogError(e, "The relay's metrics could not be sent");
+        }
+    }
+
+    private async ValueTask<ControlMessage> AnswerAsync(ControlMessage request, CancellationToken cancellationToken)
     {
         var services = _services!;
         var stream = request.Stream ?? "";
         switch (request.Kind)
         {
             case ControlKind.DisconnectStream:
-                return Answer(new ControlMessage { Count = services.GetRequiredService<IRelayControl>().DisconnectStream(stream, request.Text ?? "kicked") });
+                return new ControlMessage
+                {
+                    Count = await services.GetRequiredService<IRelayControl>().DisconnectStreamAsync(stream, request.Text ?? "kicked", cancellationToken),
+                };
             case ControlKind.StartRecording:
                 try
                 {
-                    return Answer(new ControlMessage { Allowed = services.GetRequiredService<IRelayRecorder>().StartRecording(stream, request.Text ?? "") });
+                    return new ControlMessage
+                    {
+                        Allowed = await services.GetRequiredService<IRelayRecorder>().StartRecordingAsync(stream, request.Text ?? "", cancellationToken),
+                    };
                 }
                 catch (IOException e)
                 {
-                    return Answer(new ControlMessage { Error = e.Message });
+                    return new ControlMessage { Error = e.Message };
                 }
             case ControlKind.StopRecording:
-                return Answer(new ControlMessage { Recording = services.GetRequiredService<IRelayRecorder>().StopRecording(stream) });
+                return new ControlMessage { Recording = await services.GetRequiredService<IRelayRecorder>().StopRecordingAsync(stream, cancellationToken) };
             case ControlKind.CaptureLatestGop:
-                return Answer(new ControlMessage { Bytes = services.GetRequiredService<IRelayRecorder>().CaptureLatestGop(stream) });
+                return new ControlMessage { Bytes = await services.GetRequiredService<IRelayRecorder>().CaptureLatestGopAsync(stream, cancellationToken) };
             case ControlKind.Stats:
-                return Answer(new ControlMessage { Stats = services.GetRequiredService<IRelayStats>().GetStream(stream) });
+                return new ControlMessage { Stats = await services.GetRequiredService<IRelayStats>().GetStreamAsync(stream, cancellationToken) };
             default:
-                return Answer(new ControlMessage { Error = $"unknown request {request.Kind}" });
+                return new ControlMessage { Error = $"unknown request {request.Kind}" };
         }
     }
-
-    private static ValueTask<ControlMessage> Answer(ControlMessage answer) => ValueTask.FromResult(answer);
 }

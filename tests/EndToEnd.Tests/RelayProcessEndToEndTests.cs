@@ -18,7 +18,7 @@ public sealed class RelayProcessEndToEndTests
     public async Task ProcessMode_PlaysBothLegsOverRtmpAndHttpFlv_RecordsSnapshotsAndKicksOnHangup()
     {
         await using var service = await ServiceProcess.StartAsync(settings: ProcessMode);
-        var relayPid = RelayChildOf(service.ProcessId);
+        var relayPid = RelayChild.Of(service.ProcessId);
         Assert.True(relayPid is not null, "a CallMedia.Relay child process runs: " + service.Output);
         var ready = await service.GetJsonAsync("/readyz");
         Assert.Equal("ok", ready["checks"]!["rtmp"]!.GetValue<string>());
@@ -76,50 +76,16 @@ public sealed class RelayProcessEndToEndTests
         var service = await ServiceProcess.StartAsync(settings: ProcessMode);
         await using (service)
         {
-            var relayPid = RelayChildOf(service.ProcessId);
+            var relayPid = RelayChild.Of(service.ProcessId);
             Assert.True(relayPid is not null, "a CallMedia.Relay child process runs: " + service.Output);
             service.KillAbruptly();
             var gone = false;
             for (var i = 0; i < 100 && !gone; i++) // the relay exits when its control channel closes
             {
-                gone = !IsRunning(relayPid.Value);
+                gone = !RelayChild.IsRunning(relayPid.Value);
                 if (!gone) await Task.Delay(100);
             }
             Assert.True(gone, $"relay process {relayPid} ended within 10 s of its coordinator's SIGKILL");
-        }
-    }
-
-    /// <summary>The child of <paramref name="parent"/> whose command line names CallMedia.Relay (Linux /proc).</summary>
-    private static int? RelayChildOf(int parent)
-    {
-        foreach (var dir in Directory.EnumerateDirectories("/proc"))
-        {
-            if (!int.TryParse(Path.GetFileName(dir), out var pid)) continue;
-            try
-            {
-                var stat = File.ReadAllText(Path.Combine(dir, "stat"));
-                var ppid = int.Parse(stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[1], System.Globalization.CultureInfo.InvariantCulture);
-                if (ppid == parent && File.ReadAllText(Path.Combine(dir, "cmdline")).Contains("CallMedia.Relay", StringComparison.Ordinal))
-                    return pid;
-            }
-            catch (IOException)
-            {
-            }
-        }
-        return null;
-    }
-
-    /// <summary>True while <paramref name="pid"/> exists and is not a zombie.</summary>
-    private static bool IsRunning(int pid)
-    {
-        try
-        {
-            var stat = File.ReadAllText($"/proc/{pid}/stat");
-            return stat[stat.LastIndexOf(')') + 2] != 'Z';
-        }
-        catch (IOException)
-        {
-            return false;
         }
     }
 }

@@ -2,7 +2,9 @@ namespace CallMedia.Control;
 
 /// <summary>
 /// Evidence taps on a stream, for the coordinator: a recording written as the stream arrives and a copy of the
-/// latest group of pictures for a snapshot. Neither changes what viewers get.
+/// latest group of pictures for a snapshot. Neither changes what viewers get. Asynchronous because the relay may run in
+/// another process (<c>Media:Mode=process</c>); in-process each completes before it returns (a stop after its
+/// <c>fsync</c>).
 /// </summary>
 public interface IRelayRecorder
 {
@@ -16,17 +18,17 @@ public interface IRelayRecorder
     /// first tags.
     /// </summary>
     /// <exception cref="IOException">The file exists or cannot be created.</exception>
-    bool StartRecording(string streamName, string filePath);
+    ValueTask<bool> StartRecordingAsync(string streamName, string filePath, CancellationToken cancellationToken = default);
 
     /// <summary>Stops the recording of <paramref name="streamName"/> and closes its file; null when none runs.</summary>
-    RecordingSummary? StopRecording(string streamName);
+    ValueTask<RecordingSummary?> StopRecordingAsync(string streamName, CancellationToken cancellationToken = default);
 
     /// <summary>
     /// A self-contained FLV (header, <c>onMetaData</c>, sequence headers, the latest key frame and every frame
     /// published after it) from which a decoder can rebuild the current picture; null when the stream is not live
     /// or has no key frame yet.
     /// </summary>
-    byte[]? CaptureLatestGop(string streamName);
+    ValueTask<byte[]?> CaptureLatestGopAsync(string streamName, CancellationToken cancellationToken = default);
 }
 
 /// <summary>What a finished recording holds.</summary>

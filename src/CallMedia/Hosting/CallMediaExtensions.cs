@@ -44,7 +44,8 @@ public static class CallMediaExtensions
         services.AddSingleton<IRelayRecorder>(sp => sp.GetRequiredService<RelayRecorder>());
         if (configuration.GetSection(MediaOptions.SectionName)["Recording:TestControlDirectory"] is { Length: > 0 })
             services.AddHostedService<RecordingTestControl>();
-        services.AddSingleton<IRelayStats, RelayStatsProvider>();
+        services.AddSingleton<RelayStatsProvider>();
+        services.AddSingleton<IRelayStats>(sp => sp.GetRequiredService<RelayStatsProvider>());
         services.AddMetrics();
         services.AddSingleton<Stats.RelayMetrics>();
         services.AddSingleton<RtmpListener>();

@@ -93,7 +93,7 @@ public sealed class MediaOptions
 
     /// <summary>
     /// The latest key frame and every message after it are kept per live stream for
-    /// <see cref="Control.IRelayRecorder.CaptureLatestGop"/> up to this many bytes; a longer GOP is let go (capture
+    /// <see cref="Control.IRelayRecorder.CaptureLatestGopAsync"/> up to this many bytes; a longer GOP is let go (capture
     /// returns null until the next key frame). Default 4 MiB. 0 keeps only what fast start needs (a GOP younger than
     /// <see cref="MaxStartLatencyMs"/>), so a capture usually finds nothing.
     /// </summary>

@@ -15,7 +15,7 @@ namespace CallMedia.Recording;
 /// <c>{stream}.stop</c> stops it and writes the summary to <c>{stream}.summary.json</c>; each marker is deleted when
 /// acted on.
 /// </summary>
-internal sealed partial class RecordingTestControl(IRelayRecorder recorder, IOptions<MediaOptions> options, ILogger<RecordingTestControl> logger)
+internal sealed partial class RecordingTestControl(RelayRecorder recorder, IOptions<MediaOptions> options, ILogger<RecordingTestControl> logger)
     : BackgroundService
 {
     private readonly string _directory = Path.GetFullPath(options.Value.Recording.TestControlDirectory);

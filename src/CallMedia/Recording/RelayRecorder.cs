@@ -31,6 +31,28 @@ internal sealed partial class RelayRecorder : IRelayRecorder, IDisposable
     }
 
     /// <inheritdoc />
+    public ValueTask<bool> StartRecordingAsync(string streamName, string filePath, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            return ValueTask.FromResult(StartRecording(streamName, filePath));
+        }
+        catch (IOException e)
+        {
+            return ValueTask.FromException<bool>(e);
+        }
+    }
+
+    /// <inheritdoc />
+    public ValueTask<RecordingSummary?> StopRecordingAsync(string streamName, CancellationToken cancellationToken = default) =>
+        ValueTask.FromResult(StopRecording(streamName));
+
+    /// <inheritdoc />
+    public ValueTask<byte[]?> CaptureLatestGopAsync(string streamName, CancellationToken cancellationToken = default) =>
+        ValueTask.FromResult(CaptureLatestGop(streamName));
+
+    /// <summary>What <see cref="StartRecordingAsync"/> does, at once.</summary>
+    /// <exception cref="IOException">The file exists or cannot be created.</exception>
     public bool StartRecording(string streamName, string filePath)
     {
         ArgumentException.ThrowIfNullOrEmpty(streamName);
@@ -54,7 +76,7 @@ internal sealed partial class RelayRecorder : IRelayRecorder, IDisposable
         }
     }
 
-    /// <inheritdoc />
+    /// <summary>What <see cref="StopRecordingAsync"/> does, at once (after the file's <c>fsync</c>).</summary>
     public RecordingSummary? StopRecording(string streamName)
     {
         StreamRecording? recording;
@@ -67,7 +89,7 @@ internal sealed partial class RelayRecorder : IRelayRecorder, IDisposable
         return recording.Stop();
     }
 
-    /// <inheritdoc />
+    /// <summary>What <see cref="CaptureLatestGopAsync"/> does, at once.</summary>
     public byte[]? CaptureLatestGop(string streamName)
     {
         using var gop = _hub.Find(streamName)?.CaptureLatestGop();

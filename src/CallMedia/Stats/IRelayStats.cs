@@ -1,10 +1,13 @@
 namespace CallMedia.Hosting;
 
-/// <summary>Live statistics of the relay's streams (issue 4 §7), for the coordinator's media endpoint and call quality.</summary>
+/// <summary>
+/// Live statistics of the relay's streams, for the coordinator's media endpoint and call quality. Asynchronous because the
+/// relay may run in another process (<c>Media:Mode=process</c>); in-process it completes at once.
+/// </summary>
 public interface IRelayStats
 {
     /// <summary>Statistics of <paramref name="streamName"/>, or null when the relay has no such stream.</summary>
-    MediaStreamStats? GetStream(string streamName);
+    ValueTask<MediaStreamStats?> GetStreamAsync(string streamName, CancellationToken cancellationToken = default);
 }
 
 /// <summary>Statistics of one stream. Bitrates and fps are averages over the last 5 s.</summary>

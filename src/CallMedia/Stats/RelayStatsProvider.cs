@@ -5,6 +5,10 @@ namespace CallMedia.Hosting;
 /// <summary>Maps the hub's internal stream statistics to the public <see cref="MediaStreamStats"/>.</summary>
 internal sealed class RelayStatsProvider(StreamHub hub) : IRelayStats
 {
+    public ValueTask<MediaStreamStats?> GetStreamAsync(string streamName, CancellationToken cancellationToken = default) =>
+        ValueTask.FromResult(GetStream(streamName));
+
+    /// <summary>Statistics of <paramref name="streamName"/> now; null when the relay has no such stream.</summary>
     public MediaStreamStats? GetStream(string streamName)
     {
         var stream = hub.Find(streamName);

@@ -33,6 +33,8 @@ internal static class MediaHosting
             return services.AddCallMedia(configuration);
 
         services.Configure<MediaOptions>(configuration.GetSection(MediaOptions.SectionName));
+        services.AddMetrics();
+        services.AddSingleton<RelayMetricsMirror>();
         services.AddSingleton<RelayProcess>();
         services.AddSingleton<IRelayEndpoints>(sp => sp.GetRequiredService<RelayProcess>());
         services.AddHostedService(sp => sp.GetRequiredService<RelayProcess>());

@@ -176,4 +176,58 @@ public sealed class ControlChannelTests
         await Assert.ThrowsAsync<TimeoutException>(() => relay.RequestAsync(new ControlMessage { Kind = ControlKind.Access }, TimeSpan.FromMilliseconds(200)));
         Assert.True(relay.IsOpen);
     }
+
+    [Fact]
+    public async Task OrderedRequests_AreAnsweredOneAtATime_InTheOrderSent()
+    {
+        var (a, b) = Pair();
+        var handled = new List<string>();
+        var running = 0;
+        var overlapped = false;
+        await using var relay = new ControlChannel(b, async (request, _) =>
+        {
+            if (Interlocked.Increment(ref running) > 1) overlapped = true;
+            // the first command takes longest: without ordering the others would overtake it
+            await Task.Delay(request.Stream == "s0" ? 200 : 5);
+            lock (handled) handled.Add(request.Stream!);
+            Interlocked.Decrement(ref running);
+            return new ControlMessage { Count = 1 };
+        }, _ => { }, NullLogger.Instance, orderedRequests: true);
+        relay.Start();
+        await using var coordinator = Channel(a);
+
+        var sent = Enumerable.Range(0, 20).Select(i => coordinator.RequestAsync(
+            new ControlMessage { Kind = ControlKind.DisconnectStream, Stream = $"s{i}" }, Bound)).ToArray();
+        var answers = await Task.WhenAll(sent);
+
+        Assert.All(answers, answer => Assert.Equal(1, answer.Count));
+        Assert.Equal(Enumerable.Range(0, 20).Select(i => $"s{i}"), handled);
+        Assert.False(overlapped, "two requests were handled at once");
+    }
+
+    [Fact]
+    public async Task Metrics_CrossTheWire_WithTagsAndSamples()
+    {
+        var sent = new ControlMessage
+        {
+            Kind = ControlKind.Metrics,
+            Metrics =
+            [
+                new InstrumentSnapshot("CallService.Media", "viewers", InstrumentKind.Gauge, "{viewer}", "Viewers.", null,
+                    [new MetricPoint(new Dictionary<string, string> { ["protocol"] = "rtmp" }, 3)]),
+                new InstrumentSnapshot("CallService.Media", "viewer.queue.delay", InstrumentKind.Histogram, "s", null, [0.01, 0.1],
+                    [new MetricPoint(new Dictionary<string, string>(), 0, [0.004, 0.2])]),
+            ],
+        };
+        var back = (await ControlFraming.ReadAsync(new MemoryStream(ControlFraming.Encode(sent)), CancellationToken.None))!;
+        Assert.Equal(ControlKind.Metrics, back.Kind);
+        var viewers = back.Metrics![0];
+        Assert.Equal(("viewers", InstrumentKind.Gauge, "{viewer}", "Viewers."), (viewers.Name, viewers.Kind, viewers.Unit, viewers.Description));
+        Assert.Equal("rtmp", viewers.Points[0].Tags["protocol"]);
+        Assert.Equal(3, viewers.Points[0].Value);
+        Assert.Null(viewers.Points[0].Samples);
+        var delay = back.Metrics[1];
+        Assert.Equal([0.01, 0.1], delay.Buckets!);
+        Assert.Equal([0.004, 0.2], delay.Points[0].Samples!);
+    }
 }

@@ -4,6 +4,7 @@ using CallMedia.Access;
 using CallMedia.Control;
 using CallMedia.Events;
 using CallMedia.Hosting;
+using CallMedia.Relay;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.Configuration;
@@ -64,9 +65,9 @@ internal sealed class RelayHost : IAsyncDisposable
 
     public string HttpBase => _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
 
-    public IRelayControl Control => _app.Services.GetRequiredService<IRelayControl>();
+    public StreamHub Control => _app.Services.GetRequiredService<StreamHub>();
 
-    public IRelayStats Stats => _app.Services.GetRequiredService<IRelayStats>();
+    public RelayStatsProvider Stats => _app.Services.GetRequiredService<RelayStatsProvider>();
 
     public T Service<T>() where T : notnull => _app.Services.GetRequiredService<T>();
 

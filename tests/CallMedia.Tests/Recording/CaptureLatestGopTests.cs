@@ -1,3 +1,4 @@
+using CallMedia.Recording;
 using CallMedia.Control;
 using CallMedia.Events;
 using CallMedia.Rtmp.Chunks;
@@ -6,7 +7,7 @@ using static CallMedia.Tests.Loopback.FfmpegLoopbackTests;
 
 namespace CallMedia.Tests.Recording;
 
-/// <summary><see cref="IRelayRecorder.CaptureLatestGop"/> on a stream published by ffmpeg, decoded by ffmpeg.</summary>
+/// <summary><see cref="IRelayRecorder.CaptureLatestGopAsync"/> on a stream published by ffmpeg, decoded by ffmpeg.</summary>
 [Collection(nameof(RecordingCollection))]
 public sealed class CaptureLatestGopTests
 {
@@ -15,7 +16,7 @@ public sealed class CaptureLatestGopTests
     {
         const int maxBytes = 1024 * 1024;
         await using var host = await RelayHost.StartAsync(new() { ["Media:LatestGopMaxBytes"] = maxBytes.ToString() });
-        var recorder = host.Service<IRelayRecorder>();
+        var recorder = host.Service<RelayRecorder>();
         using var dir = MediaFiles.NewDirectory();
         Directory.CreateDirectory(dir.Path);
         Assert.Null(recorder.CaptureLatestGop("s1"));

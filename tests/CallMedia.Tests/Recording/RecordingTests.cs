@@ -1,3 +1,4 @@
+using CallMedia.Recording;
 using System.Diagnostics;
 using CallMedia.Control;
 using CallMedia.Events;
@@ -17,7 +18,7 @@ public sealed class RecordingTests
     public async Task Record_StartedBeforePublish_WritesTheWholePublishAsH264AndAac_FlushedEverySecond()
     {
         await using var host = await RelayHost.StartAsync();
-        var recorder = host.Service<IRelayRecorder>();
+        var recorder = host.Service<RelayRecorder>();
         using var dir = MediaFiles.NewDirectory();
         var path = dir.File("call/legs/s1.flv");
 
@@ -61,7 +62,7 @@ public sealed class RecordingTests
     public async Task Record_StartedMidStream_BeginsAtTheHeldKeyFrame_AndDecodesFromItsFirstFrame()
     {
         await using var host = await RelayHost.StartAsync();
-        var recorder = host.Service<IRelayRecorder>();
+        var recorder = host.Service<RelayRecorder>();
         using var dir = MediaFiles.NewDirectory();
         using var publisher = Ffmpeg.StartPublish($"{host.RtmpBase}/s1{Url}", seconds: 8);
         var stderr = publisher.StandardError.ReadToEndAsync();
@@ -90,7 +91,7 @@ public sealed class RecordingTests
     public async Task Record_AcrossAPublisherReconnect_IsOneFileOnOneMonotonicTimeline()
     {
         await using var host = await RelayHost.StartAsync();
-        var recorder = host.Service<IRelayRecorder>();
+        var recorder = host.Service<RelayRecorder>();
         using var dir = MediaFiles.NewDirectory();
         Assert.True(recorder.StartRecording("s1", dir.File("s1.flv")));
 
@@ -126,7 +127,7 @@ public sealed class RecordingTests
     public async Task Record_TwoStreamsAtOnce_EachFileHoldsItsOwnStream()
     {
         await using var host = await RelayHost.StartAsync();
-        var recorder = host.Service<IRelayRecorder>();
+        var recorder = host.Service<RelayRecorder>();
         using var dir = MediaFiles.NewDirectory();
         Assert.True(recorder.StartRecording("a", dir.File("a.flv")));
         Assert.True(recorder.StartRecording("b", dir.File("b.flv")));
@@ -160,7 +161,7 @@ public sealed class RecordingTests
             ["Media:Recording:QueueBytes"] = "40000",
             ["Media:Recording:FlushIntervalMs"] = "1000",
         });
-        var recorder = host.Service<IRelayRecorder>();
+        var recorder = host.Service<RelayRecorder>();
         using var dir = MediaFiles.NewDirectory();
         Assert.True(recorder.StartRecording("s1", dir.File("s1.flv")));
         using var publisher = Ffmpeg.Start("/usr/bin/ffmpeg",
@@ -183,7 +184,7 @@ public sealed class RecordingTests
     public async Task Recorder_Misuse_AndStreamsThatAreNotLive()
     {
         await using var host = await RelayHost.StartAsync();
-        var recorder = host.Service<IRelayRecorder>();
+        var recorder = host.Service<RelayRecorder>();
         using var dir = MediaFiles.NewDirectory();
 
         Assert.Null(recorder.StopRecording("none"));

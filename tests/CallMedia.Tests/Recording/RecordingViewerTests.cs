@@ -1,3 +1,4 @@
+using CallMedia.Recording;
 using System.Security.Cryptography;
 using CallMedia.Control;
 using CallMedia.Rtmp.Chunks;
@@ -22,7 +23,7 @@ public sealed class RecordingViewerTests
             ["Media:ViewerQueueMs"] = "10000",
             ["Media:ViewerHardLimitMs"] = "20000",
         });
-        var recorder = host.Service<IRelayRecorder>();
+        var recorder = host.Service<RelayRecorder>();
         using var dir = MediaFiles.NewDirectory();
         Assert.True(recorder.StartRecording("rec", dir.File("rec.flv")));
 

@@ -43,8 +43,8 @@ public class CoordinatorTimerTests
         Assert.Equal("system", EndedBy(id));
         Assert.Equal([RealtimeEventTypes.Incoming, RealtimeEventTypes.Ended], _rig.EventTypes("bob"));
         Assert.Equal([RealtimeEventTypes.Ended], _rig.EventTypes("alice"));
-        _rig.Relay.Received(1).DisconnectStream($"{id}-a", Arg.Any<string>());
-        _rig.Relay.Received(1).DisconnectStream($"{id}-b", Arg.Any<string>());
+        _ = _rig.Relay.Received(1).DisconnectStreamAsync($"{id}-a", Arg.Any<string>(), Arg.Any<CancellationToken>());
+        _ = _rig.Relay.Received(1).DisconnectStreamAsync($"{id}-b", Arg.Any<string>(), Arg.Any<CancellationToken>());
     }
 
     [Fact]

@@ -21,8 +21,9 @@ public sealed class CallRecordingTests
 
     public CallRecordingTests()
     {
-        _recorder.StartRecording(Arg.Any<string>(), Arg.Any<string>()).Returns(true);
-        _recorder.StopRecording(Arg.Any<string>()).Returns(c => new RecordingSummary((string)c[0] + ".flv", 1000, 0, 5000, CoordinatorRig.T0));
+        _recorder.StartRecordingAsync(Arg.Any<string>(), Arg.Any<string>(), Arg.Any<CancellationToken>()).Returns(ValueTask.FromResult(true));
+        _recorder.StopRecordingAsync(Arg.Any<string>(), Arg.Any<CancellationToken>())
+            .Returns(c => ValueTask.FromResult<RecordingSummary?>(new RecordingSummary((string)c[0] + ".flv", 1000, 0, 5000, CoordinatorRig.T0)));
         _rig = new CoordinatorRig(recorder: _recorder);
     }
 
@@ -39,8 +40,8 @@ public sealed class CallRecordingTests
     {
         var id = Create(RecordingMode.On);
 
-        _recorder.Received(1).StartRecording($"{id}-a", Path.Combine(Evidence.Paths.Root, id, "seg0-a.flv"));
-        _recorder.Received(1).StartRecording($"{id}-b", Path.Combine(Evidence.Paths.Root, id, "seg0-b.flv"));
+        _ = _recorder.Received(1).StartRecordingAsync($"{id}-a", Path.Combine(Evidence.Paths.Root, id, "seg0-a.flv"), Arg.Any<CancellationToken>());
+        _ = _recorder.Received(1).StartRecordingAsync($"{id}-b", Path.Combine(Evidence.Paths.Root, id, "seg0-b.flv"), Arg.Any<CancellationToken>());
         Assert.True(Directory.Exists(Path.Combine(Evidence.Paths.Root, id)));
         Assert.Equal(RecordingState.Recording, Evidence.Find(id)!.State);
         foreach (var user in (string[])["alice", "bob"])
@@ -48,8 +49,8 @@ public sealed class CallRecordingTests
 
         _rig.Coordinator.Hangup(id, new UserActor("alice"));
 
-        _recorder.Received(1).StopRecording($"{id}-a");
-        _recorder.Received(1).StopRecording($"{id}-b");
+        _ = _recorder.Received(1).StopRecordingAsync($"{id}-a", Arg.Any<CancellationToken>());
+        _ = _recorder.Received(1).StopRecordingAsync($"{id}-b", Arg.Any<CancellationToken>());
         var evidence = Evidence.Find(id)!;
         Assert.Equal(RecordingState.Processing, evidence.State);
         Assert.Equal(CoordinatorRig.T0, evidence.Segments.Single().StartedAtA);
@@ -61,12 +62,12 @@ public sealed class CallRecordingTests
     public void ModeOn_RingingCall_RecordsNothingUntilAccepted()
     {
         var id = Create(RecordingMode.On, ring: true);
-        _recorder.DidNotReceiveWithAnyArgs().StartRecording(default!, default!);
+        _ = _recorder.DidNotReceiveWithAnyArgs().StartRecordingAsync(default!, default!, default);
         Assert.Equal(RecordingState.Off, Evidence.Find(id)!.State);
 
         _rig.Coordinator.Accept(id, new UserActor("bob"));
-        _recorder.Received(1).StartRecording($"{id}-a", Arg.Any<string>());
-        _recorder.Received(1).StartRecording($"{id}-b", Arg.Any<string>());
+        _ = _recorder.Received(1).StartRecordingAsync($"{id}-a", Arg.Any<string>(), Arg.Any<CancellationToken>());
+        _ = _recorder.Received(1).StartRecordingAsync($"{id}-b", Arg.Any<string>(), Arg.Any<CancellationToken>());
     }
 
     [Fact]
@@ -74,7 +75,7 @@ public sealed class CallRecordingTests
     {
         var id = Create(RecordingMode.Off);
         _rig.Coordinator.Hangup(id, new UserActor("alice"));
-        _recorder.DidNotReceiveWithAnyArgs().StartRecording(default!, default!);
+        _ = _recorder.DidNotReceiveWithAnyArgs().StartRecordingAsync(default!, default!, default);
         Assert.Null(Evidence.Find(id));
         Assert.Empty(RecordingEvents("alice"));
     }
@@ -84,7 +85,7 @@ public sealed class CallRecordingTests
     {
         Create(RecordingMode.Off, caller: "carol", callee: "dave");
         var busy = Create(RecordingMode.On, caller: "erin", callee: "dave");
-        _recorder.DidNotReceive().StartRecording($"{busy}-a", Arg.Any<string>());
+        _ = _recorder.DidNotReceive().StartRecordingAsync($"{busy}-a", Arg.Any<string>(), Arg.Any<CancellationToken>());
         Assert.Equal(RecordingState.Off, Evidence.Find(busy)!.State);
     }
 
@@ -96,18 +97,18 @@ public sealed class CallRecordingTests
 
         var first = await consent.Handle(new GiveConsentCommand(new UserActor("alice"), id, true), default);
         Assert.Equal(new ConsentResponse("waiting_consent", true, null), first);
-        _recorder.DidNotReceiveWithAnyArgs().StartRecording(default!, default!);
+        _ = _recorder.DidNotReceiveWithAnyArgs().StartRecordingAsync(default!, default!, default);
 
         var second = await consent.Handle(new GiveConsentCommand(new UserActor("bob"), id, true), default);
         Assert.Equal("recording", second.State);
-        _recorder.Received(1).StartRecording($"{id}-a", Arg.Any<string>());
-        _recorder.Received(1).StartRecording($"{id}-b", Arg.Any<string>());
+        _ = _recorder.Received(1).StartRecordingAsync($"{id}-a", Arg.Any<string>(), Arg.Any<CancellationToken>());
+        _ = _recorder.Received(1).StartRecordingAsync($"{id}-b", Arg.Any<string>(), Arg.Any<CancellationToken>());
         Assert.Equal(new RecordingEventData("started", CallEvidence.ReasonConsent), RecordingEvents("alice")[^1]);
 
         var withdrawn = await consent.Handle(new GiveConsentCommand(new UserActor("bob"), id, false), default);
         Assert.Equal(new ConsentResponse("waiting_consent", true, false), withdrawn);
-        _recorder.Received(1).StopRecording($"{id}-a");
-        _recorder.Received(1).StopRecording($"{id}-b");
+        _ = _recorder.Received(1).StopRecordingAsync($"{id}-a", Arg.Any<CancellationToken>());
+        _ = _recorder.Received(1).StopRecordingAsync($"{id}-b", Arg.Any<CancellationToken>());
         Assert.Equal(new RecordingEventData("stopped", CallEvidence.ReasonWithdrawn), RecordingEvents("alice")[^1]);
         Assert.Equal(3, Evidence.Find(id)!.Consents.Count);
     }

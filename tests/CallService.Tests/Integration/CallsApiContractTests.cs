@@ -102,8 +102,8 @@ public sealed class CallsApiContractTests : IDisposable
         var call = (await response.Content.ReadFromJsonAsync<CallResponse>(ServiceHost.Json))!;
         Assert.Equal(("ended", "hangup", "system", (int?)null), (call.State, call.EndReason, call.EndedBy, call.Code));
         Assert.NotNull(call.EndedAt);
-        _host.Relay.Received(1).DisconnectStream($"{created.CallId}-a", Arg.Any<string>());
-        _host.Relay.Received(1).DisconnectStream($"{created.CallId}-b", Arg.Any<string>());
+        _ = _host.Relay.Received(1).DisconnectStreamAsync($"{created.CallId}-a", Arg.Any<string>(), Arg.Any<CancellationToken>());
+        _ = _host.Relay.Received(1).DisconnectStreamAsync($"{created.CallId}-b", Arg.Any<string>(), Arg.Any<CancellationToken>());
 
         var again = await _host.Http().PostAsync($"/v1/calls/{created.CallId}/hangup", null);
         Assert.Equal(HttpStatusCode.OK, again.StatusCode); // idempotent

@@ -104,16 +104,17 @@ public sealed class MediaFlowTests : IAsyncLifetime
         using var pushB = Ffmpeg.Publish(call.Parties.B.PushUrl!);
         var relay = _host.Services.GetRequiredService<IRelayStats>();
         var streams = new[] { StreamNames.For(call.CallId, PartyRole.A), StreamNames.For(call.CallId, PartyRole.B) };
-        for (var i = 0; i < 150 && !streams.All(s => relay.GetStream(s)?.Live == true); i++) // both publishers connected (≤ 15 s)
+        async Task<bool> Live(string s) => (await relay.GetStreamAsync(s))?.Live == true;
+        for (var i = 0; i < 150 && !(await Live(streams[0]) && await Live(streams[1])); i++) // both publishers connected (≤ 15 s)
             await Task.Delay(100);
         Assert.False(pushA.HasExited, pushA.StandardError);
         Assert.False(pushB.HasExited, pushB.StandardError);
-        Assert.All(streams, s => Assert.True(relay.GetStream(s)?.Live, $"{s} is not live before the hang-up"));
+        foreach (var s in streams) Assert.True(await Live(s), $"{s} is not live before the hang-up");
         (await _host.Http().PostAsync($"/v1/calls/{call.CallId}/hangup", null)).EnsureSuccessStatusCode();
         // The kick runs before the hang-up is answered (the service's side of "within a second", no clock needed):
         // neither stream has a publisher any more. How fast ffmpeg then notices and exits is ffmpeg's (and this
         // machine's) business, so its wait below is only a hang guard.
-        Assert.All(streams, s => Assert.False(relay.GetStream(s)?.Live ?? false, $"{s} still has its publisher after the hang-up"));
+        foreach (var s in streams) Assert.False(await Live(s), $"{s} still has its publisher after the hang-up");
         Assert.True(await pushA.WaitForExitAsync(TimeSpan.FromSeconds(10)), "A's publisher kept running");
         Assert.True(await pushB.WaitForExitAsync(TimeSpan.FromSeconds(10)), "B's publisher kept running");
 

@@ -8,7 +8,8 @@ namespace CallMedia.Hosting.ControlLink;
 /// One end of the control channel between the coordinator and a relay process, over a byte stream (a Unix domain
 /// socket): frames of <see cref="ControlFraming"/>, written in the order they were posted by one writer loop.
 /// Incoming <see cref="ControlKind.Answer"/>s complete the request with the same id; incoming messages with an id are
-/// requests, handed to <c>onRequest</c> off the read loop and answered with that id; incoming messages without one
+/// requests, handed to <c>onRequest</c> off the read loop (concurrently, or one at a time in arrival order when the
+/// channel was made with <c>orderedRequests</c>) and answered with that id; incoming messages without one
 /// go to <c>onMessage</c> on the read loop, in order. When the stream ends (the peer closed it or died) every pending
 /// and later request fails with <see cref="ControlChannelClosedException"/> and <see cref="Completion"/> completes.
 /// </summary>
@@ -22,6 +23,7 @@ public sealed class ControlChannel : IAsyncDisposable
     private readonly ConcurrentDictionary<long, TaskCompletionSource<ControlMessage>> _pending = new();
     private readonly CancellationTokenSource _closing = new();
     private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly Channel<ControlMessage>? _requests;
     private long _nextId;
     private volatile bool _closed;
 
@@ -30,9 +32,15 @@ public sealed class ControlChannel : IAsyncDisposable
     /// <param name="onRequest">Answers a request of the peer (the answer's kind and id are set by the channel).</param>
     /// <param name="onMessage">Takes a one-way message of the peer, on the read loop: must not block.</param>
     /// <param name="logger">For protocol faults.</param>
+    /// <param name="orderedRequests">
+    /// True: the peer's requests are answered one at a time, in the order they came (a relay's commands: a stop sent
+    /// right after a start must not overtake it); false: each on its own as soon as it comes.
+    /// </param>
     public ControlChannel(Stream stream, Func<ControlMessage, CancellationToken, ValueTask<ControlMessage>> onRequest,
-        Action<ControlMessage> onMessage, ILogger logger)
+        Action<ControlMessage> onMessage, ILogger logger, bool orderedRequests = false)
     {
+        if (orderedRequests)
+            _requests = Channel.CreateUnbounded<ControlMessage>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
         _stream = stream;
         _onRequest = onRequest;
         _onMessage = onMessage;
@@ -50,6 +58,7 @@ public sealed class ControlChannel : IAsyncDisposable
     {
         _ = Task.Run(WriteLoopAsync);
         _ = Task.Run(ReadLoopAsync);
+        if (_requests is not null) _ = Task.Run(RequestLoopAsync);
     }
 
     /// <summary>Sends a one-way message (no answer); false when the channel has closed.</summary>
@@ -90,7 +99,10 @@ public sealed class ControlChannel : IAsyncDisposable
                     if (_pending.TryGetValue(message.Id, out var waiting)) waiting.TrySetResult(message);
                 }
                 else if (message.Id != 0)
-                    _ = Task.Run(() => AnswerAsync(message)); // off the read loop: a handler may touch the disk
+                {
+                    if (_requests is not null) _requests.Writer.TryWrite(message);
+                    else _ = Task.Run(() => AnswerAsync(message)); // off the read loop: a handler may touch the disk
+                }
                 else
                     _onMessage(message);
             }
@@ -114,6 +126,18 @@ public sealed class ControlChannel : IAsyncDisposable
             _logger.LogError(e, "Control channel read loop failed");
         }
         Close();
+    }
+
+    private async Task RequestLoopAsync()
+    {
+        try
+        {
+            await foreach (var request in _requests!.Reader.ReadAllAsync(_closing.Token).ConfigureAwait(false))
+                await AnswerAsync(request).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+        }
     }
 
     private async Task AnswerAsync(ControlMessage request)
@@ -163,6 +187,7 @@ public sealed class ControlChannel : IAsyncDisposable
         if (_closed) return;
         _closed = true;
         _outgoing.Writer.TryComplete();
+        _requests?.Writer.TryComplete();
         foreach (var waiting in _pending.Values) waiting.TrySetException(new ControlChannelClosedException());
         try
         {

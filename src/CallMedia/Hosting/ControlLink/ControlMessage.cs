@@ -11,18 +11,23 @@ public enum ControlKind
     Access,
     /// <summary>Relay → coordinator, fire-and-forget, in order: a media event (<see cref="ControlMessage.Event"/>).</summary>
     Event,
-    /// <summary>Coordinator → relay request: <see cref="IRelayControl.DisconnectStream"/>; answered with <see cref="ControlMessage.Count"/>.</summary>
+    /// <summary>Coordinator → relay request: <see cref="IRelayControl.DisconnectStreamAsync"/>; answered with <see cref="ControlMessage.Count"/>.</summary>
     DisconnectStream,
-    /// <summary>Coordinator → relay request: <see cref="IRelayRecorder.StartRecording"/>; answered with <see cref="ControlMessage.Allowed"/> or <see cref="ControlMessage.Error"/>.</summary>
+    /// <summary>Coordinator → relay request: <see cref="IRelayRecorder.StartRecordingAsync"/>; answered with <see cref="ControlMessage.Allowed"/> or <see cref="ControlMessage.Error"/>.</summary>
     StartRecording,
-    /// <summary>Coordinator → relay request: <see cref="IRelayRecorder.StopRecording"/>; answered with <see cref="ControlMessage.Recording"/>.</summary>
+    /// <summary>Coordinator → relay request: <see cref="IRelayRecorder.StopRecordingAsync"/>; answered with <see cref="ControlMessage.Recording"/>.</summary>
     StopRecording,
-    /// <summary>Coordinator → relay request: <see cref="IRelayRecorder.CaptureLatestGop"/>; answered with <see cref="ControlMessage.Bytes"/>.</summary>
+    /// <summary>Coordinator → relay request: <see cref="IRelayRecorder.CaptureLatestGopAsync"/>; answered with <see cref="ControlMessage.Bytes"/>.</summary>
     CaptureLatestGop,
-    /// <summary>Coordinator → relay request: <see cref="IRelayStats.GetStream"/>; answered with <see cref="ControlMessage.Stats"/>.</summary>
+    /// <summary>Coordinator → relay request: <see cref="IRelayStats.GetStreamAsync"/>; answered with <see cref="ControlMessage.Stats"/>.</summary>
     Stats,
     /// <summary>The answer to the request with the same <see cref="ControlMessage.Id"/>.</summary>
     Answer,
+    /// <summary>
+    /// Relay → coordinator, fire-and-forget, every <c>Media:MetricsIntervalMs</c>: the relay's <c>CallService*</c>
+    /// meters (<see cref="ControlMessage.Metrics"/>), which the coordinator exports at its <c>/metrics</c>.
+    /// </summary>
+    Metrics,
 }
 
 /// <summary>
@@ -72,6 +77,9 @@ public sealed class ControlMessage
 
     /// <summary>Ready: the bound HTTP-FLV endpoint, <c>address:port</c>.</summary>
     public string? FlvEndPoint { get; set; }
+
+    /// <summary>Metrics: the relay's instruments and their values (<see cref="MeterSnapshotReader"/>).</summary>
+    public IReadOnlyList<InstrumentSnapshot>? Metrics { get; set; }
 }
 
 /// <summary>A <see cref="Access.StreamAccessRequest"/> on the wire (the remote address as text).</summary>

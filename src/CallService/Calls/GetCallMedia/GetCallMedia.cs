@@ -19,12 +19,14 @@ internal sealed class GetCallMediaHandler(CallTransaction calls, IRelayStats? re
     {
         var (callId, state) = await calls.ReadAsync(query.CallId, query.Actor, call => (call.Id, call.State.ToWire())); // 404 for unknown calls
         // relay: absent when the host runs without the embedded relay
-        StreamMediaView Stream(PartyRole role)
+        async Task<StreamMediaView> Stream(PartyRole role)
         {
             var name = StreamNames.For(callId, role);
-            return CallMediaViews.Stream(name, relay?.GetStream(name));
+            return CallMediaViews.Stream(name, relay is null ? null : await relay.GetStreamAsync(name, cancellationToken));
         }
-        return new CallMediaResponse(callId, state, new CallMediaStreams(Stream(PartyRole.A), Stream(PartyRole.B)));
+        var a = await Stream(PartyRole.A);
+        var b = await Stream(PartyRole.B);
+        return new CallMediaResponse(callId, state, new CallMediaStreams(a, b));
     }
 }
 

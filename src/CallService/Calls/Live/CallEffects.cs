@@ -42,7 +42,10 @@ internal sealed class CallEffects(RealtimeHub hub, ILogger<CallEffects> logger, 
         }
     }
 
-    /// <summary>Hang-up revokes the URLs: the relay drops the call's publishers and viewers now.</summary>
+    /// <summary>
+    /// Hang-up revokes the URLs: the relay drops the call's publishers and viewers now. Sent, not awaited: in-process the
+    /// disconnect is done when the call returns; a relay process answers later and nothing here waits for it.
+    /// </summary>
     private void DisconnectStreams(string callId)
     {
         if (_relay is null) return;
@@ -50,13 +53,31 @@ internal sealed class CallEffects(RealtimeHub hub, ILogger<CallEffects> logger, 
         {
             try
             {
-                var closed = _relay.DisconnectStream(StreamNames.For(callId, role), "call_ended");
-                if (closed > 0) logger.LogInformation("Call {CallId}: closed {Count} connection(s) of stream {Party}", callId, closed, role.ToWire());
+                var closing = _relay.DisconnectStreamAsync(StreamNames.For(callId, role), "call_ended");
+                if (closing.IsCompletedSuccessfully) Disconnected(callId, role, closing.Result);
+                else _ = DisconnectedAsync(callId, role, closing);
             }
             catch (Exception e)
             {
                 logger.LogError(e, "Call {CallId}: relay disconnect of stream {Party} failed", callId, role.ToWire());
             }
         }
+    }
+
+    private async Task DisconnectedAsync(string callId, PartyRole role, ValueTask<int> closing)
+    {
+        try
+        {
+            Disconnected(callId, role, await closing.ConfigureAwait(false));
+        }
+        catch (Exception e)
+        {
+            logger.LogError(e, "Call {CallId}: relay disconnect of stream {Party} failed", callId, role.ToWire());
+        }
+    }
+
+    private void Disconnected(string callId, PartyRole role, int closed)
+    {
+        if (closed > 0) logger.LogInformation("Call {CallId}: closed {Count} connection(s) of stream {Party}", callId, closed, role.ToWire());
     }
 }

@@ -28,16 +28,25 @@ internal sealed class CallRecording(
         if (!ended && call.State is not (CallState.Accepted or CallState.Connected)) return;
         if (book.Read(call.Id, e => e is null || (ended ? e.Ended : e.Live))) return; // most changes (stats, reports) change nothing here
         var processing = false;
+        Task? relayed = null;
         var step = book.Change(call.Id, evidence =>
         {
             if (ended ? evidence.Ended : evidence.Live) return RecordingStep.None;
             var step = ended ? evidence.CallEnded(now) : evidence.CallLive(now);
-            Relay(call.Id, step);
+            relayed = Relay(call.Id, step);
             processing = evidence.State == RecordingState.Processing;
             return step;
         });
         Tell(call.Id, call.A.UserId, call.B.UserId, step);
-        if (processing) queue.Enqueue(call.Id);
+        if (!processing) return;
+        if (relayed is null) queue.Enqueue(call.Id);
+        else _ = ProcessAfterAsync(relayed, call.Id); // the legs' files are closed (and their start known) first
+    }
+
+    private async Task ProcessAfterAsync(Task relayed, string callId)
+    {
+        await relayed.ConfigureAwait(false); // never faults: each leg logs its own failure
+        queue.Enqueue(callId);
     }
 
     /// <summary>
@@ -50,7 +59,7 @@ internal sealed class CallRecording(
         var step = book.Change(callId, evidence =>
         {
             var step = evidence.Consent(party, agreed, now);
-            Relay(callId, step);
+            _ = Relay(callId, step); // a consent step: the legs log their own outcome
             after = new ConsentResponse(evidence.State.ToWire(), evidence.ConsentA, evidence.ConsentB);
             return step;
         });
@@ -58,10 +67,16 @@ internal sealed class CallRecording(
         return after!;
     }
 
-    /// <summary>The relay's part of a step, inside the evidence's lock (the stop's summaries go into the segment).</summary>
-    private void Relay(string callId, RecordingStep step)
+    /// <summary>
+    /// The relay's part of a step, sent inside the evidence's lock (so the relay gets the steps of a call in order). An
+    /// in-process relay answers at once: the stop's summaries go into the segment under this lock and null is returned.
+    /// A relay process answers later (nothing waits for it here): the summaries are then put in under the lock again, and
+    /// the returned task completes when both legs are answered.
+    /// </summary>
+    private Task? Relay(string callId, RecordingStep step)
     {
-        if (recorder is null || step.Segment is not { } segment) return;
+        if (recorder is null || step.Segment is not { } segment) return null;
+        List<Task>? pending = null;
         foreach (var role in Legs)
         {
             var stream = StreamNames.For(callId, role);
@@ -70,22 +85,66 @@ internal sealed class CallRecording(
                 if (step.Kind == RecordingStepKind.Start)
                 {
                     paths.CallFolder(callId);
-                    if (!recorder.StartRecording(stream, paths.Full(segment.LegPath(callId, role))))
-                        logger.LogWarning("Call {CallId}: stream {Party} was already being recorded", callId, role.ToWire());
+                    var started = recorder.StartRecordingAsync(stream, paths.Full(segment.LegPath(callId, role)));
+                    if (started.IsCompletedSuccessfully) Started(callId, role, started.Result);
+                    else (pending ??= []).Add(StartedAsync(callId, role, step.Kind, started));
                 }
-                else if (step.Kind == RecordingStepKind.Stop && recorder.StopRecording(stream) is { } summary)
+                else if (step.Kind == RecordingStepKind.Stop)
                 {
-                    CallEvidence.LegStarted(segment, role, summary.StartedAt);
-                    logger.LogInformation("Call {CallId}: leg {Party} recorded, {Bytes} bytes", callId, role.ToWire(), summary.Bytes);
+                    var stopped = recorder.StopRecordingAsync(stream);
+                    if (stopped.IsCompletedSuccessfully) Stopped(callId, segment, role, stopped.Result);
+                    else (pending ??= []).Add(StoppedAsync(callId, segment, role, step.Kind, stopped));
                 }
             }
             catch (Exception e)
             {
-                // One leg failing to record must not stop the call; post-processing reports what is missing.
-                logger.LogError(e, "Call {CallId}: recording {Action} of leg {Party} failed", callId, step.Kind, role.ToWire());
+                LegFailed(e, callId, step.Kind, role);
             }
         }
+        return pending is null ? null : Task.WhenAll(pending);
     }
+
+    private async Task StartedAsync(string callId, PartyRole role, RecordingStepKind kind, ValueTask<bool> started)
+    {
+        try
+        {
+            Started(callId, role, await started.ConfigureAwait(false));
+        }
+        catch (Exception e)
+        {
+            LegFailed(e, callId, kind, role);
+        }
+    }
+
+    private async Task StoppedAsync(string callId, RecordingSegment segment, PartyRole role, RecordingStepKind kind, ValueTask<RecordingSummary?> stopped)
+    {
+        try
+        {
+            var summary = await stopped.ConfigureAwait(false);
+            if (summary is not null) book.Change(callId, _ => Stopped(callId, segment, role, summary));
+        }
+        catch (Exception e)
+        {
+            LegFailed(e, callId, kind, role);
+        }
+    }
+
+    private void Started(string callId, PartyRole role, bool started)
+    {
+        if (!started) logger.LogWarning("Call {CallId}: stream {Party} was already being recorded", callId, role.ToWire());
+    }
+
+    private bool Stopped(string callId, RecordingSegment segment, PartyRole role, RecordingSummary? summary)
+    {
+        if (summary is null) return false;
+        CallEvidence.LegStarted(segment, role, summary.StartedAt);
+        logger.LogInformation("Call {CallId}: leg {Party} recorded, {Bytes} bytes", callId, role.ToWire(), summary.Bytes);
+        return true;
+    }
+
+    // One leg failing to record must not stop the call; post-processing reports what is missing.
+    private void LegFailed(Exception e, string callId, RecordingStepKind kind, PartyRole role) =>
+        logger.LogError(e, "Call {CallId}: recording {Action} of leg {Party} failed", callId, kind, role.ToWire());
 
     private void Tell(string callId, string userA, string userB, RecordingStep step)
     {

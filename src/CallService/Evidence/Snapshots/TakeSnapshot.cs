@@ -29,7 +29,7 @@ internal sealed class TakeSnapshotValidator : AbstractValidator<TakeSnapshotComm
 }
 
 /// <summary>
-/// The relay's latest group of pictures (<see cref="IRelayRecorder.CaptureLatestGop"/>: sequence headers, the latest
+/// The relay's latest group of pictures (<see cref="IRelayRecorder.CaptureLatestGopAsync"/>: sequence headers, the latest
 /// key frame and every frame after it) decoded by ffmpeg from its stdin; the last decoded picture is written as a JPEG
 /// at the stream's full resolution. A stream that is not live → 409 <c>stream_not_live</c>.
 /// </summary>
@@ -49,7 +49,7 @@ internal sealed class TakeSnapshotHandler(
                 throw new ForbiddenException("snapshot_of_peer_only", "A party may take snapshots of the peer's picture only.");
             return !call.IsEnded && call.Party(party).Publishing;
         });
-        var gop = live ? recorder?.CaptureLatestGop(StreamNames.For(command.CallId, party)) : null;
+        var gop = live && recorder is not null ? await recorder.CaptureLatestGopAsync(StreamNames.For(command.CallId, party), cancellationToken) : null;
         if (gop is null)
             throw new CallRuleException("stream_not_live", $"Party {party.ToWire()}'s stream is not live (no picture to take).");
 

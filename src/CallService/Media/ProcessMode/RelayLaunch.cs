@@ -15,14 +15,22 @@ internal static class RelayLaunch
     public const string ExecutableKey = "Media:RelayExecutable";
 
     /// <summary>Media keys the relay has no use for: the URL signing keys (the coordinator checks signatures) and the launch's own.</summary>
-    private static readonly HashSet<string> NotPassed = new(StringComparer.OrdinalIgnoreCase) { ExecutableKey, "Media:PushKey", "Media:PlayKey", MediaHosting.ModeKey };
+    private static readonly HashSet<string> NotPassed = new(StringComparer.OrdinalIgnoreCase)
+    {
+        ExecutableKey, "Media:PushKey", "Media:PlayKey", MediaHosting.ModeKey,
+        RelayRestartOptions.InitialDelayKey, RelayRestartOptions.MaxDelayKey, RelayRestartOptions.SectionKey,
+    };
 
     /// <summary>Environment variables of this process that must not reach the relay (they would move its web server).</summary>
     private static readonly string[] NotInherited = ["ASPNETCORE_URLS", "DOTNET_URLS", "URLS", "ASPNETCORE_HTTP_PORTS", "ASPNETCORE_HTTPS_PORTS", "HTTP_PORTS", "HTTPS_PORTS"];
 
-    /// <summary>The start info of a relay process that connects to <paramref name="socketPath"/>.</summary>
+    /// <summary>
+    /// The start info of a relay process that connects to <paramref name="socketPath"/>; <paramref name="overrides"/>
+    /// (configuration keys, e.g. <c>Media:Rtmp:Port</c> of a restart) replace the configured values.
+    /// </summary>
     /// <exception cref="InvalidOperationException">No relay executable found.</exception>
-    public static ProcessStartInfo StartInfo(IConfiguration configuration, string socketPath)
+    public static ProcessStartInfo StartInfo(IConfiguration configuration, string socketPath,
+        IReadOnlyDictionary<string, string>? overrides = null)
     {
         var (file, arguments) = Executable(configuration[ExecutableKey]);
         var psi = new ProcessStartInfo(file) { UseShellExecute = false };
@@ -33,6 +41,8 @@ internal static class RelayLaunch
         foreach (var (key, value) in configuration.GetSection("Media").AsEnumerable())
             if (value is not null && !NotPassed.Contains(key))
                 psi.Environment[key.Replace(":", "__", StringComparison.Ordinal)] = value;
+        foreach (var (key, value) in overrides ?? new Dictionary<string, string>())
+            psi.Environment[key.Replace(":", "__", StringComparison.Ordinal)] = value;
         psi.Environment["Media__ControlSocket"] = socketPath;
         // Inline socket completions: publish → fan-out → send on the epoll thread; safe in the relay, which never
         // blocks on one (CallMedia/Hosting/SocketThreads). An explicit setting in this environment wins.
