@@ -24,9 +24,26 @@ internal sealed partial class PostgresCallStore : ICallStore, ISharedEventLog, I
     public PostgresCallStore(PostgresStorageOptions options, NodeIdentity node)
     {
         _connectionString = options.ConnectionString;
-        _dataSource = NpgsqlDataSource.Create(options.ConnectionString);
+        _dataSource = NpgsqlDataSource.Create(WithAutoPrepare(options.ConnectionString));
         NodeId = node.Id;
-        _commits = new PostgresGroupCommit(_dataSource, NodeId);
+        _commits = new PostgresGroupCommit(_dataSource, NodeId, options.Writers);
+    }
+
+    /// <summary>Statements prepared per connection by default (Npgsql's <c>Max Auto Prepare</c>, 0 = off).</summary>
+    public const int AutoPrepared = 64;
+
+    /// <summary>
+    /// <paramref name="connectionString"/> with Npgsql's automatic preparation on (<see cref="AutoPrepared"/>) unless it
+    /// sets <c>Max Auto Prepare</c> itself: a statement run a few times on a connection is prepared there, so the server
+    /// parses and plans the write path's statements (each change a statement of several <c>WITH</c> clauses) once per
+    /// connection instead of at every execution (Npgsql docs, "Prepared Statements"; measured:
+    /// docs/performance-notes.md).
+    /// </summary>
+    internal static string WithAutoPrepare(string connectionString)
+    {
+        var builder = new NpgsqlConnectionStringBuilder(connectionString);
+        if (builder.MaxAutoPrepare == 0) builder.MaxAutoPrepare = AutoPrepared;
+        return builder.ConnectionString;
     }
 
     /// <summary>The node whose calls this process writes (the placement of new calls).</summary>

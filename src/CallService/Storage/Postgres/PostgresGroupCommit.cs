@@ -15,19 +15,31 @@ namespace CallService.Storage.Postgres;
 /// </summary>
 internal sealed class PostgresGroupCommit : IDisposable
 {
+    /// <summary>
+    /// Writer loops, each with its own transaction on its own pooled connection: while one batch waits for its round
+    /// trips and its commit, the next batch is written, as two nodes would write it. Safe because a call has at most
+    /// one write in flight (the coordinator's gate), so two batches never hold the same call; the busy claims of two
+    /// batches order themselves through PostgreSQL's unique index (the second waits for the first's commit), and the
+    /// events' numbers follow the commits whatever the number of writers (<see cref="PostgresEventNumbering"/>).
+    /// </summary>
+    public const int DefaultWriters = 2;
+
+    /// <summary>Most writer loops (<c>Storage:Postgres:Writers</c>).</summary>
+    public const int MaxWriters = 8;
+
     /// <summary>Runs of one write alone after a deadlock or serialization failure.</summary>
     private const int Attempts = 4;
 
     private readonly NpgsqlDataSource _dataSource;
     private readonly string _nodeId;
     private readonly GroupCommitQueue<PostgresWrite> _queue = new("postgres");
-    private readonly Task _writer;
+    private readonly Task[] _writers;
     private readonly Lock _syncWriter = new();
 
-    public PostgresGroupCommit(NpgsqlDataSource dataSource, string nodeId)
+    public PostgresGroupCommit(NpgsqlDataSource dataSource, string nodeId, int writers = DefaultWriters)
     {
         (_dataSource, _nodeId) = (dataSource, nodeId);
-        _writer = Task.Run(LoopAsync);
+        _writers = [.. Enumerable.Range(0, Math.Clamp(writers, 1, MaxWriters)).Select(_ => Task.Run(LoopAsync))];
     }
 
     /// <summary>Receives this node's events, numbered, right after the commit that wrote them (it must only queue).</summary>
@@ -288,7 +300,7 @@ internal sealed class PostgresGroupCommit : IDisposable
     public void Dispose()
     {
         _queue.Stop();
-        _writer.Wait(TimeSpan.FromSeconds(10));
+        Task.WaitAll(_writers, TimeSpan.FromSeconds(10));
     }
 
     /// <summary>A write of the group commit: a call change (batched), or <see cref="Other"/> run with its own commands.</summary>
