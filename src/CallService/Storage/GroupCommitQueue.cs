@@ -4,7 +4,8 @@ namespace CallService.Storage;
 /// The queue of a group commit, shared by the SQLite and PostgreSQL stores: callers hand in writes and get a task that
 /// completes once the batch carrying their write is committed (or faults with the error recorded for that write); one
 /// writer per store (<see cref="Sqlite.SqliteGroupCommit"/>: a dedicated thread; <see cref="Postgres.PostgresGroupCommit"/>:
-/// an async loop) takes everything pending, up to <see cref="MaxBatch"/>, writes it in one transaction and completes it.
+/// async loops, one batch each in flight) takes everything pending, up to <see cref="MaxBatch"/>, writes it in one
+/// transaction and completes it.
 /// No caller's thread waits for a commit: a request awaits its task, so the thread pool does not grow with commits in
 /// flight (measured: docs/performance-notes.md).
 /// </summary>

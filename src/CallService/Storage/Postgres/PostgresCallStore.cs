@@ -9,7 +9,8 @@ namespace CallService.Storage.Postgres;
 /// <summary>
 /// <see cref="ICallStore"/> in PostgreSQL (<c>Storage:Provider=postgres</c>): the store several nodes share. Pooled
 /// connections from one <see cref="NpgsqlDataSource"/> (<c>Storage:Postgres:ConnectionString</c>, Npgsql syntax);
-/// call writes group-committed per process by one asynchronous writer loop, a batch in one round trip (<see cref="PostgresGroupCommit"/>); every cross-node decision is one
+/// call writes group-committed per process by <c>Storage:Postgres:Writers</c> asynchronous writer loops, a batch in one
+/// round trip (<see cref="PostgresGroupCommit"/>), statements prepared per connection (<see cref="WithAutoPrepare"/>); every cross-node decision is one
 /// conditional statement (busy claims, idempotency keys, leases, endings), never a read followed by a write.
 /// Schema: <see cref="PostgresSchema"/>; rows: <see cref="PostgresCallMapping"/>, <see cref="PostgresEventRows"/>;
 /// keys, leases and restart endings: <c>PostgresCallStore.Coordination.cs</c>; the event log as other nodes read it:

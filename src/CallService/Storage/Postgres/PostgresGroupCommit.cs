@@ -3,8 +3,8 @@ using Npgsql;
 namespace CallService.Storage.Postgres;
 
 /// <summary>
-/// Group commit on PostgreSQL: one asynchronous writer loop per process takes every pending write
-/// (<see cref="GroupCommitQueue{TWrite}"/>) and commits them in one transaction on one pooled connection: the busy claims
+/// Group commit on PostgreSQL: asynchronous writer loops (<see cref="DefaultWriters"/>) each take every pending write
+/// (<see cref="GroupCommitQueue{TWrite}"/>) and commit them in one transaction on one pooled connection: the busy claims
 /// of the batch's new calls in one round trip, then every call change, its webhook rows and the transaction's realtime
 /// events (numbered in commit order, <see cref="PostgresEventNumbering"/>) as one asynchronous <see cref="NpgsqlBatch"/>
 /// (one round trip), then the commit. Callers await (<see cref="SaveAsync"/>); no caller's thread takes part.
@@ -46,12 +46,7 @@ internal sealed class PostgresGroupCommit : IDisposable
     public Action<IReadOnlyList<StoredEvent>>? Committed { get; set; }
 
     /// <summary>Writes one call change with the batch in progress; false when its busy claim lost (nothing written).</summary>
-    public async ValueTask<bool> SaveAsync(CallWrite write)
-    {
-        var pending = new PostgresWrite(write, null);
-        await _queue.Enqueue(pending).ConfigureAwait(false);
-        return pending.Claimed;
-    }
+    public ValueTask<bool> SaveAsync(CallWrite write) => new(_queue.Enqueue(new PostgresWrite(write, null)));
 
     /// <summary>
     /// <see cref="SaveAsync"/> for a caller that blocks: written on the caller's thread (<see cref="WriteAlone"/>).
@@ -107,6 +102,7 @@ internal sealed class PostgresGroupCommit : IDisposable
             try
             {
                 await WriteBatchAsync(batch).ConfigureAwait(false);
+                foreach (var p in batch) p.Value = p.Write.Claimed; // the value of each caller's task
                 _queue.Complete(batch);
             }
             catch (Exception e)
