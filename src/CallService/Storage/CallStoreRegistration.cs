@@ -38,7 +38,10 @@ internal static class CallStoreRegistration
                 var connectionString = configuration["Storage:Postgres:ConnectionString"];
                 if (string.IsNullOrWhiteSpace(connectionString))
                     throw new StartupException("Storage:Provider=postgres needs Storage:Postgres:ConnectionString (Npgsql syntax).");
-                services.AddSingleton(new PostgresStorageOptions(connectionString));
+                var writers = configuration.GetValue("Storage:Postgres:Writers", PostgresGroupCommit.DefaultWriters);
+                if (writers is < 1 or > PostgresGroupCommit.MaxWriters)
+                    throw new StartupException($"Storage:Postgres:Writers must be 1–{PostgresGroupCommit.MaxWriters}, not {writers}.");
+                services.AddSingleton(new PostgresStorageOptions(connectionString, writers));
                 services.AddSingleton<ICallStore, PostgresCallStore>();
                 return services;
             default:

@@ -4,7 +4,8 @@ namespace CallService.Storage;
 /// The queue of a group commit, shared by the SQLite and PostgreSQL stores: callers hand in writes and get a task that
 /// completes once the batch carrying their write is committed (or faults with the error recorded for that write); one
 /// writer per store (<see cref="Sqlite.SqliteGroupCommit"/>: a dedicated thread; <see cref="Postgres.PostgresGroupCommit"/>:
-/// an async loop) takes everything pending, up to <see cref="MaxBatch"/>, writes it in one transaction and completes it.
+/// async loops, one batch each in flight) takes everything pending, up to <see cref="MaxBatch"/>, writes it in one
+/// transaction and completes it.
 /// No caller's thread waits for a commit: a request awaits its task, so the thread pool does not grow with commits in
 /// flight (measured: docs/performance-notes.md).
 /// </summary>
@@ -24,11 +25,15 @@ internal sealed class GroupCommitQueue<TWrite>(string store)
     private List<Pending> _queue = [];
     private bool _stopped;
     private bool _threadWaiting;
+    private bool _inline;
     private TaskCompletionSource<bool>? _loopWaiting;
 
-    /// <summary>Queues <paramref name="write"/>; the task completes once the batch that carried it is committed.</summary>
+    /// <summary>
+    /// Queues <paramref name="write"/>; the task completes once the batch that carried it is committed, with the
+    /// write's <see cref="Pending.Value"/>.
+    /// </summary>
     /// <exception cref="ObjectDisposedException">The store is shut down.</exception>
-    public Task Enqueue(TWrite write)
+    public Task<bool> Enqueue(TWrite write)
     {
         var pending = new Pending(write);
         TaskCompletionSource<bool>? wake;
@@ -68,12 +73,38 @@ internal sealed class GroupCommitQueue<TWrite>(string store)
     {
         lock (_gate)
         {
-            while (_queue.Count == 0 && !_stopped)
+            while ((_queue.Count == 0 || _inline) && !_stopped)
             {
                 _threadWaiting = true;
                 Monitor.Wait(_gate);
             }
             return _queue.Count > 0 ? TakeLocked() : null;
+        }
+    }
+
+    /// <summary>
+    /// Gives the writer's role to the caller for one write of its own when nothing is queued and the writer thread is
+    /// asleep (an idle store): the caller writes at once on its own thread, with no wake-up of the writer and no hop of
+    /// the completion to another thread. True: the caller writes, then calls <see cref="EndInline"/>; writes queued
+    /// meanwhile wait for it, in order. False: the caller queues as usual (<see cref="Enqueue"/>).
+    /// </summary>
+    public bool TryBeginInline()
+    {
+        lock (_gate)
+        {
+            if (_stopped || _inline || _queue.Count > 0 || !_threadWaiting) return false;
+            _inline = true;
+            return true;
+        }
+    }
+
+    /// <summary>Ends a write begun with <see cref="TryBeginInline"/>; wakes the writer thread when writes were queued meanwhile.</summary>
+    public void EndInline()
+    {
+        lock (_gate)
+        {
+            _inline = false;
+            if (_queue.Count > 0 || _stopped) Monitor.PulseAll(_gate);
         }
     }
 
@@ -116,7 +147,7 @@ internal sealed class GroupCommitQueue<TWrite>(string store)
     /// <summary>One queued write and its outcome.</summary>
     internal sealed class Pending(TWrite write)
     {
-        private readonly TaskCompletionSource _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private readonly TaskCompletionSource<bool> _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
         private readonly long _queued = System.Diagnostics.Stopwatch.GetTimestamp();
 
         public TWrite Write { get; } = write;
@@ -124,13 +155,21 @@ internal sealed class GroupCommitQueue<TWrite>(string store)
         /// <summary>Why this write failed; set by the writer before <see cref="GroupCommitQueue{TWrite}.Complete"/>.</summary>
         public Exception? Error { get; set; }
 
-        public Task Done => _done.Task;
+        /// <summary>The write's answer (e.g. whether a busy claim won), set by the writer; the value of <see cref="Done"/>.</summary>
+        public bool Value { get; set; } = true;
+
+        /// <summary>
+        /// Completed by the writer itself (no continuation of the store's in between), so a caller's task is complete
+        /// once its batch is committed even while the thread pool is starved; only the caller's own continuation needs a
+        /// pool thread.
+        /// </summary>
+        public Task<bool> Done => _done.Task;
 
         internal void Finish(string store, Exception? batchError)
         {
             var error = Error ?? batchError;
             StoreMetrics.Write(store, _queued, error is null);
-            if (error is null) _done.TrySetResult();
+            if (error is null) _done.TrySetResult(Value);
             else _done.TrySetException(error);
         }
     }

@@ -29,6 +29,13 @@ internal sealed record CallWrite(
 {
     /// <summary>Webhook messages of this change (the outbox), written in the same transaction as the call.</summary>
     public IReadOnlyList<OutboxMessage> Webhooks { get; init; } = [];
+
+    /// <summary>
+    /// The call's row exists (an earlier write of this call committed): the store updates the columns a change can
+    /// move (state, times, ending, issued flags, quality counters) instead of writing the whole row. False: the row
+    /// is inserted, or upserted when it may exist.
+    /// </summary>
+    public bool Stored { get; init; }
 }
 
 /// <summary>A realtime event as kept for <c>resume</c> and for other nodes.</summary>

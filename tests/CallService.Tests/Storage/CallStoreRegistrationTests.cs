@@ -41,6 +41,34 @@ public sealed class CallStoreRegistrationTests
         Assert.Contains("Storage:Postgres:ConnectionString", e.Message);
     }
 
+    [Theory]
+    [InlineData(null, 2)]
+    [InlineData("1", 1)]
+    [InlineData("8", 8)]
+    public void Postgres_Writers_DefaultTwo_AndAsConfigured(string? writers, int expected)
+    {
+        var services = new ServiceCollection().AddCallStore(Config(new Dictionary<string, string?>(Postgres) { ["Storage:Postgres:Writers"] = writers }));
+        var options = (PostgresStorageOptions)Assert.Single(services, d => d.ServiceType == typeof(PostgresStorageOptions)).ImplementationInstance!;
+        Assert.Equal(expected, options.Writers);
+    }
+
+    [Theory]
+    [InlineData("0")]
+    [InlineData("9")]
+    public void Postgres_WritersOutOfRange_StopTheStart(string writers)
+    {
+        var e = Assert.Throws<StartupException>(() =>
+            new ServiceCollection().AddCallStore(Config(new Dictionary<string, string?>(Postgres) { ["Storage:Postgres:Writers"] = writers })));
+        Assert.Equal($"Storage:Postgres:Writers must be 1–8, not {writers}.", e.Message);
+    }
+
+    [Fact]
+    public void Postgres_AutoPrepare_IsOnUnlessTheConnectionStringSetsIt()
+    {
+        Assert.Contains("Max Auto Prepare=64", PostgresCallStore.WithAutoPrepare("Host=db;Username=u"), StringComparison.OrdinalIgnoreCase);
+        Assert.Contains("Max Auto Prepare=5", PostgresCallStore.WithAutoPrepare("Host=db;Max Auto Prepare=5"), StringComparison.OrdinalIgnoreCase);
+    }
+
     [Fact]
     public void UnknownProvider_StopsTheStart()
     {

@@ -64,4 +64,35 @@ public sealed class GroupCommitQueueTests
 
         Assert.Equal([1], (await take.WaitAsync(TimeSpan.FromSeconds(10)))!.Select(p => p.Write));
     }
+
+    [Fact]
+    public async Task Inline_OnlyWhileTheWriterSleepsOnAnEmptyQueue_AndWritesQueuedMeanwhileComeAfterIt()
+    {
+        var queue = new GroupCommitQueue<int>("test");
+        Assert.False(queue.TryBeginInline()); // no writer thread asleep on the queue yet
+
+        var taken = new TaskCompletionSource<List<GroupCommitQueue<int>.Pending>?>();
+        var writer = new Thread(() => taken.SetResult(queue.Take())) { IsBackground = true };
+        writer.Start();
+        var inline = false;
+        for (var i = 0; i < 1000 && !inline; i++) // until the writer thread sleeps in Take (hang guard: 10 s)
+        {
+            inline = queue.TryBeginInline();
+            if (!inline) Thread.Sleep(10);
+        }
+        Assert.True(inline);
+        Assert.False(queue.TryBeginInline()); // one inline writer at a time
+
+        var queued = queue.Enqueue(5);
+        Assert.False(queue.TryBeginInline()); // something is queued
+        await Task.Delay(100);
+        Assert.False(taken.Task.IsCompleted); // the writer does not take it while the inline write runs
+
+        queue.EndInline();
+        var batch = (await taken.Task.WaitAsync(TimeSpan.FromSeconds(10)))!;
+        Assert.Equal([5], batch.Select(p => p.Write));
+        batch[0].Value = false;
+        queue.Complete(batch);
+        Assert.False(await queued); // the write's answer is its task's value
+    }
 }

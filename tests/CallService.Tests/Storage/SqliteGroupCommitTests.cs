@@ -30,7 +30,7 @@ public sealed class SqliteGroupCommitTests : IDisposable
     {
         var (blocker, release) = Blocker();
 
-        var writes = Enumerable.Range(0, 100).Select(i => _commit.RunAsync(tx => Insert(tx, i))).ToList();
+        var writes = Enumerable.Range(0, 100).Select(i => _commit.SaveAsync(tx => Insert(tx, i) == 1)).ToList();
         Assert.All(writes, w => Assert.False(w.IsCompleted)); // none is committed while the writer is busy
         release.Set();
         await Task.WhenAll(writes).WaitAsync(TimeSpan.FromSeconds(30));
@@ -44,7 +44,7 @@ public sealed class SqliteGroupCommitTests : IDisposable
     public async Task AFailedBatch_FailsEveryWaiter_AndAWriteAfterwardsSucceeds()
     {
         var (blocker, release) = Blocker();
-        var writes = Enumerable.Range(0, 10).Select(i => _commit.RunAsync(tx => Insert(tx, i))).ToList();
+        var writes = Enumerable.Range(0, 10).Select(i => _commit.SaveAsync(tx => Insert(tx, i) == 1)).ToList();
         _broken = true; // the next transaction cannot begin
         release.Set();
         await blocker;
@@ -52,7 +52,7 @@ public sealed class SqliteGroupCommitTests : IDisposable
         foreach (var w in writes)
             Assert.Equal("connection lost", (await Assert.ThrowsAsync<InvalidOperationException>(() => w.WaitAsync(TimeSpan.FromSeconds(30)))).Message);
         _broken = false;
-        Assert.Equal(1, await _commit.RunAsync(tx => Insert(tx, 42)).WaitAsync(TimeSpan.FromSeconds(30)));
+        Assert.True(await _commit.SaveAsync(tx => Insert(tx, 42) == 1).WaitAsync(TimeSpan.FromSeconds(30)));
         Assert.Equal([-1, 42], Values());
     }
 
@@ -61,32 +61,61 @@ public sealed class SqliteGroupCommitTests : IDisposable
     {
         var (blocker, release) = Blocker();
         var writes = Enumerable.Range(0, 6)
-            .Select(i => _commit.RunAsync(tx => i == 3 ? throw new ArgumentException("bad row") : Insert(tx, i))).ToList();
+            .Select(i => _commit.SaveAsync(tx => i == 3 ? throw new ArgumentException("bad row") : Insert(tx, i) == 1)).ToList();
         release.Set();
         await blocker;
 
         for (var i = 0; i < writes.Count; i++)
         {
             if (i == 3) await Assert.ThrowsAsync<ArgumentException>(() => writes[i]);
-            else Assert.Equal(1, await writes[i].WaitAsync(TimeSpan.FromSeconds(30)));
+            else Assert.True(await writes[i].WaitAsync(TimeSpan.FromSeconds(30)));
         }
         Assert.Equal([-1, 0, 1, 2, 4, 5], Values());
     }
 
-    /// <summary>A write that holds the writer thread until released; returns once the writer is inside it.</summary>
-    private (Task<int> Write, ManualResetEventSlim Release) Blocker()
+    [Fact]
+    public async Task OnAnIdleStore_TheCallerWritesItself_AndGetsACompletedTask()
+    {
+        await _commit.SaveAsync(tx => Insert(tx, 0) == 1).WaitAsync(TimeSpan.FromSeconds(30));
+        var caller = Environment.CurrentManagedThreadId;
+        var inline = false;
+        for (var i = 1; i <= 200 && !inline; i++) // the writer goes back to sleep after the first write
+        {
+            var writer = -1;
+            var write = _commit.SaveAsync(tx =>
+            {
+                writer = Environment.CurrentManagedThreadId;
+                return Insert(tx, i) == 1;
+            });
+            inline = write.IsCompletedSuccessfully && writer == caller;
+            Assert.True(await write.WaitAsync(TimeSpan.FromSeconds(30)));
+            if (!inline) Thread.Sleep(10);
+        }
+        Assert.True(inline, "no write on the idle store was written on the caller's thread");
+        Assert.Equal(Values().Count, Volatile.Read(ref _commits)); // one transaction per write: nothing was waiting
+    }
+
+    /// <summary>
+    /// A write that holds the writer's role until released (written inline by a thread of its own, or by the writer
+    /// thread); returns once it is inside the write.
+    /// </summary>
+    internal static (Task<bool> Write, ManualResetEventSlim Release) Blocker(SqliteGroupCommit commit, Func<SqliteTransaction, bool> write)
     {
         var inside = new ManualResetEventSlim();
         var release = new ManualResetEventSlim();
-        var write = _commit.RunAsync(tx =>
+        var source = new TaskCompletionSource<Task<bool>>();
+        var thread = new Thread(() => source.SetResult(commit.SaveAsync(tx =>
         {
             inside.Set();
             release.Wait(TimeSpan.FromSeconds(30));
-            return Insert(tx, -1);
-        });
-        Assert.True(inside.Wait(TimeSpan.FromSeconds(30)), "the writer did not take the first write");
-        return (write, release);
+            return write(tx);
+        }))) { IsBackground = true };
+        thread.Start();
+        Assert.True(inside.Wait(TimeSpan.FromSeconds(30)), "the first write was not taken");
+        return (source.Task.Unwrap(), release);
     }
+
+    private (Task<bool> Write, ManualResetEventSlim Release) Blocker() => Blocker(_commit, tx => Insert(tx, -1) == 1);
 
     private int Insert(SqliteTransaction tx, int value)
     {

@@ -180,7 +180,11 @@ internal sealed class CallTransaction(
         var call = entry.Call;
         var all = entry.UnsavedEvents.Count == 0 ? events : [.. entry.UnsavedEvents, .. events];
         var hooks = entry.UnsavedWebhooks.Count == 0 ? webhooks : [.. entry.UnsavedWebhooks, .. webhooks];
-        var write = new CallWrite(CallSnapshot.Of(call), [.. call.Transitions.Skip(entry.SavedTransitions)], all, now, claim) { Webhooks = hooks };
+        var write = new CallWrite(CallSnapshot.Of(call), [.. call.Transitions.Skip(entry.SavedTransitions)], all, now, claim)
+        {
+            Webhooks = hooks,
+            Stored = entry.SavedVersion >= 0, // a committed write made the row: only its changing columns are written
+        };
         if (!await store.SaveAsync(write).ConfigureAwait(false)) return false;
         entry.SavedVersion = call.Version;
         entry.SavedTransitions = call.Transitions.Count;

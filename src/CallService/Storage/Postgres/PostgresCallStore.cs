@@ -9,7 +9,8 @@ namespace CallService.Storage.Postgres;
 /// <summary>
 /// <see cref="ICallStore"/> in PostgreSQL (<c>Storage:Provider=postgres</c>): the store several nodes share. Pooled
 /// connections from one <see cref="NpgsqlDataSource"/> (<c>Storage:Postgres:ConnectionString</c>, Npgsql syntax);
-/// call writes group-committed per process by one asynchronous writer loop, a batch in one round trip (<see cref="PostgresGroupCommit"/>); every cross-node decision is one
+/// call writes group-committed per process by <c>Storage:Postgres:Writers</c> asynchronous writer loops, a batch in one
+/// round trip (<see cref="PostgresGroupCommit"/>), statements prepared per connection (<see cref="WithAutoPrepare"/>); every cross-node decision is one
 /// conditional statement (busy claims, idempotency keys, leases, endings), never a read followed by a write.
 /// Schema: <see cref="PostgresSchema"/>; rows: <see cref="PostgresCallMapping"/>, <see cref="PostgresEventRows"/>;
 /// keys, leases and restart endings: <c>PostgresCallStore.Coordination.cs</c>; the event log as other nodes read it:
@@ -24,9 +25,26 @@ internal sealed partial class PostgresCallStore : ICallStore, ISharedEventLog, I
     public PostgresCallStore(PostgresStorageOptions options, NodeIdentity node)
     {
         _connectionString = options.ConnectionString;
-        _dataSource = NpgsqlDataSource.Create(options.ConnectionString);
+        _dataSource = NpgsqlDataSource.Create(WithAutoPrepare(options.ConnectionString));
         NodeId = node.Id;
-        _commits = new PostgresGroupCommit(_dataSource, NodeId);
+        _commits = new PostgresGroupCommit(_dataSource, NodeId, options.Writers);
+    }
+
+    /// <summary>Statements prepared per connection by default (Npgsql's <c>Max Auto Prepare</c>, 0 = off).</summary>
+    public const int AutoPrepared = 64;
+
+    /// <summary>
+    /// <paramref name="connectionString"/> with Npgsql's automatic preparation on (<see cref="AutoPrepared"/>) unless it
+    /// sets <c>Max Auto Prepare</c> itself: a statement run a few times on a connection is prepared there, so the server
+    /// parses and plans the write path's statements (each change a statement of several <c>WITH</c> clauses) once per
+    /// connection instead of at every execution (Npgsql docs, "Prepared Statements"; measured:
+    /// docs/performance-notes.md).
+    /// </summary>
+    internal static string WithAutoPrepare(string connectionString)
+    {
+        var builder = new NpgsqlConnectionStringBuilder(connectionString);
+        if (builder.MaxAutoPrepare == 0) builder.MaxAutoPrepare = AutoPrepared;
+        return builder.ConnectionString;
     }
 
     /// <summary>The node whose calls this process writes (the placement of new calls).</summary>

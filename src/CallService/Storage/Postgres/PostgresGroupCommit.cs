@@ -3,8 +3,8 @@ using Npgsql;
 namespace CallService.Storage.Postgres;
 
 /// <summary>
-/// Group commit on PostgreSQL: one asynchronous writer loop per process takes every pending write
-/// (<see cref="GroupCommitQueue{TWrite}"/>) and commits them in one transaction on one pooled connection: the busy claims
+/// Group commit on PostgreSQL: asynchronous writer loops (<see cref="DefaultWriters"/>) each take every pending write
+/// (<see cref="GroupCommitQueue{TWrite}"/>) and commit them in one transaction on one pooled connection: the busy claims
 /// of the batch's new calls in one round trip, then every call change, its webhook rows and the transaction's realtime
 /// events (numbered in commit order, <see cref="PostgresEventNumbering"/>) as one asynchronous <see cref="NpgsqlBatch"/>
 /// (one round trip), then the commit. Callers await (<see cref="SaveAsync"/>); no caller's thread takes part.
@@ -15,31 +15,38 @@ namespace CallService.Storage.Postgres;
 /// </summary>
 internal sealed class PostgresGroupCommit : IDisposable
 {
+    /// <summary>
+    /// Writer loops, each with its own transaction on its own pooled connection: while one batch waits for its round
+    /// trips and its commit, the next batch is written, as two nodes would write it. Safe because a call has at most
+    /// one write in flight (the coordinator's gate), so two batches never hold the same call; the busy claims of two
+    /// batches order themselves through PostgreSQL's unique index (the second waits for the first's commit), and the
+    /// events' numbers follow the commits whatever the number of writers (<see cref="PostgresEventNumbering"/>).
+    /// </summary>
+    public const int DefaultWriters = 2;
+
+    /// <summary>Most writer loops (<c>Storage:Postgres:Writers</c>).</summary>
+    public const int MaxWriters = 8;
+
     /// <summary>Runs of one write alone after a deadlock or serialization failure.</summary>
     private const int Attempts = 4;
 
     private readonly NpgsqlDataSource _dataSource;
     private readonly string _nodeId;
     private readonly GroupCommitQueue<PostgresWrite> _queue = new("postgres");
-    private readonly Task _writer;
+    private readonly Task[] _writers;
     private readonly Lock _syncWriter = new();
 
-    public PostgresGroupCommit(NpgsqlDataSource dataSource, string nodeId)
+    public PostgresGroupCommit(NpgsqlDataSource dataSource, string nodeId, int writers = DefaultWriters)
     {
         (_dataSource, _nodeId) = (dataSource, nodeId);
-        _writer = Task.Run(LoopAsync);
+        _writers = [.. Enumerable.Range(0, Math.Clamp(writers, 1, MaxWriters)).Select(_ => Task.Run(LoopAsync))];
     }
 
     /// <summary>Receives this node's events, numbered, right after the commit that wrote them (it must only queue).</summary>
     public Action<IReadOnlyList<StoredEvent>>? Committed { get; set; }
 
     /// <summary>Writes one call change with the batch in progress; false when its busy claim lost (nothing written).</summary>
-    public async ValueTask<bool> SaveAsync(CallWrite write)
-    {
-        var pending = new PostgresWrite(write, null);
-        await _queue.Enqueue(pending).ConfigureAwait(false);
-        return pending.Claimed;
-    }
+    public ValueTask<bool> SaveAsync(CallWrite write) => new(_queue.Enqueue(new PostgresWrite(write, null)));
 
     /// <summary>
     /// <see cref="SaveAsync"/> for a caller that blocks: written on the caller's thread (<see cref="WriteAlone"/>).
@@ -95,6 +102,7 @@ internal sealed class PostgresGroupCommit : IDisposable
             try
             {
                 await WriteBatchAsync(batch).ConfigureAwait(false);
+                foreach (var p in batch) p.Value = p.Write.Claimed; // the value of each caller's task
                 _queue.Complete(batch);
             }
             catch (Exception e)
@@ -288,7 +296,7 @@ internal sealed class PostgresGroupCommit : IDisposable
     public void Dispose()
     {
         _queue.Stop();
-        _writer.Wait(TimeSpan.FromSeconds(10));
+        Task.WaitAll(_writers, TimeSpan.FromSeconds(10));
     }
 
     /// <summary>A write of the group commit: a call change (batched), or <see cref="Other"/> run with its own commands.</summary>

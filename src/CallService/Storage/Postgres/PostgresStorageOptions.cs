@@ -6,4 +6,8 @@ namespace CallService.Storage.Postgres;
 /// <c>Host=db;Database=callservice;Username=callservice;Password=…</c>. Pooling is on by default; every node opens at
 /// most <c>Maximum Pool Size</c> (default 100) connections.
 /// </param>
-internal sealed record PostgresStorageOptions(string ConnectionString);
+/// <param name="Writers">
+/// <c>Storage:Postgres:Writers</c>: the group commit's writer loops, each a transaction on its own connection (1–8,
+/// default 2; see <see cref="PostgresGroupCommit"/>).
+/// </param>
+internal sealed record PostgresStorageOptions(string ConnectionString, int Writers = PostgresGroupCommit.DefaultWriters);

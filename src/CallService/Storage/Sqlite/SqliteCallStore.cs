@@ -63,7 +63,7 @@ internal sealed partial class SqliteCallStore : ICallStore, IDisposable
 
     private SqliteConnection Connection() => _connection ?? throw new InvalidOperationException("Store not initialised.");
 
-    public ValueTask<bool> SaveAsync(CallWrite write) => new(_commits.RunAsync(tx => Write(write, tx)));
+    public ValueTask<bool> SaveAsync(CallWrite write) => new(_commits.SaveAsync(tx => Write(write, tx)));
 
     public bool Save(CallWrite write) => _commits.Run(tx => Write(write, tx));
 
