@@ -1,4 +1,3 @@
-using System.Security.Claims;
 using System.Text.Encodings.Web;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.Options;
@@ -11,7 +10,7 @@ namespace CallService.Auth;
 /// </summary>
 internal sealed class BearerAuthenticationHandler(
     IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder,
-    ServiceSecrets secrets, UserTokens tokens)
+    ServiceSecrets secrets, UserTokens tokens, CallerPrincipals principals)
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
     public const string SchemeName = "Bearer";
@@ -29,23 +28,15 @@ internal sealed class BearerAuthenticationHandler(
         if (string.IsNullOrEmpty(presented))
             return Task.FromResult(AuthenticateResult.NoResult());
 
+        // The credential is checked on every request; the principal of a caller that passed is built once.
         if (secrets.ApiKeyIndex(presented) is var keyIndex and >= 0)
-            return Task.FromResult(Success([new Claim(Actor.KindClaim, "service"), new Claim(Actor.ApiKeyClaim, KeyId(keyIndex))]));
+            return Task.FromResult(principals.ForApiKey(keyIndex, SchemeName));
 
         var verdict = tokens.Verify(presented, out var userId);
         if (verdict != TokenVerdict.Valid)
             return Task.FromResult(AuthenticateResult.Fail(verdict == TokenVerdict.Expired ? "token expired" : "invalid credentials"));
-        return Task.FromResult(Success([new Claim(Actor.KindClaim, "user"), new Claim(ClaimTypes.NameIdentifier, userId)]));
+        return Task.FromResult(principals.ForUser(userId, SchemeName));
     }
-
-    private static readonly string[] KeyIds = Enumerable.Range(0, 16).Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToArray();
-
-    private static string KeyId(int index) =>
-        index < KeyIds.Length ? KeyIds[index] : index.ToString(System.Globalization.CultureInfo.InvariantCulture);
-
-    private AuthenticateResult Success(Claim[] claims) =>
-        AuthenticateResult.Success(new AuthenticationTicket(
-            new ClaimsPrincipal(new ClaimsIdentity(claims, SchemeName)), SchemeName));
 
     protected override async Task HandleChallengeAsync(AuthenticationProperties properties)
     {

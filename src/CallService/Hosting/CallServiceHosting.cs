@@ -89,6 +89,7 @@ internal static class CallServiceHosting
         services.AddSingleton<DataDirectory>();
         services.AddSingleton<ServiceSecrets>();
         services.AddSingleton<UserTokens>();
+        services.AddSingleton<CallerPrincipals>(); // one principal per authenticated caller, reused by its requests
         services.AddSingleton<NodeIdentity>();
         services.AddCallStore(configuration); // Storage:Provider: sqlite (default) or postgres
         services.AddWebhooks(configuration);  // Webhooks:*: signed webhooks from the store's outbox
