@@ -137,8 +137,13 @@ internal static class CallServiceHosting
         services.AddCallServiceMetrics(configuration); // GET /metrics (prometheus-net), GET /readyz
         services.AddProblemDetails(o => o.CustomizeProblemDetails = c => ProblemShape.Complete(c.ProblemDetails, c.HttpContext));
         services.AddExceptionHandler<ProblemExceptionHandler>();
-        services.AddAuthentication(BearerAuthenticationHandler.SchemeName)
-            .AddScheme<AuthenticationSchemeOptions, BearerAuthenticationHandler>(BearerAuthenticationHandler.SchemeName, null);
+        services.AddAuthentication(o =>
+        {
+            o.DefaultScheme = BearerAuthenticationHandler.SchemeName;
+            o.AddScheme<BearerAuthenticationHandler>(BearerAuthenticationHandler.SchemeName, null);
+        });
+        services.AddSingleton<BearerCredentials>();
+        services.AddTransient<BearerAuthenticationHandler>(); // per request (holds the request), as ASP.NET Core makes its handlers
         services.AddAuthorizationBuilder()
             .AddPolicy(BearerAuthenticationHandler.ServicePolicy, p => p.RequireClaim(Actor.KindClaim, "service"))
             .AddPolicy(BearerAuthenticationHandler.UserPolicy, p => p.RequireClaim(Actor.KindClaim, "user"));
