@@ -13,7 +13,9 @@ internal abstract record Actor
     /// </summary>
     public const string ApiKeyClaim = "api_key";
 
+    /// <summary>The caller of a request: read from a <see cref="CallerPrincipal"/>, or from the claims of any other principal.</summary>
     public static Actor From(ClaimsPrincipal principal) =>
+        principal is CallerPrincipal caller ? caller.Actor :
         principal.FindFirstValue(KindClaim) == "service"
             ? new ServiceActor()
             : new UserActor(principal.FindFirstValue(ClaimTypes.NameIdentifier) ?? throw new InvalidOperationException("No user id."));

@@ -1,7 +1,4 @@
-using System.Security.Claims;
-using System.Text.Encodings.Web;
 using Microsoft.AspNetCore.Authentication;
-using Microsoft.Extensions.Options;
 
 namespace CallService.Auth;
 
@@ -9,49 +6,37 @@ namespace CallService.Auth;
 /// <c>Authorization: Bearer &lt;api key | user token&gt;</c>; the realtime endpoint also takes <c>?token=</c>
 /// (mini-program sockets cannot set headers). Challenges and refusals are problem details.
 /// </summary>
-internal sealed class BearerAuthenticationHandler(
-    IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder,
-    ServiceSecrets secrets, UserTokens tokens)
-    : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
+/// <remarks>
+/// A plain <see cref="IAuthenticationHandler"/> (ASP.NET Core's authentication service calls it the same way as a
+/// handler derived from <c>AuthenticationHandler&lt;TOptions&gt;</c>): it is made for every request, so it holds only the
+/// request and its one result, and leaves the checks to the singleton <see cref="BearerCredentials"/> — no options
+/// lookup, logger creation or event objects per request. The scheme has no options, events or forwarding.
+/// </remarks>
+internal sealed class BearerAuthenticationHandler(BearerCredentials credentials) : IAuthenticationHandler
 {
     public const string SchemeName = "Bearer";
     public const string ServicePolicy = "service";
     public const string UserPolicy = "user";
 
-    protected override Task<AuthenticateResult> HandleAuthenticateAsync()
+    private HttpContext _context = null!;
+    private Task<AuthenticateResult>? _result;
+
+    public Task InitializeAsync(AuthenticationScheme scheme, HttpContext context)
     {
-        string? presented = null;
-        var header = Request.Headers.Authorization.ToString();
-        if (header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
-            presented = header["Bearer ".Length..].Trim();
-        else if (Request.Path.StartsWithSegments("/v1/ws") && Request.Query["token"] is [{ Length: > 0 } q])
-            presented = q;
-        if (string.IsNullOrEmpty(presented))
-            return Task.FromResult(AuthenticateResult.NoResult());
-
-        if (secrets.ApiKeyIndex(presented) is var keyIndex and >= 0)
-            return Task.FromResult(Success([new Claim(Actor.KindClaim, "service"), new Claim(Actor.ApiKeyClaim, KeyId(keyIndex))]));
-
-        var verdict = tokens.Verify(presented, out var userId);
-        if (verdict != TokenVerdict.Valid)
-            return Task.FromResult(AuthenticateResult.Fail(verdict == TokenVerdict.Expired ? "token expired" : "invalid credentials"));
-        return Task.FromResult(Success([new Claim(Actor.KindClaim, "user"), new Claim(ClaimTypes.NameIdentifier, userId)]));
+        _context = context;
+        return Task.CompletedTask;
     }
 
-    private static readonly string[] KeyIds = Enumerable.Range(0, 16).Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToArray();
+    /// <summary>Checked once per request; later calls (authorization, the challenge) get the same result.</summary>
+    public Task<AuthenticateResult> AuthenticateAsync() => _result ??= Task.FromResult(credentials.Authenticate(_context.Request));
 
-    private static string KeyId(int index) =>
-        index < KeyIds.Length ? KeyIds[index] : index.ToString(System.Globalization.CultureInfo.InvariantCulture);
-
-    private AuthenticateResult Success(Claim[] claims) =>
-        AuthenticateResult.Success(new AuthenticationTicket(
-            new ClaimsPrincipal(new ClaimsIdentity(claims, SchemeName)), SchemeName));
-
-    protected override async Task HandleChallengeAsync(AuthenticationProperties properties)
+    /// <summary>401 with <c>WWW-Authenticate: Bearer</c> and why the credentials were refused, if any were sent.</summary>
+    public async Task ChallengeAsync(AuthenticationProperties? properties)
     {
-        var failure = (await HandleAuthenticateOnceSafeAsync()).Failure?.Message;
-        Response.StatusCode = StatusCodes.Status401Unauthorized;
-        Response.Headers.WWWAuthenticate = "Bearer";
+        var failure = (await AuthenticateAsync()).Failure?.Message;
+        credentials.Challenged();
+        _context.Response.StatusCode = StatusCodes.Status401Unauthorized;
+        _context.Response.Headers.WWWAuthenticate = "Bearer";
         await WriteProblem(StatusCodes.Status401Unauthorized, "Unauthorized",
             failure ?? "An API key or user token is required (Authorization: Bearer ...).");
     }
@@ -60,10 +45,11 @@ internal sealed class BearerAuthenticationHandler(
     /// 403 with the rule that refused: <c>api_key_required</c> (a user token on an API-key endpoint) or
     /// <c>user_token_required</c> (the API key on the realtime channel, which belongs to one user).
     /// </summary>
-    protected override Task HandleForbiddenAsync(AuthenticationProperties properties)
+    public Task ForbidAsync(AuthenticationProperties? properties)
     {
-        Response.StatusCode = StatusCodes.Status403Forbidden;
-        var isService = Context.User.HasClaim(Actor.KindClaim, "service");
+        credentials.Forbidden();
+        _context.Response.StatusCode = StatusCodes.Status403Forbidden;
+        var isService = _context.User.HasClaim(Actor.KindClaim, "service");
         return WriteProblem(StatusCodes.Status403Forbidden, "Forbidden",
             isService ? "This endpoint takes a user token, not the API key." : "This endpoint takes the API key, not a user token.",
             rule: isService ? "user_token_required" : "api_key_required");
@@ -71,8 +57,8 @@ internal sealed class BearerAuthenticationHandler(
 
     private Task WriteProblem(int status, string title, string detail, string? rule = null)
     {
-        var context = new ProblemDetailsContext { HttpContext = Context, ProblemDetails = { Status = status, Title = title, Detail = detail } };
+        var context = new ProblemDetailsContext { HttpContext = _context, ProblemDetails = { Status = status, Title = title, Detail = detail } };
         if (rule is not null) context.ProblemDetails.Extensions["rule"] = rule;
-        return Context.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(context).AsTask();
+        return _context.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(context).AsTask();
     }
 }

@@ -12,6 +12,8 @@ using CallService.Calls.Heartbeat;
 using CallService.Calls.ListActiveCalls;
 using CallService.Calls.Reject;
 using CallService.Calls.ReportStatus;
+using CallService.Common.Answers;
+using CallService.Hosting;
 using CallService.RateLimits;
 using MediatR;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -19,18 +21,21 @@ using Microsoft.AspNetCore.Mvc;
 
 namespace CallService.Calls;
 
-/// <summary>Call endpoints: bind, send, map to typed results. Rules live in <see cref="Call"/>.</summary>
+/// <summary>
+/// Call endpoints: bind, send, map to typed results (the lifecycle's answers as <see cref="JsonAnswer"/> results, written
+/// by the generated JSON code). Rules live in <see cref="Call"/>.
+/// </summary>
 internal static class CallsApi
 {
     public static IEndpointRouteBuilder MapCalls(this IEndpointRouteBuilder app)
     {
         var calls = app.MapGroup("/v1/calls").RequireAuthorization().WithTags("Calls").ProducesProblems(401);
 
-        calls.MapPost("", async Task<Created<CallResponse>> (CreateCallRequest body, ClaimsPrincipal user, IMediator mediator,
+        calls.MapPost("", async Task<JsonCreated<CallResponse>> (CreateCallRequest body, ClaimsPrincipal user, IMediator mediator,
             [FromHeader(Name = "Idempotency-Key")] string? idempotencyKey, CancellationToken ct) =>
         {
             var call = await mediator.Send(CreateCallCommand.From(Actor.From(user), body) with { IdempotencyKey = idempotencyKey }, ct);
-            return TypedResults.Created($"/v1/calls/{call.CallId}", call);
+            return new JsonCreated<CallResponse>($"/v1/calls/{call.CallId}", call, Answers.CallResponse);
         })
             .RateLimited(RateLimitPolicies.CallCreation)
             .WithName("CreateCall")
@@ -47,8 +52,8 @@ internal static class CallsApi
             .WithDescription("`state` may be omitted or `active`.")
             .ProducesProblems(400, 403);
 
-        calls.MapGet("/{callId}", async Task<Ok<CallResponse>> (string callId, ClaimsPrincipal user, IMediator mediator, CancellationToken ct) =>
-            TypedResults.Ok(await mediator.Send(new GetCallQuery(Actor.From(user), callId), ct)))
+        calls.MapGet("/{callId}", async Task<JsonOk<CallResponse>> (string callId, ClaimsPrincipal user, IMediator mediator, CancellationToken ct) =>
+            new JsonOk<CallResponse>(await mediator.Send(new GetCallQuery(Actor.From(user), callId), ct), Answers.CallResponse))
             .WithName("GetCall")
             .WithSummary("Get a call")
             .WithDescription("API key (both parties' URLs) or a party's token (only the requester's own URLs). Ended calls stay readable.")
@@ -77,9 +82,9 @@ internal static class CallsApi
             Send(mediator, new HeartbeatCommand(Actor.From(user), callId), ct))
             .PartyAction("Heartbeat", "Liveness ping of a party (changes nothing)");
 
-        calls.MapPost("/{callId}/events", async Task<Accepted<StatusReportResponse>> (
+        calls.MapPost("/{callId}/events", async Task<JsonAccepted<StatusReportResponse>> (
             string callId, StatusReportRequest body, ClaimsPrincipal user, IMediator mediator, CancellationToken ct) =>
-            TypedResults.Accepted((string?)null, await mediator.Send(ReportStatusCommand.From(Actor.From(user), callId, body), ct)))
+            new JsonAccepted<StatusReportResponse>(await mediator.Send(ReportStatusCommand.From(Actor.From(user), callId, body), ct), Answers.StatusReportResponse))
             .RateLimited(RateLimitPolicies.StatusReports)
             .WithName("ReportStatus")
             .WithSummary("Report live-pusher / live-player status codes (a party)")
@@ -94,6 +99,9 @@ internal static class CallsApi
     private static RouteHandlerBuilder PartyAction(this RouteHandlerBuilder endpoint, string name, string summary) =>
         endpoint.WithName(name).WithSummary(summary).ProducesProblems(400, 403, 404, 409, 503); // 400: a malformed callId
 
-    private static async Task<Ok<CallResponse>> Send(IMediator mediator, IRequest<CallResponse> command, CancellationToken ct) =>
-        TypedResults.Ok(await mediator.Send(command, ct));
+    private static async Task<JsonOk<CallResponse>> Send(IMediator mediator, IRequest<CallResponse> command, CancellationToken ct) =>
+        new(await mediator.Send(command, ct), Answers.CallResponse);
+
+    /// <summary>The generated JSON of the answers (see <see cref="JsonAnswer"/>).</summary>
+    private static CallServiceJsonContext Answers => CallServiceJsonContext.Default;
 }

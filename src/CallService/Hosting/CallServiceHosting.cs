@@ -89,6 +89,7 @@ internal static class CallServiceHosting
         services.AddSingleton<DataDirectory>();
         services.AddSingleton<ServiceSecrets>();
         services.AddSingleton<UserTokens>();
+        services.AddSingleton<CallerPrincipals>(); // one principal per authenticated caller, reused by its requests
         services.AddSingleton<NodeIdentity>();
         services.AddCallStore(configuration); // Storage:Provider: sqlite (default) or postgres
         services.AddWebhooks(configuration);  // Webhooks:*: signed webhooks from the store's outbox
@@ -136,8 +137,13 @@ internal static class CallServiceHosting
         services.AddCallServiceMetrics(configuration); // GET /metrics (prometheus-net), GET /readyz
         services.AddProblemDetails(o => o.CustomizeProblemDetails = c => ProblemShape.Complete(c.ProblemDetails, c.HttpContext));
         services.AddExceptionHandler<ProblemExceptionHandler>();
-        services.AddAuthentication(BearerAuthenticationHandler.SchemeName)
-            .AddScheme<AuthenticationSchemeOptions, BearerAuthenticationHandler>(BearerAuthenticationHandler.SchemeName, null);
+        services.AddAuthentication(o =>
+        {
+            o.DefaultScheme = BearerAuthenticationHandler.SchemeName;
+            o.AddScheme<BearerAuthenticationHandler>(BearerAuthenticationHandler.SchemeName, null);
+        });
+        services.AddSingleton<BearerCredentials>();
+        services.AddTransient<BearerAuthenticationHandler>(); // per request (holds the request), as ASP.NET Core makes its handlers
         services.AddAuthorizationBuilder()
             .AddPolicy(BearerAuthenticationHandler.ServicePolicy, p => p.RequireClaim(Actor.KindClaim, "service"))
             .AddPolicy(BearerAuthenticationHandler.UserPolicy, p => p.RequireClaim(Actor.KindClaim, "user"));

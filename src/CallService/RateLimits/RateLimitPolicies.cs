@@ -62,6 +62,7 @@ internal static class RateLimitPolicies
 internal readonly record struct RateLimitCaller(bool IsApiKey, string Id)
 {
     public static RateLimitCaller From(ClaimsPrincipal user) =>
+        user is CallerPrincipal caller ? new RateLimitCaller(caller.Actor is ServiceActor, caller.Partition) :
         user.FindFirstValue(Actor.KindClaim) == "service"
             ? new RateLimitCaller(true, user.FindFirstValue(Actor.ApiKeyClaim) ?? "")
             : new RateLimitCaller(false, user.FindFirstValue(ClaimTypes.NameIdentifier) ?? "");

@@ -17,7 +17,9 @@ internal sealed class AcceptCallHandler(CallTransaction calls, CallViews views) 
             change => change.Call.Accept(change.Role!.Value, change.Now), change => views.Response(change.Call, command.Actor));
 }
 
-internal sealed class AcceptCallValidator : AbstractValidator<AcceptCallCommand>
+internal sealed class AcceptCallValidator : AbstractValidator<AcceptCallCommand>, IFastPathValidator<AcceptCallCommand>
 {
     public AcceptCallValidator() => RuleFor(x => x.CallId).ValidCallId();
+
+    public bool Passes(AcceptCallCommand request) => CommonRules.IsCallId(request.CallId);
 }

@@ -17,7 +17,9 @@ internal sealed class CancelCallHandler(CallTransaction calls, CallViews views) 
             change => change.Call.Cancel(change.Role!.Value, change.Now), change => views.Response(change.Call, command.Actor));
 }
 
-internal sealed class CancelCallValidator : AbstractValidator<CancelCallCommand>
+internal sealed class CancelCallValidator : AbstractValidator<CancelCallCommand>, IFastPathValidator<CancelCallCommand>
 {
     public CancelCallValidator() => RuleFor(x => x.CallId).ValidCallId();
+
+    public bool Passes(CancelCallCommand request) => CommonRules.IsCallId(request.CallId);
 }

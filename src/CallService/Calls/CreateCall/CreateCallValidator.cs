@@ -5,7 +5,7 @@ using FluentValidation;
 
 namespace CallService.Calls.CreateCall;
 
-internal sealed class CreateCallValidator : AbstractValidator<CreateCallCommand>
+internal sealed class CreateCallValidator : AbstractValidator<CreateCallCommand>, IFastPathValidator<CreateCallCommand>
 {
     public CreateCallValidator()
     {
@@ -35,5 +35,30 @@ internal sealed class CreateCallValidator : AbstractValidator<CreateCallCommand>
             .WithMessage("Idempotency-Key must be 1-255 visible ASCII characters.");
     }
 
+    /// <summary>Every rule above as one check (see <see cref="IFastPathValidator{T}"/>).</summary>
+    public bool Passes(CreateCallCommand c) =>
+        (c.Caller is not null || c.Actor is not ServiceActor) &&
+        (c.Caller is null || CommonRules.IsUserId(c.Caller.UserId)) &&
+        c.Callee is not null && CommonRules.IsUserId(c.Callee.UserId) && c.Callee.UserId != c.EffectiveCaller &&
+        (c.Scenario is null || Scenarios.All.Contains(c.Scenario)) &&
+        (c.Pusher?.Mode is null || IsRtc(c.Pusher.Mode)) &&
+        (c.Player?.Mode is null || IsRtc(c.Player.Mode)) &&
+        (c.Recording is null || RecordingModes.Parse(c.Recording) is not null) &&
+        (c.RingTimeoutSeconds is null or (>= 5 and <= 120)) &&
+        (c.MediaJoinTimeoutSeconds is null or (>= 5 and <= 120)) &&
+        (c.PublisherLostGraceSeconds is null or (>= 1 and <= 60)) &&
+        (c.MaxDurationSeconds is null or (>= 60 and <= 86400)) &&
+        (c.IdempotencyKey is null || IsIdempotencyKey(c.IdempotencyKey));
+
     private static bool IsRtc(string? mode) => string.Equals(mode, "RTC", StringComparison.OrdinalIgnoreCase);
+
+    private static bool IsIdempotencyKey(string key)
+    {
+        if (key.Length is < 1 or > 255) return false;
+        foreach (var ch in key)
+        {
+            if (ch is < '\x21' or > '\x7E') return false;
+        }
+        return true;
+    }
 }

@@ -24,7 +24,9 @@ internal sealed class GetCallHandler(CallTransaction calls, CallViews views, Evi
     }
 }
 
-internal sealed class GetCallValidator : AbstractValidator<GetCallQuery>
+internal sealed class GetCallValidator : AbstractValidator<GetCallQuery>, IFastPathValidator<GetCallQuery>
 {
     public GetCallValidator() => RuleFor(x => x.CallId).ValidCallId();
+
+    public bool Passes(GetCallQuery request) => CommonRules.IsCallId(request.CallId);
 }

@@ -17,7 +17,9 @@ internal sealed class HangupCallHandler(CallTransaction calls, CallViews views) 
             change => change.Call.Hangup(change.Role?.ToEnder() ?? Ender.System, change.Now), change => views.Response(change.Call, command.Actor));
 }
 
-internal sealed class HangupCallValidator : AbstractValidator<HangupCallCommand>
+internal sealed class HangupCallValidator : AbstractValidator<HangupCallCommand>, IFastPathValidator<HangupCallCommand>
 {
     public HangupCallValidator() => RuleFor(x => x.CallId).ValidCallId();
+
+    public bool Passes(HangupCallCommand request) => CommonRules.IsCallId(request.CallId);
 }

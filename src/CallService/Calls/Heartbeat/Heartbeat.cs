@@ -17,7 +17,9 @@ internal sealed class HeartbeatHandler(CallTransaction calls, CallViews views) :
             _ => { } /* a liveness ping changes nothing; clients poll the answer */, change => views.Response(change.Call, command.Actor));
 }
 
-internal sealed class HeartbeatValidator : AbstractValidator<HeartbeatCommand>
+internal sealed class HeartbeatValidator : AbstractValidator<HeartbeatCommand>, IFastPathValidator<HeartbeatCommand>
 {
     public HeartbeatValidator() => RuleFor(x => x.CallId).ValidCallId();
+
+    public bool Passes(HeartbeatCommand request) => CommonRules.IsCallId(request.CallId);
 }

@@ -17,7 +17,9 @@ internal sealed class RejectCallHandler(CallTransaction calls, CallViews views) 
             change => change.Call.Reject(change.Role!.Value, change.Now), change => views.Response(change.Call, command.Actor));
 }
 
-internal sealed class RejectCallValidator : AbstractValidator<RejectCallCommand>
+internal sealed class RejectCallValidator : AbstractValidator<RejectCallCommand>, IFastPathValidator<RejectCallCommand>
 {
     public RejectCallValidator() => RuleFor(x => x.CallId).ValidCallId();
+
+    public bool Passes(RejectCallCommand request) => CommonRules.IsCallId(request.CallId);
 }

@@ -5,7 +5,7 @@ using FluentValidation;
 
 namespace CallService.Calls.ReportStatus;
 
-internal sealed class ReportStatusValidator : AbstractValidator<ReportStatusCommand>
+internal sealed class ReportStatusValidator : AbstractValidator<ReportStatusCommand>, IFastPathValidator<ReportStatusCommand>
 {
     private const string ComponentMessage = "component must be pusher, player or error.";
 
@@ -30,4 +30,20 @@ internal sealed class ReportStatusValidator : AbstractValidator<ReportStatusComm
             RuleFor(x => x.Message).MaximumLength(1000);
         });
     }
+
+    /// <summary>Every rule above as one check (see <see cref="IFastPathValidator{T}"/>).</summary>
+    public bool Passes(ReportStatusCommand c)
+    {
+        if (!CommonRules.IsCallId(c.CallId)) return false;
+        if (c.Events is null) return IsReport(c.Component, c.Code, c.Message);
+        if (c.Events.Count is < 1 or > 100 || c.Code is not null) return false;
+        foreach (var item in c.Events)
+        {
+            if (item is null || item.Events is not null || !IsReport(item.Component, item.Code, item.Message)) return false;
+        }
+        return true;
+    }
+
+    private static bool IsReport(string? component, int? code, string? message) =>
+        StatusCodeCatalogue.TryParseComponent(component, out _) && code is not null && (message is null || message.Length <= 1000);
 }

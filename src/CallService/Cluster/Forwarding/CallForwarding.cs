@@ -9,13 +9,13 @@ namespace CallService.Cluster.Forwarding;
 /// A signed download of an evidence file (<c>…/recordings/{id}/content</c>, <c>…/snapshots/{id}/content</c>) goes to
 /// the node that recorded the call, which keeps the files on its disk (<see cref="CallRouter.RouteEvidence"/>).
 /// Runs after authorization (a request without valid credentials is answered here) and before rate limiting (the
-/// handling node counts it).
+/// handling node counts it). Its services are singletons, taken once by the constructor (not resolved per request).
 /// </summary>
-internal sealed class CallForwarding(RequestDelegate next)
+internal sealed class CallForwarding(RequestDelegate next, CallRouter router, NodeForwarder forwarder, DrainState drain, CreatePlacement placement)
 {
     private const string CallsPrefix = "/v1/calls";
 
-    public async Task InvokeAsync(HttpContext context, CallRouter router, NodeForwarder forwarder, DrainState drain, CreatePlacement placement)
+    public async Task InvokeAsync(HttpContext context)
     {
         var request = context.Request;
         if (!request.Path.StartsWithSegments(CallsPrefix, StringComparison.Ordinal, out var rest))

@@ -14,7 +14,7 @@ internal static class MediationRegistration
     {
         services.AddScoped<ServiceFactory>(sp => type => sp.GetService(type)!);
         services.AddScoped<IMediator, Mediator>();
-        services.AddTransient(typeof(IPipelineBehavior<,>), typeof(ValidationBehavior<,>));
+        services.AddSingleton(typeof(IPipelineBehavior<,>), typeof(ValidationBehavior<,>)); // holds only the singleton validators
         foreach (var type in assembly.GetTypes().Where(t => t is { IsClass: true, IsAbstract: false, IsGenericTypeDefinition: false }))
         {
             foreach (var contract in type.GetInterfaces().Where(i => i.IsGenericType))
