@@ -86,9 +86,10 @@ internal sealed class EpollLoop : IDisposable
                 }
                 for (var i = 0; i < count; i++)
                 {
-                    var id = Unsafe.ReadUnaligned<ulong>(events + i * stride + dataOffset);
+                    var evt = events + i * stride;
+                    var id = Unsafe.ReadUnaligned<ulong>(evt + dataOffset);
                     if (_registered.TryGetValue(id, out var readiness))
-                        readiness.Signal();
+                        readiness.Signal(Unsafe.ReadUnaligned<uint>(evt));
                 }
             }
         }

@@ -11,7 +11,11 @@ namespace CallMedia.Rtmp.Io;
 /// drained, so it waits for the count to move past what it took (an event that came in between is not lost, and no
 /// receive is spent on finding the socket empty: nginx's <c>ngx_unix_recv</c> does the same with its <c>ready</c> flag).
 /// </summary>
-/// <remarks>One reader; <see cref="Signal"/> from the loop's thread, cancellation from any thread.</remarks>
+/// <remarks>
+/// One reader; <see cref="Signal"/> from the loop's thread, cancellation from any thread. Holds a reference on the
+/// socket's handle until disposed (its descriptor cannot be reused while the loop knows it): dispose this before the
+/// socket, whose <c>Dispose</c> waits for every reference to go.
+/// </remarks>
 internal sealed class SocketReadiness : IValueTaskSource, IDisposable
 {
     private const int Idle = 0;
@@ -23,6 +27,7 @@ internal sealed class SocketReadiness : IValueTaskSource, IDisposable
     private int _epoch;
     private int _state;
     private int _disposed;
+    private bool _hungUp;
     private CancellationToken _registeredToken;
     private CancellationTokenRegistration _registration;
 
@@ -67,11 +72,20 @@ internal sealed class SocketReadiness : IValueTaskSource, IDisposable
         }
     }
 
-    /// <summary>Completes at once when <see cref="Epoch"/> is no longer <paramref name="seen"/>, else on the next event.</summary>
+    /// <summary>
+    /// The peer closed its side or the socket failed (<c>EPOLLRDHUP</c>, <c>EPOLLHUP</c>, <c>EPOLLERR</c> seen): reads
+    /// never wait again, they find the end or the error (the edge of the close may have come with the last data).
+    /// </summary>
+    public bool HungUp => Volatile.Read(ref _hungUp);
+
+    /// <summary>
+    /// Completes at once when <see cref="Epoch"/> is no longer <paramref name="seen"/> or the peer hung up, else on the
+    /// next event.
+    /// </summary>
     public ValueTask WaitAsync(int seen, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        if (Epoch != seen)
+        if (Epoch != seen || HungUp)
             return ValueTask.CompletedTask;
         if (cancellationToken != _registeredToken)
         {
@@ -84,7 +98,7 @@ internal sealed class SocketReadiness : IValueTaskSource, IDisposable
         _core.Reset();
         Volatile.Write(ref _state, Waiting);
         // An event or a cancellation between the look above and the write: take the wait back if nobody else did.
-        if ((Epoch != seen || cancellationToken.IsCancellationRequested || Volatile.Read(ref _disposed) != 0)
+        if ((Epoch != seen || HungUp || cancellationToken.IsCancellationRequested || Volatile.Read(ref _disposed) != 0)
             && Interlocked.CompareExchange(ref _state, Idle, Waiting) == Waiting)
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -93,9 +107,11 @@ internal sealed class SocketReadiness : IValueTaskSource, IDisposable
         return new ValueTask(this, _core.Version);
     }
 
-    /// <summary>A readiness event (the loop's thread): resumes the waiter, if any, inline.</summary>
-    internal void Signal()
+    /// <summary>A readiness event with its epoll flags (the loop's thread): resumes the waiter, if any, inline.</summary>
+    internal void Signal(uint events)
     {
+        if ((events & (EpollNative.EpollRdHup | EpollNative.EpollHup | EpollNative.EpollErr)) != 0)
+            Volatile.Write(ref _hungUp, true);
         Interlocked.Increment(ref _epoch);
         if (Interlocked.CompareExchange(ref _state, Idle, Waiting) == Waiting)
             _core.SetResult(true);

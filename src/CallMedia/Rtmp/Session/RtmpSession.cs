@@ -252,12 +252,13 @@ internal sealed partial class RtmpSession : IPublisherSession, IConnectionTraffi
         LeaveStreams(SetCloseReason(DisconnectReason.Closed));
         _queue.Clear();
         Abort();
+        // The read loop has ended: leave the epoll loop first (it holds the socket's handle, which Dispose waits for).
+        _input.Dispose();
         try { _socket.Dispose(); } catch (Exception) { /* closing anyway */ }
         if (writer is not null)
         {
             try { await writer.ConfigureAwait(false); } catch (Exception) { /* logged by the writer path */ }
         }
-        _input.Dispose();
         _chunks.Dispose();
         _cts.Dispose();
         LogClosed(SessionId, Remote, StreamLabel, CloseReason.ToWire());

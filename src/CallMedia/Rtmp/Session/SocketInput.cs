@@ -81,7 +81,10 @@ internal sealed class SocketInput(Socket socket, int bufferSize, SocketReadiness
             var free = _buffer!.Length - _end;
             var received = ready.Receive(_buffer.AsSpan(_end));
             if (received == 0)
+            {
+                _mayHaveMore = true; // the end is sticky: a later receive finds it again without waiting
                 return false;
+            }
             _mayHaveMore = received == free;
             if (received < 0)
                 continue;
