@@ -21,7 +21,6 @@ internal sealed class EpollLoop : IDisposable
 
     private static long s_nextId;
     private readonly ConcurrentDictionary<ulong, SocketReadiness> _registered = new();
-    private readonly Thread _thread;
     private readonly int _epfd;
     private volatile bool _disposed;
 
@@ -31,8 +30,7 @@ internal sealed class EpollLoop : IDisposable
         _epfd = EpollNative.Create(EpollNative.EpollCloexec);
         if (_epfd < 0)
             throw new IOException($"epoll_create1 failed: errno {Marshal.GetLastPInvokeError()}");
-        _thread = new Thread(Run) { IsBackground = true, Name = name };
-        _thread.UnsafeStart();
+        new Thread(Run) { IsBackground = true, Name = name }.UnsafeStart();
     }
 
     /// <summary>Registered sockets (for tests and diagnostics).</summary>
@@ -82,7 +80,7 @@ internal sealed class EpollLoop : IDisposable
                 {
                     if (Marshal.GetLastPInvokeError() == EpollNative.EIntr)
                         continue;
-                    return; // the descriptor was closed: disposed
+                    return; // not an interruption: the instance is unusable
                 }
                 for (var i = 0; i < count; i++)
                 {
@@ -96,17 +94,13 @@ internal sealed class EpollLoop : IDisposable
         finally
         {
             NativeMemory.Free(events);
+            EpollNative.Close(_epfd);
         }
     }
 
-    /// <summary>Stops the thread (within <see cref="StopCheckMs"/>) and closes the epoll instance.</summary>
-    public void Dispose()
-    {
-        if (_disposed)
-            return;
-        _disposed = true;
-        if (Thread.CurrentThread != _thread)
-            _thread.Join(TimeSpan.FromSeconds(2));
-        EpollNative.Close(_epfd);
-    }
+    /// <summary>
+    /// Stops the thread: it sees the flag within <see cref="StopCheckMs"/> and closes the epoll instance itself (no
+    /// wait here: a host stopping its listener does not wait for the loop's timeout).
+    /// </summary>
+    public void Dispose() => _disposed = true;
 }
