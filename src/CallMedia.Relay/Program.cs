@@ -48,6 +48,12 @@ internal static class RelayMain
         }
         builder.Services.AddSingleton(link);
         builder.Services.AddCallMedia(builder.Configuration);
+        // Nothing of the coordinator runs here: Media:Rtmp:IoLoop=Auto means the relay's own epoll loops (Linux).
+        builder.Services.PostConfigure<MediaOptions>(media =>
+        {
+            if (media.Rtmp.IoLoop == CallMedia.Rtmp.Io.RtmpIoLoop.Auto && OperatingSystem.IsLinux())
+                media.Rtmp.IoLoop = CallMedia.Rtmp.Io.RtmpIoLoop.Epoll;
+        });
         builder.Services.AddSingleton<IStreamAccessPolicy, ChannelAccessPolicy>();
         builder.Services.AddSingleton<IMediaEventSink, ChannelEventSink>();
 

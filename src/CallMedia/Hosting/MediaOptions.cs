@@ -117,6 +117,15 @@ public sealed class RtmpListenerOptions
 
     /// <summary>TCP port. Default 1935; 0 picks a free port (see <see cref="IRelayEndpoints"/>).</summary>
     public int Port { get; set; } = 1935;
+
+    /// <summary>
+    /// How connections are read: <c>Auto</c> (default: the relay's own epoll loop in the relay process on Linux, .NET's
+    /// socket engine in-process), <c>Sockets</c> or <c>Epoll</c> (see <see cref="Rtmp.Io.RtmpIoLoop"/>).
+    /// </summary>
+    public Rtmp.Io.RtmpIoLoop IoLoop { get; set; } = Rtmp.Io.RtmpIoLoop.Auto;
+
+    /// <summary>Epoll loop threads with <see cref="IoLoop"/> = epoll; 0 (default) = one per core. Capped at the core count.</summary>
+    public int IoLoopThreads { get; set; }
 }
 
 /// <summary>HTTP-FLV listener of a relay process (<c>Media:Flv:*</c>, only with <c>Media:Mode=process</c>).</summary>

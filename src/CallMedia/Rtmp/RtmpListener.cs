@@ -5,6 +5,7 @@ using CallMedia.Access;
 using CallMedia.Hosting;
 using CallMedia.Relay;
 using CallMedia.Media;
+using CallMedia.Rtmp.Io;
 using CallMedia.Rtmp.Session;
 using CallMedia.Stats;
 using Microsoft.Extensions.Hosting;
@@ -16,7 +17,8 @@ namespace CallMedia.Rtmp;
 /// The RTMP TCP listener, run as a hosted service inside the ASP.NET Core host. Binds in
 /// <see cref="StartAsync"/> (so <see cref="RtmpEndPoint"/> is known once the host started), accepts
 /// connections (TCP_NODELAY, capped by <c>Media:MaxConnections</c>) and runs one <see cref="RtmpSession"/>
-/// each; also runs the hub's periodic upkeep.
+/// each, read through .NET's socket engine or the relay's own epoll loops (<c>Media:Rtmp:IoLoop</c>); also runs the
+/// hub's periodic upkeep.
 /// </summary>
 internal sealed partial class RtmpListener(
     StreamHub hub, IStreamAccessPolicy policy, ILoggerFactory loggerFactory, RelayMetrics? metrics = null)
@@ -31,6 +33,7 @@ internal sealed partial class RtmpListener(
     private Task? _upkeepLoop;
     private int _connections;
     private ILogger? _sessionLogger;
+    private EpollLoops? _loops;
 
     private ILogger SessionLogger => _sessionLogger ??= loggerFactory.CreateLogger<RtmpSession>();
 
@@ -56,9 +59,16 @@ internal sealed partial class RtmpListener(
             throw new IOException($"Failed to bind the RTMP listener to {address}:{options.Port}: address already in use (Media:Rtmp:Port).", e);
         }
         socket.Listen(512);
+        if (options.IoLoop == RtmpIoLoop.Epoll)
+        {
+            if (EpollNative.IsSupported)
+                _loops = new EpollLoops(options.IoLoopThreads);
+            else
+                LogEpollUnsupported(_logger);
+        }
         _listenSocket = socket;
         _endPoint = (IPEndPoint)socket.LocalEndPoint!;
-        LogListening(_logger, _endPoint);
+        LogListening(_logger, _endPoint, _loops is null ? "socket engine" : $"{_loops.Count} epoll loop(s)");
         _acceptLoop = AcceptLoopAsync(socket);
         _upkeepLoop = UpkeepLoopAsync();
         return Task.CompletedTask;
@@ -71,7 +81,14 @@ internal sealed partial class RtmpListener(
         var all = _sessions.Values.ToList();
         if (_acceptLoop is not null) all.Add(_acceptLoop);
         if (_upkeepLoop is not null) all.Add(_upkeepLoop);
-        await Task.WhenAll(all).WaitAsync(TimeSpan.FromSeconds(5), cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await Task.WhenAll(all).WaitAsync(TimeSpan.FromSeconds(5), cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _loops?.Dispose();
+        }
     }
 
     private async Task AcceptLoopAsync(Socket listenSocket)
@@ -102,7 +119,16 @@ internal sealed partial class RtmpListener(
             client.NoDelay = true;
             if (hub.Options.ViewerSendBufferBytes > 0)
                 client.SendBufferSize = hub.Options.ViewerSendBufferBytes;
-            var session = new RtmpSession(client, hub, policy, SessionLogger, _stopping.Token);
+            SocketReadiness? readiness = null;
+            try
+            {
+                readiness = _loops?.Register(client);
+            }
+            catch (IOException ex)
+            {
+                LogEpollRegisterFailed(_logger, ex.Message); // read through the socket engine instead
+            }
+            var session = new RtmpSession(client, hub, policy, SessionLogger, _stopping.Token, readiness);
             _sessions[session.SessionId] = RunSessionAsync(session);
         }
     }
@@ -146,14 +172,21 @@ internal sealed partial class RtmpListener(
         {
             _stopping.Cancel();
             _listenSocket?.Dispose();
+            _loops?.Dispose();
         }
         return ValueTask.CompletedTask;
     }
 
     private int _disposed;
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "RTMP relay listening on {EndPoint}")]
-    private static partial void LogListening(ILogger logger, IPEndPoint endPoint);
+    [LoggerMessage(Level = LogLevel.Information, Message = "RTMP relay listening on {EndPoint} ({Reader})")]
+    private static partial void LogListening(ILogger logger, IPEndPoint endPoint, string reader);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Media:Rtmp:IoLoop=Epoll needs Linux on a 64-bit process: RTMP connections are read through .NET's socket engine")]
+    private static partial void LogEpollUnsupported(ILogger logger);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "RTMP connection not registered with the epoll loop ({Detail}): read through .NET's socket engine")]
+    private static partial void LogEpollRegisterFailed(ILogger logger, string detail);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "RTMP accept failed: {Error}")]
     private static partial void LogAcceptFailed(ILogger logger, SocketError error);

@@ -44,6 +44,9 @@ internal sealed class RelayHost : IAsyncDisposable
             builder.Logging.SetMinimumLevel(Enum.Parse<LogLevel>(level));
         }
         settings["Media:Rtmp:Port"] = "0";
+        // RELAY_TEST_IO_LOOP=Epoll runs the whole suite on the relay's own epoll loops (the relay process's default).
+        if (Environment.GetEnvironmentVariable("RELAY_TEST_IO_LOOP") is { Length: > 0 } ioLoop)
+            settings.TryAdd("Media:Rtmp:IoLoop", ioLoop);
         builder.Configuration.AddInMemoryCollection(settings);
         builder.Services.AddSingleton<IStreamAccessPolicy>(new DelegatePolicy(this));
         builder.Services.AddSingleton<IMediaEventSink>(new Sink(Events));

@@ -23,7 +23,11 @@ internal sealed partial class RtmpSession
             _input.Consume(1 + ServerHandshake.PacketSize);
 
             var response = ServerHandshake.CreateResponse(c1, (uint)Environment.TickCount, out var kind);
-            await _socket.SendAsync(response, System.Net.Sockets.SocketFlags.None, timeout.Token).ConfigureAwait(false);
+            // One non-blocking send first (a new connection's send buffer takes S0+S1+S2 whole): a socket read by the
+            // relay's own epoll loop then never enters .NET's socket engine, whose epoll would wake for its every read.
+            var sent = Delivery.Framing.NonBlockingSend.TrySend(_socket, response);
+            if (sent < response.Length)
+                await _socket.SendAsync(response.AsMemory(sent), System.Net.Sockets.SocketFlags.None, timeout.Token).ConfigureAwait(false);
             _state = RtmpSessionState.HandshakeC2;
 
             var c2 = await ReadAtLeastAsync(ServerHandshake.PacketSize, timeout.Token).ConfigureAwait(false);

@@ -46,7 +46,13 @@ internal sealed partial class RtmpSession : IPublisherSession, IConnectionTraffi
     private long _lastAckAt;
     private uint _peerWindowAck;
 
-    public RtmpSession(Socket socket, StreamHub hub, IStreamAccessPolicy policy, ILogger logger, CancellationToken shutdown)
+    /// <summary>
+    /// A session over an accepted <paramref name="socket"/>; <paramref name="readiness"/> is the socket's registration
+    /// with the relay's own epoll loop (<c>Media:Rtmp:IoLoop=Epoll</c>), or null to read through .NET's socket engine.
+    /// The session owns both.
+    /// </summary>
+    public RtmpSession(Socket socket, StreamHub hub, IStreamAccessPolicy policy, ILogger logger, CancellationToken shutdown,
+        Io.SocketReadiness? readiness = null)
     {
         _socket = socket;
         _hub = hub;
@@ -62,7 +68,7 @@ internal sealed partial class RtmpSession : IPublisherSession, IConnectionTraffi
         _gate = new KernelBacklogGate(socket, _queue);
         _writer = new ViewerWriter(_queue, _gate, _framing);
         // An idle or silent connection holds no buffer until data arrives (2000 connections); a publisher keeps one.
-        _input = new SocketInput(socket, InputBufferBytes);
+        _input = new SocketInput(socket, InputBufferBytes, readiness);
     }
 
     public long SessionId { get; }
@@ -246,12 +252,13 @@ internal sealed partial class RtmpSession : IPublisherSession, IConnectionTraffi
         LeaveStreams(SetCloseReason(DisconnectReason.Closed));
         _queue.Clear();
         Abort();
+        // The read loop has ended: leave the epoll loop first (it holds the socket's handle, which Dispose waits for).
+        _input.Dispose();
         try { _socket.Dispose(); } catch (Exception) { /* closing anyway */ }
         if (writer is not null)
         {
             try { await writer.ConfigureAwait(false); } catch (Exception) { /* logged by the writer path */ }
         }
-        _input.Dispose();
         _chunks.Dispose();
         _cts.Dispose();
         LogClosed(SessionId, Remote, StreamLabel, CloseReason.ToWire());

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Net.Sockets;
+using CallMedia.Rtmp.Io;
 
 namespace CallMedia.Rtmp.Session;
 
@@ -10,13 +11,23 @@ namespace CallMedia.Rtmp.Session;
 /// (<see cref="Streaming"/>) keeps its buffer and skips the zero-byte receive: .NET's socket engine tries every receive
 /// before it waits for readiness (the zero-byte one is a one-byte <c>MSG_PEEK</c>), so a wake-up costs two receives
 /// (the data, then the one that finds the socket empty) instead of three (peek, data, empty peek).
+/// <para>
+/// With a <see cref="SocketReadiness"/> (the relay's own epoll loop, <c>Media:Rtmp:IoLoop=Epoll</c>) the bytes come from
+/// a non-blocking <c>recv</c> on the descriptor instead: the socket is read again at once only when the last read filled
+/// the free space, and after a shorter read the next receive waits for the next readiness event, so no read ends in
+/// <c>EAGAIN</c> (.NET's engine tries a receive before every wait: one empty read per wake-up).
+/// </para>
 /// </summary>
 /// <remarks>Not thread-safe: one reader (the connection's read loop).</remarks>
-internal sealed class SocketInput(Socket socket, int bufferSize) : IDisposable
+internal sealed class SocketInput(Socket socket, int bufferSize, SocketReadiness? readiness = null) : IDisposable
 {
     private byte[]? _buffer;
     private int _start;
     private int _end;
+
+    // Epoll path: the readiness events seen at the last read, and whether that read may have left data behind.
+    private int _epochSeen;
+    private bool _mayHaveMore = true;
 
     /// <summary>Data is expected all the time: keep the buffer, no zero-byte receive before a read.</summary>
     public bool Streaming { get; set; }
@@ -29,9 +40,14 @@ internal sealed class SocketInput(Socket socket, int bufferSize) : IDisposable
     /// Receives more bytes after the buffered ones (the caller consumed what it could parse). False when the peer
     /// closed its side. Throws <see cref="SocketException"/> or <see cref="OperationCanceledException"/>.
     /// </summary>
+    // Not async itself: one state machine less to resume per wake-up (each resumption is an interface cast and a call).
+    public ValueTask<bool> ReceiveAsync(CancellationToken cancellationToken) =>
+        readiness is not null ? ReceiveReadyAsync(readiness, cancellationToken) : ReceiveFromEngineAsync(cancellationToken);
+
+    /// <summary>.NET's socket engine: a zero-byte receive while idle (not <see cref="Streaming"/>), then the read.</summary>
     // Pooled state machine: this is awaited once per wake-up of every connection (no allocation when it suspends).
     [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder<>))]
-    public async ValueTask<bool> ReceiveAsync(CancellationToken cancellationToken)
+    private async ValueTask<bool> ReceiveFromEngineAsync(CancellationToken cancellationToken)
     {
         if (_start == _end && !Streaming)
         {
@@ -45,6 +61,39 @@ internal sealed class SocketInput(Socket socket, int bufferSize) : IDisposable
             return false;
         _end += received;
         return true;
+    }
+
+    /// <summary>
+    /// The epoll path: waits for a readiness event unless the last read filled the buffer, then reads what is there.
+    /// A wake-up that finds nothing (the event was for bytes an earlier read already took) waits again.
+    /// </summary>
+    [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<bool> ReceiveReadyAsync(SocketReadiness ready, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            if (!_mayHaveMore)
+            {
+                if (_start == _end && !Streaming)
+                    ReturnBuffer(); // idle connections hold no buffer while they wait
+                await ready.WaitAsync(_epochSeen, cancellationToken).ConfigureAwait(false);
+            }
+            MakeRoom();
+            _epochSeen = ready.Epoch;
+            var free = _buffer!.Length - _end;
+            var received = ready.Receive(_buffer.AsSpan(_end));
+            if (received == 0)
+            {
+                _mayHaveMore = true; // the end is sticky: a later receive finds it again without waiting
+                return false;
+            }
+            _mayHaveMore = received == free;
+            if (received < 0)
+                continue;
+            _end += received;
+            return true;
+        }
     }
 
     /// <summary>Marks the first <paramref name="bytes"/> of <see cref="Buffered"/> as parsed.</summary>
@@ -89,6 +138,10 @@ internal sealed class SocketInput(Socket socket, int bufferSize) : IDisposable
         _start = _end = 0;
     }
 
-    /// <summary>Returns the buffer; call once no receive is pending.</summary>
-    public void Dispose() => ReturnBuffer();
+    /// <summary>Returns the buffer and leaves the epoll loop; call once no receive is pending.</summary>
+    public void Dispose()
+    {
+        readiness?.Dispose();
+        ReturnBuffer();
+    }
 }
