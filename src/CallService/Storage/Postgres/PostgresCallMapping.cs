@@ -67,25 +67,7 @@ internal static class PostgresCallMapping
     {
         if (write.Stored) return Update(write);
         var c = write.Call;
-        var cmd = new NpgsqlBatchCommand("""
-            WITH upserted AS (
-              INSERT INTO calls(call_id, scenario, ring, caller, callee, timers, state, created_at, accepted_at, connected_at,
-                ended_at, end_reason, ended_by, code, a_issued, b_issued, quality_a, quality_b, updated_at, node_id)
-              VALUES($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)
-              ON CONFLICT(call_id) DO UPDATE SET state=EXCLUDED.state, accepted_at=EXCLUDED.accepted_at,
-                connected_at=EXCLUDED.connected_at, ended_at=EXCLUDED.ended_at, end_reason=EXCLUDED.end_reason,
-                ended_by=EXCLUDED.ended_by, code=EXCLUDED.code, a_issued=EXCLUDED.a_issued, b_issued=EXCLUDED.b_issued,
-                quality_a=EXCLUDED.quality_a, quality_b=EXCLUDED.quality_b, updated_at=EXCLUDED.updated_at
-                WHERE calls.state <> 'ended' OR calls.end_reason IS NOT DISTINCT FROM EXCLUDED.end_reason),
-            media AS (
-              INSERT INTO call_media(call_id, media_a, media_b) SELECT $1, $21, $22 WHERE $23
-              ON CONFLICT(call_id) DO UPDATE SET media_a=EXCLUDED.media_a, media_b=EXCLUDED.media_b),
-            transitions AS (
-              INSERT INTO call_transitions(call_id, state, at, detail)
-              SELECT $1, t.s, t.a, t.d FROM unnest($24::text[], $25::timestamptz[], $26::text[]) WITH ORDINALITY AS t(s, a, d, i)
-              ORDER BY t.i)
-            DELETE FROM busy_parties WHERE $27 AND call_id = $1
-            """);
+        var cmd = new NpgsqlBatchCommand(UpsertText);
         cmd.Parameters.AddRange(new NpgsqlParameter[]
         {
             Value(c.CallId), Value(c.Scenario), Value(c.Ring), Value(c.CallerUserId), Value(c.CalleeUserId),
@@ -94,14 +76,8 @@ internal static class PostgresCallMapping
             Text(c.EndReason?.ToWire()), Text(c.EndedBy?.ToWire()),
             new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Integer, Value = (object?)c.Code ?? DBNull.Value },
             Value(c.AIssued), Value(c.BIssued), Json(Warnings(c.WarningsA)), Json(Warnings(c.WarningsB)), Value(Ts(write.At)), Value(nodeId),
-            Json(c.MediaA is null ? null : JsonSerializer.Serialize(c.MediaA, MediaJson)),
-            Json(c.MediaB is null ? null : JsonSerializer.Serialize(c.MediaB, MediaJson)),
-            Value(c.MediaA is not null || c.MediaB is not null),
-            Value(write.NewTransitions.Select(t => t.State.ToWire()).ToArray()),
-            Value(write.NewTransitions.Select(t => Ts(t.At)).ToArray()),
-            Value(write.NewTransitions.Select(t => (string?)t.Detail).ToArray()),
-            Value(c.State == CallState.Ended),
         });
+        cmd.Parameters.AddRange(AfterTheRowParameters(write));
         return cmd;
     }
 
@@ -113,26 +89,62 @@ internal static class PostgresCallMapping
     private static NpgsqlBatchCommand Update(CallWrite write)
     {
         var c = write.Call;
-        var cmd = new NpgsqlBatchCommand("""
-            WITH updated AS (
-              UPDATE calls SET state=$2, accepted_at=$3, connected_at=$4, ended_at=$5, end_reason=$6, ended_by=$7, code=$8,
-                a_issued=$9, b_issued=$10, quality_a=$11, quality_b=$12, updated_at=$13
-              WHERE call_id=$1 AND (state <> 'ended' OR end_reason IS NOT DISTINCT FROM $6)),
-            media AS (
-              INSERT INTO call_media(call_id, media_a, media_b) SELECT $1, $14, $15 WHERE $16
-              ON CONFLICT(call_id) DO UPDATE SET media_a=EXCLUDED.media_a, media_b=EXCLUDED.media_b),
-            transitions AS (
-              INSERT INTO call_transitions(call_id, state, at, detail)
-              SELECT $1, t.s, t.a, t.d FROM unnest($17::text[], $18::timestamptz[], $19::text[]) WITH ORDINALITY AS t(s, a, d, i)
-              ORDER BY t.i)
-            DELETE FROM busy_parties WHERE $20 AND call_id = $1
-            """);
+        var cmd = new NpgsqlBatchCommand(UpdateText);
         cmd.Parameters.AddRange(new NpgsqlParameter[]
         {
             Value(c.CallId), Value(c.State.ToWire()), Time(c.AcceptedAt), Time(c.ConnectedAt), Time(c.EndedAt),
             Text(c.EndReason?.ToWire()), Text(c.EndedBy?.ToWire()),
             new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Integer, Value = (object?)c.Code ?? DBNull.Value },
             Value(c.AIssued), Value(c.BIssued), Json(Warnings(c.WarningsA)), Json(Warnings(c.WarningsB)), Value(Ts(write.At)),
+        });
+        cmd.Parameters.AddRange(AfterTheRowParameters(write));
+        return cmd;
+    }
+
+    /// <summary>The text of <see cref="Change"/> for a call's first write: the row upserted, then <see cref="AfterTheRow"/>.</summary>
+    private static readonly string UpsertText = """
+            WITH upserted AS (
+              INSERT INTO calls(call_id, scenario, ring, caller, callee, timers, state, created_at, accepted_at, connected_at,
+                ended_at, end_reason, ended_by, code, a_issued, b_issued, quality_a, quality_b, updated_at, node_id)
+              VALUES($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)
+              ON CONFLICT(call_id) DO UPDATE SET state=EXCLUDED.state, accepted_at=EXCLUDED.accepted_at,
+                connected_at=EXCLUDED.connected_at, ended_at=EXCLUDED.ended_at, end_reason=EXCLUDED.end_reason,
+                ended_by=EXCLUDED.ended_by, code=EXCLUDED.code, a_issued=EXCLUDED.a_issued, b_issued=EXCLUDED.b_issued,
+                quality_a=EXCLUDED.quality_a, quality_b=EXCLUDED.quality_b, updated_at=EXCLUDED.updated_at
+                WHERE calls.state <> 'ended' OR calls.end_reason IS NOT DISTINCT FROM EXCLUDED.end_reason),
+            """ + AfterTheRow(21);
+
+    /// <summary>The text of <see cref="Update"/>: the changing columns of a stored row, then <see cref="AfterTheRow"/>.</summary>
+    private static readonly string UpdateText = """
+            WITH updated AS (
+              UPDATE calls SET state=$2, accepted_at=$3, connected_at=$4, ended_at=$5, end_reason=$6, ended_by=$7, code=$8,
+                a_issued=$9, b_issued=$10, quality_a=$11, quality_b=$12, updated_at=$13
+              WHERE call_id=$1 AND (state <> 'ended' OR end_reason IS NOT DISTINCT FROM $6)),
+            """ + AfterTheRow(14);
+
+    /// <summary>
+    /// The part of <see cref="Change"/> after the call's row, shared by the upsert and the update: the media row when the
+    /// call has media, the new transitions in order, and, once ended, the release of its busy claims. Its seven
+    /// parameters are numbered from <paramref name="first"/> (<see cref="AfterTheRowParameters"/>, in that order); the
+    /// text is the same for each statement kind, so Npgsql's automatic preparation keeps one prepared statement each.
+    /// </summary>
+    private static string AfterTheRow(int first) => "\n" + $"""
+        media AS (
+          INSERT INTO call_media(call_id, media_a, media_b) SELECT $1, ${first}, ${first + 1} WHERE ${first + 2}
+          ON CONFLICT(call_id) DO UPDATE SET media_a=EXCLUDED.media_a, media_b=EXCLUDED.media_b),
+        transitions AS (
+          INSERT INTO call_transitions(call_id, state, at, detail)
+          SELECT $1, t.s, t.a, t.d FROM unnest(${first + 3}::text[], ${first + 4}::timestamptz[], ${first + 5}::text[]) WITH ORDINALITY AS t(s, a, d, i)
+          ORDER BY t.i)
+        DELETE FROM busy_parties WHERE ${first + 6} AND call_id = $1
+        """;
+
+    /// <summary>The seven parameters of <see cref="AfterTheRow"/>.</summary>
+    private static NpgsqlParameter[] AfterTheRowParameters(CallWrite write)
+    {
+        var c = write.Call;
+        return
+        [
             Json(c.MediaA is null ? null : JsonSerializer.Serialize(c.MediaA, MediaJson)),
             Json(c.MediaB is null ? null : JsonSerializer.Serialize(c.MediaB, MediaJson)),
             Value(c.MediaA is not null || c.MediaB is not null),
@@ -140,8 +152,7 @@ internal static class PostgresCallMapping
             Value(write.NewTransitions.Select(t => Ts(t.At)).ToArray()),
             Value(write.NewTransitions.Select(t => (string?)t.Detail).ToArray()),
             Value(c.State == CallState.Ended),
-        });
-        return cmd;
+        ];
     }
 
     /// <summary>The columns <see cref="ReadCalls"/> expects, from <c>calls c LEFT JOIN call_media m</c>.</summary>
