@@ -107,6 +107,27 @@ internal sealed class SocketReadiness : IValueTaskSource, IDisposable
         return new ValueTask(this, _core.Version);
     }
 
+    /// <summary>
+    /// <see cref="WaitAsync"/> without an await: false when the wait is over at once (a cancellation throws), else true
+    /// and <paramref name="onReady"/>(<paramref name="state"/>) is called when it ends — on the loop's thread for an
+    /// event, on the cancelling thread otherwise — and must call <see cref="EndWait"/>. Saves the reader a state
+    /// machine to resume per wake-up.
+    /// </summary>
+    public bool WaitThen(int seen, CancellationToken cancellationToken, Action<object?> onReady, object? state)
+    {
+        var wait = WaitAsync(seen, cancellationToken);
+        if (wait.IsCompleted)
+        {
+            wait.GetAwaiter().GetResult();
+            return false;
+        }
+        _core.OnCompleted(onReady, state, _core.Version, ValueTaskSourceOnCompletedFlags.None);
+        return true;
+    }
+
+    /// <summary>Ends a wait that <see cref="WaitThen"/> reported: throws what ended it if not an event (cancellation, dispose).</summary>
+    public void EndWait() => _core.GetResult(_core.Version);
+
     /// <summary>A readiness event with its epoll flags (the loop's thread): resumes the waiter, if any, inline.</summary>
     internal void Signal(uint events)
     {

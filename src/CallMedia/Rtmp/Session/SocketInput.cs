@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Net.Sockets;
+using System.Threading.Tasks.Sources;
 using CallMedia.Rtmp.Io;
 
 namespace CallMedia.Rtmp.Session;
@@ -19,8 +20,10 @@ namespace CallMedia.Rtmp.Session;
 /// </para>
 /// </summary>
 /// <remarks>Not thread-safe: one reader (the connection's read loop).</remarks>
-internal sealed class SocketInput(Socket socket, int bufferSize, SocketReadiness? readiness = null) : IDisposable
+internal sealed class SocketInput(Socket socket, int bufferSize, SocketReadiness? readiness = null) : IValueTaskSource<bool>, IDisposable
 {
+    private static readonly Action<object?> s_onReady = static s => ((SocketInput)s!).OnReady();
+
     private byte[]? _buffer;
     private int _start;
     private int _end;
@@ -28,6 +31,8 @@ internal sealed class SocketInput(Socket socket, int bufferSize, SocketReadiness
     // Epoll path: the readiness events seen at the last read, and whether that read may have left data behind.
     private int _epochSeen;
     private bool _mayHaveMore = true;
+    private ManualResetValueTaskSourceCore<bool> _receive; // the pending receive (continuations inline: the reader runs on)
+    private CancellationToken _waitToken;
 
     /// <summary>Data is expected all the time: keep the buffer, no zero-byte receive before a read.</summary>
     public bool Streaming { get; set; }
@@ -42,7 +47,7 @@ internal sealed class SocketInput(Socket socket, int bufferSize, SocketReadiness
     /// </summary>
     // Not async itself: one state machine less to resume per wake-up (each resumption is an interface cast and a call).
     public ValueTask<bool> ReceiveAsync(CancellationToken cancellationToken) =>
-        readiness is not null ? ReceiveReadyAsync(readiness, cancellationToken) : ReceiveFromEngineAsync(cancellationToken);
+        readiness is not null ? ReceiveReady(readiness, cancellationToken) : ReceiveFromEngineAsync(cancellationToken);
 
     /// <summary>.NET's socket engine: a zero-byte receive while idle (not <see cref="Streaming"/>), then the read.</summary>
     // Pooled state machine: this is awaited once per wake-up of every connection (no allocation when it suspends).
@@ -65,10 +70,23 @@ internal sealed class SocketInput(Socket socket, int bufferSize, SocketReadiness
 
     /// <summary>
     /// The epoll path: waits for a readiness event unless the last read filled the buffer, then reads what is there.
-    /// A wake-up that finds nothing (the event was for bytes an earlier read already took) waits again.
+    /// A wake-up that finds nothing (the event was for bytes an earlier read already took) waits again. Not an async
+    /// method: a wait ends in <see cref="OnReady"/>, called by the readiness on the loop's thread, which reads and
+    /// completes the receive (<see cref="_receive"/>): one continuation per wake-up (the reader's), not two.
     /// </summary>
-    [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<bool> ReceiveReadyAsync(SocketReadiness ready, CancellationToken cancellationToken)
+    private ValueTask<bool> ReceiveReady(SocketReadiness ready, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return ReceiveReadyOrWait(ready, cancellationToken);
+        }
+        catch (Exception ex)
+        {
+            return ValueTask.FromException<bool>(ex); // as an async method would: failures come with the awaited result
+        }
+    }
+
+    private ValueTask<bool> ReceiveReadyOrWait(SocketReadiness ready, CancellationToken cancellationToken)
     {
         while (true)
         {
@@ -77,24 +95,70 @@ internal sealed class SocketInput(Socket socket, int bufferSize, SocketReadiness
             {
                 if (_start == _end && !Streaming)
                     ReturnBuffer(); // idle connections hold no buffer while they wait
-                await ready.WaitAsync(_epochSeen, cancellationToken).ConfigureAwait(false);
+                _receive.Reset();
+                _waitToken = cancellationToken;
+                if (ready.WaitThen(_epochSeen, cancellationToken, s_onReady, this))
+                    return new ValueTask<bool>(this, _receive.Version);
             }
-            MakeRoom();
-            _epochSeen = ready.Epoch;
-            var free = _buffer!.Length - _end;
-            var received = ready.Receive(_buffer.AsSpan(_end));
-            if (received == 0)
-            {
-                _mayHaveMore = true; // the end is sticky: a later receive finds it again without waiting
-                return false;
-            }
-            _mayHaveMore = received == free;
-            if (received < 0)
-                continue;
-            _end += received;
-            return true;
+            if (ReadOnce(ready) is { } open)
+                return new ValueTask<bool>(open);
         }
     }
+
+    /// <summary>One non-blocking read: true (bytes added), false (the peer closed), null (nothing there: wait).</summary>
+    private bool? ReadOnce(SocketReadiness ready)
+    {
+        MakeRoom();
+        _epochSeen = ready.Epoch;
+        var free = _buffer!.Length - _end;
+        var received = ready.Receive(_buffer.AsSpan(_end));
+        if (received == 0)
+        {
+            _mayHaveMore = true; // the end is sticky: a later receive finds it again without waiting
+            return false;
+        }
+        _mayHaveMore = received == free;
+        if (received < 0)
+            return null;
+        _end += received;
+        return true;
+    }
+
+    /// <summary>A wait of <see cref="ReceiveReady"/> ended: read, or wait again (nothing there), and complete the receive.</summary>
+    private void OnReady()
+    {
+        bool open;
+        try
+        {
+            readiness!.EndWait();
+            while (true)
+            {
+                if (ReadOnce(readiness) is { } result)
+                {
+                    open = result;
+                    break;
+                }
+                _waitToken.ThrowIfCancellationRequested();
+                if (_start == _end && !Streaming)
+                    ReturnBuffer();
+                if (readiness.WaitThen(_epochSeen, _waitToken, s_onReady, this))
+                    return;
+            }
+        }
+        catch (Exception ex)
+        {
+            _receive.SetException(ex);
+            return;
+        }
+        _receive.SetResult(open);
+    }
+
+    bool IValueTaskSource<bool>.GetResult(short token) => _receive.GetResult(token);
+
+    ValueTaskSourceStatus IValueTaskSource<bool>.GetStatus(short token) => _receive.GetStatus(token);
+
+    void IValueTaskSource<bool>.OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags) =>
+        _receive.OnCompleted(continuation, state, token, flags);
 
     /// <summary>Marks the first <paramref name="bytes"/> of <see cref="Buffered"/> as parsed.</summary>
     public void Consume(long bytes)
