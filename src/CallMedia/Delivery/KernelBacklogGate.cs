@@ -7,9 +7,18 @@ namespace CallMedia.Delivery;
 /// wire and in the peer's receive buffer — no more than the link estimate's budget
 /// (<see cref="LinkEstimator.BudgetBytes"/>), audio apart: the rest waits in the viewer's queue, where the drop policy
 /// sees it and audio overtakes video. Looks at the kernel (<see cref="KernelSendQueue.Look"/>, one <c>getsockopt</c>) at each
-/// wake-up, except for a viewer that keeps up (budget ≥ 32 KiB, pipe under half of it) for which one look per 100 ms
-/// suffices; while the pipe is full, looks again every 2–20 ms (its expected drain time). Blocked for 500 ms with
-/// nothing unsent in the kernel, it takes the peer's unread estimate as stale (<see cref="LinkEstimator.ForgetPeerUnread"/>).
+/// wake-up, except for a viewer that keeps up (budget ≥ 32 KiB, pipe under half of it); while the pipe is full, looks
+/// again every 2–20 ms (its expected drain time). Blocked for 500 ms with nothing unsent in the kernel, it takes the
+/// peer's unread estimate as stale (<see cref="LinkEstimator.ForgetPeerUnread"/>).
+/// <para>
+/// A viewer that keeps up is looked at only when a look can change a decision. Between looks the pipe's estimate is the
+/// last look's plus every byte written since (nothing read), an upper bound: a look can only show more room, so while the
+/// estimate leaves room for the write and at least half the budget, the write goes without one; a look is taken once
+/// the estimate reaches half the budget (it may double the budget, <see cref="LinkEstimator.OnSample"/>). Only while a
+/// read rate is known does the drop policy count the pipe (<see cref="DropPolicy.QueueMs"/>): then it is looked at
+/// every 100 ms at least, so the backlog the policy sees is at most that old (an over-estimate of the pipe would drop
+/// video a viewer has room for).
+/// </para>
 /// </summary>
 internal sealed class KernelBacklogGate(Socket? socket, ViewerQueue queue)
 {
@@ -40,9 +49,10 @@ internal sealed class KernelBacklogGate(Socket? socket, ViewerQueue queue)
     {
         if (!Active || socket is null)
             return (UngatedBytes, needBytes, UngatedBytes);
-        var (room, budget, readRate, lastLookAt) = queue.LinkState;
+        var (room, budget, readRate, lastLookAt, pipeCounted) = queue.LinkState;
         needBytes = Math.Min(needBytes, budget); // a piece larger than the budget goes when the pipe is empty
-        if (!LookNext && budget >= FastBudgetBytes && room >= budget / 2 && room >= needBytes && queue.NowMs - lastLookAt < RefreshMs)
+        if (!LookNext && budget >= FastBudgetBytes && room >= budget / 2 && room >= needBytes
+            && (!pipeCounted || queue.NowMs - lastLookAt < RefreshMs))
             return (room, needBytes, budget);
         LookNext = false;
         var sample = KernelSendQueue.Look(socket, queue.NowMs);

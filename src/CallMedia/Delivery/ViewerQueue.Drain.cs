@@ -154,13 +154,17 @@ internal sealed partial class ViewerQueue
         }
     }
 
-    /// <summary>The link as the gate needs it: room in the pipe, budget, read rate (0 unknown), time of the last look.</summary>
-    public (int Room, int Budget, double ReadBytesPerMs, long LastLookAt) LinkState
+    /// <summary>
+    /// The link as the gate needs it: room in the pipe, budget, read rate (0 unknown), time of the last look, and whether
+    /// the drop policy counts the pipe (<see cref="DropPolicy.QueueMs"/>: a read rate known as of the last look).
+    /// </summary>
+    public (int Room, int Budget, double ReadBytesPerMs, long LastLookAt, bool PipeCounted) LinkState
     {
         get
         {
             lock (_lock)
-                return (_link.RoomBytes, _link.BudgetBytes, _link.ReadRateKnown(NowMs) ? _link.ReadBytesPerMs : 0, _link.Last.At);
+                return (_link.RoomBytes, _link.BudgetBytes, _link.ReadRateKnown(NowMs) ? _link.ReadBytesPerMs : 0, _link.Last.At,
+                    _link.ReadRateKnown(_link.Last.At));
         }
     }
 
