@@ -164,4 +164,46 @@ public sealed class EpollInputTests : IDisposable
             p.Server.Dispose();
         }
     }
+    [Fact]
+    public async Task SlotsOfClosedConnections_AreReused_AndNewConnectionsGetOnlyTheirBytes()
+    {
+        // More connections than the loop's first slot table (64) holds, half of them closed, then as many new ones: the
+        // table grows, freed slots are taken again (with another generation) and each reader gets its own bytes.
+        var first = new List<(Socket Client, Socket Server, SocketInput Input)>();
+        for (var i = 0; i < 100; i++)
+        {
+            var (client, server) = await PairAsync();
+            first.Add((client, server, new SocketInput(server, 512, _loop.Register(server))));
+        }
+        Assert.Equal(100, _loop.Count);
+        for (var i = 0; i < 100; i += 2)
+        {
+            first[i].Input.Dispose();
+            first[i].Client.Dispose();
+            first[i].Server.Dispose();
+        }
+        Assert.Equal(50, _loop.Count);
+        var second = new List<(Socket Client, Socket Server, SocketInput Input)>();
+        for (var i = 0; i < 50; i++)
+        {
+            var (client, server) = await PairAsync();
+            second.Add((client, server, new SocketInput(server, 512, _loop.Register(server))));
+        }
+        Assert.Equal(100, _loop.Count);
+        var all = first.Where((_, i) => i % 2 == 1).Concat(second).ToList();
+        var data = all.Select((_, i) => Pattern(1000 + i, 500 + i)).ToList();
+        var reads = all.Select((p, i) => ReadAsync(p.Input, data[i].Length)).ToArray();
+        for (var i = 0; i < all.Count; i++)
+            await all[i].Client.SendAsync(data[i]);
+        var results = await Task.WhenAll(reads);
+        for (var i = 0; i < all.Count; i++)
+            Assert.Equal(data[i], results[i]);
+        foreach (var p in all)
+        {
+            p.Input.Dispose();
+            p.Client.Dispose();
+            p.Server.Dispose();
+        }
+        Assert.Equal(0, _loop.Count);
+    }
 }
