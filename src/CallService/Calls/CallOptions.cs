@@ -13,6 +13,13 @@ internal sealed class CallOptions
     /// <summary>How long an ended call stays in memory (for GET, retries and relay refusals) before only its record remains.</summary>
     public int RetainEndedSeconds { get; set; } = 60;
 
+    /// <summary>
+    /// At most this many ended calls stay in memory (the oldest leave first, to their records), so the memory they hold
+    /// is bounded whatever the call rate: ~3.4 KB each (a <c>dotnet-gcdump</c> of 60,000 retained calls, see
+    /// docs/performance-notes.md), 10,000 ≈ 34 MB. 0 keeps none beyond their last write.
+    /// </summary>
+    public int RetainEndedMaxCalls { get; set; } = 10_000;
+
     /// <summary><c>rtmp</c> or <c>flv</c>: which play URL clients are told to use.</summary>
     public string PlayFormat { get; set; } = "rtmp";
 }
