@@ -69,7 +69,8 @@ public sealed class TimelineRecorder
     }
 
     /// <summary>
-    /// Stops sampling (a last sample closes the last, partial slice) and returns the slices, given each completed
+    /// Stops sampling (a last sample closes the last, partial slice, or extends the one before when under half a slice)
+    /// and returns the slices, given each completed
     /// lifecycle's end (<see cref="Stopwatch"/> ticks) and duration (ms).
     /// </summary>
     public async Task<List<TimelineSlice>> StopAsync(IReadOnlyCollection<(long EndedTicks, double Ms)> completions)
@@ -79,7 +80,13 @@ public sealed class TimelineRecorder
         List<(long Ticks, double Cpu, long Rss)> samples;
         lock (_samples)
         {
-            _samples.Add(Sample());
+            // The last, partial slice joins the one before when it is under half a slice (a few completions would
+            // otherwise make a slice of their own with a meaningless CPU per lifecycle).
+            var last = Sample();
+            if (_samples.Count > 1 && Stopwatch.GetElapsedTime(_samples[^1].Ticks, last.Ticks) < _slice / 2)
+                _samples[^1] = last;
+            else
+                _samples.Add(last);
             samples = [.. _samples];
         }
         var slices = new List<TimelineSlice>();
