@@ -125,7 +125,11 @@ public static class ReportTables
             $"RSS {F(s.RssStartMiB)} → {F(s.RssEndMiB)} MiB (peak {F(s.PeakRssMiB)})\n" +
             $"generator CPU {F(g.CpuSeconds, "F2")} s = {F(g.CpuShare * 100)} % of {g.Cores} core(s){(g.Saturated ? " — SATURATED: " + g.Reason : "")}; " +
             $"other jobs {F(s.OtherCpuSeconds, "F2")} CPU s; load average {F(s.LoadAverageStart, "F2")} → {F(s.LoadAverageEnd, "F2")}" +
-            (s.Pinning.Length > 0 ? $"; {s.Pinning}" : "; not pinned") + syscalls));
+            (s.Pinning.Length > 0 ? $"; {s.Pinning}" : "; not pinned") + syscalls + Timeline(s)));
         return table;
     }
+
+    private static string Timeline(SignalingResult s) => s.Timeline.Count < 2 ? "" :
+        "\ntimeline (s: completed, lifecycle p50/p99 ms, server CPU ms per lifecycle, RSS MiB):\n" + string.Join("\n",
+            s.Timeline.Select(t => $"  {F(t.EndSeconds)}: {t.Completed}, {F(t.LifecycleP50)}/{F(t.LifecycleP99)}, {F(t.CpuMsPerLifecycle, "F3")}, {F(t.RssMiB)}"));
 }

@@ -42,6 +42,12 @@ public sealed record SignalingOptions
     /// </summary>
     public TimeSpan SyscallWindow { get; init; }
 
+    /// <summary>
+    /// Length of the timeline's slices (<see cref="SignalingResult.Timeline"/>): completions, lifecycle p50/p99, server
+    /// CPU per lifecycle and RSS per slice of the measured window.
+    /// </summary>
+    public TimeSpan TimelineSlice { get; init; } = TimeSpan.FromSeconds(10);
+
     /// <summary>Cores the generator may run on (its share of them decides saturation); default: all of this process's.</summary>
     public int GeneratorCores { get; init; } = Environment.ProcessorCount;
 
@@ -108,6 +114,8 @@ public sealed record SignalingResult
     public int PartyPool { get; init; }
     /// <summary>First distinct failures.</summary>
     public List<string> Errors { get; init; } = [];
+    /// <summary>The measured window slice by slice (<see cref="SignalingOptions.TimelineSlice"/>): is RSS flat, is the first minute like the rest.</summary>
+    public List<TimelineSlice> Timeline { get; init; } = [];
 }
 
 /// <summary>Two signaling runs of one invocation (the ceiling, then CallService) and their ratios.</summary>

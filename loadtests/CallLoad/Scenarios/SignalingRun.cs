@@ -45,6 +45,8 @@ internal sealed class SignalingRun(HttpClient http, ISignalingTarget target, Sig
     /// <summary>Lifecycles that failed because an awaited event did not arrive within the step timeout.</summary>
     public int LostEvents => Volatile.Read(ref _lostEvents);
     public ConcurrentBag<double> Lifecycles { get; } = [];
+    /// <summary>Each completed lifecycle's end (<see cref="Stopwatch"/> ticks) and duration (ms), for the timeline.</summary>
+    public ConcurrentQueue<(long EndedTicks, double Ms)> Completions { get; } = new();
     public ConcurrentBag<double> Events { get; } = [];
     public ConcurrentDictionary<string, ConcurrentBag<double>> Requests { get; } = new();
     public ConcurrentQueue<string> Errors { get; } = new();
@@ -101,7 +103,10 @@ internal sealed class SignalingRun(HttpClient http, ISignalingTarget target, Sig
 
             var (_, hangupSent) = await SendAsync("hangup", HttpMethod.Post, a.Node, $"v1/calls/{callId}/hangup", a.Token, null, cancellationToken).ConfigureAwait(false);
             await EventAsync(b.Socket, "call.ended", callId, hangupSent).ConfigureAwait(false);
-            Lifecycles.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+            var ended = Stopwatch.GetTimestamp();
+            var ms = Stopwatch.GetElapsedTime(started, ended).TotalMilliseconds;
+            Lifecycles.Add(ms);
+            Completions.Enqueue((ended, ms));
             Interlocked.Increment(ref _completed);
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)

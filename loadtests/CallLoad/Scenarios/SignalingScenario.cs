@@ -48,9 +48,11 @@ public static class SignalingScenario
         var servers = target.ServerProcessIds;
         var database = target.DatabaseProcessIds();
         var window = MeasuredWindow.Start(servers, database);
+        var timeline = TimelineRecorder.Start(servers, options.TimelineSlice);
         var (tasks, skipped, lag) = await OpenLoopAsync(run, options.Rate, options.Duration, pool, status, cancellationToken).ConfigureAwait(false);
         await Task.WhenAll(tasks).ConfigureAwait(false);
         var measured = await window.StopAsync().ConfigureAwait(false);
+        var slices = await timeline.StopAsync(run.Completions.ToArray()).ConfigureAwait(false);
 
         var syscalls = new Dictionary<string, double>();
         double syscallTotal = 0;
@@ -104,6 +106,7 @@ public static class SignalingScenario
             SyscallsTotalPerLifecycle = syscallTotal,
             Errors = errors.Distinct().Take(10).ToList(),
             PartyPool = options.PartyPool,
+            Timeline = slices,
         };
     }
 

@@ -72,6 +72,7 @@ internal static class CallServiceHosting
             .Validate(o => o.PublisherLostGraceSeconds is >= 1 and <= 60, "Calls:PublisherLostGraceSeconds must be 1-60.")
             .Validate(o => o.MaxDurationSeconds is >= 60 and <= 86400, "Calls:MaxDurationSeconds must be 60-86400.")
             .Validate(o => o.PlayFormat is "rtmp" or "flv", "Calls:PlayFormat must be rtmp or flv.")
+            .Validate(o => o.RetainEndedMaxCalls is >= 0 and <= 10_000_000, "Calls:RetainEndedMaxCalls must be 0-10000000.")
             .ValidateOnStart();
         services.Configure<RulesOptions>(configuration.GetSection(RulesOptions.SectionName));
         services.Configure<RealtimeOptions>(configuration.GetSection(RealtimeOptions.SectionName));

@@ -55,7 +55,9 @@ internal sealed class CallStreamAccessPolicy(
             case SignedUrlVerdict.Expired: return StreamAccessDecision.Deny("expired");
         }
 
-        if (calls.AccessOf(callId) is not { } call) return StreamAccessDecision.Deny("unknown_call");
+        // A validly signed URL of a call not in memory: an ended call that left memory says so from its record.
+        if (calls.AccessOf(callId) is not { } call)
+            return StreamAccessDecision.Deny(calls.EndedInRecords(callId) ? "call_ended" : "unknown_call");
         if (call.Ended) return StreamAccessDecision.Deny("call_ended");
         // Publishing {id}-a is party A's URL; playing {id}-a is party B's (B plays A).
         var user = request.Action == MediaAction.Publish ? streamOf : StreamNames.Peer(streamOf);

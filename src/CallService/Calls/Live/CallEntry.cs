@@ -43,7 +43,9 @@ internal sealed class CallEntry(Call call, bool detached = false)
     public OneShot Ring { get; } = new("ring timeout");
     public OneShot MediaJoin { get; } = new("media-join timeout");
     public OneShot MaxDuration { get; } = new("maximum duration");
-    public OneShot Evict { get; } = new("eviction");
+
+    /// <summary>Ended and handed to the registry's retained ended calls (<see cref="LiveCalls.Retain"/>). Under the gate.</summary>
+    public bool Retained { get; set; }
     public PartyRuntime A { get; } = new("a");
     public PartyRuntime B { get; } = new("b");
 

@@ -16,12 +16,39 @@ namespace CallService.Calls.Live;
 /// and its changes, writes and effects keep their order; no thread waits for a commit (an act awaits it). The
 /// registry's lock is only taken alone or inside a gate.
 /// </summary>
-internal sealed class CallTransaction(
-    TimeProvider time, ICallStore store, LiveCalls calls, CallLifecycle lifecycle, CallEffects effects, RealtimeHub hub,
-    IOptions<CallOptions> options, ILogger<CallTransaction> logger)
+internal sealed class CallTransaction : IDisposable
 {
-    private static readonly TimeSpan EvictRetry = TimeSpan.FromSeconds(5);
-    private readonly TimeSpan _retainEnded = TimeSpan.FromSeconds(Math.Max(1, options.Value.RetainEndedSeconds));
+    /// <summary>How often ended calls past <see cref="CallOptions.RetainEndedSeconds"/> are let go (one timer for all).</summary>
+    internal static readonly TimeSpan EvictionSweep = TimeSpan.FromSeconds(1);
+
+    private readonly TimeProvider time;
+    private readonly ICallStore store;
+    private readonly LiveCalls calls;
+    private readonly CallLifecycle lifecycle;
+    private readonly CallEffects effects;
+    private readonly RealtimeHub hub;
+    private readonly ILogger<CallTransaction> logger;
+    private readonly TimeSpan _retainEnded;
+    private readonly int _retainMax;
+    private readonly ITimer _sweep;
+
+    public CallTransaction(
+        TimeProvider time, ICallStore store, LiveCalls calls, CallLifecycle lifecycle, CallEffects effects, RealtimeHub hub,
+        IOptions<CallOptions> options, ILogger<CallTransaction> logger)
+    {
+        (this.time, this.store, this.calls, this.lifecycle, this.effects, this.hub, this.logger) = (time, store, calls, lifecycle, effects, hub, logger);
+        _retainEnded = TimeSpan.FromSeconds(Math.Max(1, options.Value.RetainEndedSeconds));
+        _retainMax = Math.Max(0, options.Value.RetainEndedMaxCalls);
+        // The sweep runs for the process's life: it must not keep the context of whoever resolved this first.
+        TimerCallback sweep = _ => Leave(calls.TakeLeaving(Now() - _retainEnded, _retainMax));
+        if (ExecutionContext.IsFlowSuppressed())
+            _sweep = time.CreateTimer(sweep, null, EvictionSweep, EvictionSweep);
+        else
+            using (ExecutionContext.SuppressFlow())
+                _sweep = time.CreateTimer(sweep, null, EvictionSweep, EvictionSweep);
+    }
+
+    public void Dispose() => _sweep.Dispose();
 
     /// <summary>
     /// Saves a new call under the busy rule (one conditional write in the store): when a party is busy the call ends
@@ -198,8 +225,20 @@ internal sealed class CallTransaction(
         effects.Run(change);
         var entry = change.Entry;
         entry.Saved();
-        if (entry.Call.IsEnded && !entry.Detached && !entry.Evict.Running)
-            entry.Evict.Start(time, _retainEnded, _ => Background(() => EvictAsync(entry), entry, "eviction"));
+        if (entry.Call.IsEnded && !entry.Detached && !entry.Retained)
+        {
+            entry.Retained = true;
+            calls.Retain(entry, change.Now);
+            Leave(calls.TakeLeaving(DateTimeOffset.MinValue, _retainMax)); // over the count bound: the oldest leave now
+        }
+    }
+
+    /// <summary>Ended calls leave memory, each through its gate (never waited for here: this may hold another call's gate).</summary>
+    private void Leave(List<CallEntry>? leaving)
+    {
+        if (leaving is null) return;
+        foreach (var entry in leaving)
+            Background(() => EvictAsync(entry), entry, "eviction");
     }
 
     /// <summary>A timer's change, through the call's gate like any other (it runs on a timer thread, which never waits).</summary>
@@ -225,7 +264,7 @@ internal sealed class CallTransaction(
         }
     }
 
-    /// <summary>An ended call leaves memory once its record is written: nothing is silently dropped.</summary>
+    /// <summary>An ended call leaves memory once its record is written: nothing is silently dropped (a failed write keeps it).</summary>
     private async Task EvictAsync(CallEntry entry)
     {
         await entry.Gate.WaitAsync().ConfigureAwait(false);
@@ -237,8 +276,9 @@ internal sealed class CallTransaction(
             }
             catch (Exception e)
             {
+                // Retained again (its turn comes back after the retention, or sooner under the count bound).
                 logger.LogError(e, "Writing record of call {CallId} failed; kept in memory", entry.Call.Id);
-                entry.Evict.Start(time, EvictRetry, _ => Background(() => EvictAsync(entry), entry, "eviction"));
+                calls.Retain(entry, Now());
                 return;
             }
             calls.Remove(entry);

@@ -11,13 +11,18 @@ internal sealed record CallAccess(bool Ended, bool AIssued, bool BIssued)
 }
 
 /// <summary>
-/// The registry of calls held in memory: live calls, and ended ones for <see cref="CallOptions.RetainEndedSeconds"/>.
-/// A call not held here is read from the store (ended, read-only). Its lock is taken alone or inside a call's gate.
+/// The registry of calls held in memory: live calls, and ended ones for <see cref="CallOptions.RetainEndedSeconds"/>
+/// but at most <see cref="CallOptions.RetainEndedMaxCalls"/> of them (the oldest leave first). A call not held here is
+/// read from the store (ended, read-only). Its lock is taken alone or inside a call's gate.
 /// </summary>
 internal sealed class LiveCalls(ICallStore store, ILogger<LiveCalls> logger, Cluster.PlacedCallUrls? placedUrls = null)
 {
     private readonly Lock _gate = new();
     private readonly Dictionary<string, CallEntry> _calls = new(StringComparer.Ordinal);
+
+    // Ended calls still held, in the order they were retained (oldest first): one queue for every call instead of a
+    // timer per call, so leaving by age or by the count bound is a look at the head.
+    private readonly Queue<(CallEntry Entry, DateTimeOffset Since)> _ended = new();
 
     public void Add(CallEntry entry)
     {
@@ -56,6 +61,40 @@ internal sealed class LiveCalls(ICallStore store, ILogger<LiveCalls> logger, Clu
         return new CallEntry(call, detached: true);
     }
 
+    /// <summary>
+    /// An ended call whose record is written (or being retried) stays readable here until <see cref="TakeLeaving"/>
+    /// hands it out. Each entry is retained once at a time.
+    /// </summary>
+    public void Retain(CallEntry entry, DateTimeOffset since)
+    {
+        lock (_gate) _ended.Enqueue((entry, since));
+    }
+
+    /// <summary>
+    /// The retained ended calls that must leave now, oldest first: those beyond <paramref name="maxCount"/>, then those
+    /// retained at or before <paramref name="cutoff"/>. They stay registered (readable) until <see cref="Remove"/>;
+    /// null when none.
+    /// </summary>
+    public List<CallEntry>? TakeLeaving(DateTimeOffset cutoff, int maxCount)
+    {
+        lock (_gate)
+        {
+            List<CallEntry>? leaving = null;
+            while (_ended.TryPeek(out var head) && (_ended.Count > maxCount || head.Since <= cutoff))
+            {
+                _ended.Dequeue();
+                (leaving ??= []).Add(head.Entry);
+            }
+            return leaving;
+        }
+    }
+
+    /// <summary>Ended calls retained in memory (diagnostics, tests).</summary>
+    public int RetainedEndedCount()
+    {
+        lock (_gate) return _ended.Count;
+    }
+
     public IReadOnlyList<CallEntry> All()
     {
         lock (_gate) return [.. _calls.Values];
@@ -63,6 +102,23 @@ internal sealed class LiveCalls(ICallStore store, ILogger<LiveCalls> logger, Clu
 
     /// <summary>The call's access as of its last change; never waits (relay threads).</summary>
     public CallAccess? AccessOf(string callId) => TryGet(callId)?.Access;
+
+    /// <summary>
+    /// Whether the record of a call not held here says it ended (it left memory after its retention or under the count
+    /// bound); false when there is no record or the store fails (logged). One indexed read by primary key.
+    /// </summary>
+    public bool EndedInRecords(string callId)
+    {
+        try
+        {
+            return store.PlacementOf(callId) is { Ended: true };
+        }
+        catch (Exception e)
+        {
+            logger.LogWarning(e, "Reading the record of call {CallId} failed", callId);
+            return false;
+        }
+    }
 
     /// <summary>Non-ended calls held in memory (diagnostics, tests).</summary>
     public int LiveCount()
