@@ -6,6 +6,13 @@ namespace CallService.Storage.Sqlite;
 /// The SQLite schema, created or migrated at start. Columns added after the first release are added with
 /// <c>ALTER TABLE … ADD COLUMN</c> (nullable), so a database written by an older build opens as it is.
 /// </summary>
+/// <remarks>
+/// <c>call_transitions</c> and <c>busy_parties</c> are <c>WITHOUT ROWID</c> tables in a database created by this build:
+/// their rows are small and always found by their primary key, so the rows live in the key's own b-tree (one b-tree
+/// written per row instead of a rowid table plus the key's index: one page fewer in the WAL per commit that writes
+/// them; SQLite, "The WITHOUT ROWID Optimization", https://sqlite.org/withoutrowid.html). A database created by an
+/// older build keeps its rowid tables: the statements are the same for both shapes.
+/// </remarks>
 internal static class SqliteSchema
 {
     private const string Tables = """
@@ -21,11 +28,11 @@ internal static class SqliteSchema
         CREATE INDEX IF NOT EXISTS calls_open ON calls(state) WHERE state <> 'ended';
         CREATE TABLE IF NOT EXISTS call_transitions (
           call_id TEXT NOT NULL, seq INTEGER NOT NULL, state TEXT NOT NULL, at INTEGER NOT NULL, detail TEXT,
-          PRIMARY KEY (call_id, seq));
+          PRIMARY KEY (call_id, seq)) WITHOUT ROWID;
         CREATE TABLE IF NOT EXISTS call_media (
           call_id TEXT PRIMARY KEY, media_a TEXT, media_b TEXT);
         CREATE TABLE IF NOT EXISTS busy_parties (
-          user_id TEXT PRIMARY KEY, call_id TEXT NOT NULL);
+          user_id TEXT PRIMARY KEY, call_id TEXT NOT NULL) WITHOUT ROWID;
         CREATE INDEX IF NOT EXISTS busy_parties_call ON busy_parties(call_id);
         CREATE TABLE IF NOT EXISTS realtime_events (
           seq INTEGER PRIMARY KEY, user_id TEXT NOT NULL, call_id TEXT NOT NULL, type TEXT NOT NULL,

@@ -1,0 +1,121 @@
+using CallContracts.Calls;
+using CallService.Calls;
+using CallService.Cluster;
+using CallService.Hosting;
+using CallService.Storage;
+using CallService.Storage.Sqlite;
+using CallService.Tests.Support;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Options;
+
+namespace CallService.Tests.Storage;
+
+/// <summary>
+/// The row shape of SQLite's per-change tables: <c>call_transitions</c> and <c>busy_parties</c> are <c>WITHOUT ROWID</c>
+/// in a new database (one b-tree per row), and a database whose tables an older build created as rowid tables keeps
+/// working with the same statements.
+/// </summary>
+public sealed class SqliteRowShapeTests : IDisposable
+{
+    private readonly string _dir = Path.Combine(Path.GetTempPath(), "callservice-store-tests", Guid.NewGuid().ToString("N"));
+
+    private string DbPath => Path.Combine(_dir, "calls.db");
+
+    private SqliteCallStore NewStore() =>
+        new(new DataDirectory(new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["Storage:DataDirectory"] = _dir }).Build()),
+            new NodeIdentity(Options.Create(new ClusterOptions())));
+
+    public void Dispose()
+    {
+        SqliteConnection.ClearAllPools();
+        try { Directory.Delete(_dir, recursive: true); } catch (IOException) { }
+    }
+
+    [Fact]
+    public void NewDatabase_KeepsTransitionsAndBusyClaims_InTheirKeysBTree()
+    {
+        using (var store = NewStore()) store.Initialize();
+
+        Assert.Equal(["busy_parties", "call_transitions"], WithoutRowidTables());
+        // No automatic index for the primary key: the table's own b-tree is ordered by it.
+        Assert.Empty(Scalars("SELECT name FROM sqlite_master WHERE type='index' AND name LIKE 'sqlite_autoindex_call_transitions%' OR name LIKE 'sqlite_autoindex_busy_parties%'"));
+    }
+
+    [Fact]
+    public void NewDatabase_ALifecycle_KeepsTheBusyRule_AndTheTransitionsInOrder() => ALifecycle_KeepsTheBusyRule_AndTheTransitionsInOrder();
+
+    [Fact]
+    public void DatabaseWithRowidTables_FromAnOlderBuild_KeepsItsShape_AndWorks()
+    {
+        Directory.CreateDirectory(_dir);
+        using (var old = new SqliteConnection($"Data Source={DbPath};Pooling=False"))
+        {
+            old.Open();
+            using var cmd = old.CreateCommand();
+            cmd.CommandText = """
+                CREATE TABLE call_transitions (
+                  call_id TEXT NOT NULL, seq INTEGER NOT NULL, state TEXT NOT NULL, at INTEGER NOT NULL, detail TEXT,
+                  PRIMARY KEY (call_id, seq));
+                CREATE TABLE busy_parties (
+                  user_id TEXT PRIMARY KEY, call_id TEXT NOT NULL);
+                """;
+            cmd.ExecuteNonQuery();
+        }
+
+        ALifecycle_KeepsTheBusyRule_AndTheTransitionsInOrder();
+
+        Assert.Empty(WithoutRowidTables()); // left as the older build made them
+    }
+
+    /// <summary>Create (claims both parties) → a busy create loses → accept → connect → end (releases) → a new create wins.</summary>
+    private void ALifecycle_KeepsTheBusyRule_AndTheTransitionsInOrder()
+    {
+        using var store = NewStore();
+        store.Initialize();
+        var t0 = CoordinatorRig.T0;
+        var ringing = Snapshot("c1", CallState.Ringing, t0) with { Transitions = [new(CallState.Ringing, t0, "created")] };
+
+        Assert.True(store.Save(new CallWrite(ringing, ringing.Transitions, [], t0, ClaimParties: true)));
+        var other = Snapshot("c2", CallState.Ringing, t0) with { CallerUserId = "carol" };
+        Assert.False(store.Save(new CallWrite(other, [], [], t0, ClaimParties: true))); // bob is busy
+
+        var accepted = new CallTransition(CallState.Accepted, t0.AddSeconds(1), "accepted by b");
+        var connected = new CallTransition(CallState.Connected, t0.AddSeconds(2), "connected (client)");
+        var ended = new CallTransition(CallState.Ended, t0.AddSeconds(3), "hangup by a");
+        Assert.True(store.Save(new CallWrite(Snapshot("c1", CallState.Accepted, t0), [accepted], [], t0.AddSeconds(1)) { Stored = true }));
+        Assert.True(store.Save(new CallWrite(Snapshot("c1", CallState.Connected, t0), [connected], [], t0.AddSeconds(2)) { Stored = true }));
+        Assert.True(store.Save(new CallWrite(Snapshot("c1", CallState.Ended, t0) with
+        {
+            EndedAt = t0.AddSeconds(3), EndReason = EndReason.Hangup, EndedBy = Ender.A,
+        }, [ended], [], t0.AddSeconds(3)) { Stored = true }));
+
+        var saved = store.Find("c1")!;
+        Assert.Equal(CallState.Ended, saved.State);
+        Assert.Equal([CallState.Ringing, CallState.Accepted, CallState.Connected, CallState.Ended], saved.Transitions.Select(t => t.State));
+        Assert.Equal(["created", "accepted by b", "connected (client)", "hangup by a"], saved.Transitions.Select(t => t.Detail));
+        Assert.Empty(Scalars("SELECT user_id FROM busy_parties"));
+        Assert.True(store.Save(new CallWrite(other, [], [], t0.AddSeconds(4), ClaimParties: true))); // bob is free again
+        Assert.Equal(["bob", "carol"], Scalars("SELECT user_id FROM busy_parties ORDER BY user_id"));
+    }
+
+    private static CallSnapshot Snapshot(string id, CallState state, DateTimeOffset t0) => new(
+        id, "general", true, "alice", "bob", CoordinatorRig.DefaultTimers, state,
+        t0, state >= CallState.Accepted ? t0.AddSeconds(1) : null, state >= CallState.Connected ? t0.AddSeconds(2) : null, null,
+        null, null, null, true, true, new Dictionary<int, int>(), new Dictionary<int, int>(), []);
+
+    private List<string> WithoutRowidTables() =>
+        [.. Scalars("SELECT name FROM sqlite_master WHERE type='table' AND sql LIKE '%WITHOUT ROWID%' ORDER BY name")];
+
+    private List<string> Scalars(string sql)
+    {
+        using var connection = new SqliteConnection($"Data Source={DbPath};Pooling=False");
+        connection.Open();
+        using var cmd = connection.CreateCommand();
+        cmd.CommandText = sql;
+        using var r = cmd.ExecuteReader();
+        var values = new List<string>();
+        while (r.Read()) values.Add(r.GetString(0));
+        return values;
+    }
+}
