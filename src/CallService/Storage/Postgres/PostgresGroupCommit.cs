@@ -132,7 +132,18 @@ internal sealed partial class PostgresGroupCommit : IDisposable
                     own = null;
                 }
                 // After the callers' completions (queued to the pool), so their answers and these events go out together.
-                foreach (var events in committed) if (events.Count > 0) Committed?.Invoke(events);
+                // The receiver only queues; should it throw, the writer must go on (the events stay readable in the store).
+                foreach (var events in committed)
+                {
+                    try
+                    {
+                        if (events.Count > 0) Committed?.Invoke(events);
+                    }
+                    catch (Exception e)
+                    {
+                        System.Diagnostics.Trace.TraceError($"Handing on committed realtime events failed: {e}");
+                    }
+                }
             }
         }
         finally
