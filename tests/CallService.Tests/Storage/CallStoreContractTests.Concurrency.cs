@@ -75,4 +75,30 @@ public abstract partial class CallStoreContractTests
         // The callees are free again: a new create for each wins.
         Assert.True(await store.SaveAsync(new CallWrite(Live("again", "someone", "callee0"), Live("again").Transitions, [], T0, ClaimParties: true)));
     }
+
+    /// <summary>
+    /// A create of a busy party queued with many other writes (on PostgreSQL a batch first goes in one round trip with
+    /// claims that must all win; a lost claim rolls it back and the batch is written again, claims first): only that
+    /// create loses and writes nothing (no row, no webhook row); every other write of the batch is written once.
+    /// </summary>
+    [Fact]
+    public async Task ConcurrentAsyncSaves_WithOneCreateOfABusyParty_OnlyThatCreateLoses()
+    {
+        var store = Store();
+        Assert.True(await store.SaveAsync(new CallWrite(Live("held", "holder", "busy-user"), Live("held").Transitions, [], T0, ClaimParties: true)));
+        var lives = Enumerable.Range(0, 50).Select(i => Live($"r{i}", $"r-caller{i}", $"r-callee{i}")).ToList();
+        lives.Insert(25, Live("lost", "someone-else", "busy-user"));
+
+        var won = await Task.WhenAll(lives.Select(l => store.SaveAsync(new CallWrite(l, l.Transitions, [], T0, ClaimParties: true)
+        {
+            Webhooks = [Hook(l.CallId, "call.created")],
+        }).AsTask())).WaitAsync(TimeSpan.FromSeconds(60));
+
+        for (var i = 0; i < lives.Count; i++) Assert.Equal(lives[i].CallId != "lost", won[i]);
+        Assert.Null(store.Find("lost"));
+        foreach (var l in lives.Where(l => l.CallId != "lost")) Assert.Equal(CallState.Accepted, store.Find(l.CallId)!.State);
+        Assert.Equal(50, store.ClaimWebhooks("n1", T0.AddSeconds(5), Lease, 1000).Count);
+        // The loser claimed nothing: its caller is free.
+        Assert.True(await store.SaveAsync(new CallWrite(Live("free", "someone-else", "third"), Live("free").Transitions, [], T0, ClaimParties: true)));
+    }
 }

@@ -11,8 +11,9 @@ namespace CallService.Storage.Postgres;
 /// claims in <c>busy_parties</c>, and the change's realtime events. A change is one statement (<see cref="Change"/>):
 /// the statements of one change as data-modifying <c>WITH</c> clauses (PostgreSQL docs, "Data-Modifying Statements in
 /// WITH": all run on the same snapshot, none of them reads another's rows here), several rows as arrays
-/// (<c>unnest</c>). <see cref="PostgresGroupCommit"/> sends the changes of a whole batch, their webhook rows and their
-/// events as one asynchronous <see cref="NpgsqlBatch"/> (one round trip), after one batch of the new calls' claims.
+/// (<c>unnest</c>). <see cref="PostgresGroupCommit"/> sends the claims of a whole batch (<see cref="ClaimAll"/>), its
+/// changes, their webhook rows, their events and the commit as one asynchronous <see cref="NpgsqlBatch"/> (one round
+/// trip); after a lost claim, the claims (<see cref="Claim"/>) in a round trip before the rest.
 /// </summary>
 /// <remarks>
 /// <b>Batches of several statements only asynchronously.</b> Npgsql writes every statement of a <i>synchronous</i>
@@ -45,6 +46,34 @@ internal static class PostgresCallMapping
         claim.Parameters.Add(Value(c.CallId));
         return claim;
     }
+
+    /// <summary>
+    /// The busy claims of several new calls as one plain insert that wins them all or fails: a user already claimed (or
+    /// claimed twice among <paramref name="calls"/>) violates the primary key of <c>busy_parties</c>
+    /// (<see cref="IsClaimConflict"/>), after waiting for a concurrent claim of that user to commit or roll back, as
+    /// <see cref="Claim"/> does. Rows go in in user order (the index's collation), so two such inserts lock shared users in
+    /// the same order. For a batch in one round trip: its failure rolls the transaction back, and the batch is written
+    /// again with <see cref="Claim"/> (which tells which claims lost).
+    /// </summary>
+    public static NpgsqlBatchCommand ClaimAll(IReadOnlyList<CallSnapshot> calls)
+    {
+        var users = new string[calls.Count * 2];
+        var ids = new string[calls.Count * 2];
+        for (var i = 0; i < calls.Count; i++)
+        {
+            (users[2 * i], users[2 * i + 1]) = (calls[i].CallerUserId, calls[i].CalleeUserId);
+            (ids[2 * i], ids[2 * i + 1]) = (calls[i].CallId, calls[i].CallId);
+        }
+        var claim = new NpgsqlBatchCommand(
+            "INSERT INTO busy_parties(user_id, call_id) SELECT u, c FROM unnest($1::text[], $2::text[]) AS t(u, c) ORDER BY u COLLATE \"C\"");
+        claim.Parameters.Add(Value(users));
+        claim.Parameters.Add(Value(ids));
+        return claim;
+    }
+
+    /// <summary>Whether <paramref name="e"/> is a busy claim of <see cref="ClaimAll"/> that did not win (SQLSTATE 23505 on <c>busy_parties</c>).</summary>
+    public static bool IsClaimConflict(PostgresException e) =>
+        e.SqlState == PostgresErrorCodes.UniqueViolation && e.TableName == "busy_parties";
 
     /// <summary>Whether an executed <see cref="Claim"/> claimed both users.</summary>
     public static bool ClaimWon(NpgsqlBatchCommand claim) => claim.RecordsAffected == 2;

@@ -4,16 +4,19 @@ namespace CallService.Storage.Postgres;
 
 /// <summary>
 /// Group commit on PostgreSQL: asynchronous writer loops (<see cref="DefaultWriters"/>) each take every pending write
-/// (<see cref="GroupCommitQueue{TWrite}"/>) and commit them in one transaction on one pooled connection: the busy claims
-/// of the batch's new calls in one round trip, then every call change, its webhook rows and the transaction's realtime
-/// events (numbered in commit order, <see cref="PostgresEventNumbering"/>) as one asynchronous <see cref="NpgsqlBatch"/>
-/// (one round trip), then the commit. Callers await (<see cref="SaveAsync"/>); no caller's thread takes part.
+/// (<see cref="GroupCommitQueue{TWrite}"/>) and commit them in one transaction on the writer's own connection, in
+/// <b>one round trip</b>: the busy claims of the batch's new calls, every call change, its webhook rows, the
+/// transaction's realtime events (numbered in commit order, <see cref="PostgresEventNumbering"/>) and the <c>COMMIT</c>
+/// as one asynchronous <see cref="NpgsqlBatch"/>. When a claim does not win (a busy party) the transaction rolls back and
+/// the batch is written again with its claims first (two round trips), which tells which creates lost
+/// (<c>PostgresGroupCommit.Transaction.cs</c>). Callers await (<see cref="SaveAsync"/>); no caller's thread takes part.
 /// A failed batch (one bad write aborts a PostgreSQL transaction) is retried one write per transaction, so only the
 /// writes that fail on their own report a failure; a write that lost a deadlock or a serialization check against
 /// another node (SQLSTATE 40P01 / 40001, "PostgreSQL Error Codes") is run again a few times first. Writes must be safe
-/// to run again after a rollback. Committed events go to the <see cref="Committed"/> receiver.
+/// to run again after a rollback. Committed events go to the <see cref="Committed"/> receiver once the batch's callers
+/// are completed.
 /// </summary>
-internal sealed class PostgresGroupCommit : IDisposable
+internal sealed partial class PostgresGroupCommit : IDisposable
 {
     /// <summary>
     /// Writer loops, each with its own transaction on its own pooled connection: while one batch waits for its round
@@ -87,51 +90,102 @@ internal sealed class PostgresGroupCommit : IDisposable
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
         lock (_syncWriter)
         {
-            var done = WriteAloneAsync(pending, async: false);
+            var committed = new List<List<StoredEvent>>(1);
+            var done = WriteAloneAsync(pending, async: false, committed);
             System.Diagnostics.Debug.Assert(done.IsCompleted, "a synchronous write completes on the caller's thread");
             done.GetAwaiter().GetResult();
+            foreach (var events in committed) if (events.Count > 0) Committed?.Invoke(events);
         }
         StoreMetrics.Write("postgres", started, pending.Error is null);
         if (pending.Error is { } error) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(error);
     }
 
+    /// <summary>
+    /// One writer: takes a batch, commits it on the writer's own connection (kept open across batches: a connection
+    /// returned to the pool is reset at its next use, <c>DISCARD</c> and <c>RESET ALL</c> statements run by the server
+    /// before every batch; Npgsql docs, "No Reset On Close"), completes the callers' tasks, then hands the committed
+    /// events on. A failed batch closes the connection (it may be broken); the next batch opens another.
+    /// </summary>
     private async Task LoopAsync()
     {
-        while (await _queue.TakeAsync().ConfigureAwait(false) is { } batch)
+        NpgsqlConnection? own = null;
+        try
         {
-            try
+            while (await _queue.TakeAsync().ConfigureAwait(false) is { } batch)
             {
-                await WriteBatchAsync(batch).ConfigureAwait(false);
-                foreach (var p in batch) p.Value = p.Write.Claimed; // the value of each caller's task
-                _queue.Complete(batch);
+                var committed = new List<List<StoredEvent>>(1);
+                try
+                {
+                    own ??= await _dataSource.OpenConnectionAsync().ConfigureAwait(false);
+                    if (!await WriteBatchAsync(own, batch, committed).ConfigureAwait(false))
+                    {
+                        await own.DisposeAsync().ConfigureAwait(false);
+                        own = null;
+                    }
+                    foreach (var p in batch) p.Value = p.Write.Claimed; // the value of each caller's task
+                    _queue.Complete(batch);
+                }
+                catch (Exception e)
+                {
+                    _queue.Complete(batch, e);
+                    if (own is not null) await own.DisposeAsync().ConfigureAwait(false);
+                    own = null;
+                }
+                // After the callers' completions (queued to the pool), so their answers and these events go out together.
+                // The receiver only queues; should it throw, the writer must go on (the events stay readable in the store).
+                foreach (var events in committed)
+                {
+                    try
+                    {
+                        if (events.Count > 0) Committed?.Invoke(events);
+                    }
+                    catch (Exception e)
+                    {
+                        System.Diagnostics.Trace.TraceError($"Handing on committed realtime events failed: {e}");
+                    }
+                }
             }
-            catch (Exception e)
-            {
-                _queue.Complete(batch, e);
-            }
+        }
+        finally
+        {
+            if (own is not null) await own.DisposeAsync().ConfigureAwait(false);
         }
     }
 
-    private async Task WriteBatchAsync(List<GroupCommitQueue<PostgresWrite>.Pending> batch)
+    /// <summary>
+    /// Commits <paramref name="batch"/> on <paramref name="connection"/>: in one round trip (<see cref="CommitAsync"/>,
+    /// busy claims that must all win); after a lost claim, with the claims first (<c>claimFirst</c>, two round trips);
+    /// after any other failure, each write alone on a pooled connection. Adds each commit's numbered events to
+    /// <paramref name="committed"/>. False when <paramref name="connection"/> must not be used again.
+    /// </summary>
+    private async Task<bool> WriteBatchAsync(
+        NpgsqlConnection connection, List<GroupCommitQueue<PostgresWrite>.Pending> batch, List<List<StoredEvent>> committed)
     {
-        if (batch.Count > 1)
+        try
         {
             try
             {
-                await using var connection = await _dataSource.OpenConnectionAsync().ConfigureAwait(false);
-                await CommitAsync(connection, batch, async: true).ConfigureAwait(false);
-                return;
+                committed.Add(await CommitAsync(connection, batch, async: true, claimFirst: false).ConfigureAwait(false));
             }
-            catch (Exception e) when (e is NpgsqlException or InvalidOperationException)
+            catch (PostgresException e) when (PostgresCallMapping.IsClaimConflict(e))
             {
-                // Retried alone below. A broken connection is not reused: a fresh one is taken from the pool.
+                committed.Add(await CommitAsync(connection, batch, async: true, claimFirst: true).ConfigureAwait(false));
             }
+            return true;
         }
-        foreach (var p in batch) await WriteAloneAsync(p, async: true).ConfigureAwait(false);
+        catch (Exception e) when (e is NpgsqlException or InvalidOperationException)
+        {
+            // Retried alone below, on pooled connections.
+        }
+        foreach (var p in batch) await WriteAloneAsync(p, async: true, committed).ConfigureAwait(false);
+        return false;
     }
 
-    /// <summary>One write in a transaction of its own, run again after a deadlock or serialization failure; records its error.</summary>
-    private async Task WriteAloneAsync(GroupCommitQueue<PostgresWrite>.Pending p, bool async)
+    /// <summary>
+    /// One write in a transaction of its own (claims first), run again after a deadlock or serialization failure;
+    /// records its error. The numbered events of its commit go to <paramref name="committed"/>.
+    /// </summary>
+    private async Task WriteAloneAsync(GroupCommitQueue<PostgresWrite>.Pending p, bool async, List<List<StoredEvent>> committed)
     {
         for (var attempt = 1; ; attempt++)
         {
@@ -140,7 +194,7 @@ internal sealed class PostgresGroupCommit : IDisposable
                 var own = async ? await _dataSource.OpenConnectionAsync().ConfigureAwait(false) : _dataSource.OpenConnection();
                 try
                 {
-                    await CommitAsync(own, [p], async).ConfigureAwait(false);
+                    committed.Add(await CommitAsync(own, [p], async, claimFirst: true).ConfigureAwait(false));
                 }
                 finally
                 {
@@ -158,138 +212,6 @@ internal sealed class PostgresGroupCommit : IDisposable
                 return;
             }
         }
-    }
-
-    /// <summary>
-    /// One transaction: claims (one round trip), the writes in queue order (one batch), events last, commit. Not
-    /// <paramref name="async"/>: every statement is sent alone and synchronously (never a synchronous batch:
-    /// <see cref="PostgresCallMapping"/>), and the returned task is complete.
-    /// </summary>
-    private async Task CommitAsync(NpgsqlConnection connection, IReadOnlyList<GroupCommitQueue<PostgresWrite>.Pending> writes, bool async)
-    {
-        var tx = async ? await connection.BeginTransactionAsync().ConfigureAwait(false) : connection.BeginTransaction();
-        try
-        {
-            await CommitAsync(connection, tx, writes, async).ConfigureAwait(false);
-        }
-        finally
-        {
-            if (async) await tx.DisposeAsync().ConfigureAwait(false);
-            else tx.Dispose(); // rolls back unless committed
-        }
-    }
-
-    private async Task CommitAsync(NpgsqlConnection connection, NpgsqlTransaction tx, IReadOnlyList<GroupCommitQueue<PostgresWrite>.Pending> writes, bool async)
-    {
-        using var statements = new NpgsqlBatch(connection, tx);
-        await ClaimAsync(connection, tx, writes, statements, async).ConfigureAwait(false);
-        var events = new List<StoredEvent>();
-        foreach (var p in writes)
-        {
-            var w = p.Write;
-            if (w.Other is { } other)
-            {
-                // Runs its own one-statement commands: what the batch holds so far goes first, in order.
-                await ExecuteAsync(statements, async).ConfigureAwait(false);
-                other(connection, tx, events);
-                continue;
-            }
-            if (!w.Claimed) continue;
-            statements.BatchCommands.Add(PostgresCallMapping.Change(w.Call!, _nodeId));
-            if (w.Call!.Webhooks.Count > 0) statements.BatchCommands.Add(PostgresCallStore.WebhookInsert(w.Call.Webhooks));
-            events.AddRange(w.Call.Events);
-        }
-        List<StoredEvent> numbered = [];
-        if (events.Count > 0)
-        {
-            // Last, so the counter's row lock (which orders the numbers as the commits) is held only to the commit.
-            foreach (var command in PostgresEventNumbering.Commands(events, _nodeId)) statements.BatchCommands.Add(command);
-            var written = PostgresEventNumbering.Written(events, await ExecuteAsync(statements, async).ConfigureAwait(false) ?? 0);
-            numbered = written.Numbered;
-            for (var i = 0; i < events.Count; i++) events[i] = written.All[i];
-        }
-        else
-        {
-            await ExecuteAsync(statements, async).ConfigureAwait(false);
-        }
-        if (async) await tx.CommitAsync().ConfigureAwait(false);
-        else tx.Commit();
-        if (numbered.Count > 0) Committed?.Invoke(numbered);
-    }
-
-    /// <summary>The busy claims of the new calls among <paramref name="writes"/>, one round trip; lost claims are undone in <paramref name="statements"/>.</summary>
-    private static async Task ClaimAsync(
-        NpgsqlConnection connection, NpgsqlTransaction tx, IReadOnlyList<GroupCommitQueue<PostgresWrite>.Pending> writes, NpgsqlBatch statements,
-        bool async)
-    {
-        List<PostgresWrite>? creates = null;
-        foreach (var p in writes)
-        {
-            p.Write.Claimed = true; // a retry starts afresh
-            if (p.Write.Call is { ClaimParties: true }) (creates ??= []).Add(p.Write);
-        }
-        if (creates is null) return;
-        using var claims = new NpgsqlBatch(connection, tx);
-        foreach (var w in creates) claims.BatchCommands.Add(PostgresCallMapping.Claim(w.Call!.Call));
-        var won = new bool[creates.Count];
-        if (async)
-        {
-            await claims.ExecuteNonQueryAsync().ConfigureAwait(false);
-            for (var i = 0; i < creates.Count; i++) won[i] = PostgresCallMapping.ClaimWon(claims.BatchCommands[i]);
-        }
-        else
-        {
-            for (var i = 0; i < creates.Count; i++)
-            {
-                using var one = Alone(claims.BatchCommands[i], connection, tx);
-                won[i] = one.ExecuteNonQuery() == 2;
-            }
-        }
-        List<string>? lost = null;
-        for (var i = 0; i < creates.Count; i++)
-        {
-            if (won[i]) continue;
-            creates[i].Claimed = false;
-            (lost ??= []).Add(creates[i].Call!.Call.CallId);
-        }
-        if (lost is not null) statements.BatchCommands.Add(PostgresCallMapping.Unclaim(lost));
-    }
-
-    /// <summary>Sends the statements queued in <paramref name="statements"/> (one round trip) and empties it; the value of the one row returned, if any.</summary>
-    private static async Task<long?> ExecuteAsync(NpgsqlBatch statements, bool async)
-    {
-        if (statements.BatchCommands.Count == 0) return null;
-        long? value = null;
-        if (!async)
-        {
-            foreach (NpgsqlBatchCommand statement in statements.BatchCommands)
-            {
-                using var one = Alone(statement, statements.Connection!, statements.Transaction!);
-                using var reader = one.ExecuteReader();
-                if (reader.FieldCount > 0 && reader.Read()) value = reader.GetInt64(0);
-            }
-            statements.BatchCommands.Clear();
-            return value;
-        }
-        await using (var reader = await statements.ExecuteReaderAsync().ConfigureAwait(false))
-        {
-            do
-            {
-                if (reader.FieldCount > 0 && await reader.ReadAsync().ConfigureAwait(false)) value = reader.GetInt64(0);
-            } while (await reader.NextResultAsync().ConfigureAwait(false));
-        }
-        statements.BatchCommands.Clear();
-        return value;
-    }
-
-    /// <summary>A statement of a batch as a command of its own (its parameters move over).</summary>
-    private static NpgsqlCommand Alone(NpgsqlBatchCommand statement, NpgsqlConnection connection, NpgsqlTransaction tx)
-    {
-        var command = new NpgsqlCommand(statement.CommandText, connection, tx);
-        var parameters = statement.Parameters.ToArray();
-        statement.Parameters.Clear();
-        foreach (var p in parameters) command.Parameters.Add(p);
-        return command;
     }
 
     /// <summary>Stops taking writes; the loop finishes what is queued (bounded wait).</summary>
