@@ -124,12 +124,8 @@ public sealed class RtmpListenerOptions
     /// </summary>
     public Rtmp.Io.RtmpIoLoop IoLoop { get; set; } = Rtmp.Io.RtmpIoLoop.Auto;
 
-    /// <summary>
-    /// Epoll loop threads with <see cref="IoLoop"/> = epoll; default 1 (one event loop, as nginx-rtmp's single worker:
-    /// at 25 calls one loop batches more events per <c>epoll_wait</c> and cost less CPU per delivered Mbit than one per
-    /// core, docs/performance-notes.md, session 5); 0 = one per core. Capped at the core count.
-    /// </summary>
-    public int IoLoopThreads { get; set; } = 1;
+    /// <summary>Epoll loop threads with <see cref="IoLoop"/> = epoll; 0 (default) = one per core. Capped at the core count.</summary>
+    public int IoLoopThreads { get; set; }
 }
 
 /// <summary>HTTP-FLV listener of a relay process (<c>Media:Flv:*</c>, only with <c>Media:Mode=process</c>).</summary>
