@@ -12,7 +12,7 @@ namespace CallService.Calls;
 /// </summary>
 internal sealed class Call
 {
-    private readonly List<CallTransition> _transitions = [];
+    private List<CallTransition>? _transitions = []; // null once frozen: they are in the record
 
     private Call(string id, string scenario, bool ring, CallTimerSettings timers, CallParty a, CallParty b, DateTimeOffset createdAt)
     {
@@ -40,8 +40,15 @@ internal sealed class Call
     /// <summary>Bumped by every change that must be persisted (state, quality).</summary>
     public int Version { get; private set; }
 
-    public IReadOnlyList<CallTransition> Transitions => _transitions;
+    /// <summary>Every state change, oldest first; <see cref="InvalidOperationException"/> once frozen (read the record).</summary>
+    public IReadOnlyList<CallTransition> Transitions => Recorded;
     public bool IsEnded => State == CallState.Ended;
+
+    /// <summary>Ended and written, without what only its record needs (<see cref="Freeze"/>).</summary>
+    public bool Frozen => _transitions is null;
+
+    private List<CallTransition> Recorded =>
+        _transitions ?? throw new InvalidOperationException($"Call {Id} is frozen: its transitions are in its record.");
 
     public CallParty Party(PartyRole role) => role == PartyRole.A ? A : B;
     public CallParty? PartyOf(string userId) => userId == A.UserId ? A : userId == B.UserId ? B : null;
@@ -76,16 +83,29 @@ internal sealed class Call
         };
         foreach (var (code, n) in s.WarningsA) call.A.SetWarning(code, n);
         foreach (var (code, n) in s.WarningsB) call.B.SetWarning(code, n);
-        call.A.Media.Restore(s.MediaA);
-        call.B.Media.Restore(s.MediaB);
-        call._transitions.AddRange(s.Transitions);
+        if (s.MediaA is { } mediaA) call.A.Media.Restore(mediaA);
+        if (s.MediaB is { } mediaB) call.B.Media.Restore(mediaB);
+        call.Recorded.AddRange(s.Transitions);
         return call;
+    }
+
+    /// <summary>
+    /// The call ended and its record is written: it lets go of what only the record or a live call needs (its
+    /// transitions, the relay's viewers of its streams and their drop counters). Every view, refusal and access answer
+    /// stays as it was; it is never written again (<see cref="Transitions"/> throws, so a snapshot of it cannot be made).
+    /// </summary>
+    public void Freeze()
+    {
+        if (!IsEnded) throw new InvalidOperationException($"Call {Id} has not ended: only an ended call is frozen.");
+        _transitions = null;
+        A.Freeze();
+        B.Freeze();
     }
 
     /// <summary>A party was already in a call when this one was created: it ends at once and issues no URLs.</summary>
     public void EndBusy(DateTimeOffset now)
     {
-        if (_transitions.Count != 1 || IsEnded) throw new InvalidOperationException("Only a new call can end busy.");
+        if (Recorded.Count != 1 || IsEnded) throw new InvalidOperationException("Only a new call can end busy.");
         A.UrlsIssued = B.UrlsIssued = false;
         End(Calls.EndReason.Busy, Ender.System, null, now);
     }
@@ -213,11 +233,11 @@ internal sealed class Call
 
     public void PlayStarted(PartyRole streamOf, long viewerId, DateTimeOffset now)
     {
-        Party(streamOf).Viewers.Add(viewerId);
+        Party(streamOf).AddViewer(viewerId);
         TryConnect(now, "media");
     }
 
-    public void PlayStopped(PartyRole streamOf, long viewerId) => Party(streamOf).Viewers.Remove(viewerId);
+    public void PlayStopped(PartyRole streamOf, long viewerId) => Party(streamOf).RemoveViewer(viewerId);
 
     // ---- client reports ------------------------------------------------------------------------
 
@@ -257,7 +277,7 @@ internal sealed class Call
     private void TryConnect(DateTimeOffset now, string how)
     {
         if (State != CallState.Accepted) return;
-        var relaySaysLive = A.Publishing && B.Publishing && A.Viewers.Count > 0 && B.Viewers.Count > 0;
+        var relaySaysLive = A.Publishing && B.Publishing && A.ViewerCount > 0 && B.ViewerCount > 0;
         var clientsSayLive = A.PushBeginReported && B.PushBeginReported && A.PlayBeginReported && B.PlayBeginReported;
         if (!relaySaysLive && !clientsSayLive) return;
         ConnectedAt = now;
@@ -267,7 +287,7 @@ internal sealed class Call
     private void Enter(CallState state, DateTimeOffset now, string detail)
     {
         State = state;
-        _transitions.Add(new CallTransition(state, now, detail));
+        Recorded.Add(new CallTransition(state, now, detail));
         Version++;
     }
 

@@ -19,7 +19,15 @@ internal sealed class CallParty(PartyRole role, string userId)
     public bool Publishing { get; set; }
     public bool EverPublished { get; set; }
     public long? PublisherSession { get; set; }
-    public HashSet<long> Viewers { get; } = [];   // viewers of this party's stream (i.e. the peer's player)
+
+    /// <summary>Viewers of this party's stream (i.e. the peer's player) the relay reported playing.</summary>
+    public int ViewerCount => _viewers?.Count ?? 0;
+
+    public void AddViewer(long viewerId) => (_viewers ??= []).Add(viewerId);
+
+    public void RemoveViewer(long viewerId) => _viewers?.Remove(viewerId);
+
+    private HashSet<long>? _viewers; // created by the first viewer: most calls held have none (signaling only, or ended)
 
     // What the client itself reported.
     public bool PushBeginReported { get; set; }
@@ -34,8 +42,20 @@ internal sealed class CallParty(PartyRole role, string userId)
     private Dictionary<int, int>? _warnings;
     private static readonly IReadOnlyDictionary<int, int> NoWarnings = System.Collections.Frozen.FrozenDictionary<int, int>.Empty;
 
-    /// <summary>The relay's measurements of this party's stream (call quality <c>media</c>).</summary>
-    public MediaQuality.PartyMediaTally Media { get; } = new();
+    /// <summary>The relay's measurements of this party's stream (call quality <c>media</c>); created by the first one.</summary>
+    public MediaQuality.PartyMediaTally Media => _media ??= new();
+
+    /// <summary>This party's stream's call quality <c>media</c>, or null when the relay reported nothing (creates nothing).</summary>
+    public CallContracts.Calls.PartyMediaQuality? StreamQuality => _media?.Quality;
+
+    private MediaQuality.PartyMediaTally? _media; // most calls held have no media report (signaling only)
+
+    /// <summary>The call ended and is written (<see cref="Call.Freeze"/>): the relay's viewers and their counters go.</summary>
+    public void Freeze()
+    {
+        _viewers = null;
+        _media?.Freeze();
+    }
 
     /// <summary>The current publisher is connected but sends no media (relay <c>PublishStalled</c>); its lost grace runs.</summary>
     public bool Stalled { get; set; }

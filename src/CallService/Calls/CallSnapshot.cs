@@ -19,7 +19,7 @@ internal sealed record CallSnapshot(
         c.ConnectedAt, c.EndedAt, c.EndReason, c.EndedBy, c.Code, c.A.UrlsIssued, c.B.UrlsIssued,
         Copy(c.A.Warnings), Copy(c.B.Warnings), [.. c.Transitions])
     {
-        MediaA = c.A.Media.Quality, MediaB = c.B.Media.Quality,
+        MediaA = c.A.StreamQuality, MediaB = c.B.StreamQuality,
     };
 
     /// <summary>A copy the call cannot change afterwards; the shared read-only empty map (most calls) is not copied.</summary>

@@ -61,7 +61,21 @@ internal static class CallWireNames
 
 /// <summary>Per-call timer durations (validated ranges in <see cref="CreateCall.CreateCallValidator"/>).</summary>
 internal sealed record CallTimerSettings(
-    TimeSpan RingTimeout, TimeSpan MediaJoinTimeout, TimeSpan PublisherLostGrace, TimeSpan MaxDuration);
+    TimeSpan RingTimeout, TimeSpan MediaJoinTimeout, TimeSpan PublisherLostGrace, TimeSpan MaxDuration)
+{
+    private static CallTimerSettings? _last;
+
+    /// <summary>
+    /// <paramref name="timers"/>, or an equal instance already handed out: calls created with the same timers (nearly
+    /// all: the configured defaults) share one instance instead of holding one each while they are in memory.
+    /// </summary>
+    public static CallTimerSettings Shared(CallTimerSettings timers)
+    {
+        if (Volatile.Read(ref _last) is { } last && last == timers) return last;
+        Volatile.Write(ref _last, timers);
+        return timers;
+    }
+}
 
 /// <summary>One state change, as recorded.</summary>
 internal sealed record CallTransition(CallState State, DateTimeOffset At, string Detail);

@@ -44,7 +44,7 @@ internal sealed class CallViews(PublicMediaUrls urls, IOptions<CallOptions> opti
     public PartyAssignment Assignment(Call call, PartyRole role) =>
         new(role.ToWire(), call.Party(role).UserId, call.Party(StreamNames.Peer(role)).UserId, Party(call, role, withUrls: true));
 
-    public static PartyQuality Quality(CallParty party) => Quality(party.Warnings, party.Media.Quality);
+    public static PartyQuality Quality(CallParty party) => Quality(party.Warnings, party.StreamQuality);
 
     public static PartyQuality Quality(IReadOnlyDictionary<int, int> warnings, PartyMediaQuality? media = null) =>
         new(warnings.Count == 0 ? NoWarnings

@@ -15,6 +15,12 @@ internal static class Scenarios
 
     public static readonly IReadOnlyList<string> All = [CustomerService, LossAssessment, Telemedicine, General];
 
+    /// <summary>
+    /// The constant of a known scenario (one string for every call of it, instead of the request's copy), else
+    /// <paramref name="scenario"/> itself; null for null.
+    /// </summary>
+    public static string? Shared(string? scenario) => scenario is null ? null : All.FirstOrDefault(s => s == scenario) ?? scenario;
+
     /// <summary>live-player docs (seeds/001): RTC mode recommends min-cache 0.2 s and max-cache 0.8 s.</summary>
     public static readonly PlayerSettings Player = new("RTC", 0.2, 0.8);
 

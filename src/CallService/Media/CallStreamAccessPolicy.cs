@@ -19,14 +19,14 @@ internal sealed class CallStreamAccessPolicy(
     IOptions<MediaOptions>? media = null)
     : IStreamAccessPolicy
 {
-    public ValueTask<StreamAccessDecision> AuthorizeAsync(StreamAccessRequest request, CancellationToken cancellationToken)
+    public async ValueTask<StreamAccessDecision> AuthorizeAsync(StreamAccessRequest request, CancellationToken cancellationToken)
     {
         StreamAccessDecision decision;
         try
         {
-            decision = Decide(request);
+            decision = await DecideAsync(request, cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception e)
+        catch (Exception e) when (!cancellationToken.IsCancellationRequested)
         {
             logger.LogError(e, "Access check for stream {Stream} failed", LogText.Escape(request.StreamName));
             decision = StreamAccessDecision.Deny("internal_error");
@@ -37,10 +37,14 @@ internal sealed class CallStreamAccessPolicy(
         else
             logger.LogWarning("Refused {Action} of {Stream} over {Transport} from {Remote}: {Reason}",
                 request.Action, LogText.Escape(request.StreamName), request.Transport, request.Remote, decision.Reason);
-        return ValueTask.FromResult(decision);
+        return decision;
     }
 
-    internal StreamAccessDecision Decide(StreamAccessRequest request)
+    /// <summary>
+    /// The decision; completes at once for a call held in memory (the common case), and awaits one read of the call's
+    /// record for a validly signed URL of a call not held here.
+    /// </summary>
+    internal async ValueTask<StreamAccessDecision> DecideAsync(StreamAccessRequest request, CancellationToken cancellationToken = default)
     {
         if (!string.Equals(request.App, media?.Value.App ?? new MediaOptions().App, StringComparison.Ordinal))
             return StreamAccessDecision.Deny("unknown_app");
@@ -57,7 +61,7 @@ internal sealed class CallStreamAccessPolicy(
 
         // A validly signed URL of a call not in memory: an ended call that left memory says so from its record.
         if (calls.AccessOf(callId) is not { } call)
-            return StreamAccessDecision.Deny(calls.EndedInRecords(callId) ? "call_ended" : "unknown_call");
+            return StreamAccessDecision.Deny(await calls.EndedInRecordsAsync(callId, cancellationToken).ConfigureAwait(false) ? "call_ended" : "unknown_call");
         if (call.Ended) return StreamAccessDecision.Deny("call_ended");
         // Publishing {id}-a is party A's URL; playing {id}-a is party B's (B plays A).
         var user = request.Action == MediaAction.Publish ? streamOf : StreamNames.Peer(streamOf);

@@ -175,6 +175,12 @@ internal interface ICallStore
     /// <summary>The node a call is placed on and whether it ended (one small read); null for an unknown call.</summary>
     CallPlacement? PlacementOf(string callId);
 
+    /// <summary>
+    /// <see cref="PlacementOf"/> awaited (the relay's access check): PostgreSQL reads without holding the caller's thread;
+    /// SQLite's read is synchronous (Microsoft.Data.Sqlite has no asynchronous I/O) and completes at once.
+    /// </summary>
+    ValueTask<CallPlacement?> PlacementOfAsync(string callId, CancellationToken cancellationToken);
+
     /// <summary>Every non-ended call of every node, oldest first (<c>GET /v1/calls</c>), each with the node it is placed on.</summary>
     IReadOnlyList<(CallSnapshot Call, string? NodeId)> OpenCalls();
 

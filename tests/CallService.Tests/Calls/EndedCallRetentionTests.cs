@@ -101,6 +101,7 @@ public class EndedCallRetentionTests
     {
         var uri = new Uri(url);
         var path = uri.AbsolutePath.Trim('/').Split('/');
-        return rig.Policy.Decide(new StreamAccessRequest(action, path[^2], path[^1], uri.Query.TrimStart('?'), MediaTransport.Rtmp, null));
+        return rig.Policy.DecideAsync(new StreamAccessRequest(action, path[^2], path[^1], uri.Query.TrimStart('?'), MediaTransport.Rtmp, null))
+            .AsTask().GetAwaiter().GetResult();
     }
 }

@@ -16,7 +16,8 @@ public class CallStreamAccessPolicyTests
         var uri = new Uri(url);
         var path = uri.AbsolutePath.Trim('/').Split('/');
         var stream = path[^1].EndsWith(".flv") ? path[^1][..^4] : path[^1];
-        return rig.Policy.Decide(new StreamAccessRequest(action, path[^2], stream, uri.Query.TrimStart('?'), MediaTransport.Rtmp, null));
+        return rig.Policy.DecideAsync(new StreamAccessRequest(action, path[^2], stream, uri.Query.TrimStart('?'), MediaTransport.Rtmp, null))
+            .AsTask().GetAwaiter().GetResult();
     }
 
     [Fact]

@@ -67,7 +67,7 @@ public abstract partial class CallStoreNodeContractTests
     }
 
     [Fact]
-    public void PlacementOf_NamesTheWritingNode_AndOpenCalls_ListsEveryNodesOpenCalls()
+    public async Task PlacementOf_NamesTheWritingNode_AndOpenCalls_ListsEveryNodesOpenCalls()
     {
         var (nodeA, nodeB) = (Id("node"), Id("node"));
         var a = OpenStore(nodeA);
@@ -84,6 +84,10 @@ public abstract partial class CallStoreNodeContractTests
         Assert.Equal(new CallPlacement(nodeB, false), a.PlacementOf(onB.CallId));
         Assert.Equal(new CallPlacement(nodeB, true), a.PlacementOf(ended.CallId));
         Assert.Null(a.PlacementOf(Id("missing")));
+        // The awaited read (the relay's access check) answers the same.
+        Assert.Equal(new CallPlacement(nodeA, false), await b.PlacementOfAsync(onA.CallId, default));
+        Assert.Equal(new CallPlacement(nodeB, true), await a.PlacementOfAsync(ended.CallId, default));
+        Assert.Null(await a.PlacementOfAsync(Id("missing"), default));
 
         var open = OpenStore("reader").OpenCalls().Where(o => o.Call.CallId == onA.CallId || o.Call.CallId == onB.CallId || o.Call.CallId == ended.CallId).ToList();
         Assert.Equal([(onA.CallId, nodeA, CallService.Calls.CallState.Ringing), (onB.CallId, nodeB, CallService.Calls.CallState.Ringing)],

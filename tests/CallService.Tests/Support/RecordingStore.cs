@@ -79,6 +79,8 @@ internal sealed class RecordingStore(ICallStore inner) : ICallStore
     public void SetDraining(string nodeId, bool draining) => inner.SetDraining(nodeId, draining);
     public IReadOnlyList<CallService.Cluster.ClusterNode> ClusterNodes() => inner.ClusterNodes();
     public CallService.Cluster.CallPlacement? PlacementOf(string callId) => inner.PlacementOf(callId);
+    public ValueTask<CallService.Cluster.CallPlacement?> PlacementOfAsync(string callId, CancellationToken cancellationToken) =>
+        inner.PlacementOfAsync(callId, cancellationToken);
     public IReadOnlyList<(CallSnapshot Call, string? NodeId)> OpenCalls() => inner.OpenCalls();
     public void EnqueueWebhooks(IReadOnlyList<OutboxMessage> messages) => inner.EnqueueWebhooks(messages);
     public IReadOnlyList<WebhookDelivery> ClaimWebhooks(string nodeId, DateTimeOffset now, TimeSpan lease, int limit) =>

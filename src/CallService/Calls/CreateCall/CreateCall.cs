@@ -46,12 +46,12 @@ internal sealed class CreateCallHandler(CallTransaction calls, CallViews views, 
         if (command.Actor is UserActor user && command.Caller?.UserId is { } named && named != user.UserId)
             throw new ForbiddenException("caller_is_token_user", "With a user token the caller is the token's user.");
         var o = options.Value;
-        var timers = new CallTimerSettings(
+        var timers = CallTimerSettings.Shared(new(
             TimeSpan.FromSeconds(command.RingTimeoutSeconds ?? o.RingTimeoutSeconds),
             TimeSpan.FromSeconds(command.MediaJoinTimeoutSeconds ?? o.MediaJoinTimeoutSeconds),
             TimeSpan.FromSeconds(command.PublisherLostGraceSeconds ?? o.PublisherLostGraceSeconds),
-            TimeSpan.FromSeconds(command.MaxDurationSeconds ?? o.MaxDurationSeconds));
-        var scenario = command.Scenario ?? Scenarios.General;
+            TimeSpan.FromSeconds(command.MaxDurationSeconds ?? o.MaxDurationSeconds)));
+        var scenario = Scenarios.Shared(command.Scenario) ?? Scenarios.General;
         var spec = new NewCall(command.EffectiveCaller!, command.Callee!.UserId!, scenario,
             command.Ring ?? false, timers, (recording?.Value ?? new RecordingOptions()).ModeFor(command.Recording, scenario));
         return command.IdempotencyKey is { } key

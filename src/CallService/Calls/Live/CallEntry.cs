@@ -5,13 +5,15 @@ using CallService.Webhooks;
 namespace CallService.Calls.Live;
 
 /// <summary>
-/// A call held in memory plus its runtime: timers, per-party runtime and persistence bookkeeping. Everything about
-/// the call is read and changed only while holding <see cref="Gate"/> (<see cref="CallTransaction"/>), except
-/// <see cref="Access"/>.
+/// A call held in memory plus its runtime (<see cref="CallRuntime"/>: timers, per-party runtime) and persistence
+/// bookkeeping. Everything about the call is read and changed only while holding <see cref="Gate"/>
+/// (<see cref="CallTransaction"/>), except <see cref="Access"/>. Once ended and written it is frozen: it keeps what its
+/// readers need (views, refusals, the relay's access) and nothing else.
 /// </summary>
 internal sealed class CallEntry(Call call, bool detached = false)
 {
     private volatile CallAccess _access = CallAccess.Of(call);
+    private CallRuntime? _runtime = new();
 
     public Call Call { get; } = call;
 
@@ -30,31 +32,70 @@ internal sealed class CallEntry(Call call, bool detached = false)
     /// <summary>Rebuilt from a record (ended, evicted from memory): read-only, never saved.</summary>
     public bool Detached { get; } = detached;
 
-    public int SavedVersion { get; set; } = detached ? call.Version : -1;
-    public int SavedTransitions { get; set; } = detached ? call.Transitions.Count : 0;
-    public bool Dirty => SavedVersion != Call.Version || UnsavedEvents.Count > 0 || UnsavedWebhooks.Count > 0;
+    /// <summary>Ended, written and without its runtime (<see cref="Freeze"/>): read-only, never saved again.</summary>
+    public bool Frozen => _runtime is null;
 
-    /// <summary>Events delivered while their write failed: written with the next successful save.</summary>
-    public List<StoredEvent> UnsavedEvents { get; } = [];
-
-    /// <summary>Webhook rows of changes whose write failed: written with the next successful save, in their order.</summary>
-    public List<OutboxMessage> UnsavedWebhooks { get; } = [];
-
-    public OneShot Ring { get; } = new("ring timeout");
-    public OneShot MediaJoin { get; } = new("media-join timeout");
-    public OneShot MaxDuration { get; } = new("maximum duration");
+    public int SavedVersion { get; private set; } = detached ? call.Version : -1;
+    public int SavedTransitions { get; private set; } = detached ? call.Transitions.Count : 0;
+    public bool Dirty => SavedVersion != Call.Version || (_runtime is { } r && (r.UnsavedEvents.Count > 0 || r.UnsavedWebhooks.Count > 0));
 
     /// <summary>Ended and handed to the registry's retained ended calls (<see cref="LiveCalls.Retain"/>). Under the gate.</summary>
     public bool Retained { get; set; }
-    public PartyRuntime A { get; } = new("a");
-    public PartyRuntime B { get; } = new("b");
+
+    /// <summary>The call's runtime; <see cref="InvalidOperationException"/> once frozen (an ended call starts no timer).</summary>
+    public CallRuntime Runtime => _runtime ?? throw new InvalidOperationException($"Call {Call.Id} ended and was frozen: it has no runtime.");
+
+    public OneShot Ring => Runtime.Ring;
+    public OneShot MediaJoin => Runtime.MediaJoin;
+    public OneShot MaxDuration => Runtime.MaxDuration;
+    public PartyRuntime A => Runtime.A;
+    public PartyRuntime B => Runtime.B;
 
     public PartyRuntime Party(PartyRole role) => role == PartyRole.A ? A : B;
 
     /// <summary>The call ended: no call timer may fire any more (eviction is separate).</summary>
-    public void CancelCallTimers()
+    public void CancelCallTimers() => _runtime?.Cancel();
+
+    /// <summary>
+    /// The call ended and everything about it is written: it lets go of its runtime (timers disposed) and of what only
+    /// its record needs (<see cref="Call.Freeze"/>); its views and refusals answer as before. Under the gate.
+    /// </summary>
+    public void Freeze()
     {
-        Ring.Cancel(); MediaJoin.Cancel(); MaxDuration.Cancel();
-        A.Cancel(); B.Cancel();
+        if (!Call.IsEnded || Dirty) throw new InvalidOperationException($"Call {Call.Id} is not ended and written: it cannot be frozen.");
+        _runtime?.Cancel();
+        _runtime = null;
+        Call.Freeze();
+    }
+
+    /// <summary>A write failed: its events and webhook rows are written with the next successful one. Under the gate.</summary>
+    public void KeepUnsaved(List<StoredEvent> events, List<OutboxMessage> webhooks)
+    {
+        Runtime.UnsavedEvents.AddRange(events);
+        Runtime.UnsavedWebhooks.AddRange(webhooks);
+    }
+
+    /// <summary>
+    /// Writes what this call has not written yet, with <paramref name="events"/> and <paramref name="webhooks"/>, as one
+    /// write. True when written (or nothing to write: detached, frozen, clean); false only when <paramref name="claim"/>
+    /// found a party busy (nothing written). Throws what the store throws. Under the gate.
+    /// </summary>
+    public async ValueTask<bool> SaveAsync(ICallStore store, List<StoredEvent> events, DateTimeOffset now, bool claim, List<OutboxMessage>? webhooks = null)
+    {
+        webhooks ??= [];
+        if (Detached || _runtime is not { } runtime || (!claim && !Dirty && events.Count == 0 && webhooks.Count == 0)) return true;
+        var all = runtime.UnsavedEvents.Count == 0 ? events : [.. runtime.UnsavedEvents, .. events];
+        var hooks = runtime.UnsavedWebhooks.Count == 0 ? webhooks : [.. runtime.UnsavedWebhooks, .. webhooks];
+        var write = new CallWrite(CallSnapshot.Of(Call), [.. Call.Transitions.Skip(SavedTransitions)], all, now, claim)
+        {
+            Webhooks = hooks,
+            Stored = SavedVersion >= 0, // a committed write made the row: only its changing columns are written
+        };
+        if (!await store.SaveAsync(write).ConfigureAwait(false)) return false;
+        SavedVersion = Call.Version;
+        SavedTransitions = Call.Transitions.Count;
+        runtime.UnsavedEvents.Clear();
+        runtime.UnsavedWebhooks.Clear();
+        return true;
     }
 }

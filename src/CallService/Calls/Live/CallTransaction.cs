@@ -16,39 +16,30 @@ namespace CallService.Calls.Live;
 /// and its changes, writes and effects keep their order; no thread waits for a commit (an act awaits it). The
 /// registry's lock is only taken alone or inside a gate.
 /// </summary>
-internal sealed class CallTransaction : IDisposable
+internal sealed class CallTransaction(
+    TimeProvider time, ICallStore store, LiveCalls calls, CallLifecycle lifecycle, CallEffects effects, RealtimeHub hub,
+    IOptions<CallOptions> options, ILogger<CallTransaction> logger) : IDisposable
 {
     /// <summary>How often ended calls past <see cref="CallOptions.RetainEndedSeconds"/> are let go (one timer for all).</summary>
     internal static readonly TimeSpan EvictionSweep = TimeSpan.FromSeconds(1);
 
-    private readonly TimeProvider time;
-    private readonly ICallStore store;
-    private readonly LiveCalls calls;
-    private readonly CallLifecycle lifecycle;
-    private readonly CallEffects effects;
-    private readonly RealtimeHub hub;
-    private readonly ILogger<CallTransaction> logger;
-    private readonly TimeSpan _retainEnded;
-    private readonly int _retainMax;
-    private readonly ITimer _sweep;
+    private readonly TimeSpan _retainEnded = TimeSpan.FromSeconds(Math.Max(1, options.Value.RetainEndedSeconds));
+    private readonly int _retainMax = Math.Max(0, options.Value.RetainEndedMaxCalls);
 
-    public CallTransaction(
-        TimeProvider time, ICallStore store, LiveCalls calls, CallLifecycle lifecycle, CallEffects effects, RealtimeHub hub,
-        IOptions<CallOptions> options, ILogger<CallTransaction> logger)
+    // The eviction sweep: started by the first ended call held (a field initialiser cannot reach this instance's
+    // methods), then runs every EvictionSweep for the process's life.
+    private readonly Lock _sweepStart = new();
+    private ITimer? _sweep;
+    private bool _disposed;
+
+    public void Dispose()
     {
-        (this.time, this.store, this.calls, this.lifecycle, this.effects, this.hub, this.logger) = (time, store, calls, lifecycle, effects, hub, logger);
-        _retainEnded = TimeSpan.FromSeconds(Math.Max(1, options.Value.RetainEndedSeconds));
-        _retainMax = Math.Max(0, options.Value.RetainEndedMaxCalls);
-        // The sweep runs for the process's life: it must not keep the context of whoever resolved this first.
-        TimerCallback sweep = _ => Leave(calls.TakeLeaving(Now() - _retainEnded, _retainMax));
-        if (ExecutionContext.IsFlowSuppressed())
-            _sweep = time.CreateTimer(sweep, null, EvictionSweep, EvictionSweep);
-        else
-            using (ExecutionContext.SuppressFlow())
-                _sweep = time.CreateTimer(sweep, null, EvictionSweep, EvictionSweep);
+        lock (_sweepStart)
+        {
+            _disposed = true;
+            _sweep?.Dispose();
+        }
     }
-
-    public void Dispose() => _sweep.Dispose();
 
     /// <summary>
     /// Saves a new call under the busy rule (one conditional write in the store): when a party is busy the call ends
@@ -106,20 +97,12 @@ internal sealed class CallTransaction : IDisposable
     }
 
     /// <summary>Reads a call as <paramref name="viewer"/> may see it (403 for non-parties), between its changes.</summary>
-    public async Task<T> ReadAsync<T>(string callId, Actor viewer, Func<Call, T> result)
-    {
-        var entry = calls.Find(callId);
-        await entry.Gate.WaitAsync().ConfigureAwait(false);
-        try
+    public Task<T> ReadAsync<T>(string callId, Actor viewer, Func<Call, T> result) =>
+        PeekAsync(calls.Find(callId), call =>
         {
-            RoleOf(entry.Call, viewer);
-            return result(entry.Call);
-        }
-        finally
-        {
-            entry.Gate.Release();
-        }
-    }
+            RoleOf(call, viewer);
+            return result(call);
+        });
 
     /// <summary>Reads a call held in memory between its changes (no access check: listings, diagnostics).</summary>
     public static async Task<T> PeekAsync<T>(CallEntry entry, Func<Call, T> result)
@@ -172,13 +155,12 @@ internal sealed class CallTransaction : IDisposable
         bool saved;
         try
         {
-            saved = await SaveAsync(change.Entry, change.Events, change.Now, claim: false, change.Webhooks).ConfigureAwait(false);
+            saved = await change.Entry.SaveAsync(store, change.Events, change.Now, claim: false, change.Webhooks).ConfigureAwait(false);
         }
         catch (Exception e)
         {
             logger.LogError(e, "Writing record of call {CallId} ({State}) failed", change.Call.Id, change.Call.State.ToWire());
-            change.Entry.UnsavedEvents.AddRange(change.Events);
-            change.Entry.UnsavedWebhooks.AddRange(change.Webhooks);
+            change.Entry.KeepUnsaved(change.Events, change.Webhooks);
             saved = false;
         }
         AfterSave(change);
@@ -189,7 +171,7 @@ internal sealed class CallTransaction : IDisposable
     {
         try
         {
-            return await SaveAsync(change.Entry, change.Events, change.Now, claim, change.Webhooks).ConfigureAwait(false);
+            return await change.Entry.SaveAsync(store, change.Events, change.Now, claim, change.Webhooks).ConfigureAwait(false);
         }
         catch (Exception e)
         {
@@ -197,27 +179,6 @@ internal sealed class CallTransaction : IDisposable
             logger.LogError(e, "Writing record of new call {CallId} failed", change.Call.Id);
             throw new StorageUnavailableException("The call could not be recorded; it was not created.", e);
         }
-    }
-
-    /// <summary>Writes what the entry has not written yet; the caller holds the entry's gate.</summary>
-    private async ValueTask<bool> SaveAsync(CallEntry entry, List<StoredEvent> events, DateTimeOffset now, bool claim, List<OutboxMessage>? webhooks = null)
-    {
-        webhooks ??= [];
-        if (entry.Detached || (!claim && !entry.Dirty && events.Count == 0 && webhooks.Count == 0)) return true;
-        var call = entry.Call;
-        var all = entry.UnsavedEvents.Count == 0 ? events : [.. entry.UnsavedEvents, .. events];
-        var hooks = entry.UnsavedWebhooks.Count == 0 ? webhooks : [.. entry.UnsavedWebhooks, .. webhooks];
-        var write = new CallWrite(CallSnapshot.Of(call), [.. call.Transitions.Skip(entry.SavedTransitions)], all, now, claim)
-        {
-            Webhooks = hooks,
-            Stored = entry.SavedVersion >= 0, // a committed write made the row: only its changing columns are written
-        };
-        if (!await store.SaveAsync(write).ConfigureAwait(false)) return false;
-        entry.SavedVersion = call.Version;
-        entry.SavedTransitions = call.Transitions.Count;
-        entry.UnsavedEvents.Clear();
-        entry.UnsavedWebhooks.Clear();
-        return true;
     }
 
     private void AfterSave(CallChange change)
@@ -229,8 +190,20 @@ internal sealed class CallTransaction : IDisposable
         {
             entry.Retained = true;
             calls.Retain(entry, change.Now);
+            StartSweep();
             Leave(calls.TakeLeaving(DateTimeOffset.MinValue, _retainMax)); // over the count bound: the oldest leave now
         }
+        // Ended and written: what only a live call needs goes (its readers answer from what stays).
+        if (entry.Call.IsEnded && !entry.Detached && !entry.Frozen && !entry.Dirty) entry.Freeze();
+    }
+
+    private void StartSweep()
+    {
+        if (Volatile.Read(ref _sweep) is not null) return;
+        lock (_sweepStart)
+            if (_sweep is null && !_disposed)
+                Volatile.Write(ref _sweep, OneShot.CreateTimer(time, _ => Leave(calls.TakeLeaving(Now() - _retainEnded, _retainMax)),
+                    EvictionSweep, EvictionSweep));
     }
 
     /// <summary>Ended calls leave memory, each through its gate (never waited for here: this may hold another call's gate).</summary>
@@ -270,18 +243,14 @@ internal sealed class CallTransaction : IDisposable
         await entry.Gate.WaitAsync().ConfigureAwait(false);
         try
         {
-            try
-            {
-                await SaveAsync(entry, [], Now(), claim: false).ConfigureAwait(false);
-            }
-            catch (Exception e)
-            {
-                // Retained again (its turn comes back after the retention, or sooner under the count bound).
-                logger.LogError(e, "Writing record of call {CallId} failed; kept in memory", entry.Call.Id);
-                calls.Retain(entry, Now());
-                return;
-            }
+            await entry.SaveAsync(store, [], Now(), claim: false).ConfigureAwait(false);
             calls.Remove(entry);
+        }
+        catch (Exception e)
+        {
+            // Retained again (its turn comes back after the retention, or sooner under the count bound).
+            logger.LogError(e, "Writing record of call {CallId} failed; kept in memory", entry.Call.Id);
+            calls.Retain(entry, Now());
         }
         finally
         {

@@ -6,8 +6,13 @@ namespace CallService.Calls.Live;
 /// <summary>What the relay's access policy needs to know about a call.</summary>
 internal sealed record CallAccess(bool Ended, bool AIssued, bool BIssued)
 {
+    // Eight possible values, shared by every call: a change allocates none, a held call keeps none of its own.
+    private static readonly CallAccess[] Shared =
+        [.. Enumerable.Range(0, 8).Select(i => new CallAccess((i & 4) != 0, (i & 2) != 0, (i & 1) != 0))];
+
     /// <summary>Of <paramref name="call"/> as it is now (the caller holds the call's gate, or it is not shared yet).</summary>
-    public static CallAccess Of(Call call) => new(call.IsEnded, call.A.UrlsIssued, call.B.UrlsIssued);
+    public static CallAccess Of(Call call) =>
+        Shared[(call.IsEnded ? 4 : 0) | (call.A.UrlsIssued ? 2 : 0) | (call.B.UrlsIssued ? 1 : 0)];
 }
 
 /// <summary>
@@ -105,15 +110,16 @@ internal sealed class LiveCalls(ICallStore store, ILogger<LiveCalls> logger, Clu
 
     /// <summary>
     /// Whether the record of a call not held here says it ended (it left memory after its retention or under the count
-    /// bound); false when there is no record or the store fails (logged). One indexed read by primary key.
+    /// bound); false when there is no record or the store fails (logged). One indexed read by primary key, awaited (the
+    /// relay's access check waits for it without holding a thread on PostgreSQL).
     /// </summary>
-    public bool EndedInRecords(string callId)
+    public async ValueTask<bool> EndedInRecordsAsync(string callId, CancellationToken cancellationToken)
     {
         try
         {
-            return store.PlacementOf(callId) is { Ended: true };
+            return await store.PlacementOfAsync(callId, cancellationToken).ConfigureAwait(false) is { Ended: true };
         }
-        catch (Exception e)
+        catch (Exception e) when (!cancellationToken.IsCancellationRequested)
         {
             logger.LogWarning(e, "Reading the record of call {CallId} failed", callId);
             return false;

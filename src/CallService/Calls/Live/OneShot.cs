@@ -20,15 +20,19 @@ internal sealed class OneShot(string name)
     {
         Cancel();
         var generation = _generation;
-        TimerCallback callback = _ => onDue(() => _generation == generation);
-        // Without the caller's execution context: a timer keeps what it captured until it fires or is disposed, and a
-        // request's context holds its Activity and logging scope (an ended call's eviction timer would keep the hang-up
-        // request's for the whole retention). A callback that fires long after the request has no business in its scope.
-        if (ExecutionContext.IsFlowSuppressed())
-            _timer = time.CreateTimer(callback, null, due, Timeout.InfiniteTimeSpan);
-        else
-            using (ExecutionContext.SuppressFlow())
-                _timer = time.CreateTimer(callback, null, due, Timeout.InfiniteTimeSpan);
+        _timer = CreateTimer(time, _ => onDue(() => _generation == generation), due, Timeout.InfiniteTimeSpan);
+    }
+
+    /// <summary>
+    /// A timer created without the caller's execution context: a timer keeps what it captured until it fires or is
+    /// disposed, and a request's context holds its Activity and logging scope (a timer started by a request would keep
+    /// them for as long as it runs). A callback that fires long after the request has no business in its scope.
+    /// </summary>
+    public static ITimer CreateTimer(TimeProvider time, TimerCallback callback, TimeSpan due, TimeSpan period)
+    {
+        if (ExecutionContext.IsFlowSuppressed()) return time.CreateTimer(callback, null, due, period);
+        using (ExecutionContext.SuppressFlow())
+            return time.CreateTimer(callback, null, due, period);
     }
 
     public void Cancel()

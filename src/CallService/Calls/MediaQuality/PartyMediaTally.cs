@@ -21,7 +21,7 @@ internal sealed class PartyMediaTally
 {
     // Viewer counters are cumulative per connection: remember the last value per viewer and add the deltas, so
     // a reconnecting player (new viewer id) neither loses nor double-counts drops.
-    private readonly Dictionary<long, (long Audio, long Video)> _viewerSeen = [];
+    private Dictionary<long, (long Audio, long Video)>? _viewerSeen; // created by the first report with viewers
     private PartyMediaQuality? _quality;
 
     /// <summary>The accumulated quality, or null when the relay reported nothing about this stream yet.</summary>
@@ -35,10 +35,10 @@ internal sealed class PartyMediaTally
         long audioDropped = q.ViewerAudioDropped, videoDropped = q.ViewerVideoDropped;
         foreach (var (id, audio, video) in sample.ViewerDrops)
         {
-            var seen = _viewerSeen.GetValueOrDefault(id);
+            var seen = _viewerSeen?.GetValueOrDefault(id) ?? default;
             audioDropped += Math.Max(0, audio - seen.Audio);
             videoDropped += Math.Max(0, video - seen.Video);
-            _viewerSeen[id] = (Math.Max(audio, seen.Audio), Math.Max(video, seen.Video));
+            (_viewerSeen ??= [])[id] = (Math.Max(audio, seen.Audio), Math.Max(video, seen.Video));
         }
         _quality = q with
         {
@@ -50,6 +50,9 @@ internal sealed class PartyMediaTally
             ViewerAudioDropped = audioDropped, ViewerVideoDropped = videoDropped,
         };
     }
+
+    /// <summary>The call ended and is written: the per-viewer counters are no longer needed (<see cref="Quality"/> stays).</summary>
+    public void Freeze() => _viewerSeen = null;
 
     public void CountStall() => _quality = (_quality ?? Empty) with { Stalls = (_quality?.Stalls ?? 0) + 1 };
 

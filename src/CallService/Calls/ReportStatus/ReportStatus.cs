@@ -49,6 +49,7 @@ internal sealed class ReportStatusHandler(CallTransaction calls, CallViews views
     private void Apply(CallChange change, IReadOnlyList<StatusItem> items)
     {
         var call = change.Call;
+        if (call.IsEnded) return; // nothing to apply (an ended call held here has no party runtime any more)
         var role = change.Role!.Value;
         var party = change.Entry.Party(role);
         foreach (var item in items)

@@ -15,6 +15,14 @@ internal sealed partial class PostgresCallStore
         return r.Read() ? new CallPlacement(TextOrNull(r, 0), r.GetBoolean(1)) : null;
     }
 
+    public async ValueTask<CallPlacement?> PlacementOfAsync(string callId, CancellationToken cancellationToken)
+    {
+        await using var cmd = _dataSource.CreateCommand("SELECT node_id, state = 'ended' FROM calls WHERE call_id=$1");
+        cmd.Parameters.Add(Value(callId));
+        await using var r = await cmd.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        return await r.ReadAsync(cancellationToken).ConfigureAwait(false) ? new CallPlacement(TextOrNull(r, 0), r.GetBoolean(1)) : null;
+    }
+
     /// <summary>
     /// The calls first, then the node of each call read (a call's <c>node_id</c> is written once, at its creation): two
     /// reads the other way round left a call created between them without its node, so it was listed with this node's

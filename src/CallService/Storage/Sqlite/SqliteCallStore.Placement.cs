@@ -16,6 +16,10 @@ internal sealed partial class SqliteCallStore
         }
     }
 
+    /// <summary>Microsoft.Data.Sqlite's asynchronous methods run synchronously: the read is done by the time this returns.</summary>
+    public ValueTask<CallPlacement?> PlacementOfAsync(string callId, CancellationToken cancellationToken) =>
+        ValueTask.FromResult(PlacementOf(callId));
+
     public IReadOnlyList<(CallService.Calls.CallSnapshot Call, string? NodeId)> OpenCalls()
     {
         lock (_gate)
