@@ -6,8 +6,8 @@ namespace CallService.Storage.Sqlite;
 /// Group commit on SQLite: one dedicated writer thread takes every pending write (<see cref="GroupCommitQueue{TWrite}"/>),
 /// runs them in one transaction and completes their tasks once committed; a failed batch is retried one write per
 /// transaction, so one bad write fails only its own caller. Callers await (<see cref="SaveAsync"/>); a caller's thread
-/// writes others' writes only right after writing its own on an idle store (below), and no caller's continuation runs
-/// on another caller's or the writer's thread. Writes must be safe to run again after a rollback.
+/// takes part in no one else's commit, and no caller's continuation runs on the writer thread. Writes must be safe to
+/// run again after a rollback.
 /// </summary>
 /// <remarks>
 /// <b>An idle store.</b> When nothing is queued and the writer thread sleeps, <see cref="SaveAsync"/> writes on the
