@@ -98,17 +98,6 @@ internal sealed class GroupCommitQueue<TWrite>(string store)
         }
     }
 
-    /// <summary>
-    /// While the caller holds the writer's role (<see cref="TryBeginInline"/>): takes the writes queued meanwhile (up to
-    /// <see cref="MaxBatch"/>), in order, for the caller to write as well; null when none was queued. One round per
-    /// inline write: what is queued after it is left to the writer thread (<see cref="EndInline"/> wakes it), so the
-    /// caller's own wait grows by at most one batch.
-    /// </summary>
-    public List<Pending>? TakeInline()
-    {
-        lock (_gate) return _inline && _queue.Count > 0 ? TakeLocked() : null;
-    }
-
     /// <summary>Ends a write begun with <see cref="TryBeginInline"/>; wakes the writer thread when writes were queued meanwhile.</summary>
     public void EndInline()
     {

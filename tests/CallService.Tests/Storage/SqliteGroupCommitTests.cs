@@ -95,43 +95,6 @@ public sealed class SqliteGroupCommitTests : IDisposable
         Assert.Equal(Values().Count, Volatile.Read(ref _commits)); // one transaction per write: nothing was waiting
     }
 
-    [Fact]
-    public async Task WritesQueuedWhileACallerWritesInline_AreWrittenByThatCaller_InOneTransaction_InQueueOrder()
-    {
-        for (var attempt = 0; attempt < 50; attempt++)
-        {
-            var blockerThread = -1;
-            var blockerOnWriterThread = false;
-            var (blocker, release) = Blocker(_commit, tx =>
-            {
-                blockerThread = Environment.CurrentManagedThreadId;
-                blockerOnWriterThread = Thread.CurrentThread.Name == "sqlite commit";
-                return Insert(tx, -1) == 1;
-            });
-            var threads = new int[10];
-            var writes = Enumerable.Range(0, 10).Select(i => _commit.SaveAsync(tx =>
-            {
-                threads[i] = Environment.CurrentManagedThreadId;
-                return Insert(tx, i) == 1;
-            })).ToList();
-            var commitsBefore = Volatile.Read(ref _commits);
-            release.Set();
-            await blocker.WaitAsync(TimeSpan.FromSeconds(30));
-            await Task.WhenAll(writes).WaitAsync(TimeSpan.FromSeconds(30));
-            if (blockerOnWriterThread)
-            {
-                Thread.Sleep(10); // the writer thread was awake, so the blocker was not written inline: try again
-                continue;
-            }
-
-            Assert.All(threads, t => Assert.Equal(blockerThread, t)); // no hand-off to the writer thread
-            Assert.Equal(commitsBefore + 2, Volatile.Read(ref _commits)); // the blocker, then the ten in one transaction
-            Assert.Equal(Enumerable.Range(0, 10), Values().TakeLast(10));
-            return;
-        }
-        Assert.Fail("the blocker was never written inline");
-    }
-
     /// <summary>
     /// A write that holds the writer's role until released (written inline by a thread of its own, or by the writer
     /// thread); returns once it is inside the write.

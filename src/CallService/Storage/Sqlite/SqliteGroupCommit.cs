@@ -13,10 +13,7 @@ namespace CallService.Storage.Sqlite;
 /// <b>An idle store.</b> When nothing is queued and the writer thread sleeps, <see cref="SaveAsync"/> writes on the
 /// caller's thread (<see cref="GroupCommitQueue{TWrite}.TryBeginInline"/>): waking the writer and handing the completion
 /// back to a pool thread cost two thread wake-ups per write on an idle machine, more than the write itself (a WAL
-/// append, no fsync with <c>synchronous=NORMAL</c>). Writes queued while such a caller writes are written by that
-/// caller next, as one batch (one round; <see cref="GroupCommitQueue{TWrite}.TakeInline"/>), so the writer thread sleeps
-/// on through the collisions of a moderately busy store; their tasks complete from the caller's (pool) thread with their
-/// continuations queued, as the writer thread's would be. Under load writes queue up and the writer batches them as before.
+/// append, no fsync with <c>synchronous=NORMAL</c>). Under load writes queue up and the writer batches them as before.
 /// </remarks>
 internal sealed class SqliteGroupCommit : IDisposable
 {
@@ -47,15 +44,12 @@ internal sealed class SqliteGroupCommit : IDisposable
         try
         {
             WriteBatch([pending]);
-            _queue.Complete([pending]);
-            // Writes queued while this one was written (other requests that found the store busy): written here as one
-            // batch instead of waking the writer thread for them, which costs a wake-up and a sleep of that thread.
-            if (_queue.TakeInline() is { } queued) WriteAndComplete(queued);
         }
         finally
         {
             _queue.EndInline();
         }
+        _queue.Complete([pending]);
         return pending.Done;
     }
 
@@ -77,19 +71,17 @@ internal sealed class SqliteGroupCommit : IDisposable
 
     private void Loop()
     {
-        while (_queue.Take() is { } batch) WriteAndComplete(batch);
-    }
-
-    private void WriteAndComplete(List<GroupCommitQueue<Func<SqliteTransaction, bool>>.Pending> batch)
-    {
-        try
+        while (_queue.Take() is { } batch)
         {
-            WriteBatch(batch);
-            _queue.Complete(batch);
-        }
-        catch (Exception e)
-        {
-            _queue.Complete(batch, e);
+            try
+            {
+                WriteBatch(batch);
+                _queue.Complete(batch);
+            }
+            catch (Exception e)
+            {
+                _queue.Complete(batch, e);
+            }
         }
     }
 
