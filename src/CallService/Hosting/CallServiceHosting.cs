@@ -53,18 +53,11 @@ internal static class CallServiceHosting
     /// strings of HTTP-FLV play URLs, i.e. their signatures. Kestrel reads no request body larger than
     /// <see cref="RequestBodyLimit"/> (<c>Http:MaxRequestBodyBytes</c>).
     /// </summary>
-    /// <summary>Configuration key: true runs Kestrel's socket continuations inline (<c>SocketTransportOptions.UnsafePreferInlineScheduling</c>).</summary>
-    public const string InlineSocketSchedulingKey = "Http:InlineSocketScheduling";
-
     public static void UseCallServiceDefaults(this WebApplicationBuilder builder)
     {
         builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.Warning);
         var bodyLimit = RequestBodyLimit.From(builder.Configuration);
         builder.WebHost.ConfigureKestrel(o => o.Limits.MaxRequestBodySize = bodyLimit.MaxRequestBodySize);
-        // Opt-in (docs/configuration.md): socket reads and writes continue on the thread that completed them, no hop to
-        // Kestrel's I/O queue per request and per response or event frame (docs/performance-notes.md, issue 13 session 6).
-        if (builder.Configuration.GetValue<bool>(InlineSocketSchedulingKey))
-            builder.WebHost.UseSockets(o => o.UnsafePreferInlineScheduling = true);
         if (string.IsNullOrEmpty(builder.Configuration[WebHostDefaults.ServerUrlsKey]) &&
             string.IsNullOrEmpty(builder.Configuration["http_ports"]) && string.IsNullOrEmpty(builder.Configuration["https_ports"]))
             builder.WebHost.UseUrls(DefaultUrls);
