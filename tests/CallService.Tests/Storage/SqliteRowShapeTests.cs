@@ -13,8 +13,8 @@ namespace CallService.Tests.Storage;
 
 /// <summary>
 /// The row shape of SQLite's per-change tables: <c>call_transitions</c> and <c>busy_parties</c> are <c>WITHOUT ROWID</c>
-/// in a new database (one b-tree per row), and a database whose tables an older build created as rowid tables keeps
-/// working with the same statements.
+/// in a new database (one b-tree per row), <c>busy_parties</c> has no index on its call id, and a database whose tables
+/// an older build created as rowid tables (with that index) keeps working with the same statements.
 /// </summary>
 public sealed class SqliteRowShapeTests : IDisposable
 {
@@ -40,6 +40,7 @@ public sealed class SqliteRowShapeTests : IDisposable
         Assert.Equal(["busy_parties", "call_transitions"], WithoutRowidTables());
         // No automatic index for the primary key: the table's own b-tree is ordered by it.
         Assert.Empty(Scalars("SELECT name FROM sqlite_master WHERE type='index' AND name LIKE 'sqlite_autoindex_call_transitions%' OR name LIKE 'sqlite_autoindex_busy_parties%'"));
+        Assert.Empty(BusyClaimIndexes()); // claims are released by their users' keys: no index on call_id to write
     }
 
     [Fact]
@@ -59,6 +60,7 @@ public sealed class SqliteRowShapeTests : IDisposable
                   PRIMARY KEY (call_id, seq));
                 CREATE TABLE busy_parties (
                   user_id TEXT PRIMARY KEY, call_id TEXT NOT NULL);
+                CREATE INDEX busy_parties_call ON busy_parties(call_id);
                 """;
             cmd.ExecuteNonQuery();
         }
@@ -66,6 +68,7 @@ public sealed class SqliteRowShapeTests : IDisposable
         ALifecycle_KeepsTheBusyRule_AndTheTransitionsInOrder();
 
         Assert.Empty(WithoutRowidTables()); // left as the older build made them
+        Assert.Empty(BusyClaimIndexes()); // but its index on the claims' call id is dropped
     }
 
     /// <summary>Create (claims both parties) → a busy create loses → accept → connect → end (releases) → a new create wins.</summary>
@@ -103,6 +106,9 @@ public sealed class SqliteRowShapeTests : IDisposable
         id, "general", true, "alice", "bob", CoordinatorRig.DefaultTimers, state,
         t0, state >= CallState.Accepted ? t0.AddSeconds(1) : null, state >= CallState.Connected ? t0.AddSeconds(2) : null, null,
         null, null, null, true, true, new Dictionary<int, int>(), new Dictionary<int, int>(), []);
+
+    private List<string> BusyClaimIndexes() =>
+        Scalars("SELECT name FROM sqlite_master WHERE type='index' AND tbl_name='busy_parties' AND name NOT LIKE 'sqlite_autoindex%'");
 
     private List<string> WithoutRowidTables() =>
         [.. Scalars("SELECT name FROM sqlite_master WHERE type='table' AND sql LIKE '%WITHOUT ROWID%' ORDER BY name")];

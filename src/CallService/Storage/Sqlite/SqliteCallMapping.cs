@@ -25,7 +25,7 @@ internal sealed partial class SqliteCallMapping(Func<SqliteConnection> connectio
         if (!write.Stored || !Update(c, write.At, tx)) Upsert(c, write.At, nodeId, tx);
         SaveMedia(c, tx);
         InsertTransitions(c.CallId, write.NewTransitions, tx);
-        if (c.State == CallState.Ended) Release(c.CallId, tx);
+        if (c.State == CallState.Ended) Release(c, tx);
         events.Insert(write.Events, tx);
         return true;
     }
@@ -48,11 +48,14 @@ internal sealed partial class SqliteCallMapping(Func<SqliteConnection> connectio
         return claim.ExecuteNonQuery() == 2;
     }
 
-    private void Release(string callId, SqliteTransaction tx)
+    /// <summary>Drops the call's claims, found by their users' keys (no index on <c>call_id</c>: <see cref="SqliteSchema"/>).</summary>
+    private void Release(CallSnapshot c, SqliteTransaction tx)
     {
-        var release = _release ??= Prepare("DELETE FROM busy_parties WHERE call_id=$id", "$id");
+        var release = _release ??= Prepare("DELETE FROM busy_parties WHERE user_id IN ($a, $b) AND call_id=$id", "$id", "$a", "$b");
         release.Transaction = tx;
-        release.Parameters[0].Value = callId;
+        release.Parameters[0].Value = c.CallId;
+        release.Parameters[1].Value = c.CallerUserId;
+        release.Parameters[2].Value = c.CalleeUserId;
         release.ExecuteNonQuery();
     }
 

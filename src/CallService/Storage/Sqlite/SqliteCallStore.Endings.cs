@@ -44,7 +44,8 @@ internal sealed partial class SqliteCallStore
                 INSERT INTO call_transitions(call_id, seq, state, at, detail)
                 SELECT $id, COALESCE(MAX(seq), 0) + 1, 'ended', (SELECT ended_at FROM calls WHERE call_id=$id),
                   $reason || ' by system' FROM call_transitions WHERE call_id=$id;
-                DELETE FROM busy_parties WHERE call_id=$id;
+                DELETE FROM busy_parties WHERE call_id=$id
+                  AND user_id IN (SELECT caller FROM calls WHERE call_id=$id UNION ALL SELECT callee FROM calls WHERE call_id=$id);
                 """, tx))
             {
                 record.Parameters.AddWithValue("$id", id);
