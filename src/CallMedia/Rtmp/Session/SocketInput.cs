@@ -70,15 +70,19 @@ internal sealed class SocketInput(Socket socket, int bufferSize, SocketReadiness
 
     /// <summary>
     /// The epoll path: waits for a readiness event unless the last read filled the buffer, then reads what is there.
-    /// A wake-up that finds nothing (the event was for bytes an earlier read already took) waits again. Not an async
-    /// method: a wait ends in <see cref="OnReady"/>, called by the readiness on the loop's thread, which reads and
-    /// completes the receive (<see cref="_receive"/>): one continuation per wake-up (the reader's), not two.
+    /// Not an async method: a wait ends in <see cref="OnReady"/>, called by the readiness on the loop's thread, which
+    /// reads and completes the receive (<see cref="_receive"/>): one continuation per wake-up (the reader's), not two.
     /// </summary>
     private ValueTask<bool> ReceiveReady(SocketReadiness ready, CancellationToken cancellationToken)
     {
         try
         {
-            return ReceiveReadyOrWait(ready, cancellationToken);
+            cancellationToken.ThrowIfCancellationRequested();
+            _receive.Reset();
+            _waitToken = cancellationToken;
+            return ReadOrWait(ready, cancellationToken) is { } open
+                ? new ValueTask<bool>(open)
+                : new ValueTask<bool>(this, _receive.Version);
         }
         catch (Exception ex)
         {
@@ -86,22 +90,25 @@ internal sealed class SocketInput(Socket socket, int bufferSize, SocketReadiness
         }
     }
 
-    private ValueTask<bool> ReceiveReadyOrWait(SocketReadiness ready, CancellationToken cancellationToken)
+    /// <summary>
+    /// Reads, or waits for readiness first when the last read drained the socket: true (bytes added), false (the peer
+    /// closed), null (a wait is pending: it ends in <see cref="OnReady"/>). A wake-up that finds nothing (the event was
+    /// for bytes an earlier read already took) waits again. Idle connections give their buffer back before they wait.
+    /// </summary>
+    private bool? ReadOrWait(SocketReadiness ready, CancellationToken cancellationToken)
     {
         while (true)
         {
-            cancellationToken.ThrowIfCancellationRequested();
             if (!_mayHaveMore)
             {
+                cancellationToken.ThrowIfCancellationRequested();
                 if (_start == _end && !Streaming)
-                    ReturnBuffer(); // idle connections hold no buffer while they wait
-                _receive.Reset();
-                _waitToken = cancellationToken;
+                    ReturnBuffer();
                 if (ready.WaitThen(_epochSeen, cancellationToken, s_onReady, this))
-                    return new ValueTask<bool>(this, _receive.Version);
+                    return null;
             }
             if (ReadOnce(ready) is { } open)
-                return new ValueTask<bool>(open);
+                return open;
         }
     }
 
@@ -124,33 +131,23 @@ internal sealed class SocketInput(Socket socket, int bufferSize, SocketReadiness
         return true;
     }
 
-    /// <summary>A wait of <see cref="ReceiveReady"/> ended: read, or wait again (nothing there), and complete the receive.</summary>
+    /// <summary>A wait of <see cref="ReadOrWait"/> ended (an event, or what ended it throws): read, or wait again, and complete the receive.</summary>
     private void OnReady()
     {
-        bool open;
+        bool? open;
         try
         {
             readiness!.EndWait();
-            while (true)
-            {
-                if (ReadOnce(readiness) is { } result)
-                {
-                    open = result;
-                    break;
-                }
-                _waitToken.ThrowIfCancellationRequested();
-                if (_start == _end && !Streaming)
-                    ReturnBuffer();
-                if (readiness.WaitThen(_epochSeen, _waitToken, s_onReady, this))
-                    return;
-            }
+            _mayHaveMore = true; // an event came: read before waiting again
+            open = ReadOrWait(readiness, _waitToken);
         }
         catch (Exception ex)
         {
             _receive.SetException(ex);
             return;
         }
-        _receive.SetResult(open);
+        if (open is { } result)
+            _receive.SetResult(result);
     }
 
     bool IValueTaskSource<bool>.GetResult(short token) => _receive.GetResult(token);
