@@ -25,8 +25,21 @@ internal sealed class ViewerWriter(ViewerQueue queue, KernelBacklogGate gate, IF
         var batch = new List<DeliveryItem>(MaxBatchItems);
         try
         {
-            while (framing.HasPartial || await queue.WaitAsync(cancellationToken).ConfigureAwait(false))
+            while (true)
             {
+                if (!framing.HasPartial)
+                {
+                    var ready = queue.TryReady();
+                    if (ready is null)
+                    {
+                        // Awaited here, not in a wait method of the queue: an inline wake-up resumes this loop directly.
+                        await queue.WaitForWakeAsync(cancellationToken).ConfigureAwait(false);
+                        cancellationToken.ThrowIfCancellationRequested();
+                        continue;
+                    }
+                    if (ready == false)
+                        break;
+                }
                 var need = NextNeed();
                 var (room, enough, budget) = await gate.WaitForRoomAsync(need, cancellationToken).ConfigureAwait(false);
                 framing.AdaptTo(budget);

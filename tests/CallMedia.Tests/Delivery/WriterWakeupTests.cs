@@ -73,7 +73,8 @@ public sealed class WriterWakeupTests
     {
         var queue = new ViewerQueue(new DropLimits(250, 375, 500, 3000, 1 << 20));
         queue.StartNow();
-        var waiting = queue.WaitAsync(CancellationToken.None).AsTask();
+        Assert.Null(queue.TryReady()); // nothing queued: the writer waits for a wake-up
+        var waiting = queue.WaitForWakeAsync(CancellationToken.None).AsTask();
         Assert.False(waiting.IsCompleted);
 
         var payload = MediaBuffer.Rent(10);
@@ -84,7 +85,9 @@ public sealed class WriterWakeupTests
         queue.WakeWriter(inline: true);
 
         Assert.True(waiting.IsCompletedSuccessfully); // completed before WakeWriter returned
-        Assert.True(await waiting);
+        await waiting;
+        Assert.True(queue.TryReady());
         queue.Clear();
+        Assert.False(queue.TryReady()); // cleared: completed and empty, the writer ends
     }
 }
