@@ -34,6 +34,14 @@ internal sealed class SocketInput(Socket socket, int bufferSize, SocketReadiness
     private ManualResetValueTaskSourceCore<bool> _receive; // the pending receive (continuations inline: the reader runs on)
     private CancellationToken _waitToken;
 
+    /// <summary>
+    /// The epoll path's consumer on the loop's thread: called after a read added bytes while a receive is pending (the
+    /// reader awaits it), it consumes what it can there. True: the receive stays pending (the input reads again or waits
+    /// for the next event), so a wake-up resumes no continuation at all; false: the receive completes and the reader
+    /// goes on. What it throws completes the receive with it. Null: every read completes the receive.
+    /// </summary>
+    public Func<bool>? ConsumeInline { get; set; }
+
     /// <summary>Data is expected all the time: keep the buffer, no zero-byte receive before a read.</summary>
     public bool Streaming { get; set; }
 
@@ -131,7 +139,10 @@ internal sealed class SocketInput(Socket socket, int bufferSize, SocketReadiness
         return true;
     }
 
-    /// <summary>A wait of <see cref="ReadOrWait"/> ended (an event, or what ended it throws): read, or wait again, and complete the receive.</summary>
+    /// <summary>
+    /// A wait of <see cref="ReadOrWait"/> ended (an event, or what ended it throws): read, or wait again, and complete
+    /// the receive — unless <see cref="ConsumeInline"/> takes the bytes, then read or wait on.
+    /// </summary>
     private void OnReady()
     {
         bool? open;
@@ -140,6 +151,8 @@ internal sealed class SocketInput(Socket socket, int bufferSize, SocketReadiness
             readiness!.EndWait();
             _mayHaveMore = true; // an event came: read before waiting again
             open = ReadOrWait(readiness, _waitToken);
+            while (open == true && ConsumeInline is { } consume && consume())
+                open = ReadOrWait(readiness, _waitToken);
         }
         catch (Exception ex)
         {
