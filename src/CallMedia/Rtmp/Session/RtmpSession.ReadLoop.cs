@@ -83,10 +83,10 @@ internal sealed partial class RtmpSession
             for (; handled < _pending.Count; handled++)
             {
                 var message = _pending[handled];
-                if (message.Type is RtmpMessageType.CommandAmf0 or RtmpMessageType.CommandAmf3)
+                if (IsCommand(message.Type))
                     break;
                 _pending[handled] = default;
-                HandleMessageAsync(message).GetAwaiter().GetResult(); // completed: only commands await
+                HandleNow(message);
             }
         }
         catch
