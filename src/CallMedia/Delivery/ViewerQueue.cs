@@ -181,7 +181,7 @@ internal sealed partial class ViewerQueue
 
     /// <summary>
     /// What the writer does next without waiting: true when items are queued, false once the queue completed and is
-    /// empty (the writer ends), null when it must wait for a wake-up (<see cref="WaitForWakeAsync"/>, then ask again).
+    /// empty (the writer ends), null when it must wait for a wake-up (<see cref="WaitForWakeThen"/>, then ask again).
     /// </summary>
     public bool? TryReady()
     {
@@ -194,12 +194,13 @@ internal sealed partial class ViewerQueue
     }
 
     /// <summary>
-    /// Completes at the writer's next wake-up (at once when one came since its last wait), inline on the waking thread
-    /// for <see cref="WakeWriter"/>(inline: true). The writer awaits this itself, so an inline wake-up resumes one
-    /// continuation (the writer's), not a wait method's and then the writer's. Cancelling the token wakes it too; the
-    /// caller checks the token.
+    /// Waits for the writer's next wake-up without an await (<see cref="WriterWakeup.WaitThen"/>): false when one came
+    /// since its last wait, else true and <paramref name="onWake"/>(<paramref name="state"/>) runs at the wake-up —
+    /// inline on the waking thread for <see cref="WakeWriter"/>(inline: true). Cancelling the token wakes it too; the
+    /// writer checks the token.
     /// </summary>
-    public ValueTask WaitForWakeAsync(CancellationToken cancellationToken) => _wakeup.WaitAsync(cancellationToken);
+    public bool WaitForWakeThen(CancellationToken cancellationToken, Action<object?> onWake, object? state) =>
+        _wakeup.WaitThen(cancellationToken, onWake, state);
 
     /// <summary>The writer ended (called by it): its wake-up lets go of the writer's cancellation token.</summary>
     public void OnWriterEnded() => _wakeup.StopWatchingCancellation();
