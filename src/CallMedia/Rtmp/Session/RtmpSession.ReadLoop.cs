@@ -1,4 +1,5 @@
 using System.Buffers;
+using CallMedia.Media;
 using CallMedia.Rtmp.Chunks;
 using CallMedia.Rtmp.Protocol;
 
@@ -187,5 +188,5 @@ internal sealed partial class RtmpSession
             return;
         _lastAckAt = _bytesRead;
         SendControl(RtmpMessageType.Acknowledgement, BigEndian((uint)_bytesRead));
-    }}
+    }
 }
