@@ -43,22 +43,35 @@ internal sealed class KernelBacklogGate(Socket? socket, ViewerQueue queue)
     /// goes out whatever the room); returns the room now and what is enough (<paramref name="needBytes"/>, or the budget
     /// when that is smaller: a piece larger than the budget goes once the pipe is empty). Room below it: audio ended the wait.
     /// </summary>
-    // Pooled state machine: this is awaited once per wake-up of every connection (no allocation when it suspends).
-    [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder<>))]
-    public async ValueTask<(int Room, int Enough, int Budget)> WaitForRoomAsync(int needBytes, CancellationToken cancellationToken)
+    // Not async itself: the usual wake-up (room, or a look that finds room) completes without a state machine; only a
+    // wait for room polls asynchronously.
+    public ValueTask<(int Room, int Enough, int Budget)> WaitForRoomAsync(int needBytes, CancellationToken cancellationToken)
     {
         if (!Active || socket is null)
-            return (UngatedBytes, needBytes, UngatedBytes);
+            return new((UngatedBytes, needBytes, UngatedBytes));
         var (room, budget, readRate, lastLookAt, pipeCounted) = queue.LinkState;
         needBytes = Math.Min(needBytes, budget); // a piece larger than the budget goes when the pipe is empty
         if (!LookNext && budget >= FastBudgetBytes && room >= budget / 2 && room >= needBytes
             && (!pipeCounted || queue.NowMs - lastLookAt < RefreshMs))
-            return (room, needBytes, budget);
+            return new((room, needBytes, budget));
         LookNext = false;
         var sample = KernelSendQueue.Look(socket, queue.NowMs);
         room = queue.OnLinkSample(sample, waiting: false);
         if (room < needBytes && _blockedSince == long.MaxValue)
             _blockedSince = sample.At;
+        if (room < needBytes && !queue.HasAudioQueued)
+            return PollForRoomAsync(needBytes, room, readRate, sample, cancellationToken);
+        if (room >= needBytes)
+            _blockedSince = long.MaxValue;
+        return new((room, needBytes, queue.LinkState.Budget));
+    }
+
+    /// <summary>The pipe is full: looks again every 2–20 ms until it has room, audio is queued, or the estimate is stale.</summary>
+    // Pooled state machine: no allocation when it suspends.
+    [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<(int Room, int Enough, int Budget)> PollForRoomAsync(int needBytes, int room, double readRate,
+        LinkSample sample, CancellationToken cancellationToken)
+    {
         while (room < needBytes && !queue.HasAudioQueued)
         {
             if (queue.NowMs - _blockedSince >= StuckMs && sample.NotSent == 0)
@@ -69,7 +82,7 @@ internal sealed class KernelBacklogGate(Socket? socket, ViewerQueue queue)
             }
             needBytes = Math.Min(needBytes, queue.LinkState.Budget);
             await Task.Delay(TimeSpan.FromMilliseconds(PollMs(needBytes - room, readRate)), queue.Time, cancellationToken).ConfigureAwait(false);
-            sample = KernelSendQueue.Look(socket, queue.NowMs);
+            sample = KernelSendQueue.Look(socket!, queue.NowMs);
             room = queue.OnLinkSample(sample, waiting: true);
             readRate = queue.LinkState.ReadBytesPerMs;
         }

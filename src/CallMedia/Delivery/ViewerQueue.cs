@@ -179,22 +179,28 @@ internal sealed partial class ViewerQueue
         _wakeup.Wake(inline: false);
     }
 
-    /// <summary>Waits until items are queued or the queue completes. False once completed and empty.</summary>
-    // Pooled state machine: this is awaited once per wake-up of every connection (no allocation when it suspends).
-    [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder<>))]
-    public async ValueTask<bool> WaitAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// What the writer does next without waiting: true when items are queued, false once the queue completed and is
+    /// empty (the writer ends), null when it must wait for a wake-up (<see cref="WaitForWakeThen"/>, then ask again).
+    /// </summary>
+    public bool? TryReady()
     {
-        while (true)
+        lock (_lock)
         {
-            lock (_lock)
-            {
-                if (_head < _items.Count) return true;
-                if (_completed) return false;
-            }
-            await _wakeup.WaitAsync(cancellationToken).ConfigureAwait(false);
-            cancellationToken.ThrowIfCancellationRequested();
+            if (_head < _items.Count) return true;
+            if (_completed) return false;
         }
+        return null;
     }
+
+    /// <summary>
+    /// Waits for the writer's next wake-up without an await (<see cref="WriterWakeup.WaitThen"/>): false when one came
+    /// since its last wait, else true and <paramref name="onWake"/>(<paramref name="state"/>) runs at the wake-up —
+    /// inline on the waking thread for <see cref="WakeWriter"/>(inline: true). Cancelling the token wakes it too; the
+    /// writer checks the token.
+    /// </summary>
+    public bool WaitForWakeThen(CancellationToken cancellationToken, Action<object?> onWake, object? state) =>
+        _wakeup.WaitThen(cancellationToken, onWake, state);
 
     /// <summary>The writer ended (called by it): its wake-up lets go of the writer's cancellation token.</summary>
     public void OnWriterEnded() => _wakeup.StopWatchingCancellation();

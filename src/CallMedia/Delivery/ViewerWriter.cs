@@ -1,3 +1,4 @@
+using System.Threading.Tasks.Sources;
 using CallMedia.Delivery.Framing;
 
 namespace CallMedia.Delivery;
@@ -10,11 +11,35 @@ namespace CallMedia.Delivery;
 /// (RTMP), a video message larger than the room goes out a few chunks per wake-up, audio overtaking its remaining
 /// chunks, and is aborted when the link is found full.
 /// </summary>
-internal sealed class ViewerWriter(ViewerQueue queue, KernelBacklogGate gate, IFraming framing)
+/// <remarks>
+/// Run as a plain method when it can: a wake-up of a waiting writer calls <see cref="OnWake"/>, which writes on the
+/// waking thread (the publisher's, for an inline wake-up) without resuming an async method, and waits again the same
+/// way; only a step that cannot complete at once (a wait for room, a send the kernel did not take whole, a held-back
+/// message's poll) or the end hands over to <see cref="RunAsync"/>, which awaits it and carries on.
+/// </remarks>
+internal sealed partial class ViewerWriter(ViewerQueue queue, KernelBacklogGate gate, IFraming framing) : IValueTaskSource<ViewerWriter.Step>
 {
     private const int MaxBatchBytes = 256 * 1024;
     private const int MaxBatchItems = 64;
     private const int HeldBackPollMs = 5;
+
+    private static readonly Action<object?> s_onWake = static s => ((ViewerWriter)s!).OnWake();
+
+    private readonly List<DeliveryItem> _batch = new(MaxBatchItems);
+    private CancellationToken _cancellationToken;
+    private ManualResetValueTaskSourceCore<Step> _handover; // the writer's wait, ended by OnWake when it cannot go on
+    private ValueTask<bool> _iteration; // the iteration Pump left pending (Step.Async)
+
+    /// <summary>Where <see cref="Pump"/> stopped.</summary>
+    internal enum Step
+    {
+        /// <summary>The queue completed and is empty, or the output closed: the writer ends.</summary>
+        End,
+        /// <summary>Waiting for a wake-up: <see cref="OnWake"/> runs then.</summary>
+        Waiting,
+        /// <summary>An iteration did not complete at once (<see cref="_iteration"/>): await it.</summary>
+        Async,
+    }
 
     /// <summary>
     /// Drains the queue until it completes and is empty (returns normally: the caller closes the connection), the output
@@ -22,115 +47,93 @@ internal sealed class ViewerWriter(ViewerQueue queue, KernelBacklogGate gate, IF
     /// </summary>
     public async Task RunAsync(CancellationToken cancellationToken)
     {
-        var batch = new List<DeliveryItem>(MaxBatchItems);
+        _cancellationToken = cancellationToken;
         try
         {
-            while (framing.HasPartial || await queue.WaitAsync(cancellationToken).ConfigureAwait(false))
+            while (true)
             {
-                var need = NextNeed();
-                var (room, enough, budget) = await gate.WaitForRoomAsync(need, cancellationToken).ConfigureAwait(false);
-                framing.AdaptTo(budget);
-                // Audio first, whatever the room: queued audio overtakes queued video (and the rest of a video message
-                // sent in parts); it is small, and on a slow link it is what must arrive on time.
-                queue.DrainAudio(batch, MaxBatchBytes, MaxBatchItems);
-                foreach (var item in batch)
-                    framing.Write(item);
-                var heldBack = false;
-                if (need > 0 && room >= enough)
-                {
-                    if (framing.HasPartial)
-                    {
-                        framing.ContinuePartial(room, out var finished);
-                        if (finished is { } done)
-                            batch.Add(done);
-                    }
-                    else
-                        heldBack = WriteInOrder(batch, room, enough);
-                }
-                var framed = framing.PendingBytes;
-                queue.OnWritten(framed);
-                queue.WriterPendingVideoBytes = framing.PartialRemainingBytes;
-                try
-                {
-                    if (framed > 0 && !await framing.FlushAsync(cancellationToken).ConfigureAwait(false))
-                        return;
-                }
-                finally
-                {
-                    foreach (var item in batch)
-                        item.Payload.Release();
-                    batch.Clear();
-                }
-                if (heldBack || framed == 0)
-                {
-                    // A whole message waits for room, or nothing could go (an ordered item waits for room, no audio
-                    // ahead of it): look again shortly rather than spin.
-                    gate.LookNext = true;
-                    await Task.Delay(TimeSpan.FromMilliseconds(HeldBackPollMs), queue.Time, cancellationToken).ConfigureAwait(false);
-                }
+                _handover.Reset(); // not pending here: only the Pump below may start a wait
+                var step = Pump();
+                if (step == Step.Waiting)
+                    step = await new ValueTask<Step>(this, _handover.Version).ConfigureAwait(false);
+                if (step == Step.End)
+                    return;
+                var iteration = _iteration;
+                _iteration = default;
+                if (!await iteration.ConfigureAwait(false))
+                    return;
             }
         }
         finally
         {
-            foreach (var item in batch)
-                item.Payload.Release();
+            ReleaseBatch();
             framing.Dispose();
             queue.OnWriterEnded();
         }
     }
 
-    /// <summary>Room the next non-audio write needs: a piece (chunk) of the partial message, else the next item (at most a piece when it can be split).</summary>
-    private int NextNeed()
-    {
-        if (framing.HasPartial)
-            return Math.Min(framing.PartialRemainingBytes, framing.PieceBytes);
-        var next = queue.NextNonAudioBytes;
-        // Whole messages: any room will do; one larger than the room is for the policy to decide (DecideWhole).
-        return framing.CanSplit ? Math.Min(next, framing.PieceBytes) : Math.Min(next, 1);
-    }
-
     /// <summary>
-    /// Takes queued items in order and frames them. A video message larger than the room starts in parts (splitting
-    /// framings) or, whole, goes, waits or is dropped as the policy says (<see cref="DropPolicy.DecideWhole"/>). Returns
-    /// true when a message was held back.
+    /// Runs iterations on this thread while each completes at once: returns <see cref="Step.Waiting"/> once the queue is
+    /// empty and a wake-up will call <see cref="OnWake"/>, <see cref="Step.Async"/> with an iteration that must be
+    /// awaited, or <see cref="Step.End"/>. Exceptions of an iteration come with its awaited result.
     /// </summary>
-    private bool WriteInOrder(List<DeliveryItem> batch, int room, int enough)
+    private Step Pump()
     {
-        var first = batch.Count;
-        queue.Drain(batch, Math.Min(Math.Max(room, 1), MaxBatchBytes), MaxBatchItems);
-        for (var i = first; i < batch.Count; i++)
+        while (true)
         {
-            var item = batch[i];
-            if (item.IsDroppableVideo && item.Payload.Length > Math.Max(room, framing.PieceBytes))
+            if (!framing.HasPartial)
             {
-                if (framing.CanSplit)
+                var ready = queue.TryReady();
+                if (ready == false)
+                    return Step.End;
+                if (ready is null)
                 {
-                    if (room < Math.Min(enough, framing.PieceBytes))
-                    {
-                        queue.Requeue(batch, i); // no room for its first chunk after what went before it
-                        return false;
-                    }
-                    var whole = framing.BeginPartial(item, room);
-                    queue.Requeue(batch, i + 1);
-                    if (!whole)
-                        batch.RemoveAt(i); // the framing holds it until its last chunk is out
-                    return false;
-                }
-                switch (queue.DecideWhole(item, room))
-                {
-                    case WholeMessageVerdict.Wait:
-                        queue.Requeue(batch, i);
-                        return true;
-                    case WholeMessageVerdict.Drop:
-                        queue.Requeue(batch, i + 1);
-                        batch.RemoveAt(i);
-                        item.Payload.Release();
-                        queue.DropWholeVideo();
-                        return false;
+                    if (queue.WaitForWakeThen(_cancellationToken, s_onWake, this))
+                        return Step.Waiting;
+                    _cancellationToken.ThrowIfCancellationRequested();
+                    continue;
                 }
             }
-            room -= framing.Write(item);
+            var iteration = IterateAsync(_cancellationToken);
+            if (!iteration.IsCompletedSuccessfully)
+            {
+                _iteration = iteration;
+                return Step.Async;
+            }
+            if (!iteration.Result)
+                return Step.End;
         }
-        return false;
+    }
+
+    /// <summary>A wake-up of the waiting writer (inline on the waking thread, or on the thread pool): write, or hand over.</summary>
+    private void OnWake()
+    {
+        Step step;
+        try
+        {
+            _cancellationToken.ThrowIfCancellationRequested();
+            step = Pump();
+        }
+        catch (Exception ex)
+        {
+            _handover.SetException(ex);
+            return;
+        }
+        if (step != Step.Waiting)
+            _handover.SetResult(step);
+    }
+
+    Step IValueTaskSource<Step>.GetResult(short token) => _handover.GetResult(token);
+
+    ValueTaskSourceStatus IValueTaskSource<Step>.GetStatus(short token) => _handover.GetStatus(token);
+
+    void IValueTaskSource<Step>.OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags) =>
+        _handover.OnCompleted(continuation, state, token, flags);
+
+    private void ReleaseBatch()
+    {
+        foreach (var item in _batch)
+            item.Payload.Release();
+        _batch.Clear();
     }
 }

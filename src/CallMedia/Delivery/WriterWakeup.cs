@@ -49,6 +49,20 @@ internal sealed class WriterWakeup : IValueTaskSource
     }
 
     /// <summary>
+    /// <see cref="WaitAsync"/> without an await: false when a wake-up came since the last wait (go on at once), else
+    /// true, and <paramref name="onWake"/>(<paramref name="state"/>) is called at the next wake-up — on the waking thread
+    /// for an inline one, on the thread pool otherwise (a cancellation of the token too). Saves the writer an async
+    /// method to resume per wake-up.
+    /// </summary>
+    public bool WaitThen(CancellationToken cancellationToken, Action<object?> onWake, object? state)
+    {
+        if (WaitAsync(cancellationToken).IsCompleted)
+            return false;
+        _core.OnCompleted(onWake, state, _core.Version, ValueTaskSourceOnCompletedFlags.None);
+        return true;
+    }
+
+    /// <summary>
     /// Wakes the writer if it waits (else marks a wake-up for its next wait). <paramref name="inline"/>: the writer's
     /// continuation runs on this thread before <see cref="Wake"/> returns — never call it inline while holding a lock
     /// the writer or a connection's close path takes.

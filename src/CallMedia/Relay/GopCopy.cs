@@ -4,17 +4,21 @@ namespace CallMedia.Relay;
 
 /// <summary>
 /// A stream's latest GOP for captures and recordings started on a live stream: a copy of every message from the latest
-/// key frame on, payloads back to back in one array the stream owns and reuses from GOP to GOP. Holding references to
+/// key frame on, payloads back to back in blocks the stream owns and reuses from GOP to GOP. Holding references to
 /// the relayed payloads instead would keep ~150 pooled arrays per stream out of <see cref="System.Buffers.ArrayPool{T}"/>
 /// (each rounded up to a power of two), so the pool rents fresh ones meanwhile: ≈ 0.5 MiB of heap per live stream for
 /// a 2 s GOP at 616 kbit/s. The copy costs one <c>memcpy</c> per published message (not per viewer) and about one GOP of
-/// memory; the array grows in 16 KiB steps with a quarter of slack and is given back when the publisher leaves.
+/// memory. The blocks are 16 KiB, added as the GOP grows (a message may span several): growing never copies what is
+/// held, and no block is a large object (≥ 85,000 bytes), whose allocations bring gen2 collections — one array regrown
+/// in steps showed in a stream's first seconds as large-object allocations and gen2 collections (3.4 % and 2.6 % of
+/// the relay's samples, docs/performance-notes.md, session 5). The blocks are given back when the publisher leaves.
 /// </summary>
 internal sealed class GopCopy
 {
-    private const int Step = 16 * 1024;
+    private const int BlockShift = 14;
+    private const int BlockBytes = 1 << BlockShift; // 16 KiB
     private readonly List<(FrameClass Class, uint Timestamp, int Offset, int Length)> _frames = new();
-    private byte[] _bytes = [];
+    private readonly List<byte[]> _blocks = new();
 
     /// <summary>Messages held (0: none, or let go until the next key frame).</summary>
     public int Count => _frames.Count;
@@ -22,8 +26,8 @@ internal sealed class GopCopy
     /// <summary>Payload bytes held.</summary>
     public int Bytes { get; private set; }
 
-    /// <summary>Bytes of the array (what the copy costs in memory).</summary>
-    public int Capacity => _bytes.Length;
+    /// <summary>Bytes of the blocks (what the copy costs in memory).</summary>
+    public int Capacity => _blocks.Count * BlockBytes;
 
     /// <summary>The first message is a key frame: a decoder can start from it.</summary>
     public bool StartsAtKeyFrame => _frames.Count > 0 && _frames[0].Class == FrameClass.KeyFrame;
@@ -48,18 +52,18 @@ internal sealed class GopCopy
         Append(packet);
     }
 
-    /// <summary>Forgets the GOP (the array is kept for the next one).</summary>
+    /// <summary>Forgets the GOP (the blocks are kept for the next one).</summary>
     public void Clear()
     {
         _frames.Clear();
         Bytes = 0;
     }
 
-    /// <summary>Forgets the GOP and gives the array back (no publisher).</summary>
+    /// <summary>Forgets the GOP and gives the blocks back (no publisher).</summary>
     public void Release()
     {
         Clear();
-        _bytes = [];
+        _blocks.Clear();
     }
 
     /// <summary>The lowest timestamp held: audio interleaved slightly before the key frame's timestamp may follow it.</summary>
@@ -81,24 +85,43 @@ internal sealed class GopCopy
         for (var i = 0; i < packets.Length; i++)
         {
             var (frameClass, timestamp, offset, length) = _frames[i];
-            packets[i] = new MediaPacket(frameClass, timestamp, MediaBuffer.CopyOf(_bytes.AsSpan(offset, length)));
+            var payload = MediaBuffer.Rent(length);
+            Copy(offset, payload.Array.AsSpan(0, length));
+            packets[i] = new MediaPacket(frameClass, timestamp, payload);
         }
         return packets;
     }
 
     private void Append(in MediaPacket packet)
     {
-        var length = packet.Payload.Length;
-        var needed = Bytes + length;
-        if (needed > _bytes.Length)
+        var source = packet.Payload.Span;
+        var offset = Bytes;
+        var at = offset;
+        while (!source.IsEmpty)
         {
-            var size = (needed + needed / 4 + Step - 1) / Step * Step;
-            var grown = new byte[size];
-            _bytes.AsSpan(0, Bytes).CopyTo(grown);
-            _bytes = grown;
+            var block = at >> BlockShift;
+            if (block == _blocks.Count)
+                _blocks.Add(new byte[BlockBytes]);
+            var within = at & (BlockBytes - 1);
+            var n = Math.Min(source.Length, BlockBytes - within);
+            source[..n].CopyTo(_blocks[block].AsSpan(within));
+            source = source[n..];
+            at += n;
         }
-        packet.Payload.Span.CopyTo(_bytes.AsSpan(Bytes));
-        _frames.Add((packet.Class, packet.Timestamp, Bytes, length));
-        Bytes = needed;
+        _frames.Add((packet.Class, packet.Timestamp, offset, packet.Payload.Length));
+        Bytes = at;
+    }
+
+    /// <summary>Copies the held bytes from <paramref name="offset"/> into <paramref name="target"/> (across blocks).</summary>
+    private void Copy(int offset, Span<byte> target)
+    {
+        while (!target.IsEmpty)
+        {
+            var within = offset & (BlockBytes - 1);
+            var n = Math.Min(target.Length, BlockBytes - within);
+            _blocks[offset >> BlockShift].AsSpan(within, n).CopyTo(target);
+            target = target[n..];
+            offset += n;
+        }
     }
 }

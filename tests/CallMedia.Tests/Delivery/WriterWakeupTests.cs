@@ -69,22 +69,24 @@ public sealed class WriterWakeupTests
     }
 
     [Fact]
-    public async Task OfferWithWakeLater_WakesOnlyWhenTheCallerSays_AndThenInline()
+    public void OfferWithWakeLater_WakesOnlyWhenTheCallerSays_AndThenInline()
     {
         var queue = new ViewerQueue(new DropLimits(250, 375, 500, 3000, 1 << 20));
         queue.StartNow();
-        var waiting = queue.WaitAsync(CancellationToken.None).AsTask();
-        Assert.False(waiting.IsCompleted);
+        Assert.Null(queue.TryReady()); // nothing queued: the writer waits for a wake-up
+        int? wokeOn = null;
+        Assert.True(queue.WaitForWakeThen(CancellationToken.None, _ => wokeOn = Environment.CurrentManagedThreadId, null));
 
         var payload = MediaBuffer.Rent(10);
         Assert.Equal(OfferResult.Queued, queue.Offer(new MediaPacket(FrameClass.Audio, 0, payload), wakeLater: true));
         payload.Release();
-        Assert.False(waiting.IsCompleted); // the fan-out still holds the stream's lock: no wake yet
+        Assert.Null(wokeOn); // the fan-out still holds the stream's lock: no wake yet
 
         queue.WakeWriter(inline: true);
 
-        Assert.True(waiting.IsCompletedSuccessfully); // completed before WakeWriter returned
-        Assert.True(await waiting);
+        Assert.Equal(Environment.CurrentManagedThreadId, wokeOn); // ran before WakeWriter returned, on this thread
+        Assert.True(queue.TryReady());
         queue.Clear();
+        Assert.False(queue.TryReady()); // cleared: completed and empty, the writer ends
     }
 }

@@ -48,6 +48,33 @@ public sealed class GopCopyTests
     }
 
     [Fact]
+    public void MessagesAcrossBlockBoundaries_ComeBackInOrder()
+    {
+        var copy = new GopCopy();
+        var sizes = new[] { 10_000, 40_000, 1, 16_384, 7_000 };
+        var sent = new List<byte[]>();
+        for (var m = 0; m < sizes.Length; m++)
+        {
+            var bytes = Enumerable.Range(0, sizes[m]).Select(i => (byte)((i * 7 + m) % 251)).ToArray();
+            sent.Add(bytes);
+            var packet = new MediaPacket(m == 0 ? FrameClass.KeyFrame : FrameClass.InterFrame, (uint)(m * 40), MediaBuffer.CopyOf(bytes));
+            if (m == 0)
+                copy.Restart(packet);
+            else
+                copy.Add(packet, 1 << 20);
+            packet.Payload.Release();
+        }
+
+        var packets = copy.ToPackets();
+        Assert.Equal(sizes.Sum(), copy.Bytes);
+        for (var m = 0; m < sizes.Length; m++)
+        {
+            Assert.Equal(sent[m], packets[m].Payload.Span.ToArray());
+            packets[m].Payload.Release();
+        }
+    }
+
+    [Fact]
     public void PastTheBound_TheGopIsLetGoUntilTheNextKeyFrame()
     {
         var copy = new GopCopy();

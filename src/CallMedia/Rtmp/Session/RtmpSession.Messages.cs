@@ -8,39 +8,48 @@ namespace CallMedia.Rtmp.Session;
 
 internal sealed partial class RtmpSession
 {
-    /// <summary>Handles one message; takes over its payload reference.</summary>
+    /// <summary>Handles one message; takes over its payload reference. Only commands await (<see cref="IsCommand"/>).</summary>
     private ValueTask HandleMessageAsync(RtmpMessage message)
+    {
+        if (IsCommand(message.Type))
+            return OnCommandAsync(message);
+        HandleNow(message);
+        return ValueTask.CompletedTask;
+    }
+
+    /// <summary>AMF commands: handled by the read loop, they await (access policy, the coordinator's media events).</summary>
+    private static bool IsCommand(RtmpMessageType type) => type is RtmpMessageType.CommandAmf0 or RtmpMessageType.CommandAmf3;
+
+    /// <summary>Handles a message that is not a command, on this thread; takes over its payload reference.</summary>
+    private void HandleNow(RtmpMessage message)
     {
         switch (message.Type)
         {
             case RtmpMessageType.Audio:
             case RtmpMessageType.Video:
                 OnMedia(message);
-                return ValueTask.CompletedTask;
+                break;
             case RtmpMessageType.DataAmf0:
             case RtmpMessageType.DataAmf3:
                 OnData(message);
-                return ValueTask.CompletedTask;
-            case RtmpMessageType.CommandAmf0:
-            case RtmpMessageType.CommandAmf3:
-                return OnCommandAsync(message);
+                break;
             case RtmpMessageType.UserControl:
                 OnUserControl(message);
-                return ValueTask.CompletedTask;
+                break;
             case RtmpMessageType.WindowAckSize:
                 _peerWindowAck = ReadUInt32(message);
-                return ValueTask.CompletedTask;
+                break;
             case RtmpMessageType.Acknowledgement:
             case RtmpMessageType.SetPeerBandwidth:
             case RtmpMessageType.SharedObjectAmf0:
             case RtmpMessageType.SharedObjectAmf3:
             case RtmpMessageType.Aggregate:
                 message.Payload.Release();
-                return ValueTask.CompletedTask;
+                break;
             default:
                 message.Payload.Release();
                 RtmpThrow.Reject(RtmpRejectReason.UnknownMessageType, $"message type {(byte)message.Type}");
-                return ValueTask.CompletedTask;
+                break;
         }
     }
 

@@ -34,6 +34,14 @@ internal sealed class SocketInput(Socket socket, int bufferSize, SocketReadiness
     private ManualResetValueTaskSourceCore<bool> _receive; // the pending receive (continuations inline: the reader runs on)
     private CancellationToken _waitToken;
 
+    /// <summary>
+    /// The epoll path's consumer on the loop's thread: called after a read added bytes while a receive is pending (the
+    /// reader awaits it), it consumes what it can there. True: the receive stays pending (the input reads again or waits
+    /// for the next event), so a wake-up resumes no continuation at all; false: the receive completes and the reader
+    /// goes on. What it throws completes the receive with it. Null: every read completes the receive.
+    /// </summary>
+    public Func<bool>? ConsumeInline { get; set; }
+
     /// <summary>Data is expected all the time: keep the buffer, no zero-byte receive before a read.</summary>
     public bool Streaming { get; set; }
 
@@ -70,15 +78,19 @@ internal sealed class SocketInput(Socket socket, int bufferSize, SocketReadiness
 
     /// <summary>
     /// The epoll path: waits for a readiness event unless the last read filled the buffer, then reads what is there.
-    /// A wake-up that finds nothing (the event was for bytes an earlier read already took) waits again. Not an async
-    /// method: a wait ends in <see cref="OnReady"/>, called by the readiness on the loop's thread, which reads and
-    /// completes the receive (<see cref="_receive"/>): one continuation per wake-up (the reader's), not two.
+    /// Not an async method: a wait ends in <see cref="OnReady"/>, called by the readiness on the loop's thread, which
+    /// reads and completes the receive (<see cref="_receive"/>): one continuation per wake-up (the reader's), not two.
     /// </summary>
     private ValueTask<bool> ReceiveReady(SocketReadiness ready, CancellationToken cancellationToken)
     {
         try
         {
-            return ReceiveReadyOrWait(ready, cancellationToken);
+            cancellationToken.ThrowIfCancellationRequested();
+            _receive.Reset();
+            _waitToken = cancellationToken;
+            return ReadOrWait(ready, cancellationToken) is { } open
+                ? new ValueTask<bool>(open)
+                : new ValueTask<bool>(this, _receive.Version);
         }
         catch (Exception ex)
         {
@@ -86,22 +98,25 @@ internal sealed class SocketInput(Socket socket, int bufferSize, SocketReadiness
         }
     }
 
-    private ValueTask<bool> ReceiveReadyOrWait(SocketReadiness ready, CancellationToken cancellationToken)
+    /// <summary>
+    /// Reads, or waits for readiness first when the last read drained the socket: true (bytes added), false (the peer
+    /// closed), null (a wait is pending: it ends in <see cref="OnReady"/>). A wake-up that finds nothing (the event was
+    /// for bytes an earlier read already took) waits again. Idle connections give their buffer back before they wait.
+    /// </summary>
+    private bool? ReadOrWait(SocketReadiness ready, CancellationToken cancellationToken)
     {
         while (true)
         {
-            cancellationToken.ThrowIfCancellationRequested();
             if (!_mayHaveMore)
             {
+                cancellationToken.ThrowIfCancellationRequested();
                 if (_start == _end && !Streaming)
-                    ReturnBuffer(); // idle connections hold no buffer while they wait
-                _receive.Reset();
-                _waitToken = cancellationToken;
+                    ReturnBuffer();
                 if (ready.WaitThen(_epochSeen, cancellationToken, s_onReady, this))
-                    return new ValueTask<bool>(this, _receive.Version);
+                    return null;
             }
             if (ReadOnce(ready) is { } open)
-                return new ValueTask<bool>(open);
+                return open;
         }
     }
 
@@ -124,33 +139,28 @@ internal sealed class SocketInput(Socket socket, int bufferSize, SocketReadiness
         return true;
     }
 
-    /// <summary>A wait of <see cref="ReceiveReady"/> ended: read, or wait again (nothing there), and complete the receive.</summary>
+    /// <summary>
+    /// A wait of <see cref="ReadOrWait"/> ended (an event, or what ended it throws): read, or wait again, and complete
+    /// the receive — unless <see cref="ConsumeInline"/> takes the bytes, then read or wait on.
+    /// </summary>
     private void OnReady()
     {
-        bool open;
+        bool? open;
         try
         {
             readiness!.EndWait();
-            while (true)
-            {
-                if (ReadOnce(readiness) is { } result)
-                {
-                    open = result;
-                    break;
-                }
-                _waitToken.ThrowIfCancellationRequested();
-                if (_start == _end && !Streaming)
-                    ReturnBuffer();
-                if (readiness.WaitThen(_epochSeen, _waitToken, s_onReady, this))
-                    return;
-            }
+            _mayHaveMore = true; // an event came: read before waiting again
+            open = ReadOrWait(readiness, _waitToken);
+            while (open == true && ConsumeInline is { } consume && consume())
+                open = ReadOrWait(readiness, _waitToken);
         }
         catch (Exception ex)
         {
             _receive.SetException(ex);
             return;
         }
-        _receive.SetResult(open);
+        if (open is { } result)
+            _receive.SetResult(result);
     }
 
     bool IValueTaskSource<bool>.GetResult(short token) => _receive.GetResult(token);

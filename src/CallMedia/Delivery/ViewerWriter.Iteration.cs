@@ -1,0 +1,113 @@
+using CallMedia.Delivery.Framing;
+
+namespace CallMedia.Delivery;
+
+internal sealed partial class ViewerWriter
+{
+    /// <summary>
+    /// One wake-up's write: waits for room (<see cref="KernelBacklogGate"/>), frames queued audio first, then the rest in
+    /// order as the room allows, sends it in one write, and polls shortly when a message was held back. False when the
+    /// output closed. Completes at once on the usual path (room, a send the kernel takes whole).
+    /// </summary>
+    // Pooled state machine: no allocation when it suspends; none either when it completes at once.
+    [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<bool> IterateAsync(CancellationToken cancellationToken)
+    {
+        var batch = _batch;
+        var need = NextNeed();
+        var (room, enough, budget) = await gate.WaitForRoomAsync(need, cancellationToken).ConfigureAwait(false);
+        framing.AdaptTo(budget);
+        // Audio first, whatever the room: queued audio overtakes queued video (and the rest of a video message
+        // sent in parts); it is small, and on a slow link it is what must arrive on time.
+        queue.DrainAudio(batch, MaxBatchBytes, MaxBatchItems);
+        foreach (var item in batch)
+            framing.Write(item);
+        var heldBack = false;
+        if (need > 0 && room >= enough)
+        {
+            if (framing.HasPartial)
+            {
+                framing.ContinuePartial(room, out var finished);
+                if (finished is { } done)
+                    batch.Add(done);
+            }
+            else
+                heldBack = WriteInOrder(batch, room, enough);
+        }
+        var framed = framing.PendingBytes;
+        queue.OnWritten(framed);
+        queue.WriterPendingVideoBytes = framing.PartialRemainingBytes;
+        try
+        {
+            if (framed > 0 && !await framing.FlushAsync(cancellationToken).ConfigureAwait(false))
+                return false;
+        }
+        finally
+        {
+            ReleaseBatch();
+        }
+        if (heldBack || framed == 0)
+        {
+            // A whole message waits for room, or nothing could go (an ordered item waits for room, no audio
+            // ahead of it): look again shortly rather than spin.
+            gate.LookNext = true;
+            await Task.Delay(TimeSpan.FromMilliseconds(HeldBackPollMs), queue.Time, cancellationToken).ConfigureAwait(false);
+        }
+        return true;
+    }
+
+    /// <summary>Room the next non-audio write needs: a piece (chunk) of the partial message, else the next item (at most a piece when it can be split).</summary>
+    private int NextNeed()
+    {
+        if (framing.HasPartial)
+            return Math.Min(framing.PartialRemainingBytes, framing.PieceBytes);
+        var next = queue.NextNonAudioBytes;
+        // Whole messages: any room will do; one larger than the room is for the policy to decide (DecideWhole).
+        return framing.CanSplit ? Math.Min(next, framing.PieceBytes) : Math.Min(next, 1);
+    }
+
+    /// <summary>
+    /// Takes queued items in order and frames them. A video message larger than the room starts in parts (splitting
+    /// framings) or, whole, goes, waits or is dropped as the policy says (<see cref="DropPolicy.DecideWhole"/>). Returns
+    /// true when a message was held back.
+    /// </summary>
+    private bool WriteInOrder(List<DeliveryItem> batch, int room, int enough)
+    {
+        var first = batch.Count;
+        queue.Drain(batch, Math.Min(Math.Max(room, 1), MaxBatchBytes), MaxBatchItems);
+        for (var i = first; i < batch.Count; i++)
+        {
+            var item = batch[i];
+            if (item.IsDroppableVideo && item.Payload.Length > Math.Max(room, framing.PieceBytes))
+            {
+                if (framing.CanSplit)
+                {
+                    if (room < Math.Min(enough, framing.PieceBytes))
+                    {
+                        queue.Requeue(batch, i); // no room for its first chunk after what went before it
+                        return false;
+                    }
+                    var whole = framing.BeginPartial(item, room);
+                    queue.Requeue(batch, i + 1);
+                    if (!whole)
+                        batch.RemoveAt(i); // the framing holds it until its last chunk is out
+                    return false;
+                }
+                switch (queue.DecideWhole(item, room))
+                {
+                    case WholeMessageVerdict.Wait:
+                        queue.Requeue(batch, i);
+                        return true;
+                    case WholeMessageVerdict.Drop:
+                        queue.Requeue(batch, i + 1);
+                        batch.RemoveAt(i);
+                        item.Payload.Release();
+                        queue.DropWholeVideo();
+                        return false;
+                }
+            }
+            room -= framing.Write(item);
+        }
+        return false;
+    }
+}

@@ -1,0 +1,192 @@
+using System.Buffers;
+using CallMedia.Media;
+using CallMedia.Rtmp.Chunks;
+using CallMedia.Rtmp.Protocol;
+
+namespace CallMedia.Rtmp.Session;
+
+internal sealed partial class RtmpSession
+{
+    // The read loop's idle timer (set while the loop runs) and when it was last pushed back (long.MaxValue: not armed).
+    private CancellationTokenSource? _idle;
+    private long _idleArmedAt = long.MaxValue;
+
+    /// <summary>
+    /// Parses what is buffered (the handshake may have received the first command with C2), handles it, receives more.
+    /// The idle timer of a connection that does not play is pushed back at most every quarter of
+    /// <c>Media:IdleTimeoutMs</c>, armed for the timeout plus that quarter (it fires 1–1.25 timeouts after the last
+    /// byte), not at every receive: re-arming a timer takes the runtime's timer-queue lock.
+    /// <para>
+    /// On the relay's epoll loop most wake-ups never resume this method: the input hands what it read to
+    /// <see cref="ConsumeInline"/> on the loop's thread (media, data and protocol control are handled there, as this
+    /// loop would), and the pending receive completes only for what must await (a command) or ends the connection.
+    /// </para>
+    /// </summary>
+    private async Task ReadLoopAsync()
+    {
+        // The idle timer runs on the relay's clock, the same clock that decides when to push it back.
+        using var idle = new CancellationTokenSource(Timeout.InfiniteTimeSpan, _hub.Time);
+        using var linked = _cts.Token.UnsafeRegister(static s => ((CancellationTokenSource)s!).Cancel(), idle);
+        _idle = idle;
+        _input.ConsumeInline = ConsumeInline;
+        try
+        {
+            var open = true;
+            while (true)
+            {
+                ParseBuffered();
+                try
+                {
+                    for (var i = 0; i < _pending.Count; i++)
+                    {
+                        var message = _pending[i];
+                        _pending[i] = default;
+                        await HandleMessageAsync(message).ConfigureAwait(false);
+                    }
+                }
+                finally
+                {
+                    ReleasePending();
+                }
+                if (!open || _cts.IsCancellationRequested)
+                    return;
+                ArmIdleTimer();
+                try
+                {
+                    open = await _input.ReceiveAsync(idle.Token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (!_cts.IsCancellationRequested)
+                {
+                    RtmpThrow.Reject(RtmpRejectReason.IdleTimeout, $"nothing received for {_options.IdleTimeoutMs} ms");
+                    return;
+                }
+            }
+        }
+        finally
+        {
+            _input.ConsumeInline = null;
+            _idle = null;
+        }
+    }
+
+    /// <summary>
+    /// What the read loop does with received bytes, run by the input on the epoll loop's thread while the loop's receive
+    /// is pending: parse, handle every message that completes without awaiting, push the idle timer back. Returns false
+    /// to hand over to the read loop — a command (it awaits the access policy and the coordinator) and what follows it
+    /// stay queued for it, in order — or when the connection is closing.
+    /// </summary>
+    private bool ConsumeInline()
+    {
+        ParseBuffered();
+        var handled = 0;
+        try
+        {
+            for (; handled < _pending.Count; handled++)
+            {
+                var message = _pending[handled];
+                if (IsCommand(message.Type))
+                    break;
+                _pending[handled] = default;
+                HandleNow(message);
+            }
+        }
+        catch
+        {
+            ReleasePending();
+            throw; // ends the pending receive with it: the read loop fails as if it had handled the message
+        }
+        if (handled < _pending.Count)
+        {
+            _pending.RemoveRange(0, handled);
+            return false;
+        }
+        _pending.Clear();
+        if (_cts.IsCancellationRequested)
+            return false;
+        ArmIdleTimer();
+        return true;
+    }
+
+    /// <summary>Parses the buffered bytes into <see cref="_pending"/>, consumes them, acknowledges the peer's window.</summary>
+    private void ParseBuffered()
+    {
+        var consumed = ParseMessages(_input.Buffered);
+        Volatile.Write(ref _bytesRead, _bytesRead + consumed);
+        _input.Consume(consumed);
+        MaybeAcknowledge();
+    }
+
+    private void ReleasePending()
+    {
+        foreach (var left in _pending)
+            left.Payload?.Release();
+        _pending.Clear();
+    }
+
+    /// <summary>Pushes the idle timer back (at most every quarter timeout); a connection that plays has none.</summary>
+    private void ArmIdleTimer()
+    {
+        var idle = _idle!;
+        if (_viewer is not null)
+        {
+            if (_idleArmedAt != long.MaxValue)
+                idle.CancelAfter(Timeout.Infinite);
+            _idleArmedAt = long.MaxValue;
+            return;
+        }
+        var slackMs = Math.Max(_options.IdleTimeoutMs / 4, 1);
+        var now = _hub.Time.GetMilliseconds();
+        if (_idleArmedAt == long.MaxValue || now - _idleArmedAt >= slackMs)
+        {
+            idle.CancelAfter(_options.IdleTimeoutMs + slackMs);
+            _idleArmedAt = now;
+        }
+    }
+
+    /// <summary>Parses complete messages; protocol control that changes chunk parsing is applied at once.</summary>
+    private long ParseMessages(ReadOnlySequence<byte> buffer)
+    {
+        var reader = new SequenceReader<byte>(buffer);
+        while (_chunks.TryRead(ref reader, out var message))
+        {
+            switch (message.Type)
+            {
+                case RtmpMessageType.SetChunkSize:
+                    var size = ReadUInt32(message);
+                    if (size > (uint)_options.MaxChunkSize && size <= ChunkReader.MaxChunkSize)
+                        RtmpThrow.Reject(RtmpRejectReason.ChunkSizeTooLarge, $"chunk size {size}");
+                    _chunks.SetChunkSize(size);
+                    break;
+                case RtmpMessageType.Abort:
+                    _chunks.Abort(ReadUInt32(message));
+                    break;
+                default:
+                    _pending.Add(message);
+                    continue;
+            }
+        }
+        return reader.Consumed;
+    }
+
+    private static uint ReadUInt32(RtmpMessage message)
+    {
+        try
+        {
+            if (message.Payload.Length < 4)
+                RtmpThrow.Reject(RtmpRejectReason.ProtocolStateViolation, $"{message.Type} shorter than 4 bytes");
+            return System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(message.Payload.Span);
+        }
+        finally
+        {
+            message.Payload.Release();
+        }
+    }
+
+    private void MaybeAcknowledge()
+    {
+        if (_peerWindowAck == 0 || _bytesRead - _lastAckAt < _peerWindowAck)
+            return;
+        _lastAckAt = _bytesRead;
+        SendControl(RtmpMessageType.Acknowledgement, BigEndian((uint)_bytesRead));
+    }
+}
