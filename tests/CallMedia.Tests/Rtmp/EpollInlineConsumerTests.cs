@@ -1,6 +1,4 @@
 using System.Buffers;
-using System.Net;
-using System.Net.Sockets;
 using CallMedia.Rtmp.Io;
 using CallMedia.Rtmp.Session;
 
@@ -18,23 +16,6 @@ public sealed class EpollInlineConsumerTests : IDisposable
 
     public void Dispose() => _loop.Dispose();
 
-    private static async Task<(Socket Client, Socket Server)> PairAsync()
-    {
-        using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        listener.Listen(1);
-        var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-        var accept = listener.AcceptAsync();
-        await client.ConnectAsync(listener.LocalEndPoint!);
-        return (client, await accept);
-    }
-
-    private static byte[] Pattern(int length, int seed)
-    {
-        var bytes = new byte[length];
-        new Random(seed).NextBytes(bytes);
-        return bytes;
-    }
 
     private static async Task WaitUntil(Func<bool> condition)
     {
@@ -49,7 +30,7 @@ public sealed class EpollInlineConsumerTests : IDisposable
     [Fact]
     public async Task ConsumerTakesTheBytes_TheReceiveCompletesOnlyWhenItHandsOver()
     {
-        var (client, server) = await PairAsync();
+        var (client, server) = await LoopbackSockets.PairAsync();
         using var _ = client;
         using var __ = server; // disposed after the input (declared later), which holds its handle
         using var input = new SocketInput(server, 256, _loop.Register(server)) { Streaming = true };
@@ -70,7 +51,7 @@ public sealed class EpollInlineConsumerTests : IDisposable
         var receive = input.ReceiveAsync(cts.Token).AsTask();
         Assert.False(receive.IsCompleted); // nothing there: waits
 
-        var data = Pattern(3500, 3);
+        var data = LoopbackSockets.Pattern(3500, 3);
         await client.SendAsync(data.AsMemory(0, 1000));
         await WaitUntil(() => Volatile.Read(ref count) == 1000);
         Assert.False(receive.IsCompleted); // taken on the loop: the receive is still pending
@@ -93,7 +74,7 @@ public sealed class EpollInlineConsumerTests : IDisposable
     [Fact]
     public async Task PeerClosing_CompletesThePendingReceiveWithTheEnd()
     {
-        var (client, server) = await PairAsync();
+        var (client, server) = await LoopbackSockets.PairAsync();
         using var _ = client;
         using var __ = server;
         using var input = new SocketInput(server, 256, _loop.Register(server)) { Streaming = true };
@@ -105,7 +86,7 @@ public sealed class EpollInlineConsumerTests : IDisposable
             return true;
         };
         var receive = input.ReceiveAsync(CancellationToken.None).AsTask();
-        await client.SendAsync(Pattern(700, 4));
+        await client.SendAsync(LoopbackSockets.Pattern(700, 4));
         client.Shutdown(SocketShutdown.Send);
 
         Assert.False(await receive.WaitAsync(Bound));
@@ -115,13 +96,13 @@ public sealed class EpollInlineConsumerTests : IDisposable
     [Fact]
     public async Task ConsumerThrowing_FailsThePendingReceiveWithItsException()
     {
-        var (client, server) = await PairAsync();
+        var (client, server) = await LoopbackSockets.PairAsync();
         using var _ = client;
         using var __ = server;
         using var input = new SocketInput(server, 256, _loop.Register(server)) { Streaming = true };
         input.ConsumeInline = () => throw new InvalidDataException("bad message");
         var receive = input.ReceiveAsync(CancellationToken.None).AsTask();
-        await client.SendAsync(Pattern(10, 5));
+        await client.SendAsync(LoopbackSockets.Pattern(10, 5));
 
         var failure = await Assert.ThrowsAsync<InvalidDataException>(() => receive.WaitAsync(Bound));
         Assert.Equal("bad message", failure.Message);

@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Net;
 using System.Net.Sockets;
 using CallMedia.Rtmp.Io;
 using CallMedia.Rtmp.Session;
@@ -17,17 +16,6 @@ public sealed class EpollInputTests : IDisposable
 
     public void Dispose() => _loop.Dispose();
 
-    private static async Task<(Socket Client, Socket Server)> PairAsync()
-    {
-        using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        listener.Listen(1);
-        var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-        var accept = listener.AcceptAsync();
-        await client.ConnectAsync(listener.LocalEndPoint!);
-        return (client, await accept);
-    }
-
     /// <summary>Receives until <paramref name="count"/> bytes were taken (consuming as it goes) or the peer closed.</summary>
     private static async Task<byte[]> ReadAsync(SocketInput input, int count, int timeoutMs = 10_000)
     {
@@ -44,21 +32,14 @@ public sealed class EpollInputTests : IDisposable
         return got.ToArray();
     }
 
-    private static byte[] Pattern(int length, int seed)
-    {
-        var bytes = new byte[length];
-        new Random(seed).NextBytes(bytes);
-        return bytes;
-    }
-
     [Fact]
     public async Task BytesSplitAcrossWrites_ArriveOnceAndInOrder()
     {
-        var (client, server) = await PairAsync();
+        var (client, server) = await LoopbackSockets.PairAsync();
         using var _ = client;
         using var __ = server; // disposed after the input (declared later), which holds its handle
         using var input = new SocketInput(server, 256, _loop.Register(server));
-        var data = Pattern(5000, 1);
+        var data = LoopbackSockets.Pattern(5000, 1);
         var reading = ReadAsync(input, data.Length);
         // Odd sizes and pauses: the reader waits on readiness between them, and a message spans its 256-byte buffer.
         foreach (var (from, length) in new[] { (0, 1), (1, 10), (11, 300), (311, 4000), (4311, 689) })
@@ -75,12 +56,12 @@ public sealed class EpollInputTests : IDisposable
     [Fact]
     public async Task MoreThanTheBuffer_IsReadWithoutLosingTheRest()
     {
-        var (client, server) = await PairAsync();
+        var (client, server) = await LoopbackSockets.PairAsync();
         using var _ = client;
         using var __ = server; // disposed after the input (declared later), which holds its handle
         // A streaming reader keeps its buffer: one edge-triggered event for 200 KB, read in buffer-sized steps.
         using var input = new SocketInput(server, 4096, _loop.Register(server)) { Streaming = true };
-        var data = Pattern(200_000, 2);
+        var data = LoopbackSockets.Pattern(200_000, 2);
         await client.SendAsync(data);
         Assert.Equal(data, await ReadAsync(input, data.Length));
     }
@@ -88,11 +69,11 @@ public sealed class EpollInputTests : IDisposable
     [Fact]
     public async Task UnconsumedMessageLargerThanTheBuffer_GrowsTheBuffer()
     {
-        var (client, server) = await PairAsync();
+        var (client, server) = await LoopbackSockets.PairAsync();
         using var _ = client;
         using var __ = server; // disposed after the input (declared later), which holds its handle
         using var input = new SocketInput(server, 1024, _loop.Register(server)) { Streaming = true };
-        var data = Pattern(10_000, 3);
+        var data = LoopbackSockets.Pattern(10_000, 3);
         await client.SendAsync(data);
         // Nothing consumed (a chunk not complete yet): the buffer doubles until the whole message is buffered.
         using var cts = new CancellationTokenSource(10_000);
@@ -104,9 +85,9 @@ public sealed class EpollInputTests : IDisposable
     [Fact]
     public async Task PeerClosingMidMessage_GivesTheBytesThenTheEnd()
     {
-        var (client, server) = await PairAsync();
+        var (client, server) = await LoopbackSockets.PairAsync();
         var input = new SocketInput(server, 512, _loop.Register(server));
-        var data = Pattern(700, 4);
+        var data = LoopbackSockets.Pattern(700, 4);
         await client.SendAsync(data);
         client.Close();
         var got = await ReadAsync(input, 10_000);
@@ -119,7 +100,7 @@ public sealed class EpollInputTests : IDisposable
     [Fact]
     public async Task Cancellation_EndsAWaitingReceive()
     {
-        var (client, server) = await PairAsync();
+        var (client, server) = await LoopbackSockets.PairAsync();
         using var _ = client;
         using var __ = server; // disposed after the input (declared later), which holds its handle
         using var input = new SocketInput(server, 512, _loop.Register(server));
@@ -141,8 +122,8 @@ public sealed class EpollInputTests : IDisposable
         var pairs = new List<(Socket Client, Socket Server, SocketInput Input, byte[] Data)>();
         for (var i = 0; i < 64; i++)
         {
-            var (client, server) = await PairAsync();
-            pairs.Add((client, server, new SocketInput(server, 512, loops.Register(server)), Pattern(3000 + i, 100 + i)));
+            var (client, server) = await LoopbackSockets.PairAsync();
+            pairs.Add((client, server, new SocketInput(server, 512, loops.Register(server)), LoopbackSockets.Pattern(3000 + i, 100 + i)));
         }
         var reads = pairs.Select(p => ReadAsync(p.Input, p.Data.Length)).ToArray();
         // Interleaved writes: every connection's events arrive while the others are being read.
@@ -172,7 +153,7 @@ public sealed class EpollInputTests : IDisposable
         var first = new List<(Socket Client, Socket Server, SocketInput Input)>();
         for (var i = 0; i < 100; i++)
         {
-            var (client, server) = await PairAsync();
+            var (client, server) = await LoopbackSockets.PairAsync();
             first.Add((client, server, new SocketInput(server, 512, _loop.Register(server))));
         }
         Assert.Equal(100, _loop.Count);
@@ -186,12 +167,12 @@ public sealed class EpollInputTests : IDisposable
         var second = new List<(Socket Client, Socket Server, SocketInput Input)>();
         for (var i = 0; i < 50; i++)
         {
-            var (client, server) = await PairAsync();
+            var (client, server) = await LoopbackSockets.PairAsync();
             second.Add((client, server, new SocketInput(server, 512, _loop.Register(server))));
         }
         Assert.Equal(100, _loop.Count);
         var all = first.Where((_, i) => i % 2 == 1).Concat(second).ToList();
-        var data = all.Select((_, i) => Pattern(1000 + i, 500 + i)).ToList();
+        var data = all.Select((_, i) => LoopbackSockets.Pattern(1000 + i, 500 + i)).ToList();
         var reads = all.Select((p, i) => ReadAsync(p.Input, data[i].Length)).ToArray();
         for (var i = 0; i < all.Count; i++)
             await all[i].Client.SendAsync(data[i]);
