@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Net.Sockets;
 using CallMedia.Rtmp.Io;
 using CallMedia.Rtmp.Session;
 
