@@ -34,9 +34,9 @@ internal sealed partial class RtmpSession
             var open = true;
             while (true)
             {
-                ParseBuffered();
                 try
                 {
+                    ParseBuffered(); // inside: what a failed parse (or an earlier hand-over) left queued is released
                     for (var i = 0; i < _pending.Count; i++)
                     {
                         var message = _pending[i];
@@ -55,7 +55,7 @@ internal sealed partial class RtmpSession
                 {
                     open = await _input.ReceiveAsync(idle.Token).ConfigureAwait(false);
                 }
-                catch (OperationCanceledException) when (!_cts.IsCancellationRequested)
+                catch (OperationCanceledException) when (!_cts.IsCancellationRequested && idle.IsCancellationRequested)
                 {
                     RtmpThrow.Reject(RtmpRejectReason.IdleTimeout, $"nothing received for {_options.IdleTimeoutMs} ms");
                     return;
@@ -77,10 +77,10 @@ internal sealed partial class RtmpSession
     /// </summary>
     private bool ConsumeInline()
     {
-        ParseBuffered();
         var handled = 0;
         try
         {
+            ParseBuffered();
             for (; handled < _pending.Count; handled++)
             {
                 var message = _pending[handled];

@@ -19,7 +19,10 @@ namespace CallMedia.Rtmp.Session;
 /// <c>EAGAIN</c> (.NET's engine tries a receive before every wait: one empty read per wake-up).
 /// </para>
 /// </summary>
-/// <remarks>Not thread-safe: one reader (the connection's read loop).</remarks>
+/// <remarks>
+/// Not thread-safe: one reader at a time — the connection's read loop, or, on the epoll path while that loop's receive is
+/// pending, <see cref="ConsumeInline"/> on the loop's thread (never both: the consumer runs only inside a pending wait).
+/// </remarks>
 internal sealed class SocketInput(Socket socket, int bufferSize, SocketReadiness? readiness = null) : IValueTaskSource<bool>, IDisposable
 {
     private static readonly Action<object?> s_onReady = static s => ((SocketInput)s!).OnReady();
@@ -79,7 +82,8 @@ internal sealed class SocketInput(Socket socket, int bufferSize, SocketReadiness
     /// <summary>
     /// The epoll path: waits for a readiness event unless the last read filled the buffer, then reads what is there.
     /// Not an async method: a wait ends in <see cref="OnReady"/>, called by the readiness on the loop's thread, which
-    /// reads and completes the receive (<see cref="_receive"/>): one continuation per wake-up (the reader's), not two.
+    /// reads and hands the bytes to <see cref="ConsumeInline"/> when set (no continuation at all while it takes them), or
+    /// completes the receive (<see cref="_receive"/>): at most one continuation per wake-up (the reader's).
     /// </summary>
     private ValueTask<bool> ReceiveReady(SocketReadiness ready, CancellationToken cancellationToken)
     {

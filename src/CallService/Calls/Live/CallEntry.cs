@@ -13,7 +13,7 @@ namespace CallService.Calls.Live;
 internal sealed class CallEntry(Call call, bool detached = false)
 {
     private volatile CallAccess _access = CallAccess.Of(call);
-    private CallRuntime? _runtime = new();
+    private CallRuntime? _runtime = detached ? null : new(); // a call rebuilt from its record never runs
 
     public Call Call { get; } = call;
 
@@ -32,7 +32,10 @@ internal sealed class CallEntry(Call call, bool detached = false)
     /// <summary>Rebuilt from a record (ended, evicted from memory): read-only, never saved.</summary>
     public bool Detached { get; } = detached;
 
-    /// <summary>Ended, written and without its runtime (<see cref="Freeze"/>): read-only, never saved again.</summary>
+    /// <summary>
+    /// Without a runtime: ended and written (<see cref="Freeze"/>), or rebuilt from its record (<see cref="Detached"/>);
+    /// read-only, never saved again.
+    /// </summary>
     public bool Frozen => _runtime is null;
 
     public int SavedVersion { get; private set; } = detached ? call.Version : -1;
@@ -83,6 +86,8 @@ internal sealed class CallEntry(Call call, bool detached = false)
     public async ValueTask<bool> SaveAsync(ICallStore store, List<StoredEvent> events, DateTimeOffset now, bool claim, List<OutboxMessage>? webhooks = null)
     {
         webhooks ??= [];
+        System.Diagnostics.Debug.Assert(_runtime is not null || (events.Count == 0 && webhooks.Count == 0),
+            "A frozen or detached call was given events or webhook rows to write: they would be lost.");
         if (Detached || _runtime is not { } runtime || (!claim && !Dirty && events.Count == 0 && webhooks.Count == 0)) return true;
         var all = runtime.UnsavedEvents.Count == 0 ? events : [.. runtime.UnsavedEvents, .. events];
         var hooks = runtime.UnsavedWebhooks.Count == 0 ? webhooks : [.. runtime.UnsavedWebhooks, .. webhooks];
