@@ -59,7 +59,7 @@ public class FrozenEndedCallTests
 
         var entry = _rig.Calls.TryGet(id);
         Assert.NotNull(entry); // held: within the bound and the retention
-        Assert.True(entry.Frozen);
+        Assert.Equal(CallEntryStage.Frozen, entry.Stage);
         Assert.True(entry.Call.Frozen);
         Assert.Equal(1, _rig.Time.ActiveTimers); // the eviction sweep alone: every call timer is disposed
         Assert.Throws<InvalidOperationException>(() => entry.Party(PartyRole.A));
@@ -78,7 +78,7 @@ public class FrozenEndedCallTests
         var live = _rig.Coordinator.Get(id, new ServiceActor()); // with both parties' URLs
         _rig.Coordinator.Hangup(id, CoordinatorRig.User("alice"));
         _rig.Advance(0);
-        Assert.True(_rig.Calls.TryGet(id)!.Frozen);
+        Assert.Equal(CallEntryStage.Frozen, _rig.Calls.TryGet(id)!.Stage);
 
         var held = Answers(id, live);
         // Quality (warnings, the relay's media tally) is what it was while the call was live.
@@ -106,12 +106,12 @@ public class FrozenEndedCallTests
         _rig.Store.FailSaves = true;
         Assert.Throws<StorageUnavailableException>(() => _rig.Coordinator.Hangup(id, CoordinatorRig.User("alice")));
         var entry = _rig.Calls.TryGet(id)!;
-        Assert.False(entry.Frozen); // its events wait in the runtime for the next write
+        Assert.Equal(CallEntryStage.Retained, entry.Stage); // its events wait in the runtime for the next write
         Assert.True(entry.Dirty);
 
         _rig.Store.FailSaves = false;
         Assert.Equal("ended", _rig.Coordinator.Hangup(id, CoordinatorRig.User("bob")).State); // writes what was pending
-        Assert.True(entry.Frozen);
+        Assert.Equal(CallEntryStage.Frozen, entry.Stage);
         Assert.False(entry.Dirty);
         Assert.Equal("ended", _rig.Store.Find(id)!.State.ToWire());
     }

@@ -29,21 +29,26 @@ internal sealed class CallEntry(Call call, bool detached = false)
     /// <summary>A change was saved (or its write failed and it stays in memory): refreshes <see cref="Access"/>. Under the gate.</summary>
     public void Saved() => _access = CallAccess.Of(Call);
 
-    /// <summary>Rebuilt from a record (ended, evicted from memory): read-only, never saved.</summary>
-    public bool Detached { get; } = detached;
-
     /// <summary>
-    /// Without a runtime: ended and written (<see cref="Freeze"/>), or rebuilt from its record (<see cref="Detached"/>);
-    /// read-only, never saved again.
+    /// Where the entry is in its life: <see cref="CallEntryStage.Live"/> → (ended and saved) <see cref="CallEntryStage.Retained"/>
+    /// → (everything written) <see cref="CallEntryStage.Frozen"/>; or <see cref="CallEntryStage.Detached"/> from the
+    /// start. Moved forward only, under the gate, by <see cref="Retain"/> and <see cref="Freeze"/>.
     /// </summary>
-    public bool Frozen => _runtime is null;
+    public CallEntryStage Stage { get; private set; } = detached ? CallEntryStage.Detached : CallEntryStage.Live;
 
     public int SavedVersion { get; private set; } = detached ? call.Version : -1;
     public int SavedTransitions { get; private set; } = detached ? call.Transitions.Count : 0;
     public bool Dirty => SavedVersion != Call.Version || (_runtime is { } r && (r.UnsavedEvents.Count > 0 || r.UnsavedWebhooks.Count > 0));
 
-    /// <summary>Ended and handed to the registry's retained ended calls (<see cref="LiveCalls.Retain"/>). Under the gate.</summary>
-    public bool Retained { get; set; }
+    /// <summary>
+    /// The call ended and a write of it was made: it is handed to the registry's retained ended calls
+    /// (<see cref="LiveCalls.Retain"/>) once. <see cref="InvalidOperationException"/> unless live and ended. Under the gate.
+    /// </summary>
+    public void Retain()
+    {
+        if (Stage != CallEntryStage.Live || !Call.IsEnded) throw new InvalidOperationException($"Call {Call.Id} is {Stage}, not live and ended: it cannot be retained.");
+        Stage = CallEntryStage.Retained;
+    }
 
     /// <summary>The call's runtime; <see cref="InvalidOperationException"/> once frozen (an ended call starts no timer).</summary>
     public CallRuntime Runtime => _runtime ?? throw new InvalidOperationException($"Call {Call.Id} ended and was frozen: it has no runtime.");
@@ -65,9 +70,10 @@ internal sealed class CallEntry(Call call, bool detached = false)
     /// </summary>
     public void Freeze()
     {
-        if (!Call.IsEnded || Dirty) throw new InvalidOperationException($"Call {Call.Id} is not ended and written: it cannot be frozen.");
+        if (Stage != CallEntryStage.Retained || Dirty) throw new InvalidOperationException($"Call {Call.Id} is {Stage}, not retained and written: it cannot be frozen.");
         _runtime?.Cancel();
         _runtime = null;
+        Stage = CallEntryStage.Frozen;
         Call.Freeze();
     }
 
@@ -80,7 +86,7 @@ internal sealed class CallEntry(Call call, bool detached = false)
 
     /// <summary>
     /// Writes what this call has not written yet, with <paramref name="events"/> and <paramref name="webhooks"/>, as one
-    /// write. True when written (or nothing to write: detached, frozen, clean); false only when <paramref name="claim"/>
+    /// write. True when written (or nothing to write: frozen or detached, clean); false only when <paramref name="claim"/>
     /// found a party busy (nothing written). Throws what the store throws. Under the gate.
     /// </summary>
     public async ValueTask<bool> SaveAsync(ICallStore store, List<StoredEvent> events, DateTimeOffset now, bool claim, List<OutboxMessage>? webhooks = null)
@@ -88,7 +94,7 @@ internal sealed class CallEntry(Call call, bool detached = false)
         webhooks ??= [];
         System.Diagnostics.Debug.Assert(_runtime is not null || (events.Count == 0 && webhooks.Count == 0),
             "A frozen or detached call was given events or webhook rows to write: they would be lost.");
-        if (Detached || _runtime is not { } runtime || (!claim && !Dirty && events.Count == 0 && webhooks.Count == 0)) return true;
+        if (_runtime is not { } runtime || (!claim && !Dirty && events.Count == 0 && webhooks.Count == 0)) return true;
         var all = runtime.UnsavedEvents.Count == 0 ? events : [.. runtime.UnsavedEvents, .. events];
         var hooks = runtime.UnsavedWebhooks.Count == 0 ? webhooks : [.. runtime.UnsavedWebhooks, .. webhooks];
         var write = new CallWrite(CallSnapshot.Of(Call), [.. Call.Transitions.Skip(SavedTransitions)], all, now, claim)

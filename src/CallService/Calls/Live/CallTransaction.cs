@@ -186,15 +186,15 @@ internal sealed class CallTransaction(
         effects.Run(change);
         var entry = change.Entry;
         entry.Saved();
-        if (entry.Call.IsEnded && !entry.Detached && !entry.Retained)
+        if (entry.Stage == CallEntryStage.Live && entry.Call.IsEnded)
         {
-            entry.Retained = true;
+            entry.Retain();
             calls.Retain(entry, change.Now);
             StartSweep();
             Leave(calls.TakeLeaving(DateTimeOffset.MinValue, _retainMax)); // over the count bound: the oldest leave now
         }
         // Ended and written: what only a live call needs goes (its readers answer from what stays).
-        if (entry.Call.IsEnded && !entry.Detached && !entry.Frozen && !entry.Dirty) entry.Freeze();
+        if (entry.Stage == CallEntryStage.Retained && !entry.Dirty) entry.Freeze();
     }
 
     private void StartSweep()
