@@ -1,4 +1,5 @@
 using CallService.Hosting;
+using CallService.Hosting.WarmUp;
 using CallService.Media;
 
 // appsettings*.json are watched for reload. The default watcher is inotify on the whole content root, recursively,
@@ -21,6 +22,7 @@ try
     app.UseCallCoordinator();                                  // locks the data directory before anything touches the records
     app.MapCallCoordinator();
     app.MapCallMediaHost(app.Configuration);                   // GET /live/{stream}.flv (in-process relay)
+    await StartupWarmUp.RunAsync(app.Configuration, app.Logger); // Startup:WarmUpLifecycles: compiled before the ports open
     app.Lifetime.ApplicationStarted.Register(StartupFailure.Started);
     app.Run();
     return 0;

@@ -1,0 +1,73 @@
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+using CallService.Tests.Support;
+using EndToEnd.Tests.Infrastructure;
+
+namespace EndToEnd.Tests;
+
+/// <summary>
+/// <c>Startup:WarmUpLifecycles</c> with the real process: the warm-up's lifecycles run on a throwaway node before the
+/// node opens its ports, and nothing of them reaches the node — no record, no webhook, no folder left behind.
+/// </summary>
+public sealed class StartupWarmUpEndToEndTests
+{
+    private const string Secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+
+    [Fact]
+    public async Task WarmUp_RunsItsLifecyclesOnAThrowawayNode_AndLeavesNoRecordWebhookOrFolder()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync(Secret);
+        var foldersBefore = WarmUpFolders();
+        await using var service = await ServiceProcess.StartAsync(settings: new Dictionary<string, string>
+        {
+            ["Startup:WarmUpLifecycles"] = "12",
+            ["Webhooks:Endpoints:0:Url"] = receiver.Url,
+            ["Webhooks:Endpoints:0:Secret"] = Secret,
+            ["Webhooks:PollIntervalSeconds"] = "0.2",
+        });
+
+        var line = Regex.Match(service.Output, @"Warm-up: (\d+) call lifecycles on a throwaway node in \d+ ms \((\d+) methods compiled");
+        Assert.True(line.Success, service.Output);
+        Assert.Equal("12", line.Groups[1].Value);
+        Assert.True(int.Parse(line.Groups[2].Value) > 100, line.Value); // the lifecycle's code was compiled meanwhile
+        Assert.DoesNotContain("Warm-up given up", service.Output);
+        Assert.Equal(foldersBefore, WarmUpFolders()); // its data directory is gone
+
+        var records = await service.Http.GetFromJsonAsync<JsonObject>("/v1/records");
+        Assert.Empty(records!["records"]!.AsArray());
+
+        // The node's own first call is the only one its backend hears about.
+        var callId = (await service.CreateDirectCallAsync("mia", "noah"))["callId"]!.GetValue<string>();
+        await service.HangUpAsync(callId);
+        var delivered = await receiver.WaitForAsync(d => d.Any(r => r.Type == "call.ended"), TimeSpan.FromSeconds(30));
+        Assert.Equal(["call.created", "call.accepted", "call.ended"], delivered.Select(r => r.Type));
+        Assert.All(delivered, r => Assert.Equal(callId, r.Data.GetProperty("callId").GetString()));
+        records = await service.Http.GetFromJsonAsync<JsonObject>("/v1/records");
+        Assert.Equal([callId], records!["records"]!.AsArray().Select(r => r!["callId"]!.GetValue<string>()));
+    }
+
+    [Fact]
+    public async Task WarmUpLifecycles_OutOfRange_StopsTheStartWithOneLineNamingTheKey()
+    {
+        var data = Directory.CreateTempSubdirectory("callservice-e2e-warm-up-").FullName;
+        try
+        {
+            var run = await ServiceRun.UntilExitAsync(new Dictionary<string, string>
+            {
+                ["Storage:DataDirectory"] = data, ["Startup:WarmUpLifecycles"] = "10001",
+            }, data, TimeSpan.FromSeconds(30));
+
+            Assert.Equal(1, run.ExitCode);
+            var line = Assert.Single(run.StandardError.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+            Assert.Equal("CallService did not start: Startup:WarmUpLifecycles must be a whole number from 0 to 10000 (got '10001').", line);
+        }
+        finally
+        {
+            Directory.Delete(data, recursive: true);
+        }
+    }
+
+    private static string[] WarmUpFolders() =>
+        [.. Directory.GetDirectories(Path.GetTempPath(), "callservice-warm-up-*").Order()];
+}
