@@ -17,6 +17,12 @@ namespace CallService.Storage.Sqlite;
 /// released by their users' keys and the call id (<see cref="SqliteCallMapping"/>), so the index only cost a random leaf
 /// written at each create and each end.
 /// </para>
+/// <para>
+/// A call's transitions are a column of its row (<see cref="SqliteTransitionsColumn"/>): <c>call_transitions</c> keeps
+/// the rows an older build wrote and gets no new ones. <c>realtime_events</c> has no index on <c>at</c> (an older
+/// build's <c>realtime_events_at</c> is dropped): old events are deleted oldest number first
+/// (<see cref="SqliteEventRows.DeleteBefore"/>), so the index only cost a page written at every commit with events.
+/// </para>
 /// </remarks>
 internal static class SqliteSchema
 {
@@ -43,7 +49,7 @@ internal static class SqliteSchema
           seq INTEGER PRIMARY KEY, user_id TEXT NOT NULL, call_id TEXT NOT NULL, type TEXT NOT NULL,
           at INTEGER NOT NULL, frame BLOB NOT NULL);
         CREATE INDEX IF NOT EXISTS realtime_events_user ON realtime_events(user_id, seq);
-        CREATE INDEX IF NOT EXISTS realtime_events_at ON realtime_events(at);
+        DROP INDEX IF EXISTS realtime_events_at;
         CREATE TABLE IF NOT EXISTS counters (
           name TEXT PRIMARY KEY, value INTEGER NOT NULL);
         CREATE TABLE IF NOT EXISTS idempotency_keys (
@@ -66,6 +72,7 @@ internal static class SqliteSchema
     [
         ("updated_at", "INTEGER"), // the call's last write: when it was last known alive
         ("node_id", "TEXT"),       // the node the call is placed on (null: written before nodes existed)
+        ("transitions", "TEXT"),   // the call's transitions (SqliteTransitionsColumn); an older build's are in call_transitions
     ];
 
     /// <summary>Node registry: columns of <c>node_leases</c> added after the first release (what a node registers at start).</summary>
