@@ -57,6 +57,24 @@ public sealed class SqliteRowShapeTests : IDisposable
                       "[\"connected\",1772355602000,\"connected (client)\"],[\"ended\",1772355603000,\"hangup by a\"]]"],
             Scalars("SELECT transitions FROM calls WHERE call_id='c1'"));
         Assert.Empty(EventTimeIndexes());
+        Assert.Equal(["calls_unended"], OpenCallIndexes());
+    }
+
+    [Fact]
+    public void NewDatabase_OpenCalls_AreFoundThroughAnIndexThatOpenStatesLeaveAlone()
+    {
+        using var store = NewStore();
+        store.Initialize();
+        var t0 = CoordinatorRig.T0;
+        var ringing = Snapshot("c1", CallState.Ringing, t0) with { Transitions = [new(CallState.Ringing, t0, "created")] };
+        Assert.True(store.Save(new CallWrite(ringing, ringing.Transitions, [], t0, ClaimParties: true)));
+        Assert.True(store.Save(new CallWrite(Snapshot("c1", CallState.Accepted, t0), [], [], t0.AddSeconds(1)) { Stored = true }));
+
+        Assert.Equal([("c1", CallState.Accepted)], store.OpenCalls().Select(c => (c.Call.CallId, c.Call.State)));
+        Assert.Equal(["CREATE INDEX calls_unended ON calls(node_id) WHERE ended_at IS NULL"],
+            Scalars("SELECT sql FROM sqlite_master WHERE name='calls_unended'")); // no column an open write sets
+        Assert.Contains(Scalars("EXPLAIN QUERY PLAN SELECT call_id FROM calls WHERE ended_at IS NULL AND state <> 'ended'", column: 3),
+            step => step.Contains("calls_unended", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -82,6 +100,7 @@ public sealed class SqliteRowShapeTests : IDisposable
                   seq INTEGER PRIMARY KEY, user_id TEXT NOT NULL, call_id TEXT NOT NULL, type TEXT NOT NULL,
                   at INTEGER NOT NULL, frame BLOB NOT NULL);
                 CREATE INDEX realtime_events_at ON realtime_events(at);
+                CREATE INDEX calls_open ON calls(state) WHERE state <> 'ended';
                 INSERT INTO calls VALUES('old', 'general', 1, 'alice', 'bob',
                   '{"Ring":30,"MediaJoin":20,"PublisherLost":10,"MaxDuration":7200}', 'ringing',
                   {{t0.ToUnixTimeMilliseconds()}}, NULL, NULL, NULL, NULL, NULL, NULL, 0, 0, '{}', '{}');
@@ -94,13 +113,16 @@ public sealed class SqliteRowShapeTests : IDisposable
         store.Initialize();
         var accepted = new CallTransition(CallState.Accepted, t0.AddSeconds(1), "accepted by b");
         Assert.True(store.Save(new CallWrite(Snapshot("old", CallState.Accepted, t0), [accepted], [], t0.AddSeconds(1)) { Stored = true }));
+        Assert.Equal(["old"], store.OpenCalls().Select(c => c.Call.CallId));
         var ended = Assert.Single(store.EndUnfinished("unused-node", t0.AddSeconds(5))); // unplaced: the older build's call
 
         Assert.Equal([(CallState.Ringing, "created ringing"), (CallState.Accepted, "accepted by b"), (CallState.Ended, "service_restart by system")],
             ended.Transitions.Select(t => (t.State, t.Detail)));
         Assert.Equal([t0, t0.AddSeconds(1), t0.AddSeconds(1)], ended.Transitions.Select(t => t.At)); // ended when last known alive
         Assert.Equal(ended.Transitions, store.Find("old")!.Transitions);
+        Assert.Empty(store.OpenCalls());
         Assert.Empty(EventTimeIndexes());
+        Assert.Equal(["calls_unended"], OpenCallIndexes()); // the older build's calls_open is dropped
     }
 
     [Fact]
@@ -164,6 +186,9 @@ public sealed class SqliteRowShapeTests : IDisposable
         t0, state >= CallState.Accepted ? t0.AddSeconds(1) : null, state >= CallState.Connected ? t0.AddSeconds(2) : null, null,
         null, null, null, true, true, new Dictionary<int, int>(), new Dictionary<int, int>(), []);
 
+    private List<string> OpenCallIndexes() =>
+        Scalars("SELECT name FROM sqlite_master WHERE type='index' AND name IN ('calls_open', 'calls_unended')");
+
     private List<string> EventTimeIndexes() =>
         Scalars("SELECT name FROM sqlite_master WHERE type='index' AND tbl_name='realtime_events' AND sql LIKE '%(at)%'");
 
@@ -173,7 +198,7 @@ public sealed class SqliteRowShapeTests : IDisposable
     private List<string> WithoutRowidTables() =>
         [.. Scalars("SELECT name FROM sqlite_master WHERE type='table' AND sql LIKE '%WITHOUT ROWID%' ORDER BY name")];
 
-    private List<string> Scalars(string sql)
+    private List<string> Scalars(string sql, int column = 0)
     {
         using var connection = new SqliteConnection($"Data Source={DbPath};Pooling=False");
         connection.Open();
@@ -181,7 +206,7 @@ public sealed class SqliteRowShapeTests : IDisposable
         cmd.CommandText = sql;
         using var r = cmd.ExecuteReader();
         var values = new List<string>();
-        while (r.Read()) values.Add(r.GetString(0));
+        while (r.Read()) values.Add(r.GetString(column));
         return values;
     }
 }

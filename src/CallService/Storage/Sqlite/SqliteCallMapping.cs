@@ -14,6 +14,7 @@ internal sealed partial class SqliteCallMapping(Func<SqliteConnection> connectio
 {
     private SqliteCommand? _upsert;
     private SqliteCommand? _update;
+    private SqliteCommand? _updateOpen;
     private SqliteCommand? _claim;
     private SqliteCommand? _release;
 
@@ -113,6 +114,7 @@ internal sealed partial class SqliteCallMapping(Func<SqliteConnection> connectio
     /// </summary>
     private bool Update(CallSnapshot c, DateTimeOffset at, string? transitions, SqliteTransaction tx)
     {
+        if (c.State != CallState.Ended) return UpdateOpen(c, at, transitions, tx);
         var update = _update ??= Prepare("""
             UPDATE calls SET state=$state, accepted_at=$accepted, connected_at=$connected, ended_at=$ended,
               end_reason=$reason, ended_by=$by, code=$code, a_issued=$ai, b_issued=$bi, quality_a=$qa, quality_b=$qb,
@@ -138,6 +140,35 @@ internal sealed partial class SqliteCallMapping(Func<SqliteConnection> connectio
         p[11].Value = Warnings(c.WarningsB);
         p[12].Value = at.ToUnixTimeMilliseconds();
         p[13].Value = (object?)transitions ?? DBNull.Value;
+        return update.ExecuteNonQuery() == 1;
+    }
+
+    /// <summary>
+    /// <see cref="Update"/> for a call still open: sets no ending column (they are null on an open row, which is all the
+    /// guard lets through), so SQLite leaves <c>calls_unended</c> alone (it rewrites an index whose key or condition
+    /// names a column in the <c>SET</c> list, changed or not).
+    /// </summary>
+    private bool UpdateOpen(CallSnapshot c, DateTimeOffset at, string? transitions, SqliteTransaction tx)
+    {
+        var update = _updateOpen ??= Prepare("""
+            UPDATE calls SET state=$state, accepted_at=$accepted, connected_at=$connected, a_issued=$ai, b_issued=$bi,
+              quality_a=$qa, quality_b=$qb, updated_at=$updated, transitions=
+            """ + SqliteTransitionsColumn.AppendParameter + """
+
+            WHERE call_id=$id AND (state <> 'ended' OR end_reason IS NULL)
+            """, "$id", "$state", "$accepted", "$connected", "$ai", "$bi", "$qa", "$qb", "$updated", "$tr");
+        update.Transaction = tx;
+        var p = update.Parameters;
+        p[0].Value = c.CallId;
+        p[1].Value = c.State.ToWire();
+        p[2].Value = Ms(c.AcceptedAt);
+        p[3].Value = Ms(c.ConnectedAt);
+        p[4].Value = c.AIssued;
+        p[5].Value = c.BIssued;
+        p[6].Value = Warnings(c.WarningsA);
+        p[7].Value = Warnings(c.WarningsB);
+        p[8].Value = at.ToUnixTimeMilliseconds();
+        p[9].Value = (object?)transitions ?? DBNull.Value;
         return update.ExecuteNonQuery() == 1;
     }
 
@@ -230,6 +261,7 @@ internal sealed partial class SqliteCallMapping(Func<SqliteConnection> connectio
     {
         _upsert?.Dispose();
         _update?.Dispose();
+        _updateOpen?.Dispose();
         _claim?.Dispose();
         _release?.Dispose();
     }

@@ -61,7 +61,7 @@ internal sealed partial class SqliteCallStore
     private List<string> OpenCallIds(SqliteTransaction tx, string nodeId)
     {
         using var select = Command(
-            "SELECT call_id FROM calls WHERE state <> 'ended' AND (node_id = $node OR node_id IS NULL) ORDER BY created_at, call_id", tx);
+            "SELECT call_id FROM calls WHERE ended_at IS NULL AND state <> 'ended' AND (node_id = $node OR node_id IS NULL) ORDER BY created_at, call_id", tx);
         select.Parameters.AddWithValue("$node", nodeId);
         var ids = new List<string>();
         using var reader = select.ExecuteReader();
