@@ -22,13 +22,14 @@ internal sealed partial class SqliteCallStore : ICallStore, IDisposable
     private SqliteConnection? _connection;
     private SqliteCheckpointer? _checkpointer;
 
-    public SqliteCallStore(DataDirectory data, NodeIdentity node)
+    public SqliteCallStore(DataDirectory data, NodeIdentity node, SqliteStorageOptions? options = null)
     {
         FilePath = data.EnsurePrivateFile("calls.db"); // 0600 before SQLite opens it: its -wal/-shm copy the mode
         NodeId = node.Id;
         _events = new SqliteEventRows(Connection);
         _calls = new SqliteCallMapping(Connection, _events);
-        _commits = new SqliteGroupCommit(Connection, _gate, () => _checkpointer?.Committed());
+        _commits = new SqliteGroupCommit(Connection, _gate, () => _checkpointer?.Committed(),
+            (options ?? SqliteStorageOptions.Default).CommitWindow);
     }
 
     public string FilePath { get; }
