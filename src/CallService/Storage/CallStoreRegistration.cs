@@ -28,6 +28,11 @@ internal static class CallStoreRegistration
         switch (provider)
         {
             case "sqlite":
+                var window = configuration.GetValue("Storage:Sqlite:CommitWindowMilliseconds", 0);
+                if (window is < 0 or > SqliteStorageOptions.MaxCommitWindowMilliseconds)
+                    throw new StartupException(
+                        $"Storage:Sqlite:CommitWindowMilliseconds must be 0–{SqliteStorageOptions.MaxCommitWindowMilliseconds}, not {window}.");
+                services.AddSingleton(new SqliteStorageOptions(TimeSpan.FromMilliseconds(window)));
                 services.AddSingleton<ICallStore, SqliteCallStore>();
                 return services;
             case "postgres":

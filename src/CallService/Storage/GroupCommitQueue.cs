@@ -108,6 +108,28 @@ internal sealed class GroupCommitQueue<TWrite>(string store)
         }
     }
 
+    /// <summary>True while a writer thread sleeps in <see cref="Take"/> on an empty queue.</summary>
+    public bool WriterWaiting
+    {
+        get { lock (_gate) return _threadWaiting; }
+    }
+
+    /// <summary>
+    /// Takes what is queued now, up to <paramref name="max"/> writes, without waiting; null when nothing is (a writer that
+    /// waited a commit window for more writes: <see cref="Sqlite.SqliteGroupCommit"/>).
+    /// </summary>
+    public List<Pending>? TryTake(int max)
+    {
+        lock (_gate)
+        {
+            if (_queue.Count == 0 || max <= 0) return null;
+            var n = Math.Min(max, _queue.Count);
+            var taken = _queue.GetRange(0, n);
+            _queue.RemoveRange(0, n);
+            return taken;
+        }
+    }
+
     private List<Pending> TakeLocked()
     {
         if (_queue.Count <= MaxBatch)

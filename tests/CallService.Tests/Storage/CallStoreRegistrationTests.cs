@@ -2,6 +2,7 @@ using CallService.Cluster;
 using CallService.Hosting;
 using CallService.Storage;
 using CallService.Storage.Postgres;
+using CallService.Storage.Sqlite;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
@@ -60,6 +61,28 @@ public sealed class CallStoreRegistrationTests
         var e = Assert.Throws<StartupException>(() =>
             new ServiceCollection().AddCallStore(Config(new Dictionary<string, string?>(Postgres) { ["Storage:Postgres:Writers"] = writers })));
         Assert.Equal($"Storage:Postgres:Writers must be 1–8, not {writers}.", e.Message);
+    }
+
+    [Theory]
+    [InlineData(null, 0)]
+    [InlineData("0", 0)]
+    [InlineData("2", 2)]
+    [InlineData("10", 10)]
+    public void Sqlite_CommitWindow_OffByDefault_AndAsConfigured(string? window, int expectedMs)
+    {
+        var services = new ServiceCollection().AddCallStore(Config(new() { ["Storage:Sqlite:CommitWindowMilliseconds"] = window }));
+        var options = (SqliteStorageOptions)Assert.Single(services, d => d.ServiceType == typeof(SqliteStorageOptions)).ImplementationInstance!;
+        Assert.Equal(TimeSpan.FromMilliseconds(expectedMs), options.CommitWindow);
+    }
+
+    [Theory]
+    [InlineData("-1")]
+    [InlineData("11")]
+    public void Sqlite_CommitWindowOutOfRange_StopsTheStart(string window)
+    {
+        var e = Assert.Throws<StartupException>(() =>
+            new ServiceCollection().AddCallStore(Config(new() { ["Storage:Sqlite:CommitWindowMilliseconds"] = window })));
+        Assert.Equal($"Storage:Sqlite:CommitWindowMilliseconds must be 0–10, not {window}.", e.Message);
     }
 
     [Fact]

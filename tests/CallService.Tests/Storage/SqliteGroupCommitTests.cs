@@ -139,6 +139,31 @@ public sealed class SqliteGroupCommitTests : IDisposable
         }
     }
 
+    [Fact]
+    public async Task OnAnIdleStore_AWriteRunsOnItsCallersThread_ButWithACommitWindow_OnTheWriter()
+    {
+        var caller = Environment.CurrentManagedThreadId;
+        int? ranOn = null;
+        Assert.True(await WhenTheWriterSleeps(_commit).SaveAsync(tx => { ranOn = Environment.CurrentManagedThreadId; return Insert(tx, 1) == 1; })
+            .WaitAsync(TimeSpan.FromSeconds(30)));
+        Assert.Equal(caller, ranOn); // the idle-store path
+
+        using var windowed = new SqliteGroupCommit(() => _connection, _gate, () => Interlocked.Increment(ref _commits), TimeSpan.FromMilliseconds(1));
+        string? threadName = null;
+        Assert.True(await WhenTheWriterSleeps(windowed).SaveAsync(tx => { threadName = Thread.CurrentThread.Name; return Insert(tx, 2) == 1; })
+            .WaitAsync(TimeSpan.FromSeconds(30)));
+        Assert.Equal("sqlite commit", threadName); // waited for company on the writer thread
+        Assert.Equal([1, 2], Values());
+    }
+
+    /// <summary>Returns <paramref name="commit"/> once its writer thread sleeps on an empty queue (bounded wait).</summary>
+    private static SqliteGroupCommit WhenTheWriterSleeps(SqliteGroupCommit commit)
+    {
+        var writer = System.Diagnostics.Stopwatch.StartNew();
+        while (!commit.WriterWaiting && writer.Elapsed < TimeSpan.FromSeconds(30)) Thread.Sleep(1);
+        return commit;
+    }
+
     public void Dispose()
     {
         _commit.Dispose();

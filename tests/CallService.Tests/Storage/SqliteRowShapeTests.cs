@@ -13,8 +13,9 @@ namespace CallService.Tests.Storage;
 
 /// <summary>
 /// The row shape of SQLite's per-change tables: <c>call_transitions</c> and <c>busy_parties</c> are <c>WITHOUT ROWID</c>
-/// in a new database (one b-tree per row), <c>busy_parties</c> has no index on its call id, and a database whose tables
-/// an older build created as rowid tables (with that index) keeps working with the same statements.
+/// in a new database (one b-tree per row), <c>busy_parties</c> has no index on its call id, a call's transitions are a
+/// column of its row, the event log has no index on its time, and a database whose tables an older build created as
+/// rowid tables (with those indexes and transitions as rows) keeps working with the same statements.
 /// </summary>
 public sealed class SqliteRowShapeTests : IDisposable
 {
@@ -45,6 +46,84 @@ public sealed class SqliteRowShapeTests : IDisposable
 
     [Fact]
     public void NewDatabase_ALifecycle_KeepsTheBusyRule_AndTheTransitionsInOrder() => ALifecycle_KeepsTheBusyRule_AndTheTransitionsInOrder();
+
+    [Fact]
+    public void NewDatabase_ALifecycle_WritesItsTransitionsIntoTheCallsRow_AndNoEventTimeIndex()
+    {
+        ALifecycle_KeepsTheBusyRule_AndTheTransitionsInOrder();
+
+        Assert.Empty(Scalars("SELECT call_id FROM call_transitions")); // no b-tree of their own written per change
+        Assert.Equal(["[[\"ringing\",1772355600000,\"created\"],[\"accepted\",1772355601000,\"accepted by b\"]," +
+                      "[\"connected\",1772355602000,\"connected (client)\"],[\"ended\",1772355603000,\"hangup by a\"]]"],
+            Scalars("SELECT transitions FROM calls WHERE call_id='c1'"));
+        Assert.Empty(EventTimeIndexes());
+        Assert.Equal(["calls_unended"], OpenCallIndexes());
+    }
+
+    [Fact]
+    public void NewDatabase_OpenCalls_AreFoundThroughAnIndexThatOpenStatesLeaveAlone()
+    {
+        using var store = NewStore();
+        store.Initialize();
+        var t0 = CoordinatorRig.T0;
+        var ringing = Snapshot("c1", CallState.Ringing, t0) with { Transitions = [new(CallState.Ringing, t0, "created")] };
+        Assert.True(store.Save(new CallWrite(ringing, ringing.Transitions, [], t0, ClaimParties: true)));
+        Assert.True(store.Save(new CallWrite(Snapshot("c1", CallState.Accepted, t0), [], [], t0.AddSeconds(1)) { Stored = true }));
+
+        Assert.Equal([("c1", CallState.Accepted)], store.OpenCalls().Select(c => (c.Call.CallId, c.Call.State)));
+        Assert.Equal(["CREATE INDEX calls_unended ON calls(node_id) WHERE ended_at IS NULL"],
+            Scalars("SELECT sql FROM sqlite_master WHERE name='calls_unended'")); // no column an open write sets
+        Assert.Contains(Scalars("EXPLAIN QUERY PLAN SELECT call_id FROM calls WHERE ended_at IS NULL AND state <> 'ended'", column: 3),
+            step => step.Contains("calls_unended", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void DatabaseWithTransitionRows_FromAnOlderBuild_ReadsThemFirst_ThenAddsToTheRow_AndLosesTheEventTimeIndex()
+    {
+        var t0 = CoordinatorRig.T0;
+        Directory.CreateDirectory(_dir);
+        using (var old = new SqliteConnection($"Data Source={DbPath};Pooling=False"))
+        {
+            old.Open();
+            using var cmd = old.CreateCommand();
+            cmd.CommandText = $$"""
+                CREATE TABLE calls (
+                  call_id TEXT PRIMARY KEY, scenario TEXT NOT NULL, ring INTEGER NOT NULL,
+                  caller TEXT NOT NULL, callee TEXT NOT NULL, timers TEXT NOT NULL, state TEXT NOT NULL,
+                  created_at INTEGER NOT NULL, accepted_at INTEGER, connected_at INTEGER, ended_at INTEGER,
+                  end_reason TEXT, ended_by TEXT, code INTEGER, a_issued INTEGER NOT NULL, b_issued INTEGER NOT NULL,
+                  quality_a TEXT NOT NULL, quality_b TEXT NOT NULL);
+                CREATE TABLE call_transitions (
+                  call_id TEXT NOT NULL, seq INTEGER NOT NULL, state TEXT NOT NULL, at INTEGER NOT NULL, detail TEXT,
+                  PRIMARY KEY (call_id, seq));
+                CREATE TABLE realtime_events (
+                  seq INTEGER PRIMARY KEY, user_id TEXT NOT NULL, call_id TEXT NOT NULL, type TEXT NOT NULL,
+                  at INTEGER NOT NULL, frame BLOB NOT NULL);
+                CREATE INDEX realtime_events_at ON realtime_events(at);
+                CREATE INDEX calls_open ON calls(state) WHERE state <> 'ended';
+                INSERT INTO calls VALUES('old', 'general', 1, 'alice', 'bob',
+                  '{"Ring":30,"MediaJoin":20,"PublisherLost":10,"MaxDuration":7200}', 'ringing',
+                  {{t0.ToUnixTimeMilliseconds()}}, NULL, NULL, NULL, NULL, NULL, NULL, 0, 0, '{}', '{}');
+                INSERT INTO call_transitions VALUES('old', 1, 'ringing', {{t0.ToUnixTimeMilliseconds()}}, 'created ringing');
+                """;
+            cmd.ExecuteNonQuery();
+        }
+
+        using var store = NewStore();
+        store.Initialize();
+        var accepted = new CallTransition(CallState.Accepted, t0.AddSeconds(1), "accepted by b");
+        Assert.True(store.Save(new CallWrite(Snapshot("old", CallState.Accepted, t0), [accepted], [], t0.AddSeconds(1)) { Stored = true }));
+        Assert.Equal(["old"], store.OpenCalls().Select(c => c.Call.CallId));
+        var ended = Assert.Single(store.EndUnfinished("unused-node", t0.AddSeconds(5))); // unplaced: the older build's call
+
+        Assert.Equal([(CallState.Ringing, "created ringing"), (CallState.Accepted, "accepted by b"), (CallState.Ended, "service_restart by system")],
+            ended.Transitions.Select(t => (t.State, t.Detail)));
+        Assert.Equal([t0, t0.AddSeconds(1), t0.AddSeconds(1)], ended.Transitions.Select(t => t.At)); // ended when last known alive
+        Assert.Equal(ended.Transitions, store.Find("old")!.Transitions);
+        Assert.Empty(store.OpenCalls());
+        Assert.Empty(EventTimeIndexes());
+        Assert.Equal(["calls_unended"], OpenCallIndexes()); // the older build's calls_open is dropped
+    }
 
     [Fact]
     public void DatabaseWithRowidTables_FromAnOlderBuild_KeepsItsShape_AndWorks()
@@ -107,13 +186,19 @@ public sealed class SqliteRowShapeTests : IDisposable
         t0, state >= CallState.Accepted ? t0.AddSeconds(1) : null, state >= CallState.Connected ? t0.AddSeconds(2) : null, null,
         null, null, null, true, true, new Dictionary<int, int>(), new Dictionary<int, int>(), []);
 
+    private List<string> OpenCallIndexes() =>
+        Scalars("SELECT name FROM sqlite_master WHERE type='index' AND name IN ('calls_open', 'calls_unended')");
+
+    private List<string> EventTimeIndexes() =>
+        Scalars("SELECT name FROM sqlite_master WHERE type='index' AND tbl_name='realtime_events' AND sql LIKE '%(at)%'");
+
     private List<string> BusyClaimIndexes() =>
         Scalars("SELECT name FROM sqlite_master WHERE type='index' AND tbl_name='busy_parties' AND name NOT LIKE 'sqlite_autoindex%'");
 
     private List<string> WithoutRowidTables() =>
         [.. Scalars("SELECT name FROM sqlite_master WHERE type='table' AND sql LIKE '%WITHOUT ROWID%' ORDER BY name")];
 
-    private List<string> Scalars(string sql)
+    private List<string> Scalars(string sql, int column = 0)
     {
         using var connection = new SqliteConnection($"Data Source={DbPath};Pooling=False");
         connection.Open();
@@ -121,7 +206,7 @@ public sealed class SqliteRowShapeTests : IDisposable
         cmd.CommandText = sql;
         using var r = cmd.ExecuteReader();
         var values = new List<string>();
-        while (r.Read()) values.Add(r.GetString(0));
+        while (r.Read()) values.Add(r.GetString(column));
         return values;
     }
 }

@@ -5,15 +5,16 @@ using Microsoft.Data.Sqlite;
 namespace CallService.Storage.Sqlite;
 
 /// <summary>
-/// Maps a call to its rows and back: <c>calls</c> (one row), <c>call_transitions</c>, <c>call_media</c>, and the
-/// busy claims in <c>busy_parties</c>. Statements on the hot path are prepared once and reused; every method runs
-/// under the store's writer lock.
+/// Maps a call to its rows and back: <c>calls</c> (one row, its transitions in a column:
+/// <see cref="SqliteTransitionsColumn"/>), <c>call_transitions</c> (an older build's transitions, read only),
+/// <c>call_media</c>, and the busy claims in <c>busy_parties</c>. Statements on the hot path are prepared once and
+/// reused; every method runs under the store's writer lock.
 /// </summary>
 internal sealed partial class SqliteCallMapping(Func<SqliteConnection> connection, SqliteEventRows events)
 {
     private SqliteCommand? _upsert;
     private SqliteCommand? _update;
-    private SqliteCommand? _insertTransition;
+    private SqliteCommand? _updateOpen;
     private SqliteCommand? _claim;
     private SqliteCommand? _release;
 
@@ -22,9 +23,9 @@ internal sealed partial class SqliteCallMapping(Func<SqliteConnection> connectio
     {
         var c = write.Call;
         if (write.ClaimParties && !Claim(c, tx)) return false;
-        if (!write.Stored || !Update(c, write.At, tx)) Upsert(c, write.At, nodeId, tx);
+        var transitions = SqliteTransitionsColumn.Encode(write.NewTransitions);
+        if (!write.Stored || !Update(c, write.At, transitions, tx)) Upsert(c, write.At, nodeId, transitions, tx);
         SaveMedia(c, tx);
-        InsertTransitions(c.CallId, write.NewTransitions, tx);
         if (c.State == CallState.Ended) Release(c, tx);
         events.Insert(write.Events, tx);
         return true;
@@ -60,22 +61,25 @@ internal sealed partial class SqliteCallMapping(Func<SqliteConnection> connectio
     }
 
     /// <summary>
-    /// Inserts or updates the call's row. An ended row keeps its ending: a write that would change it is ignored (a node
-    /// that lost its lease and came back still holds the calls another node ended <c>node_lost</c>; no ghost call comes back).
+    /// Inserts or updates the call's row with its new <paramref name="transitions"/> (JSON, null for none). An ended row
+    /// keeps its ending: a write that would change it is ignored, its transitions with it (a node that lost its lease and
+    /// came back still holds the calls another node ended <c>node_lost</c>; no ghost call comes back).
     /// </summary>
-    private void Upsert(CallSnapshot c, DateTimeOffset at, string nodeId, SqliteTransaction tx)
+    private void Upsert(CallSnapshot c, DateTimeOffset at, string nodeId, string? transitions, SqliteTransaction tx)
     {
         var upsert = _upsert ??= Prepare("""
             INSERT INTO calls(call_id, scenario, ring, caller, callee, timers, state, created_at, accepted_at, connected_at,
-              ended_at, end_reason, ended_by, code, a_issued, b_issued, quality_a, quality_b, updated_at, node_id)
+              ended_at, end_reason, ended_by, code, a_issued, b_issued, quality_a, quality_b, updated_at, node_id, transitions)
             VALUES($id, $scenario, $ring, $caller, $callee, $timers, $state, $created, $accepted, $connected,
-              $ended, $reason, $by, $code, $ai, $bi, $qa, $qb, $updated, $node)
+              $ended, $reason, $by, $code, $ai, $bi, $qa, $qb, $updated, $node, $tr)
             ON CONFLICT(call_id) DO UPDATE SET state=$state, accepted_at=$accepted, connected_at=$connected, ended_at=$ended,
               end_reason=$reason, ended_by=$by, code=$code, a_issued=$ai, b_issued=$bi, quality_a=$qa, quality_b=$qb,
-              updated_at=$updated
+              updated_at=$updated, transitions=
+            """ + SqliteTransitionsColumn.AppendParameter + """
+
             WHERE calls.state <> 'ended' OR calls.end_reason IS $reason
             """, "$id", "$scenario", "$ring", "$caller", "$callee", "$timers", "$state", "$created", "$accepted", "$connected",
-            "$ended", "$reason", "$by", "$code", "$ai", "$bi", "$qa", "$qb", "$updated", "$node");
+            "$ended", "$reason", "$by", "$code", "$ai", "$bi", "$qa", "$qb", "$updated", "$node", "$tr");
         upsert.Transaction = tx;
         var p = upsert.Parameters;
         p[0].Value = c.CallId;
@@ -98,23 +102,28 @@ internal sealed partial class SqliteCallMapping(Func<SqliteConnection> connectio
         p[17].Value = Warnings(c.WarningsB);
         p[18].Value = at.ToUnixTimeMilliseconds();
         p[19].Value = nodeId;
+        p[20].Value = (object?)transitions ?? DBNull.Value;
         upsert.ExecuteNonQuery();
     }
 
     /// <summary>
-    /// Updates the columns a change can move (13 parameters instead of the row's 20: Microsoft.Data.Sqlite binds and
-    /// copies every parameter at each execution), with the same guard as <see cref="Upsert"/>. False when no row
-    /// changed: the row is missing (then <see cref="Upsert"/> writes it) or ended with another ending (then the upsert
-    /// is ignored as well).
+    /// Updates the columns a change can move and appends its <paramref name="transitions"/> (14 parameters instead of the
+    /// row's 21: Microsoft.Data.Sqlite binds and copies every parameter at each execution), with the same guard as
+    /// <see cref="Upsert"/>. False when no row changed: the row is missing (then <see cref="Upsert"/> writes it) or
+    /// ended with another ending (then the upsert is ignored as well).
     /// </summary>
-    private bool Update(CallSnapshot c, DateTimeOffset at, SqliteTransaction tx)
+    private bool Update(CallSnapshot c, DateTimeOffset at, string? transitions, SqliteTransaction tx)
     {
+        if (c.State != CallState.Ended) return UpdateOpen(c, at, transitions, tx);
         var update = _update ??= Prepare("""
             UPDATE calls SET state=$state, accepted_at=$accepted, connected_at=$connected, ended_at=$ended,
               end_reason=$reason, ended_by=$by, code=$code, a_issued=$ai, b_issued=$bi, quality_a=$qa, quality_b=$qb,
-              updated_at=$updated
+              updated_at=$updated, transitions=
+            """ + SqliteTransitionsColumn.AppendParameter + """
+
             WHERE call_id=$id AND (state <> 'ended' OR end_reason IS $reason)
-            """, "$id", "$state", "$accepted", "$connected", "$ended", "$reason", "$by", "$code", "$ai", "$bi", "$qa", "$qb", "$updated");
+            """, "$id", "$state", "$accepted", "$connected", "$ended", "$reason", "$by", "$code", "$ai", "$bi", "$qa", "$qb", "$updated",
+            "$tr");
         update.Transaction = tx;
         var p = update.Parameters;
         p[0].Value = c.CallId;
@@ -130,37 +139,52 @@ internal sealed partial class SqliteCallMapping(Func<SqliteConnection> connectio
         p[10].Value = Warnings(c.WarningsA);
         p[11].Value = Warnings(c.WarningsB);
         p[12].Value = at.ToUnixTimeMilliseconds();
+        p[13].Value = (object?)transitions ?? DBNull.Value;
         return update.ExecuteNonQuery() == 1;
     }
 
-    private void InsertTransitions(string callId, IReadOnlyList<CallTransition> transitions, SqliteTransaction tx)
+    /// <summary>
+    /// <see cref="Update"/> for a call still open: sets no ending column (they are null on an open row, which is all the
+    /// guard lets through), so SQLite leaves <c>calls_unended</c> alone (it rewrites an index whose key or condition
+    /// names a column in the <c>SET</c> list, changed or not).
+    /// </summary>
+    private bool UpdateOpen(CallSnapshot c, DateTimeOffset at, string? transitions, SqliteTransaction tx)
     {
-        if (transitions.Count == 0) return;
-        var insert = _insertTransition ??= Prepare("""
-            INSERT INTO call_transitions(call_id, seq, state, at, detail)
-            SELECT $id, COALESCE(MAX(seq), 0) + 1, $state, $at, $detail FROM call_transitions WHERE call_id=$id
-            """, "$id", "$state", "$at", "$detail");
-        insert.Transaction = tx;
-        var q = insert.Parameters;
-        q[0].Value = callId;
-        foreach (var t in transitions)
-        {
-            q[1].Value = t.State.ToWire();
-            q[2].Value = t.At.ToUnixTimeMilliseconds();
-            q[3].Value = t.Detail;
-            insert.ExecuteNonQuery();
-        }
+        var update = _updateOpen ??= Prepare("""
+            UPDATE calls SET state=$state, accepted_at=$accepted, connected_at=$connected, a_issued=$ai, b_issued=$bi,
+              quality_a=$qa, quality_b=$qb, updated_at=$updated, transitions=
+            """ + SqliteTransitionsColumn.AppendParameter + """
+
+            WHERE call_id=$id AND (state <> 'ended' OR end_reason IS NULL)
+            """, "$id", "$state", "$accepted", "$connected", "$ai", "$bi", "$qa", "$qb", "$updated", "$tr");
+        update.Transaction = tx;
+        var p = update.Parameters;
+        p[0].Value = c.CallId;
+        p[1].Value = c.State.ToWire();
+        p[2].Value = Ms(c.AcceptedAt);
+        p[3].Value = Ms(c.ConnectedAt);
+        p[4].Value = c.AIssued;
+        p[5].Value = c.BIssued;
+        p[6].Value = Warnings(c.WarningsA);
+        p[7].Value = Warnings(c.WarningsB);
+        p[8].Value = at.ToUnixTimeMilliseconds();
+        p[9].Value = (object?)transitions ?? DBNull.Value;
+        return update.ExecuteNonQuery() == 1;
     }
 
     public const string SelectCalls = """
         SELECT call_id, scenario, ring, caller, callee, timers, state, created_at, accepted_at, connected_at, ended_at,
-               end_reason, ended_by, code, a_issued, b_issued, quality_a, quality_b FROM calls
+               end_reason, ended_by, code, a_issued, b_issued, quality_a, quality_b, transitions FROM calls
         """;
 
-    /// <summary>Reads the rows <paramref name="cmd"/> selects (<see cref="SelectCalls"/>) with their transitions and media.</summary>
+    /// <summary>
+    /// Reads the rows <paramref name="cmd"/> selects (<see cref="SelectCalls"/>) with their transitions (an older build's
+    /// rows in <c>call_transitions</c> first, then the column's) and media.
+    /// </summary>
     public List<CallSnapshot> ReadCalls(SqliteCommand cmd)
     {
         var rows = new List<CallSnapshot>();
+        var columns = new List<string?>();
         using (var r = cmd.ExecuteReader())
         {
             while (r.Read())
@@ -174,10 +198,15 @@ internal sealed partial class SqliteCallMapping(Func<SqliteConnection> connectio
                     r.IsDBNull(13) ? null : r.GetInt32(13), r.GetBoolean(14), r.GetBoolean(15),
                     JsonSerializer.Deserialize<Dictionary<int, int>>(r.GetString(16))!,
                     JsonSerializer.Deserialize<Dictionary<int, int>>(r.GetString(17))!, []));
+                columns.Add(r.IsDBNull(18) ? null : r.GetString(18));
             }
         }
         for (var i = 0; i < rows.Count; i++)
-            rows[i] = ReadMedia(rows[i] with { Transitions = ReadTransitions(rows[i].CallId, cmd.Transaction) }, cmd.Transaction);
+        {
+            var transitions = ReadTransitions(rows[i].CallId, cmd.Transaction);
+            if (columns[i] is { } column) SqliteTransitionsColumn.Decode(column, transitions);
+            rows[i] = ReadMedia(rows[i] with { Transitions = transitions }, cmd.Transaction);
+        }
         return rows;
     }
 
@@ -232,7 +261,7 @@ internal sealed partial class SqliteCallMapping(Func<SqliteConnection> connectio
     {
         _upsert?.Dispose();
         _update?.Dispose();
-        _insertTransition?.Dispose();
+        _updateOpen?.Dispose();
         _claim?.Dispose();
         _release?.Dispose();
     }

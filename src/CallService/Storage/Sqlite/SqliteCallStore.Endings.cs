@@ -40,10 +40,9 @@ internal sealed partial class SqliteCallStore
                 end.Parameters.AddWithValue("$now", now.ToUnixTimeMilliseconds());
                 if (end.ExecuteNonQuery() != 1) continue; // ended meanwhile, or not on that node
             }
-            using (var record = Command("""
-                INSERT INTO call_transitions(call_id, seq, state, at, detail)
-                SELECT $id, COALESCE(MAX(seq), 0) + 1, 'ended', (SELECT ended_at FROM calls WHERE call_id=$id),
-                  $reason || ' by system' FROM call_transitions WHERE call_id=$id;
+            using (var record = Command($"""
+                UPDATE calls SET transitions = {SqliteTransitionsColumn.AppendOne("json_array('ended', ended_at, $reason || ' by system')")}
+                WHERE call_id=$id;
                 DELETE FROM busy_parties WHERE call_id=$id
                   AND user_id IN (SELECT caller FROM calls WHERE call_id=$id UNION ALL SELECT callee FROM calls WHERE call_id=$id);
                 """, tx))
@@ -62,7 +61,7 @@ internal sealed partial class SqliteCallStore
     private List<string> OpenCallIds(SqliteTransaction tx, string nodeId)
     {
         using var select = Command(
-            "SELECT call_id FROM calls WHERE state <> 'ended' AND (node_id = $node OR node_id IS NULL) ORDER BY created_at, call_id", tx);
+            "SELECT call_id FROM calls WHERE ended_at IS NULL AND state <> 'ended' AND (node_id = $node OR node_id IS NULL) ORDER BY created_at, call_id", tx);
         select.Parameters.AddWithValue("$node", nodeId);
         var ids = new List<string>();
         using var reader = select.ExecuteReader();

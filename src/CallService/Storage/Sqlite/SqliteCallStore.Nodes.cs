@@ -28,7 +28,7 @@ internal sealed partial class SqliteCallStore
                 SELECT l.node_id, l.internal_url, l.rtmp_base_url, l.flv_base_url, l.started_at, l.renewed_at, l.draining,
                        COALESCE(p.placed, 0)
                 FROM node_leases l
-                LEFT JOIN (SELECT node_id, COUNT(*) AS placed FROM calls WHERE state <> 'ended' GROUP BY node_id) p
+                LEFT JOIN (SELECT node_id, COUNT(*) AS placed FROM calls WHERE ended_at IS NULL AND state <> 'ended' GROUP BY node_id) p
                   ON p.node_id = l.node_id
                 ORDER BY l.node_id COLLATE BINARY
                 """, null);

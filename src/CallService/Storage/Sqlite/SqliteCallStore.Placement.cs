@@ -25,10 +25,10 @@ internal sealed partial class SqliteCallStore
         lock (_gate)
         {
             var placed = new Dictionary<string, string?>(StringComparer.Ordinal);
-            using (var nodes = Command("SELECT call_id, node_id FROM calls WHERE state <> 'ended'", null))
+            using (var nodes = Command("SELECT call_id, node_id FROM calls WHERE ended_at IS NULL AND state <> 'ended'", null))
             using (var r = nodes.ExecuteReader())
                 while (r.Read()) placed[r.GetString(0)] = TextOrNull(r, 1);
-            using var cmd = Command($"{SqliteCallMapping.SelectCalls} WHERE state <> 'ended' ORDER BY created_at, call_id", null);
+            using var cmd = Command($"{SqliteCallMapping.SelectCalls} WHERE ended_at IS NULL AND state <> 'ended' ORDER BY created_at, call_id", null);
             return [.. _calls.ReadCalls(cmd).Select(c => (c, placed.GetValueOrDefault(c.CallId)))];
         }
     }

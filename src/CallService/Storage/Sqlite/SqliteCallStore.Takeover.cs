@@ -17,7 +17,7 @@ internal sealed partial class SqliteCallStore
             var nodes = new List<(string Id, DateTimeOffset? RenewedAt)>();
             using (var find = Command("""
                 SELECT c.node_id, MAX(l.renewed_at) FROM calls c LEFT JOIN node_leases l ON l.node_id = c.node_id
-                WHERE c.state <> 'ended' AND c.node_id IS NOT NULL AND c.node_id <> $by
+                WHERE c.ended_at IS NULL AND c.state <> 'ended' AND c.node_id IS NOT NULL AND c.node_id <> $by
                   AND (l.renewed_at IS NULL OR l.renewed_at < $since)
                   AND EXISTS (SELECT 1 FROM node_leases me WHERE me.node_id = $by AND me.renewed_at >= $since)
                 GROUP BY c.node_id ORDER BY c.node_id
@@ -32,7 +32,7 @@ internal sealed partial class SqliteCallStore
             foreach (var (id, renewedAt) in nodes)
             {
                 using var read = Command(
-                    $"{SqliteCallMapping.SelectCalls} WHERE node_id = $n AND state <> 'ended' ORDER BY created_at, call_id LIMIT $limit", null);
+                    $"{SqliteCallMapping.SelectCalls} WHERE node_id = $n AND ended_at IS NULL AND state <> 'ended' ORDER BY created_at, call_id LIMIT $limit", null);
                 read.Parameters.AddWithValue("$n", id);
                 read.Parameters.AddWithValue("$limit", limit);
                 lost.Add(new LostNode(id, renewedAt, _calls.ReadCalls(read)));

@@ -22,13 +22,14 @@ internal sealed partial class SqliteCallStore : ICallStore, IDisposable
     private SqliteConnection? _connection;
     private SqliteCheckpointer? _checkpointer;
 
-    public SqliteCallStore(DataDirectory data, NodeIdentity node)
+    public SqliteCallStore(DataDirectory data, NodeIdentity node, SqliteStorageOptions? options = null)
     {
         FilePath = data.EnsurePrivateFile("calls.db"); // 0600 before SQLite opens it: its -wal/-shm copy the mode
         NodeId = node.Id;
         _events = new SqliteEventRows(Connection);
         _calls = new SqliteCallMapping(Connection, _events);
-        _commits = new SqliteGroupCommit(Connection, _gate, () => _checkpointer?.Committed());
+        _commits = new SqliteGroupCommit(Connection, _gate, () => _checkpointer?.Committed(),
+            (options ?? SqliteStorageOptions.Default).CommitWindow);
     }
 
     public string FilePath { get; }
@@ -126,7 +127,9 @@ internal sealed partial class SqliteCallStore : ICallStore, IDisposable
 
     /// <summary>
     /// In slices of <see cref="DeleteSlice"/> rows, each its own (group-committed) write: a minute of events at 1,000
-    /// calls/s is ~400,000 rows, which in one transaction would hold the writer for a long stall.
+    /// calls/s is ~400,000 rows, which in one transaction would hold the writer for a long stall. Oldest number first,
+    /// stopping at the first event not old enough (<see cref="SqliteEventRows.DeleteBefore"/>: after the clock was stepped
+    /// back, some old events outlive their time until a later-stamped one before them does).
     /// </summary>
     public int DeleteEventsBefore(DateTimeOffset before)
     {

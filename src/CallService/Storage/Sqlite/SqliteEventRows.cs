@@ -68,12 +68,24 @@ internal sealed class SqliteEventRows(Func<SqliteConnection> connection)
         return list;
     }
 
-    /// <summary>Deletes at most <paramref name="limit"/> of the oldest events produced before <paramref name="before"/>.</summary>
+    /// <summary>
+    /// Of the <paramref name="limit"/> lowest-numbered events, deletes those produced before <paramref name="before"/>;
+    /// returns how many (fewer than <paramref name="limit"/>: no older event is left to delete now).
+    /// </summary>
+    /// <remarks>
+    /// Reads the oldest numbers through the table's own key instead of an index on <c>at</c> (none: one page fewer
+    /// written by every commit with events). Numbers follow production order, so the oldest numbers are the oldest
+    /// events; after the clock was stepped back, events numbered after one with a later clock reading stay until that one
+    /// is old enough (retention only: reads filter by time, <see cref="Of"/>).
+    /// </remarks>
     public int DeleteBefore(DateTimeOffset before, int limit, SqliteTransaction tx)
     {
         using var cmd = connection().CreateCommand();
         cmd.Transaction = tx;
-        cmd.CommandText = "DELETE FROM realtime_events WHERE seq IN (SELECT seq FROM realtime_events WHERE at < $before LIMIT $limit)";
+        cmd.CommandText = """
+            DELETE FROM realtime_events WHERE seq IN
+              (SELECT seq FROM (SELECT seq, at FROM realtime_events ORDER BY seq LIMIT $limit) WHERE at < $before)
+            """;
         cmd.Parameters.AddWithValue("$before", before.ToUnixTimeMilliseconds());
         cmd.Parameters.AddWithValue("$limit", limit);
         return cmd.ExecuteNonQuery();

@@ -14,6 +14,11 @@ namespace CallService.Storage.Sqlite;
 /// caller's thread (<see cref="GroupCommitQueue{TWrite}.TryBeginInline"/>): waking the writer and handing the completion
 /// back to a pool thread cost two thread wake-ups per write on an idle machine, more than the write itself (a WAL
 /// append, no fsync with <c>synchronous=NORMAL</c>). Under load writes queue up and the writer batches them as before.
+/// <para>
+/// <b>A commit window</b> (<see cref="SqliteStorageOptions.CommitWindow"/>, off by default): the writer waits that long
+/// after taking a batch and adds what was queued meanwhile, so more writes share a commit's pages in the WAL; every write
+/// goes through the writer then (no idle-store path), and waits up to the window longer.
+/// </para>
 /// </remarks>
 internal sealed class SqliteGroupCommit : IDisposable
 {
@@ -22,9 +27,11 @@ internal sealed class SqliteGroupCommit : IDisposable
     private readonly Action _committed;
     private readonly GroupCommitQueue<Func<SqliteTransaction, bool>> _queue = new("sqlite");
     private readonly Thread _writer;
+    private readonly TimeSpan _window;
 
-    public SqliteGroupCommit(Func<SqliteConnection> connection, Lock writerGate, Action committed)
+    public SqliteGroupCommit(Func<SqliteConnection> connection, Lock writerGate, Action committed, TimeSpan window = default)
     {
+        _window = window;
         _connection = connection;
         _writerGate = writerGate;
         _committed = committed;
@@ -39,7 +46,7 @@ internal sealed class SqliteGroupCommit : IDisposable
     /// </summary>
     public Task<bool> SaveAsync(Func<SqliteTransaction, bool> write)
     {
-        if (!_queue.TryBeginInline()) return _queue.Enqueue(write);
+        if (_window > TimeSpan.Zero || !_queue.TryBeginInline()) return _queue.Enqueue(write);
         var pending = new GroupCommitQueue<Func<SqliteTransaction, bool>>.Pending(write);
         try
         {
@@ -73,6 +80,12 @@ internal sealed class SqliteGroupCommit : IDisposable
     {
         while (_queue.Take() is { } batch)
         {
+            if (_window > TimeSpan.Zero && batch.Count < GroupCommitQueue<Func<SqliteTransaction, bool>>.MaxBatch)
+            {
+                Thread.Sleep(_window);
+                if (_queue.TryTake(GroupCommitQueue<Func<SqliteTransaction, bool>>.MaxBatch - batch.Count) is { } more)
+                    batch.AddRange(more);
+            }
             try
             {
                 WriteBatch(batch);
@@ -122,6 +135,9 @@ internal sealed class SqliteGroupCommit : IDisposable
             }
         }
     }
+
+    /// <summary>True while the writer thread sleeps on an empty queue (tests).</summary>
+    internal bool WriterWaiting => _queue.WriterWaiting;
 
     /// <summary>Stops taking writes, lets the writer finish what is queued (bounded wait).</summary>
     public void Dispose()

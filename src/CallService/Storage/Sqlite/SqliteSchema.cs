@@ -17,6 +17,18 @@ namespace CallService.Storage.Sqlite;
 /// released by their users' keys and the call id (<see cref="SqliteCallMapping"/>), so the index only cost a random leaf
 /// written at each create and each end.
 /// </para>
+/// <para>
+/// A call's transitions are a column of its row (<see cref="SqliteTransitionsColumn"/>): <c>call_transitions</c> keeps
+/// the rows an older build wrote and gets no new ones. <c>realtime_events</c> has no index on <c>at</c> (an older
+/// build's <c>realtime_events_at</c> is dropped): old events are deleted oldest number first
+/// (<see cref="SqliteEventRows.DeleteBefore"/>), so the index only cost a page written at every commit with events.
+/// </para>
+/// <para>
+/// Open calls are found through <c>calls_unended</c> (node id, where <c>ended_at</c> is null), which a call's writes
+/// between create and end leave alone (they set neither column: <see cref="SqliteCallMapping"/>); queries for open calls
+/// say <c>ended_at IS NULL AND state &lt;&gt; 'ended'</c> so SQLite can use it. An older build's <c>calls_open</c>
+/// (state, where not ended) was rewritten by every change of state, one leaf more per commit; it is dropped at start.
+/// </para>
 /// </remarks>
 internal static class SqliteSchema
 {
@@ -30,7 +42,6 @@ internal static class SqliteSchema
         CREATE INDEX IF NOT EXISTS calls_created ON calls(created_at DESC, call_id DESC);
         CREATE INDEX IF NOT EXISTS calls_caller ON calls(caller, created_at DESC);
         CREATE INDEX IF NOT EXISTS calls_callee ON calls(callee, created_at DESC);
-        CREATE INDEX IF NOT EXISTS calls_open ON calls(state) WHERE state <> 'ended';
         CREATE TABLE IF NOT EXISTS call_transitions (
           call_id TEXT NOT NULL, seq INTEGER NOT NULL, state TEXT NOT NULL, at INTEGER NOT NULL, detail TEXT,
           PRIMARY KEY (call_id, seq)) WITHOUT ROWID;
@@ -43,7 +54,7 @@ internal static class SqliteSchema
           seq INTEGER PRIMARY KEY, user_id TEXT NOT NULL, call_id TEXT NOT NULL, type TEXT NOT NULL,
           at INTEGER NOT NULL, frame BLOB NOT NULL);
         CREATE INDEX IF NOT EXISTS realtime_events_user ON realtime_events(user_id, seq);
-        CREATE INDEX IF NOT EXISTS realtime_events_at ON realtime_events(at);
+        DROP INDEX IF EXISTS realtime_events_at;
         CREATE TABLE IF NOT EXISTS counters (
           name TEXT PRIMARY KEY, value INTEGER NOT NULL);
         CREATE TABLE IF NOT EXISTS idempotency_keys (
@@ -66,6 +77,7 @@ internal static class SqliteSchema
     [
         ("updated_at", "INTEGER"), // the call's last write: when it was last known alive
         ("node_id", "TEXT"),       // the node the call is placed on (null: written before nodes existed)
+        ("transitions", "TEXT"),   // the call's transitions (SqliteTransitionsColumn); an older build's are in call_transitions
     ];
 
     /// <summary>Node registry: columns of <c>node_leases</c> added after the first release (what a node registers at start).</summary>
@@ -83,10 +95,14 @@ internal static class SqliteSchema
         Exec(connection, Tables);
         AddColumns(connection, "calls", AddedCallColumns);
         AddColumns(connection, "node_leases", AddedNodeLeaseColumns); // migration: node registry
+        Exec(connection, """
+            DROP INDEX IF EXISTS calls_open;
+            CREATE INDEX IF NOT EXISTS calls_unended ON calls(node_id) WHERE ended_at IS NULL;
+            """);
         // Calls that were live when an older build stopped hold no busy claim: claim them, so the rule stays true.
         Exec(connection, """
-            INSERT OR IGNORE INTO busy_parties(user_id, call_id) SELECT caller, call_id FROM calls WHERE state <> 'ended';
-            INSERT OR IGNORE INTO busy_parties(user_id, call_id) SELECT callee, call_id FROM calls WHERE state <> 'ended';
+            INSERT OR IGNORE INTO busy_parties(user_id, call_id) SELECT caller, call_id FROM calls WHERE ended_at IS NULL AND state <> 'ended';
+            INSERT OR IGNORE INTO busy_parties(user_id, call_id) SELECT callee, call_id FROM calls WHERE ended_at IS NULL AND state <> 'ended';
             """);
     }
 
