@@ -115,8 +115,10 @@ public sealed class ClusterEventFeedTests(PostgresCluster cluster, ITestOutputHe
     [Fact]
     public async Task ThisNodesOwnEventsThatComeNext_AreOnTheSocket_WhenTheirCommitReturns_WithoutTheFeedLoop()
     {
-        // The loop stopped: only the committing thread can deliver. Node 2 alone writes, so each of its batches
-        // follows the last delivered number and is handed to the socket before the write returns.
+        // The loop stopped (once started: it runs on its own task and takes the start number first): only the
+        // committing thread can deliver. Node 2 alone writes, so each of its batches follows the last delivered number
+        // and is handed to the socket before the write returns.
+        Assert.True(await Until(() => _node2.Feed.Listening, TimeSpan.FromSeconds(10)), "node 2's feed did not start");
         await _node2.Feed.StopAsync(CancellationToken.None);
         var socket = _node2.Socket("gina");
 
