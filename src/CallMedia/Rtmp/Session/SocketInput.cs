@@ -92,9 +92,12 @@ internal sealed class SocketInput(Socket socket, int bufferSize, SocketReadiness
             cancellationToken.ThrowIfCancellationRequested();
             _receive.Reset();
             _waitToken = cancellationToken;
-            return ReadOrWait(ready, cancellationToken) is { } open
-                ? new ValueTask<bool>(open)
-                : new ValueTask<bool>(this, _receive.Version);
+            return ReadOrWait(ready, cancellationToken) switch
+            {
+                ReadOutcome.Data => new ValueTask<bool>(true),
+                ReadOutcome.End => new ValueTask<bool>(false),
+                _ => new ValueTask<bool>(this, _receive.Version),
+            };
         }
         catch (Exception ex)
         {
@@ -102,12 +105,24 @@ internal sealed class SocketInput(Socket socket, int bufferSize, SocketReadiness
         }
     }
 
+    /// <summary>What a read of the epoll path found.</summary>
+    private enum ReadOutcome
+    {
+        /// <summary>Bytes were added to the buffer.</summary>
+        Data,
+        /// <summary>The peer closed its side.</summary>
+        End,
+        /// <summary>Nothing there: a wait is pending (it ends in <see cref="OnReady"/>), or, from one read, wait now.</summary>
+        Waiting,
+    }
+
     /// <summary>
-    /// Reads, or waits for readiness first when the last read drained the socket: true (bytes added), false (the peer
-    /// closed), null (a wait is pending: it ends in <see cref="OnReady"/>). A wake-up that finds nothing (the event was
-    /// for bytes an earlier read already took) waits again. Idle connections give their buffer back before they wait.
+    /// Reads, or waits for readiness first when the last read drained the socket: <see cref="ReadOutcome.Data"/>,
+    /// <see cref="ReadOutcome.End"/>, or <see cref="ReadOutcome.Waiting"/> (a wait is pending: it ends in
+    /// <see cref="OnReady"/>). A wake-up that finds nothing (the event was for bytes an earlier read already took) waits
+    /// again. Idle connections give their buffer back before they wait.
     /// </summary>
-    private bool? ReadOrWait(SocketReadiness ready, CancellationToken cancellationToken)
+    private ReadOutcome ReadOrWait(SocketReadiness ready, CancellationToken cancellationToken)
     {
         while (true)
         {
@@ -117,15 +132,16 @@ internal sealed class SocketInput(Socket socket, int bufferSize, SocketReadiness
                 if (_start == _end && !Streaming)
                     ReturnBuffer();
                 if (ready.WaitThen(_epochSeen, cancellationToken, s_onReady, this))
-                    return null;
+                    return ReadOutcome.Waiting;
             }
-            if (ReadOnce(ready) is { } open)
-                return open;
+            var outcome = ReadOnce(ready);
+            if (outcome != ReadOutcome.Waiting)
+                return outcome;
         }
     }
 
-    /// <summary>One non-blocking read: true (bytes added), false (the peer closed), null (nothing there: wait).</summary>
-    private bool? ReadOnce(SocketReadiness ready)
+    /// <summary>One non-blocking read: <see cref="ReadOutcome.Data"/>, <see cref="ReadOutcome.End"/>, or <see cref="ReadOutcome.Waiting"/> (nothing there: wait).</summary>
+    private ReadOutcome ReadOnce(SocketReadiness ready)
     {
         MakeRoom();
         _epochSeen = ready.Epoch;
@@ -134,13 +150,13 @@ internal sealed class SocketInput(Socket socket, int bufferSize, SocketReadiness
         if (received == 0)
         {
             _mayHaveMore = true; // the end is sticky: a later receive finds it again without waiting
-            return false;
+            return ReadOutcome.End;
         }
         _mayHaveMore = received == free;
         if (received < 0)
-            return null;
+            return ReadOutcome.Waiting;
         _end += received;
-        return true;
+        return ReadOutcome.Data;
     }
 
     /// <summary>
@@ -149,22 +165,22 @@ internal sealed class SocketInput(Socket socket, int bufferSize, SocketReadiness
     /// </summary>
     private void OnReady()
     {
-        bool? open;
+        ReadOutcome outcome;
         try
         {
             readiness!.EndWait();
             _mayHaveMore = true; // an event came: read before waiting again
-            open = ReadOrWait(readiness, _waitToken);
-            while (open == true && ConsumeInline is { } consume && consume())
-                open = ReadOrWait(readiness, _waitToken);
+            outcome = ReadOrWait(readiness, _waitToken);
+            while (outcome == ReadOutcome.Data && ConsumeInline is { } consume && consume())
+                outcome = ReadOrWait(readiness, _waitToken);
         }
         catch (Exception ex)
         {
             _receive.SetException(ex);
             return;
         }
-        if (open is { } result)
-            _receive.SetResult(result);
+        if (outcome != ReadOutcome.Waiting)
+            _receive.SetResult(outcome == ReadOutcome.Data);
     }
 
     bool IValueTaskSource<bool>.GetResult(short token) => _receive.GetResult(token);
