@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Net.Sockets;
 using System.Threading.Tasks.Sources;
+using CallMedia.Media;
 using CallMedia.Rtmp.Io;
 
 namespace CallMedia.Rtmp.Session;
@@ -27,7 +28,13 @@ internal sealed class SocketInput(Socket socket, int bufferSize, SocketReadiness
 {
     private static readonly Action<object?> s_onReady = static s => ((SocketInput)s!).OnReady();
 
-    private byte[]? _buffer;
+    /// <summary>
+    /// Free space below which a shared buffer is left for a new one before a read (a chunk of the usual 4 KiB size): its
+    /// parsed bytes cannot be overwritten, and a read into a smaller rest would only need another read at once.
+    /// </summary>
+    private const int MinFreeBytes = 4096;
+
+    private MediaBuffer? _buffer; // shared by the messages parsed in place from it (ChunkReader slices)
     private int _start;
     private int _end;
 
@@ -50,7 +57,14 @@ internal sealed class SocketInput(Socket socket, int bufferSize, SocketReadiness
 
     /// <summary>The received bytes not consumed yet (valid until the next <see cref="ReceiveAsync"/> or <see cref="Consume"/>).</summary>
     public ReadOnlySequence<byte> Buffered =>
-        _buffer is null ? ReadOnlySequence<byte>.Empty : new ReadOnlySequence<byte>(_buffer, _start, _end - _start);
+        _buffer is null ? ReadOnlySequence<byte>.Empty : new ReadOnlySequence<byte>(_buffer.Array, _start, _end - _start);
+
+    /// <summary>
+    /// The pooled buffer <see cref="Buffered"/> lies in, and where it starts there: a parser may take a message's
+    /// payload as a <see cref="MediaBuffer.Slice"/> of it instead of copying. Bytes handed out so never change: while
+    /// the buffer is shared, the input reads after them and moves to a new buffer when it runs out of room.
+    /// </summary>
+    public (MediaBuffer? Buffer, int Start) BufferedIn => (_buffer, _start);
 
     /// <summary>
     /// Receives more bytes after the buffered ones (the caller consumed what it could parse). False when the peer
@@ -72,7 +86,7 @@ internal sealed class SocketInput(Socket socket, int bufferSize, SocketReadiness
             await socket.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None, cancellationToken).ConfigureAwait(false);
         }
         MakeRoom();
-        var received = await socket.ReceiveAsync(_buffer.AsMemory(_end), SocketFlags.None, cancellationToken).ConfigureAwait(false);
+        var received = await socket.ReceiveAsync(_buffer!.Array.AsMemory(_end), SocketFlags.None, cancellationToken).ConfigureAwait(false);
         if (received == 0)
             return false;
         _end += received;
@@ -145,8 +159,9 @@ internal sealed class SocketInput(Socket socket, int bufferSize, SocketReadiness
     {
         MakeRoom();
         _epochSeen = ready.Epoch;
-        var free = _buffer!.Length - _end;
-        var received = ready.Receive(_buffer.AsSpan(_end));
+        var array = _buffer!.Array;
+        var free = array.Length - _end;
+        var received = ready.Receive(array.AsSpan(_end));
         if (received == 0)
         {
             _mayHaveMore = true; // the end is sticky: a later receive finds it again without waiting
@@ -196,29 +211,39 @@ internal sealed class SocketInput(Socket socket, int bufferSize, SocketReadiness
         _start += checked((int)bytes);
         if (_start < _end)
             return;
-        _start = _end = 0;
         if (!Streaming)
             ReturnBuffer();
+        else if (_buffer is not null && !_buffer.IsShared)
+            _start = _end = 0; // nothing handed out lives in it: read from its start again
     }
 
-    /// <summary>A buffer with free space after the data: rented, compacted, or (a chunk larger than it) doubled.</summary>
+    /// <summary>
+    /// A buffer with free space after the data: rented, compacted, or (a chunk larger than it) doubled; a new one when
+    /// it is shared (messages parsed in place from it still live) and the room after the data is short.
+    /// </summary>
     private void MakeRoom()
     {
         if (_buffer is null)
         {
-            _buffer = ArrayPool<byte>.Shared.Rent(bufferSize);
+            _buffer = MediaBuffer.Rent(bufferSize);
             return;
         }
-        if (_end < _buffer.Length)
+        var array = _buffer.Array;
+        var shared = _buffer.IsShared;
+        if (_end < array.Length && (!shared || array.Length - _end >= MinFreeBytes))
             return;
         var length = _end - _start;
-        var target = _buffer;
-        if (length == _buffer.Length)
-            target = ArrayPool<byte>.Shared.Rent(_buffer.Length * 2);
-        Buffer.BlockCopy(_buffer, _start, target, 0, length);
-        if (!ReferenceEquals(target, _buffer))
-            ArrayPool<byte>.Shared.Return(_buffer);
-        _buffer = target;
+        if (!shared && length < array.Length)
+        {
+            Buffer.BlockCopy(array, _start, array, 0, length);
+        }
+        else
+        {
+            var target = MediaBuffer.Rent(length == array.Length ? array.Length * 2 : array.Length);
+            Buffer.BlockCopy(array, _start, target.Array, 0, length);
+            _buffer.Release(); // the slices of it keep it until they go
+            _buffer = target;
+        }
         _start = 0;
         _end = length;
     }
@@ -227,7 +252,7 @@ internal sealed class SocketInput(Socket socket, int bufferSize, SocketReadiness
     {
         if (_buffer is null)
             return;
-        ArrayPool<byte>.Shared.Return(_buffer);
+        _buffer.Release();
         _buffer = null;
         _start = _end = 0;
     }
