@@ -41,8 +41,10 @@ public sealed class GatheredSendTests
         var (client, server) = await LoopbackSockets.PairAsync();
         using var _ = client;
         using var __ = server;
-        client.ReceiveBufferSize = 4096;
-        server.SendBufferSize = 4096;
+        // Fixed socket buffers (no autotuning) far below what is sent; not tiny, or delayed ACKs pace the transfer.
+        client.ReceiveBufferSize = 32 * 1024;
+        server.SendBufferSize = 16 * 1024;
+        server.NoDelay = true; // as the relay's connections
         var payloads = Enumerable.Range(0, 24).Select(i => LoopbackSockets.Pattern(40_000 + i * 101, seed: 100 + i)).ToArray();
         var items = payloads.Select((p, i) => Media(i == 0 ? FrameClass.KeyFrame : FrameClass.InterFrame, (uint)(i * 40), p)).ToList();
         using var framing = new RtmpChunkFraming(server) { PlayStreamId = 1 };
@@ -55,7 +57,7 @@ public sealed class GatheredSendTests
 
         var flush = framing.FlushAsync(CancellationToken.None);
 
-        // ≈ 1 MB against a few KiB of socket buffers: the kernel took part, the rest waits for room.
+        // ≈ 1 MB against less than 100 KiB of socket buffers: the kernel took part, the rest waits for room.
         Assert.False(flush.IsCompleted);
         var messages = await ReadMessagesAsync(client, expected: 1 + payloads.Length);
         Assert.True(await flush);
@@ -73,9 +75,11 @@ public sealed class GatheredSendTests
         var (client, server) = await LoopbackSockets.PairAsync();
         using var _ = client;
         using var __ = server;
-        client.ReceiveBufferSize = 4096;
-        server.SendBufferSize = 4096;
-        var first = LoopbackSockets.Pattern(500_000, seed: 7);
+        // Fixed socket buffers (no autotuning) far below what is sent; not tiny, or delayed ACKs pace the transfer.
+        client.ReceiveBufferSize = 32 * 1024;
+        server.SendBufferSize = 16 * 1024;
+        server.NoDelay = true; // as the relay's connections
+        var first = LoopbackSockets.Pattern(1_000_000, seed: 7);
         var second = LoopbackSockets.Pattern(3_000, seed: 8);
         using var framing = new RtmpChunkFraming(server) { PlayStreamId = 1 };
         var a = Media(FrameClass.KeyFrame, 0, first);
@@ -113,7 +117,7 @@ public sealed class GatheredSendTests
     private static async Task<byte[]> ReadExactlyAsync(Socket client, int length)
     {
         var buffer = new byte[length];
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         var received = 0;
         while (received < length)
         {
@@ -130,7 +134,7 @@ public sealed class GatheredSendTests
         var received = new List<byte>();
         var messages = new List<(RtmpMessageType, byte[])>();
         var buffer = new byte[65536];
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         while (messages.Count < expected)
         {
             var n = await client.ReceiveAsync(buffer, SocketFlags.None, timeout.Token);
