@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Buffers.Binary;
 using System.Net.Sockets;
 using CallMedia.Rtmp.Chunks;
@@ -6,7 +7,7 @@ namespace CallMedia.Delivery.Framing;
 
 /// <summary>
 /// RTMP chunk framing (RTMP spec §5.3) onto a socket: chunk headers into pooled scratch, payloads referenced in place
-/// until the flush, which sends headers and payloads with one gathered non-blocking send (<see cref="FlushAsync"/>). Media items
+/// until the flush, which copies them into one buffer for one non-blocking send (<see cref="FlushAsync"/>). Media items
 /// go on the audio/data/video chunk streams of the viewer's play stream (<see cref="PlayStreamId"/>); control items
 /// carry their own chunk stream and message stream ids. A video message larger than the room goes out a few chunks
 /// at a time (§5.3.2: chunks of different chunk streams interleave).
@@ -23,7 +24,6 @@ internal sealed class RtmpChunkFraming(Socket socket) : IFraming
 
     private readonly ChunkWriter _out = new();
     private readonly SegmentBuilder _builder = new();
-    private readonly List<ArraySegment<byte>> _rest = new(); // what an async send still has to send
     private DeliveryItem _partialItem;
     private ChunkWriter.PartialMessage _partial;
     private int _connectionChunkSize = ChunkReader.DefaultChunkSize;
@@ -110,47 +110,36 @@ internal sealed class RtmpChunkFraming(Socket socket) : IFraming
     }
 
     /// <summary>
-    /// Sends the framed chunks with one gathered non-blocking <c>sendmsg</c> on this thread (<see cref="NonBlockingSend"/>):
-    /// chunk headers from scratch and payload slices straight from the pooled media buffers, nothing copied into one
-    /// buffer first. Only what the kernel did not take at once goes through the socket's async gathered send, resuming
-    /// where the kernel stopped (in the middle of a segment, if so). The caller keeps the payloads until this completes.
+    /// Copies the framed chunks into one contiguous pooled buffer (headers and payloads: a few KiB per wake-up) and
+    /// sends it with one non-blocking <c>send</c> on this thread (<see cref="NonBlockingSend"/>); only what the kernel
+    /// did not take at once goes through the socket's async send. Cheaper than the gathered async send it replaces (the
+    /// socket engine pinned every segment, copied the segment list and allocated a task per send).
     /// </summary>
     public ValueTask<bool> FlushAsync(CancellationToken cancellationToken)
     {
-        var segments = _builder.Segments;
         var total = _builder.TotalBytes;
-        var sent = NonBlockingSend.TrySend(socket, segments);
+        var buffer = ArrayPool<byte>.Shared.Rent(Math.Max(total, 1));
+        _builder.CopyTo(buffer);
+        _builder.Reset();
+        var sent = NonBlockingSend.TrySend(socket, buffer.AsSpan(0, total));
         if (sent == total)
         {
-            _builder.Reset();
+            ArrayPool<byte>.Shared.Return(buffer);
             return new ValueTask<bool>(true);
         }
-        return SendRestAsync(sent);
+        return SendRestAsync(buffer, sent, total);
     }
 
-    /// <summary>The segments after the first <paramref name="sent"/> bytes, the first of them cut where the kernel stopped.</summary>
-    private async ValueTask<bool> SendRestAsync(int sent)
+    private async ValueTask<bool> SendRestAsync(byte[] buffer, int offset, int total)
     {
         try
         {
-            _rest.Clear();
-            foreach (var segment in _builder.Segments)
-            {
-                if (sent >= segment.Count)
-                {
-                    sent -= segment.Count;
-                    continue;
-                }
-                _rest.Add(segment.Slice(sent));
-                sent = 0;
-            }
             // Completes when all is sent (the socket engine waits for room); a failing socket throws here.
-            await socket.SendAsync(_rest, SocketFlags.None).ConfigureAwait(false);
+            await socket.SendAsync(buffer.AsMemory(offset, total - offset), SocketFlags.None).ConfigureAwait(false);
         }
         finally
         {
-            _rest.Clear();
-            _builder.Reset();
+            ArrayPool<byte>.Shared.Return(buffer);
         }
         return true;
     }

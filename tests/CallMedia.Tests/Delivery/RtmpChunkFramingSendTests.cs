@@ -10,31 +10,11 @@ using CallMedia.Tests.Rtmp;
 namespace CallMedia.Tests.Delivery;
 
 /// <summary>
-/// The gathered send (one <c>sendmsg</c> of headers and payload slices) over a real loopback pair: bytes leave the
-/// callers' own arrays in order, and a send the kernel takes in part resumes where it stopped.
+/// The RTMP framing's flush over a real loopback pair whose receiver does not read at first: a send the kernel takes in
+/// part goes on where it stopped once there is room, and every byte arrives intact and in order.
 /// </summary>
-public sealed class GatheredSendTests
+public sealed class RtmpChunkFramingSendTests
 {
-    [Fact]
-    public async Task TrySend_SegmentsOfManyArraysAndMoreThanOneCall_ArriveIntactAndInOrder()
-    {
-        var (client, server) = await LoopbackSockets.PairAsync();
-        using var _ = client;
-        using var __ = server;
-        // Six arrays (more than the four pinned with fixed) and 600 segments (more than one sendmsg's vector).
-        var arrays = Enumerable.Range(0, 6).Select(i => LoopbackSockets.Pattern(1000, seed: i)).ToArray();
-        var segments = new List<ArraySegment<byte>>();
-        for (var i = 0; i < 600; i++)
-            segments.Add(new ArraySegment<byte>(arrays[i % arrays.Length], offset: i % 37, count: 1 + i % 50));
-        var expected = segments.SelectMany(s => s.ToArray()).ToArray();
-        var reading = ReadExactlyAsync(client, expected.Length);
-
-        var sent = NonBlockingSend.TrySend(server, segments);
-
-        Assert.Equal(expected.Length, sent); // ≈ 15 KB: a loopback socket's send buffer takes it at once
-        Assert.Equal(expected, await reading);
-    }
-
     [Fact]
     public async Task FlushAsync_WhenTheReceiverDoesNotRead_SendsTheRestLater_IntactAndInOrder()
     {
@@ -112,20 +92,6 @@ public sealed class GatheredSendTests
         var item = DeliveryItem.Media(new MediaPacket(frameClass, ts, buffer), 0);
         buffer.Release(); // the item holds its own reference
         return item;
-    }
-
-    private static async Task<byte[]> ReadExactlyAsync(Socket client, int length)
-    {
-        var buffer = new byte[length];
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        var received = 0;
-        while (received < length)
-        {
-            var n = await client.ReceiveAsync(buffer.AsMemory(received), SocketFlags.None, timeout.Token);
-            Assert.True(n > 0, "connection closed early");
-            received += n;
-        }
-        return buffer;
     }
 
     private static async Task<List<(RtmpMessageType Type, byte[] Payload)>> ReadMessagesAsync(Socket client, int expected)
