@@ -5,7 +5,9 @@ namespace CallMedia.Media;
 /// <summary>
 /// A pooled, reference-counted payload: filled once from the publisher's connection, then shared by every
 /// viewer queue without copying. The creator holds one reference; each holder calls <see cref="Retain"/>
-/// and later <see cref="Release"/>; the array returns to the pool when the count reaches zero.
+/// and later <see cref="Release"/>; the array returns to the pool when the count reaches zero. A slice
+/// (<see cref="Slice"/>) is a payload inside another buffer (a message parsed in place from a connection's receive
+/// buffer): it holds one reference on that buffer, given back when the slice's own count reaches zero.
 /// </summary>
 internal sealed class MediaBuffer
 {
@@ -18,6 +20,8 @@ internal sealed class MediaBuffer
     private static int s_pooledShells;
 
     private byte[]? _array;
+    private int _offset;
+    private MediaBuffer? _parent; // a slice's buffer
     private int _refCount;
 
     private MediaBuffer(byte[] array, int length)
@@ -45,6 +49,36 @@ internal sealed class MediaBuffer
         return new MediaBuffer(array, length);
     }
 
+    /// <summary>
+    /// The <paramref name="length"/> bytes at <paramref name="offset"/> of <paramref name="parent"/> as a payload of its
+    /// own, without copying: the slice holds a reference on <paramref name="parent"/> (the caller keeps its own) and has a
+    /// count of one. The parent's bytes there must not change while the slice lives (<see cref="IsShared"/> tells).
+    /// </summary>
+    public static MediaBuffer Slice(MediaBuffer parent, int offset, int length)
+    {
+        var array = parent.Retain().Array;
+        MediaBuffer slice;
+        if (s_shells.TryDequeue(out var shell))
+        {
+            Interlocked.Decrement(ref s_pooledShells);
+            shell._array = array;
+            shell.Length = length;
+            slice = shell;
+        }
+        else
+            slice = new MediaBuffer(array, length);
+        slice._offset = offset;
+        slice._parent = parent;
+        Volatile.Write(ref slice._refCount, 1);
+        return slice;
+    }
+
+    /// <summary>
+    /// Someone besides the caller holds a reference (a slice of it, a queue): the caller, holding one itself, must not
+    /// write over bytes it handed out. A holder that releases meanwhile only makes this conservative.
+    /// </summary>
+    public bool IsShared => Volatile.Read(ref _refCount) > 1;
+
     /// <summary>Copies <paramref name="data"/> into a new pooled buffer.</summary>
     public static MediaBuffer CopyOf(ReadOnlySpan<byte> data)
     {
@@ -53,14 +87,21 @@ internal sealed class MediaBuffer
         return buffer;
     }
 
-    /// <summary>The backing array (valid while a reference is held). Only the first <see cref="Length"/> bytes are payload.</summary>
+    /// <summary>
+    /// The backing array (valid while a reference is held). The payload is the <see cref="Length"/> bytes at
+    /// <see cref="Offset"/> (0 unless a <see cref="Slice"/>).
+    /// </summary>
     public byte[] Array => _array ?? throw new ObjectDisposedException(nameof(MediaBuffer));
 
-    public ReadOnlySpan<byte> Span => Array.AsSpan(0, Length);
+    /// <summary>Where the payload starts in <see cref="Array"/>.</summary>
+    public int Offset => _offset;
 
-    public ReadOnlyMemory<byte> Memory => Array.AsMemory(0, Length);
+    public ReadOnlySpan<byte> Span => Array.AsSpan(_offset, Length);
 
-    public ArraySegment<byte> Segment(int offset, int count) => new(Array, offset, count);
+    public ReadOnlyMemory<byte> Memory => Array.AsMemory(_offset, Length);
+
+    /// <summary><paramref name="count"/> payload bytes from <paramref name="offset"/> (relative to the payload's start).</summary>
+    public ArraySegment<byte> Segment(int offset, int count) => new(Array, _offset + offset, count);
 
     public MediaBuffer Retain()
     {
@@ -77,7 +118,13 @@ internal sealed class MediaBuffer
         var array = Interlocked.Exchange(ref _array, null);
         if (array is null)
             return;
-        ArrayPool<byte>.Shared.Return(array);
+        var parent = _parent;
+        _parent = null;
+        _offset = 0;
+        if (parent is not null)
+            parent.Release();
+        else
+            ArrayPool<byte>.Shared.Return(array);
         if (Interlocked.Increment(ref s_pooledShells) <= MaxPooledShells)
             s_shells.Enqueue(this);
         else

@@ -142,9 +142,13 @@ internal sealed partial class RelayStream
     // The metadata and decoder configurations last sent to viewers; kept across publishers.
     private readonly HeaderMemory _sentHeaders = new();
 
+    /// <summary>
+    /// Keeps a copy of <paramref name="packet"/> (metadata, a sequence header: small, rare, kept for the stream's life).
+    /// A copy, not a reference: the payload may be a slice of the publisher's receive buffer, which it would pin.
+    /// </summary>
     private static void Replace(ref MediaPacket? slot, MediaPacket packet)
     {
         slot?.Payload.Release();
-        slot = packet with { Payload = packet.Payload.Retain() };
+        slot = packet with { Payload = MediaBuffer.CopyOf(packet.Payload.Span) };
     }
 }

@@ -9,8 +9,9 @@ namespace CallMedia.Rtmp.Chunks;
 /// Reassembles RTMP messages from the chunk stream (RTMP spec §5.3). Stateful per connection.
 /// <see cref="TryRead"/> consumes whole chunks only: when a chunk is incomplete it leaves the reader
 /// where that chunk starts and returns false, so any split of the input yields the same messages.
-/// The payload copy out of the socket buffer into a pooled <see cref="MediaBuffer"/> is the only copy
-/// a media message ever gets on its way through the relay.
+/// A message that arrives in one chunk is taken in place: its payload is a slice of the connection's receive buffer
+/// (<see cref="ReadFrom"/>), not a copy; a message in several chunks is reassembled into a pooled
+/// <see cref="MediaBuffer"/>, the only copy it gets on its way through the relay.
 /// </summary>
 internal sealed class ChunkReader(int maxMessageLength) : IDisposable
 {
@@ -35,6 +36,8 @@ internal sealed class ChunkReader(int maxMessageLength) : IDisposable
     private readonly Dictionary<int, ChunkStreamState> _highStreams = new();
     private int _streamCount;
     private int _partialMessages;
+    private MediaBuffer? _backing; // the pooled buffer the input lies in (ReadFrom), and where the input starts in it
+    private int _backingStart;
 
     public int ChunkSize { get; private set; } = DefaultChunkSize;
 
@@ -58,6 +61,18 @@ internal sealed class ChunkReader(int maxMessageLength) : IDisposable
             state.DiscardPartial();
             _partialMessages--;
         }
+    }
+
+    /// <summary>
+    /// The input of the next <see cref="TryRead"/> calls starts at <paramref name="start"/> of
+    /// <paramref name="buffer"/>'s array (the reader runs over exactly those bytes): single-chunk messages are then
+    /// slices of it (<see cref="MediaBuffer.Slice"/>), whose bytes the owner of <paramref name="buffer"/> must not
+    /// overwrite while they live. Null: every payload is copied. Call with null after parsing (nothing held).
+    /// </summary>
+    public void ReadFrom(MediaBuffer? buffer, int start)
+    {
+        _backing = buffer;
+        _backingStart = start;
     }
 
     /// <summary>
@@ -169,8 +184,17 @@ internal sealed class ChunkReader(int maxMessageLength) : IDisposable
             state.StreamId = streamId;
             state.Extended = extended;
             state.HasHeader = true;
-            state.Partial = MediaBuffer.Rent(length);
             state.Received = 0;
+            if (body == length && _backing is not null)
+            {
+                // The whole message in this chunk: its payload is the chunk's body in the receive buffer, not a copy.
+                var payload = MediaBuffer.Slice(_backing, _backingStart + checked((int)r.Consumed), body);
+                r.Advance(body);
+                message = new RtmpMessage(csid, type, state.Timestamp, streamId, payload);
+                completed = true;
+                return true;
+            }
+            state.Partial = MediaBuffer.Rent(length);
             if (body < length)
                 _partialMessages++;
         }

@@ -147,23 +147,32 @@ internal sealed partial class RtmpSession
     private long ParseMessages(ReadOnlySequence<byte> buffer)
     {
         var reader = new SequenceReader<byte>(buffer);
-        while (_chunks.TryRead(ref reader, out var message))
+        var (backing, start) = _input.BufferedIn;
+        _chunks.ReadFrom(backing, start); // single-chunk messages are taken in place (slices of the input's buffer)
+        try
         {
-            switch (message.Type)
+            while (_chunks.TryRead(ref reader, out var message))
             {
-                case RtmpMessageType.SetChunkSize:
-                    var size = ReadUInt32(message);
-                    if (size > (uint)_options.MaxChunkSize && size <= ChunkReader.MaxChunkSize)
-                        RtmpThrow.Reject(RtmpRejectReason.ChunkSizeTooLarge, $"chunk size {size}");
-                    _chunks.SetChunkSize(size);
-                    break;
-                case RtmpMessageType.Abort:
-                    _chunks.Abort(ReadUInt32(message));
-                    break;
-                default:
-                    _pending.Add(message);
-                    continue;
+                switch (message.Type)
+                {
+                    case RtmpMessageType.SetChunkSize:
+                        var size = ReadUInt32(message);
+                        if (size > (uint)_options.MaxChunkSize && size <= ChunkReader.MaxChunkSize)
+                            RtmpThrow.Reject(RtmpRejectReason.ChunkSizeTooLarge, $"chunk size {size}");
+                        _chunks.SetChunkSize(size);
+                        break;
+                    case RtmpMessageType.Abort:
+                        _chunks.Abort(ReadUInt32(message));
+                        break;
+                    default:
+                        _pending.Add(message);
+                        continue;
+                }
             }
+        }
+        finally
+        {
+            _chunks.ReadFrom(null, 0);
         }
         return reader.Consumed;
     }

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Net.Sockets;
 using System.Threading.Tasks.Sources;
+using CallMedia.Media;
 using CallMedia.Rtmp.Io;
 
 namespace CallMedia.Rtmp.Session;
@@ -27,7 +28,13 @@ internal sealed class SocketInput(Socket socket, int bufferSize, SocketReadiness
 {
     private static readonly Action<object?> s_onReady = static s => ((SocketInput)s!).OnReady();
 
-    private byte[]? _buffer;
+    /// <summary>
+    /// Free space below which a shared buffer is left for a new one before a read (a chunk of the usual 4 KiB size): its
+    /// parsed bytes cannot be overwritten, and a read into a smaller rest would only need another read at once.
+    /// </summary>
+    private const int MinFreeBytes = 4096;
+
+    private MediaBuffer? _buffer; // shared by the messages parsed in place from it (ChunkReader slices)
     private int _start;
     private int _end;
 
@@ -50,7 +57,14 @@ internal sealed class SocketInput(Socket socket, int bufferSize, SocketReadiness
 
     /// <summary>The received bytes not consumed yet (valid until the next <see cref="ReceiveAsync"/> or <see cref="Consume"/>).</summary>
     public ReadOnlySequence<byte> Buffered =>
-        _buffer is null ? ReadOnlySequence<byte>.Empty : new ReadOnlySequence<byte>(_buffer, _start, _end - _start);
+        _buffer is null ? ReadOnlySequence<byte>.Empty : new ReadOnlySequence<byte>(_buffer.Array, _start, _end - _start);
+
+    /// <summary>
+    /// The pooled buffer <see cref="Buffered"/> lies in, and where it starts there: a parser may take a message's
+    /// payload as a <see cref="MediaBuffer.Slice"/> of it instead of copying. Bytes handed out so never change: while
+    /// the buffer is shared, the input reads after them and moves to a new buffer when it runs out of room.
+    /// </summary>
+    public (MediaBuffer? Buffer, int Start) BufferedIn => (_buffer, _start);
 
     /// <summary>
     /// Receives more bytes after the buffered ones (the caller consumed what it could parse). False when the peer
@@ -72,7 +86,7 @@ internal sealed class SocketInput(Socket socket, int bufferSize, SocketReadiness
             await socket.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None, cancellationToken).ConfigureAwait(false);
         }
         MakeRoom();
-        var received = await socket.ReceiveAsync(_buffer.AsMemory(_end), SocketFlags.None, cancellationToken).ConfigureAwait(false);
+        var received = await socket.ReceiveAsync(_buffer!.Array.AsMemory(_end), SocketFlags.None, cancellationToken).ConfigureAwait(false);
         if (received == 0)
             return false;
         _end += received;
@@ -92,9 +106,12 @@ internal sealed class SocketInput(Socket socket, int bufferSize, SocketReadiness
             cancellationToken.ThrowIfCancellationRequested();
             _receive.Reset();
             _waitToken = cancellationToken;
-            return ReadOrWait(ready, cancellationToken) is { } open
-                ? new ValueTask<bool>(open)
-                : new ValueTask<bool>(this, _receive.Version);
+            return ReadOrWait(ready, cancellationToken) switch
+            {
+                ReadOutcome.Data => new ValueTask<bool>(true),
+                ReadOutcome.End => new ValueTask<bool>(false),
+                _ => new ValueTask<bool>(this, _receive.Version),
+            };
         }
         catch (Exception ex)
         {
@@ -102,12 +119,24 @@ internal sealed class SocketInput(Socket socket, int bufferSize, SocketReadiness
         }
     }
 
+    /// <summary>What a read of the epoll path found.</summary>
+    private enum ReadOutcome
+    {
+        /// <summary>Bytes were added to the buffer.</summary>
+        Data,
+        /// <summary>The peer closed its side.</summary>
+        End,
+        /// <summary>Nothing there: a wait is pending (it ends in <see cref="OnReady"/>), or, from one read, wait now.</summary>
+        Waiting,
+    }
+
     /// <summary>
-    /// Reads, or waits for readiness first when the last read drained the socket: true (bytes added), false (the peer
-    /// closed), null (a wait is pending: it ends in <see cref="OnReady"/>). A wake-up that finds nothing (the event was
-    /// for bytes an earlier read already took) waits again. Idle connections give their buffer back before they wait.
+    /// Reads, or waits for readiness first when the last read drained the socket: <see cref="ReadOutcome.Data"/>,
+    /// <see cref="ReadOutcome.End"/>, or <see cref="ReadOutcome.Waiting"/> (a wait is pending: it ends in
+    /// <see cref="OnReady"/>). A wake-up that finds nothing (the event was for bytes an earlier read already took) waits
+    /// again. Idle connections give their buffer back before they wait.
     /// </summary>
-    private bool? ReadOrWait(SocketReadiness ready, CancellationToken cancellationToken)
+    private ReadOutcome ReadOrWait(SocketReadiness ready, CancellationToken cancellationToken)
     {
         while (true)
         {
@@ -117,30 +146,32 @@ internal sealed class SocketInput(Socket socket, int bufferSize, SocketReadiness
                 if (_start == _end && !Streaming)
                     ReturnBuffer();
                 if (ready.WaitThen(_epochSeen, cancellationToken, s_onReady, this))
-                    return null;
+                    return ReadOutcome.Waiting;
             }
-            if (ReadOnce(ready) is { } open)
-                return open;
+            var outcome = ReadOnce(ready);
+            if (outcome != ReadOutcome.Waiting)
+                return outcome;
         }
     }
 
-    /// <summary>One non-blocking read: true (bytes added), false (the peer closed), null (nothing there: wait).</summary>
-    private bool? ReadOnce(SocketReadiness ready)
+    /// <summary>One non-blocking read: <see cref="ReadOutcome.Data"/>, <see cref="ReadOutcome.End"/>, or <see cref="ReadOutcome.Waiting"/> (nothing there: wait).</summary>
+    private ReadOutcome ReadOnce(SocketReadiness ready)
     {
         MakeRoom();
         _epochSeen = ready.Epoch;
-        var free = _buffer!.Length - _end;
-        var received = ready.Receive(_buffer.AsSpan(_end));
+        var array = _buffer!.Array;
+        var free = array.Length - _end;
+        var received = ready.Receive(array.AsSpan(_end));
         if (received == 0)
         {
             _mayHaveMore = true; // the end is sticky: a later receive finds it again without waiting
-            return false;
+            return ReadOutcome.End;
         }
         _mayHaveMore = received == free;
         if (received < 0)
-            return null;
+            return ReadOutcome.Waiting;
         _end += received;
-        return true;
+        return ReadOutcome.Data;
     }
 
     /// <summary>
@@ -149,22 +180,22 @@ internal sealed class SocketInput(Socket socket, int bufferSize, SocketReadiness
     /// </summary>
     private void OnReady()
     {
-        bool? open;
+        ReadOutcome outcome;
         try
         {
             readiness!.EndWait();
             _mayHaveMore = true; // an event came: read before waiting again
-            open = ReadOrWait(readiness, _waitToken);
-            while (open == true && ConsumeInline is { } consume && consume())
-                open = ReadOrWait(readiness, _waitToken);
+            outcome = ReadOrWait(readiness, _waitToken);
+            while (outcome == ReadOutcome.Data && ConsumeInline is { } consume && consume())
+                outcome = ReadOrWait(readiness, _waitToken);
         }
         catch (Exception ex)
         {
             _receive.SetException(ex);
             return;
         }
-        if (open is { } result)
-            _receive.SetResult(result);
+        if (outcome != ReadOutcome.Waiting)
+            _receive.SetResult(outcome == ReadOutcome.Data);
     }
 
     bool IValueTaskSource<bool>.GetResult(short token) => _receive.GetResult(token);
@@ -180,29 +211,39 @@ internal sealed class SocketInput(Socket socket, int bufferSize, SocketReadiness
         _start += checked((int)bytes);
         if (_start < _end)
             return;
-        _start = _end = 0;
         if (!Streaming)
             ReturnBuffer();
+        else if (_buffer is not null && !_buffer.IsShared)
+            _start = _end = 0; // nothing handed out lives in it: read from its start again
     }
 
-    /// <summary>A buffer with free space after the data: rented, compacted, or (a chunk larger than it) doubled.</summary>
+    /// <summary>
+    /// A buffer with free space after the data: rented, compacted, or (a chunk larger than it) doubled; a new one when
+    /// it is shared (messages parsed in place from it still live) and the room after the data is short.
+    /// </summary>
     private void MakeRoom()
     {
         if (_buffer is null)
         {
-            _buffer = ArrayPool<byte>.Shared.Rent(bufferSize);
+            _buffer = MediaBuffer.Rent(bufferSize);
             return;
         }
-        if (_end < _buffer.Length)
+        var array = _buffer.Array;
+        var shared = _buffer.IsShared;
+        if (_end < array.Length && (!shared || array.Length - _end >= MinFreeBytes))
             return;
         var length = _end - _start;
-        var target = _buffer;
-        if (length == _buffer.Length)
-            target = ArrayPool<byte>.Shared.Rent(_buffer.Length * 2);
-        Buffer.BlockCopy(_buffer, _start, target, 0, length);
-        if (!ReferenceEquals(target, _buffer))
-            ArrayPool<byte>.Shared.Return(_buffer);
-        _buffer = target;
+        if (!shared && length < array.Length)
+        {
+            Buffer.BlockCopy(array, _start, array, 0, length);
+        }
+        else
+        {
+            var target = MediaBuffer.Rent(length == array.Length ? array.Length * 2 : array.Length);
+            Buffer.BlockCopy(array, _start, target.Array, 0, length);
+            _buffer.Release(); // the slices of it keep it until they go
+            _buffer = target;
+        }
         _start = 0;
         _end = length;
     }
@@ -211,7 +252,7 @@ internal sealed class SocketInput(Socket socket, int bufferSize, SocketReadiness
     {
         if (_buffer is null)
             return;
-        ArrayPool<byte>.Shared.Return(_buffer);
+        _buffer.Release();
         _buffer = null;
         _start = _end = 0;
     }
