@@ -18,11 +18,13 @@ try
     builder.Services.AddCallMediaHost(builder.Configuration);   // the relay (Media:Mode: in this process or its own): IRelayControl, IRelayEndpoints
     builder.Services.AddCallCoordinator(builder.Configuration); // API, realtime, rules, timers, records; the relay's policy + event sink
 
+    // Startup:WarmUpLifecycles: lifecycles on a throwaway node before this one is built, so only compiled code carries over.
+    var warmUp = await StartupWarmUp.RunAsync(builder.Configuration);
     var app = builder.Build();
+    if (warmUp is { } w) app.Logger.Log(w.Done ? LogLevel.Information : LogLevel.Warning, "{WarmUp}", w.Line);
     app.UseCallCoordinator();                                  // locks the data directory before anything touches the records
     app.MapCallCoordinator();
     app.MapCallMediaHost(app.Configuration);                   // GET /live/{stream}.flv (in-process relay)
-    await StartupWarmUp.RunAsync(app.Configuration, app.Logger); // Startup:WarmUpLifecycles: compiled before the ports open
     app.Lifetime.ApplicationStarted.Register(StartupFailure.Started);
     app.Run();
     return 0;

@@ -25,12 +25,6 @@ namespace CallService.Realtime;
 /// <see cref="RecentEvents"/>' "memory holds every event above its floor" true for events of other nodes.</para>
 /// <para><b>Delay.</b> A notification arrives within milliseconds of the commit and costs one read; a missed one
 /// costs at most one poll period, so delivery stays within 1 s of the commit as long as the store answers.</para>
-/// <para><b>This node's own batches take the short way.</b> A committed batch that starts at <c>w + 1</c> is delivered
-/// by the committing thread itself when nothing else is delivering (<see cref="_delivery"/> free): no wake-up of the
-/// loop, no hop to another pool thread, no timed wait started again per batch. Whatever it cannot deliver there (a
-/// gap before it: another writer's batch not reported yet, or other nodes' events to read) is left to the loop, which
-/// it wakes; it never reads the store. The loop delivers under the same lock, so <c>w</c> has one writer at a time
-/// and the order above holds whichever of the two delivers.</para>
 /// </remarks>
 internal sealed class ClusterEventFeed : BackgroundService, IEventNotifications
 {
@@ -49,14 +43,12 @@ internal sealed class ClusterEventFeed : BackgroundService, IEventNotifications
     private readonly Histogram<double>? _delay;
 
     private readonly Lock _gate = new();
-    private readonly Lock _delivery = new(); // held while delivering (the loop, or a commit's own batch): guards _delivered
     private readonly SortedList<long, IReadOnlyList<StoredEvent>> _own = new(); // this node's committed batches, by first seq
     private readonly SemaphoreSlim _wake = new(0, 1);
     private long _known; // highest number known committed by another node (or by a poll)
     private volatile bool _listening;
     private int _pollNow;
-    private long _delivered; // w: every number up to here is delivered (under _delivery)
-    private volatile bool _started; // _delivered holds the start number: commits may deliver their own batches
+    private long _delivered; // w: every number up to here is delivered (the loop's own)
 
     public ClusterEventFeed(ICallStore store, RealtimeHub hub, EventSequence sequence, TimeProvider time,
         ILogger<ClusterEventFeed> logger, IMeterFactory? meters = null)
@@ -99,8 +91,7 @@ internal sealed class ClusterEventFeed : BackgroundService, IEventNotifications
     {
         try
         {
-            lock (_delivery) _delivered = _sequence.Last;
-            _started = true;
+            _delivered = _sequence.Last;
             return true;
         }
         catch (Exception e)
@@ -132,7 +123,7 @@ internal sealed class ClusterEventFeed : BackgroundService, IEventNotifications
                     Known(_log!.LastCommittedSeq());
                     lastPoll = Stopwatch.GetTimestamp();
                 }
-                lock (_delivery) Advance();
+                Advance();
                 failing = false;
             }
             catch (Exception e)
@@ -164,7 +155,9 @@ internal sealed class ClusterEventFeed : BackgroundService, IEventNotifications
             }
             if (own is not null)
             {
-                DeliverOwn(own);
+                var through = own[^1].Seq;
+                _hub.DeliverInOrder(own[0].Seq > _delivered ? own : [.. own.Where(e => e.Seq > _delivered)], through);
+                _delivered = through;
                 continue;
             }
             if (upTo <= _delivered) return;
@@ -173,36 +166,6 @@ internal sealed class ClusterEventFeed : BackgroundService, IEventNotifications
             _hub.DeliverInOrder([.. rows.Select(r => r.Event)], reached);
             _delivered = reached;
             Count(rows);
-        }
-    }
-
-    /// <summary>This node's batch that starts at or before <c>w + 1</c> (the part past <c>w</c>); under <see cref="_delivery"/>.</summary>
-    private void DeliverOwn(IReadOnlyList<StoredEvent> own)
-    {
-        var through = own[^1].Seq;
-        _hub.DeliverInOrder(own[0].Seq > _delivered ? own : [.. own.Where(e => e.Seq > _delivered)], through);
-        _delivered = through;
-    }
-
-    /// <summary>
-    /// Delivers this node's batches that follow <c>w</c> without a gap, on the committing thread; under
-    /// <see cref="_delivery"/>. True when something is left for the loop: a gap before the next own batch, or numbers
-    /// known committed (other nodes') beyond <c>w</c>.
-    /// </summary>
-    private bool DeliverOwnInOrder()
-    {
-        while (true)
-        {
-            IReadOnlyList<StoredEvent> own;
-            lock (_gate)
-            {
-                while (_own.Count > 0 && _own.Values[0][^1].Seq <= _delivered) _own.RemoveAt(0);
-                if (_own.Count == 0) return _known > _delivered;
-                if (_own.Keys[0] > _delivered + 1) return true;
-                own = _own.Values[0];
-                _own.RemoveAt(0);
-            }
-            DeliverOwn(own);
         }
     }
 
@@ -218,32 +181,10 @@ internal sealed class ClusterEventFeed : BackgroundService, IEventNotifications
         }
     }
 
-    /// <summary>
-    /// This node committed <paramref name="events"/> (numbered, contiguous): called from the committing thread, which
-    /// delivers them itself when they come next and nothing else is delivering; otherwise the loop is woken for them.
-    /// </summary>
+    /// <summary>This node committed <paramref name="events"/> (numbered, contiguous): called from the committing thread.</summary>
     private void Committed(IReadOnlyList<StoredEvent> events)
     {
         lock (_gate) _own[events[0].Seq] = events;
-        if (_started && _delivery.TryEnter())
-        {
-            bool rest;
-            try
-            {
-                rest = DeliverOwnInOrder();
-            }
-            catch
-            {
-                Interlocked.Exchange(ref _pollNow, 1); // the loop reads what was not delivered from the store
-                Wake();
-                throw;
-            }
-            finally
-            {
-                _delivery.Exit();
-            }
-            if (!rest) return;
-        }
         Wake();
     }
 

@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Buffers.Binary;
 using System.Net;
 using System.Net.Sockets;
@@ -6,6 +5,8 @@ using CallMedia.Delivery;
 using CallMedia.Delivery.Framing;
 using CallMedia.Media;
 using CallMedia.Rtmp.Chunks;
+
+using static CallMedia.Tests.Delivery.RtmpFramingPeer;
 
 namespace CallMedia.Tests.Delivery;
 
@@ -32,59 +33,18 @@ public sealed class RtmpChunkFramingTests
             Write(framing, DeliveryItem.Control((byte)RtmpMessageType.SetChunkSize, RtmpChunkFraming.ProtocolChunkStream, setChunkSize));
             framing.AdaptTo(4096);                     // a budget below two 4 KiB chunks
             Assert.Equal(RtmpChunkFraming.SmallChunkSize, framing.PieceBytes);
-            Write(framing, Media(FrameClass.KeyFrame, 40, video));
+            Write(framing, MediaItem(FrameClass.KeyFrame, 40, video));
             framing.AdaptTo(64 * 1024);                // a viewer that keeps up
             Assert.Equal(4096, framing.PieceBytes);
-            Write(framing, Media(FrameClass.KeyFrame, 80, video));
+            Write(framing, MediaItem(FrameClass.KeyFrame, 80, video));
             Assert.True(await framing.FlushAsync(CancellationToken.None));
         }
 
-        var messages = await ReadMessagesAsync(client, expected: 5);
+        var messages = await ReadMessagesAsync(client, expected: 5, TimeSpan.FromSeconds(10));
         Assert.Equal(
             [(RtmpMessageType.SetChunkSize, 4096u), (RtmpMessageType.SetChunkSize, 1024u), (RtmpMessageType.Video, 0u),
              (RtmpMessageType.SetChunkSize, 4096u), (RtmpMessageType.Video, 0u)],
             messages.Select(m => (m.Type, m.Type == RtmpMessageType.SetChunkSize ? BinaryPrimitives.ReadUInt32BigEndian(m.Payload) : 0u)));
         Assert.All(messages.Where(m => m.Type == RtmpMessageType.Video), m => Assert.Equal(video, m.Payload));
-    }
-
-    private static void Write(RtmpChunkFraming framing, DeliveryItem item)
-    {
-        framing.Write(item);
-        item.Payload.Release();
-    }
-
-    private static DeliveryItem Media(FrameClass frameClass, uint ts, byte[] payload)
-    {
-        var buffer = MediaBuffer.CopyOf(payload);
-        var item = DeliveryItem.Media(new MediaPacket(frameClass, ts, buffer), 0);
-        buffer.Release(); // the item holds its own reference
-        return item;
-    }
-
-    private static async Task<List<(RtmpMessageType Type, byte[] Payload)>> ReadMessagesAsync(Socket client, int expected)
-    {
-        var reader = new ChunkReader(1 << 20);
-        var received = new List<byte>();
-        var messages = new List<(RtmpMessageType, byte[])>();
-        var buffer = new byte[65536];
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-        while (messages.Count < expected)
-        {
-            var n = await client.ReceiveAsync(buffer, SocketFlags.None, timeout.Token);
-            Assert.True(n > 0, "connection closed early");
-            received.AddRange(buffer.AsSpan(0, n));
-            var sequence = new SequenceReader<byte>(new ReadOnlySequence<byte>(received.ToArray()));
-            while (reader.TryRead(ref sequence, out var m))
-            {
-                var payload = m.Payload.Span.ToArray();
-                m.Payload.Release();
-                if (m.Type == RtmpMessageType.SetChunkSize)
-                    reader.SetChunkSize(BinaryPrimitives.ReadUInt32BigEndian(payload));
-                messages.Add((m.Type, payload));
-            }
-            received.RemoveRange(0, (int)sequence.Consumed);
-        }
-        reader.Dispose();
-        return messages;
     }
 }

@@ -14,7 +14,7 @@ namespace CallService.Tests.Realtime;
 /// <summary>
 /// Two nodes on one throwaway PostgreSQL (two store instances): node 2's feed delivers node 1's events to a socket on
 /// node 2 within 1 s, in seq order, each once, mixed with node 2's own; and catches up after its listener connection
-/// is killed. A node's own batch that comes next is delivered by its commit, without the feed's loop.
+/// is killed.
 /// </summary>
 [Collection(PostgresCollection.Name)]
 public sealed class ClusterEventFeedTests(PostgresCluster cluster, ITestOutputHelper output) : IAsyncLifetime
@@ -110,27 +110,6 @@ public sealed class ClusterEventFeedTests(PostgresCluster cluster, ITestOutputHe
         var next = _node1.Write("dave", "after");
         Assert.True(await Until(() => socket.Seqs.Count == missed.Count + 1, Bound));
         Assert.Equal([.. missed, next.Seq], socket.Seqs);
-    }
-
-    [Fact]
-    public async Task ThisNodesOwnEventsThatComeNext_AreOnTheSocket_WhenTheirCommitReturns_WithoutTheFeedLoop()
-    {
-        // The loop stopped (once started: it runs on its own task and takes the start number first): only the
-        // committing thread can deliver. Node 2 alone writes, so each of its batches follows the last delivered number
-        // and is handed to the socket before the write returns.
-        Assert.True(await Until(() => _node2.Feed.Listening, TimeSpan.FromSeconds(10)), "node 2's feed did not start");
-        await _node2.Feed.StopAsync(CancellationToken.None);
-        var socket = _node2.Socket("gina");
-
-        var written = new List<long>();
-        for (var i = 0; i < 5; i++)
-        {
-            written.Add(_node2.Write("gina", $"own-{i}").Seq);
-            Assert.Equal(written, socket.Seqs); // already there: no wait
-        }
-        var batch = _node2.Store.AppendEvents([.. Enumerable.Range(0, 3).Select(i => _node2.Hub.Prepare("gina", "call.incoming", $"b{i}", new { callId = $"b{i}" }))]);
-        written.AddRange(batch.Select(e => e.Seq));
-        Assert.Equal(written, socket.Seqs); // a batch of three, in order, once
     }
 
     [Fact]

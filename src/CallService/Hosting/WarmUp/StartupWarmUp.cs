@@ -12,11 +12,12 @@ namespace CallService.Hosting.WarmUp;
 /// webhooks, no PostgreSQL, no cluster) and no log output — then stops it and deletes its folder. What stays is the
 /// compiled code: the same methods serve the real node, so its first requests under load do not wait for the JIT
 /// (a cold node's first 10 s at 500 lifecycles/s had p99 1.5 s against 0.1–0.4 s later: docs/performance-notes.md).
-/// No record, CDR, event, webhook or metric of the warm-up reaches the node (its meters are the throwaway host's).
+/// It runs before the node itself is built: no record, CDR, event, webhook or metric of the warm-up reaches the node
+/// (its meters are the throwaway host's, and the process-wide store meter has no listener yet).
 /// </summary>
 /// <remarks>
 /// The warm-up's PostgreSQL code paths stay cold (it writes to SQLite). A warm-up that fails or takes longer than
-/// <see cref="Timeout"/> is given up with one warning line; the start goes on.
+/// <see cref="Timeout"/> (plus the throwaway node's stop, at most 10 s) is given up; the start goes on.
 /// </remarks>
 internal static class StartupWarmUp
 {
@@ -36,31 +37,37 @@ internal static class StartupWarmUp
         return count;
     }
 
-    /// <summary>Runs the warm-up <paramref name="configuration"/> asks for (nothing when 0) and writes one line to <paramref name="log"/>.</summary>
-    public static async Task RunAsync(IConfiguration configuration, ILogger log)
+    /// <summary>
+    /// Runs the warm-up <paramref name="configuration"/> asks for and returns whether it ran through and the line to log
+    /// about it (null when 0).
+    /// Throws only <see cref="StartupException"/> for a value out of range; a warm-up that fails for any other reason
+    /// (no temp folder, the throwaway node's own start, a request) or outlasts <see cref="Timeout"/> is given up, and
+    /// the line says so: the node starts cold.
+    /// </summary>
+    public static async Task<(bool Done, string Line)?> RunAsync(IConfiguration configuration)
     {
         var count = LifecyclesFrom(configuration);
-        if (count == 0) return;
+        if (count == 0) return null;
         var started = Stopwatch.GetTimestamp();
         var (methods, jit) = (JitInfo.GetCompiledMethodCount(), JitInfo.GetCompilationTime());
-        var folder = Directory.CreateTempSubdirectory("callservice-warm-up-");
+        DirectoryInfo? folder = null;
         using var timeout = new CancellationTokenSource(Timeout);
         try
         {
+            folder = Directory.CreateTempSubdirectory("callservice-warm-up-");
             await RunAgainstThrowawayNodeAsync(folder.FullName, count, timeout.Token).ConfigureAwait(false);
             await SettleJitAsync(timeout.Token).ConfigureAwait(false);
-            log.LogInformation("Warm-up: {Count} call lifecycles on a throwaway node in {Ms:F0} ms ({Methods} methods compiled, {JitMs:F0} ms of JIT); nothing of them kept",
-                count, Stopwatch.GetElapsedTime(started).TotalMilliseconds, JitInfo.GetCompiledMethodCount() - methods,
-                (JitInfo.GetCompilationTime() - jit).TotalMilliseconds);
+            return (true, $"Warm-up: {count} call lifecycles on a throwaway node in {Stopwatch.GetElapsedTime(started).TotalMilliseconds:F0} ms " +
+                   $"({JitInfo.GetCompiledMethodCount() - methods} methods compiled, {(JitInfo.GetCompilationTime() - jit).TotalMilliseconds:F0} ms of JIT); nothing of them kept");
         }
-        catch (Exception e) when (e is not StartupException)
+        catch (Exception e)
         {
-            log.LogWarning("Warm-up given up after {Ms:F0} ms ({Error}); the node starts cold",
-                Stopwatch.GetElapsedTime(started).TotalMilliseconds, timeout.IsCancellationRequested ? "took too long" : e.GetType().Name + ": " + e.Message);
+            var reason = timeout.IsCancellationRequested ? "took too long" : e.GetType().Name + ": " + e.Message;
+            return (false, $"Warm-up given up after {Stopwatch.GetElapsedTime(started).TotalMilliseconds:F0} ms ({reason}); the node starts cold");
         }
         finally
         {
-            try { folder.Delete(recursive: true); }
+            try { folder?.Delete(recursive: true); }
             catch (IOException) { }
             catch (UnauthorizedAccessException) { }
         }
@@ -81,6 +88,7 @@ internal static class StartupWarmUp
             ["Media:Rtmp:ListenAddress"] = "127.0.0.1",
             ["Media:Rtmp:Port"] = "0",
             ["Cluster:NodeId"] = "warm-up",
+            ["WebRtc:Enabled"] = "false", // no gateway check process, nothing on the console
         });
         builder.Logging.ClearProviders();
         builder.UseCallServiceDefaults();
@@ -93,7 +101,7 @@ internal static class StartupWarmUp
         await node.StartAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            using var http = new HttpClient { BaseAddress = new Uri(node.Urls.First().TrimEnd('/') + "/") };
+            using var http = new HttpClient(new SocketsHttpHandler { UseProxy = false }) { BaseAddress = new Uri(node.Urls.First().TrimEnd('/') + "/") };
             await new WarmUpLifecycles(http, apiKey).RunAsync(count, cancellationToken).ConfigureAwait(false);
         }
         finally

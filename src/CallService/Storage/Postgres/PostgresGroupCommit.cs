@@ -45,10 +45,7 @@ internal sealed partial class PostgresGroupCommit : IDisposable
         _writers = [.. Enumerable.Range(0, Math.Clamp(writers, 1, MaxWriters)).Select(_ => Task.Run(LoopAsync))];
     }
 
-    /// <summary>
-    /// Receives this node's events, numbered, right after the commit that wrote them, on the writer's thread: it may hand
-    /// them to the sockets (non-blocking sends) but must not block or use the store (the writer's next batch waits).
-    /// </summary>
+    /// <summary>Receives this node's events, numbered, right after the commit that wrote them (it must only queue).</summary>
     public Action<IReadOnlyList<StoredEvent>>? Committed { get; set; }
 
     /// <summary>Writes one call change with the batch in progress; false when its busy claim lost (nothing written).</summary>
