@@ -19,6 +19,7 @@ internal sealed partial class SqliteCallStore : ICallStore, IDisposable
     private readonly SqliteGroupCommit _commits;
     private readonly SqliteCallMapping _calls;
     private readonly SqliteEventRows _events;
+    private readonly SqliteEventWatermarks _watermarks = new();
     private SqliteConnection? _connection;
     private SqliteCheckpointer? _checkpointer;
 
@@ -151,8 +152,6 @@ internal sealed partial class SqliteCallStore : ICallStore, IDisposable
             return total;
         }
     }
-
-    private readonly SqliteEventWatermarks _watermarks = new();
 
     private const int DeleteSlice = 2000;
 
