@@ -28,14 +28,8 @@ internal static class StartupWarmUp
     public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);
 
     /// <summary>Reads <see cref="Key"/>: a whole number 0–<see cref="MaxLifecycles"/>, else <see cref="StartupException"/>.</summary>
-    public static int LifecyclesFrom(IConfiguration configuration)
-    {
-        var value = configuration[Key];
-        if (string.IsNullOrEmpty(value)) return 0;
-        if (!int.TryParse(value, out var count) || count is < 0 or > MaxLifecycles)
-            throw new StartupException($"{Key} must be a whole number from 0 to {MaxLifecycles} (got '{value}').");
-        return count;
-    }
+    public static int LifecyclesFrom(IConfiguration configuration) =>
+        WholeNumberSetting.Read(configuration, Key, 0, MaxLifecycles, fallback: 0);
 
     /// <summary>
     /// Runs the warm-up <paramref name="configuration"/> asks for and returns whether it ran through and the line to log
