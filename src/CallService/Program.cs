@@ -18,8 +18,9 @@ try
     builder.Services.AddCallMediaHost(builder.Configuration);   // the relay (Media:Mode: in this process or its own): IRelayControl, IRelayEndpoints
     builder.Services.AddCallCoordinator(builder.Configuration); // API, realtime, rules, timers, records; the relay's policy + event sink
 
-    // Startup:WarmUpLifecycles: lifecycles on a throwaway node before this one is built, so only compiled code carries over.
-    var warmUp = await StartupWarmUp.RunAsync(builder.Configuration);
+    // Startup:WarmUpLifecycles (300 unless Development): lifecycles on a throwaway node before this one is built, so only
+    // compiled code carries over.
+    var warmUp = await StartupWarmUp.RunAsync(builder.Configuration, builder.Environment);
     var app = builder.Build();
     if (warmUp is { } w) app.Logger.Log(w.Done ? LogLevel.Information : LogLevel.Warning, "{WarmUp}", w.Line);
     app.UseCallCoordinator();                                  // locks the data directory before anything touches the records

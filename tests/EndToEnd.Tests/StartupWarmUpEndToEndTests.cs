@@ -48,6 +48,32 @@ public sealed class StartupWarmUpEndToEndTests
     }
 
     [Fact]
+    public async Task WarmUp_Unset_RunsTheDefault300Lifecycles_InProduction()
+    {
+        // An empty value is "unset" (the launcher's own default for the tests is 0).
+        await using var service = await ServiceProcess.StartAsync(settings: new Dictionary<string, string> { ["Startup:WarmUpLifecycles"] = "" });
+
+        var line = Regex.Match(service.Output, @"Warm-up: (\d+) call lifecycles on a throwaway node");
+        Assert.True(line.Success, service.Output);
+        Assert.Equal("300", line.Groups[1].Value);
+        var records = await service.Http.GetFromJsonAsync<JsonObject>("/v1/records");
+        Assert.Empty(records!["records"]!.AsArray());
+    }
+
+    [Fact]
+    public async Task WarmUp_Unset_IsOff_InDevelopment()
+    {
+        await using var service = await ServiceProcess.StartAsync(settings: new Dictionary<string, string>
+        {
+            ["Startup:WarmUpLifecycles"] = "", ["ASPNETCORE_ENVIRONMENT"] = "Development", ["DOTNET_ENVIRONMENT"] = "Development",
+        });
+
+        Assert.DoesNotContain("Warm-up", service.Output);
+        var health = await service.Http.GetAsync("/healthz");
+        Assert.True(health.IsSuccessStatusCode, $"{(int)health.StatusCode}");
+    }
+
+    [Fact]
     public async Task WarmUpLifecycles_OutOfRange_StopsTheStartWithOneLineNamingTheKey()
     {
         var data = Directory.CreateTempSubdirectory("callservice-e2e-warm-up-").FullName;

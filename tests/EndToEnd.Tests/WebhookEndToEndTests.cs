@@ -68,7 +68,7 @@ public sealed class WebhookEndToEndTests
     [InlineData("Webhooks:Endpoints:0:Url", "ftp://example.test/hook", "Webhooks:Endpoints:0:Url must be an absolute http:// or https:// URL.")]
     [InlineData("Webhooks:Endpoints:0:Secret", "whsec_c2hvcnQ=", "Webhooks:Endpoints:0:Secret must be 'whsec_' followed by the base64")]
     [InlineData("Webhooks:Endpoints:0:Secret", "not-a-secret-at-all-0123456789", "Webhooks:Endpoints:0:Secret must be 'whsec_'")]
-    [InlineData("Webhooks:MaxAttempts", "0", "Webhooks:MaxAttempts must be a whole number from 1 to 100.")]
+    [InlineData("Webhooks:MaxAttempts", "0", "Webhooks:MaxAttempts must be a whole number from 1 to 100 (got '0').")]
     public async Task ABadWebhookSetting_StopsTheStart_WithOneLineNamingTheKey_NeverTheSecret(string key, string value, string expected)
     {
         var settings = new Dictionary<string, string>

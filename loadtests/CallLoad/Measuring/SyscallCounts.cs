@@ -8,7 +8,8 @@ public sealed record SyscallCount(string Name, long Calls, long Errors);
 
 /// <summary>
 /// System calls a server made in a bounded window: <c>strace -c -f -p &lt;pid&gt;</c> attached for a few seconds
-/// (every thread of the process), then interrupted so it detaches and prints its summary table (strace(1)).
+/// (every thread of the process), then interrupted so it detaches and prints its summary table (strace(1));
+/// <see cref="SyscallTrace"/> does the attaching and interrupting.
 /// Tracing slows the traced process, so no CPU or latency figure is taken in the same window.
 /// </summary>
 public static class SyscallCounts
@@ -17,37 +18,15 @@ public static class SyscallCounts
     public static bool IsInstalled => OperatingSystem.IsLinux() && File.Exists("/usr/bin/strace");
 
     /// <summary>
-    /// Traces <paramref name="pid"/> for <paramref name="window"/> and returns every syscall with its count, most called
-    /// first. Throws <see cref="InvalidOperationException"/> when strace cannot attach or prints no table.
+    /// Traces <paramref name="pid"/> for <paramref name="window"/> from the moment strace has attached
+    /// (<see cref="SyscallTrace"/>) and returns every syscall with its count, most called first. Throws
+    /// <see cref="InvalidOperationException"/> when strace cannot attach or prints no table.
     /// </summary>
     public static async Task<IReadOnlyList<SyscallCount>> TraceAsync(int pid, TimeSpan window, CancellationToken cancellationToken)
     {
-        var output = Path.Combine(Path.GetTempPath(), $"callload-strace-{pid}-{Guid.NewGuid():N}.txt");
-        // timeout(1) sends SIGINT after the window: strace detaches from every thread and writes the summary.
-        var seconds = Math.Max(1, window.TotalSeconds).ToString("0.###", CultureInfo.InvariantCulture);
-        var psi = new ProcessStartInfo("timeout", ["--signal=INT", seconds, "strace", "-c", "-f", "-p", pid.ToString(CultureInfo.InvariantCulture), "-o", output])
-        {
-            UseShellExecute = false,
-            RedirectStandardError = true,
-            RedirectStandardOutput = true,
-        };
-        try
-        {
-            using var process = Process.Start(psi) ?? throw new InvalidOperationException("strace did not start.");
-            var stderr = process.StandardError.ReadToEndAsync(cancellationToken);
-            using var bound = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            bound.CancelAfter(window + TimeSpan.FromSeconds(30));
-            await process.WaitForExitAsync(bound.Token).ConfigureAwait(false);
-            var text = File.Exists(output) ? await File.ReadAllTextAsync(output, cancellationToken).ConfigureAwait(false) : "";
-            var counts = Parse(text);
-            if (counts.Count == 0)
-                throw new InvalidOperationException($"strace printed no summary: {(await stderr.ConfigureAwait(false)).Trim()}");
-            return counts;
-        }
-        finally
-        {
-            File.Delete(output);
-        }
+        await using var trace = await SyscallTrace.AttachAsync(pid, cancellationToken).ConfigureAwait(false);
+        await Task.Delay(window, cancellationToken).ConfigureAwait(false);
+        return await trace.StopAsync(cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>

@@ -60,12 +60,23 @@ public static class SignalingScenario
         {
             status.Phase = $"{target.Name} signaling: strace -c -f for {options.SyscallWindow.TotalSeconds:F0} s";
             var traced = new SignalingRun(http, target, options, "t" + Guid.NewGuid().ToString("N")[..6]);
-            var tracing = servers.Select(pid => SyscallCounts.TraceAsync(pid, options.SyscallWindow + TimeSpan.FromSeconds(1), cancellationToken)).ToArray();
-            await Task.Delay(TimeSpan.FromMilliseconds(500), cancellationToken).ConfigureAwait(false); // strace attached
-            var (tracedTasks, _, _) = await OpenLoopAsync(traced, options.Rate, options.SyscallWindow, pool, null, cancellationToken).ConfigureAwait(false);
-            var counts = (await Task.WhenAll(tracing).ConfigureAwait(false)).SelectMany(c => c).GroupBy(c => c.Name)
-                .Select(g => (Name: g.Key, Calls: g.Sum(c => c.Calls))).OrderByDescending(g => g.Calls).ToList();
-            await Task.WhenAll(tracedTasks).ConfigureAwait(false);
+            // The window opens once strace has attached to every server and closes when the traced lifecycles are done.
+            var traces = new List<SyscallTrace>();
+            List<(string Name, long Calls)> counts;
+            try
+            {
+                foreach (var pid in servers)
+                    traces.Add(await SyscallTrace.AttachAsync(pid, cancellationToken).ConfigureAwait(false));
+                var (tracedTasks, _, _) = await OpenLoopAsync(traced, options.Rate, options.SyscallWindow, pool, null, cancellationToken).ConfigureAwait(false);
+                await Task.WhenAll(tracedTasks).ConfigureAwait(false);
+                counts = (await Task.WhenAll(traces.Select(t => t.StopAsync(cancellationToken))).ConfigureAwait(false)).SelectMany(c => c).GroupBy(c => c.Name)
+                    .Select(g => (Name: g.Key, Calls: g.Sum(c => c.Calls))).OrderByDescending(g => g.Calls).ToList();
+            }
+            finally
+            {
+                foreach (var trace in traces)
+                    await trace.DisposeAsync().ConfigureAwait(false);
+            }
             var lifecycles = Math.Max(1, traced.Completed);
             syscallTotal = Math.Round(counts.Sum(c => c.Calls) / (double)lifecycles, 1);
             foreach (var (name, calls) in counts.Take(12))

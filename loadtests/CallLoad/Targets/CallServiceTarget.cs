@@ -128,7 +128,7 @@ public sealed class CallServiceTarget : ITarget, ISignalingTarget
         var target = new CallServiceTarget(new Uri($"http://127.0.0.1:{httpPort}/"), apiKey, process, null, dataDirectory);
         try
         {
-            await ProcessTools.WaitForPortAsync(httpPort, timeout ?? TimeSpan.FromSeconds(30), () => process.HasExited).ConfigureAwait(false);
+            await ProcessTools.WaitForPortAsync(httpPort, timeout ?? TimeSpan.FromSeconds(90), () => process.HasExited).ConfigureAwait(false);
             if (process.HasExited)
                 throw new InvalidOperationException($"CallService exited with {process.ExitCode}: {string.Join('\n', log)}");
             if (requireRelay)

@@ -28,10 +28,8 @@ internal static class CallStoreRegistration
         switch (provider)
         {
             case "sqlite":
-                var window = configuration.GetValue("Storage:Sqlite:CommitWindowMilliseconds", 0);
-                if (window is < 0 or > SqliteStorageOptions.MaxCommitWindowMilliseconds)
-                    throw new StartupException(
-                        $"Storage:Sqlite:CommitWindowMilliseconds must be 0–{SqliteStorageOptions.MaxCommitWindowMilliseconds}, not {window}.");
+                var window = WholeNumberSetting.Read(configuration, "Storage:Sqlite:CommitWindowMilliseconds",
+                    0, SqliteStorageOptions.MaxCommitWindowMilliseconds, fallback: 0);
                 services.AddSingleton(new SqliteStorageOptions(TimeSpan.FromMilliseconds(window)));
                 services.AddSingleton<ICallStore, SqliteCallStore>();
                 return services;

@@ -78,6 +78,7 @@ internal sealed class GroupCommitQueue<TWrite>(string store)
                 _threadWaiting = true;
                 Monitor.Wait(_gate);
             }
+            _threadWaiting = false; // woken by an inline write's end too, which does not clear it: busy from here on
             return _queue.Count > 0 ? TakeLocked() : null;
         }
     }

@@ -74,7 +74,7 @@ internal sealed class WebhookOptions
         return new WebhookOptions
         {
             Endpoints = endpoints,
-            MaxAttempts = WholeNumber(section, "MaxAttempts", 10, 1, 100),
+            MaxAttempts = WholeNumberSetting.Read(section, "MaxAttempts", 1, 100, fallback: 10),
             FirstRetryDelay = TimeSpan.FromSeconds(Number(section, "FirstRetryDelaySeconds", 30, 0.01, 86400)),
             MaxRetryDelay = TimeSpan.FromSeconds(Number(section, "MaxRetryDelaySeconds", 3600, 0.01, 86400)),
             Timeout = TimeSpan.FromSeconds(Number(section, "TimeoutSeconds", 10, 0.1, 300)),
@@ -121,15 +121,6 @@ internal sealed class WebhookOptions
             events.Add(name);
         }
         return events;
-    }
-
-    private static int WholeNumber(IConfigurationSection section, string key, int fallback, int min, int max)
-    {
-        var text = section[key];
-        if (string.IsNullOrWhiteSpace(text)) return fallback;
-        if (!int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var value) || value < min || value > max)
-            throw new StartupException($"{section.Path}:{key} must be a whole number from {min.ToString(CultureInfo.InvariantCulture)} to {max.ToString(CultureInfo.InvariantCulture)}.");
-        return value;
     }
 
     private static double Number(IConfigurationSection section, string key, double fallback, double min, double max)

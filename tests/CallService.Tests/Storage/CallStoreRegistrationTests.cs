@@ -78,11 +78,13 @@ public sealed class CallStoreRegistrationTests
     [Theory]
     [InlineData("-1")]
     [InlineData("11")]
+    [InlineData("abc")]
+    [InlineData("1.5")]
     public void Sqlite_CommitWindowOutOfRange_StopsTheStart(string window)
     {
         var e = Assert.Throws<StartupException>(() =>
             new ServiceCollection().AddCallStore(Config(new() { ["Storage:Sqlite:CommitWindowMilliseconds"] = window })));
-        Assert.Equal($"Storage:Sqlite:CommitWindowMilliseconds must be 0–10, not {window}.", e.Message);
+        Assert.Equal($"Storage:Sqlite:CommitWindowMilliseconds must be a whole number from 0 to 10 (got '{window}').", e.Message);
     }
 
     [Fact]

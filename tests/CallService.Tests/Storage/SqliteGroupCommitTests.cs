@@ -140,20 +140,55 @@ public sealed class SqliteGroupCommitTests : IDisposable
     }
 
     [Fact]
-    public async Task OnAnIdleStore_AWriteRunsOnItsCallersThread_ButWithACommitWindow_OnTheWriter()
+    public async Task OnAnIdleStore_AWriteRunsOnItsCallersThread_WithOrWithoutACommitWindow()
     {
         var caller = Environment.CurrentManagedThreadId;
-        int? ranOn = null;
-        Assert.True(await WhenTheWriterSleeps(_commit).SaveAsync(tx => { ranOn = Environment.CurrentManagedThreadId; return Insert(tx, 1) == 1; })
-            .WaitAsync(TimeSpan.FromSeconds(30)));
-        Assert.Equal(caller, ranOn); // the idle-store path
-
-        using var windowed = new SqliteGroupCommit(() => _connection, _gate, () => Interlocked.Increment(ref _commits), TimeSpan.FromMilliseconds(1));
-        string? threadName = null;
-        Assert.True(await WhenTheWriterSleeps(windowed).SaveAsync(tx => { threadName = Thread.CurrentThread.Name; return Insert(tx, 2) == 1; })
-            .WaitAsync(TimeSpan.FromSeconds(30)));
-        Assert.Equal("sqlite commit", threadName); // waited for company on the writer thread
+        using var windowed = new SqliteGroupCommit(() => _connection, _gate, () => Interlocked.Increment(ref _commits), TimeSpan.FromMilliseconds(1),
+            _ => throw new InvalidOperationException("a quiet store's write waited for the window"));
+        foreach (var (commit, value) in new[] { (_commit, 1), (windowed, 2) })
+        {
+            int? ranOn = null;
+            Assert.True(await WhenTheWriterSleeps(commit).SaveAsync(tx => { ranOn = Environment.CurrentManagedThreadId; return Insert(tx, value) == 1; })
+                .WaitAsync(TimeSpan.FromSeconds(30)));
+            Assert.Equal(caller, ranOn); // the idle-store path
+        }
         Assert.Equal([1, 2], Values());
+    }
+
+    [Fact]
+    public async Task WithACommitWindow_ABusyWritersBatch_TakesWhatQueuesDuringTheWindow_IntoItsCommit()
+    {
+        var late = new List<Task<bool>>();
+        var transactionOf = new Dictionary<int, int>(); // value → the number of commits before its transaction
+        SqliteGroupCommit? windowed = null;
+        var windows = 0;
+        windowed = new SqliteGroupCommit(() => _connection, _gate, () => Interlocked.Increment(ref _commits), TimeSpan.FromMilliseconds(1),
+            _ =>
+            {
+                windows++; // writes that queue while the writer waits out the window
+                late.AddRange(Enumerable.Range(100, 3).Select(i => windowed!.SaveAsync(tx => Write(tx, i))));
+            });
+        using (windowed)
+        {
+            // The blocker holds the writer's role; the five queue behind it (the writer may take the first alone).
+            var (blocker, release) = Blocker(windowed, tx => Write(tx, -1));
+            var early = Enumerable.Range(0, 5).Select(i => windowed.SaveAsync(tx => Write(tx, i))).ToList();
+            release.Set();
+            await blocker;
+            await Task.WhenAll(early).WaitAsync(TimeSpan.FromSeconds(30));
+            await Task.WhenAll(late).WaitAsync(TimeSpan.FromSeconds(30));
+        }
+
+        Assert.Equal(1, windows); // batches of one wait for nothing; the batch of several waited once
+        Assert.All([100, 101, 102], v => Assert.Equal(transactionOf[4], transactionOf[v])); // in the waiting batch's commit
+        Assert.NotEqual(transactionOf[-1], transactionOf[4]);
+        Assert.Equal([-1, 0, 1, 2, 3, 4, 100, 101, 102], Values());
+
+        bool Write(SqliteTransaction tx, int value)
+        {
+            transactionOf[value] = Volatile.Read(ref _commits);
+            return Insert(tx, value) == 1;
+        }
     }
 
     /// <summary>Returns <paramref name="commit"/> once its writer thread sleeps on an empty queue (bounded wait).</summary>

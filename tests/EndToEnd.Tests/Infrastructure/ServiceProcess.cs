@@ -75,9 +75,12 @@ internal sealed class ServiceProcess : IAsyncDisposable
         return service;
     }
 
+    /// <summary>How long a start may take: a start-up warm-up (default 300 lifecycles) takes 3–15 s of it on a busy machine.</summary>
+    private const int ReadySeconds = 90;
+
     private async Task WaitUntilReadyAsync()
     {
-        var deadline = DateTime.UtcNow.AddSeconds(30);
+        var deadline = DateTime.UtcNow.AddSeconds(ReadySeconds);
         while (DateTime.UtcNow < deadline)
         {
             if (_process.HasExited)
@@ -93,7 +96,7 @@ internal sealed class ServiceProcess : IAsyncDisposable
             }
             await Task.Delay(100);
         }
-        throw new TimeoutException($"CallService did not become ready in 30 s:\n{Output}");
+        throw new TimeoutException($"CallService did not become ready in {ReadySeconds} s:\n{Output}");
     }
 
     private async Task<bool> RtmpPortOpenAsync()

@@ -6,7 +6,8 @@ using CallService.Media;
 namespace CallService.Hosting.WarmUp;
 
 /// <summary>
-/// <c>Startup:WarmUpLifecycles</c> (default 0: off): before the node opens its own ports, it runs this many call lifecycles
+/// <c>Startup:WarmUpLifecycles</c> (default <see cref="DefaultLifecycles"/> for the service's own process outside the
+/// Development environment, else 0: off): before the node opens its own ports, it runs this many call lifecycles
 /// (<see cref="WarmUpLifecycles"/>) against a throwaway node in the same process — its own data directory in a temp
 /// folder (SQLite), its own API key, loopback port 0 for HTTP and RTMP, nothing of the node's configuration (no
 /// webhooks, no PostgreSQL, no cluster) and no log output — then stops it and deletes its folder. What stays is the
@@ -24,29 +25,36 @@ internal static class StartupWarmUp
     public const string Key = "Startup:WarmUpLifecycles";
     public const int MaxLifecycles = 10_000;
 
+    /// <summary>
+    /// The default for a node in its own process outside Development: 300 lifecycles bring the first 30–60 s of a node
+    /// at 500 lifecycles/s within 2× of its later p99, and 1,000 buy nothing more (docs/performance-notes.md, session 7);
+    /// they take ≈ 3–4 s on a quiet 2-core machine.
+    /// </summary>
+    public const int DefaultLifecycles = 300;
+
     /// <summary>The longest the warm-up may take, JIT settling included.</summary>
     public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);
 
-    /// <summary>Reads <see cref="Key"/>: a whole number 0–<see cref="MaxLifecycles"/>, else <see cref="StartupException"/>.</summary>
-    public static int LifecyclesFrom(IConfiguration configuration)
-    {
-        var value = configuration[Key];
-        if (string.IsNullOrEmpty(value)) return 0;
-        if (!int.TryParse(value, out var count) || count is < 0 or > MaxLifecycles)
-            throw new StartupException($"{Key} must be a whole number from 0 to {MaxLifecycles} (got '{value}').");
-        return count;
-    }
+    /// <summary>
+    /// Reads <see cref="Key"/>: a whole number 0–<see cref="MaxLifecycles"/>, else <see cref="StartupException"/>.
+    /// Unset, it is <see cref="DefaultLifecycles"/> when the service is its own process (<c>dotnet CallService.dll</c>)
+    /// and <paramref name="environment"/> is not Development, and 0 in Development or in a host of the tests'
+    /// (<c>WebApplicationFactory</c>, whose settings reach the node only when it is built, after the warm-up).
+    /// </summary>
+    public static int LifecyclesFrom(IConfiguration configuration, IHostEnvironment environment) =>
+        WholeNumberSetting.Read(configuration, Key, 0, MaxLifecycles,
+            fallback: StartupFailure.IsOwnProcess && !environment.IsDevelopment() ? DefaultLifecycles : 0);
 
     /// <summary>
-    /// Runs the warm-up <paramref name="configuration"/> asks for and returns whether it ran through and the line to log
+    /// Runs the warm-up <paramref name="configuration"/> asks for (or the default, see <see cref="LifecyclesFrom"/>) and returns whether it ran through and the line to log
     /// about it (null when 0).
     /// Throws only <see cref="StartupException"/> for a value out of range; a warm-up that fails for any other reason
     /// (no temp folder, the throwaway node's own start, a request) or outlasts <see cref="Timeout"/> is given up, and
     /// the line says so: the node starts cold.
     /// </summary>
-    public static async Task<(bool Done, string Line)?> RunAsync(IConfiguration configuration)
+    public static async Task<(bool Done, string Line)?> RunAsync(IConfiguration configuration, IHostEnvironment environment)
     {
-        var count = LifecyclesFrom(configuration);
+        var count = LifecyclesFrom(configuration, environment);
         if (count == 0) return null;
         var started = Stopwatch.GetTimestamp();
         var (methods, jit) = (JitInfo.GetCompiledMethodCount(), JitInfo.GetCompilationTime());

@@ -51,7 +51,7 @@ internal sealed class WarmUpLifecycles(HttpClient http, string apiKey)
         for (var i = 0; i < lifecycles; i++)
         {
             var created = await SendAsync("v1/calls", tokenA, create, cancellationToken).ConfigureAwait(false);
-            var callId = JsonDocument.Parse(created).RootElement.GetProperty("callId").GetString();
+            var callId = StringProperty(created, "callId");
             await SendAsync($"v1/calls/{callId}/accept", tokenB, null, cancellationToken).ConfigureAwait(false);
             foreach (var token in (string[])[tokenA, tokenB])
                 foreach (var report in StatusReports)
@@ -67,8 +67,14 @@ internal sealed class WarmUpLifecycles(HttpClient http, string apiKey)
     {
         var body = Encoding.UTF8.GetBytes($$"""{"userId":"{{userId}}","ttlSeconds":600}""");
         var answer = await SendAsync("v1/tokens", apiKey, body, cancellationToken).ConfigureAwait(false);
-        return JsonDocument.Parse(answer).RootElement.GetProperty("token").GetString()
-            ?? throw new InvalidOperationException("POST /v1/tokens answered without a token.");
+        return StringProperty(answer, "token") ?? throw new InvalidOperationException("POST /v1/tokens answered without a token.");
+    }
+
+    /// <summary>One string property of a JSON answer; the parsed document goes back to its pool at once.</summary>
+    private static string? StringProperty(byte[] json, string name)
+    {
+        using var document = JsonDocument.Parse(json);
+        return document.RootElement.GetProperty(name).GetString();
     }
 
     private async Task<ClientWebSocket> ConnectAsync(string token, CancellationToken cancellationToken)

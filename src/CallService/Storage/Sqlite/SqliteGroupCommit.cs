@@ -15,9 +15,11 @@ namespace CallService.Storage.Sqlite;
 /// back to a pool thread cost two thread wake-ups per write on an idle machine, more than the write itself (a WAL
 /// append, no fsync with <c>synchronous=NORMAL</c>). Under load writes queue up and the writer batches them as before.
 /// <para>
-/// <b>A commit window</b> (<see cref="SqliteStorageOptions.CommitWindow"/>, off by default): the writer waits that long
-/// after taking a batch and adds what was queued meanwhile, so more writes share a commit's pages in the WAL; every write
-/// goes through the writer then (no idle-store path), and waits up to the window longer.
+/// <b>A commit window</b> (<see cref="SqliteStorageOptions.CommitWindow"/>, off by default), for a busy store only: when
+/// the writer takes more than one write at once (they queued while it committed, so they arrive faster than it commits)
+/// it waits that long and adds what was queued meanwhile, so more writes share a commit's pages in the WAL. A write
+/// that finds the writer asleep is written as on an idle store, and a batch of one is committed at once: a quiet
+/// store's writes never wait for the window.
 /// </para>
 /// </remarks>
 internal sealed class SqliteGroupCommit : IDisposable
@@ -28,10 +30,18 @@ internal sealed class SqliteGroupCommit : IDisposable
     private readonly GroupCommitQueue<Func<SqliteTransaction, bool>> _queue = new("sqlite");
     private readonly Thread _writer;
     private readonly TimeSpan _window;
+    private readonly Action<TimeSpan> _waitWindow;
 
-    public SqliteGroupCommit(Func<SqliteConnection> connection, Lock writerGate, Action committed, TimeSpan window = default)
+    /// <param name="connection">The store's one write connection.</param>
+    /// <param name="writerGate">Held around every transaction.</param>
+    /// <param name="committed">Called after each commit.</param>
+    /// <param name="window">The commit window (see remarks); zero: none.</param>
+    /// <param name="waitWindow">How the writer waits out the window (tests); <see cref="Thread.Sleep(TimeSpan)"/> by default.</param>
+    public SqliteGroupCommit(Func<SqliteConnection> connection, Lock writerGate, Action committed, TimeSpan window = default,
+        Action<TimeSpan>? waitWindow = null)
     {
         _window = window;
+        _waitWindow = waitWindow ?? Thread.Sleep;
         _connection = connection;
         _writerGate = writerGate;
         _committed = committed;
@@ -46,7 +56,7 @@ internal sealed class SqliteGroupCommit : IDisposable
     /// </summary>
     public Task<bool> SaveAsync(Func<SqliteTransaction, bool> write)
     {
-        if (_window > TimeSpan.Zero || !_queue.TryBeginInline()) return _queue.Enqueue(write);
+        if (!_queue.TryBeginInline()) return _queue.Enqueue(write);
         var pending = new GroupCommitQueue<Func<SqliteTransaction, bool>>.Pending(write);
         try
         {
@@ -80,9 +90,9 @@ internal sealed class SqliteGroupCommit : IDisposable
     {
         while (_queue.Take() is { } batch)
         {
-            if (_window > TimeSpan.Zero && batch.Count < GroupCommitQueue<Func<SqliteTransaction, bool>>.MaxBatch)
+            if (_window > TimeSpan.Zero && batch.Count is > 1 and < GroupCommitQueue<Func<SqliteTransaction, bool>>.MaxBatch)
             {
-                Thread.Sleep(_window);
+                _waitWindow(_window);
                 if (_queue.TryTake(GroupCommitQueue<Func<SqliteTransaction, bool>>.MaxBatch - batch.Count) is { } more)
                     batch.AddRange(more);
             }
