@@ -49,7 +49,10 @@ public sealed class ServiceHost : WebApplicationFactory<Program>
         foreach (var (k, v) in TestStorage.SettingsFor(DataDirectory)) _settings[k] = v;
         foreach (var (k, v) in settings ?? []) _settings[k] = v;
         _services = services;
-        UseKestrel(0);
+        // Port 0 through the URLs setting, not UseKestrel(0): the factory then clears the server's addresses after the
+        // app has built, which races with Kestrel's bind ("Addresses cannot be modified after the server has started",
+        // dotnet/aspnetcore#67714).
+        UseKestrel();
         StartServer();
         BaseAddress = new Uri(Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
     }
@@ -65,6 +68,7 @@ public sealed class ServiceHost : WebApplicationFactory<Program>
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
+        builder.UseSetting(WebHostDefaults.ServerUrlsKey, "http://127.0.0.1:0");
         foreach (var (k, v) in _settings) builder.UseSetting(k, v);
         builder.ConfigureTestServices(s =>
         {
