@@ -60,4 +60,31 @@ public abstract partial class CallStoreContractTests
         var found = store.Find("s1")!;
         Assert.Equal((CallState.Ended, EndReason.NodeLost, 0), (found.State, found.EndReason, found.WarningsB.Count));
     }
+
+    [Theory]
+    [InlineData(true)]  // the update of a stored row
+    [InlineData(false)] // the upsert of a first write
+    public async Task IgnoredWrite_OfACallEndedElsewhere_AddsNoTransitions(bool stored)
+    {
+        var store = Store();
+        var live = Live("s1");
+        Assert.True(Create(store, live));
+        var lost = live with
+        {
+            State = CallState.Ended, EndedAt = T0.AddSeconds(3), EndReason = EndReason.NodeLost, EndedBy = Ender.System,
+        };
+        Assert.True(store.Save(new CallWrite(lost, [new CallTransition(CallState.Ended, T0.AddSeconds(3), "node_lost by system")], [], T0.AddSeconds(3))));
+
+        // The node that held the call comes back, connects and hangs up its stale copy: the row's guard ignores both.
+        var connected = live with { State = CallState.Connected, ConnectedAt = T0.AddSeconds(4) };
+        await store.SaveAsync(new CallWrite(connected, [new CallTransition(CallState.Connected, T0.AddSeconds(4), "connected (client)")], [],
+            T0.AddSeconds(4)) { Stored = stored });
+        var hungUp = Ended(connected, T0.AddSeconds(5));
+        await store.SaveAsync(new CallWrite(hungUp, [hungUp.Transitions[^1]], [], T0.AddSeconds(5)) { Stored = stored });
+
+        var found = store.Find("s1")!;
+        Assert.Equal((CallState.Ended, EndReason.NodeLost), (found.State, found.EndReason));
+        Assert.Equal([(CallState.Accepted, T0, "created direct"), (CallState.Ended, T0.AddSeconds(3), "node_lost by system")],
+            found.Transitions.Select(t => (t.State, t.At, t.Detail)));
+    }
 }

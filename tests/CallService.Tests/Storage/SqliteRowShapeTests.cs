@@ -126,6 +126,37 @@ public sealed class SqliteRowShapeTests : IDisposable
     }
 
     [Fact]
+    public void Downgrade_MovesTheColumnsTransitionsIntoRows_ThatAnOlderBuildReads_AndThisBuildReadsTheSame()
+    {
+        ALifecycle_KeepsTheBusyRule_AndTheTransitionsInOrder();
+        List<CallTransition> before;
+        using (var store = NewStore())
+        {
+            store.Initialize();
+            before = [.. store.Find("c1")!.Transitions];
+        }
+
+        using (var cli = new SqliteConnection($"Data Source={DbPath};Pooling=False"))
+        {
+            cli.Open();
+            using var cmd = cli.CreateCommand();
+            cmd.CommandText = SqliteTransitionsColumn.DowngradeSql;
+            cmd.ExecuteNonQuery();
+        }
+
+        // What an older build reads: the rows, by seq, and no column.
+        Assert.Equal(["1 ringing created", "2 accepted accepted by b", "3 connected connected (client)", "4 ended hangup by a"],
+            Scalars("SELECT seq || ' ' || state || ' ' || detail FROM call_transitions WHERE call_id='c1' ORDER BY seq"));
+        Assert.Equal([.. before.Select(t => t.At.ToUnixTimeMilliseconds().ToString(System.Globalization.CultureInfo.InvariantCulture))],
+            Scalars("SELECT at FROM call_transitions WHERE call_id='c1' ORDER BY seq"));
+        Assert.Empty(Scalars("SELECT transitions FROM calls WHERE transitions IS NOT NULL"));
+        using var again = NewStore();
+        again.Initialize();
+        Assert.Equal(before, again.Find("c1")!.Transitions);
+        Assert.Equal(4, before.Count);
+    }
+
+    [Fact]
     public void DatabaseWithRowidTables_FromAnOlderBuild_KeepsItsShape_AndWorks()
     {
         Directory.CreateDirectory(_dir);

@@ -89,7 +89,7 @@ internal static class PostgresCallMapping
     /// <summary>
     /// The change as one statement: the call's row (upserted), its media row when it has media, its new transitions in
     /// order, and, once ended, the release of its busy claims. An ended row keeps its ending: an upsert that would change
-    /// it is ignored (a node that lost its lease and came back still holds the calls another node ended <c>node_lost</c>;
+    /// it is ignored, its transitions with it (a node that lost its lease and came back still holds the calls another node ended <c>node_lost</c>;
     /// no ghost call comes back).
     /// </summary>
     public static NpgsqlBatchCommand Change(CallWrite write, string nodeId)
@@ -132,7 +132,7 @@ internal static class PostgresCallMapping
 
     /// <summary>The text of <see cref="Change"/> for a call's first write: the row upserted, then <see cref="AfterTheRow"/>.</summary>
     private static readonly string UpsertText = """
-            WITH upserted AS (
+            WITH changed AS (
               INSERT INTO calls(call_id, scenario, ring, caller, callee, timers, state, created_at, accepted_at, connected_at,
                 ended_at, end_reason, ended_by, code, a_issued, b_issued, quality_a, quality_b, updated_at, node_id)
               VALUES($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)
@@ -140,20 +140,24 @@ internal static class PostgresCallMapping
                 connected_at=EXCLUDED.connected_at, ended_at=EXCLUDED.ended_at, end_reason=EXCLUDED.end_reason,
                 ended_by=EXCLUDED.ended_by, code=EXCLUDED.code, a_issued=EXCLUDED.a_issued, b_issued=EXCLUDED.b_issued,
                 quality_a=EXCLUDED.quality_a, quality_b=EXCLUDED.quality_b, updated_at=EXCLUDED.updated_at
-                WHERE calls.state <> 'ended' OR calls.end_reason IS NOT DISTINCT FROM EXCLUDED.end_reason),
+                WHERE calls.state <> 'ended' OR calls.end_reason IS NOT DISTINCT FROM EXCLUDED.end_reason
+              RETURNING 1),
             """ + AfterTheRow(21);
 
     /// <summary>The text of <see cref="Update"/>: the changing columns of a stored row, then <see cref="AfterTheRow"/>.</summary>
     private static readonly string UpdateText = """
-            WITH updated AS (
+            WITH changed AS (
               UPDATE calls SET state=$2, accepted_at=$3, connected_at=$4, ended_at=$5, end_reason=$6, ended_by=$7, code=$8,
                 a_issued=$9, b_issued=$10, quality_a=$11, quality_b=$12, updated_at=$13
-              WHERE call_id=$1 AND (state <> 'ended' OR end_reason IS NOT DISTINCT FROM $6)),
+              WHERE call_id=$1 AND (state <> 'ended' OR end_reason IS NOT DISTINCT FROM $6)
+              RETURNING 1),
             """ + AfterTheRow(14);
 
     /// <summary>
-    /// The part of <see cref="Change"/> after the call's row, shared by the upsert and the update: the media row when the
-    /// call has media, the new transitions in order, and, once ended, the release of its busy claims. Its seven
+    /// The part of <see cref="Change"/> after the call's row (the CTE <c>changed</c>, a row when the guard let the change
+    /// through), shared by the upsert and the update: the media row when the call has media, the new transitions in order
+    /// when the row changed (a write the guard ignores adds none: a call's history holds only what happened to it, as on
+    /// SQLite), and, once ended, the release of its busy claims. Its seven
     /// parameters are numbered from <paramref name="first"/> (<see cref="AfterTheRowParameters"/>, in that order); the
     /// text is the same for each statement kind, so Npgsql's automatic preparation keeps one prepared statement each.
     /// </summary>
@@ -164,6 +168,7 @@ internal static class PostgresCallMapping
         transitions AS (
           INSERT INTO call_transitions(call_id, state, at, detail)
           SELECT $1, t.s, t.a, t.d FROM unnest(${first + 3}::text[], ${first + 4}::timestamptz[], ${first + 5}::text[]) WITH ORDINALITY AS t(s, a, d, i)
+          WHERE EXISTS (SELECT 1 FROM changed)
           ORDER BY t.i)
         DELETE FROM busy_parties WHERE ${first + 6} AND call_id = $1
         """;

@@ -116,30 +116,18 @@ internal sealed partial class SqliteCallMapping(Func<SqliteConnection> connectio
     {
         if (c.State != CallState.Ended) return UpdateOpen(c, at, transitions, tx);
         var update = _update ??= Prepare("""
-            UPDATE calls SET state=$state, accepted_at=$accepted, connected_at=$connected, ended_at=$ended,
-              end_reason=$reason, ended_by=$by, code=$code, a_issued=$ai, b_issued=$bi, quality_a=$qa, quality_b=$qb,
-              updated_at=$updated, transitions=
+            UPDATE calls SET state=$state, accepted_at=$accepted, connected_at=$connected, a_issued=$ai, b_issued=$bi,
+              quality_a=$qa, quality_b=$qb, updated_at=$updated, transitions=
             """ + SqliteTransitionsColumn.AppendParameter + """
-
+            ,
+              ended_at=$ended, end_reason=$reason, ended_by=$by, code=$code
             WHERE call_id=$id AND (state <> 'ended' OR end_reason IS $reason)
-            """, "$id", "$state", "$accepted", "$connected", "$ended", "$reason", "$by", "$code", "$ai", "$bi", "$qa", "$qb", "$updated",
-            "$tr");
-        update.Transaction = tx;
-        var p = update.Parameters;
-        p[0].Value = c.CallId;
-        p[1].Value = c.State.ToWire();
-        p[2].Value = Ms(c.AcceptedAt);
-        p[3].Value = Ms(c.ConnectedAt);
-        p[4].Value = Ms(c.EndedAt);
-        p[5].Value = (object?)c.EndReason?.ToWire() ?? DBNull.Value;
-        p[6].Value = (object?)c.EndedBy?.ToWire() ?? DBNull.Value;
-        p[7].Value = (object?)c.Code ?? DBNull.Value;
-        p[8].Value = c.AIssued;
-        p[9].Value = c.BIssued;
-        p[10].Value = Warnings(c.WarningsA);
-        p[11].Value = Warnings(c.WarningsB);
-        p[12].Value = at.ToUnixTimeMilliseconds();
-        p[13].Value = (object?)transitions ?? DBNull.Value;
+            """, [.. ChangingColumns, "$ended", "$reason", "$by", "$code"]);
+        var p = BindChangingColumns(update, c, at, transitions, tx);
+        p[ChangingColumns.Length].Value = Ms(c.EndedAt);
+        p[ChangingColumns.Length + 1].Value = (object?)c.EndReason?.ToWire() ?? DBNull.Value;
+        p[ChangingColumns.Length + 2].Value = (object?)c.EndedBy?.ToWire() ?? DBNull.Value;
+        p[ChangingColumns.Length + 3].Value = (object?)c.Code ?? DBNull.Value;
         return update.ExecuteNonQuery() == 1;
     }
 
@@ -156,7 +144,18 @@ internal sealed partial class SqliteCallMapping(Func<SqliteConnection> connectio
             """ + SqliteTransitionsColumn.AppendParameter + """
 
             WHERE call_id=$id AND (state <> 'ended' OR end_reason IS NULL)
-            """, "$id", "$state", "$accepted", "$connected", "$ai", "$bi", "$qa", "$qb", "$updated", "$tr");
+            """, ChangingColumns);
+        BindChangingColumns(update, c, at, transitions, tx);
+        return update.ExecuteNonQuery() == 1;
+    }
+
+    /// <summary>The parameters <see cref="Update"/> and <see cref="UpdateOpen"/> share, first in both and in this order.</summary>
+    private static readonly string[] ChangingColumns = ["$id", "$state", "$accepted", "$connected", "$ai", "$bi", "$qa", "$qb", "$updated", "$tr"];
+
+    /// <summary>Binds <see cref="ChangingColumns"/> of <paramref name="update"/>; returns its parameters.</summary>
+    private static SqliteParameterCollection BindChangingColumns(SqliteCommand update, CallSnapshot c, DateTimeOffset at, string? transitions,
+        SqliteTransaction tx)
+    {
         update.Transaction = tx;
         var p = update.Parameters;
         p[0].Value = c.CallId;
@@ -169,7 +168,7 @@ internal sealed partial class SqliteCallMapping(Func<SqliteConnection> connectio
         p[7].Value = Warnings(c.WarningsB);
         p[8].Value = at.ToUnixTimeMilliseconds();
         p[9].Value = (object?)transitions ?? DBNull.Value;
-        return update.ExecuteNonQuery() == 1;
+        return p;
     }
 
     public const string SelectCalls = """

@@ -19,6 +19,7 @@ internal sealed partial class SqliteCallStore : ICallStore, IDisposable
     private readonly SqliteGroupCommit _commits;
     private readonly SqliteCallMapping _calls;
     private readonly SqliteEventRows _events;
+    private readonly SqliteEventWatermarks _watermarks = new();
     private SqliteConnection? _connection;
     private SqliteCheckpointer? _checkpointer;
 
@@ -127,20 +128,29 @@ internal sealed partial class SqliteCallStore : ICallStore, IDisposable
 
     /// <summary>
     /// In slices of <see cref="DeleteSlice"/> rows, each its own (group-committed) write: a minute of events at 1,000
-    /// calls/s is ~400,000 rows, which in one transaction would hold the writer for a long stall. Oldest number first,
-    /// stopping at the first event not old enough (<see cref="SqliteEventRows.DeleteBefore"/>: after the clock was stepped
-    /// back, some old events outlive their time until a later-stamped one before them does).
+    /// calls/s is ~400,000 rows, which in one transaction would hold the writer for a long stall. Oldest number first:
+    /// those produced before <paramref name="before"/>, and those numbered up to the newest event seen by an earlier
+    /// clean-up whose time is before it (<see cref="SqliteEventWatermarks"/>: after the clock was stepped back, the
+    /// events numbered before the step carry later times and would hold the deletion until the clock passes them).
+    /// Stops at the first slice that deletes fewer, then notes the newest event for a later clean-up.
     /// </summary>
     public int DeleteEventsBefore(DateTimeOffset before)
     {
-        var total = 0;
-        int deleted;
-        do
+        lock (_watermarks)
         {
-            deleted = _commits.Run(tx => _events.DeleteBefore(before, DeleteSlice, tx));
-            total += deleted;
-        } while (deleted == DeleteSlice);
-        return total;
+            var through = _watermarks.TakeOlderThan(before.ToUnixTimeMilliseconds());
+            var total = 0;
+            int deleted;
+            do
+            {
+                deleted = _commits.Run(tx => _events.DeleteBefore(before, through, DeleteSlice, tx));
+                total += deleted;
+            } while (deleted == DeleteSlice);
+            (long Seq, long AtMs)? newest;
+            lock (_gate) newest = _events.Newest();
+            if (newest is { } n) _watermarks.Note(n.Seq, n.AtMs);
+            return total;
+        }
     }
 
     private const int DeleteSlice = 2000;

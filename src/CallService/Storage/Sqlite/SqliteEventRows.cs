@@ -69,26 +69,37 @@ internal sealed class SqliteEventRows(Func<SqliteConnection> connection)
     }
 
     /// <summary>
-    /// Of the <paramref name="limit"/> lowest-numbered events, deletes those produced before <paramref name="before"/>;
-    /// returns how many (fewer than <paramref name="limit"/>: no older event is left to delete now).
+    /// Of the <paramref name="limit"/> lowest-numbered events, deletes those numbered up to <paramref name="throughSeq"/>
+    /// or produced before <paramref name="before"/>; returns how many (fewer than <paramref name="limit"/>: no older
+    /// event is left to delete now).
     /// </summary>
     /// <remarks>
     /// Reads the oldest numbers through the table's own key instead of an index on <c>at</c> (none: one page fewer
     /// written by every commit with events). Numbers follow production order, so the oldest numbers are the oldest
-    /// events; after the clock was stepped back, events numbered after one with a later clock reading stay until that one
-    /// is old enough (retention only: reads filter by time, <see cref="Of"/>).
+    /// events; after the clock was stepped back, the events numbered before the step carry later times, and only
+    /// <paramref name="throughSeq"/> (<see cref="SqliteEventWatermarks"/>) lets the deletion pass them.
     /// </remarks>
-    public int DeleteBefore(DateTimeOffset before, int limit, SqliteTransaction tx)
+    public int DeleteBefore(DateTimeOffset before, long throughSeq, int limit, SqliteTransaction tx)
     {
         using var cmd = connection().CreateCommand();
         cmd.Transaction = tx;
         cmd.CommandText = """
             DELETE FROM realtime_events WHERE seq IN
-              (SELECT seq FROM (SELECT seq, at FROM realtime_events ORDER BY seq LIMIT $limit) WHERE at < $before)
+              (SELECT seq FROM (SELECT seq, at FROM realtime_events ORDER BY seq LIMIT $limit) WHERE seq <= $through OR at < $before)
             """;
         cmd.Parameters.AddWithValue("$before", before.ToUnixTimeMilliseconds());
+        cmd.Parameters.AddWithValue("$through", throughSeq);
         cmd.Parameters.AddWithValue("$limit", limit);
         return cmd.ExecuteNonQuery();
+    }
+
+    /// <summary>The newest event's number and time (Unix ms), through the table's key; null when the log is empty.</summary>
+    public (long Seq, long AtMs)? Newest()
+    {
+        using var cmd = connection().CreateCommand();
+        cmd.CommandText = "SELECT seq, at FROM realtime_events ORDER BY seq DESC LIMIT 1";
+        using var r = cmd.ExecuteReader();
+        return r.Read() ? (r.GetInt64(0), r.GetInt64(1)) : null;
     }
 
     private SqliteCommand Prepare()

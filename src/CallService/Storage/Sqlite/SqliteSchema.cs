@@ -21,7 +21,8 @@ namespace CallService.Storage.Sqlite;
 /// A call's transitions are a column of its row (<see cref="SqliteTransitionsColumn"/>): <c>call_transitions</c> keeps
 /// the rows an older build wrote and gets no new ones. <c>realtime_events</c> has no index on <c>at</c> (an older
 /// build's <c>realtime_events_at</c> is dropped): old events are deleted oldest number first
-/// (<see cref="SqliteEventRows.DeleteBefore"/>), so the index only cost a page written at every commit with events.
+/// (<see cref="SqliteEventRows.DeleteBefore"/>, past a clock stepped back by <see cref="SqliteEventWatermarks"/>), so
+/// the index only cost a page written at every commit with events.
 /// </para>
 /// <para>
 /// Open calls are found through <c>calls_unended</c> (node id, where <c>ended_at</c> is null), which a call's writes

@@ -61,4 +61,20 @@ internal static class SqliteTransitionsColumn
             into.Add(new CallTransition(CallWireNames.ParseState(t[0].GetString()!), SqliteCallMapping.At(t[1].GetInt64()),
                 t[2].GetString() ?? ""));
     }
+
+    /// <summary>
+    /// Before running an older build on this database (one that reads transitions only from <c>call_transitions</c>):
+    /// copies every column's transitions into <c>call_transitions</c> rows after the call's existing rows (numbered as an
+    /// older build numbers them: from 1, one more per transition) and empties the column, in one transaction. This build
+    /// reads the result as before. Run with the service stopped, e.g. <c>sqlite3 {data}/calls.db "&lt;this&gt;"</c>.
+    /// </summary>
+    public const string DowngradeSql = """
+        BEGIN IMMEDIATE;
+        INSERT INTO call_transitions(call_id, seq, state, at, detail)
+          SELECT c.call_id, (SELECT COALESCE(MAX(t.seq), 0) FROM call_transitions t WHERE t.call_id = c.call_id) + j.key + 1,
+                 json_extract(j.value, '$[0]'), json_extract(j.value, '$[1]'), json_extract(j.value, '$[2]')
+          FROM calls c, json_each(c.transitions) j WHERE c.transitions IS NOT NULL;
+        UPDATE calls SET transitions = NULL WHERE transitions IS NOT NULL;
+        COMMIT;
+        """;
 }
