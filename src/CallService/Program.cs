@@ -21,8 +21,13 @@ try
     // Startup:WarmUpLifecycles (300 unless Development): lifecycles on a throwaway node before this one is built, so only
     // compiled code carries over.
     var warmUp = await StartupWarmUp.RunAsync(builder.Configuration, builder.Environment);
+    if (warmUp is { End: WarmUpEnd.Stopped })
+    {
+        Console.WriteLine(warmUp.Line); // stopped before a node (or its logger) existed
+        return 0;
+    }
     var app = builder.Build();
-    if (warmUp is { } w) app.Logger.Log(w.Done ? LogLevel.Information : LogLevel.Warning, "{WarmUp}", w.Line);
+    if (warmUp is { } w) app.Logger.Log(w.End == WarmUpEnd.Done ? LogLevel.Information : LogLevel.Warning, "{WarmUp}", w.Line);
     app.UseCallCoordinator();                                  // locks the data directory before anything touches the records
     app.MapCallCoordinator();
     app.MapCallMediaHost(app.Configuration);                   // GET /live/{stream}.flv (in-process relay)

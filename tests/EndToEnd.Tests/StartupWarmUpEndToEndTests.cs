@@ -74,6 +74,45 @@ public sealed class StartupWarmUpEndToEndTests
     }
 
     [Fact]
+    public async Task ASigtermDuringTheWarmUp_EndsTheProcess_BeforeTheNodeOpensItsPorts_AndLeavesNoFolder()
+    {
+        var foldersBefore = WarmUpFolders();
+        var data = Directory.CreateTempSubdirectory("callservice-e2e-warm-up-").FullName;
+        var httpPort = FreePort.Next();
+        try
+        {
+            var info = TestSupport.CallServiceLaunch.StartInfo(httpPort, FreePort.Next(), data, new Dictionary<string, string>
+            {
+                ["Storage:DataDirectory"] = data, ["Auth:ApiKeys:0"] = ServiceProcess.ApiKey, ["Startup:WarmUpLifecycles"] = "10000",
+            });
+            using var process = System.Diagnostics.Process.Start(info)!;
+            var output = new System.Collections.Concurrent.ConcurrentQueue<string>();
+            process.OutputDataReceived += (_, e) => { if (e.Data is not null) output.Enqueue(e.Data); };
+            process.BeginOutputReadLine();
+            process.BeginErrorReadLine();
+            await Task.Delay(TimeSpan.FromSeconds(2)); // inside the warm-up: 10,000 lifecycles take far longer
+            Assert.False(process.HasExited);
+
+            using (var kill = System.Diagnostics.Process.Start("kill", ["-TERM", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])!)
+                await kill.WaitForExitAsync();
+            var exited = process.WaitForExitAsync();
+            var ended = await Task.WhenAny(exited, Task.Delay(TimeSpan.FromSeconds(30))) == exited;
+            if (!ended) process.Kill();
+
+            Assert.True(ended, "the process was still running 30 s after SIGTERM");
+            Assert.Equal(0, process.ExitCode);
+            Assert.Contains(output, l => l.StartsWith("Warm-up stopped after ", StringComparison.Ordinal) && l.EndsWith("by a stop signal; the node does not start", StringComparison.Ordinal));
+            Assert.Equal(foldersBefore, WarmUpFolders()); // the throwaway node's folder is gone
+            using var probe = new System.Net.Sockets.TcpClient();
+            await Assert.ThrowsAnyAsync<System.Net.Sockets.SocketException>(() => probe.ConnectAsync(System.Net.IPAddress.Loopback, httpPort));
+        }
+        finally
+        {
+            Directory.Delete(data, recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task WarmUpLifecycles_OutOfRange_StopsTheStartWithOneLineNamingTheKey()
     {
         var data = Directory.CreateTempSubdirectory("callservice-e2e-warm-up-").FullName;

@@ -60,8 +60,11 @@ public sealed class SyscallTrace : IAsyncDisposable
                 return trace;
             cancellationToken.ThrowIfCancellationRequested();
             var gone = attached.Task.IsCanceled || exited.IsCompletedSuccessfully; // its stderr closed, or it exited
-            if (gone) // wait for its last words
-                await Task.WhenAll(drained, strace.WaitForExitAsync(cancellationToken)).WaitAsync(StepLimit, cancellationToken).ConfigureAwait(false);
+            if (gone) // wait for its last words, a bounded while
+            {
+                try { await Task.WhenAll(drained, strace.WaitForExitAsync(cancellationToken)).WaitAsync(StepLimit, cancellationToken).ConfigureAwait(false); }
+                catch (TimeoutException) { }
+            }
             throw new InvalidOperationException(gone
                 ? $"strace exited without attaching to {pid}: {trace.Stderr()}"
                 : $"strace did not attach to {pid} within {StepLimit.TotalSeconds:F0} s: {trace.Stderr()}");
@@ -84,8 +87,15 @@ public sealed class SyscallTrace : IAsyncDisposable
             _ = kill(_strace.Id, SigInt);
         using var bound = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         bound.CancelAfter(StepLimit);
-        await _strace.WaitForExitAsync(bound.Token).ConfigureAwait(false);
-        await _stderrDrained.ConfigureAwait(false);
+        try
+        {
+            await _strace.WaitForExitAsync(bound.Token).ConfigureAwait(false);
+            await _stderrDrained.ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new InvalidOperationException($"strace did not write its summary within {StepLimit.TotalSeconds:F0} s of SIGINT: {Stderr()}");
+        }
         var text = File.Exists(_output) ? await File.ReadAllTextAsync(_output, cancellationToken).ConfigureAwait(false) : "";
         var counts = SyscallCounts.Parse(text);
         if (counts.Count == 0)

@@ -41,8 +41,24 @@ public sealed class SqliteEventWatermarksTests
         Assert.Equal(10, marks.TakeOlderThan(1_001));
 
         for (var i = 1; i <= SqliteEventWatermarks.Capacity + 1; i++) marks.Note(i * 10L, i * 1_000L);
-        // The oldest mark made room for the newest: the first aged mark left is the second one noted.
-        Assert.Equal(20, marks.TakeOlderThan(2_001));
+        // The newest mark took the place of the one before it; the oldest are all still there and age first.
+        Assert.Equal(10, marks.TakeOlderThan(1_001));
+        Assert.Equal((SqliteEventWatermarks.Capacity - 1) * 10L, marks.TakeOlderThan(SqliteEventWatermarks.Capacity * 1_000L));
         Assert.Equal((SqliteEventWatermarks.Capacity + 1) * 10L, marks.TakeOlderThan(long.MaxValue));
+    }
+
+    [Fact]
+    public void AHistoryLongerThanTheMarksSpan_StillGetsAgedMarks()
+    {
+        // One clean-up a minute for three days, events kept two days: more clean-ups than marks within the history.
+        var marks = new SqliteEventWatermarks();
+        const long minute = 60_000, history = 2 * 24 * 60 * minute;
+        var taken = 0;
+        for (long now = 0; now < 3 * 24 * 60 * minute; now += minute)
+        {
+            if (marks.TakeOlderThan(now - history) > 0) taken++;
+            marks.Note(now / minute + 1, now);
+        }
+        Assert.True(taken > 24 * 60 / 2, $"{taken} marks aged in the third day"); // the old rule (drop the oldest when full) got none
     }
 }

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Runtime;
+using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using CallService.Media;
 
@@ -46,38 +47,52 @@ internal static class StartupWarmUp
             fallback: StartupFailure.IsOwnProcess && !environment.IsDevelopment() ? DefaultLifecycles : 0);
 
     /// <summary>
-    /// Runs the warm-up <paramref name="configuration"/> asks for (or the default, see <see cref="LifecyclesFrom"/>) and returns whether it ran through and the line to log
-    /// about it (null when 0).
+    /// Runs the warm-up <paramref name="configuration"/> asks for (or the default, see <see cref="LifecyclesFrom"/>) and
+    /// returns how it ended and the line to log about it (null when 0).
     /// Throws only <see cref="StartupException"/> for a value out of range; a warm-up that fails for any other reason
     /// (no temp folder, the throwaway node's own start, a request) or outlasts <see cref="Timeout"/> is given up, and
-    /// the line says so: the node starts cold.
+    /// the line says so: the node starts cold. A SIGTERM or SIGINT meanwhile stops the warm-up (its node stopped, its
+    /// folder deleted) and the outcome says the process is to exit: no node has been built to drain.
     /// </summary>
-    public static async Task<(bool Done, string Line)?> RunAsync(IConfiguration configuration, IHostEnvironment environment)
+    public static async Task<WarmUpOutcome?> RunAsync(IConfiguration configuration, IHostEnvironment environment)
     {
         var count = LifecyclesFrom(configuration, environment);
         if (count == 0) return null;
         var started = Stopwatch.GetTimestamp();
         var (methods, jit) = (JitInfo.GetCompiledMethodCount(), JitInfo.GetCompilationTime());
         DirectoryInfo? folder = null;
-        using var timeout = new CancellationTokenSource(Timeout);
+        using var stop = new CancellationTokenSource();
+        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
+        using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stop.Token);
+        timeout.CancelAfter(Timeout);
         try
         {
             folder = Directory.CreateTempSubdirectory("callservice-warm-up-");
             await RunAgainstThrowawayNodeAsync(folder.FullName, count, timeout.Token).ConfigureAwait(false);
             await SettleJitAsync(timeout.Token).ConfigureAwait(false);
-            return (true, $"Warm-up: {count} call lifecycles on a throwaway node in {Stopwatch.GetElapsedTime(started).TotalMilliseconds:F0} ms " +
+            return new(WarmUpEnd.Done, $"Warm-up: {count} call lifecycles on a throwaway node in {Stopwatch.GetElapsedTime(started).TotalMilliseconds:F0} ms " +
                    $"({JitInfo.GetCompiledMethodCount() - methods} methods compiled, {(JitInfo.GetCompilationTime() - jit).TotalMilliseconds:F0} ms of JIT); nothing of them kept");
         }
         catch (Exception e)
         {
+            var elapsed = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+            if (stop.IsCancellationRequested)
+                return new(WarmUpEnd.Stopped, $"Warm-up stopped after {elapsed:F0} ms by a stop signal; the node does not start");
             var reason = timeout.IsCancellationRequested ? "took too long" : e.GetType().Name + ": " + e.Message;
-            return (false, $"Warm-up given up after {Stopwatch.GetElapsedTime(started).TotalMilliseconds:F0} ms ({reason}); the node starts cold");
+            return new(WarmUpEnd.GivenUp, $"Warm-up given up after {elapsed:F0} ms ({reason}); the node starts cold");
         }
         finally
         {
             try { folder?.Delete(recursive: true); }
             catch (IOException) { }
             catch (UnauthorizedAccessException) { }
+        }
+
+        void Stop(PosixSignalContext context)
+        {
+            context.Cancel = true; // this process ends by returning from Main once the warm-up has cleaned up
+            stop.Cancel();
         }
     }
 
@@ -99,6 +114,10 @@ internal static class StartupWarmUp
             ["WebRtc:Enabled"] = "false", // no gateway check process, nothing on the console
         });
         builder.Logging.ClearProviders();
+        // Not the console lifetime: it would take the process's SIGTERM/SIGINT for this node, which nobody waits on, so
+        // a stop signal during the warm-up would be lost and the real node would start. Without it the signal ends the
+        // process as it would before any host exists.
+        builder.Services.AddSingleton<IHostLifetime, UnsignalledLifetime>();
         builder.UseCallServiceDefaults();
         builder.Services.AddCallMediaHost(builder.Configuration);
         builder.Services.AddCallCoordinator(builder.Configuration);
@@ -133,5 +152,13 @@ internal static class StartupWarmUp
             if (now - last < 5) return;
             last = now;
         }
+    }
+
+    /// <summary>A host lifetime that registers no signal handler: the warm-up starts and stops its node itself.</summary>
+    private sealed class UnsignalledLifetime : IHostLifetime
+    {
+        public Task WaitForStartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
     }
 }

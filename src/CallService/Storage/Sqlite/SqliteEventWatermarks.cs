@@ -14,7 +14,8 @@ namespace CallService.Storage.Sqlite;
 /// a time index would. Marks live in memory: after a restart the clean-up deletes by time until its next marks age.
 /// <para>Marks are kept increasing in both number and time: a mark with a later time and a lower number than a newer
 /// one is dropped (the newer one ages first and covers it). At most <see cref="Capacity"/> (a day of one-minute
-/// clean-ups); when full, the oldest is dropped (its events go at a later mark's turn).</para>
+/// clean-ups); when full, the newest is replaced, so the oldest keep ageing towards the bound even when the history is
+/// kept longer than the marks span (the events of a replaced mark go at the next mark's turn).</para>
 /// Not thread-safe: the store runs one clean-up at a time (it locks this object).
 /// </remarks>
 internal sealed class SqliteEventWatermarks
@@ -39,7 +40,7 @@ internal sealed class SqliteEventWatermarks
     {
         if (_marks.Count > 0 && _marks[^1].Seq >= seq) return; // nothing newer since the last mark
         while (_marks.Count > 0 && _marks[^1].AtMs >= atMs) _marks.RemoveAt(_marks.Count - 1);
-        if (_marks.Count == Capacity) _marks.RemoveAt(0);
+        if (_marks.Count == Capacity) _marks.RemoveAt(_marks.Count - 1); // the oldest keep ageing: a history longer than the marks span still gets them
         _marks.Add((seq, atMs));
     }
 }
