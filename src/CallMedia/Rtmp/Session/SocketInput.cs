@@ -46,8 +46,7 @@ internal sealed class SocketInput(Socket socket, int bufferSize, SocketReadiness
     public const int MaxRetiredBytes = 8 * 32 * 1024;
 
     private MediaBuffer? _buffer; // shared by the messages parsed in place from it (ChunkReader slices)
-    private readonly List<MediaBuffer> _retired = []; // buffers left while slices held them; this input keeps a reference
-    private int _retiredBytes;
+    private readonly RetiredBuffers _retired = new(); // buffers left while slices held them
     private int _start;
     private int _end;
 
@@ -78,12 +77,12 @@ internal sealed class SocketInput(Socket socket, int bufferSize, SocketReadiness
     /// the buffer is shared, the input reads after them and moves to a new buffer when it runs out of room.
     /// Buffer null (copy every payload) while the buffers left behind with slices in them hold
     /// <see cref="MaxRetiredBytes"/> or more: what one connection's input can pin stays below
-    /// <see cref="MaxRetiredBytes"/> plus two buffers (one more left while copying, and the current one).
+    /// <see cref="MaxRetiredBytes"/> plus two buffers (one more left behind as the cap is reached, and the current one).
     /// </summary>
-    public (MediaBuffer? Buffer, int Start) BufferedIn => (FreeRetired() < MaxRetiredBytes ? _buffer : null, _start);
+    public (MediaBuffer? Buffer, int Start) BufferedIn => (_retired.FreeUnshared() < MaxRetiredBytes ? _buffer : null, _start);
 
     /// <summary>Bytes of the receive buffers this input left while slices still held them (as of the last look).</summary>
-    public int RetiredBytes => _retiredBytes;
+    public int RetiredBytes => _retired.Bytes;
 
     /// <summary>
     /// Receives more bytes after the buffered ones (the caller consumed what it could parse). False when the peer
@@ -260,7 +259,7 @@ internal sealed class SocketInput(Socket socket, int bufferSize, SocketReadiness
         {
             var target = MediaBuffer.Rent(length == array.Length ? array.Length * 2 : array.Length);
             Buffer.BlockCopy(array, _start, target.Array, 0, length);
-            Retire(_buffer);
+            _retired.Retire(_buffer);
             _buffer = target;
         }
         _start = 0;
@@ -271,39 +270,9 @@ internal sealed class SocketInput(Socket socket, int bufferSize, SocketReadiness
     {
         if (_buffer is null)
             return;
-        Retire(_buffer);
+        _retired.Retire(_buffer);
         _buffer = null;
         _start = _end = 0;
-    }
-
-    /// <summary>
-    /// Leaves <paramref name="buffer"/>: released at once when nothing else holds it, else kept (with this input's
-    /// reference) and counted in <see cref="RetiredBytes"/> until its slices are gone.
-    /// </summary>
-    private void Retire(MediaBuffer buffer)
-    {
-        if (!buffer.IsShared)
-        {
-            buffer.Release();
-            return;
-        }
-        _retired.Add(buffer);
-        _retiredBytes += buffer.Array.Length;
-    }
-
-    /// <summary>Releases the retired buffers no slice holds any more; returns the bytes of those still held.</summary>
-    private int FreeRetired()
-    {
-        for (var i = _retired.Count - 1; i >= 0; i--)
-        {
-            var buffer = _retired[i];
-            if (buffer.IsShared)
-                continue; // only this input's reference left otherwise: no slice can be taken of it again
-            _retiredBytes -= buffer.Array.Length;
-            _retired.RemoveAt(i);
-            buffer.Release();
-        }
-        return _retiredBytes;
     }
 
     /// <summary>Returns the buffers and leaves the epoll loop; call once no receive is pending.</summary>
@@ -311,9 +280,6 @@ internal sealed class SocketInput(Socket socket, int bufferSize, SocketReadiness
     {
         readiness?.Dispose();
         ReturnBuffer();
-        foreach (var buffer in _retired)
-            buffer.Release(); // slices still alive keep theirs until they go
-        _retired.Clear();
-        _retiredBytes = 0;
+        _retired.ReleaseAll();
     }
 }
