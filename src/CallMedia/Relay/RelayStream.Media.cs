@@ -10,7 +10,8 @@ internal sealed partial class RelayStream
     /// reference. Viewers past their hard bound are removed and added to <paramref name="tooSlow"/> (the caller
     /// ends them outside the lock). Messages from a session that is no longer the publisher are discarded.
     /// Once the lock is released, the viewers' writers are woken inline (<see cref="ViewerQueue.WakeWriter"/>): an idle
-    /// writer (its queue was empty) sends on this thread, one send; a busy one takes the message from its queue.
+    /// writer (its queue was empty) sends on this thread, one send; a busy one takes the message from its queue. Inside
+    /// a wake batch (<see cref="BeginWakeBatch"/>) the writers are woken at its end instead.
     /// </summary>
     public void OnMedia(IPublisherSession session, MediaPacket packet, List<Viewer> tooSlow, bool metadataAudio = false, bool metadataVideo = false)
     {
@@ -18,18 +19,14 @@ internal sealed partial class RelayStream
         try
         {
             Fan(session, packet, tooSlow, wake, metadataAudio, metadataVideo);
-            // The stream's lock is released: a send (or a failing connection's close) never runs under it.
-            foreach (var viewer in wake)
-                viewer.Queue.WakeWriter(inline: true);
         }
         finally
         {
-            wake.Clear();
+            // The stream's lock is released: a send (or a failing connection's close) never runs under it.
+            if (!t_batching || wake.Count >= MaxBatchedWakes)
+                WakeListed(wake);
         }
     }
-
-    /// <summary>Per publisher thread: viewers offered a message in one fan-out (no allocation per message).</summary>
-    [ThreadStatic] private static List<Viewer>? t_wake;
 
     private void Fan(IPublisherSession session, MediaPacket packet, List<Viewer> tooSlow, List<Viewer> wake, bool metadataAudio, bool metadataVideo)
     {
@@ -118,7 +115,11 @@ internal sealed partial class RelayStream
                     viewer.Queue.Offer(resend, wakeLater: true);
                 }
                 var result = viewer.Queue.Offer(packet, wakeLater: true);
-                wake.Add(viewer);
+                if (!ReferenceEquals(viewer.WakeList, wake))
+                {
+                    viewer.WakeList = wake; // once per batch: the fan-outs of one read list each viewer once
+                    wake.Add(viewer);
+                }
                 if (result is OfferResult.TooSlow or OfferResult.Closed)
                 {
                     _viewers.RemoveAt(i);

@@ -36,6 +36,12 @@ internal sealed class Viewer(long id, string streamName, MediaTransport transpor
     internal int Ended;
 
     /// <summary>
+    /// The fan-out wake list this viewer is on (the fanning thread's, until its writer is woken), so a batch of fan-outs
+    /// (<see cref="RelayStream.BeginWakeBatch"/>) lists it once. Set under the stream's lock, cleared by the fanning thread.
+    /// </summary>
+    internal List<Viewer>? WakeList;
+
+    /// <summary>
     /// Transport-specific end-of-stream notice queued before the queue completes (RTMP:
     /// <c>NetStream.Play.UnpublishNotify</c> + StreamEOF). The HTTP-FLV writer just ends the response.
     /// </summary>

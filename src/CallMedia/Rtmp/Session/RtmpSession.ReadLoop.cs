@@ -1,5 +1,6 @@
 using System.Buffers;
 using CallMedia.Media;
+using CallMedia.Relay;
 using CallMedia.Rtmp.Chunks;
 using CallMedia.Rtmp.Protocol;
 
@@ -78,6 +79,8 @@ internal sealed partial class RtmpSession
     private bool ConsumeInline()
     {
         var handled = 0;
+        // The read's messages reach each viewer's writer together: one send per viewer per read, not per message.
+        RelayStream.BeginWakeBatch();
         try
         {
             ParseBuffered();
@@ -94,6 +97,10 @@ internal sealed partial class RtmpSession
         {
             ReleasePending();
             throw; // ends the pending receive with it: the read loop fails as if it had handled the message
+        }
+        finally
+        {
+            RelayStream.EndWakeBatch();
         }
         if (handled < _pending.Count)
         {

@@ -34,7 +34,19 @@ internal sealed class SocketInput(Socket socket, int bufferSize, SocketReadiness
     /// </summary>
     private const int MinFreeBytes = 4096;
 
+    /// <summary>
+    /// The most receive-buffer bytes this input keeps alive behind it through slices (<see cref="BufferedIn"/>): eight
+    /// buffers of the relay's 32 KiB. At this or more, parsers get no buffer to slice (every payload is copied, as before
+    /// parsing in place) until the slices of those buffers are gone. A held slice pins its whole buffer, and a viewer's
+    /// queue is bounded by time and payload bytes, not by what its payloads pin: without this, a publisher that puts one
+    /// small message between large ones could make a stuck viewer's queue pin a buffer per small message. In steady state
+    /// at 664 kbit/s the young GOP's 500 ms of slices keep ≈ 2 buffers behind the current one; the cap leaves room for
+    /// ≈ 4 Mbit/s before it copies.
+    /// </summary>
+    public const int MaxRetiredBytes = 8 * 32 * 1024;
+
     private MediaBuffer? _buffer; // shared by the messages parsed in place from it (ChunkReader slices)
+    private readonly RetiredBuffers _retired = new(); // buffers left while slices held them
     private int _start;
     private int _end;
 
@@ -63,8 +75,14 @@ internal sealed class SocketInput(Socket socket, int bufferSize, SocketReadiness
     /// The pooled buffer <see cref="Buffered"/> lies in, and where it starts there: a parser may take a message's
     /// payload as a <see cref="MediaBuffer.Slice"/> of it instead of copying. Bytes handed out so never change: while
     /// the buffer is shared, the input reads after them and moves to a new buffer when it runs out of room.
+    /// Buffer null (copy every payload) while the buffers left behind with slices in them hold
+    /// <see cref="MaxRetiredBytes"/> or more: what one connection's input can pin stays below
+    /// <see cref="MaxRetiredBytes"/> plus two buffers (one more left behind as the cap is reached, and the current one).
     /// </summary>
-    public (MediaBuffer? Buffer, int Start) BufferedIn => (_buffer, _start);
+    public (MediaBuffer? Buffer, int Start) BufferedIn => (_retired.FreeUnshared() < MaxRetiredBytes ? _buffer : null, _start);
+
+    /// <summary>Bytes of the receive buffers this input left while slices still held them (as of the last look).</summary>
+    public int RetiredBytes => _retired.Bytes;
 
     /// <summary>
     /// Receives more bytes after the buffered ones (the caller consumed what it could parse). False when the peer
@@ -241,7 +259,7 @@ internal sealed class SocketInput(Socket socket, int bufferSize, SocketReadiness
         {
             var target = MediaBuffer.Rent(length == array.Length ? array.Length * 2 : array.Length);
             Buffer.BlockCopy(array, _start, target.Array, 0, length);
-            _buffer.Release(); // the slices of it keep it until they go
+            _retired.Retire(_buffer);
             _buffer = target;
         }
         _start = 0;
@@ -252,15 +270,16 @@ internal sealed class SocketInput(Socket socket, int bufferSize, SocketReadiness
     {
         if (_buffer is null)
             return;
-        _buffer.Release();
+        _retired.Retire(_buffer);
         _buffer = null;
         _start = _end = 0;
     }
 
-    /// <summary>Returns the buffer and leaves the epoll loop; call once no receive is pending.</summary>
+    /// <summary>Returns the buffers and leaves the epoll loop; call once no receive is pending.</summary>
     public void Dispose()
     {
         readiness?.Dispose();
         ReturnBuffer();
+        _retired.ReleaseAll();
     }
 }
