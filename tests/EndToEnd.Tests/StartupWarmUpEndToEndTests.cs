@@ -48,10 +48,13 @@ public sealed class StartupWarmUpEndToEndTests
     }
 
     [Fact]
-    public async Task WarmUp_Unset_RunsTheDefault300Lifecycles_InProduction()
+    public async Task WarmUp_Unset_RunsTheDefault300Lifecycles_InProduction_OnSqlite()
     {
-        // An empty value is "unset" (the launcher's own default for the tests is 0).
-        await using var service = await ServiceProcess.StartAsync(settings: new Dictionary<string, string> { ["Startup:WarmUpLifecycles"] = "" });
+        // An empty value is "unset" (the launcher's own default for the tests is 0); SQLite also in the PostgreSQL pass.
+        await using var service = await ServiceProcess.StartAsync(settings: new Dictionary<string, string>
+        {
+            ["Startup:WarmUpLifecycles"] = "", ["Storage:Provider"] = "sqlite",
+        });
 
         var line = Regex.Match(service.Output, @"Warm-up: (\d+) call lifecycles on a throwaway node");
         Assert.True(line.Success, service.Output);

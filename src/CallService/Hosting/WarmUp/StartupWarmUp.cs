@@ -7,8 +7,8 @@ using CallService.Media;
 namespace CallService.Hosting.WarmUp;
 
 /// <summary>
-/// <c>Startup:WarmUpLifecycles</c> (default <see cref="DefaultLifecycles"/> for the service's own process outside the
-/// Development environment, else 0: off): before the node opens its own ports, it runs this many call lifecycles
+/// <c>Startup:WarmUpLifecycles</c> (default <see cref="DefaultLifecycles"/> for the service's own process on SQLite
+/// outside the Development environment, else 0: off): before the node opens its own ports, it runs this many call lifecycles
 /// (<see cref="WarmUpLifecycles"/>) against a throwaway node in the same process — its own data directory in a temp
 /// folder (SQLite), its own API key, loopback port 0 for HTTP and RTMP, nothing of the node's configuration (no
 /// webhooks, no PostgreSQL, no cluster) and no log output — then stops it and deletes its folder. What stays is the
@@ -39,12 +39,18 @@ internal static class StartupWarmUp
     /// <summary>
     /// Reads <see cref="Key"/>: a whole number 0–<see cref="MaxLifecycles"/>, else <see cref="StartupException"/>.
     /// Unset, it is <see cref="DefaultLifecycles"/> when the service is its own process (<c>dotnet CallService.dll</c>)
-    /// and <paramref name="environment"/> is not Development, and 0 in Development or in a host of the tests'
-    /// (<c>WebApplicationFactory</c>, whose settings reach the node only when it is built, after the warm-up).
+    /// with the SQLite store and <paramref name="environment"/> is not Development; 0 in Development, in a host of the
+    /// tests' (<c>WebApplicationFactory</c>, whose settings reach the node only when it is built, after the warm-up) and
+    /// on PostgreSQL: the warm-up writes to SQLite, and a PostgreSQL node warmed that way used ≈ 5 % more CPU per
+    /// lifecycle afterwards (1.80–1.87 against 1.71–1.80 ms at 500/s, interleaved runs: docs/performance-notes.md,
+    /// session 8), as if the code the two stores share had been optimised for the other one.
     /// </summary>
-    public static int LifecyclesFrom(IConfiguration configuration, IHostEnvironment environment) =>
-        WholeNumberSetting.Read(configuration, Key, 0, MaxLifecycles,
-            fallback: StartupFailure.IsOwnProcess && !environment.IsDevelopment() ? DefaultLifecycles : 0);
+    public static int LifecyclesFrom(IConfiguration configuration, IHostEnvironment environment)
+    {
+        var sqlite = configuration["Storage:Provider"] is not { Length: > 0 } provider || provider.Trim().Equals("sqlite", StringComparison.OrdinalIgnoreCase);
+        return WholeNumberSetting.Read(configuration, Key, 0, MaxLifecycles,
+            fallback: StartupFailure.IsOwnProcess && !environment.IsDevelopment() && sqlite ? DefaultLifecycles : 0);
+    }
 
     /// <summary>
     /// Runs the warm-up <paramref name="configuration"/> asks for (or the default, see <see cref="LifecyclesFrom"/>) and
