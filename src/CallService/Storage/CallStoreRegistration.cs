@@ -29,7 +29,7 @@ internal static class CallStoreRegistration
         {
             case "sqlite":
                 var window = WholeNumberSetting.Read(configuration, "Storage:Sqlite:CommitWindowMilliseconds",
-                    0, SqliteStorageOptions.MaxCommitWindowMilliseconds, fallback: 0);
+                    0, SqliteStorageOptions.MaxCommitWindowMilliseconds, fallback: SqliteStorageOptions.DefaultCommitWindowMilliseconds);
                 services.AddSingleton(new SqliteStorageOptions(TimeSpan.FromMilliseconds(window)));
                 services.AddSingleton<ICallStore, SqliteCallStore>();
                 return services;
