@@ -14,7 +14,7 @@ internal sealed record SqliteStorageOptions(TimeSpan CommitWindow)
 
     /// <summary>
     /// The configured default, milliseconds: at 1,000 lifecycles/s 1 ms used 2–11 % less CPU per lifecycle than none in
-    /// each of four interleaved pairs (docs/performance-notes.md, session 8); a quiet store never waits for it.
+    /// four of five interleaved pairs (+2 % in the fifth, which another job disturbed) (docs/performance-notes.md, session 8); a quiet store never waits for it.
     /// </summary>
     public const int DefaultCommitWindowMilliseconds = 1;
 
