@@ -47,11 +47,7 @@ public abstract partial class CallStoreContractTests
         var store = Store();
         var live = Live("s1");
         Assert.True(Create(store, live));
-        var lost = live with
-        {
-            State = CallState.Ended, EndedAt = T0.AddSeconds(3), EndReason = EndReason.NodeLost, EndedBy = Ender.System,
-        };
-        Assert.True(store.Save(new CallWrite(lost, [new CallTransition(CallState.Ended, T0.AddSeconds(3), "node_lost by system")], [], T0.AddSeconds(3))));
+        EndElsewhere(store, live);
 
         // The node that held the call comes back and writes a change of its stale, live copy.
         var stale = live with { WarningsB = new Dictionary<int, int> { [2] = 1 } };
@@ -69,11 +65,7 @@ public abstract partial class CallStoreContractTests
         var store = Store();
         var live = Live("s1");
         Assert.True(Create(store, live));
-        var lost = live with
-        {
-            State = CallState.Ended, EndedAt = T0.AddSeconds(3), EndReason = EndReason.NodeLost, EndedBy = Ender.System,
-        };
-        Assert.True(store.Save(new CallWrite(lost, [new CallTransition(CallState.Ended, T0.AddSeconds(3), "node_lost by system")], [], T0.AddSeconds(3))));
+        EndElsewhere(store, live);
 
         // The node that held the call comes back, connects and hangs up its stale copy: the row's guard ignores both.
         var connected = live with { State = CallState.Connected, ConnectedAt = T0.AddSeconds(4) };
@@ -86,5 +78,15 @@ public abstract partial class CallStoreContractTests
         Assert.Equal((CallState.Ended, EndReason.NodeLost), (found.State, found.EndReason));
         Assert.Equal([(CallState.Accepted, T0, "created direct"), (CallState.Ended, T0.AddSeconds(3), "node_lost by system")],
             found.Transitions.Select(t => (t.State, t.At, t.Detail)));
+    }
+
+    /// <summary>Another node's takeover ends <paramref name="live"/> at T0 + 3 s (<c>node_lost by system</c>).</summary>
+    private static void EndElsewhere(ICallStore store, CallSnapshot live)
+    {
+        var lost = live with
+        {
+            State = CallState.Ended, EndedAt = T0.AddSeconds(3), EndReason = EndReason.NodeLost, EndedBy = Ender.System,
+        };
+        Assert.True(store.Save(new CallWrite(lost, [new CallTransition(CallState.Ended, T0.AddSeconds(3), "node_lost by system")], [], T0.AddSeconds(3))));
     }
 }
