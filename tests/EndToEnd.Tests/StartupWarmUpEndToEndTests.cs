@@ -79,22 +79,25 @@ public sealed class StartupWarmUpEndToEndTests
     [Fact]
     public async Task ASigtermDuringTheWarmUp_EndsTheProcess_BeforeTheNodeOpensItsPorts_AndLeavesNoFolder()
     {
-        var foldersBefore = WarmUpFolders();
         var data = Directory.CreateTempSubdirectory("callservice-e2e-warm-up-").FullName;
+        var temp = Directory.CreateTempSubdirectory("callservice-e2e-tmp-").FullName; // the process's own TMPDIR
         var httpPort = FreePort.Next();
         try
         {
             var info = TestSupport.CallServiceLaunch.StartInfo(httpPort, FreePort.Next(), data, new Dictionary<string, string>
             {
                 ["Storage:DataDirectory"] = data, ["Auth:ApiKeys:0"] = ServiceProcess.ApiKey, ["Startup:WarmUpLifecycles"] = "10000",
+                ["TMPDIR"] = temp,
             });
             using var process = System.Diagnostics.Process.Start(info)!;
             var output = new System.Collections.Concurrent.ConcurrentQueue<string>();
             process.OutputDataReceived += (_, e) => { if (e.Data is not null) output.Enqueue(e.Data); };
             process.BeginOutputReadLine();
             process.BeginErrorReadLine();
-            await Task.Delay(TimeSpan.FromSeconds(2)); // inside the warm-up: 10,000 lifecycles take far longer
-            Assert.False(process.HasExited);
+            // The warm-up's folder exists once its signal handling is in place: then it is inside the warm-up.
+            for (var i = 0; i < 600 && !process.HasExited && Directory.GetDirectories(temp, "callservice-warm-up-*").Length == 0; i++)
+                await Task.Delay(100);
+            Assert.NotEmpty(Directory.GetDirectories(temp, "callservice-warm-up-*"));
 
             using (var kill = System.Diagnostics.Process.Start("kill", ["-TERM", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])!)
                 await kill.WaitForExitAsync();
@@ -105,13 +108,14 @@ public sealed class StartupWarmUpEndToEndTests
             Assert.True(ended, "the process was still running 30 s after SIGTERM");
             Assert.Equal(0, process.ExitCode);
             Assert.Contains(output, l => l.StartsWith("Warm-up stopped after ", StringComparison.Ordinal) && l.EndsWith("by a stop signal; the node does not start", StringComparison.Ordinal));
-            Assert.Equal(foldersBefore, WarmUpFolders()); // the throwaway node's folder is gone
+            Assert.Empty(Directory.GetDirectories(temp, "callservice-warm-up-*")); // the throwaway node's folder is gone
             using var probe = new System.Net.Sockets.TcpClient();
             await Assert.ThrowsAnyAsync<System.Net.Sockets.SocketException>(() => probe.ConnectAsync(System.Net.IPAddress.Loopback, httpPort));
         }
         finally
         {
             Directory.Delete(data, recursive: true);
+            Directory.Delete(temp, recursive: true);
         }
     }
 

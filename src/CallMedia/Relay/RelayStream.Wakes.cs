@@ -39,6 +39,8 @@ internal sealed partial class RelayStream
         }
         finally
         {
+            foreach (var viewer in wake)
+                viewer.WakeList = null; // a wake that threw left the rest listed: the next fan-out lists them again
             wake.Clear();
         }
     }

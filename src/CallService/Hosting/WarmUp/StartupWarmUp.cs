@@ -67,33 +67,40 @@ internal static class StartupWarmUp
         var started = Stopwatch.GetTimestamp();
         var (methods, jit) = (JitInfo.GetCompiledMethodCount(), JitInfo.GetCompilationTime());
         DirectoryInfo? folder = null;
-        using var stop = new CancellationTokenSource();
-        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
-        using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stop.Token);
-        timeout.CancelAfter(Timeout);
-        try
+        var stop = new CancellationTokenSource(); // not disposed: a handler already running may still cancel it
+        var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
+        var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
+        WarmUpOutcome outcome;
+        using (var timeout = CancellationTokenSource.CreateLinkedTokenSource(stop.Token))
         {
-            folder = Directory.CreateTempSubdirectory("callservice-warm-up-");
-            await RunAgainstThrowawayNodeAsync(folder.FullName, count, timeout.Token).ConfigureAwait(false);
-            await SettleJitAsync(timeout.Token).ConfigureAwait(false);
-            return new(WarmUpEnd.Done, $"Warm-up: {count} call lifecycles on a throwaway node in {Stopwatch.GetElapsedTime(started).TotalMilliseconds:F0} ms " +
-                   $"({JitInfo.GetCompiledMethodCount() - methods} methods compiled, {(JitInfo.GetCompilationTime() - jit).TotalMilliseconds:F0} ms of JIT); nothing of them kept");
+            timeout.CancelAfter(Timeout);
+            try
+            {
+                folder = Directory.CreateTempSubdirectory("callservice-warm-up-");
+                await RunAgainstThrowawayNodeAsync(folder.FullName, count, timeout.Token).ConfigureAwait(false);
+                await SettleJitAsync(timeout.Token).ConfigureAwait(false);
+                outcome = new(WarmUpEnd.Done, $"Warm-up: {count} call lifecycles on a throwaway node in {Stopwatch.GetElapsedTime(started).TotalMilliseconds:F0} ms " +
+                       $"({JitInfo.GetCompiledMethodCount() - methods} methods compiled, {(JitInfo.GetCompilationTime() - jit).TotalMilliseconds:F0} ms of JIT); nothing of them kept");
+            }
+            catch (Exception e)
+            {
+                var reason = timeout.IsCancellationRequested ? "took too long" : e.GetType().Name + ": " + e.Message;
+                outcome = new(WarmUpEnd.GivenUp, $"Warm-up given up after {Stopwatch.GetElapsedTime(started).TotalMilliseconds:F0} ms ({reason}); the node starts cold");
+            }
+            finally
+            {
+                try { folder?.Delete(recursive: true); }
+                catch (IOException) { }
+                catch (UnauthorizedAccessException) { }
+            }
         }
-        catch (Exception e)
-        {
-            var elapsed = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
-            if (stop.IsCancellationRequested)
-                return new(WarmUpEnd.Stopped, $"Warm-up stopped after {elapsed:F0} ms by a stop signal; the node does not start");
-            var reason = timeout.IsCancellationRequested ? "took too long" : e.GetType().Name + ": " + e.Message;
-            return new(WarmUpEnd.GivenUp, $"Warm-up given up after {elapsed:F0} ms ({reason}); the node starts cold");
-        }
-        finally
-        {
-            try { folder?.Delete(recursive: true); }
-            catch (IOException) { }
-            catch (UnauthorizedAccessException) { }
-        }
+        // From here a signal gets the runtime's own handling (the process ends) until the host registers its lifetime;
+        // one taken by the warm-up up to now, even after its work ended, stops the start.
+        sigterm.Dispose();
+        sigint.Dispose();
+        if (stop.IsCancellationRequested)
+            return new(WarmUpEnd.Stopped, $"Warm-up stopped after {Stopwatch.GetElapsedTime(started).TotalMilliseconds:F0} ms by a stop signal; the node does not start");
+        return outcome;
 
         void Stop(PosixSignalContext context)
         {
@@ -121,8 +128,7 @@ internal static class StartupWarmUp
         });
         builder.Logging.ClearProviders();
         // Not the console lifetime: it would take the process's SIGTERM/SIGINT for this node, which nobody waits on, so
-        // a stop signal during the warm-up would be lost and the real node would start. Without it the signal ends the
-        // process as it would before any host exists.
+        // a stop signal during the warm-up would be lost and the real node would start; RunAsync handles them instead.
         builder.Services.AddSingleton<IHostLifetime, UnsignalledLifetime>();
         builder.UseCallServiceDefaults();
         builder.Services.AddCallMediaHost(builder.Configuration);
