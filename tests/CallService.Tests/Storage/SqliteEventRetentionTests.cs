@@ -30,10 +30,7 @@ public sealed class SqliteEventRetentionTests : IDisposable
     [Fact]
     public void CleanUp_AfterTheClockIsSteppedBack_StillDeletesOldEvents_ByTheirNumbers()
     {
-        using var store = new SqliteCallStore(
-            new DataDirectory(new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["Storage:DataDirectory"] = _dir }).Build()),
-            new NodeIdentity(Options.Create(new ClusterOptions())));
-        store.Initialize();
+        using var store = OpenStore();
         // More events than one deletion slice (2,000), stamped by a wall clock an hour ahead; then the clock is stepped back.
         var now = T0.AddHours(1);
         var beforeStep = Write(store, 2500, now);
@@ -57,10 +54,7 @@ public sealed class SqliteEventRetentionTests : IDisposable
     [Fact]
     public void CleanUp_WithASteadyClock_DeletesByTime_AndKeepsEveryYoungerEvent()
     {
-        using var store = new SqliteCallStore(
-            new DataDirectory(new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["Storage:DataDirectory"] = _dir }).Build()),
-            new NodeIdentity(Options.Create(new ClusterOptions())));
-        store.Initialize();
+        using var store = OpenStore();
         var first = Write(store, 5, T0);
         var second = Write(store, 5, T0.AddSeconds(40));
 
@@ -68,6 +62,16 @@ public sealed class SqliteEventRetentionTests : IDisposable
         Assert.Equal(0, store.DeleteEventsBefore(T0.AddSeconds(30))); // the mark of the last clean-up (T0+40 s) is not old yet
         Assert.Equal(Range(second), Seqs());
         Assert.True(first.Last < second.First);
+    }
+
+    /// <summary>A SQLite store on this test's data directory, its schema in place.</summary>
+    private SqliteCallStore OpenStore()
+    {
+        var store = new SqliteCallStore(
+            new DataDirectory(new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["Storage:DataDirectory"] = _dir }).Build()),
+            new NodeIdentity(Options.Create(new ClusterOptions())));
+        store.Initialize();
+        return store;
     }
 
     private static (long First, long Last) Write(SqliteCallStore store, int count, DateTimeOffset at)
