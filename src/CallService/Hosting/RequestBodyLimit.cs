@@ -11,17 +11,15 @@ namespace CallService.Hosting;
 internal sealed record RequestBodyLimit(long MaxRequestBodySize) : IRequestSizeLimitMetadata
 {
     public const string Key = "Http:MaxRequestBodyBytes";
-    public const long DefaultBytes = 64 * 1024;
+    public const int DefaultBytes = 64 * 1024;
 
     long? IRequestSizeLimitMetadata.MaxRequestBodySize => MaxRequestBodySize;
 
-    /// <summary>Reads <see cref="Key"/>; a value that is not a whole number of 1 byte to 16 MiB stops the start.</summary>
-    public static RequestBodyLimit From(IConfiguration configuration)
-    {
-        var value = configuration[Key];
-        if (string.IsNullOrEmpty(value)) return new RequestBodyLimit(DefaultBytes);
-        if (!long.TryParse(value, out var bytes) || bytes is < 1 or > 16 * 1024 * 1024)
-            throw new StartupException($"{Key} must be a whole number of bytes from 1 to 16777216 (got '{value}').");
-        return new RequestBodyLimit(bytes);
-    }
+    /// <summary>The most <see cref="Key"/> may be, in bytes (16 MiB).</summary>
+    public const int MaxBytes = 16 * 1024 * 1024;
+
+    /// <summary>Reads <see cref="Key"/>; a value that is not a whole number of 1 byte to <see cref="MaxBytes"/> stops the
+    /// start (<see cref="WholeNumberSetting"/>).</summary>
+    public static RequestBodyLimit From(IConfiguration configuration) =>
+        new(WholeNumberSetting.Read(configuration, Key, 1, MaxBytes, DefaultBytes));
 }

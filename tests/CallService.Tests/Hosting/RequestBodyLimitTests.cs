@@ -12,6 +12,7 @@ public sealed class RequestBodyLimitTests
     [Theory]
     [InlineData(null, 65536)]
     [InlineData("", 65536)]
+    [InlineData("  ", 65536)]
     [InlineData("1", 1)]
     [InlineData("16777216", 16777216)]
     public void From_ReadsTheLimit_DefaultingTo64KiB(string? value, long expected)
@@ -27,5 +28,6 @@ public sealed class RequestBodyLimitTests
     [InlineData("16777217")]
     [InlineData("64k")]
     public void From_OutOfRange_StopsTheStartNamingTheKey(string value) =>
-        Assert.Contains("Http:MaxRequestBodyBytes", Assert.Throws<StartupException>(() => From(value)).Message);
+        Assert.Equal($"Http:MaxRequestBodyBytes must be a whole number from 1 to 16777216 (got '{value}').",
+            Assert.Throws<StartupException>(() => From(value)).Message);
 }

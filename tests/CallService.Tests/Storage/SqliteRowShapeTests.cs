@@ -157,6 +157,23 @@ public sealed class SqliteRowShapeTests : IDisposable
     }
 
     [Fact]
+    public void TheDowngradeCommand_InTheConfigurationDocs_IsTheTestedStatement()
+    {
+        // docs/configuration.md gives the statement as a sqlite3 command in double quotes, so its '$' is escaped for
+        // the shell; otherwise it is the constant, line for line.
+        var docs = File.ReadAllText(Path.Combine(TestSupport.RepoPaths.Root, "docs", "configuration.md"));
+        const string start = "sqlite3 data/calls.db \"";
+        var at = docs.IndexOf(start, StringComparison.Ordinal);
+        Assert.True(at >= 0, "docs/configuration.md has no sqlite3 downgrade command");
+        var body = docs[(at + start.Length)..];
+        var command = body[..body.IndexOf("\"\n```", StringComparison.Ordinal)].Replace("\\$", "$", StringComparison.Ordinal);
+        Assert.Equal(Lines(SqliteTransitionsColumn.DowngradeSql), Lines(command));
+
+        static string[] Lines(string sql) =>
+            [.. sql.Split('\n', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)];
+    }
+
+    [Fact]
     public void DatabaseWithRowidTables_FromAnOlderBuild_KeepsItsShape_AndWorks()
     {
         Directory.CreateDirectory(_dir);
