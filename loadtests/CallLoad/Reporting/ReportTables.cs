@@ -125,9 +125,13 @@ public static class ReportTables
             $"RSS {F(s.RssStartMiB)} → {F(s.RssEndMiB)} MiB (peak {F(s.PeakRssMiB)})\n" +
             $"generator CPU {F(g.CpuSeconds, "F2")} s = {F(g.CpuShare * 100)} % of {g.Cores} core(s){(g.Saturated ? " — SATURATED: " + g.Reason : "")}; " +
             $"other jobs {F(s.OtherCpuSeconds, "F2")} CPU s; load average {F(s.LoadAverageStart, "F2")} → {F(s.LoadAverageEnd, "F2")}" +
-            (s.Pinning.Length > 0 ? $"; {s.Pinning}" : "; not pinned") + syscalls + Timeline(s)));
+            (s.Pinning.Length > 0 ? $"; {s.Pinning}" : "; not pinned") + GcLine(s) + syscalls + Timeline(s)));
         return table;
     }
+
+    private static string GcLine(SignalingResult s) => s.Gc.Generations.Count == 0 ? "" :
+        "\nGC pauses (count × p50 / max ms): " + string.Join(", ", s.Gc.Generations.Select((g, i) => $"gen{i} {g.Count} × {F(g.P50Ms)} / {F(g.MaxMs)}")) +
+        $"; paused {F(s.Gc.TotalMs, "F0")} ms = {F(s.GcPausedShare * 100, "F2")} % of the window";
 
     private static string Timeline(SignalingResult s) => s.Timeline.Count < 2 ? "" :
         "\ntimeline (s: completed, lifecycle p50/p99 ms, server CPU ms per lifecycle, RSS MiB):\n" + string.Join("\n",

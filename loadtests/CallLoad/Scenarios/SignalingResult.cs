@@ -88,6 +88,14 @@ public sealed record SignalingResult
     public double DatabaseCpuSeconds { get; init; }
     /// <summary>Server context switches (voluntary + involuntary, every thread) per completed lifecycle.</summary>
     public double ContextSwitchesPerLifecycle { get; init; }
+    /// <summary>
+    /// The servers' garbage collections in the measured window and how long each stood the process still
+    /// (<see cref="GcPauseTrace"/>; every node together). A pause stops every request in flight, so the longest ones
+    /// show in the lifecycle p99.
+    /// </summary>
+    public GcPauses Gc { get; init; } = GcPauses.None;
+    /// <summary>Share of the window a server stood still for its collector (the pauses ÷ the window ÷ the nodes); 0 when not traced.</summary>
+    public double GcPausedShare { get; init; }
     /// <summary>Peak server RSS, MiB (the largest node).</summary>
     public double PeakRssMiB { get; init; }
     /// <summary>Server RSS at the start and at the end of the measured window, MiB (summed over nodes).</summary>
@@ -130,6 +138,7 @@ public sealed record SignalingComparison(SignalingResult Ceiling, SignalingResul
         ["cpuPerLifecycle"] = Ratio(Service.CpuMsPerLifecycle, Ceiling.CpuMsPerLifecycle),
         ["syscallsPerLifecycle"] = Ratio(Service.SyscallsTotalPerLifecycle, Ceiling.SyscallsTotalPerLifecycle),
         ["contextSwitchesPerLifecycle"] = Ratio(Service.ContextSwitchesPerLifecycle, Ceiling.ContextSwitchesPerLifecycle),
+        ["gcPausedShare"] = Ratio(Service.GcPausedShare, Ceiling.GcPausedShare),
     };
 
     private static double? Ratio(double ours, double theirs) => theirs > 0 ? Math.Round(ours / theirs, 2) : null;

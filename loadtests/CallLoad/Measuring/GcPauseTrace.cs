@@ -1,0 +1,112 @@
+using Microsoft.Diagnostics.NETCore.Client;
+using Microsoft.Diagnostics.Tracing;
+using Microsoft.Diagnostics.Tracing.Parsers;
+using Microsoft.Diagnostics.Tracing.Parsers.Clr;
+
+namespace CallLoad.Measuring;
+
+/// <summary>The garbage collections of one generation in a window: how many, and how long the process stood still for them.</summary>
+/// <param name="Count">Collections of this generation (a gen1 collection also collects gen0; counted once, as gen1).</param>
+/// <param name="TotalMs">Sum of their pauses, ms.</param>
+/// <param name="P50Ms">Median pause, ms (0 when none).</param>
+/// <param name="MaxMs">Longest pause, ms (0 when none).</param>
+public sealed record GcGeneration(int Count, double TotalMs, double P50Ms, double MaxMs);
+
+/// <summary>What a <see cref="GcPauseTrace"/> saw: the pauses per generation (0, 1, 2) and their sum.</summary>
+public sealed record GcPauses(IReadOnlyList<GcGeneration> Generations, double TotalMs)
+{
+    /// <summary>No trace (not a .NET process, or the diagnostics port was closed).</summary>
+    public static GcPauses None { get; } = new([], 0);
+
+    /// <summary>Sums the pauses of several processes (one window, several nodes); the median and maximum are over all of them.</summary>
+    public static GcPauses Merge(IEnumerable<IReadOnlyList<GcPause>> perProcess)
+    {
+        var all = perProcess.SelectMany(p => p).ToList();
+        if (all.Count == 0) return None;
+        var generations = Enumerable.Range(0, 3).Select(g =>
+        {
+            var ms = all.Where(p => Math.Min(p.Generation, 2) == g).Select(p => p.PauseMs).Order().ToList();
+            return ms.Count == 0 ? new GcGeneration(0, 0, 0, 0)
+                : new GcGeneration(ms.Count, Math.Round(ms.Sum(), 1), Math.Round(ms[ms.Count / 2], 1), Math.Round(ms[^1], 1));
+        }).ToList();
+        return new GcPauses(generations, Math.Round(all.Sum(p => p.PauseMs), 1));
+    }
+}
+
+/// <summary>One collection: its generation (the <c>Depth</c> of <c>GCStart</c>) and how long the runtime had the process suspended, ms.</summary>
+public readonly record struct GcPause(int Generation, double PauseMs);
+
+/// <summary>
+/// The pauses of a .NET process's garbage collector while it runs: an EventPipe session on the process's diagnostics
+/// port (Microsoft.Diagnostics.NETCore.Client) with the runtime provider's GC keyword (0x1) at informational level,
+/// read live with TraceEvent. A pause is from <c>GCSuspendEEStart</c> to <c>GCRestartEEStop</c> (the runtime's own
+/// events, as PerfView's GCStats counts it), its generation the <c>GCStart</c> between them. A few events per
+/// collection, so the traced process pays next to nothing; stacks are not asked for.
+/// </summary>
+public sealed class GcPauseTrace : IAsyncDisposable
+{
+    private const long GcKeyword = 0x1;
+    private readonly EventPipeSession _session;
+    private readonly EventPipeEventSource _source;
+    private readonly Task _reading;
+    private readonly List<GcPause> _pauses = [];
+    private double _suspendedAt = double.NaN;
+    private int _generation = -1;
+
+    private GcPauseTrace(EventPipeSession session)
+    {
+        _session = session;
+        _source = new EventPipeEventSource(session.EventStream);
+        _source.Clr.GCSuspendEEStart += e => _suspendedAt = e.TimeStampRelativeMSec;
+        _source.Clr.GCStart += e => _generation = e.Depth;
+        _source.Clr.GCRestartEEStop += OnRestarted;
+        _reading = Task.Run(() => _source.Process());
+    }
+
+    /// <summary>Starts tracing <paramref name="pid"/>; null when it has no diagnostics port (not .NET, or diagnostics disabled).</summary>
+    public static GcPauseTrace? TryStart(int pid)
+    {
+        try
+        {
+            var session = new DiagnosticsClient(pid).StartEventPipeSession(
+                [new EventPipeProvider(ClrTraceEventParser.ProviderName, System.Diagnostics.Tracing.EventLevel.Informational, GcKeyword)],
+                requestRundown: false);
+            return new GcPauseTrace(session);
+        }
+        catch (Exception ex) when (ex is ServerNotAvailableException or UnsupportedCommandException or TimeoutException or IOException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Ends the session and returns the collections seen, in order (a pause still open at the end is left out).</summary>
+    public async Task<IReadOnlyList<GcPause>> StopAsync()
+    {
+        try
+        {
+            await _session.StopAsync(CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is ServerNotAvailableException or IOException)
+        {
+            // The process is gone: the stream ends by itself.
+        }
+        await _reading.ConfigureAwait(false);
+        lock (_pauses) return [.. _pauses];
+    }
+
+    private void OnRestarted(TraceEvent e)
+    {
+        // A suspension without a collection between (the runtime also suspends for other reasons) is not a GC pause.
+        if (_generation >= 0 && !double.IsNaN(_suspendedAt))
+            lock (_pauses) _pauses.Add(new GcPause(_generation, e.TimeStampRelativeMSec - _suspendedAt));
+        _generation = -1;
+        _suspendedAt = double.NaN;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _session.Dispose();
+        await _reading.ConfigureAwait(false);
+        _source.Dispose();
+    }
+}
