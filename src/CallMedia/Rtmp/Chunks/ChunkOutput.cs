@@ -1,100 +1,84 @@
 using System.Buffers;
+using System.Numerics;
 
 namespace CallMedia.Rtmp.Chunks;
 
 /// <summary>
-/// Builds one gather-write: small header bytes go into pooled scratch blocks, payloads are referenced
-/// in place (<see cref="ArraySegment{T}"/> of the shared media buffer), so a viewer's send copies nothing
-/// but headers. Scratch blocks are never reallocated, so segments stay valid until <see cref="Reset"/>.
+/// One flush's bytes, contiguous: chunk headers are written in place and payload bytes copied in right after them, so
+/// the flush sends straight from <see cref="Written"/> (one send, no list of segments to copy together first). The
+/// payload is copied once per viewer either way (the kernel's copy into the socket buffer needs it contiguous or
+/// gathered, and a gathered <c>sendmsg</c> cost more than the copy it saved: docs/performance-notes.md, session 7).
+/// A buffer up to <see cref="KeptBytes"/> stays between flushes; a larger one (a key frame's) goes back to the pool at
+/// <see cref="Reset"/>. Grows by doubling (pooled arrays); <see cref="Written"/> is valid until the next write or reset.
 /// </summary>
-internal sealed class SegmentBuilder : IDisposable
+internal sealed class ChunkOutput : IDisposable
 {
-    private const int BlockSize = 4096;
-    private readonly List<byte[]> _blocks = new();
-    private byte[]? _current;
-    private int _used;
+    /// <summary>The largest buffer kept from one flush to the next, bytes.</summary>
+    public const int KeptBytes = 16 * 1024;
 
-    public List<ArraySegment<byte>> Segments { get; } = new();
+    private const int FirstBytes = 4096;
+    private byte[] _buffer = [];
 
+    /// <summary>Bytes written since the last <see cref="Reset"/>.</summary>
     public int TotalBytes { get; private set; }
 
-    /// <summary>Returns a writable span of at least <paramref name="size"/> bytes (size ≤ 4096) in scratch.</summary>
+    /// <summary>Bytes of the buffer held now (0: none).</summary>
+    public int Capacity => _buffer.Length;
+
+    /// <summary>What was written since the last <see cref="Reset"/>.</summary>
+    public ReadOnlySpan<byte> Written => _buffer.AsSpan(0, TotalBytes);
+
+    /// <summary>Returns a writable span of <paramref name="size"/> bytes after what was written; commit with <see cref="Advance"/>.</summary>
     public Span<byte> GetSpan(int size)
     {
-        if (_current is null || _used + size > _current.Length)
-        {
-            _current = ArrayPool<byte>.Shared.Rent(Math.Max(BlockSize, size));
-            _blocks.Add(_current);
-            _used = 0;
-        }
-        return _current.AsSpan(_used, size);
+        EnsureRoom(size);
+        return _buffer.AsSpan(TotalBytes, size);
     }
 
     /// <summary>Commits <paramref name="count"/> bytes written into the last <see cref="GetSpan"/>.</summary>
-    public void Advance(int count)
-    {
-        if (count == 0) return;
-        var last = Segments.Count > 0 ? Segments[^1] : default;
-        if (last.Array == _current && last.Offset + last.Count == _used)
-            Segments[^1] = new ArraySegment<byte>(_current!, last.Offset, last.Count + count);
-        else
-            Segments.Add(new ArraySegment<byte>(_current!, _used, count));
-        _used += count;
-        TotalBytes += count;
-    }
+    public void Advance(int count) => TotalBytes += count;
 
-    /// <summary>References payload bytes in place (no copy).</summary>
+    /// <summary>Copies payload bytes in after what was written.</summary>
     public void AddPayload(ArraySegment<byte> payload)
     {
-        if (payload.Count == 0) return;
-        Segments.Add(payload);
+        if (payload.Count == 0)
+            return;
+        EnsureRoom(payload.Count);
+        payload.AsSpan().CopyTo(_buffer.AsSpan(TotalBytes));
         TotalBytes += payload.Count;
     }
 
-    /// <summary>Copies the segments, in order, into <paramref name="destination"/> (at least <see cref="TotalBytes"/> long).</summary>
-    public void CopyTo(Span<byte> destination)
-    {
-        var offset = 0;
-        foreach (var s in Segments)
-        {
-            s.AsSpan().CopyTo(destination[offset..]);
-            offset += s.Count;
-        }
-    }
+    public byte[] ToArray() => Written.ToArray();
 
-    public byte[] ToArray()
-    {
-        var result = new byte[TotalBytes];
-        var offset = 0;
-        foreach (var s in Segments)
-        {
-            s.AsSpan().CopyTo(result.AsSpan(offset));
-            offset += s.Count;
-        }
-        return result;
-    }
-
-    /// <summary>Empties the builder; the first scratch block is kept for the next write (no pool round trip per flush).</summary>
+    /// <summary>Empties the output; a buffer larger than <see cref="KeptBytes"/> goes back to the pool.</summary>
     public void Reset()
     {
-        for (var i = 1; i < _blocks.Count; i++)
-            ArrayPool<byte>.Shared.Return(_blocks[i]);
-        if (_blocks.Count > 1)
-            _blocks.RemoveRange(1, _blocks.Count - 1);
-        _current = _blocks.Count > 0 ? _blocks[0] : null;
-        _used = 0;
-        Segments.Clear();
         TotalBytes = 0;
+        if (_buffer.Length > KeptBytes)
+            ReturnBuffer();
     }
 
     public void Dispose()
     {
-        foreach (var block in _blocks)
-            ArrayPool<byte>.Shared.Return(block);
-        _blocks.Clear();
-        _current = null;
-        _used = 0;
-        Segments.Clear();
         TotalBytes = 0;
+        ReturnBuffer();
+    }
+
+    private void EnsureRoom(int more)
+    {
+        var needed = TotalBytes + more;
+        if (needed <= _buffer.Length)
+            return;
+        var grown = ArrayPool<byte>.Shared.Rent(Math.Max(FirstBytes, (int)BitOperations.RoundUpToPowerOf2((uint)needed)));
+        _buffer.AsSpan(0, TotalBytes).CopyTo(grown);
+        ReturnBuffer();
+        _buffer = grown;
+    }
+
+    private void ReturnBuffer()
+    {
+        if (_buffer.Length > 0)
+            ArrayPool<byte>.Shared.Return(_buffer);
+        _buffer = [];
     }
 }
