@@ -8,14 +8,13 @@ namespace CallMedia.Rtmp.Chunks;
 /// the flush sends straight from <see cref="Written"/> (one send, no list of segments to copy together first). The
 /// payload is copied once per viewer either way (the kernel's copy into the socket buffer needs it contiguous or
 /// gathered, and a gathered <c>sendmsg</c> cost more than the copy it saved: docs/performance-notes.md, session 7).
-/// A buffer up to <see cref="KeptBytes"/> stays between flushes; a larger one (a key frame's) goes back to the pool at
-/// <see cref="Reset"/>. Grows by doubling (pooled arrays); <see cref="Written"/> is valid until the next write or reset.
+/// The buffer is rented from <see cref="ArrayPool{T}.Shared"/> at the first write and returned at <see cref="Reset"/>:
+/// the pool hands this thread back the array the previous flush returned, still in the cache, where a buffer kept per
+/// viewer would be cold by the viewer's next flush (its first touch was the output's largest cost in the profile).
+/// Grows by doubling; <see cref="Written"/> is valid until the next write or reset.
 /// </summary>
 internal sealed class ChunkOutput : IDisposable
 {
-    /// <summary>The largest buffer kept from one flush to the next, bytes.</summary>
-    public const int KeptBytes = 16 * 1024;
-
     private const int FirstBytes = 4096;
     private byte[] _buffer = [];
 
@@ -50,19 +49,14 @@ internal sealed class ChunkOutput : IDisposable
 
     public byte[] ToArray() => Written.ToArray();
 
-    /// <summary>Empties the output; a buffer larger than <see cref="KeptBytes"/> goes back to the pool.</summary>
+    /// <summary>Empties the output and returns its buffer to the pool.</summary>
     public void Reset()
-    {
-        TotalBytes = 0;
-        if (_buffer.Length > KeptBytes)
-            ReturnBuffer();
-    }
-
-    public void Dispose()
     {
         TotalBytes = 0;
         ReturnBuffer();
     }
+
+    public void Dispose() => Reset();
 
     private void EnsureRoom(int more)
     {
