@@ -75,6 +75,41 @@ public sealed class GopCopyTests
     }
 
     [Fact]
+    public void SmallerAndLargerGopsAfterEachOther_AndAfterRelease_ComeBackByteForByte()
+    {
+        // The tail block is remembered between appends: a GOP that starts again at byte 0 (Clear) or after the blocks
+        // were given back (Release) must write where it reads.
+        var copy = new GopCopy();
+        foreach (var (sizes, release) in new[] { (new[] { 20_000, 30_000 }, false), (new[] { 100, 200 }, false), (new[] { 5_000, 40_000, 3 }, true), (new[] { 17_000, 1 }, false) })
+        {
+            var sent = new List<byte[]>();
+            for (var m = 0; m < sizes.Length; m++)
+            {
+                var bytes = Enumerable.Range(0, sizes[m]).Select(i => (byte)((i * 13 + m + sizes.Length) % 253)).ToArray();
+                sent.Add(bytes);
+                var packet = new MediaPacket(m == 0 ? FrameClass.KeyFrame : FrameClass.InterFrame, (uint)(m * 40), MediaBuffer.CopyOf(bytes));
+                if (m == 0)
+                    copy.Restart(packet);
+                else
+                    copy.Add(packet, 1 << 20);
+                packet.Payload.Release();
+            }
+            var packets = copy.ToPackets();
+            Assert.Equal(sizes.Sum(), copy.Bytes);
+            for (var m = 0; m < sizes.Length; m++)
+            {
+                Assert.Equal(sent[m], packets[m].Payload.Span.ToArray());
+                packets[m].Payload.Release();
+            }
+            if (release)
+            {
+                copy.Release();
+                Assert.Equal(0, copy.Capacity);
+            }
+        }
+    }
+
+    [Fact]
     public void PastTheBound_TheGopIsLetGoUntilTheNextKeyFrame()
     {
         var copy = new GopCopy();

@@ -34,7 +34,7 @@ public sealed class ChunkReaderTests
     internal static byte[] Encode(IEnumerable<Msg> messages, int chunkSize)
     {
         var writer = new ChunkWriter { ChunkSize = chunkSize };
-        using var builder = new SegmentBuilder();
+        using var builder = new ChunkOutput();
         foreach (var m in messages)
             writer.Write(builder, m.Csid, m.Type, m.Timestamp, m.StreamId, new ArraySegment<byte>(m.Payload));
         return builder.ToArray();
@@ -276,7 +276,7 @@ public sealed class ChunkReaderTests
         var video = Payload(1000, 1);
         var audio = Payload(50, 2);
         var writer = new ChunkWriter { ChunkSize = 128 };
-        using var builder = new SegmentBuilder();
+        using var builder = new ChunkOutput();
         var partial = writer.Begin(builder, 6, RtmpMessageType.Video, 0x01000000, 1, new ArraySegment<byte>(video), 200);
         Assert.False(partial.Done);
         Assert.Equal(128, partial.Offset); // whole chunks within 200 bytes of room: one

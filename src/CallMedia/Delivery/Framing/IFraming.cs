@@ -28,7 +28,7 @@ internal interface IFraming : IDisposable
     /// <summary>Bytes framed since the last flush (headers included).</summary>
     int PendingBytes { get; }
 
-    /// <summary>Frames a whole item (headers into scratch, payload referenced or copied); returns its payload bytes.</summary>
+    /// <summary>Frames a whole item (headers and payload, or the payload referenced until the flush); returns its payload bytes.</summary>
     int Write(in DeliveryItem item);
 
     /// <summary>Starts sending <paramref name="item"/> in parts, about <paramref name="maxBytes"/> now. True when it went out whole after all (the caller keeps ownership); otherwise the framing holds the item until done.</summary>

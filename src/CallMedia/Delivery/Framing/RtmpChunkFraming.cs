@@ -6,8 +6,8 @@ using CallMedia.Rtmp.Chunks;
 namespace CallMedia.Delivery.Framing;
 
 /// <summary>
-/// RTMP chunk framing (RTMP spec §5.3) onto a socket: chunk headers into pooled scratch, payloads referenced in place
-/// until the flush, which copies them into one buffer for one non-blocking send (<see cref="FlushAsync"/>). Media items
+/// RTMP chunk framing (RTMP spec §5.3) onto a socket: chunk headers and payloads into one contiguous output
+/// (<see cref="ChunkOutput"/>), sent with one non-blocking send per flush (<see cref="FlushAsync"/>). Media items
 /// go on the audio/data/video chunk streams of the viewer's play stream (<see cref="PlayStreamId"/>); control items
 /// carry their own chunk stream and message stream ids. A video message larger than the room goes out a few chunks
 /// at a time (§5.3.2: chunks of different chunk streams interleave).
@@ -23,7 +23,7 @@ internal sealed class RtmpChunkFraming(Socket socket) : IFraming
     public const int VideoChunkStream = 6;
 
     private readonly ChunkWriter _out = new();
-    private readonly SegmentBuilder _builder = new();
+    private readonly ChunkOutput _output = new();
     private DeliveryItem _partialItem;
     private ChunkWriter.PartialMessage _partial;
     private int _connectionChunkSize = ChunkReader.DefaultChunkSize;
@@ -35,7 +35,7 @@ internal sealed class RtmpChunkFraming(Socket socket) : IFraming
 
     public bool HasPartial { get; private set; }
 
-    public int PendingBytes => _builder.TotalBytes;
+    public int PendingBytes => _output.TotalBytes;
 
     public int PartialRemainingBytes => HasPartial ? _partial.Payload.Count - _partial.Offset : 0;
 
@@ -70,14 +70,14 @@ internal sealed class RtmpChunkFraming(Socket socket) : IFraming
     {
         var payload = new byte[4];
         BinaryPrimitives.WriteUInt32BigEndian(payload, (uint)size);
-        _out.Write(_builder, ProtocolChunkStream, RtmpMessageType.SetChunkSize, 0, 0, new ArraySegment<byte>(payload));
+        _out.Write(_output, ProtocolChunkStream, RtmpMessageType.SetChunkSize, 0, 0, new ArraySegment<byte>(payload));
         _out.ChunkSize = size;
     }
 
     public int Write(in DeliveryItem item)
     {
         var (csid, streamId) = Route(item);
-        _out.Write(_builder, csid, (RtmpMessageType)item.MessageType, item.Timestamp, streamId, item.Payload.Segment(0, item.Payload.Length));
+        _out.Write(_output, csid, (RtmpMessageType)item.MessageType, item.Timestamp, streamId, item.Payload.Segment(0, item.Payload.Length));
         if (item.IsControl && item.MessageType == (byte)RtmpMessageType.SetChunkSize)
             _out.ChunkSize = _connectionChunkSize = (int)BinaryPrimitives.ReadUInt32BigEndian(item.Payload.Span);
         return item.Payload.Length;
@@ -86,7 +86,7 @@ internal sealed class RtmpChunkFraming(Socket socket) : IFraming
     public bool BeginPartial(in DeliveryItem item, int maxBytes)
     {
         var (csid, streamId) = Route(item);
-        _partial = _out.Begin(_builder, csid, (RtmpMessageType)item.MessageType, item.Timestamp, streamId,
+        _partial = _out.Begin(_output, csid, (RtmpMessageType)item.MessageType, item.Timestamp, streamId,
             item.Payload.Segment(0, item.Payload.Length), Math.Max(maxBytes, 1));
         if (_partial.Done)
             return true;
@@ -99,7 +99,7 @@ internal sealed class RtmpChunkFraming(Socket socket) : IFraming
     {
         finished = null;
         var before = _partial.Offset;
-        _out.Continue(_builder, ref _partial, Math.Max(maxBytes, 1));
+        _out.Continue(_output, ref _partial, Math.Max(maxBytes, 1));
         if (_partial.Done)
         {
             finished = _partialItem;
@@ -110,24 +110,27 @@ internal sealed class RtmpChunkFraming(Socket socket) : IFraming
     }
 
     /// <summary>
-    /// Copies the framed chunks into one contiguous pooled buffer (headers and payloads: a few KiB per wake-up) and
-    /// sends it with one non-blocking <c>send</c> on this thread (<see cref="NonBlockingSend"/>); only what the kernel
-    /// did not take at once goes through the socket's async send. Cheaper than the gathered async send it replaces (the
-    /// socket engine pinned every segment, copied the segment list and allocated a task per send).
+    /// Sends the framed chunks (headers and payloads, already one contiguous run in <see cref="ChunkOutput"/>: a few KiB
+    /// per wake-up) with one non-blocking <c>send</c> on this thread (<see cref="NonBlockingSend"/>); only what the kernel
+    /// did not take at once is copied into a pooled buffer and goes through the socket's async send. Cheaper than the
+    /// gathered async send it replaces (the socket engine pinned every segment, copied the segment list and allocated a
+    /// task per send), and than gathering the headers and payloads at flush time (a list of segments per viewer, a
+    /// second pass over the bytes, a pool round trip per flush).
     /// </summary>
     public ValueTask<bool> FlushAsync(CancellationToken cancellationToken)
     {
-        var total = _builder.TotalBytes;
-        var buffer = ArrayPool<byte>.Shared.Rent(Math.Max(total, 1));
-        _builder.CopyTo(buffer);
-        _builder.Reset();
-        var sent = NonBlockingSend.TrySend(socket, buffer.AsSpan(0, total));
-        if (sent == total)
+        var written = _output.Written;
+        var sent = NonBlockingSend.TrySend(socket, written);
+        if (sent == written.Length)
         {
-            ArrayPool<byte>.Shared.Return(buffer);
+            _output.Reset();
             return new ValueTask<bool>(true);
         }
-        return SendRestAsync(buffer, sent, total);
+        var rest = written.Length - sent;
+        var buffer = ArrayPool<byte>.Shared.Rent(rest);
+        written[sent..].CopyTo(buffer);
+        _output.Reset();
+        return SendRestAsync(buffer, 0, rest);
     }
 
     private async ValueTask<bool> SendRestAsync(byte[] buffer, int offset, int total)
@@ -149,7 +152,7 @@ internal sealed class RtmpChunkFraming(Socket socket) : IFraming
         if (HasPartial)
             _partialItem.Payload.Release();
         HasPartial = false;
-        _builder.Dispose();
+        _output.Dispose();
     }
 
     private (int ChunkStream, uint StreamId) Route(in DeliveryItem item) =>

@@ -1,4 +1,6 @@
 using System.Buffers.Binary;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 
 namespace CallMedia.Rtmp.Chunks;
 
@@ -9,8 +11,10 @@ namespace CallMedia.Rtmp.Chunks;
 /// </summary>
 internal sealed class ChunkWriter
 {
-    private sealed class LastHeader
+    /// <summary>The previous message's header on one chunk stream (what the next header may leave out).</summary>
+    private struct LastHeader
     {
+        public bool Known;
         public uint Timestamp;
         public uint Delta;
         public bool DeltaValid;
@@ -19,14 +23,19 @@ internal sealed class ChunkWriter
         public uint StreamId;
     }
 
-    /// <summary>Chunk streams with one-byte ids (2–63: every stream the relay writes), looked up by index on every message.</summary>
-    private readonly LastHeader?[] _lowLast = new LastHeader?[64];
+    /// <summary>
+    /// Chunk streams with one-byte ids (2–63: every stream the relay writes), held in the array itself and looked up by
+    /// index on every message: one cache line of a writer that went cold since its last message, not an array of
+    /// references and an object per chunk stream behind it.
+    /// </summary>
+    private readonly LastHeader[] _lowLast = new LastHeader[LowChunkStreams];
     private readonly Dictionary<int, LastHeader> _highLast = new();
+    private const int LowChunkStreams = 64;
 
     public int ChunkSize { get; set; } = ChunkReader.DefaultChunkSize;
 
-    /// <summary>Appends <paramref name="payload"/> as chunks: headers into scratch, payload referenced in place.</summary>
-    public void Write(SegmentBuilder output, int csid, RtmpMessageType type, uint timestamp, uint streamId, ArraySegment<byte> payload)
+    /// <summary>Appends <paramref name="payload"/> as chunks (headers and payload bytes) to <paramref name="output"/>.</summary>
+    public void Write(ChunkOutput output, int csid, RtmpMessageType type, uint timestamp, uint streamId, ArraySegment<byte> payload)
     {
         var message = Begin(output, csid, type, timestamp, streamId, payload, int.MaxValue);
         Continue(output, ref message, int.MaxValue);
@@ -37,19 +46,17 @@ internal sealed class ChunkWriter
     /// chunk). The rest goes out with <see cref="Continue"/>; chunks of messages on other chunk streams may be
     /// written in between (RTMP spec §5.3.2: chunks of different chunk streams interleave).
     /// </summary>
-    public PartialMessage Begin(SegmentBuilder output, int csid, RtmpMessageType type, uint timestamp, uint streamId, ArraySegment<byte> payload, int maxBytes)
+    public PartialMessage Begin(ChunkOutput output, int csid, RtmpMessageType type, uint timestamp, uint streamId, ArraySegment<byte> payload, int maxBytes)
     {
         var length = payload.Count;
         int fmt;
         uint field;
-        var last = csid < _lowLast.Length ? _lowLast[csid] : _highLast.GetValueOrDefault(csid);
-        if (last is null)
+        ref var last = ref csid < LowChunkStreams && csid >= 0
+            ? ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_lowLast), csid) // in bounds: 0 <= csid < the array's length
+            : ref CollectionsMarshal.GetValueRefOrAddDefault(_highLast, csid, out _);
+        if (!last.Known)
         {
-            last = new LastHeader();
-            if (csid < _lowLast.Length)
-                _lowLast[csid] = last;
-            else
-                _highLast[csid] = last;
+            last.Known = true;
             fmt = 0;
         }
         else if (last.StreamId != streamId || timestamp < last.Timestamp)
@@ -108,7 +115,7 @@ internal sealed class ChunkWriter
     }
 
     /// <summary>Writes further chunks of <paramref name="message"/>, whole chunks within <paramref name="maxBytes"/> (at least one chunk unless done).</summary>
-    public void Continue(SegmentBuilder output, ref PartialMessage message, int maxBytes)
+    public void Continue(ChunkOutput output, ref PartialMessage message, int maxBytes)
     {
         var written = 0;
         var length = message.Payload.Count;
