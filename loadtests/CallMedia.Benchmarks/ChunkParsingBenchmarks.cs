@@ -22,7 +22,7 @@ public class ChunkParsingBenchmarks
     public void Setup()
     {
         var writer = new ChunkWriter { ChunkSize = ChunkSize };
-        using var builder = new SegmentBuilder();
+        using var builder = new ChunkOutput();
         var audio = new byte[170];
         var inter = new byte[2_700];
         var key = new byte[19_000];
