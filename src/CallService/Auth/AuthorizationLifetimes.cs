@@ -13,11 +13,12 @@ namespace CallService.Auth;
 /// (the principal, the policy, the resource, the <see cref="AuthorizationHandlerContext"/> made per decision).
 /// </summary>
 /// <remarks>
-/// Only the framework's own implementations are moved (a descriptor whose implementation type is in
-/// <c>Microsoft.AspNetCore.Authorization*</c>); a replacement registered by someone else keeps its lifetime. The handler
-/// provider captures the registered <see cref="IAuthorizationHandler"/>s once, so it is moved only while every handler
-/// registered is the framework's stateless <c>PassThroughAuthorizationHandler</c> (requirements that handle
-/// themselves: the claim requirements of <c>Auth:*</c> policies); adding a handler of our own leaves it per request.
+/// A singleton authorization service holds what it was built with (policy provider, handler provider and through it
+/// the registered <see cref="IAuthorizationHandler"/>s, context factory, evaluator) for the process. So nothing is moved
+/// unless all of them are the framework's own (implementation types in <c>Microsoft.AspNetCore.Authorization*</c>) and
+/// every handler registered is its stateless <c>PassThroughAuthorizationHandler</c> (requirements that handle
+/// themselves: the claim requirements of the service and user policies); a handler or replacement of our own (which
+/// might need request services) leaves every one of them per request, as the framework registered it.
 /// Authentication's services stay scoped: its service and handler provider hold per-request state.
 /// </remarks>
 internal static class AuthorizationLifetimes
@@ -33,12 +34,14 @@ internal static class AuthorizationLifetimes
     {
         var onlyPassThroughHandlers = services.Where(d => d.ServiceType == typeof(IAuthorizationHandler))
             .All(d => d.ImplementationType?.FullName == "Microsoft.AspNetCore.Authorization.Infrastructure.PassThroughAuthorizationHandler");
+        var allFramework = services.Where(d => Stateless.Contains(d.ServiceType) || d.ServiceType == typeof(IAuthorizationHandlerProvider))
+            .All(d => !d.IsKeyedService && IsFramework(d.ImplementationType));
+        if (!onlyPassThroughHandlers || !allFramework) return services;
         for (var i = 0; i < services.Count; i++)
         {
             var d = services[i];
-            var moved = Stateless.Contains(d.ServiceType) ||
-                        (onlyPassThroughHandlers && d.ServiceType == typeof(IAuthorizationHandlerProvider));
-            if (moved && !d.IsKeyedService && d.Lifetime == ServiceLifetime.Transient && IsFramework(d.ImplementationType))
+            var moved = Stateless.Contains(d.ServiceType) || d.ServiceType == typeof(IAuthorizationHandlerProvider);
+            if (moved && d.Lifetime == ServiceLifetime.Transient)
                 services[i] = ServiceDescriptor.Singleton(d.ServiceType, d.ImplementationType!);
         }
         return services;

@@ -1,5 +1,6 @@
 using System.Security.Claims;
 using CallService.Auth;
+using CallService.Tests.Support;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Authorization.Policy;
 using Microsoft.Extensions.DependencyInjection;
@@ -35,6 +36,17 @@ public class AuthorizationLifetimesTests
     }
 
     [Fact]
+    public void TheServiceHost_SharesThemAcrossRequestScopes()
+    {
+        using var host = new ServiceHost();
+        using var one = host.Services.CreateScope();
+        using var two = host.Services.CreateScope();
+        Assert.Same(one.ServiceProvider.GetRequiredService<IPolicyEvaluator>(), two.ServiceProvider.GetRequiredService<IPolicyEvaluator>());
+        Assert.Same(one.ServiceProvider.GetRequiredService<IAuthorizationHandlerProvider>(),
+            two.ServiceProvider.GetRequiredService<IAuthorizationHandlerProvider>());
+    }
+
+    [Fact]
     public void WithoutIt_TheFrameworkMakesThemPerResolution()
     {
         using var provider = Services().BuildServiceProvider();
@@ -57,17 +69,28 @@ public class AuthorizationLifetimesTests
     }
 
     [Fact]
-    public void AHandlerOfOurOwn_KeepsTheHandlerProviderPerResolution_AndAReplacementKeepsItsLifetime()
+    public void AHandlerOfOurOwn_LeavesEveryServicePerResolution()
     {
         var services = Services();
         services.AddTransient<IAuthorizationHandler, CountingHandler>();
-        services.AddTransient<IAuthorizationEvaluator, OwnEvaluator>();
         using var provider = services.AddAuthorizationAsSingletons().BuildServiceProvider();
 
         Assert.NotSame(provider.GetRequiredService<IAuthorizationHandlerProvider>(), provider.GetRequiredService<IAuthorizationHandlerProvider>());
-        Assert.IsType<OwnEvaluator>(provider.GetServices<IAuthorizationEvaluator>().Last());
-        Assert.NotSame(provider.GetServices<IAuthorizationEvaluator>().Last(), provider.GetServices<IAuthorizationEvaluator>().Last());
-        Assert.Same(provider.GetRequiredService<IPolicyEvaluator>(), provider.GetRequiredService<IPolicyEvaluator>());
+        Assert.NotSame(provider.GetRequiredService<IAuthorizationService>(), provider.GetRequiredService<IAuthorizationService>());
+        Assert.NotSame(provider.GetRequiredService<IPolicyEvaluator>(), provider.GetRequiredService<IPolicyEvaluator>());
+    }
+
+    [Fact]
+    public void AReplacementOfOurOwn_LeavesEveryServicePerResolution()
+    {
+        var services = Services();
+        services.AddTransient<IAuthorizationEvaluator, OwnEvaluator>();
+        using var provider = services.AddAuthorizationAsSingletons().BuildServiceProvider();
+
+        Assert.IsType<OwnEvaluator>(provider.GetRequiredService<IAuthorizationEvaluator>());
+        Assert.NotSame(provider.GetRequiredService<IAuthorizationEvaluator>(), provider.GetRequiredService<IAuthorizationEvaluator>());
+        Assert.NotSame(provider.GetRequiredService<IAuthorizationService>(), provider.GetRequiredService<IAuthorizationService>());
+        Assert.NotSame(provider.GetRequiredService<IPolicyEvaluator>(), provider.GetRequiredService<IPolicyEvaluator>());
     }
 
     private sealed class CountingHandler : IAuthorizationHandler
