@@ -16,13 +16,14 @@ internal sealed class BearerCredentials(ServiceSecrets secrets, UserTokens token
     /// <summary>No credentials → no result (anonymous); wrong, malformed or expired → a failure with its reason.</summary>
     public AuthenticateResult Authenticate(HttpRequest request)
     {
-        string? presented = null;
+        // The bearer is read in place (no copy of the token per request): a cached token is found by the span.
+        ReadOnlySpan<char> presented = default;
         var header = request.Headers.Authorization.ToString();
         if (header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
-            presented = header["Bearer ".Length..].Trim();
+            presented = header.AsSpan("Bearer ".Length).Trim();
         else if (request.Path.StartsWithSegments("/v1/ws") && request.Query["token"] is [{ Length: > 0 } q])
             presented = q;
-        if (string.IsNullOrEmpty(presented))
+        if (presented.IsEmpty)
             return AuthenticateResult.NoResult();
 
         // The credential is checked on every request; the principal of a caller that passed is built once.

@@ -47,7 +47,7 @@ internal sealed class ServiceSecrets
     /// Position of <paramref name="presented"/> in <see cref="ApiKeys"/> (<c>Auth:ApiKeys:N</c> order), or -1: names the
     /// key (per-key rate limits) without carrying it. Compares against every key in constant time.
     /// </summary>
-    public int ApiKeyIndex(string presented)
+    public int ApiKeyIndex(ReadOnlySpan<char> presented)
     {
         var length = Encoding.UTF8.GetByteCount(presented);
         var bytes = length <= 256 ? stackalloc byte[length] : new byte[length];

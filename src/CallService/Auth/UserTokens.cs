@@ -34,15 +34,19 @@ internal sealed class UserTokens(ServiceSecrets secrets, TimeProvider time)
         return (signed + "." + Sign(signed), expiresAt);
     }
 
+    /// <summary>
+    /// <see cref="Verify(string, out string)"/> of a token read in place (the request's header): a token already
+    /// verified is found without copying it into a string; only a token seen for the first time is copied.
+    /// </summary>
+    public TokenVerdict Verify(ReadOnlySpan<char> token, out string userId) =>
+        _verified.GetAlternateLookup<ReadOnlySpan<char>>().TryGetValue(token, out var known)
+            ? Known(known, out userId)
+            : Verify(token.ToString(), out userId);
+
     public TokenVerdict Verify(string token, out string userId)
     {
         if (_verified.TryGetValue(token, out var known))
-        {
-            userId = "";
-            if (DateTimeOffset.FromUnixTimeSeconds(known.Exp) <= time.GetUtcNow()) return TokenVerdict.Expired;
-            userId = known.UserId;
-            return TokenVerdict.Valid;
-        }
+            return Known(known, out userId);
         var verdict = VerifyUncached(token, out userId, out var exp);
         if (verdict == TokenVerdict.Valid)
         {
@@ -50,6 +54,14 @@ internal sealed class UserTokens(ServiceSecrets secrets, TimeProvider time)
             _verified.TryAdd(token, (userId, exp));
         }
         return verdict;
+    }
+
+    private TokenVerdict Known((string UserId, long Exp) known, out string userId)
+    {
+        userId = "";
+        if (DateTimeOffset.FromUnixTimeSeconds(known.Exp) <= time.GetUtcNow()) return TokenVerdict.Expired;
+        userId = known.UserId;
+        return TokenVerdict.Valid;
     }
 
     private TokenVerdict VerifyUncached(string token, out string userId, out long exp)

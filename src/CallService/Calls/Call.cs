@@ -29,6 +29,9 @@ internal sealed class Call
     public CallParty B { get; }
     public DateTimeOffset CreatedAt { get; }
     public DateTimeOffset UrlsExpireAt { get; }
+
+    /// <summary>Both parties' WHIP/WHEP URLs once built (<see cref="WebRtc.WebRtcUrls"/>); let go at <see cref="Freeze"/>.</summary>
+    public CallContracts.Calls.PartyWebRtc? WebRtcUrls { get; set; }
     public CallState State { get; private set; }
     public DateTimeOffset? AcceptedAt { get; private set; }
     public DateTimeOffset? ConnectedAt { get; private set; }
@@ -98,6 +101,7 @@ internal sealed class Call
     {
         if (!IsEnded) throw new InvalidOperationException($"Call {Id} has not ended: only an ended call is frozen.");
         _transitions = null;
+        WebRtcUrls = null;
         A.Freeze();
         B.Freeze();
     }

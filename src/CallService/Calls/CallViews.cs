@@ -28,7 +28,7 @@ internal sealed class CallViews(PublicMediaUrls urls, IOptions<CallOptions> opti
         var party = call.Party(role);
         var u = withUrls && party.UrlsIssued ? SignedUrls(call, party) : null;
         return new PartyView(party.UserId, u?.PushUrl, u?.PlayUrl, u?.PlayFlvUrl, _playFormat,
-            Scenarios.Pusher(call.Scenario), Scenarios.Player, Quality(party), u is null ? null : webRtc?.For(call.Id));
+            Scenarios.Pusher(call.Scenario), Scenarios.Player, Quality(party), u is null ? null : webRtc?.For(call));
     }
 
     private PartyUrls SignedUrls(Call call, CallParty party)

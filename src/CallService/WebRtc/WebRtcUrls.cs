@@ -11,12 +11,20 @@ namespace CallService.WebRtc;
 /// </summary>
 internal sealed class WebRtcUrls(IOptions<WebRtcOptions> options, PublicMediaUrls media, WebRtcEngine engine)
 {
-    /// <summary>Null when WebRTC is off or the engine is known to be missing.</summary>
-    public PartyWebRtc? For(string callId)
+    /// <summary>
+    /// Null when WebRTC is off or the engine is known to be missing (asked at every view). The URLs themselves are built
+    /// once per live call and kept on it (<see cref="Calls.Call.WebRtcUrls"/>) once the base is final: every answer and
+    /// event with a party's URLs shows them (about eight per lifecycle), and each build was three strings and a record.
+    /// </summary>
+    public PartyWebRtc? For(Calls.Call call)
     {
         if (!options.Value.Enabled || engine.KnownProblem is not null) return null;
-        var root = options.Value.PublicBaseUrl is { Length: > 0 } configured ? configured.TrimEnd('/') : media.ServerBase(out _);
-        var calls = $"{root}/v1/calls/{callId}/webrtc";
-        return new PartyWebRtc($"{calls}/whip", $"{calls}/whep");
+        if (call.WebRtcUrls is { } known) return known;
+        var final = true;
+        var root = options.Value.PublicBaseUrl is { Length: > 0 } configured ? configured.TrimEnd('/') : media.ServerBase(out final);
+        var calls = $"{root}/v1/calls/{call.Id}/webrtc";
+        var urls = new PartyWebRtc($"{calls}/whip", $"{calls}/whep");
+        if (final && !call.IsEnded) call.WebRtcUrls = urls; // an ended call holds no more than its readers need
+        return urls;
     }
 }

@@ -60,4 +60,23 @@ public class UserTokensTests
     [InlineData("v2.abc.def")]
     public void Garbage_IsMalformed(string token) =>
         Assert.Equal(TokenVerdict.Malformed, Tokens.Verify(token, out _));
+
+    [Fact]
+    public void TokenReadInPlace_FromAHeader_VerifiesAsTheString_BeforeAndAfterItIsCached()
+    {
+        var tokens = Tokens;
+        var (token, _) = tokens.Issue("bob", TimeSpan.FromSeconds(60));
+        var header = "Bearer " + token + "  ";
+
+        Assert.Equal(TokenVerdict.Valid, tokens.Verify(header.AsSpan(7).Trim(), out var first)); // first sight: verified
+        Assert.Equal("bob", first);
+        Assert.Equal(TokenVerdict.Valid, tokens.Verify(header.AsSpan(7).Trim(), out var again)); // cached, found by the span
+        Assert.Equal("bob", again);
+        var tampered = "Bearer " + token[..^1] + (token[^1] == 'A' ? 'B' : 'A');
+        Assert.Equal(TokenVerdict.BadSignature, tokens.Verify(tampered.AsSpan(7), out _));
+        Assert.Equal(TokenVerdict.Malformed, tokens.Verify(header.AsSpan(7, 10), out _));
+        _rig.Advance(60);
+        Assert.Equal(TokenVerdict.Expired, tokens.Verify(header.AsSpan(7).Trim(), out var expired));
+        Assert.Equal("", expired);
+    }
 }

@@ -73,4 +73,27 @@ public sealed class JsonAnswerTests : IDisposable
         Assert.Equal("application/json; charset=utf-8", context.Response.ContentType);
         Assert.Equal(Encoding.UTF8.GetString(ThroughHttpOptions(value)), Encoding.UTF8.GetString(body.ToArray()));
     }
+
+    [Fact]
+    public async Task AnswersOneAfterAnother_EachHaveExactlyTheirOwnBytes()
+    {
+        var created = await _host.CreateCall(new { caller = new { userId = "alice" }, callee = new { userId = "bob" } });
+        var values = new[]
+        {
+            new StatusReportResponse("first, the longer one: " + new string('x', 300), created),
+            new StatusReportResponse("second", created with { CallId = "short" }),
+            new StatusReportResponse("third", created),
+        };
+        var bodies = new List<MemoryStream>();
+        foreach (var value in values) // the same thread's writer, pointed at each answer's pipe in turn
+        {
+            var context = new DefaultHttpContext { RequestServices = _host.Services };
+            var body = new MemoryStream();
+            context.Response.Body = body;
+            await new JsonAccepted<StatusReportResponse>(value, CallServiceJsonContext.Default.StatusReportResponse).ExecuteAsync(context);
+            bodies.Add(body);
+        }
+        for (var i = 0; i < values.Length; i++)
+            Assert.Equal(Encoding.UTF8.GetString(ThroughHttpOptions(values[i])), Encoding.UTF8.GetString(bodies[i].ToArray()));
+    }
 }

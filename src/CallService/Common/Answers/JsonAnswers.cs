@@ -35,10 +35,27 @@ internal static class JsonAnswer
             await response.WriteAsJsonAsync(value, typeInfo, "application/json; charset=utf-8", context.RequestAborted);
             return;
         }
-        await using (var writer = new Utf8JsonWriter(response.BodyWriter, WriterOptions))
+        var writer = t_writer ??= new Utf8JsonWriter(Detached, WriterOptions);
+        writer.Reset(response.BodyWriter);
+        try
+        {
             handler(writer, value);
+            writer.Flush(); // into the pipe's memory (no I/O): the pipe's flush below sends it
+        }
+        finally
+        {
+            writer.Reset(Detached); // holds no response between answers
+        }
         await response.BodyWriter.FlushAsync(context.RequestAborted);
     }
+
+    /// <summary>
+    /// One writer per thread, pointed at each answer's pipe while the generated handler writes (synchronously) and
+    /// detached after: a new writer per answer was ≈ 1.2 % of a call lifecycle's allocated bytes (seven answers).
+    /// </summary>
+    [ThreadStatic] private static Utf8JsonWriter? t_writer;
+
+    private static readonly System.Buffers.ArrayBufferWriter<byte> Detached = new(1);
 
     /// <summary>What ASP.NET Core's typed results declare for the OpenAPI document: the status, the type, JSON.</summary>
     public static void Describe<T>(EndpointBuilder builder, int status) =>

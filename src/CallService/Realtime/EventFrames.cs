@@ -1,0 +1,52 @@
+using System.Buffers;
+using System.Text.Json;
+using CallContracts.Realtime;
+
+namespace CallService.Realtime;
+
+/// <summary>
+/// Encodes a <see cref="RealtimeEvent"/> as its frame: <c>{"seq":…,"type":…,"callId":…,"at":…,"data":{…}}</c>, the same
+/// bytes as <c>JsonSerializer.SerializeToUtf8Bytes(evt, options)</c>, written without the serializer's path for the
+/// <c>object</c>-typed <see cref="RealtimeEvent.Data"/>.
+/// </summary>
+/// <remarks>
+/// Serialized as a whole, the record's <c>object</c> property sends the serializer down its metadata path (a write stack
+/// per event, the payload's converters one by one) instead of the source-generated writers of
+/// <see cref="RealtimeJsonContext"/>; here the envelope's four fields are written directly and the payload is
+/// serialized as its own runtime type. Buffer and writer are kept per thread (events are encoded on request threads,
+/// under the call's gate). Property names are the web defaults' (camelCase), as <see cref="RealtimeHub.Json"/> names them.
+/// </remarks>
+internal static class EventFrames
+{
+    private const int KeptBufferBytes = 64 * 1024;
+
+    [ThreadStatic] private static ArrayBufferWriter<byte>? t_buffer;
+    [ThreadStatic] private static Utf8JsonWriter? t_json;
+
+    /// <summary>The frame of <paramref name="evt"/>, a new array (it is stored and shared by every socket).</summary>
+    public static byte[] Encode(RealtimeEvent evt, JsonSerializerOptions options)
+    {
+        var buffer = t_buffer ??= new ArrayBufferWriter<byte>(2048);
+        var json = t_json ??= new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = options.Encoder, SkipValidation = true });
+        buffer.ResetWrittenCount();
+        json.Reset(buffer);
+        try
+        {
+            json.WriteStartObject();
+            json.WriteNumber("seq", evt.Seq);
+            json.WriteString("type", evt.Type);
+            json.WriteString("callId", evt.CallId);
+            json.WriteString("at", evt.At);
+            json.WritePropertyName("data");
+            if (evt.Data is null) json.WriteNullValue();
+            else JsonSerializer.Serialize(json, evt.Data, evt.Data.GetType(), options);
+            json.WriteEndObject();
+            json.Flush();
+            return buffer.WrittenSpan.ToArray();
+        }
+        finally
+        {
+            if (buffer.Capacity > KeptBufferBytes) (t_buffer, t_json) = (null, null); // a rare large payload: not kept
+        }
+    }
+}
