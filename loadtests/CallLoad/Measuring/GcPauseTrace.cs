@@ -57,7 +57,13 @@ public sealed class GcPauseTrace : IAsyncDisposable
     {
         _session = session;
         _source = new EventPipeEventSource(session.EventStream);
-        _source.Clr.GCSuspendEEStart += e => _suspendedAt = e.TimeStampRelativeMSec;
+        _source.Clr.GCSuspendEEStart += e =>
+        {
+            _suspendedAt = e.TimeStampRelativeMSec;
+            // A background gen2 collection suspends the process around its start and end without a GCStart inside
+            // those suspensions: counted as gen2 pauses by their reason.
+            if (e.Reason == GCSuspendEEReason.SuspendForGCPrep) _generation = 2;
+        };
         _source.Clr.GCStart += e => _generation = e.Depth;
         _source.Clr.GCRestartEEStop += OnRestarted;
         _reading = Task.Run(() => _source.Process());
@@ -79,7 +85,10 @@ public sealed class GcPauseTrace : IAsyncDisposable
         }
     }
 
-    /// <summary>Ends the session and returns the collections seen, in order (a pause still open at the end is left out).</summary>
+    /// <summary>
+    /// Ends the session and returns the collections seen, in order (a pause still open at the end is left out). A
+    /// process that went away or a stream that broke gives what was read until then.
+    /// </summary>
     public async Task<IReadOnlyList<GcPause>> StopAsync()
     {
         try
@@ -90,7 +99,7 @@ public sealed class GcPauseTrace : IAsyncDisposable
         {
             // The process is gone: the stream ends by itself.
         }
-        await _reading.ConfigureAwait(false);
+        await ReadToEndAsync().ConfigureAwait(false);
         lock (_pauses) return [.. _pauses];
     }
 
@@ -103,10 +112,23 @@ public sealed class GcPauseTrace : IAsyncDisposable
         _suspendedAt = double.NaN;
     }
 
+    /// <summary>Closes the session (if <see cref="StopAsync"/> did not) and waits for the reader to end.</summary>
     public async ValueTask DisposeAsync()
     {
         _session.Dispose();
-        await _reading.ConfigureAwait(false);
+        await ReadToEndAsync().ConfigureAwait(false);
         _source.Dispose();
+    }
+
+    private async Task ReadToEndAsync()
+    {
+        try
+        {
+            await _reading.ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is IOException or EndOfStreamException or ObjectDisposedException or InvalidOperationException)
+        {
+            // The stream broke (the process died mid-event): the pauses read so far stand.
+        }
     }
 }

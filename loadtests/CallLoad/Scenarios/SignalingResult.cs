@@ -94,8 +94,10 @@ public sealed record SignalingResult
     /// show in the lifecycle p99.
     /// </summary>
     public GcPauses Gc { get; init; } = GcPauses.None;
-    /// <summary>Share of the window a server stood still for its collector (the pauses ÷ the window ÷ the nodes); 0 when not traced.</summary>
+    /// <summary>Share of the window a server stood still for its collector (the pauses ÷ the window ÷ the traced servers); 0 when none was traced.</summary>
     public double GcPausedShare { get; init; }
+    /// <summary>Servers whose collector was traced (0: not traced — no diagnostics port — as opposed to traced with no collection).</summary>
+    public int GcTracedServers { get; init; }
     /// <summary>Peak server RSS, MiB (the largest node).</summary>
     public double PeakRssMiB { get; init; }
     /// <summary>Server RSS at the start and at the end of the measured window, MiB (summed over nodes).</summary>

@@ -48,15 +48,27 @@ public static class SignalingScenario
         var servers = target.ServerProcessIds;
         var database = target.DatabaseProcessIds();
         var gcTraces = servers.Select(GcPauseTrace.TryStart).OfType<GcPauseTrace>().ToList();
-        var window = MeasuredWindow.Start(servers, database);
-        var timeline = TimelineRecorder.Start(servers, options.TimelineSlice);
-        var (tasks, skipped, lag) = await OpenLoopAsync(run, options.Rate, options.Duration, pool, status, cancellationToken).ConfigureAwait(false);
-        await Task.WhenAll(tasks).ConfigureAwait(false);
-        var measured = await window.StopAsync().ConfigureAwait(false);
-        var gc = GcPauses.Merge(await Task.WhenAll(gcTraces.Select(t => t.StopAsync())).ConfigureAwait(false));
-        foreach (var trace in gcTraces)
-            await trace.DisposeAsync().ConfigureAwait(false);
-        var slices = await timeline.StopAsync(run.Completions.ToArray()).ConfigureAwait(false);
+        WindowFigures measured;
+        GcPauses gc;
+        List<TimelineSlice> slices;
+        int skipped;
+        List<double> lag;
+        try
+        {
+            var window = MeasuredWindow.Start(servers, database);
+            var timeline = TimelineRecorder.Start(servers, options.TimelineSlice);
+            List<Task> tasks;
+            (tasks, skipped, lag) = await OpenLoopAsync(run, options.Rate, options.Duration, pool, status, cancellationToken).ConfigureAwait(false);
+            await Task.WhenAll(tasks).ConfigureAwait(false);
+            measured = await window.StopAsync().ConfigureAwait(false);
+            gc = GcPauses.Merge(await Task.WhenAll(gcTraces.Select(t => t.StopAsync())).ConfigureAwait(false));
+            slices = await timeline.StopAsync(run.Completions.ToArray()).ConfigureAwait(false);
+        }
+        finally
+        {
+            foreach (var trace in gcTraces)
+                await trace.DisposeAsync().ConfigureAwait(false);
+        }
 
         var syscalls = new Dictionary<string, double>();
         double syscallTotal = 0;
@@ -110,7 +122,8 @@ public static class SignalingScenario
             DatabaseCpuSeconds = Math.Round(measured.DatabaseCpu, 2),
             ContextSwitchesPerLifecycle = Math.Round(PerLifecycle(measured.ContextSwitches), 1),
             Gc = gc,
-            GcPausedShare = measured.WallSeconds > 0 ? Math.Round(gc.TotalMs / 1000 / measured.WallSeconds / Math.Max(1, servers.Count), 4) : 0,
+            GcPausedShare = measured.WallSeconds > 0 && gcTraces.Count > 0 ? Math.Round(gc.TotalMs / 1000 / measured.WallSeconds / gcTraces.Count, 4) : 0,
+            GcTracedServers = gcTraces.Count,
             PeakRssMiB = Math.Round(measured.PeakRss / 1048576.0, 1),
             RssStartMiB = Math.Round(measured.RssStart / 1048576.0, 1),
             RssEndMiB = Math.Round(measured.RssEnd / 1048576.0, 1),

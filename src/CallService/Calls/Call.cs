@@ -31,7 +31,10 @@ internal sealed class Call
     public DateTimeOffset UrlsExpireAt { get; }
 
     /// <summary>Both parties' WHIP/WHEP URLs once built (<see cref="WebRtc.WebRtcUrls"/>); let go at <see cref="Freeze"/>.</summary>
-    public CallContracts.Calls.PartyWebRtc? WebRtcUrls { get; set; }
+    public CallContracts.Calls.PartyWebRtc? WebRtcUrls { get; private set; }
+
+    /// <summary>Keeps both parties' WHIP/WHEP URLs (built by <see cref="WebRtc.WebRtcUrls"/>) until <see cref="Freeze"/>.</summary>
+    internal void RememberWebRtcUrls(CallContracts.Calls.PartyWebRtc urls) => WebRtcUrls = urls;
     public CallState State { get; private set; }
     public DateTimeOffset? AcceptedAt { get; private set; }
     public DateTimeOffset? ConnectedAt { get; private set; }

@@ -148,7 +148,6 @@ internal static class CallServiceHosting
         services.AddAuthorizationBuilder()
             .AddPolicy(BearerAuthenticationHandler.ServicePolicy, p => p.RequireClaim(Actor.KindClaim, "service"))
             .AddPolicy(BearerAuthenticationHandler.UserPolicy, p => p.RequireClaim(Actor.KindClaim, "user"));
-        services.AddAuthorizationAsSingletons(); // resolved once, not per request (stateless)
         services.AddCallServiceRateLimits(configuration); // RateLimits:*: per API key and per user, after authorization
         services.AddCallServiceOpenApi();                 // GET /openapi/v1.json, GET /docs
         return services;

@@ -108,6 +108,9 @@ internal sealed class PublicMediaUrls(IServiceProvider services, IConfiguration 
         return $"{ServerBase(out final)}/{App}";
     }
 
+    /// <summary>True once <see cref="ServerBase"/> is kept for good: the host had started when it was resolved.</summary>
+    public bool ServerBaseKept => _serverBase is not null;
+
     /// <summary>
     /// <c>{scheme}://{host}:{port}</c> of the first HTTP address the server listens on (wildcards → 127.0.0.1);
     /// <paramref name="final"/> is false while the server has not bound yet (then <c>http://127.0.0.1:8080</c>).

@@ -23,9 +23,13 @@ internal static class EventFrames
     [ThreadStatic] private static ArrayBufferWriter<byte>? t_buffer;
     [ThreadStatic] private static Utf8JsonWriter? t_json;
 
-    /// <summary>The frame of <paramref name="evt"/>, a new array (it is stored and shared by every socket).</summary>
-    public static byte[] Encode(RealtimeEvent evt, JsonSerializerOptions options)
+    /// <summary>
+    /// The frame of <paramref name="evt"/> as <see cref="RealtimeHub.Json"/> serializes it, a new array (it is stored
+    /// and shared by every socket).
+    /// </summary>
+    public static byte[] Encode(RealtimeEvent evt)
     {
+        var options = RealtimeHub.Json;
         var buffer = t_buffer ??= new ArrayBufferWriter<byte>(2048);
         var json = t_json ??= new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = options.Encoder, SkipValidation = true });
         buffer.ResetWrittenCount();

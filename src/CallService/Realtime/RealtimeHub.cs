@@ -70,7 +70,7 @@ internal sealed class RealtimeHub
     {
         var at = _time.GetUtcNow();
         var evt = new RealtimeEvent(_sequence.Next(), type, callId, at, data);
-        return new StoredEvent(evt.Seq, userId, callId, type, at, EventFrames.Encode(evt, Json));
+        return new StoredEvent(evt.Seq, userId, callId, type, at, EventFrames.Encode(evt));
     }
 
     /// <summary>

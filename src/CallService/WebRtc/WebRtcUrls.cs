@@ -20,11 +20,13 @@ internal sealed class WebRtcUrls(IOptions<WebRtcOptions> options, PublicMediaUrl
     {
         if (!options.Value.Enabled || engine.KnownProblem is not null) return null;
         if (call.WebRtcUrls is { } known) return known;
-        var final = true;
-        var root = options.Value.PublicBaseUrl is { Length: > 0 } configured ? configured.TrimEnd('/') : media.ServerBase(out final);
+        var configured = options.Value.PublicBaseUrl is { Length: > 0 } c ? c.TrimEnd('/') : null;
+        var root = configured ?? media.ServerBase(out _);
         var calls = $"{root}/v1/calls/{call.Id}/webrtc";
         var urls = new PartyWebRtc($"{calls}/whip", $"{calls}/whep");
-        if (final && !call.IsEnded) call.WebRtcUrls = urls; // an ended call holds no more than its readers need
+        // Kept only once the base is final for good (the host had started: not a configured port 0), and not for an
+        // ended call, which holds no more than its readers need.
+        if ((configured is not null || media.ServerBaseKept) && !call.IsEnded) call.RememberWebRtcUrls(urls);
         return urls;
     }
 }

@@ -62,7 +62,7 @@ public sealed class MediaBufferShellTests
     }
 
     [Fact]
-    public void AThreadKeepsAtMostItsShare_TheRestGoesToTheSharedQueue()
+    public void AThreadKeepsAtMostItsShare_NewestFirst()
     {
         OnFreshThread(() =>
         {

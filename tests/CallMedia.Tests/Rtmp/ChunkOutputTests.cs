@@ -58,4 +58,22 @@ public sealed class ChunkOutputTests
         output.AddPayload(new ArraySegment<byte>(again));
         Assert.Equal(again, output.Written.ToArray());
     }
+
+    [Fact]
+    public void Detach_HandsOverTheBufferWithWhatWasWritten_AndLeavesTheOutputEmpty()
+    {
+        using var output = new ChunkOutput();
+        var payload = Bytes(5_000, 4);
+        output.AddPayload(new ArraySegment<byte>(payload));
+
+        var buffer = output.Detach(out var length);
+
+        Assert.Equal(5_000, length);
+        Assert.Equal(payload, buffer.AsSpan(0, length).ToArray());
+        Assert.Equal(0, output.TotalBytes);
+        Assert.Equal(0, output.Capacity); // the taker owns the array now: a later write rents another
+        output.AddPayload(new ArraySegment<byte>(Bytes(10, 5)));
+        Assert.NotSame(buffer, output.Detach(out _));
+        System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
+    }
 }

@@ -56,6 +56,20 @@ public class CallViewsWebRtcTests
     }
 
     [Fact]
+    public void BeforeTheHostHasStarted_TheUrlsFromTheServersAddress_AreShownButNotKept()
+    {
+        // No PublicBaseUrl and no started host (no server, no lifetime): the base is the placeholder, which may not be
+        // the address the node ends up bound to, so the call must not keep URLs built on it.
+        var views = Views(new WebRtcOptions());
+        var call = Accepted();
+
+        var view = views.Response(call, new ServiceActor()).Parties.A.WebRtc;
+
+        Assert.Equal("http://127.0.0.1:8080/v1/calls/c-webrtc/webrtc/whip", view?.WhipUrl);
+        Assert.Null(call.WebRtcUrls);
+    }
+
+    [Fact]
     public void AnEndedCall_ShowsTheSameUrls_AndFreezingLetsThemGo()
     {
         var views = Views(new WebRtcOptions { PublicBaseUrl = "https://calls.example" });

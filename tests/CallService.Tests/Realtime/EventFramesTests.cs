@@ -27,7 +27,7 @@ public class EventFramesTests
     {
         var evt = new RealtimeEvent(42, RealtimeEventTypes.Ended, "call-é-1", At, data);
         var expected = JsonSerializer.SerializeToUtf8Bytes(evt, RealtimeHub.Json);
-        Assert.Equal(System.Text.Encoding.UTF8.GetString(expected), System.Text.Encoding.UTF8.GetString(EventFrames.Encode(evt, RealtimeHub.Json)));
+        Assert.Equal(System.Text.Encoding.UTF8.GetString(expected), System.Text.Encoding.UTF8.GetString(EventFrames.Encode(evt)));
     }
 
     [Fact]
@@ -39,8 +39,8 @@ public class EventFramesTests
         var big = new RealtimeEvent(7, RealtimeEventTypes.Accepted, created.CallId, At, assignment);
         var small = new RealtimeEvent(8, RealtimeEventTypes.Ended, created.CallId, At, new EndedData("hangup", "a", null));
 
-        var first = EventFrames.Encode(big, RealtimeHub.Json);
-        var second = EventFrames.Encode(small, RealtimeHub.Json); // the same thread's buffer, reused
+        var first = EventFrames.Encode(big);
+        var second = EventFrames.Encode(small); // the same thread's buffer, reused
 
         Assert.Equal(JsonSerializer.SerializeToUtf8Bytes(big, RealtimeHub.Json), first);
         Assert.Equal(JsonSerializer.SerializeToUtf8Bytes(small, RealtimeHub.Json), second);

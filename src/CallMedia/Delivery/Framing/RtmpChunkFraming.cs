@@ -112,7 +112,8 @@ internal sealed class RtmpChunkFraming(Socket socket) : IFraming
     /// <summary>
     /// Sends the framed chunks (headers and payloads, already one contiguous run in <see cref="ChunkOutput"/>: a few KiB
     /// per wake-up) with one non-blocking <c>send</c> on this thread (<see cref="NonBlockingSend"/>); only what the kernel
-    /// did not take at once is copied into a pooled buffer and goes through the socket's async send. Cheaper than the
+    /// did not take at once goes through the socket's async send, from the same pooled buffer (handed over by the
+    /// output, returned when that send ends). Cheaper than the
     /// gathered async send it replaces (the socket engine pinned every segment, copied the segment list and allocated a
     /// task per send), and than gathering the headers and payloads at flush time (a list of segments per viewer, a
     /// second pass over the bytes, a pool round trip per flush).
@@ -126,11 +127,8 @@ internal sealed class RtmpChunkFraming(Socket socket) : IFraming
             _output.Reset();
             return new ValueTask<bool>(true);
         }
-        var rest = written.Length - sent;
-        var buffer = ArrayPool<byte>.Shared.Rent(rest);
-        written[sent..].CopyTo(buffer);
-        _output.Reset();
-        return SendRestAsync(buffer, 0, rest);
+        var buffer = _output.Detach(out var length);
+        return SendRestAsync(buffer, sent, length);
     }
 
     private async ValueTask<bool> SendRestAsync(byte[] buffer, int offset, int total)

@@ -47,7 +47,22 @@ internal sealed class ChunkOutput : IDisposable
         TotalBytes += payload.Count;
     }
 
+    /// <summary>A copy of <see cref="Written"/> (tests and benchmarks).</summary>
     public byte[] ToArray() => Written.ToArray();
+
+    /// <summary>
+    /// Hands over the buffer holding <see cref="Written"/> and its length (bytes from index 0), for a send that outlives
+    /// this flush: the taker returns the array to <see cref="ArrayPool{T}.Shared"/>. The output is left empty, holding
+    /// no buffer. Nothing written: an empty array, not from the pool.
+    /// </summary>
+    public byte[] Detach(out int length)
+    {
+        var buffer = _buffer;
+        length = TotalBytes;
+        _buffer = [];
+        TotalBytes = 0;
+        return buffer;
+    }
 
     /// <summary>Empties the output and returns its buffer to the pool.</summary>
     public void Reset()
@@ -56,6 +71,7 @@ internal sealed class ChunkOutput : IDisposable
         ReturnBuffer();
     }
 
+    /// <summary>Returns the buffer to the pool (<see cref="Reset"/>).</summary>
     public void Dispose() => Reset();
 
     private void EnsureRoom(int more)
