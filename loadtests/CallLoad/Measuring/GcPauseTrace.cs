@@ -66,7 +66,8 @@ public sealed class GcPauseTrace : IAsyncDisposable
         };
         _source.Clr.GCStart += e => _generation = e.Depth;
         _source.Clr.GCRestartEEStop += OnRestarted;
-        _reading = Task.Run(() => _source.Process());
+        // The reader blocks on the stream for the whole window: its own thread, not one of the generator's pool threads.
+        _reading = Task.Factory.StartNew(() => _source.Process(), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
     }
 
     /// <summary>Starts tracing <paramref name="pid"/>; null when it has no diagnostics port (not .NET, or diagnostics disabled).</summary>

@@ -129,7 +129,7 @@ public static class ReportTables
         return table;
     }
 
-    private static string GcLine(SignalingResult s) => s.GcTracedServers == 0 ? "\nGC pauses: not traced (no diagnostics port)" :
+    private static string GcLine(SignalingResult s) => s.GcTracedServers == 0 ? "\nGC pauses: not traced (no diagnostics port, or the server runs in this process)" :
         s.Gc.Generations.Count == 0 ? "\nGC pauses: no collection in the window" :
         "\nGC pauses (count × p50 / max ms): " + string.Join(", ", s.Gc.Generations.Select((g, i) => $"gen{i} {g.Count} × {F(g.P50Ms)} / {F(g.MaxMs)}")) +
         $"; paused {F(s.Gc.TotalMs, "F0")} ms = {F(s.GcPausedShare * 100, "F2")} % of the window";
