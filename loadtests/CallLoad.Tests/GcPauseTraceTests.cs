@@ -19,10 +19,11 @@ public sealed class GcPauseTraceTests
             GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
             var pauses = await trace.StopAsync();
 
-            // Other tests of this process may collect as well: at least ours are there. The runtime may condemn a
-            // generation more than asked (a gen0 request collected as gen1), never less.
-            Assert.True(pauses.Count(p => p.Generation is 0 or 1) >= 3, string.Join(", ", pauses));
+            // Other tests of this process may collect as well: at least our four are there. The runtime may condemn
+            // more generations than asked (a gen0 request collected as gen1 or gen2), never fewer.
+            Assert.True(pauses.Count >= 4, string.Join(", ", pauses));
             Assert.Contains(pauses, p => p.Generation == 2);
+            Assert.All(pauses, p => Assert.InRange(p.Generation, 0, 2));
             Assert.All(pauses, p => Assert.InRange(p.PauseMs, 0.0, 60_000.0));
             Assert.Contains(pauses, p => p.PauseMs > 0);
         }
