@@ -35,8 +35,17 @@ public sealed class WakeBatchTests
         /// <summary>Messages taken at each wake-up, and the thread it ran on.</summary>
         public List<(List<FrameClass> Classes, int Thread)> Wakes { get; } = [];
 
+        /// <summary>When set, the next wake-up throws (after taking nothing) instead of draining: a writer that fails.</summary>
+        public bool ThrowOnNextWake { get; set; }
+
         private void OnWake()
         {
+            if (ThrowOnNextWake)
+            {
+                ThrowOnNextWake = false;
+                WaitAgain([]);
+                throw new InvalidOperationException("writer failed");
+            }
             var taken = new List<FrameClass>();
             Take(taken);
             Wakes.Add((taken, Environment.CurrentManagedThreadId));
@@ -76,12 +85,19 @@ public sealed class WakeBatchTests
     /// <summary>Two viewers playing a live stream (they started at its key frame), each with a waiting writer.</summary>
     private (DrainingWriter First, DrainingWriter Second) TwoPlayingViewers()
     {
+        var writers = PlayingViewers(2);
+        return (writers[0], writers[1]);
+    }
+
+    /// <summary><paramref name="count"/> viewers playing a live stream (they started at its key frame), each with a waiting writer.</summary>
+    private List<DrainingWriter> PlayingViewers(int count)
+    {
         Assert.Equal(PublishAttempt.Started, _stream.TryAttachPublisher(_publisher, 1500, out _));
         Send(FrameClass.AudioSequenceHeader, 0);
         Send(FrameClass.VideoSequenceHeader, 0);
         Send(FrameClass.KeyFrame, 0);
         var writers = new List<DrainingWriter>();
-        foreach (var _ in new[] { 1, 2 })
+        for (var v = 0; v < count; v++)
         {
             var viewer = new Viewer(Viewer.NextId(), "s", MediaTransport.Rtmp, null, new ViewerQueue(new DropLimits(250, 375, 500, 3000, 1 << 20)));
             _stream.AttachViewer(viewer, 500);
@@ -92,7 +108,7 @@ public sealed class WakeBatchTests
                 item.Payload.Release();
             writers.Add(new DrainingWriter(viewer));
         }
-        return (writers[0], writers[1]);
+        return writers;
     }
 
     [Fact]
@@ -137,5 +153,49 @@ public sealed class WakeBatchTests
         RelayStream.EndWakeBatch();
         Send(FrameClass.Audio, 56); // after the batch: per message again, the viewer listed again
         Assert.Equal([[FrameClass.Audio], [FrameClass.InterFrame], [FrameClass.Audio], [FrameClass.Audio]], first.Wakes.Select(w => w.Classes));
+    }
+
+    [Theory]
+    [InlineData(63, false)]
+    [InlineData(64, true)]
+    public void ABatchListsAtMost64Writers_ThenWakesThemAtOnce(int viewers, bool wokenBeforeTheEnd)
+    {
+        var writers = PlayingViewers(viewers);
+
+        RelayStream.BeginWakeBatch();
+        try
+        {
+            Send(FrameClass.Audio, 10);
+            Assert.All(writers, w => Assert.Equal(wokenBeforeTheEnd ? 1 : 0, w.Wakes.Count));
+            Send(FrameClass.Audio, 33);
+        }
+        finally
+        {
+            RelayStream.EndWakeBatch();
+        }
+
+        // Under the cap: one wake-up with both messages; at the cap: one per fan-out, each with its message.
+        IEnumerable<List<FrameClass>> expected = wokenBeforeTheEnd ? [[FrameClass.Audio], [FrameClass.Audio]] : [[FrameClass.Audio, FrameClass.Audio]];
+        Assert.All(writers, w => Assert.Equal(expected, w.Wakes.Select(x => x.Classes)));
+    }
+
+    [Fact]
+    public void AWakeThatThrows_LeavesNoWriterListed_SoTheNextFanOutWakesThemAll()
+    {
+        var (first, second) = TwoPlayingViewers();
+        first.ThrowOnNextWake = second.ThrowOnNextWake = true; // whichever is woken first fails
+
+        RelayStream.BeginWakeBatch();
+        Send(FrameClass.Audio, 10);
+        Assert.Throws<InvalidOperationException>(RelayStream.EndWakeBatch); // the failure reaches the read
+        var failed = first.ThrowOnNextWake ? second : first;
+        var notWoken = ReferenceEquals(failed, first) ? second : first;
+        Assert.True(notWoken.ThrowOnNextWake); // its wake-up was after the one that threw: never ran
+        notWoken.ThrowOnNextWake = false;
+
+        Send(FrameClass.Audio, 33); // outside a batch: both listed afresh and woken, each takes both messages
+
+        Assert.Equal([[FrameClass.Audio, FrameClass.Audio]], failed.Wakes.Select(w => w.Classes));
+        Assert.Equal([[FrameClass.Audio, FrameClass.Audio]], notWoken.Wakes.Select(w => w.Classes));
     }
 }
