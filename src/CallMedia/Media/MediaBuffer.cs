@@ -13,19 +13,11 @@ internal sealed class MediaBuffer
 {
     /// <summary>
     /// Released shells kept for reuse, so the steady path allocates nothing per message (the array comes from
-    /// <see cref="ArrayPool{T}"/>, the shell from here): first a small stack per thread, then one shared queue. A
-    /// payload is usually rented and released on the same thread (an epoll loop parses, fans out and sends inline), and
-    /// the per-thread stack keeps the two loop threads off the shared queue's counters, which each message otherwise
-    /// moved between the cores (as <see cref="ArrayPool{T}.Shared"/> keeps its arrays per thread first). Bounded: beyond
-    /// both, shells are left to the GC.
+    /// <see cref="ArrayPool{T}"/>, the shell from here). Bounded: beyond it shells are left to the GC.
     /// </summary>
     private const int MaxPooledShells = 4096;
-    /// <summary>Shells a thread keeps for itself.</summary>
-    internal const int ThreadShells = 32;
     private static readonly System.Collections.Concurrent.ConcurrentQueue<MediaBuffer> s_shells = new();
     private static int s_pooledShells;
-    [ThreadStatic] private static MediaBuffer?[]? t_shells;
-    [ThreadStatic] private static int t_shellCount;
 
     private byte[]? _array;
     private int _offset;
@@ -46,8 +38,9 @@ internal sealed class MediaBuffer
     public static MediaBuffer Rent(int length)
     {
         var array = ArrayPool<byte>.Shared.Rent(Math.Max(length, 1));
-        if (TakeShell() is { } shell)
+        if (s_shells.TryDequeue(out var shell))
         {
+            Interlocked.Decrement(ref s_pooledShells);
             shell._array = array;
             shell.Length = length;
             Volatile.Write(ref shell._refCount, 1);
@@ -65,8 +58,9 @@ internal sealed class MediaBuffer
     {
         var array = parent.Retain().Array;
         MediaBuffer slice;
-        if (TakeShell() is { } shell)
+        if (s_shells.TryDequeue(out var shell))
         {
+            Interlocked.Decrement(ref s_pooledShells);
             shell._array = array;
             shell.Length = length;
             slice = shell;
@@ -131,41 +125,9 @@ internal sealed class MediaBuffer
             parent.Release();
         else
             ArrayPool<byte>.Shared.Return(array);
-        KeepShell(this);
-    }
-
-    /// <summary>A released shell: this thread's latest, else one from the shared queue; null when none is kept.</summary>
-    private static MediaBuffer? TakeShell()
-    {
-        if (t_shellCount > 0)
-        {
-            var shells = t_shells!;
-            var i = --t_shellCount;
-            var shell = shells[i];
-            shells[i] = null;
-            return shell;
-        }
-        if (!s_shells.TryDequeue(out var shared))
-            return null;
-        Interlocked.Decrement(ref s_pooledShells);
-        return shared;
-    }
-
-    /// <summary>Keeps a released shell: on this thread while it keeps fewer than <see cref="ThreadShells"/>, else shared.</summary>
-    private static void KeepShell(MediaBuffer shell)
-    {
-        var shells = t_shells ??= new MediaBuffer?[ThreadShells];
-        if (t_shellCount < shells.Length)
-        {
-            shells[t_shellCount++] = shell;
-            return;
-        }
         if (Interlocked.Increment(ref s_pooledShells) <= MaxPooledShells)
-            s_shells.Enqueue(shell);
+            s_shells.Enqueue(this);
         else
             Interlocked.Decrement(ref s_pooledShells);
     }
-
-    /// <summary>Shells this thread keeps for reuse (tests).</summary>
-    internal static int ThreadShellCount => t_shellCount;
 }
