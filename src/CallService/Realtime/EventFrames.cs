@@ -1,5 +1,5 @@
-using System.Buffers;
 using System.Text.Json;
+using CallService.Common.Json;
 using CallContracts.Realtime;
 
 namespace CallService.Realtime;
@@ -13,15 +13,14 @@ namespace CallService.Realtime;
 /// Serialized as a whole, the record's <c>object</c> property sends the serializer down its metadata path (a write stack
 /// per event, the payload's converters one by one) instead of the source-generated writers of
 /// <see cref="RealtimeJsonContext"/>; here the envelope's four fields are written directly and the payload is
-/// serialized as its own runtime type. Buffer and writer are kept per thread (events are encoded on request threads,
-/// under the call's gate). Property names are the web defaults' (camelCase), as <see cref="RealtimeHub.Json"/> names them.
+/// serialized as its own runtime type. Buffer and writer are kept per thread (<see cref="JsonScratch"/>; events are
+/// encoded on request threads, under the call's gate). Property names are the web defaults' (camelCase), as <see cref="RealtimeHub.Json"/> names them.
 /// </remarks>
 internal static class EventFrames
 {
     private const int KeptBufferBytes = 64 * 1024;
 
-    [ThreadStatic] private static ArrayBufferWriter<byte>? t_buffer;
-    [ThreadStatic] private static Utf8JsonWriter? t_json;
+    [ThreadStatic] private static JsonScratch? t_scratch;
 
     /// <summary>
     /// The frame of <paramref name="evt"/> as <see cref="RealtimeHub.Json"/> serializes it, a new array (it is stored
@@ -30,10 +29,9 @@ internal static class EventFrames
     public static byte[] Encode(RealtimeEvent evt)
     {
         var options = RealtimeHub.Json;
-        var buffer = t_buffer ??= new ArrayBufferWriter<byte>(2048);
-        var json = t_json ??= new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = options.Encoder, SkipValidation = true });
-        buffer.ResetWrittenCount();
-        json.Reset(buffer);
+        var scratch = t_scratch ??= new JsonScratch(
+            new JsonWriterOptions { Encoder = options.Encoder, SkipValidation = true }, initialBytes: 2048, KeptBufferBytes);
+        var json = scratch.Start();
         try
         {
             json.WriteStartObject();
@@ -45,12 +43,11 @@ internal static class EventFrames
             if (evt.Data is null) json.WriteNullValue();
             else JsonSerializer.Serialize(json, evt.Data, evt.Data.GetType(), options);
             json.WriteEndObject();
-            json.Flush();
-            return buffer.WrittenSpan.ToArray();
+            return scratch.Written().ToArray();
         }
         finally
         {
-            if (buffer.Capacity > KeptBufferBytes) (t_buffer, t_json) = (null, null); // a rare large payload: not kept
+            JsonScratch.Return(ref t_scratch);
         }
     }
 }

@@ -1,7 +1,7 @@
-using System.Buffers;
 using System.Text;
 using System.Text.Json;
 using CallService.Calls;
+using CallService.Common.Json;
 
 namespace CallService.Storage.Sqlite;
 
@@ -33,17 +33,15 @@ internal static class SqliteTransitionsColumn
 
     /// <summary>The transitions as the column's JSON; null when there are none (the column is left as it is).</summary>
     /// <remarks>
-    /// Written through a buffer and writer kept per thread (the store's writer thread, or a caller's in the idle-store
-    /// path): a new pair per write was three allocations beside the string (the writer, its buffer and the buffer's
+    /// Written through a buffer and writer kept per thread (<see cref="JsonScratch"/>; the store's writer thread, or a
+    /// caller's in the idle-store path): a new pair per write was three allocations beside the string (the writer, its buffer and the buffer's
     /// growth from the 64 bytes asked to the writer's 256-byte minimum), ≈ 3 % of a lifecycle's allocated bytes.
     /// </remarks>
     public static string? Encode(IReadOnlyList<CallTransition> transitions)
     {
         if (transitions.Count == 0) return null;
-        var buffer = t_buffer ??= new ArrayBufferWriter<byte>(1024);
-        var json = t_json ??= new Utf8JsonWriter(buffer);
-        buffer.ResetWrittenCount();
-        json.Reset(buffer);
+        var scratch = t_scratch ??= new JsonScratch(default, initialBytes: 1024, KeptBufferBytes);
+        var json = scratch.Start();
         json.WriteStartArray();
         foreach (var t in transitions)
         {
@@ -54,16 +52,14 @@ internal static class SqliteTransitionsColumn
             json.WriteEndArray();
         }
         json.WriteEndArray();
-        json.Flush();
-        var text = Encoding.UTF8.GetString(buffer.WrittenSpan);
-        if (buffer.Capacity > KeptBufferBytes) (t_buffer, t_json) = (null, null); // a rare long history: not kept
+        var text = Encoding.UTF8.GetString(scratch.Written());
+        JsonScratch.Return(ref t_scratch); // a rare long history: not kept
         return text;
     }
 
     private const int KeptBufferBytes = 16 * 1024;
 
-    [ThreadStatic] private static ArrayBufferWriter<byte>? t_buffer;
-    [ThreadStatic] private static Utf8JsonWriter? t_json;
+    [ThreadStatic] private static JsonScratch? t_scratch;
 
     /// <summary>Adds the column's transitions to <paramref name="into"/>, oldest first.</summary>
     /// <exception cref="JsonException">The column is not such an array (a damaged row).</exception>
