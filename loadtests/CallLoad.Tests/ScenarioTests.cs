@@ -34,7 +34,7 @@ public sealed class ScenarioTests
         Assert.True(result.CpuSeconds >= 0 && result.PeakRssMiB > 0);
     }
 
-    /// <summary>The suite's smoke run of the tool against our own service (issue 5): relay-latency --calls 2.</summary>
+    /// <summary>The suite's smoke run of the tool against our own service: relay-latency --calls 2.</summary>
     [Fact]
     public async Task RelayLatency_TwoCallsOnCallService_MatchesEveryMessageWithSmallLatency()
     {

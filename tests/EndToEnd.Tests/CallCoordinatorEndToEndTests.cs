@@ -6,7 +6,7 @@ using EndToEnd.Tests.Infrastructure;
 namespace EndToEnd.Tests;
 
 /// <summary>
-/// Issue 3, end to end: parties with user tokens and WebSockets, ffmpeg as both pushers and players,
+/// The coordinator, end to end: parties with user tokens and WebSockets, ffmpeg as both pushers and players,
 /// the coordinator ending calls on status codes and on the relay's view of the streams.
 /// </summary>
 [Collection(ServiceCollection.Name)]

@@ -4,7 +4,7 @@ using EndToEnd.Tests.Infrastructure;
 namespace EndToEnd.Tests;
 
 /// <summary>
-/// Issue 2, end to end: the real CallService process, real ffmpeg publishers on both push URLs,
+/// Calls with media, end to end: the real CallService process, real ffmpeg publishers on both push URLs,
 /// ffprobe/ffmpeg reading both play URLs over RTMP and HTTP-FLV.
 /// </summary>
 [Collection(ServiceCollection.Name)]

@@ -12,7 +12,7 @@ public sealed record SignalingOptions
     /// <summary>At most this many lifecycles in flight; beyond it a start is skipped and counted as failed.</summary>
     public int MaxInFlight { get; init; } = 1000;
     /// <summary>
-    /// 0: every lifecycle gets two fresh users with their own tokens and sockets (issue 5 literally). N &gt; 0: N user
+    /// 0: every lifecycle gets two fresh users with their own tokens and sockets (the lifecycle as first specified). N &gt; 0: N user
     /// pairs with tokens and open sockets are set up first and reused, one lifecycle at a time per pair, so the
     /// timed work is exactly DESIGN §5's lifecycle (a real client keeps its token and socket across calls).
     /// </summary>

@@ -9,7 +9,7 @@ namespace CallLoad.Targets;
 /// <summary>
 /// Our CallService: either started by the tool (<c>dotnet CallService.dll</c> built in Release, free HTTP and RTMP
 /// ports, a temp data directory, a generated API key) or attached to an already running instance on loopback.
-/// Streams are those of real calls created through <c>POST /v1/calls</c> (issue 2 contract).
+/// Streams are those of real calls created through <c>POST /v1/calls</c> (docs/api.md).
 /// </summary>
 public sealed class CallServiceTarget : ITarget, ISignalingTarget
 {

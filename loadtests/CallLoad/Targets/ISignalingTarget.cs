@@ -1,6 +1,6 @@
 namespace CallLoad.Targets;
 
-/// <summary>A server speaking the coordinator's HTTP + WebSocket contract (issue 3): CallService or the ceiling stub.</summary>
+/// <summary>A server speaking the coordinator's HTTP + WebSocket contract (docs/api.md): CallService or the ceiling stub.</summary>
 public interface ISignalingTarget
 {
     /// <summary>Name used in reports.</summary>

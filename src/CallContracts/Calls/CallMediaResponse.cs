@@ -1,7 +1,7 @@
 namespace CallContracts.Calls;
 
 /// <summary>
-/// Body of <c>GET /v1/calls/{callId}/media</c>: the relay's live view of both streams of a call (issue 4 §7).
+/// Body of <c>GET /v1/calls/{callId}/media</c>: the relay's live view of both streams of a call.
 /// Both streams are always present; a stream the relay does not hold has <c>live: false</c>, null codec info and no viewers.
 /// </summary>
 /// <param name="CallId">The call.</param>

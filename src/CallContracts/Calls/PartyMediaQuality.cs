@@ -1,7 +1,7 @@
 namespace CallContracts.Calls;
 
 /// <summary>
-/// The relay's measurements of the stream a party publishes, accumulated over the call (issue 4 §7) and kept in
+/// The relay's measurements of the stream a party publishes, accumulated over the call and kept in
 /// the call record. Bitrates are 5-second averages as reported by the relay (every <c>Media:StatsIntervalMs</c>).
 /// </summary>
 /// <param name="Samples">Number of relay statistics reports folded in.</param>

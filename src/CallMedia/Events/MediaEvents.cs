@@ -68,7 +68,7 @@ public sealed record PublishStalled(string StreamName, DateTimeOffset At, long S
 public sealed record PublishResumed(string StreamName, DateTimeOffset At, long SessionId)
     : MediaEvent(StreamName, At);
 
-/// <summary>Statistics of a live stream and its viewers, every <c>Media:StatsIntervalMs</c> (issue 4 §7).</summary>
+/// <summary>Statistics of a live stream and its viewers, every <c>Media:StatsIntervalMs</c>.</summary>
 /// <param name="Stats">Bitrates, fps, key frame interval, codec info, per-viewer counters.</param>
 /// <param name="StreamName">Stream name, e.g. <c>{callId}-a</c>.</param>
 /// <param name="At">When the relay observed it.</param>

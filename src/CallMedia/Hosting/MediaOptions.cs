@@ -21,20 +21,20 @@ public sealed class MediaOptions
 
     /// <summary>
     /// A joining viewer starts at the stream's latest keyframe when it arrived less than this many
-    /// milliseconds ago, else at the next keyframe. Default 500 (issue 4 §1; bounds start latency
+    /// milliseconds ago, else at the next keyframe. Default 500 (DESIGN §4; bounds start latency
     /// without a GOP cache).
     /// </summary>
     public int MaxStartLatencyMs { get; set; } = 500;
 
     /// <summary>
     /// Per-viewer queue bound in media time, milliseconds. Past half of it disposable video is dropped,
-    /// past three quarters inter frames, past all of it key frames. Default 500 (DESIGN §4, issue 4 §2).
+    /// past three quarters inter frames, past all of it key frames. Default 500 (DESIGN §4).
     /// </summary>
     public int ViewerQueueMs { get; set; } = 500;
 
     /// <summary>
     /// Hard per-viewer bound in media time, milliseconds: audio is never dropped below it; a viewer past it
-    /// is disconnected as too slow. Default 3000 (issue 4 §2).
+    /// is disconnected as too slow. Default 3000 (DESIGN §4).
     /// </summary>
     public int ViewerHardLimitMs { get; set; } = 3000;
 
@@ -68,7 +68,7 @@ public sealed class MediaOptions
     /// </summary>
     public int StatsIntervalMs { get; set; } = 5000;
 
-    /// <summary>The RTMP handshake (C0 to C2) must complete within this many milliseconds. Default 5000 (issue 2).</summary>
+    /// <summary>The RTMP handshake (C0 to C2) must complete within this many milliseconds. Default 5000.</summary>
     public int HandshakeTimeoutMs { get; set; } = 5000;
 
     /// <summary>
@@ -76,13 +76,13 @@ public sealed class MediaOptions
     /// </summary>
     public int IdleTimeoutMs { get; set; } = 30_000;
 
-    /// <summary>Largest chunk size a peer may set, bytes. Default and maximum 65536 (issue 2).</summary>
+    /// <summary>Largest chunk size a peer may set, bytes. Default and maximum 65536.</summary>
     public int MaxChunkSize { get; set; } = 65536;
 
     /// <summary>Chunk size the relay uses for what it sends, bytes. Default 4096.</summary>
     public int OutChunkSize { get; set; } = 4096;
 
-    /// <summary>Largest RTMP message a peer may send, bytes. Default 4 MiB (issue 2).</summary>
+    /// <summary>Largest RTMP message a peer may send, bytes. Default 4 MiB.</summary>
     public int MaxMessageLength { get; set; } = 4 * 1024 * 1024;
 
     /// <summary>Maximum concurrent RTMP connections; more are closed at accept. Default 2000.</summary>

@@ -10,6 +10,8 @@ internal sealed partial class RelayStream
     private readonly long[] _audioBytes = new long[WindowSeconds];
     private readonly long[] _videoBytes = new long[WindowSeconds];
     private readonly int[] _videoFrames = new int[WindowSeconds];
+    private readonly uint[] _firstFrameTs = new uint[WindowSeconds]; // the first counted video frame's timestamp (ms) in the second
+    private readonly uint[] _lastFrameTs = new uint[WindowSeconds];  // and the last one's
     private uint? _lastKeyTs;
     private int _keyIntervalMs;
     private long _publisherId;
@@ -54,7 +56,10 @@ internal sealed partial class RelayStream
         {
             _videoBytes[i] += packet.Payload.Length;
             if (packet.Class is FrameClass.KeyFrame or FrameClass.InterFrame or FrameClass.DisposableFrame)
-                _videoFrames[i]++;
+            {
+                if (_videoFrames[i]++ == 0) _firstFrameTs[i] = packet.Timestamp;
+                _lastFrameTs[i] = packet.Timestamp;
+            }
             if (packet.Class == FrameClass.KeyFrame)
             {
                 if (_lastKeyTs is { } last)
@@ -68,7 +73,7 @@ internal sealed partial class RelayStream
 
     private void StatsOnVideoHeader(in MediaPacket packet) => _videoInfo = VideoCodecInfo.Parse(packet.Payload.Span);
 
-    /// <summary>A consistent snapshot of the stream's statistics (issue 4 §7).</summary>
+    /// <summary>A consistent snapshot of the stream's statistics (<see cref="StreamStats"/>).</summary>
     public StreamStats GetStats()
     {
         lock (_lock)
@@ -77,6 +82,7 @@ internal sealed partial class RelayStream
             var second = now / 1000;
             long audio = 0, video = 0;
             var frames = 0;
+            int oldest = -1, newest = -1; // the window's seconds with video frames, first and last
             var seconds = Math.Clamp((now - _publishedAt) / 1000.0, 1.0, WindowSeconds);
             for (var i = 0; i < WindowSeconds; i++)
             {
@@ -86,6 +92,9 @@ internal sealed partial class RelayStream
                     audio += _audioBytes[i];
                     video += _videoBytes[i];
                     frames += _videoFrames[i];
+                    if (_videoFrames[i] == 0) continue;
+                    if (oldest < 0 || _bucketSecond[i] < _bucketSecond[oldest]) oldest = i;
+                    if (newest < 0 || _bucketSecond[i] > _bucketSecond[newest]) newest = i;
                 }
             }
             var viewers = _viewers.Select(v => new ViewerStats(v.Id, v.Transport, v.Remote?.ToString(), v.StartedAt,
@@ -94,8 +103,21 @@ internal sealed partial class RelayStream
                 v.Queue.Counters.MaxQueueMs)).ToArray();
             return new StreamStats(Name, Publisher is not null, _publisherId == 0 ? null : _publisherId,
                 _publisherRemote?.ToString(), _videoInfo, _audioInfo,
-                Math.Round(frames / seconds, 1), _keyIntervalMs,
+                Math.Round(FramesPerSecond(frames, oldest, newest, seconds), 1), _keyIntervalMs,
                 (int)(audio * 8 / seconds / 1000), (int)(video * 8 / seconds / 1000), viewers);
         }
+    }
+
+    /// <summary>
+    /// The window's video frame rate by the stream's timestamps: the frames after the first over the ms their
+    /// timestamps span, so frames that arrive in a burst (a publisher catching up after a stall, an encoder's start-up
+    /// delay) count at the rate they were made at. With fewer than two frames, or no span, the frames over the window's
+    /// wall-clock seconds.
+    /// </summary>
+    private double FramesPerSecond(int frames, int oldest, int newest, double seconds)
+    {
+        if (frames < 2 || oldest < 0) return frames / seconds;
+        var spanMs = unchecked(_lastFrameTs[newest] - _firstFrameTs[oldest]); // uint: right across the 32-bit wrap
+        return spanMs is 0 or > WindowSeconds * 2000 ? frames / seconds : (frames - 1) * 1000.0 / spanMs;
     }
 }

@@ -161,7 +161,7 @@ internal sealed partial class StreamHub(IOptions<MediaOptions> options, MediaEve
 
     /// <summary>
     /// Periodic upkeep: stall/resume and stats events for live streams; ends viewers held too long without a
-    /// publisher (issue 4 §6).
+    /// publisher longer than <c>Media:UnpublishedHoldMs</c>.
     /// </summary>
     public void Sweep()
     {

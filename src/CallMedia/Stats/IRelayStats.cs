@@ -34,7 +34,7 @@ public sealed record MediaStreamStats(
     double VideoFps, int KeyFrameIntervalMs, int AudioKbps, int VideoKbps,
     IReadOnlyList<MediaViewerStats> Viewers);
 
-/// <summary>Counters of one viewer (issue 4 §2).</summary>
+/// <summary>Counters of one viewer .</summary>
 /// <param name="ViewerId">Relay-unique viewer id (as in <see cref="Events.PlayStarted"/>).</param>
 /// <param name="Transport">RTMP or HTTP-FLV.</param>
 /// <param name="AudioSent">Audio messages handed to the connection.</param>

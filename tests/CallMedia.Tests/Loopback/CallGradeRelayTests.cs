@@ -4,7 +4,7 @@ using Xunit.Abstractions;
 
 namespace CallMedia.Tests.Loopback;
 
-/// <summary>Issue 4 behaviours with the test RTMP client: fast start, takeover, reconnect continuity, player end.</summary>
+/// <summary>The relay's call-grade behaviours (DESIGN §4) with the test RTMP client: fast start, takeover, reconnect continuity, player end.</summary>
 public sealed class CallGradeRelayTests(ITestOutputHelper output)
 {
     private static bool IsMedia(Received m) =>

@@ -29,7 +29,7 @@ public sealed class FfmpegLoopbackTests
         Assert.Contains(plays, p => p.Transport == MediaTransport.Rtmp && p.StreamName == "s1" && p.Query == "txSecret=p&txTime=q");
         Assert.Contains(plays, p => p.Transport == MediaTransport.HttpFlv && p.StreamName == "s1" && p.Query == "txSecret=p&txTime=q");
 
-        // Stats from the sequence headers and the last seconds of media (issue 4 §7).
+        // Stats from the sequence headers and the last seconds of media (docs/api.md, GET /v1/calls/{id}/media).
         var stats = host.Stats.GetStream("s1");
         Assert.NotNull(stats);
         Assert.True(stats!.Live);

@@ -4,7 +4,7 @@ using CallMedia.Rtmp.Chunks;
 
 namespace CallMedia.Tests.Loopback;
 
-/// <summary>Issue 4 §8: bad input closes only that connection; the relay keeps serving.</summary>
+/// <summary>Bad input closes only that connection; the relay keeps serving.</summary>
 public sealed class HardeningTests
 {
     private static Task<RelayHost> StartAsync(int maxConnections = 2000) => RelayHost.StartAsync(new()

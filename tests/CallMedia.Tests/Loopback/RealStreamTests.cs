@@ -3,7 +3,7 @@ using Xunit.Abstractions;
 
 namespace CallMedia.Tests.Loopback;
 
-/// <summary>Issue 4 measurements with a real x264/AAC FLV published at real-time pace by the test client.</summary>
+/// <summary>The relay's measurements with a real x264/AAC FLV published at real-time pace by the test client.</summary>
 public sealed class RealStreamTests(ITestOutputHelper output)
 {
     private static bool IsFrame(Received m) => m.Type is RtmpMessageType.Audio or RtmpMessageType.Video && m.Payload.Length > 1 && m.Payload[1] == 1;

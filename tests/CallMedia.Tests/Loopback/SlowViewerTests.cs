@@ -3,7 +3,7 @@ using Xunit.Abstractions;
 
 namespace CallMedia.Tests.Loopback;
 
-/// <summary>Issue 4 §2/§3: a viewer on a link at a quarter of the stream's bitrate, next to a normal viewer.</summary>
+/// <summary>Audio-first drops (DESIGN §4): a viewer on a link at a quarter of the stream's bitrate, next to a normal viewer.</summary>
 public sealed class SlowViewerTests(ITestOutputHelper output)
 {
     private const int DurationMs = 20_000;

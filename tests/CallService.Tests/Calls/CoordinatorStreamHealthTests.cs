@@ -106,7 +106,7 @@ public class CoordinatorStreamHealthTests
         Assert.Equal("connected", Call(id).State);
     }
 
-    // ---- profile_exceeded (issue 4 §7) ----
+    // ---- profile_exceeded ----
 
     [Fact]
     public void ProfileExceeded_After10sOver150Percent_WarnsThePublisherItself()

@@ -10,7 +10,7 @@ using NSubstitute;
 
 namespace CallService.Tests.Integration;
 
-/// <summary>Issue 2's contract for the coordinator endpoints, through the real host.</summary>
+/// <summary>The coordinator endpoints' contract (docs/api.md), through the real host.</summary>
 public sealed class CallsApiContractTests : IDisposable
 {
     private readonly ServiceHost _host = new();

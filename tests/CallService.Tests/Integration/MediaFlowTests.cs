@@ -9,7 +9,7 @@ using Microsoft.Extensions.DependencyInjection;
 namespace CallService.Tests.Integration;
 
 /// <summary>
-/// Issue 3's call flows with real media: the embedded relay on a free loopback port, ffmpeg publishers and
+/// The call flows with real media: the embedded relay on a free loopback port, ffmpeg publishers and
 /// players, the real clock. Skipped until the relay is registered by <c>AddCallMedia</c>.
 /// </summary>
 [Collection(AloneCollection.Name)]

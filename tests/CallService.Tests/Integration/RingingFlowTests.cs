@@ -8,7 +8,7 @@ using CallService.Tests.Support;
 
 namespace CallService.Tests.Integration;
 
-/// <summary>Issue 3 flows with user tokens and real WebSocket clients.</summary>
+/// <summary>Ringing flows with user tokens and real WebSocket clients.</summary>
 public sealed class RingingFlowTests : IAsyncLifetime
 {
     private readonly ServiceHost _host = new();

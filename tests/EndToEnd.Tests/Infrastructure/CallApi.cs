@@ -4,7 +4,7 @@ using System.Text.Json.Nodes;
 
 namespace EndToEnd.Tests.Infrastructure;
 
-/// <summary>The HTTP contract of issue 2, spoken as plain JSON (as outside clients do).</summary>
+/// <summary>The HTTP contract of docs/api.md, spoken as plain JSON (as outside clients do).</summary>
 internal static class CallApi
 {
     public static async Task<JsonObject> CreateDirectCallAsync(this ServiceProcess service, string caller, string callee,
@@ -34,7 +34,7 @@ internal static class CallApi
         call["parties"]![party]![name]!.GetValue<string>();
 }
 
-/// <summary>The party-facing contract of issue 3 (user tokens, party actions, status reports).</summary>
+/// <summary>The party-facing contract of docs/api.md (user tokens, party actions, status reports).</summary>
 internal static class PartyApi
 {
     public static async Task<string> IssueTokenAsync(this ServiceProcess service, string userId)

@@ -48,7 +48,7 @@ internal sealed class ValidationBehavior<TRequest, TResponse>(IEnumerable<IValid
 /// <summary>Shared rules.</summary>
 internal static class CommonRules
 {
-    /// <summary>User ids: 1–64 characters from <c>[A-Za-z0-9_.@-]</c> (issue 2 contract).</summary>
+    /// <summary>User ids: 1–64 characters from <c>[A-Za-z0-9_.@-]</c>, as docs/api.md gives them.</summary>
     public static IRuleBuilderOptions<T, string?> ValidUserId<T>(this IRuleBuilder<T, string?> rule) =>
         rule.NotEmpty().WithMessage("A user id is required.")
             .MaximumLength(64).WithMessage("A user id has at most 64 characters.")
