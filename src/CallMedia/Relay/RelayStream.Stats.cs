@@ -83,7 +83,10 @@ internal sealed partial class RelayStream
             long audio = 0, video = 0;
             var frames = 0;
             int oldest = -1, newest = -1; // the window's seconds with video frames, first and last
-            var seconds = Math.Clamp((now - _publishedAt) / 1000.0, 1.0, WindowSeconds);
+            // The time the counted seconds cover: the WindowSeconds − 1 complete ones and the current one so far (or
+            // less, since the publish), at least 1 s.
+            var coveredMs = Math.Min(now - (second - WindowSeconds + 1) * 1000, now - _publishedAt);
+            var seconds = Math.Clamp(coveredMs / 1000.0, 1.0, WindowSeconds);
             for (var i = 0; i < WindowSeconds; i++)
             {
                 // Count the complete seconds in the window plus the current one.

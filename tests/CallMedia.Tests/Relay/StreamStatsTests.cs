@@ -29,21 +29,24 @@ public sealed class StreamStatsTests
         Assert.Equal(PublishAttempt.Started, _stream.TryAttachPublisher(_publisher, 1500, out _));
     }
 
-    private void Send(FrameClass frameClass, uint ts)
+    private void Send(FrameClass frameClass, uint ts, int bytes = 4)
     {
-        var buffer = MediaBuffer.Rent(4);
-        buffer.Array.AsSpan(0, 4).Clear();
+        var buffer = MediaBuffer.Rent(bytes);
+        buffer.Array.AsSpan(0, bytes).Clear();
         _stream.OnMedia(_publisher, new MediaPacket(frameClass, ts, buffer), _tooSlow);
     }
 
-    /// <summary>25 fps frames (40 ms apart by timestamp), a key frame a second, one arriving every <paramref name="arrivalMs"/>.</summary>
+    /// <summary>
+    /// 25 fps frames of 1,000 bytes (40 ms apart by timestamp), a key frame a second, each with a 100-byte audio message,
+    /// one arriving every <paramref name="arrivalMs"/>: 200 kbit/s of video and 20 of audio at their own pace.
+    /// </summary>
     private void Publish(int frames, uint firstTs, int arrivalMs)
     {
         for (var n = 0; n < frames; n++)
         {
             var ts = firstTs + (uint)(n * 40);
-            Send(ts % 1000 == 0 ? FrameClass.KeyFrame : FrameClass.InterFrame, ts);
-            Send(FrameClass.Audio, ts + 3);
+            Send(ts % 1000 == 0 ? FrameClass.KeyFrame : FrameClass.InterFrame, ts, 1000);
+            Send(FrameClass.Audio, ts + 3, 100);
             _clock.NowMs += arrivalMs;
         }
     }
@@ -54,6 +57,19 @@ public sealed class StreamStatsTests
         Publish(frames: 150, firstTs: 0, arrivalMs: 40); // 6 s
 
         Assert.Equal(25.0, _stream.GetStats().VideoFps);
+    }
+
+    [Theory]
+    [InlineData(0)]   // at a second's start: the current second has nothing yet
+    [InlineData(520)] // half-way through it
+    [InlineData(960)] // at its end
+    public void Bitrates_AtAnyPointOfTheCurrentSecond_AreTheStreamsOwn(int intoTheSecond)
+    {
+        Publish(frames: 150 + intoTheSecond / 40, firstTs: 0, arrivalMs: 40); // published at 10 s; now 16 s + intoTheSecond
+
+        var stats = _stream.GetStats();
+        Assert.InRange(stats.VideoKbps, 199, 201);
+        Assert.InRange(stats.AudioKbps, 19, 21);
     }
 
     [Fact]
