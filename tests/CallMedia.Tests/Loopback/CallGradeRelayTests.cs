@@ -58,16 +58,14 @@ public sealed class CallGradeRelayTests(ITestOutputHelper output)
             Assert.True(SyntheticMedia.IsKey(media[3]) || media[3].Type == RtmpMessageType.Audio && media.Count > 4,
                 "after the headers comes the start point");
             Assert.DoesNotContain(media.Skip(3), m => m.Type == RtmpMessageType.Video && !SyntheticMedia.IsKey(m));
-            // Bounded start: the cached key frame when younger than MaxStartLatencyMs (500), else the next one. Which key
-            // frame came says which start the relay chose; how fast it comes is the ttff benchmark's figure (DESIGN §5),
-            // here only bounded well within the publisher's run.
+            // Bounded start: the cached key frame when younger than MaxStartLatencyMs (500), else the next one. Which of
+            // the two the relay picks depends on when the key frame reached it, which this loopback run can only estimate
+            // (a publisher catching up after a stall sends old frames late), so that rule is asserted on the relay's own
+            // clock in RelayStreamTests; here: never a key frame older than the latest, and the start comes well within
+            // the publisher's run (how fast is the ttff benchmark's figure, DESIGN §5).
             var keyIndex = SyntheticMedia.Index(media.First(SyntheticMedia.IsKey));
             Assert.True(keyIndex >= latestKey, $"started at key frame #{keyIndex}, older than the latest #{latestKey}");
-            if (Math.Max(keyAge, keyMediaAge) + playRoundTrip < 450)
-                Assert.True(keyIndex == latestKey, $"young key frame ({keyAge}/{keyMediaAge} ms + {playRoundTrip} ms) must be the start, got #{keyIndex}");
-            if (Math.Min(keyAge, keyMediaAge) > 600)
-                Assert.True(keyIndex > latestKey, $"old key frame ({keyAge}/{keyMediaAge} ms) must not be the start, got #{keyIndex}");
-            Assert.True(firstFrameMs < 3000, $"first key frame after {firstFrameMs} ms (key age {keyAge})");
+            Assert.True(firstFrameMs < 3000, $"first key frame after {firstFrameMs} ms (key age {keyAge}/{keyMediaAge} ms, play {playRoundTrip} ms)");
         }
         cts.Cancel();
         await run;

@@ -108,6 +108,35 @@ public sealed class RelayStreamTests
             Drain(viewer));
     }
 
+    [Theory]
+    [InlineData(500, true)]  // the key frame arrived MaxStartLatencyMs ago: still the start
+    [InlineData(501, false)] // a millisecond older: the viewer waits for the next one
+    public void AttachViewer_StartsAtTheCachedKeyFrame_OnlyWhileItIsYoungerThanTheStartLatency_ByTheRelaysClock(int ageMs, bool cached)
+    {
+        var clock = new Delivery.ManualTimeProvider { NowMs = 50_000 };
+        var stream = new RelayStream("s", clock) { MaxStartLatencyMs = 500 };
+        var publisher = new FakePublisher(1);
+        stream.TryAttachPublisher(publisher, 1500, out _);
+        void Send(FrameClass frameClass, uint ts)
+        {
+            var buffer = MediaBuffer.Rent(4);
+            buffer.Array.AsSpan(0, 4).Clear();
+            stream.OnMedia(publisher, new MediaPacket(frameClass, ts, buffer), _tooSlow);
+        }
+        Send(FrameClass.AudioSequenceHeader, 0);
+        Send(FrameClass.VideoSequenceHeader, 0);
+        Send(FrameClass.KeyFrame, 1000);
+        clock.NowMs += ageMs;
+        Send(FrameClass.InterFrame, 1040);
+
+        var viewer = NewViewer();
+        stream.AttachViewer(viewer, 500);
+        Send(FrameClass.KeyFrame, 2000);
+
+        var keys = Drain(viewer).Where(m => m.Class == FrameClass.KeyFrame).Select(m => m.Ts);
+        Assert.Equal(cached ? [1000u, 2000u] : [2000u], keys);
+    }
+
     [Fact]
     public void Viewer_BeforePublish_IsHeldAndStartsAtTheFirstKeyFrame()
     {
