@@ -9,7 +9,7 @@ namespace CallMedia.Media;
 /// (<see cref="Slice"/>) is a payload inside another buffer (a message parsed in place from a connection's receive
 /// buffer): it holds one reference on that buffer, given back when the slice's own count reaches zero.
 /// </summary>
-internal sealed class MediaBuffer
+internal sealed partial class MediaBuffer
 {
     /// <summary>
     /// Released shells kept for reuse, so the steady path allocates nothing per message (the array comes from
@@ -24,15 +24,24 @@ internal sealed class MediaBuffer
     private MediaBuffer? _parent; // a slice's buffer
     private int _refCount;
 
+    private int _length;
+
     private MediaBuffer(byte[] array, int length)
     {
         _array = array;
-        Length = length;
+        _length = length;
         _refCount = 1;
     }
 
     /// <summary>Payload length in bytes.</summary>
-    public int Length { get; private set; }
+    public int Length
+    {
+        get
+        {
+            CheckAlive();
+            return _length;
+        }
+    }
 
     /// <summary>Rents a buffer for <paramref name="length"/> bytes with a reference count of one.</summary>
     public static MediaBuffer Rent(int length)
@@ -42,7 +51,7 @@ internal sealed class MediaBuffer
         {
             Interlocked.Decrement(ref s_pooledShells);
             shell._array = array;
-            shell.Length = length;
+            shell._length = length;
             Volatile.Write(ref shell._refCount, 1);
             return shell;
         }
@@ -62,7 +71,7 @@ internal sealed class MediaBuffer
         {
             Interlocked.Decrement(ref s_pooledShells);
             shell._array = array;
-            shell.Length = length;
+            shell._length = length;
             slice = shell;
         }
         else
@@ -77,7 +86,14 @@ internal sealed class MediaBuffer
     /// Someone besides the caller holds a reference (a slice of it, a queue): the caller, holding one itself, must not
     /// write over bytes it handed out. A holder that releases meanwhile only makes this conservative.
     /// </summary>
-    public bool IsShared => Volatile.Read(ref _refCount) > 1;
+    public bool IsShared
+    {
+        get
+        {
+            CheckAlive();
+            return Volatile.Read(ref _refCount) > 1;
+        }
+    }
 
     /// <summary>Copies <paramref name="data"/> into a new pooled buffer.</summary>
     public static MediaBuffer CopyOf(ReadOnlySpan<byte> data)
@@ -91,14 +107,21 @@ internal sealed class MediaBuffer
     /// The backing array (valid while a reference is held). The payload is the <see cref="Length"/> bytes at
     /// <see cref="Offset"/> (0 unless a <see cref="Slice"/>).
     /// </summary>
-    public byte[] Array => _array ?? throw new ObjectDisposedException(nameof(MediaBuffer));
+    public byte[] Array => _array ?? throw Dead();
 
     /// <summary>Where the payload starts in <see cref="Array"/>.</summary>
-    public int Offset => _offset;
+    public int Offset
+    {
+        get
+        {
+            CheckAlive();
+            return _offset;
+        }
+    }
 
-    public ReadOnlySpan<byte> Span => Array.AsSpan(_offset, Length);
+    public ReadOnlySpan<byte> Span => Array.AsSpan(_offset, _length);
 
-    public ReadOnlyMemory<byte> Memory => Array.AsMemory(_offset, Length);
+    public ReadOnlyMemory<byte> Memory => Array.AsMemory(_offset, _length);
 
     /// <summary><paramref name="count"/> payload bytes from <paramref name="offset"/> (relative to the payload's start).</summary>
     public ArraySegment<byte> Segment(int offset, int count) => new(Array, _offset + offset, count);
@@ -106,7 +129,7 @@ internal sealed class MediaBuffer
     public MediaBuffer Retain()
     {
         if (Interlocked.Increment(ref _refCount) <= 1)
-            throw new ObjectDisposedException(nameof(MediaBuffer));
+            throw Dead();
         return this;
     }
 
@@ -114,10 +137,15 @@ internal sealed class MediaBuffer
     {
         var count = Interlocked.Decrement(ref _refCount);
         if (count != 0)
+        {
+            if (count < 0)
+                OnReleasedTooOften();
             return;
+        }
         var array = Interlocked.Exchange(ref _array, null);
         if (array is null)
             return;
+        OnLastRelease();
         var parent = _parent;
         _parent = null;
         _offset = 0;
@@ -125,9 +153,11 @@ internal sealed class MediaBuffer
             parent.Release();
         else
             ArrayPool<byte>.Shared.Return(array);
+#if !MEDIA_BUFFER_POISON
         if (Interlocked.Increment(ref s_pooledShells) <= MaxPooledShells)
             s_shells.Enqueue(this);
         else
             Interlocked.Decrement(ref s_pooledShells);
+#endif
     }
 }
