@@ -13,11 +13,19 @@ internal sealed partial class MediaBuffer
 {
     /// <summary>
     /// Released shells kept for reuse, so the steady path allocates nothing per message (the array comes from
-    /// <see cref="ArrayPool{T}"/>, the shell from here). Bounded: beyond it shells are left to the GC.
+    /// <see cref="ArrayPool{T}"/>, the shell from here): first a small stack per thread, then one shared queue. A
+    /// payload is usually rented and released on the same thread (an epoll loop parses, fans out and sends inline), and
+    /// the per-thread stack keeps the two loop threads off the shared queue's counters, which each message otherwise
+    /// moved between the cores (as <see cref="ArrayPool{T}.Shared"/> keeps its arrays per thread first). Bounded: beyond
+    /// both, shells are left to the GC.
     /// </summary>
     private const int MaxPooledShells = 4096;
+    /// <summary>Shells a thread keeps for itself.</summary>
+    internal const int ThreadShells = 32;
     private static readonly System.Collections.Concurrent.ConcurrentQueue<MediaBuffer> s_shells = new();
     private static int s_pooledShells;
+    [ThreadStatic] private static MediaBuffer?[]? t_shells;
+    [ThreadStatic] private static int t_shellCount;
 
     private byte[]? _array;
     private int _offset;
@@ -47,9 +55,8 @@ internal sealed partial class MediaBuffer
     public static MediaBuffer Rent(int length)
     {
         var array = ArrayPool<byte>.Shared.Rent(Math.Max(length, 1));
-        if (s_shells.TryDequeue(out var shell))
+        if (TakeShell() is { } shell)
         {
-            Interlocked.Decrement(ref s_pooledShells);
             shell._array = array;
             shell._length = length;
             Volatile.Write(ref shell._refCount, 1);
@@ -67,9 +74,8 @@ internal sealed partial class MediaBuffer
     {
         var array = parent.Retain().Array;
         MediaBuffer slice;
-        if (s_shells.TryDequeue(out var shell))
+        if (TakeShell() is { } shell)
         {
-            Interlocked.Decrement(ref s_pooledShells);
             shell._array = array;
             shell._length = length;
             slice = shell;
@@ -154,10 +160,46 @@ internal sealed partial class MediaBuffer
         else
             ArrayPool<byte>.Shared.Return(array);
 #if !MEDIA_BUFFER_POISON
-        if (Interlocked.Increment(ref s_pooledShells) <= MaxPooledShells)
-            s_shells.Enqueue(this);
-        else
-            Interlocked.Decrement(ref s_pooledShells);
+        KeepShell(this);
 #endif
     }
+
+    /// <summary>A released shell: this thread's latest, else one from the shared queue; null when none is kept.</summary>
+    private static MediaBuffer? TakeShell()
+    {
+#if MEDIA_BUFFER_POISON
+        return null; // a dead shell stays dead: a late use throws instead of reaching its next owner
+#else
+        if (t_shellCount > 0)
+        {
+            var shells = t_shells!;
+            var i = --t_shellCount;
+            var shell = shells[i];
+            shells[i] = null;
+            return shell;
+        }
+        if (!s_shells.TryDequeue(out var shared))
+            return null;
+        Interlocked.Decrement(ref s_pooledShells);
+        return shared;
+#endif
+    }
+
+    /// <summary>Keeps a released shell: on this thread while it keeps fewer than <see cref="ThreadShells"/>, else shared.</summary>
+    private static void KeepShell(MediaBuffer shell)
+    {
+        var shells = t_shells ??= new MediaBuffer?[ThreadShells];
+        if (t_shellCount < shells.Length)
+        {
+            shells[t_shellCount++] = shell;
+            return;
+        }
+        if (Interlocked.Increment(ref s_pooledShells) <= MaxPooledShells)
+            s_shells.Enqueue(shell);
+        else
+            Interlocked.Decrement(ref s_pooledShells);
+    }
+
+    /// <summary>Shells this thread keeps for reuse (tests).</summary>
+    internal static int ThreadShellCount => t_shellCount;
 }
