@@ -18,13 +18,16 @@ internal enum OfferResult
 /// Each offered media message goes through the viewer's <see cref="DropPolicy"/>, fed with the stream and link
 /// estimates of its <see cref="LinkEstimator"/>; control items (RTMP commands, protocol control) always queue.
 /// </summary>
+/// <remarks>
+/// Guarded by its own monitor (<c>lock (this)</c>; the type is internal and sealed, nothing else locks it): a lock object
+/// of its own would be one more object, cold by the next message on a relay with many viewers, touched on every offer
+/// and every writer step (docs/performance-notes.md, session 10).
+/// </remarks>
 internal sealed partial class ViewerQueue
 {
-    private readonly object _lock = new();
-    private readonly List<DeliveryItem> _items = new();
     private readonly WriterWakeup _wakeup = new();
     private readonly TimeProvider _time;
-    private readonly DropPolicy _policy;
+    private DropPolicy _policy; // a struct: its state lives in this object (never copy it out)
     private readonly LinkEstimator _link = new();
     private int _head;
     private long _bytes;
@@ -48,10 +51,10 @@ internal sealed partial class ViewerQueue
     /// <summary>Why the queue completed (<see cref="DisconnectReason.None"/> while open).</summary>
     public DisconnectReason CompletionReason => (DisconnectReason)Volatile.Read(ref _completionReason);
 
-    public bool IsCompleted { get { lock (_lock) return _completed; } }
+    public bool IsCompleted { get { lock (this) return _completed; } }
 
     /// <summary>True while video is suppressed until the next key frame (after a drop or a start).</summary>
-    public bool VideoWaitsForKeyFrame { get { lock (_lock) return _policy.VideoWaitsForKeyFrame; } }
+    public bool VideoWaitsForKeyFrame { get { lock (this) return _policy.VideoWaitsForKeyFrame; } }
 
     /// <summary>Set by the writer: what it still has to send of a video message it sends in parts (backlog outside this queue).</summary>
     public int WriterPendingVideoBytes
@@ -69,7 +72,7 @@ internal sealed partial class ViewerQueue
 
     public bool EnqueueControl(DeliveryItem item)
     {
-        lock (_lock)
+        lock (this)
         {
             if (_completed)
             {
@@ -90,7 +93,7 @@ internal sealed partial class ViewerQueue
     /// </summary>
     public void RestartAfterPublisherSwitch()
     {
-        lock (_lock)
+        lock (this)
         {
             _policy.RequireKeyFrame();
             _link.ForgetReadRate();
@@ -100,13 +103,13 @@ internal sealed partial class ViewerQueue
     /// <summary>Holds audio and video back until the next key frame, so both start from the same point.</summary>
     public void BeginAtKeyFrame()
     {
-        lock (_lock) _policy.BeginAtKeyFrame();
+        lock (this) _policy.BeginAtKeyFrame();
     }
 
     /// <summary>Releases a pending start at once (audio-only streams).</summary>
     public void StartNow()
     {
-        lock (_lock) _policy.StartNow();
+        lock (this) _policy.StartNow();
     }
 
     /// <summary>
@@ -118,7 +121,7 @@ internal sealed partial class ViewerQueue
     public OfferResult Offer(in MediaPacket packet, bool wakeLater = false)
     {
         OfferResult result;
-        lock (_lock)
+        lock (this)
         {
             if (_completed)
                 return OfferResult.Closed;
@@ -170,7 +173,7 @@ internal sealed partial class ViewerQueue
     /// <summary>Ends the queue: nothing more is accepted; the writer sends what is queued, then stops.</summary>
     public void Complete(DisconnectReason reason)
     {
-        lock (_lock)
+        lock (this)
         {
             if (_completed) return;
             _completed = true;
@@ -185,9 +188,9 @@ internal sealed partial class ViewerQueue
     /// </summary>
     public bool? TryReady()
     {
-        lock (_lock)
+        lock (this)
         {
-            if (_head < _items.Count) return true;
+            if (_head < _count) return true;
             if (_completed) return false;
         }
         return null;
@@ -208,11 +211,11 @@ internal sealed partial class ViewerQueue
     /// <summary>Releases everything still queued (connection gone).</summary>
     public void Clear()
     {
-        lock (_lock)
+        lock (this)
         {
-            for (var i = _head; i < _items.Count; i++)
+            for (var i = _head; i < _count; i++)
                 _items[i].Payload.Release();
-            _items.Clear();
+            TruncateItems(0);
             _head = 0;
             _bytes = _videoBytes = 0;
             _audioCount = 0;
@@ -226,7 +229,7 @@ internal sealed partial class ViewerQueue
     private QueueView View(uint newestTimestamp, long now)
     {
         int mediaMs = -1, withoutVideo = -1;
-        for (var i = _head; i < _items.Count && withoutVideo < 0; i++)
+        for (var i = _head; i < _count && withoutVideo < 0; i++)
         {
             var item = _items[i];
             if (item.IsControl) continue;
@@ -237,7 +240,7 @@ internal sealed partial class ViewerQueue
             if (!item.IsDroppableVideo) withoutVideo = ms;
         }
         var headAge = 0;
-        for (var i = _head; i < _items.Count; i++)
+        for (var i = _head; i < _count; i++)
         {
             if (_items[i].IsDroppableVideo) continue;
             headAge = (int)Math.Min(int.MaxValue, now - _items[i].EnqueuedAt);
@@ -248,7 +251,7 @@ internal sealed partial class ViewerQueue
 
     private void Add(DeliveryItem item)
     {
-        _items.Add(item);
+        Append(item);
         Added(item);
     }
 
@@ -269,7 +272,7 @@ internal sealed partial class ViewerQueue
     private void PurgeQueuedVideo()
     {
         var write = _head;
-        for (var read = _head; read < _items.Count; read++)
+        for (var read = _head; read < _count; read++)
         {
             var item = _items[read];
             if (item.IsDroppableVideo)
@@ -281,6 +284,6 @@ internal sealed partial class ViewerQueue
             }
             _items[write++] = item;
         }
-        _items.RemoveRange(write, _items.Count - write);
+        TruncateItems(write);
     }
 }
