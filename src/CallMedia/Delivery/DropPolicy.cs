@@ -52,11 +52,8 @@ internal readonly record struct QueueView(long Bytes, long VideoBytes, int Media
 /// picture every few seconds), and the frames after it only while they fit within their bounds.</item>
 /// <item>After a video drop, video waits for a key frame (the writer resends the sequence header first).</item>
 /// </list>
-/// A struct: the queue holds it as a field, so its state sits in the queue's object — one object less touched per
-/// offered message and viewer (each is a cache miss on a busy relay, docs/performance-notes.md session 9). Hold it in a
-/// variable or field, never a copy: its decisions change its state.
 /// </summary>
-internal struct DropPolicy(DropLimits limits, bool atomicMessages)
+internal sealed class DropPolicy(DropLimits limits, bool atomicMessages)
 {
     /// <summary>The longest a key frame may take at the spare rate of a slow link, ms.</summary>
     public const int PictureMs = 4000;
@@ -65,10 +62,10 @@ internal struct DropPolicy(DropLimits limits, bool atomicMessages)
     private bool _videoWaitKey;
 
     /// <summary>Messages go out whole (FLV tags): audio cannot overtake a video message once it is on the wire.</summary>
-    public readonly bool AtomicMessages => atomicMessages;
+    public bool AtomicMessages => atomicMessages;
 
     /// <summary>True while video is suppressed until the next key frame (after a drop or a start).</summary>
-    public readonly bool VideoWaitsForKeyFrame => _videoWaitKey;
+    public bool VideoWaitsForKeyFrame => _videoWaitKey;
 
     /// <summary>Makes video wait for the next key frame (publisher switch, a whole message dropped by the writer) without counting a drop.</summary>
     public void RequireKeyFrame() => _videoWaitKey = true;
@@ -170,7 +167,7 @@ internal struct DropPolicy(DropLimits limits, bool atomicMessages)
     /// (audio would wait behind it longer than <see cref="DropLimits.DisposableMs"/>) or after it waited
     /// <see cref="DropLimits.KeyMs"/>; else wait (audio overtakes it meanwhile).
     /// </summary>
-    public readonly WholeMessageVerdict DecideWhole(int size, int room, int waitedMs, LinkEstimator link, long now)
+    public WholeMessageVerdict DecideWhole(int size, int room, int waitedMs, LinkEstimator link, long now)
     {
         if (size <= room)
             return WholeMessageVerdict.Send;

@@ -8,10 +8,10 @@ internal sealed partial class ViewerQueue
     /// <summary>Moves up to <paramref name="maxBytes"/> of queued items (at least one) into <paramref name="batch"/>, in order.</summary>
     public void Drain(List<DeliveryItem> batch, int maxBytes, int maxItems)
     {
-        lock (this)
+        lock (_lock)
         {
             var taken = 0;
-            while (_head < _count && batch.Count < maxItems && (taken == 0 || taken + _items[_head].Payload.Length <= maxBytes))
+            while (_head < _items.Count && batch.Count < maxItems && (taken == 0 || taken + _items[_head].Payload.Length <= maxBytes))
             {
                 var item = _items[_head];
                 _items[_head++] = default;
@@ -22,9 +22,9 @@ internal sealed partial class ViewerQueue
                 batch.Add(item);
                 CountSent(item, 1);
             }
-            if (_head == _count)
+            if (_head == _items.Count)
             {
-                TruncateItems(0);
+                _items.Clear();
                 _head = 0;
             }
         }
@@ -38,12 +38,12 @@ internal sealed partial class ViewerQueue
     /// </summary>
     public int DrainAudio(List<DeliveryItem> batch, int maxBytes, int maxItems)
     {
-        lock (this)
+        lock (_lock)
         {
             var taken = 0;
             var write = _head;
             var read = _head;
-            for (; read < _count; read++)
+            for (; read < _items.Count; read++)
             {
                 var item = _items[read];
                 if (HoldsAudio(item))
@@ -60,9 +60,9 @@ internal sealed partial class ViewerQueue
             }
             if (write < read)
             {
-                for (; read < _count; read++)
+                for (; read < _items.Count; read++)
                     _items[write++] = _items[read];
-                TruncateItems(write);
+                _items.RemoveRange(write, _items.Count - write);
             }
             return taken;
         }
@@ -73,7 +73,7 @@ internal sealed partial class ViewerQueue
     {
         if (from >= batch.Count)
             return;
-        lock (this)
+        lock (_lock)
         {
             for (var i = batch.Count - 1; i >= from; i--)
             {
@@ -84,7 +84,7 @@ internal sealed partial class ViewerQueue
                     continue;
                 }
                 if (_head > 0) _items[--_head] = item;
-                else InsertFirst(item);
+                else _items.Insert(0, item);
                 if (item.Class == FrameClass.VideoSequenceHeader && !item.IsControl)
                     _videoHeaderTaken = false; // not sent after all (an earlier one may have been: waiting for this one is harmless)
                 Added(item);
@@ -100,11 +100,11 @@ internal sealed partial class ViewerQueue
     {
         get
         {
-            lock (this)
+            lock (_lock)
             {
                 if (_audioCount == 0)
                     return false;
-                for (var i = _head; i < _count; i++)
+                for (var i = _head; i < _items.Count; i++)
                 {
                     if (_items[i].IsAudio) return true;
                     if (HoldsAudio(_items[i])) return false;
@@ -119,9 +119,9 @@ internal sealed partial class ViewerQueue
     {
         get
         {
-            lock (this)
+            lock (_lock)
             {
-                for (var i = _head; i < _count; i++)
+                for (var i = _head; i < _items.Count; i++)
                     if (!_items[i].IsAudio)
                         return Math.Max(_items[i].Payload.Length, 1);
                 return 0;
@@ -132,7 +132,7 @@ internal sealed partial class ViewerQueue
     /// <summary>Counts what the writer just handed the socket.</summary>
     public void OnWritten(int bytes)
     {
-        lock (this)
+        lock (_lock)
         {
             _link.OnWritten(bytes, NowMs);
             Counters.BytesWritten += bytes;
@@ -142,7 +142,7 @@ internal sealed partial class ViewerQueue
     /// <summary>A kernel look from the writer's gate (see <see cref="LinkEstimator.OnSample"/>); returns the room in the pipe.</summary>
     public int OnLinkSample(in LinkSample sample, bool waiting)
     {
-        lock (this)
+        lock (_lock)
         {
             _link.OnSample(sample, waiting);
             return _link.RoomBytes;
@@ -152,7 +152,7 @@ internal sealed partial class ViewerQueue
     /// <summary>Forgets the estimate of the peer's unread bytes (see <see cref="LinkEstimator.ForgetPeerUnread"/>); returns the room.</summary>
     public int ForgetPeerUnread()
     {
-        lock (this)
+        lock (_lock)
         {
             _link.ForgetPeerUnread();
             return _link.RoomBytes;
@@ -167,7 +167,7 @@ internal sealed partial class ViewerQueue
     {
         get
         {
-            lock (this)
+            lock (_lock)
                 return (_link.RoomBytes, _link.BudgetBytes, _link.ReadRateKnown(NowMs) ? _link.ReadBytesPerMs : 0, _link.Last.At,
                     _link.ReadRateKnown(_link.Last.At));
         }
@@ -176,7 +176,7 @@ internal sealed partial class ViewerQueue
     /// <summary>The writer cannot split <paramref name="item"/> (a video message at the head) and has <paramref name="room"/> bytes of room: see <see cref="DropPolicy.DecideWhole"/>.</summary>
     public WholeMessageVerdict DecideWhole(in DeliveryItem item, int room)
     {
-        lock (this)
+        lock (_lock)
         {
             var now = NowMs;
             return _policy.DecideWhole(item.Payload.Length, room, (int)Math.Min(int.MaxValue, now - item.EnqueuedAt), _link, now);
@@ -186,7 +186,7 @@ internal sealed partial class ViewerQueue
     /// <summary>The writer dropped a whole video message: counted; queued video after it goes too, video waits for a key frame.</summary>
     public void DropWholeVideo()
     {
-        lock (this)
+        lock (_lock)
         {
             Counters.VideoDropped++;
             Counters.VideoSent--;

@@ -18,16 +18,13 @@ internal enum OfferResult
 /// Each offered media message goes through the viewer's <see cref="DropPolicy"/>, fed with the stream and link
 /// estimates of its <see cref="LinkEstimator"/>; control items (RTMP commands, protocol control) always queue.
 /// </summary>
-/// <remarks>
-/// Guarded by its own monitor (<c>lock (this)</c>; the type is internal and sealed, nothing else locks it): a lock object
-/// of its own would be one more object, cold by the next message on a relay with many viewers, touched on every offer
-/// and every writer step (docs/performance-notes.md, session 10).
-/// </remarks>
 internal sealed partial class ViewerQueue
 {
+    private readonly object _lock = new();
+    private readonly List<DeliveryItem> _items = new();
     private readonly WriterWakeup _wakeup = new();
     private readonly TimeProvider _time;
-    private DropPolicy _policy; // a struct: its state lives in this object (never copy it out)
+    private readonly DropPolicy _policy;
     private readonly LinkEstimator _link = new();
     private int _head;
     private long _bytes;
@@ -51,10 +48,10 @@ internal sealed partial class ViewerQueue
     /// <summary>Why the queue completed (<see cref="DisconnectReason.None"/> while open).</summary>
     public DisconnectReason CompletionReason => (DisconnectReason)Volatile.Read(ref _completionReason);
 
-    public bool IsCompleted { get { lock (this) return _completed; } }
+    public bool IsCompleted { get { lock (_lock) return _completed; } }
 
     /// <summary>True while video is suppressed until the next key frame (after a drop or a start).</summary>
-    public bool VideoWaitsForKeyFrame { get { lock (this) return _policy.VideoWaitsForKeyFrame; } }
+    public bool VideoWaitsForKeyFrame { get { lock (_lock) return _policy.VideoWaitsForKeyFrame; } }
 
     /// <summary>Set by the writer: what it still has to send of a video message it sends in parts (backlog outside this queue).</summary>
     public int WriterPendingVideoBytes
@@ -72,7 +69,7 @@ internal sealed partial class ViewerQueue
 
     public bool EnqueueControl(DeliveryItem item)
     {
-        lock (this)
+        lock (_lock)
         {
             if (_completed)
             {
@@ -93,7 +90,7 @@ internal sealed partial class ViewerQueue
     /// </summary>
     public void RestartAfterPublisherSwitch()
     {
-        lock (this)
+        lock (_lock)
         {
             _policy.RequireKeyFrame();
             _link.ForgetReadRate();
@@ -103,13 +100,13 @@ internal sealed partial class ViewerQueue
     /// <summary>Holds audio and video back until the next key frame, so both start from the same point.</summary>
     public void BeginAtKeyFrame()
     {
-        lock (this) _policy.BeginAtKeyFrame();
+        lock (_lock) _policy.BeginAtKeyFrame();
     }
 
     /// <summary>Releases a pending start at once (audio-only streams).</summary>
     public void StartNow()
     {
-        lock (this) _policy.StartNow();
+        lock (_lock) _policy.StartNow();
     }
 
     /// <summary>
@@ -121,7 +118,7 @@ internal sealed partial class ViewerQueue
     public OfferResult Offer(in MediaPacket packet, bool wakeLater = false)
     {
         OfferResult result;
-        lock (this)
+        lock (_lock)
         {
             if (_completed)
                 return OfferResult.Closed;
@@ -173,7 +170,7 @@ internal sealed partial class ViewerQueue
     /// <summary>Ends the queue: nothing more is accepted; the writer sends what is queued, then stops.</summary>
     public void Complete(DisconnectReason reason)
     {
-        lock (this)
+        lock (_lock)
         {
             if (_completed) return;
             _completed = true;
@@ -188,9 +185,9 @@ internal sealed partial class ViewerQueue
     /// </summary>
     public bool? TryReady()
     {
-        lock (this)
+        lock (_lock)
         {
-            if (_head < _count) return true;
+            if (_head < _items.Count) return true;
             if (_completed) return false;
         }
         return null;
@@ -211,11 +208,11 @@ internal sealed partial class ViewerQueue
     /// <summary>Releases everything still queued (connection gone).</summary>
     public void Clear()
     {
-        lock (this)
+        lock (_lock)
         {
-            for (var i = _head; i < _count; i++)
+            for (var i = _head; i < _items.Count; i++)
                 _items[i].Payload.Release();
-            TruncateItems(0);
+            _items.Clear();
             _head = 0;
             _bytes = _videoBytes = 0;
             _audioCount = 0;
@@ -229,7 +226,7 @@ internal sealed partial class ViewerQueue
     private QueueView View(uint newestTimestamp, long now)
     {
         int mediaMs = -1, withoutVideo = -1;
-        for (var i = _head; i < _count && withoutVideo < 0; i++)
+        for (var i = _head; i < _items.Count && withoutVideo < 0; i++)
         {
             var item = _items[i];
             if (item.IsControl) continue;
@@ -240,7 +237,7 @@ internal sealed partial class ViewerQueue
             if (!item.IsDroppableVideo) withoutVideo = ms;
         }
         var headAge = 0;
-        for (var i = _head; i < _count; i++)
+        for (var i = _head; i < _items.Count; i++)
         {
             if (_items[i].IsDroppableVideo) continue;
             headAge = (int)Math.Min(int.MaxValue, now - _items[i].EnqueuedAt);
@@ -251,7 +248,7 @@ internal sealed partial class ViewerQueue
 
     private void Add(DeliveryItem item)
     {
-        Append(item);
+        _items.Add(item);
         Added(item);
     }
 
@@ -272,7 +269,7 @@ internal sealed partial class ViewerQueue
     private void PurgeQueuedVideo()
     {
         var write = _head;
-        for (var read = _head; read < _count; read++)
+        for (var read = _head; read < _items.Count; read++)
         {
             var item = _items[read];
             if (item.IsDroppableVideo)
@@ -284,6 +281,6 @@ internal sealed partial class ViewerQueue
             }
             _items[write++] = item;
         }
-        TruncateItems(write);
+        _items.RemoveRange(write, _items.Count - write);
     }
 }

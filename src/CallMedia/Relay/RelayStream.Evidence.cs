@@ -27,7 +27,7 @@ internal sealed partial class RelayStream
     /// </summary>
     public bool TryAttachRecording(StreamRecording recording)
     {
-        lock (this)
+        lock (_lock)
         {
             if (_recording is not null)
                 return false;
@@ -55,7 +55,7 @@ internal sealed partial class RelayStream
     /// <summary>Takes <paramref name="recording"/> off the stream (no-op when it is not the stream's recording).</summary>
     public bool DetachRecording(StreamRecording recording)
     {
-        lock (this)
+        lock (_lock)
         {
             if (!ReferenceEquals(_recording, recording))
                 return false;
@@ -70,7 +70,7 @@ internal sealed partial class RelayStream
     /// </summary>
     public LatestGop? CaptureLatestGop()
     {
-        lock (this)
+        lock (_lock)
         {
             if (Publisher is null)
                 return null;

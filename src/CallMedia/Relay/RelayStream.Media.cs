@@ -30,7 +30,7 @@ internal sealed partial class RelayStream
 
     private void Fan(IPublisherSession session, MediaPacket packet, List<Viewer> tooSlow, List<Viewer> wake, bool metadataAudio, bool metadataVideo)
     {
-        lock (this)
+        lock (_lock)
         {
             if (!ReferenceEquals(Publisher, session))
             {

@@ -71,7 +71,7 @@ internal sealed partial class RelayStream
     /// <summary>A consistent snapshot of the stream's statistics (issue 4 §7).</summary>
     public StreamStats GetStats()
     {
-        lock (this)
+        lock (_lock)
         {
             var now = _time.GetMilliseconds();
             var second = now / 1000;

@@ -14,12 +14,12 @@ internal enum PublishAttempt
 /// <summary>
 /// One stream: its publisher, the decoder headers and metadata a joining viewer needs, the current GOP
 /// while it is young enough to start from, and the viewers. All state is guarded by one lock that the
-/// publisher holds only to hand packets to each viewer's queue (never to write to a socket). The lock is the stream's own
-/// monitor (<c>lock (this)</c>; internal and sealed, nothing else locks it): no separate lock object to touch per message.
+/// publisher holds only to hand packets to each viewer's queue (never to write to a socket).
 /// </summary>
 internal sealed partial class RelayStream(string name, TimeProvider? time = null)
 {
     private readonly TimeProvider _time = time ?? TimeProvider.System;
+    private readonly object _lock = new();
     private readonly List<Viewer> _viewers = new();
     private readonly List<MediaPacket> _gop = new();
     private MediaPacket? _metadata;
@@ -51,14 +51,14 @@ internal sealed partial class RelayStream(string name, TimeProvider? time = null
 
     public bool HasVideo => _videoHeader is not null || _metadataSaysVideo;
 
-    public int ViewerCount { get { lock (this) return _viewers.Count; } }
+    public int ViewerCount { get { lock (_lock) return _viewers.Count; } }
 
     /// <summary>No publisher, no viewer and no recording: the hub may forget the stream (and its timeline).</summary>
-    public bool IsUnused { get { lock (this) return Publisher is null && _viewers.Count == 0 && _recording is null; } }
+    public bool IsUnused { get { lock (_lock) return Publisher is null && _viewers.Count == 0 && _recording is null; } }
 
     public Viewer[] SnapshotViewers()
     {
-        lock (this) return _viewers.ToArray();
+        lock (_lock) return _viewers.ToArray();
     }
 
     /// <summary>
@@ -68,7 +68,7 @@ internal sealed partial class RelayStream(string name, TimeProvider? time = null
     public PublishAttempt TryAttachPublisher(IPublisherSession session, int staleMs, out IPublisherSession? replaced)
     {
         replaced = null;
-        lock (this)
+        lock (_lock)
         {
             var now = _time.GetMilliseconds();
             if (Publisher is not null)
@@ -99,7 +99,7 @@ internal sealed partial class RelayStream(string name, TimeProvider? time = null
     /// <summary>Removes <paramref name="session"/> if it is the publisher. Viewers stay (held for a reconnect).</summary>
     public bool DetachPublisher(IPublisherSession session)
     {
-        lock (this)
+        lock (_lock)
         {
             if (!ReferenceEquals(Publisher, session))
                 return false;
@@ -116,7 +116,7 @@ internal sealed partial class RelayStream(string name, TimeProvider? time = null
     /// </summary>
     public void AttachViewer(Viewer viewer, int maxStartLatencyMs)
     {
-        lock (this)
+        lock (_lock)
         {
             _viewers.Add(viewer);
             var startFromGop = Publisher is not null && HasVideo && _gop.Count > 0 && _time.GetMilliseconds() - _gopKeyAt <= maxStartLatencyMs;
@@ -155,13 +155,13 @@ internal sealed partial class RelayStream(string name, TimeProvider? time = null
 
     public bool RemoveViewer(Viewer viewer)
     {
-        lock (this) return _viewers.Remove(viewer);
+        lock (_lock) return _viewers.Remove(viewer);
     }
 
     /// <summary>Takes every viewer off the stream (for kick/end); the caller ends them.</summary>
     public Viewer[] RemoveAllViewers()
     {
-        lock (this)
+        lock (_lock)
         {
             var all = _viewers.ToArray();
             _viewers.Clear();
