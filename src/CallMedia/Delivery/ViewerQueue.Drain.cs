@@ -15,6 +15,8 @@ internal sealed partial class ViewerQueue
             {
                 var item = _items[_head];
                 _items[_head++] = default;
+                if (item.Class == FrameClass.VideoSequenceHeader && !item.IsControl)
+                    _videoHeaderTaken = true;
                 Removed(item);
                 taken += item.Payload.Length;
                 batch.Add(item);
@@ -29,9 +31,10 @@ internal sealed partial class ViewerQueue
     }
 
     /// <summary>
-    /// Takes queued audio (up to <paramref name="maxBytes"/>) from ahead of the first ordered item (command, metadata,
-    /// data), leaving video in place: audio overtakes queued video and the rest of a large video message that is being
-    /// sent in parts. Players demux per track, so audio arriving before older video is fine. Returns the bytes taken.
+    /// Takes queued audio (up to <paramref name="maxBytes"/>) from ahead of the first item audio must not overtake
+    /// (<see cref="HoldsAudio"/>), leaving video in place: audio overtakes queued video and the rest of a large video
+    /// message that is being sent in parts. Players demux per track, so audio arriving before older video is fine.
+    /// Returns the bytes taken.
     /// </summary>
     public int DrainAudio(List<DeliveryItem> batch, int maxBytes, int maxItems)
     {
@@ -43,7 +46,7 @@ internal sealed partial class ViewerQueue
             for (; read < _items.Count; read++)
             {
                 var item = _items[read];
-                if (item.IsOrdered)
+                if (HoldsAudio(item))
                     break;
                 if (item.IsAudio && batch.Count < maxItems && (taken == 0 || taken + item.Payload.Length <= maxBytes))
                 {
@@ -82,6 +85,8 @@ internal sealed partial class ViewerQueue
                 }
                 if (_head > 0) _items[--_head] = item;
                 else _items.Insert(0, item);
+                if (item.Class == FrameClass.VideoSequenceHeader && !item.IsControl)
+                    _videoHeaderTaken = false; // not sent after all (an earlier one may have been: waiting for this one is harmless)
                 Added(item);
                 CountSent(item, -1);
             }
@@ -90,7 +95,7 @@ internal sealed partial class ViewerQueue
         _wakeup.Wake(inline: false);
     }
 
-    /// <summary>Audio is queued ahead of the first ordered item (<see cref="DrainAudio"/> can take it: it goes out whatever the room).</summary>
+    /// <summary>Audio is queued ahead of the first item that holds it (<see cref="DrainAudio"/> can take it: it goes out whatever the room).</summary>
     public bool HasAudioQueued
     {
         get
@@ -102,7 +107,7 @@ internal sealed partial class ViewerQueue
                 for (var i = _head; i < _items.Count; i++)
                 {
                     if (_items[i].IsAudio) return true;
-                    if (_items[i].IsOrdered) return false;
+                    if (HoldsAudio(_items[i])) return false;
                 }
                 return false;
             }
@@ -189,6 +194,21 @@ internal sealed partial class ViewerQueue
             PurgeQueuedVideo();
         }
     }
+
+    /// <summary>
+    /// The writer has taken a video sequence header: the player has a video decoder configuration, and audio may overtake
+    /// a later one (resent before a key frame after drops, possibly behind a video message still being sent in parts).
+    /// </summary>
+    private bool _videoHeaderTaken;
+
+    /// <summary>
+    /// Audio stays behind <paramref name="item"/>: commands, metadata and data (<see cref="DeliveryItem.IsOrdered"/>), and
+    /// the video sequence header of a viewer that has none yet — a player joining a stream gets both decoder configurations
+    /// before any frame, as nginx-rtmp sends them, also when its writer took the metadata and the audio header while
+    /// the join was still queueing the rest (the writer runs while the stream offers the start).
+    /// </summary>
+    private bool HoldsAudio(in DeliveryItem item) =>
+        item.IsOrdered || (item.Class == FrameClass.VideoSequenceHeader && !_videoHeaderTaken);
 
     private void CountSent(in DeliveryItem item, int sign)
     {

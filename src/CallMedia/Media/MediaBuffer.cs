@@ -9,40 +9,56 @@ namespace CallMedia.Media;
 /// (<see cref="Slice"/>) is a payload inside another buffer (a message parsed in place from a connection's receive
 /// buffer): it holds one reference on that buffer, given back when the slice's own count reaches zero.
 /// </summary>
-internal sealed class MediaBuffer
+internal sealed partial class MediaBuffer
 {
     /// <summary>
     /// Released shells kept for reuse, so the steady path allocates nothing per message (the array comes from
-    /// <see cref="ArrayPool{T}"/>, the shell from here). Bounded: beyond it shells are left to the GC.
+    /// <see cref="ArrayPool{T}"/>, the shell from here): first a small stack per thread, then one shared queue. A
+    /// payload is usually rented and released on the same thread (an epoll loop parses, fans out and sends inline), and
+    /// the per-thread stack keeps the two loop threads off the shared queue's counters, which each message otherwise
+    /// moved between the cores (as <see cref="ArrayPool{T}.Shared"/> keeps its arrays per thread first). Bounded: beyond
+    /// both, shells are left to the GC.
     /// </summary>
     private const int MaxPooledShells = 4096;
+    /// <summary>Shells a thread keeps for itself.</summary>
+    internal const int ThreadShells = 32;
     private static readonly System.Collections.Concurrent.ConcurrentQueue<MediaBuffer> s_shells = new();
     private static int s_pooledShells;
+    [ThreadStatic] private static MediaBuffer?[]? t_shells;
+    [ThreadStatic] private static int t_shellCount;
 
     private byte[]? _array;
     private int _offset;
     private MediaBuffer? _parent; // a slice's buffer
     private int _refCount;
 
+    private int _length;
+
     private MediaBuffer(byte[] array, int length)
     {
         _array = array;
-        Length = length;
+        _length = length;
         _refCount = 1;
     }
 
     /// <summary>Payload length in bytes.</summary>
-    public int Length { get; private set; }
+    public int Length
+    {
+        get
+        {
+            CheckAlive();
+            return _length;
+        }
+    }
 
     /// <summary>Rents a buffer for <paramref name="length"/> bytes with a reference count of one.</summary>
     public static MediaBuffer Rent(int length)
     {
         var array = ArrayPool<byte>.Shared.Rent(Math.Max(length, 1));
-        if (s_shells.TryDequeue(out var shell))
+        if (TakeShell() is { } shell)
         {
-            Interlocked.Decrement(ref s_pooledShells);
             shell._array = array;
-            shell.Length = length;
+            shell._length = length;
             Volatile.Write(ref shell._refCount, 1);
             return shell;
         }
@@ -58,11 +74,10 @@ internal sealed class MediaBuffer
     {
         var array = parent.Retain().Array;
         MediaBuffer slice;
-        if (s_shells.TryDequeue(out var shell))
+        if (TakeShell() is { } shell)
         {
-            Interlocked.Decrement(ref s_pooledShells);
             shell._array = array;
-            shell.Length = length;
+            shell._length = length;
             slice = shell;
         }
         else
@@ -77,7 +92,14 @@ internal sealed class MediaBuffer
     /// Someone besides the caller holds a reference (a slice of it, a queue): the caller, holding one itself, must not
     /// write over bytes it handed out. A holder that releases meanwhile only makes this conservative.
     /// </summary>
-    public bool IsShared => Volatile.Read(ref _refCount) > 1;
+    public bool IsShared
+    {
+        get
+        {
+            CheckAlive();
+            return Volatile.Read(ref _refCount) > 1;
+        }
+    }
 
     /// <summary>Copies <paramref name="data"/> into a new pooled buffer.</summary>
     public static MediaBuffer CopyOf(ReadOnlySpan<byte> data)
@@ -91,14 +113,21 @@ internal sealed class MediaBuffer
     /// The backing array (valid while a reference is held). The payload is the <see cref="Length"/> bytes at
     /// <see cref="Offset"/> (0 unless a <see cref="Slice"/>).
     /// </summary>
-    public byte[] Array => _array ?? throw new ObjectDisposedException(nameof(MediaBuffer));
+    public byte[] Array => _array ?? throw Dead();
 
     /// <summary>Where the payload starts in <see cref="Array"/>.</summary>
-    public int Offset => _offset;
+    public int Offset
+    {
+        get
+        {
+            CheckAlive();
+            return _offset;
+        }
+    }
 
-    public ReadOnlySpan<byte> Span => Array.AsSpan(_offset, Length);
+    public ReadOnlySpan<byte> Span => Array.AsSpan(_offset, _length);
 
-    public ReadOnlyMemory<byte> Memory => Array.AsMemory(_offset, Length);
+    public ReadOnlyMemory<byte> Memory => Array.AsMemory(_offset, _length);
 
     /// <summary><paramref name="count"/> payload bytes from <paramref name="offset"/> (relative to the payload's start).</summary>
     public ArraySegment<byte> Segment(int offset, int count) => new(Array, _offset + offset, count);
@@ -106,7 +135,7 @@ internal sealed class MediaBuffer
     public MediaBuffer Retain()
     {
         if (Interlocked.Increment(ref _refCount) <= 1)
-            throw new ObjectDisposedException(nameof(MediaBuffer));
+            throw Dead();
         return this;
     }
 
@@ -114,10 +143,15 @@ internal sealed class MediaBuffer
     {
         var count = Interlocked.Decrement(ref _refCount);
         if (count != 0)
+        {
+            if (count < 0)
+                OnReleasedTooOften();
             return;
+        }
         var array = Interlocked.Exchange(ref _array, null);
         if (array is null)
             return;
+        OnLastRelease();
         var parent = _parent;
         _parent = null;
         _offset = 0;
@@ -125,9 +159,47 @@ internal sealed class MediaBuffer
             parent.Release();
         else
             ArrayPool<byte>.Shared.Return(array);
+#if !MEDIA_BUFFER_POISON
+        KeepShell(this);
+#endif
+    }
+
+    /// <summary>A released shell: this thread's latest, else one from the shared queue; null when none is kept.</summary>
+    private static MediaBuffer? TakeShell()
+    {
+#if MEDIA_BUFFER_POISON
+        return null; // a dead shell stays dead: a late use throws instead of reaching its next owner
+#else
+        if (t_shellCount > 0)
+        {
+            var shells = t_shells!;
+            var i = --t_shellCount;
+            var shell = shells[i];
+            shells[i] = null;
+            return shell;
+        }
+        if (!s_shells.TryDequeue(out var shared))
+            return null;
+        Interlocked.Decrement(ref s_pooledShells);
+        return shared;
+#endif
+    }
+
+    /// <summary>Keeps a released shell: on this thread while it keeps fewer than <see cref="ThreadShells"/>, else shared.</summary>
+    private static void KeepShell(MediaBuffer shell)
+    {
+        var shells = t_shells ??= new MediaBuffer?[ThreadShells];
+        if (t_shellCount < shells.Length)
+        {
+            shells[t_shellCount++] = shell;
+            return;
+        }
         if (Interlocked.Increment(ref s_pooledShells) <= MaxPooledShells)
-            s_shells.Enqueue(this);
+            s_shells.Enqueue(shell);
         else
             Interlocked.Decrement(ref s_pooledShells);
     }
+
+    /// <summary>Shells this thread keeps for reuse (tests).</summary>
+    internal static int ThreadShellCount => t_shellCount;
 }

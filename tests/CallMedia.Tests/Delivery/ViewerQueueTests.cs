@@ -102,6 +102,66 @@ public sealed class ViewerQueueTests
         Assert.Equal(1, _queue.Counters.AudioSent);
     }
 
+    private List<(FrameClass Class, uint Ts)> DrainAudio()
+    {
+        var batch = new List<DeliveryItem>();
+        _queue.DrainAudio(batch, int.MaxValue, int.MaxValue);
+        return batch.Select(i => (i.Class, i.Timestamp)).ToList();
+    }
+
+    [Fact]
+    public void DrainAudio_AtTheStart_LeavesTheFirstVideoSequenceHeaderAheadOfTheAudio()
+    {
+        // A viewer joining a live stream: its writer (woken by the first offer, on another thread) took the metadata and
+        // the audio header while the join was still queueing the video header and the GOP. Audio overtakes queued video,
+        // but not the video decoder configuration a player has not had yet: both headers come before any frame.
+        Assert.Equal(OfferResult.Queued, Offer(FrameClass.Metadata, 0));
+        Assert.Equal(OfferResult.Queued, Offer(FrameClass.AudioSequenceHeader, 1000));
+        var first = new List<DeliveryItem>();
+        _queue.Drain(first, int.MaxValue, maxItems: 2);
+        Assert.Equal(OfferResult.Queued, Offer(FrameClass.VideoSequenceHeader, 1000));
+        Assert.Equal(OfferResult.Queued, Offer(FrameClass.KeyFrame, 1000, size: 12_000));
+        Assert.Equal(OfferResult.Queued, Offer(FrameClass.Audio, 1020));
+        Assert.Equal(OfferResult.Queued, Offer(FrameClass.InterFrame, 1040));
+        Assert.False(_queue.HasAudioQueued);
+        Assert.Empty(DrainAudio());
+        Assert.Equal(
+            [(FrameClass.VideoSequenceHeader, 1000u), (FrameClass.KeyFrame, 1000u), (FrameClass.Audio, 1020u), (FrameClass.InterFrame, 1040u)],
+            DrainAll());
+        foreach (var item in first)
+            item.Payload.Release();
+    }
+
+    [Fact]
+    public void DrainAudio_OnceTheViewerHasAVideoHeader_OvertakesAResentOne()
+    {
+        // Video resuming after drops: the header resent before the key frame is one the player has; audio keeps its
+        // lead over both (on a slow link the header may sit behind a video message still being sent in parts).
+        Assert.Equal(OfferResult.Queued, Offer(FrameClass.VideoSequenceHeader, 0));
+        Assert.Equal(OfferResult.Queued, Offer(FrameClass.KeyFrame, 0));
+        Assert.Equal(2, DrainAll().Count);
+        Assert.Equal(OfferResult.Queued, Offer(FrameClass.VideoSequenceHeader, 2000));
+        Assert.Equal(OfferResult.Queued, Offer(FrameClass.KeyFrame, 2000));
+        Assert.Equal(OfferResult.Queued, Offer(FrameClass.Audio, 2020));
+        Assert.True(_queue.HasAudioQueued);
+        Assert.Equal([(FrameClass.Audio, 2020u)], DrainAudio());
+        Assert.Equal([(FrameClass.VideoSequenceHeader, 2000u), (FrameClass.KeyFrame, 2000u)], DrainAll());
+    }
+
+    [Fact]
+    public void DrainAudio_AVideoHeaderPutBack_KeepsItsPlaceAgain()
+    {
+        // The writer took the header with a large message it then had no room for: both go back, the header is unsent.
+        Assert.Equal(OfferResult.Queued, Offer(FrameClass.VideoSequenceHeader, 0));
+        Assert.Equal(OfferResult.Queued, Offer(FrameClass.KeyFrame, 0, size: 12_000));
+        var batch = new List<DeliveryItem>();
+        _queue.Drain(batch, int.MaxValue, int.MaxValue);
+        _queue.Requeue(batch, 0);
+        Assert.Equal(OfferResult.Queued, Offer(FrameClass.Audio, 20));
+        Assert.Empty(DrainAudio());
+        Assert.Equal([(FrameClass.VideoSequenceHeader, 0u), (FrameClass.KeyFrame, 0u), (FrameClass.Audio, 20u)], DrainAll());
+    }
+
     [Fact]
     public void Complete_RefusesMoreAndReleasesOnClear()
     {
