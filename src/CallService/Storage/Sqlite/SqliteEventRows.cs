@@ -13,7 +13,7 @@ internal sealed class SqliteEventRows(Func<SqliteConnection> connection)
 
     /// <summary>
     /// Inserts <paramref name="events"/> in order, two rows per statement where it can: most writes carry an event for
-    /// each party (accept, connect, end), so a lifecycle's seven rows take four executions instead of seven (each
+    /// each party (accept, connect, end), so most of a lifecycle's seven rows go in pairs (each
     /// execution is a statement step and reset, and Microsoft.Data.Sqlite's reader around it).
     /// </summary>
     public void Insert(IReadOnlyList<StoredEvent> events, SqliteTransaction tx)
