@@ -48,14 +48,17 @@ internal static class CallServiceHosting
     };
 
     /// <summary>
-    /// <c>--urls</c>/<c>ASPNETCORE_URLS</c> win; otherwise listen on <see cref="DefaultUrls"/>. Request logging of
-    /// the hosting layer is capped at Warning whatever the configuration says: its request lines carry the query
-    /// strings of HTTP-FLV play URLs, i.e. their signatures. Kestrel reads no request body larger than
+    /// <c>--urls</c>/<c>ASPNETCORE_URLS</c> win; otherwise listen on <see cref="DefaultUrls"/>. The hosting layer's
+    /// request diagnostics category is off whatever the configuration says: its request lines carry the query strings of
+    /// HTTP-FLV play URLs, i.e. their signatures, and while any of its levels is on it makes an <c>Activity</c> and a
+    /// log scope for every request (a problem answer's <c>traceId</c> is made when needed: <see cref="ProblemTraceId"/>;
+    /// a tracing listener such as OpenTelemetry still gets its activities). Start-up failures are still logged by the
+    /// host (<c>Microsoft.Extensions.Hosting</c>). Kestrel reads no request body larger than
     /// <see cref="RequestBodyLimit"/> (<c>Http:MaxRequestBodyBytes</c>).
     /// </summary>
     public static void UseCallServiceDefaults(this WebApplicationBuilder builder)
     {
-        builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.Warning);
+        builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.None);
         var bodyLimit = RequestBodyLimit.From(builder.Configuration);
         builder.WebHost.ConfigureKestrel(o => o.Limits.MaxRequestBodySize = bodyLimit.MaxRequestBodySize);
         if (string.IsNullOrEmpty(builder.Configuration[WebHostDefaults.ServerUrlsKey]) &&

@@ -73,6 +73,24 @@ public sealed class ForwardingTests(PostgresCluster cluster)
     }
 
     [Fact]
+    public async Task AProblemAnsweredByTheHolder_ContinuesTheClientsTraceparent_SentToTheForwardingNode()
+    {
+        using var nodes = await TwoNodes.Start(cluster);
+        var call = await nodes.Node1.CreateCall(Ringing("alice", "bob"));
+        var alice = await nodes.Node2.TokenFor("alice");
+
+        using var request = new HttpRequestMessage(HttpMethod.Post, $"/v1/calls/{call.CallId}/accept"); // only the callee accepts
+        request.Headers.TryAddWithoutValidation("traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01");
+        var response = await nodes.Node2.Http(alice).SendAsync(request);
+
+        Assert.False(response.IsSuccessStatusCode);
+        Assert.Equal([$"POST /v1/calls/{call.CallId}/accept by node-2"], nodes.Seen1.All);
+        var traceId = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("traceId").GetString()!;
+        Assert.StartsWith("00-4bf92f3577b34da6a3ce929d0e0e4736-", traceId);
+        Assert.EndsWith("-01", traceId);
+    }
+
+    [Fact]
     public async Task ForwardedRequest_IsHandledWhereItArrives_NeverForwardedAgain()
     {
         using var nodes = await TwoNodes.Start(cluster);

@@ -10,8 +10,11 @@ namespace CallService.Calls.Live;
 /// effects here; nothing leaves the process until the change is saved. Events get their <c>seq</c> now (they are
 /// written with the call) and are delivered after the save, as are relay kicks; timers start at once.
 /// </summary>
-internal sealed class CallChange(
-    CallEntry entry, PartyRole? role, DateTimeOffset now, RealtimeHub hub, Action<OneShot, TimeSpan, Action<Call, DateTimeOffset>> start)
+/// <remarks>
+/// Holds its <see cref="CallTransaction"/> rather than a timer-start delegate over the entry: a closure and a delegate
+/// fewer per change, seven changes per call lifecycle (docs/performance-notes.md, session 10).
+/// </remarks>
+internal sealed class CallChange(CallEntry entry, PartyRole? role, DateTimeOffset now, RealtimeHub hub, CallTransaction transaction)
 {
 
     public CallEntry Entry { get; } = entry;
@@ -36,7 +39,7 @@ internal sealed class CallChange(
     /// (Re)starts <paramref name="timer"/> now (under the call's gate, so a later cancel in the same change wins); when
     /// due, <paramref name="fire"/> changes the call in a transaction of its own. Ending the call cancels it.
     /// </summary>
-    public void Start(OneShot timer, TimeSpan due, Action<Call, DateTimeOffset> fire) => start(timer, due, fire);
+    public void Start(OneShot timer, TimeSpan due, Action<Call, DateTimeOffset> fire) => transaction.StartTimer(Entry, timer, due, fire);
 
     /// <summary>The relay drops the call's publishers and viewers after the save (URLs revoked on end, DESIGN §3.1).</summary>
     public void DisconnectStreams() => Disconnect = true;

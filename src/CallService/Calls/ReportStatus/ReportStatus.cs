@@ -43,8 +43,12 @@ internal sealed class ReportStatusHandler(CallTransaction calls, CallViews views
         ReportAsync(command.CallId, command.Actor, command.Items());
 
     public Task<StatusReportResponse> ReportAsync(string callId, Actor actor, IReadOnlyList<StatusItem> items) =>
-        calls.ActAsync(callId, actor, partyOnly: true, change => Apply(change, items),
-            change => new StatusReportResponse(change.Call.IsEnded ? "hangup" : "none", views.Response(change.Call, actor)));
+        calls.ActAsync(callId, actor, partyOnly: true, (Handler: this, Items: items, Actor: actor),
+            static (change, s) => s.Handler.Apply(change, s.Items),
+            static (change, s) => s.Handler.Answer(change, s.Actor));
+
+    private StatusReportResponse Answer(CallChange change, Actor actor) =>
+        new(change.Call.IsEnded ? "hangup" : "none", views.Response(change.Call, actor));
 
     private void Apply(CallChange change, IReadOnlyList<StatusItem> items)
     {

@@ -8,7 +8,10 @@ namespace CallService.Cluster.Forwarding;
 /// method, path and query, body, and the request headers that carry meaning here (credentials, content negotiation,
 /// <c>Idempotency-Key</c>, conditional and range headers); the answer's status, body and the headers a client reads
 /// (type, location, links, validators, <c>Retry-After</c>, content disposition and ranges). The request carries
-/// <see cref="ForwardedByHeader"/> so the other node handles it itself, never forwards it again. A node that cannot be
+/// <see cref="ForwardedByHeader"/> so the other node handles it itself, never forwards it again, and the client's trace
+/// context (<see cref="TraceHeaders"/>) when this node has no activity of its own to propagate (no tracing listener: the
+/// owner's problem answers then continue the client's trace, as they did when the hosting layer made an activity for
+/// every request; with one, <see cref="HttpClient"/> propagates that activity as before). A node that cannot be
 /// reached (refused, timed out before its answer began) → <see cref="NodeUnavailableException"/>.
 /// </summary>
 internal sealed class NodeForwarder(IHttpClientFactory clients, NodeIdentity self, ForwardingMetrics metrics, ILogger<NodeForwarder> logger)
@@ -24,6 +27,9 @@ internal sealed class NodeForwarder(IHttpClientFactory clients, NodeIdentity sel
         "Authorization", "Accept", "Idempotency-Key", "If-Match", "If-None-Match", "If-Modified-Since",
         "If-Unmodified-Since", "If-Range", "Range",
     ];
+
+    /// <summary>W3C Trace Context request headers (<c>traceparent</c>, <c>tracestate</c>).</summary>
+    private static readonly string[] TraceHeaders = ["traceparent", "tracestate"];
 
     private static readonly string[] ResponseHeaders =
     [
@@ -46,6 +52,10 @@ internal sealed class NodeForwarder(IHttpClientFactory clients, NodeIdentity sel
         foreach (var name in RequestHeaders)
             if (context.Request.Headers.TryGetValue(name, out var value))
                 request.Headers.TryAddWithoutValidation(name, (IEnumerable<string?>)value);
+        if (System.Diagnostics.Activity.Current is null)
+            foreach (var name in TraceHeaders)
+                if (context.Request.Headers.TryGetValue(name, out var value))
+                    request.Headers.TryAddWithoutValidation(name, (IEnumerable<string?>)value);
         request.Headers.TryAddWithoutValidation(ForwardedByHeader, self.Id);
         if (HasBody(context.Request))
         {

@@ -7,7 +7,7 @@ namespace CallService.Common.Problems;
 /// The one shape of every error, over HTTP and in realtime <c>error</c> frames (RFC 9457): <c>type</c>, <c>title</c>,
 /// <c>status</c>, <c>detail</c>, plus <c>errors</c> (field → messages) for validation failures and <c>rule</c> for rule
 /// failures. Fills what a producer left out: the RFC 9110 section of the status as <c>type</c>, its reason phrase as
-/// <c>title</c>, a default <c>detail</c>.
+/// <c>title</c>, a default <c>detail</c>; an HTTP answer's <c>traceId</c> (<see cref="ProblemTraceId"/>).
 /// </summary>
 internal static class ProblemShape
 {
@@ -19,6 +19,7 @@ internal static class ProblemShape
         problem.Type ??= TypeFor(status);
         problem.Title ??= ReasonPhrases.GetReasonPhrase(status) is { Length: > 0 } phrase ? phrase : "Error";
         problem.Detail ??= DefaultDetail(status, context);
+        if (context is not null) problem.Extensions["traceId"] = ProblemTraceId.Of(context);
         return problem;
     }
 

@@ -32,33 +32,47 @@ internal sealed partial class SqliteCallMapping(Func<SqliteConnection> connectio
     }
 
     /// <summary>
-    /// The busy rule as one conditional write: both users are claimed only if neither is claimed now (one statement,
-    /// atomic in SQLite), so "is the callee busy?" and "claim both" can never interleave with another create.
+    /// The busy claim: both users' rows inserted in one statement, each skipped when its user is already claimed; when
+    /// fewer than two went in, this call's own row (if any) is deleted again in the same transaction and the claim
+    /// fails. Every write runs in the writer's transaction under the store's writer lock, so "is the callee busy?" and
+    /// "claim both" can never interleave with another create.
     /// </summary>
+    /// <remarks>
+    /// Neither statement reads <c>busy_parties</c> in a subquery or an <c>IN</c> list: SQLite builds a temporary b-tree
+    /// (its own pager and page cache, opened and torn down per execution) for an <c>INSERT … SELECT</c> that reads its
+    /// own table and for an <c>IN (…)</c> list, which the earlier one-statement claim and the release paid three
+    /// times per lifecycle (docs/performance-notes.md, session 10).
+    /// </remarks>
     private bool Claim(CallSnapshot c, SqliteTransaction tx)
     {
-        var claim = _claim ??= Prepare("""
-            INSERT INTO busy_parties(user_id, call_id)
-            SELECT u, $id FROM (SELECT $a AS u UNION ALL SELECT $b)
-            WHERE NOT EXISTS (SELECT 1 FROM busy_parties WHERE user_id IN ($a, $b))
-            """, "$id", "$a", "$b");
+        var claim = _claim ??= Prepare(ClaimSql, "$id", "$a", "$b");
         claim.Transaction = tx;
         claim.Parameters[0].Value = c.CallId;
         claim.Parameters[1].Value = c.CallerUserId;
         claim.Parameters[2].Value = c.CalleeUserId;
-        return claim.ExecuteNonQuery() == 2;
+        if (claim.ExecuteNonQuery() == 2) return true;
+        Release(c, tx); // one party was free: its new row goes, the other party's claim (another call's) stays
+        return false;
     }
 
     /// <summary>Drops the call's claims, found by their users' keys (no index on <c>call_id</c>: <see cref="SqliteSchema"/>).</summary>
     private void Release(CallSnapshot c, SqliteTransaction tx)
     {
-        var release = _release ??= Prepare("DELETE FROM busy_parties WHERE user_id IN ($a, $b) AND call_id=$id", "$id", "$a", "$b");
+        var release = _release ??= Prepare(ReleaseSql, "$id", "$a", "$b");
         release.Transaction = tx;
         release.Parameters[0].Value = c.CallId;
         release.Parameters[1].Value = c.CallerUserId;
         release.Parameters[2].Value = c.CalleeUserId;
         release.ExecuteNonQuery();
     }
+
+    /// <summary>Inserts both parties' claims of call <c>$id</c>, each only if its user holds none (see <see cref="Claim"/>).</summary>
+    internal const string ClaimSql =
+        "INSERT INTO busy_parties(user_id, call_id) VALUES($a, $id), ($b, $id) ON CONFLICT DO NOTHING";
+
+    /// <summary>Deletes call <c>$id</c>'s claims of users <c>$a</c> and <c>$b</c>: one primary-key lookup each.</summary>
+    internal const string ReleaseSql =
+        "DELETE FROM busy_parties WHERE user_id=$a AND call_id=$id; DELETE FROM busy_parties WHERE user_id=$b AND call_id=$id";
 
     /// <summary>
     /// Inserts or updates the call's row with its new <paramref name="transitions"/> (JSON, null for none). An ended row
