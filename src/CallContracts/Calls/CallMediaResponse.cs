@@ -33,9 +33,9 @@ public sealed record StreamMediaView(
 /// <param name="Level">H.264 level as text (<c>level_idc</c> 31 → <c>"3.1"</c>); null when unknown.</param>
 /// <param name="Width">Pixels, from the SPS; 0 when unknown.</param>
 /// <param name="Height">Pixels, from the SPS; 0 when unknown.</param>
-/// <param name="Fps">Frames per second.</param>
+/// <param name="Fps">Frames per second over the last 5 s, by the stream's timestamps.</param>
 /// <param name="KeyFrameIntervalMs">Milliseconds between the last two key frames (stream timestamps).</param>
-/// <param name="Kbps">Video bitrate, kbit/s.</param>
+/// <param name="Kbps">Video bitrate over the last 5 s (the seconds the window covers), kbit/s.</param>
 public sealed record VideoMediaView(
     string Codec, int Profile, string? ProfileName, string? Level, int Width, int Height, double Fps, int KeyFrameIntervalMs, int Kbps);
 
@@ -43,7 +43,7 @@ public sealed record VideoMediaView(
 /// <param name="Codec"><c>aac</c>, …</param>
 /// <param name="SampleRate">AAC sample rate, Hz; 0 when unknown.</param>
 /// <param name="Channels">AAC channel configuration; 0 when unknown.</param>
-/// <param name="Kbps">Audio bitrate, kbit/s.</param>
+/// <param name="Kbps">Audio bitrate over the last 5 s (the seconds the window covers), kbit/s.</param>
 public sealed record AudioMediaView(string Codec, int SampleRate, int Channels, int Kbps);
 
 /// <summary>One viewer of a stream.</summary>

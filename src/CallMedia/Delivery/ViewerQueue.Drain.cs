@@ -16,7 +16,7 @@ internal sealed partial class ViewerQueue
                 var item = _items[_head];
                 _items[_head++] = default;
                 if (item.Class == FrameClass.VideoSequenceHeader && !item.IsControl)
-                    _videoHeaderTaken = true;
+                    _videoHeadersTaken++;
                 Removed(item);
                 taken += item.Payload.Length;
                 batch.Add(item);
@@ -86,7 +86,7 @@ internal sealed partial class ViewerQueue
                 if (_head > 0) _items[--_head] = item;
                 else _items.Insert(0, item);
                 if (item.Class == FrameClass.VideoSequenceHeader && !item.IsControl)
-                    _videoHeaderTaken = false; // not sent after all (an earlier one may have been: waiting for this one is harmless)
+                    _videoHeadersTaken--; // not sent after all: a first header holds audio again, a resent one does not
                 Added(item);
                 CountSent(item, -1);
             }
@@ -196,10 +196,13 @@ internal sealed partial class ViewerQueue
     }
 
     /// <summary>
-    /// The writer has taken a video sequence header: the player has a video decoder configuration, and audio may overtake
-    /// a later one (resent before a key frame after drops, possibly behind a video message still being sent in parts).
+    /// Video sequence headers the writer has taken and not put back. Once one is, the player has a video decoder
+    /// configuration and audio may overtake a later one (resent before a key frame after drops, or a publisher's new
+    /// configuration, possibly behind a video message still being sent in parts); not reset at a publisher switch, for
+    /// the same reason. A count, not a flag: a resent header put back (<see cref="Requeue"/>) must not make audio wait
+    /// behind it again.
     /// </summary>
-    private bool _videoHeaderTaken;
+    private int _videoHeadersTaken;
 
     /// <summary>
     /// Audio stays behind <paramref name="item"/>: commands, metadata and data (<see cref="DeliveryItem.IsOrdered"/>), and
@@ -208,7 +211,7 @@ internal sealed partial class ViewerQueue
     /// the join was still queueing the rest (the writer runs while the stream offers the start).
     /// </summary>
     private bool HoldsAudio(in DeliveryItem item) =>
-        item.IsOrdered || (item.Class == FrameClass.VideoSequenceHeader && !_videoHeaderTaken);
+        item.IsOrdered || (item.Class == FrameClass.VideoSequenceHeader && _videoHeadersTaken == 0);
 
     private void CountSent(in DeliveryItem item, int sign)
     {

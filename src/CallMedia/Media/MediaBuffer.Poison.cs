@@ -3,8 +3,8 @@ using System.Diagnostics;
 namespace CallMedia.Media;
 
 /// <summary>
-/// Poisoned shells, a test aid compiled only with <c>MEDIA_BUFFER_POISON</c> (Debug builds, or
-/// <c>-p:MediaBufferPoison=true</c>; see <c>src/CallMedia/README.md</c>): a released shell is never reused, every read of
+/// Poisoned shells, a test aid compiled only with <c>MEDIA_BUFFER_POISON</c> (<c>-p:MediaBufferPoison=true</c>;
+/// see <c>src/CallMedia/README.md</c>): a released shell is never reused, every read of
 /// it (<see cref="Length"/>, <see cref="Array"/>, <see cref="IsShared"/>, …) and every <see cref="Retain"/> or extra
 /// <see cref="Release"/> throws, and the message names where its last reference was released. Without the symbol the
 /// calls below compile to nothing (Release builds: no cost on the relay's path): a shell goes back to the pool at its last

@@ -16,8 +16,8 @@ internal sealed partial class MediaBuffer
     /// <see cref="ArrayPool{T}"/>, the shell from here): first a small stack per thread, then one shared queue. A
     /// payload is usually rented and released on the same thread (an epoll loop parses, fans out and sends inline), and
     /// the per-thread stack keeps the two loop threads off the shared queue's counters, which each message otherwise
-    /// moved between the cores (as <see cref="ArrayPool{T}.Shared"/> keeps its arrays per thread first). Bounded: beyond
-    /// both, shells are left to the GC.
+    /// moved between the cores (as <see cref="ArrayPool{T}.Shared"/> keeps its arrays per thread first). This bounds the
+    /// shared queue; each thread keeps at most <see cref="ThreadShells"/> more. Beyond both, shells are left to the GC.
     /// </summary>
     private const int MaxPooledShells = 4096;
     /// <summary>Shells a thread keeps for itself.</summary>

@@ -22,10 +22,10 @@ public interface IRelayStats
 /// <param name="AudioCodec">Audio codec (<c>aac</c>, …).</param>
 /// <param name="AudioSampleRate">AAC sample rate in Hz; 0 when unknown.</param>
 /// <param name="AudioChannels">AAC channel configuration; 0 when unknown.</param>
-/// <param name="VideoFps">Video frames per second.</param>
+/// <param name="VideoFps">Video frames per second over the last 5 s, by the stream's timestamps.</param>
 /// <param name="KeyFrameIntervalMs">Milliseconds between the last two key frames (stream timestamps).</param>
-/// <param name="AudioKbps">Audio bitrate, kbit/s.</param>
-/// <param name="VideoKbps">Video bitrate, kbit/s.</param>
+/// <param name="AudioKbps">Audio bitrate over the last 5 s (the seconds the window covers), kbit/s.</param>
+/// <param name="VideoKbps">Video bitrate over the same seconds, kbit/s.</param>
 /// <param name="Viewers">Per-viewer counters.</param>
 public sealed record MediaStreamStats(
     string StreamName, bool Live, string? PublisherAddress,
@@ -34,7 +34,7 @@ public sealed record MediaStreamStats(
     double VideoFps, int KeyFrameIntervalMs, int AudioKbps, int VideoKbps,
     IReadOnlyList<MediaViewerStats> Viewers);
 
-/// <summary>Counters of one viewer .</summary>
+/// <summary>Counters of one viewer.</summary>
 /// <param name="ViewerId">Relay-unique viewer id (as in <see cref="Events.PlayStarted"/>).</param>
 /// <param name="Transport">RTMP or HTTP-FLV.</param>
 /// <param name="AudioSent">Audio messages handed to the connection.</param>

@@ -163,6 +163,25 @@ public sealed class ViewerQueueTests
     }
 
     [Fact]
+    public void DrainAudio_AResentVideoHeaderPutBack_IsStillOvertaken()
+    {
+        // The viewer has a header; the writer takes the resent one with a large key frame it has no room for and puts
+        // both back: audio must not wait behind them (on a slow link that key frame may wait seconds).
+        Assert.Equal(OfferResult.Queued, Offer(FrameClass.VideoSequenceHeader, 0));
+        Assert.Equal(OfferResult.Queued, Offer(FrameClass.KeyFrame, 0));
+        Assert.Equal(2, DrainAll().Count);
+        Assert.Equal(OfferResult.Queued, Offer(FrameClass.VideoSequenceHeader, 2000));
+        Assert.Equal(OfferResult.Queued, Offer(FrameClass.KeyFrame, 2000, size: 12_000));
+        var batch = new List<DeliveryItem>();
+        _queue.Drain(batch, int.MaxValue, int.MaxValue);
+        _queue.Requeue(batch, 0);
+        Assert.Equal(OfferResult.Queued, Offer(FrameClass.Audio, 2020));
+        Assert.True(_queue.HasAudioQueued);
+        Assert.Equal([(FrameClass.Audio, 2020u)], DrainAudio());
+        Assert.Equal([(FrameClass.VideoSequenceHeader, 2000u), (FrameClass.KeyFrame, 2000u)], DrainAll());
+    }
+
+    [Fact]
     public void Complete_RefusesMoreAndReleasesOnClear()
     {
         Assert.Equal(OfferResult.Queued, Offer(FrameClass.Audio, 0));

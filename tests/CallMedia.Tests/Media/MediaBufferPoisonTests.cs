@@ -3,8 +3,8 @@ using CallMedia.Media;
 namespace CallMedia.Tests.Media;
 
 /// <summary>
-/// A released <see cref="MediaBuffer"/>: unreadable in every build; with poisoned shells (Debug, or
-/// <c>-p:MediaBufferPoison=true</c>) every use of it throws and names where its last reference was released.
+/// A released <see cref="MediaBuffer"/>: unreadable in every build; with poisoned shells
+/// (<c>-p:MediaBufferPoison=true</c>, test.sh's second pass) every use of it throws and names where its last reference was released.
 /// </summary>
 public sealed class MediaBufferPoisonTests
 {

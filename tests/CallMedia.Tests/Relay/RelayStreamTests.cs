@@ -126,8 +126,8 @@ public sealed class RelayStreamTests
         Send(FrameClass.AudioSequenceHeader, 0);
         Send(FrameClass.VideoSequenceHeader, 0);
         Send(FrameClass.KeyFrame, 1000);
-        clock.NowMs += ageMs;
         Send(FrameClass.InterFrame, 1040);
+        clock.NowMs += ageMs; // nothing arrives meanwhile: the join alone decides (no trim of the young GOP at a later frame)
 
         var viewer = NewViewer();
         stream.AttachViewer(viewer, 500);

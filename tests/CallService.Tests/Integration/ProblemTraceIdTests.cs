@@ -15,6 +15,7 @@ namespace CallService.Tests.Integration;
 /// while the hosting layer makes no activity or log scope per request; a tracing listener (as OpenTelemetry attaches)
 /// still gets the request's activity, and the answer carries its id.
 /// </summary>
+[Collection(AloneCollection.Name)] // its ActivityListener is process-wide: other classes' hosts would make activities meanwhile
 public sealed partial class ProblemTraceIdTests : IDisposable
 {
     private const string ClientTraceId = "4bf92f3577b34da6a3ce929d0e0e4736";
@@ -30,6 +31,20 @@ public sealed partial class ProblemTraceIdTests : IDisposable
         var logger = _host.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Microsoft.AspNetCore.Hosting.Diagnostics");
 
         Assert.False(logger.IsEnabled(LogLevel.Critical)); // the hosting layer's test for an activity and a scope
+    }
+
+    [Fact]
+    public void OneRequest_GetsTheSameIdEachTimeItIsAsked_AnotherRequestADifferentOne()
+    {
+        // The 5xx log line and the answer name the same id, so a client quoting it finds the line.
+        var first = new Microsoft.AspNetCore.Http.DefaultHttpContext();
+        var second = new Microsoft.AspNetCore.Http.DefaultHttpContext();
+
+        var id = CallService.Common.Problems.ProblemTraceId.Of(first);
+
+        Assert.Matches("^00-[0-9a-f]{32}-[0-9a-f]{16}-0[01]$", id);
+        Assert.Equal(id, CallService.Common.Problems.ProblemTraceId.Of(first));
+        Assert.NotEqual(id, CallService.Common.Problems.ProblemTraceId.Of(second));
     }
 
     [Fact]

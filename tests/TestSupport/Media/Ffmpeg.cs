@@ -60,7 +60,7 @@ public static class Ffmpeg
         try
         {
             using var process = Process.Start(new ProcessStartInfo("ffmpeg", "-version") { RedirectStandardOutput = true, UseShellExecute = false });
-            process!.StandardOutput.ReadToEnd();
+            var output = process!.StandardOutput.ReadToEndAsync(); // read, so a full pipe cannot hold ffmpeg up
             // A busy machine can take seconds to start it: a short wait read ExitCode of a running process, which threw
             // in the type's initializer and failed every media class at discovery. Not answering in a minute is a fault
             // to see, not a reason to skip.
@@ -69,6 +69,7 @@ public static class Ffmpeg
                 process.Kill();
                 throw new InvalidOperationException("ffmpeg -version did not exit within 60 s");
             }
+            output.Wait();
             return process.ExitCode == 0;
         }
         catch (System.ComponentModel.Win32Exception)

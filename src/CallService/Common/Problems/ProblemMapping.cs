@@ -75,7 +75,8 @@ internal sealed class ProblemExceptionHandler(IProblemDetailsService problems, I
     public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
     {
         if (ProblemMapping.Map(exception) is not { } problem) return false;
-        if (problem.Status >= 500) logger.LogError("{Title}: {Detail}", problem.Title, problem.Detail);
+        if (problem.Status >= 500)
+            logger.LogError("{Title}: {Detail} (traceId {TraceId})", problem.Title, problem.Detail, ProblemTraceId.Of(httpContext));
         httpContext.Response.StatusCode = problem.Status!.Value;
         return await problems.TryWriteAsync(new ProblemDetailsContext
         {

@@ -18,10 +18,23 @@ namespace CallService.Common.Problems;
 /// </remarks>
 internal static class ProblemTraceId
 {
-    /// <summary>The W3C id for a problem answered to <paramref name="context"/>'s request.</summary>
+    private static readonly object ItemKey = new();
+
+    /// <summary>
+    /// The W3C id for a problem answered to <paramref name="context"/>'s request; the same id every time for one request
+    /// (the answer and the error log line that names it).
+    /// </summary>
     public static string Of(HttpContext context)
     {
         if (Activity.Current?.Id is { } id) return id;
+        if (context.Items.TryGetValue(ItemKey, out var made) && made is string kept) return kept;
+        var fresh = Make(context);
+        context.Items[ItemKey] = fresh;
+        return fresh;
+    }
+
+    private static string Make(HttpContext context)
+    {
         var headers = context.Request.Headers;
         var parent = headers.TryGetValue("traceparent", out var traceParent) && traceParent.Count == 1 &&
                      ActivityContext.TryParse(traceParent[0], headers.TryGetValue("tracestate", out var state) ? state.ToString() : null, out var parsed)

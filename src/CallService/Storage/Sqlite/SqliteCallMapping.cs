@@ -35,7 +35,8 @@ internal sealed partial class SqliteCallMapping(Func<SqliteConnection> connectio
     /// The busy claim: both users' rows inserted in one statement, each skipped when its user is already claimed; when
     /// fewer than two went in, this call's own row (if any) is deleted again in the same transaction and the claim
     /// fails. Every write runs in the writer's transaction under the store's writer lock, so "is the callee busy?" and
-    /// "claim both" can never interleave with another create.
+    /// "claim both" can never interleave with another create. Only for a call id that holds no claim yet (a new call's
+    /// create): a failed claim deletes the call's own rows.
     /// </summary>
     /// <remarks>
     /// Neither statement reads <c>busy_parties</c> in a subquery or an <c>IN</c> list: SQLite builds a temporary b-tree
