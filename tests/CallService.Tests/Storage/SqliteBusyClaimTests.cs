@@ -56,6 +56,7 @@ public sealed partial class SqliteBusyClaimTests : IDisposable
     [Theory]
     [InlineData("carol", "bob")] // the callee is busy: carol's new row is taken back
     [InlineData("alice", "dave")] // the caller is busy: dave's new row is taken back
+    [InlineData("bob", "alice")] // both are busy: no row of c2's went in, c1's stay
     public void AClaimWithOneBusyParty_Fails_AndLeavesOnlyTheOtherCallsClaims(string caller, string callee)
     {
         using var store = NewStore();
