@@ -10,7 +10,6 @@ using CallService.Storage;
 using CallService.Storage.Sqlite;
 using CallService.Tests.Support;
 using Microsoft.Data.Sqlite;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
@@ -27,7 +26,7 @@ public sealed class RealtimeDeliveryTests : IDisposable
     public RealtimeDeliveryTests()
     {
         _store = new SqliteCallStore(
-            new DataDirectory(new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["Storage:DataDirectory"] = _dir }).Build()),
+            TestDataDirectory.At(_dir),
             new NodeIdentity(Options.Create(new ClusterOptions())));
         _store.Initialize();
     }

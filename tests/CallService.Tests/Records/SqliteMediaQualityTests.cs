@@ -6,7 +6,6 @@ using CallService.Storage;
 using CallService.Storage.Sqlite;
 using CallService.Tests.Support;
 using Microsoft.Data.Sqlite;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Options;
 
 namespace CallService.Tests.Records;
@@ -17,7 +16,7 @@ public sealed class SqliteMediaQualityTests : IDisposable
     private readonly string _dir = Path.Combine(Path.GetTempPath(), "callservice-store-tests", Guid.NewGuid().ToString("N"));
 
     private SqliteCallStore NewStore() =>
-        new(new DataDirectory(new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["Storage:DataDirectory"] = _dir }).Build()),
+        new(TestDataDirectory.At(_dir),
             new NodeIdentity(Options.Create(new ClusterOptions())));
 
     private static void Save(ICallStore store, CallSnapshot call) => store.Save(new CallWrite(call, [], [], CoordinatorRig.T0));

@@ -8,7 +8,6 @@ using CallService.Storage.Sqlite;
 using CallService.Tests.Support;
 using CallService.Tests.Support.Postgres;
 using Microsoft.Data.Sqlite;
-using Microsoft.Extensions.Configuration;
 using Npgsql;
 
 namespace CallService.Tests.Storage;
@@ -137,7 +136,7 @@ public sealed class SqliteEvidenceStoreContractTests : EvidenceStoreContractTest
     private readonly string _dir = Path.Combine(Path.GetTempPath(), "callservice-evidence-tests", Guid.NewGuid().ToString("N"));
 
     private protected override IEvidenceStore OpenStore() => new SqliteEvidenceStore(
-        new DataDirectory(new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["Storage:DataDirectory"] = _dir }).Build()));
+        TestDataDirectory.At(_dir));
 
     protected override void DropDatabase()
     {

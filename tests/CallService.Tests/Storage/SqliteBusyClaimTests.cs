@@ -6,7 +6,6 @@ using CallService.Storage;
 using CallService.Storage.Sqlite;
 using CallService.Tests.Support;
 using Microsoft.Data.Sqlite;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Options;
 
 namespace CallService.Tests.Storage;
@@ -73,7 +72,7 @@ public sealed partial class SqliteBusyClaimTests : IDisposable
     }
 
     private SqliteCallStore NewStore() =>
-        new(new DataDirectory(new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["Storage:DataDirectory"] = _dir }).Build()),
+        new(TestDataDirectory.At(_dir),
             new NodeIdentity(Options.Create(new ClusterOptions())));
 
     private static CallSnapshot Ringing(string id, string caller, string callee, DateTimeOffset t0) => new(

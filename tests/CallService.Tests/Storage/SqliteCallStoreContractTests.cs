@@ -4,7 +4,6 @@ using CallService.Storage;
 using CallService.Tests.Support;
 using CallService.Storage.Sqlite;
 using Microsoft.Data.Sqlite;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Options;
 
 namespace CallService.Tests.Storage;
@@ -17,7 +16,7 @@ public sealed class SqliteCallStoreContractTests : CallStoreContractTests
     private protected override ICallStore CreateStore() => ReopenStore();
 
     private protected override ICallStore ReopenStore() => new SqliteCallStore(
-        new DataDirectory(new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["Storage:DataDirectory"] = _dir }).Build()),
+        TestDataDirectory.At(_dir),
         new NodeIdentity(Options.Create(new ClusterOptions())));
 
     /// <summary>Another connection holds SQLite's one write lock (<c>BEGIN IMMEDIATE</c>): the store's writes wait out its busy timeout and fail.</summary>

@@ -3,8 +3,8 @@ using CallService.Hosting;
 using CallService.Storage;
 using CallService.Storage.Sqlite;
 using Microsoft.Data.Sqlite;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Options;
+using CallService.Tests.Support;
 
 namespace CallService.Tests.Storage;
 
@@ -14,7 +14,7 @@ public sealed class SqliteCallStoreNodeContractTests : CallStoreNodeContractTest
     private readonly string _dir = Path.Combine(Path.GetTempPath(), "callservice-store-contract", Guid.NewGuid().ToString("N"));
 
     internal override ICallStore CreateStore(string nodeId) => new SqliteCallStore(
-        new DataDirectory(new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["Storage:DataDirectory"] = _dir }).Build()),
+        TestDataDirectory.At(_dir),
         new NodeIdentity(Options.Create(new ClusterOptions { NodeId = nodeId })));
 
     /// <summary>The data directory's lock lets one process open the file: rows under another node id are its own earlier runs.</summary>

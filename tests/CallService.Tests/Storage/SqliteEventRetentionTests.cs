@@ -5,7 +5,6 @@ using CallService.Storage;
 using CallService.Storage.Sqlite;
 using CallService.Tests.Support;
 using Microsoft.Data.Sqlite;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Options;
 
 namespace CallService.Tests.Storage;
@@ -68,7 +67,7 @@ public sealed class SqliteEventRetentionTests : IDisposable
     private SqliteCallStore OpenStore()
     {
         var store = new SqliteCallStore(
-            new DataDirectory(new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["Storage:DataDirectory"] = _dir }).Build()),
+            TestDataDirectory.At(_dir),
             new NodeIdentity(Options.Create(new ClusterOptions())));
         store.Initialize();
         return store;

@@ -6,7 +6,6 @@ using CallService.Storage;
 using CallService.Storage.Sqlite;
 using CallService.Tests.Support;
 using Microsoft.Data.Sqlite;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Options;
 
 namespace CallService.Tests.Storage;
@@ -34,7 +33,7 @@ public sealed class SqliteEventRowsTests : IDisposable
     public void AWritesEvents_AreEachStoredOnce_WithTheirOwnColumns_InOrder(int count)
     {
         using var store = new SqliteCallStore(
-            new DataDirectory(new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["Storage:DataDirectory"] = _dir }).Build()),
+            TestDataDirectory.At(_dir),
             new NodeIdentity(Options.Create(new ClusterOptions())));
         store.Initialize();
         var t0 = CoordinatorRig.T0;

@@ -6,7 +6,6 @@ using CallService.Storage;
 using CallService.Storage.Sqlite;
 using CallService.Tests.Support;
 using Microsoft.Data.Sqlite;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Options;
 
 namespace CallService.Tests.Storage;
@@ -24,7 +23,7 @@ public sealed class SqliteRowShapeTests : IDisposable
     private string DbPath => Path.Combine(_dir, "calls.db");
 
     private SqliteCallStore NewStore() =>
-        new(new DataDirectory(new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["Storage:DataDirectory"] = _dir }).Build()),
+        new(TestDataDirectory.At(_dir),
             new NodeIdentity(Options.Create(new ClusterOptions())));
 
     public void Dispose()

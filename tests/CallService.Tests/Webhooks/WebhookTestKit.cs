@@ -6,11 +6,11 @@ using CallService.Storage;
 using CallService.Storage.Sqlite;
 using CallService.Webhooks;
 using Microsoft.Data.Sqlite;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
 using StandardWebhooks;
+using CallService.Tests.Support;
 
 namespace CallService.Tests.Webhooks;
 
@@ -39,7 +39,7 @@ internal sealed class WebhookTestKit : IDisposable
         if (store is null)
         {
             store = _ownStore = new SqliteCallStore(
-                new DataDirectory(new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["Storage:DataDirectory"] = _dir }).Build()),
+                TestDataDirectory.At(_dir),
                 new NodeIdentity(Microsoft.Extensions.Options.Options.Create(new ClusterOptions())));
             store.Initialize();
         }
