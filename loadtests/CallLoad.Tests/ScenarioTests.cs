@@ -115,6 +115,30 @@ public sealed class ScenarioTests
         Assert.Contains("dotnet run --project loadtests/CallLoad -c Release -- all", md);
     }
 
+    [Fact]
+    public void MarkdownReport_SlowViewerTarget_IsOnTheAudio_NotOnVideoWaitingForKeyFrames()
+    {
+        ViewerDelivery Capped(double allMax, double audioMax) => new()
+        {
+            AudioDelivered = 1, Latency = new(100, 150, 150, 300, 370, allMax), AudioLatency = new(90, 140, 150, 290, 330, audioMax),
+        };
+        var run = new BenchmarkRun
+        {
+            Machine = new MachineInfo("cpu", 2, 4, "linux", ".NET 10", "nginx/1.22.1"),
+            Command = "all",
+            Media = "test media",
+            SlowViewer =
+            [
+                new SlowViewerResult { Target = "callservice", Capped = Capped(allMax: 2445.6, audioMax: 391.7) },
+                new SlowViewerResult { Target = "nginx-rtmp", Capped = Capped(allMax: 16521.8, audioMax: 16521.8) },
+            ],
+        };
+
+        var md = MarkdownReport.Render(run, "benchmarks.json");
+
+        Assert.Contains("| slow viewer: every audio message ≤ 500 ms late (most late) | 391.7 ms | 16521.8 ms | 0.02 | pass |", md);
+    }
+
     private sealed record TestSignalingTarget(Uri BaseUrl) : ISignalingTarget
     {
         public string Name => "ceiling";

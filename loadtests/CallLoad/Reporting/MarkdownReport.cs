@@ -66,8 +66,9 @@ public static partial class MarkdownReport
         var svTheirs = run.SlowViewer.Find(s => s.Target == Nginx && s.Errors.Count == 0);
         Row(md, "slow viewer: audio delivered ≥ 99 %", svOurs?.Capped.AudioDelivered * 100, svTheirs?.Capped.AudioDelivered * 100, "%",
             svOurs is not null && svOurs.Capped.AudioDelivered >= 0.99);
-        Row(md, "slow viewer: max latency ≤ 500 ms", svOurs?.Capped.Latency.Max, svTheirs?.Capped.Latency.Max, "ms",
-            svOurs is not null && svOurs.Capped.Latency.Max <= 500);
+        // DESIGN §5 bounds every audio message; video on the capped link waits for key frames (its latency is in the table below).
+        Row(md, "slow viewer: every audio message ≤ 500 ms late (most late)", svOurs?.Capped.AudioLatency.Max, svTheirs?.Capped.AudioLatency.Max, "ms",
+            svOurs is not null && svOurs.Capped.AudioLatency.Count > 0 && svOurs.Capped.AudioLatency.Max <= 500);
         var sig = run.Signaling.Find(s => s.Target == Ours);
         var ceiling = run.Signaling.Find(s => s.Target != Ours);
         md.AppendLine(Inv($"| signaling lifecycle p99 < 10 ms at ≥ 1,000/s | {Fmt(sig?.Lifecycle.P99)} ms at {Fmt(sig?.AchievedRate)}/s | ceiling: {Fmt(ceiling?.Lifecycle.P99)} ms at {Fmt(ceiling?.AchievedRate)}/s | {Ratio(sig?.Lifecycle.P99, ceiling?.Lifecycle.P99)} | {Verdict(sig is not null && sig.Lifecycle.P99 < 10 && sig.AchievedRate >= 1000 && sig.Failed == 0)} |"));
