@@ -140,7 +140,7 @@ recordingCost.SetAction((r, ct) => Cli.RunRecordingCostAsync(new RecordingCostOp
 
 var docs = new Option<string>("--out") { Description = "Report path (raw JSON is written next to it).", DefaultValueFactory = _ => Path.Combine(RepoPaths.Root, "docs", "benchmarks.md") };
 var quick = new Option<bool>("--quick") { Description = "Short runs (smoke): fewer calls, seconds and joins." };
-var all = new Command("all", "Every scenario on both CallService and nginx-rtmp; writes docs/benchmarks.md and docs/benchmarks.json.") { docs, quick, serviceDll, nginxConfig, calls };
+var all = new Command("all", "Every scenario on both CallService and nginx-rtmp; writes docs/benchmarks.md and docs/benchmarks.json.") { docs, quick, serviceDll, nginxConfig, calls, relayMode, relayExecutable };
 all.SetAction((r, ct) => AllScenario.RunAsync(new AllOptions
 {
     ReportPath = r.GetValue(docs)!,
@@ -148,6 +148,7 @@ all.SetAction((r, ct) => AllScenario.RunAsync(new AllOptions
     LatencyCalls = r.GetResult(calls) is { Implicit: false } ? Calls(r) : null, // the default 10 is for relay-latency alone
     ServiceDll = r.GetValue(serviceDll),
     NginxConfig = r.GetValue(nginxConfig),
+    ServiceEnvironment = Cli.RelayModeEnvironment([], r.GetValue(relayMode), r.GetValue(relayExecutable)),
     CommandLine = "dotnet run --project loadtests/CallLoad -c Release -- " + string.Join(' ', args),
 }, ct));
 

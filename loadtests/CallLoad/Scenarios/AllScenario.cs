@@ -19,6 +19,11 @@ public sealed record AllOptions
     public string? ServiceDll { get; init; }
     /// <summary>nginx config template.</summary>
     public string? NginxConfig { get; init; }
+    /// <summary>
+    /// Added to the environment of the CallService processes the relay scenarios start (<c>--relay-mode process</c>: the
+    /// relay in its own process, <see cref="Cli.RelayModeEnvironment"/>); the signaling run is not affected.
+    /// </summary>
+    public Dictionary<string, string> ServiceEnvironment { get; init; } = [];
     /// <summary>The exact command, for the report.</summary>
     public required string CommandLine { get; init; }
 }
@@ -72,13 +77,19 @@ public static class AllScenario
             ? new RelayCostOptions { Calls = 3, Warmup = TimeSpan.FromSeconds(3), Duration = TimeSpan.FromSeconds(4), SyscallWindow = TimeSpan.FromSeconds(2) }
             : new RelayCostOptions { Rounds = 2 }; // alternating rounds: a noisy spell on the shared machine hits both targets
         var costTargets = new[] { TargetKind.CallService, TargetKind.Nginx }
-            .Select(kind => new TargetSpec { Kind = kind, ServiceDll = options.ServiceDll, NginxConfig = options.NginxConfig }).ToList();
+            .Select(kind => new TargetSpec
+            {
+                Kind = kind, ServiceDll = options.ServiceDll, NginxConfig = options.NginxConfig, ServiceEnvironment = options.ServiceEnvironment,
+            }).ToList();
         run.RelayCost = await Cli.WithLiveView(status, () => RelayCostScenario.RunAsync(costTargets, file, costOptions, status, cancellationToken));
         Cli.Print(run.RelayCost);
 
         foreach (var kind in new[] { TargetKind.CallService, TargetKind.Nginx })
         {
-            var spec = new TargetSpec { Kind = kind, ServiceDll = options.ServiceDll, NginxConfig = options.NginxConfig };
+            var spec = new TargetSpec
+            {
+                Kind = kind, ServiceDll = options.ServiceDll, NginxConfig = options.NginxConfig, ServiceEnvironment = options.ServiceEnvironment,
+            };
             ITarget target;
             try
             {
