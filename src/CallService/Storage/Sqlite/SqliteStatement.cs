@@ -49,11 +49,15 @@ internal sealed class SqliteStatement : IDisposable
         }
         _statements = [.. statements];
         _indexes = [.. _statements.Select(s => parameters.Select(name => raw.sqlite3_bind_parameter_index(s, name)).ToArray())];
-        foreach (var name in parameters)
-            if (_indexes.All(ix => ix[Array.IndexOf(parameters, name)] == 0))
-                throw new ArgumentException($"Parameter {name} is not in the statement.", nameof(parameters));
+        for (var p = 0; p < parameters.Length; p++)
+            if (_indexes.All(ix => ix[p] == 0))
+            {
+                Dispose();
+                throw new ArgumentException($"Parameter {parameters[p]} is not in the statement.", nameof(parameters));
+            }
     }
 
+    /// <summary>Binds parameter <paramref name="ordinal"/> to a text (null: SQL NULL), copied by SQLite.</summary>
     public void Bind(int ordinal, string? value)
     {
         for (var s = 0; s < _statements.Length; s++)
@@ -67,12 +71,14 @@ internal sealed class SqliteStatement : IDisposable
         }
     }
 
+    /// <summary>Binds parameter <paramref name="ordinal"/> to an integer.</summary>
     public void Bind(int ordinal, long value)
     {
         for (var s = 0; s < _statements.Length; s++)
             if (_indexes[s][ordinal] is var i and > 0) Check(raw.sqlite3_bind_int64(_statements[s], i, value));
     }
 
+    /// <summary>Binds parameter <paramref name="ordinal"/> to an integer, or SQL NULL.</summary>
     public void Bind(int ordinal, long? value)
     {
         if (value is { } v) Bind(ordinal, v);
@@ -82,6 +88,7 @@ internal sealed class SqliteStatement : IDisposable
     /// <summary>As <c>SqliteCommand</c> binds a <see cref="bool"/>: the integer 1 or 0.</summary>
     public void Bind(int ordinal, bool value) => Bind(ordinal, value ? 1L : 0L);
 
+    /// <summary>Binds parameter <paramref name="ordinal"/> to a blob (copied by SQLite; an empty array is an empty blob).</summary>
     public void Bind(int ordinal, byte[] value)
     {
         for (var s = 0; s < _statements.Length; s++)
@@ -89,6 +96,7 @@ internal sealed class SqliteStatement : IDisposable
                 Check(value.Length == 0 ? raw.sqlite3_bind_zeroblob(_statements[s], i, 0) : raw.sqlite3_bind_blob(_statements[s], i, value));
     }
 
+    /// <summary>Binds parameter <paramref name="ordinal"/> to SQL NULL.</summary>
     public void BindNull(int ordinal)
     {
         for (var s = 0; s < _statements.Length; s++)
@@ -122,6 +130,7 @@ internal sealed class SqliteStatement : IDisposable
         if (rc != raw.SQLITE_OK) SqliteException.ThrowExceptionForRC(rc, _db);
     }
 
+    /// <summary>Finalizes the prepared statements (before the connection closes).</summary>
     public void Dispose()
     {
         foreach (var stmt in _statements) stmt.Dispose();
