@@ -9,8 +9,8 @@ namespace CallService.Storage.Sqlite;
 /// that SQLite copies (<c>sqlite3_bind_text16</c>, https://sqlite.org/c3ref/bind_blob.html), and each execution is one
 /// <c>sqlite3_step</c> and <c>sqlite3_reset</c> per statement of its text. <c>SqliteCommand.ExecuteNonQuery</c> looks
 /// every parameter's index up by name (a UTF-8 copy of the name), builds a binder per parameter and a data reader per
-/// execution; on the store's hot path (≈ 9 executions per call lifecycle) that was a fifth of the commit thread's
-/// samples (docs/performance-notes.md, session 11).
+/// execution; on the store's hot path (≈ 11 statement executions per call lifecycle) that was a sixth of the commit
+/// thread's samples (docs/performance-notes.md, session 11).
 /// </summary>
 /// <remarks>
 /// Not thread-safe: runs under the store's writer lock, inside the transaction the connection has open (the statement
