@@ -2,6 +2,7 @@ using CallContracts.Calls;
 using CallContracts.Realtime;
 using CallContracts.Streams;
 using CallService.Auth;
+using CallService.Calls.Live;
 using CallService.Media;
 using Microsoft.Extensions.Options;
 
@@ -13,20 +14,33 @@ internal sealed class CallViews(PublicMediaUrls urls, IOptions<CallOptions> opti
     private readonly string _playFormat = options.Value.PlayFormat.Equals("flv", StringComparison.OrdinalIgnoreCase) ? "flv" : "rtmp";
 
     /// <summary>The service sees both parties' URLs; a party sees only its own (the peer's are null).</summary>
-    public CallResponse Response(Call call, Actor viewer)
+    public CallResponse Response(Call call, Actor viewer) => Response(call, viewer, default);
+
+    /// <summary>
+    /// <see cref="Response(Call, Actor)"/> as the answer to <paramref name="change"/>: when the change ended the call,
+    /// the parties' URLs it let go of (<see cref="CallChange.UrlsAtEnd"/>) are shown as they were, not signed again
+    /// (the same URLs: signing is a function of the call, its party and its expiry).
+    /// </summary>
+    public CallResponse Response(CallChange change, Actor viewer) => Response(change.Call, viewer, change.UrlsAtEnd);
+
+    private CallResponse Response(Call call, Actor viewer, (PartyUrls? A, PartyUrls? B) known)
     {
         var own = viewer is UserActor user ? call.PartyOf(user.UserId)?.Role : null;
         bool Visible(PartyRole role) => viewer is ServiceActor || own == role;
         return new CallResponse(
             call.Id, call.State.ToWire(), call.Scenario, call.CreatedAt, call.AcceptedAt, call.ConnectedAt, call.EndedAt,
             call.EndReason?.ToWire(), call.EndedBy?.ToWire(), call.Code,
-            new CallParties(Party(call, PartyRole.A, Visible(PartyRole.A)), Party(call, PartyRole.B, Visible(PartyRole.B))));
+            new CallParties(Party(call, PartyRole.A, Visible(PartyRole.A), known.A), Party(call, PartyRole.B, Visible(PartyRole.B), known.B)));
     }
 
-    public PartyView Party(Call call, PartyRole role, bool withUrls)
+    /// <param name="call">The call.</param>
+    /// <param name="role">The party.</param>
+    /// <param name="withUrls">Whether the viewer sees the party's URLs.</param>
+    /// <param name="known">The party's URLs already signed elsewhere (<see cref="CallChange.UrlsAtEnd"/>), if any.</param>
+    public PartyView Party(Call call, PartyRole role, bool withUrls, PartyUrls? known = null)
     {
         var party = call.Party(role);
-        var u = withUrls && party.UrlsIssued ? SignedUrls(call, party) : null;
+        var u = withUrls && party.UrlsIssued ? known ?? SignedUrls(call, party) : null;
         return new PartyView(party.UserId, u?.PushUrl, u?.PlayUrl, u?.PlayFlvUrl, _playFormat,
             Scenarios.Pusher(call.Scenario), Scenarios.Player, Quality(party), u is null ? null : webRtc?.For(call));
     }

@@ -17,7 +17,7 @@ internal sealed class CallWebhooks(WebhookMessages messages, CallViews views)
     public void Add(CallChange change, string type)
     {
         if (!messages.Wanted(type)) return;
-        change.Webhooks.AddRange(messages.For(type, change.Call.Id, change.Now, views.Response(change.Call, Service)));
+        change.Webhooks.AddRange(messages.For(type, change.Call.Id, change.Now, views.Response(change, Service)));
     }
 
     /// <summary><c>call.ended</c> of a call the store ended at start (<c>service_restart</c>), written with that ending.</summary>

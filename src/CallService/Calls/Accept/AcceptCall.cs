@@ -14,7 +14,7 @@ internal sealed class AcceptCallHandler(CallTransaction calls, CallViews views) 
 {
     public Task<CallResponse> Handle(AcceptCallCommand command, CancellationToken cancellationToken) =>
         calls.ActAsync(command.CallId, command.Actor, partyOnly: true,
-            change => change.Call.Accept(change.Role!.Value, change.Now), change => views.Response(change.Call, command.Actor));
+            change => change.Call.Accept(change.Role!.Value, change.Now), change => views.Response(change, command.Actor));
 }
 
 internal sealed class AcceptCallValidator : AbstractValidator<AcceptCallCommand>, IFastPathValidator<AcceptCallCommand>

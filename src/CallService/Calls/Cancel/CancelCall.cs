@@ -14,7 +14,7 @@ internal sealed class CancelCallHandler(CallTransaction calls, CallViews views) 
 {
     public Task<CallResponse> Handle(CancelCallCommand command, CancellationToken cancellationToken) =>
         calls.ActAsync(command.CallId, command.Actor, partyOnly: true,
-            change => change.Call.Cancel(change.Role!.Value, change.Now), change => views.Response(change.Call, command.Actor));
+            change => change.Call.Cancel(change.Role!.Value, change.Now), change => views.Response(change, command.Actor));
 }
 
 internal sealed class CancelCallValidator : AbstractValidator<CancelCallCommand>, IFastPathValidator<CancelCallCommand>

@@ -14,7 +14,7 @@ internal sealed class HangupCallHandler(CallTransaction calls, CallViews views) 
 {
     public Task<CallResponse> Handle(HangupCallCommand command, CancellationToken cancellationToken) =>
         calls.ActAsync(command.CallId, command.Actor, partyOnly: false,
-            change => change.Call.Hangup(change.Role?.ToEnder() ?? Ender.System, change.Now), change => views.Response(change.Call, command.Actor));
+            change => change.Call.Hangup(change.Role?.ToEnder() ?? Ender.System, change.Now), change => views.Response(change, command.Actor));
 }
 
 internal sealed class HangupCallValidator : AbstractValidator<HangupCallCommand>, IFastPathValidator<HangupCallCommand>

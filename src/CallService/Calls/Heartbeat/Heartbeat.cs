@@ -14,7 +14,7 @@ internal sealed class HeartbeatHandler(CallTransaction calls, CallViews views) :
 {
     public Task<CallResponse> Handle(HeartbeatCommand command, CancellationToken cancellationToken) =>
         calls.ActAsync(command.CallId, command.Actor, partyOnly: true,
-            _ => { } /* a liveness ping changes nothing; clients poll the answer */, change => views.Response(change.Call, command.Actor));
+            _ => { } /* a liveness ping changes nothing; clients poll the answer */, change => views.Response(change, command.Actor));
 }
 
 internal sealed class HeartbeatValidator : AbstractValidator<HeartbeatCommand>, IFastPathValidator<HeartbeatCommand>

@@ -32,6 +32,13 @@ internal sealed class CallChange(CallEntry entry, PartyRole? role, DateTimeOffse
     public List<OutboxMessage> Webhooks { get; } = [];
     public bool Disconnect { get; private set; }
 
+    /// <summary>
+    /// The parties' signed URLs the call held when this change ended it (an ended call lets go of them:
+    /// <c>CallLifecycle</c>), for this change's own answer and webhook (<see cref="CallViews.Response(CallChange, Auth.Actor)"/>);
+    /// null for a change that did not end the call or a party whose URLs were not signed yet.
+    /// </summary>
+    public (Media.PartyUrls? A, Media.PartyUrls? B) UrlsAtEnd { get; set; }
+
     /// <summary>A realtime event to <paramref name="userId"/>, delivered once the change is saved.</summary>
     public void Publish(string userId, string type, object data) => Events.Add(hub.Prepare(userId, type, Call.Id, data));
 

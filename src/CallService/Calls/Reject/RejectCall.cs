@@ -14,7 +14,7 @@ internal sealed class RejectCallHandler(CallTransaction calls, CallViews views) 
 {
     public Task<CallResponse> Handle(RejectCallCommand command, CancellationToken cancellationToken) =>
         calls.ActAsync(command.CallId, command.Actor, partyOnly: true,
-            change => change.Call.Reject(change.Role!.Value, change.Now), change => views.Response(change.Call, command.Actor));
+            change => change.Call.Reject(change.Role!.Value, change.Now), change => views.Response(change, command.Actor));
 }
 
 internal sealed class RejectCallValidator : AbstractValidator<RejectCallCommand>, IFastPathValidator<RejectCallCommand>

@@ -48,7 +48,7 @@ internal sealed class ReportStatusHandler(CallTransaction calls, CallViews views
             static (change, s) => s.Handler.Answer(change, s.Actor));
 
     private StatusReportResponse Answer(CallChange change, Actor actor) =>
-        new(change.Call.IsEnded ? "hangup" : "none", views.Response(change.Call, actor));
+        new(change.Call.IsEnded ? "hangup" : "none", views.Response(change, actor));
 
     private void Apply(CallChange change, IReadOnlyList<StatusItem> items)
     {

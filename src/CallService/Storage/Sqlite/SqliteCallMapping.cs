@@ -8,26 +8,27 @@ namespace CallService.Storage.Sqlite;
 /// Maps a call to its rows and back: <c>calls</c> (one row, its transitions in a column:
 /// <see cref="SqliteTransitionsColumn"/>), <c>call_transitions</c> (an older build's transitions, read only),
 /// <c>call_media</c>, and the busy claims in <c>busy_parties</c>. Statements on the hot path are prepared once and
-/// reused; every method runs under the store's writer lock.
+/// reused (<see cref="SqliteStatement"/>: they run in the transaction open on the connection, the writer's); every
+/// method runs under the store's writer lock.
 /// </summary>
 internal sealed partial class SqliteCallMapping(Func<SqliteConnection> connection, SqliteEventRows events)
 {
-    private SqliteCommand? _upsert;
-    private SqliteCommand? _update;
-    private SqliteCommand? _updateOpen;
-    private SqliteCommand? _claim;
-    private SqliteCommand? _release;
+    private SqliteStatement? _upsert;
+    private SqliteStatement? _update;
+    private SqliteStatement? _updateOpen;
+    private SqliteStatement? _claim;
+    private SqliteStatement? _release;
 
     /// <summary>Writes one change; false when the busy claim of a new call failed (nothing written).</summary>
     public bool Write(CallWrite write, string nodeId, SqliteTransaction tx)
     {
         var c = write.Call;
-        if (write.ClaimParties && !Claim(c, tx)) return false;
+        if (write.ClaimParties && !Claim(c)) return false;
         var transitions = SqliteTransitionsColumn.Encode(write.NewTransitions);
-        if (!write.Stored || !Update(c, write.At, transitions, tx)) Upsert(c, write.At, nodeId, transitions, tx);
+        if (!write.Stored || !Update(c, write.At, transitions)) Upsert(c, write.At, nodeId, transitions);
         SaveMedia(c, tx);
-        if (c.State == CallState.Ended) Release(c, tx);
-        events.Insert(write.Events, tx);
+        if (c.State == CallState.Ended) Release(c);
+        events.Insert(write.Events);
         return true;
     }
 
@@ -44,27 +45,25 @@ internal sealed partial class SqliteCallMapping(Func<SqliteConnection> connectio
     /// own table and for an <c>IN (…)</c> list, which the earlier one-statement claim and the release paid three
     /// times per lifecycle (docs/performance-notes.md, session 10).
     /// </remarks>
-    private bool Claim(CallSnapshot c, SqliteTransaction tx)
+    private bool Claim(CallSnapshot c)
     {
-        var claim = _claim ??= Prepare(ClaimSql, "$id", "$a", "$b");
-        claim.Transaction = tx;
-        claim.Parameters[0].Value = c.CallId;
-        claim.Parameters[1].Value = c.CallerUserId;
-        claim.Parameters[2].Value = c.CalleeUserId;
-        if (claim.ExecuteNonQuery() == 2) return true;
-        Release(c, tx); // one party was free: its new row goes, the other party's claim (another call's) stays
+        var claim = _claim ??= Statement(ClaimSql, "$id", "$a", "$b");
+        claim.Bind(0, c.CallId);
+        claim.Bind(1, c.CallerUserId);
+        claim.Bind(2, c.CalleeUserId);
+        if (claim.Execute() == 2) return true;
+        Release(c); // one party was free: its new row goes, the other party's claim (another call's) stays
         return false;
     }
 
     /// <summary>Drops the call's claims, found by their users' keys (no index on <c>call_id</c>: <see cref="SqliteSchema"/>).</summary>
-    private void Release(CallSnapshot c, SqliteTransaction tx)
+    private void Release(CallSnapshot c)
     {
-        var release = _release ??= Prepare(ReleaseSql, "$id", "$a", "$b");
-        release.Transaction = tx;
-        release.Parameters[0].Value = c.CallId;
-        release.Parameters[1].Value = c.CallerUserId;
-        release.Parameters[2].Value = c.CalleeUserId;
-        release.ExecuteNonQuery();
+        var release = _release ??= Statement(ReleaseSql, "$id", "$a", "$b");
+        release.Bind(0, c.CallId);
+        release.Bind(1, c.CallerUserId);
+        release.Bind(2, c.CalleeUserId);
+        release.Execute();
     }
 
     /// <summary>Inserts both parties' claims of call <c>$id</c>, each only if its user holds none (see <see cref="Claim"/>).</summary>
@@ -80,9 +79,9 @@ internal sealed partial class SqliteCallMapping(Func<SqliteConnection> connectio
     /// keeps its ending: a write that would change it is ignored, its transitions with it (a node that lost its lease and
     /// came back still holds the calls another node ended <c>node_lost</c>; no ghost call comes back).
     /// </summary>
-    private void Upsert(CallSnapshot c, DateTimeOffset at, string nodeId, string? transitions, SqliteTransaction tx)
+    private void Upsert(CallSnapshot c, DateTimeOffset at, string nodeId, string? transitions)
     {
-        var upsert = _upsert ??= Prepare("""
+        var upsert = _upsert ??= Statement("""
             INSERT INTO calls(call_id, scenario, ring, caller, callee, timers, state, created_at, accepted_at, connected_at,
               ended_at, end_reason, ended_by, code, a_issued, b_issued, quality_a, quality_b, updated_at, node_id, transitions)
             VALUES($id, $scenario, $ring, $caller, $callee, $timers, $state, $created, $accepted, $connected,
@@ -95,30 +94,28 @@ internal sealed partial class SqliteCallMapping(Func<SqliteConnection> connectio
             WHERE calls.state <> 'ended' OR calls.end_reason IS $reason
             """, "$id", "$scenario", "$ring", "$caller", "$callee", "$timers", "$state", "$created", "$accepted", "$connected",
             "$ended", "$reason", "$by", "$code", "$ai", "$bi", "$qa", "$qb", "$updated", "$node", "$tr");
-        upsert.Transaction = tx;
-        var p = upsert.Parameters;
-        p[0].Value = c.CallId;
-        p[1].Value = c.Scenario;
-        p[2].Value = c.Ring;
-        p[3].Value = c.CallerUserId;
-        p[4].Value = c.CalleeUserId;
-        p[5].Value = TimersJson(c.Timers);
-        p[6].Value = c.State.ToWire();
-        p[7].Value = c.CreatedAt.ToUnixTimeMilliseconds();
-        p[8].Value = Ms(c.AcceptedAt);
-        p[9].Value = Ms(c.ConnectedAt);
-        p[10].Value = Ms(c.EndedAt);
-        p[11].Value = (object?)c.EndReason?.ToWire() ?? DBNull.Value;
-        p[12].Value = (object?)c.EndedBy?.ToWire() ?? DBNull.Value;
-        p[13].Value = (object?)c.Code ?? DBNull.Value;
-        p[14].Value = c.AIssued;
-        p[15].Value = c.BIssued;
-        p[16].Value = Warnings(c.WarningsA);
-        p[17].Value = Warnings(c.WarningsB);
-        p[18].Value = at.ToUnixTimeMilliseconds();
-        p[19].Value = nodeId;
-        p[20].Value = (object?)transitions ?? DBNull.Value;
-        upsert.ExecuteNonQuery();
+        upsert.Bind(0, c.CallId);
+        upsert.Bind(1, c.Scenario);
+        upsert.Bind(2, c.Ring);
+        upsert.Bind(3, c.CallerUserId);
+        upsert.Bind(4, c.CalleeUserId);
+        upsert.Bind(5, TimersJson(c.Timers));
+        upsert.Bind(6, c.State.ToWire());
+        upsert.Bind(7, c.CreatedAt.ToUnixTimeMilliseconds());
+        upsert.Bind(8, MsOrNull(c.AcceptedAt));
+        upsert.Bind(9, MsOrNull(c.ConnectedAt));
+        upsert.Bind(10, MsOrNull(c.EndedAt));
+        upsert.Bind(11, c.EndReason?.ToWire());
+        upsert.Bind(12, c.EndedBy?.ToWire());
+        upsert.Bind(13, (long?)c.Code);
+        upsert.Bind(14, c.AIssued);
+        upsert.Bind(15, c.BIssued);
+        upsert.Bind(16, Warnings(c.WarningsA));
+        upsert.Bind(17, Warnings(c.WarningsB));
+        upsert.Bind(18, at.ToUnixTimeMilliseconds());
+        upsert.Bind(19, nodeId);
+        upsert.Bind(20, transitions);
+        upsert.Execute();
     }
 
     /// <summary>
@@ -127,10 +124,10 @@ internal sealed partial class SqliteCallMapping(Func<SqliteConnection> connectio
     /// <see cref="Upsert"/>. False when no row changed: the row is missing (then <see cref="Upsert"/> writes it) or
     /// ended with another ending (then the upsert is ignored as well).
     /// </summary>
-    private bool Update(CallSnapshot c, DateTimeOffset at, string? transitions, SqliteTransaction tx)
+    private bool Update(CallSnapshot c, DateTimeOffset at, string? transitions)
     {
-        if (c.State != CallState.Ended) return UpdateOpen(c, at, transitions, tx);
-        var update = _update ??= Prepare("""
+        if (c.State != CallState.Ended) return UpdateOpen(c, at, transitions);
+        var update = _update ??= Statement("""
             UPDATE calls SET state=$state, accepted_at=$accepted, connected_at=$connected, a_issued=$ai, b_issued=$bi,
               quality_a=$qa, quality_b=$qb, updated_at=$updated, transitions=
             """ + SqliteTransitionsColumn.AppendParameter + """
@@ -138,12 +135,12 @@ internal sealed partial class SqliteCallMapping(Func<SqliteConnection> connectio
               ended_at=$ended, end_reason=$reason, ended_by=$by, code=$code
             WHERE call_id=$id AND (state <> 'ended' OR end_reason IS $reason)
             """, [.. ChangingColumns, "$ended", "$reason", "$by", "$code"]);
-        var p = BindChangingColumns(update, c, at, transitions, tx);
-        p[ChangingColumns.Length].Value = Ms(c.EndedAt);
-        p[ChangingColumns.Length + 1].Value = (object?)c.EndReason?.ToWire() ?? DBNull.Value;
-        p[ChangingColumns.Length + 2].Value = (object?)c.EndedBy?.ToWire() ?? DBNull.Value;
-        p[ChangingColumns.Length + 3].Value = (object?)c.Code ?? DBNull.Value;
-        return update.ExecuteNonQuery() == 1;
+        BindChangingColumns(update, c, at, transitions);
+        update.Bind(ChangingColumns.Length, MsOrNull(c.EndedAt));
+        update.Bind(ChangingColumns.Length + 1, c.EndReason?.ToWire());
+        update.Bind(ChangingColumns.Length + 2, c.EndedBy?.ToWire());
+        update.Bind(ChangingColumns.Length + 3, (long?)c.Code);
+        return update.Execute() == 1;
     }
 
     /// <summary>
@@ -151,39 +148,35 @@ internal sealed partial class SqliteCallMapping(Func<SqliteConnection> connectio
     /// guard lets through), so SQLite leaves <c>calls_unended</c> alone (it rewrites an index whose key or condition
     /// names a column in the <c>SET</c> list, changed or not).
     /// </summary>
-    private bool UpdateOpen(CallSnapshot c, DateTimeOffset at, string? transitions, SqliteTransaction tx)
+    private bool UpdateOpen(CallSnapshot c, DateTimeOffset at, string? transitions)
     {
-        var update = _updateOpen ??= Prepare("""
+        var update = _updateOpen ??= Statement("""
             UPDATE calls SET state=$state, accepted_at=$accepted, connected_at=$connected, a_issued=$ai, b_issued=$bi,
               quality_a=$qa, quality_b=$qb, updated_at=$updated, transitions=
             """ + SqliteTransitionsColumn.AppendParameter + """
 
             WHERE call_id=$id AND (state <> 'ended' OR end_reason IS NULL)
             """, ChangingColumns);
-        BindChangingColumns(update, c, at, transitions, tx);
-        return update.ExecuteNonQuery() == 1;
+        BindChangingColumns(update, c, at, transitions);
+        return update.Execute() == 1;
     }
 
     /// <summary>The parameters <see cref="Update"/> and <see cref="UpdateOpen"/> share, first in both and in this order.</summary>
     private static readonly string[] ChangingColumns = ["$id", "$state", "$accepted", "$connected", "$ai", "$bi", "$qa", "$qb", "$updated", "$tr"];
 
-    /// <summary>Binds <see cref="ChangingColumns"/> of <paramref name="update"/>; returns its parameters.</summary>
-    private static SqliteParameterCollection BindChangingColumns(SqliteCommand update, CallSnapshot c, DateTimeOffset at, string? transitions,
-        SqliteTransaction tx)
+    /// <summary>Binds <see cref="ChangingColumns"/> of <paramref name="update"/>.</summary>
+    private static void BindChangingColumns(SqliteStatement update, CallSnapshot c, DateTimeOffset at, string? transitions)
     {
-        update.Transaction = tx;
-        var p = update.Parameters;
-        p[0].Value = c.CallId;
-        p[1].Value = c.State.ToWire();
-        p[2].Value = Ms(c.AcceptedAt);
-        p[3].Value = Ms(c.ConnectedAt);
-        p[4].Value = c.AIssued;
-        p[5].Value = c.BIssued;
-        p[6].Value = Warnings(c.WarningsA);
-        p[7].Value = Warnings(c.WarningsB);
-        p[8].Value = at.ToUnixTimeMilliseconds();
-        p[9].Value = (object?)transitions ?? DBNull.Value;
-        return p;
+        update.Bind(0, c.CallId);
+        update.Bind(1, c.State.ToWire());
+        update.Bind(2, MsOrNull(c.AcceptedAt));
+        update.Bind(3, MsOrNull(c.ConnectedAt));
+        update.Bind(4, c.AIssued);
+        update.Bind(5, c.BIssued);
+        update.Bind(6, Warnings(c.WarningsA));
+        update.Bind(7, Warnings(c.WarningsB));
+        update.Bind(8, at.ToUnixTimeMilliseconds());
+        update.Bind(9, transitions);
     }
 
     public const string SelectCalls = """
@@ -243,12 +236,8 @@ internal sealed partial class SqliteCallMapping(Func<SqliteConnection> connectio
         return cmd;
     }
 
-    private SqliteCommand Prepare(string sql, params string[] parameters)
-    {
-        var cmd = Command(sql);
-        foreach (var name in parameters) cmd.Parameters.Add(new SqliteParameter(name, DBNull.Value));
-        return cmd;
-    }
+    /// <summary>A hot-path write, prepared once (<see cref="SqliteStatement"/>); its parameters in ordinal order.</summary>
+    private SqliteStatement Statement(string sql, params string[] parameters) => new(connection(), sql, parameters);
 
     /// <summary>
     /// The <c>timers</c> column: every call of a configuration has the same settings, so the last encoding is reused
@@ -268,6 +257,7 @@ internal sealed partial class SqliteCallMapping(Func<SqliteConnection> connectio
         warnings.Count == 0 ? "{}" : JsonSerializer.Serialize(warnings);
 
     internal static object Ms(DateTimeOffset? at) => at is { } v ? v.ToUnixTimeMilliseconds() : DBNull.Value;
+    private static long? MsOrNull(DateTimeOffset? at) => at?.ToUnixTimeMilliseconds();
     internal static DateTimeOffset At(long ms) => DateTimeOffset.FromUnixTimeMilliseconds(ms);
     private static DateTimeOffset? AtOrNull(SqliteDataReader r, int i) => r.IsDBNull(i) ? null : At(r.GetInt64(i));
 

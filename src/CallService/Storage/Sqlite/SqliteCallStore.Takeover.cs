@@ -53,7 +53,7 @@ internal sealed partial class SqliteCallStore
             var ended = EndOpenCalls(tx, takeover.LostNodeId, EndReason.NodeLost, takeover.Now, takeover.Events.Keys);
             foreach (var call in ended)
             {
-                _events.Insert(takeover.Events[call.CallId], tx);
+                _events.Insert(takeover.Events[call.CallId]);
                 if (webhooks is not null) InsertWebhooks(webhooks(call), tx);
             }
             return ended;

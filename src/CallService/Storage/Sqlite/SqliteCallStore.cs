@@ -117,7 +117,7 @@ internal sealed partial class SqliteCallStore : ICallStore, IDisposable
 
     public IReadOnlyList<StoredEvent> AppendEvents(IReadOnlyList<StoredEvent> events) => _commits.Run(tx =>
     {
-        _events.Insert(events, tx);
+        _events.Insert(events);
         return events;
     });
 

@@ -8,45 +8,43 @@ namespace CallService.Storage.Sqlite;
 /// </summary>
 internal sealed class SqliteEventRows(Func<SqliteConnection> connection)
 {
-    private SqliteCommand? _insert;
-    private SqliteCommand? _insertPair;
+    private SqliteStatement? _insert;
+    private SqliteStatement? _insertPair;
 
     /// <summary>
     /// Inserts <paramref name="events"/> in order, two rows per statement where it can: most writes carry an event for
     /// each party (accept, connect, end), so most of a lifecycle's seven rows go in pairs (each
-    /// execution is a statement step and reset, and Microsoft.Data.Sqlite's reader around it).
+    /// execution is a statement step and reset). In the transaction open on the connection (the writer's).
     /// </summary>
-    public void Insert(IReadOnlyList<StoredEvent> events, SqliteTransaction tx)
+    public void Insert(IReadOnlyList<StoredEvent> events)
     {
         var i = 0;
         if (events.Count >= 2)
         {
             var pair = _insertPair ??= Prepare(rows: 2);
-            pair.Transaction = tx;
             for (; i + 1 < events.Count; i += 2)
             {
-                Bind(pair.Parameters, 0, events[i]);
-                Bind(pair.Parameters, Columns.Length, events[i + 1]);
-                pair.ExecuteNonQuery();
+                Bind(pair, 0, events[i]);
+                Bind(pair, Columns.Length, events[i + 1]);
+                pair.Execute();
             }
         }
         if (i == events.Count) return;
         var insert = _insert ??= Prepare(rows: 1);
-        insert.Transaction = tx;
-        Bind(insert.Parameters, 0, events[i]);
-        insert.ExecuteNonQuery();
+        Bind(insert, 0, events[i]);
+        insert.Execute();
     }
 
     private static readonly string[] Columns = ["seq", "u", "c", "t", "at", "f"];
 
-    private static void Bind(SqliteParameterCollection p, int first, StoredEvent e)
+    private static void Bind(SqliteStatement insert, int first, StoredEvent e)
     {
-        p[first].Value = e.Seq;
-        p[first + 1].Value = e.UserId;
-        p[first + 2].Value = e.CallId;
-        p[first + 3].Value = e.Type;
-        p[first + 4].Value = e.At.ToUnixTimeMilliseconds();
-        p[first + 5].Value = e.Frame;
+        insert.Bind(first, e.Seq);
+        insert.Bind(first + 1, e.UserId);
+        insert.Bind(first + 2, e.CallId);
+        insert.Bind(first + 3, e.Type);
+        insert.Bind(first + 4, e.At.ToUnixTimeMilliseconds());
+        insert.Bind(first + 5, e.Frame);
     }
 
     /// <summary>Moves the counter on by <paramref name="count"/>; returns the first number of the block.</summary>
@@ -124,14 +122,12 @@ internal sealed class SqliteEventRows(Func<SqliteConnection> connection)
     }
 
     /// <summary>The insert of <paramref name="rows"/> rows, parameters <c>$seq0, $u0, … $f0, $seq1, …</c> in column order.</summary>
-    private SqliteCommand Prepare(int rows)
+    private SqliteStatement Prepare(int rows)
     {
-        var cmd = connection().CreateCommand();
         var values = Enumerable.Range(0, rows).Select(r => "(" + string.Join(", ", Columns.Select(c => $"${c}{r}")) + ")");
-        cmd.CommandText = "INSERT INTO realtime_events(seq, user_id, call_id, type, at, frame) VALUES" + string.Join(", ", values);
-        for (var r = 0; r < rows; r++)
-            foreach (var c in Columns) cmd.Parameters.Add(new SqliteParameter($"${c}{r}", DBNull.Value));
-        return cmd;
+        return new SqliteStatement(connection(),
+            "INSERT INTO realtime_events(seq, user_id, call_id, type, at, frame) VALUES" + string.Join(", ", values),
+            [.. Enumerable.Range(0, rows).SelectMany(r => Columns.Select(c => $"${c}{r}"))]);
     }
 
     public void DisposeStatements()
