@@ -13,6 +13,7 @@ namespace CallService.Tests.Storage;
 public sealed class SqliteStatementTests : IDisposable
 {
     private readonly SqliteConnection _connection = new("Data Source=:memory:");
+    private SqliteTransaction? _tx; // the store runs its statements in the writer's transaction; so do these tests
 
     public SqliteStatementTests()
     {
@@ -22,11 +23,16 @@ public sealed class SqliteStatementTests : IDisposable
         create.ExecuteNonQuery();
     }
 
-    public void Dispose() => _connection.Dispose();
+    public void Dispose()
+    {
+        _tx?.Dispose();
+        _connection.Dispose();
+    }
 
     [Fact]
     public void Values_AreStoredWithTheTypesACommandGivesThem()
     {
+        _tx = _connection.BeginTransaction();
         using var insert = new SqliteStatement(_connection, "INSERT INTO t(k, s, n, b) VALUES($k, $s, $n, $b)", "$k", "$s", "$n", "$b");
         Row(insert, "text", "héllo ✓", 42L, [1, 2, 3]);
         Row(insert, "empty", "", null, []);
@@ -46,6 +52,7 @@ public sealed class SqliteStatementTests : IDisposable
     [Fact]
     public void SeveralStatements_AllRun_AndTheirChangesAreSummed()
     {
+        _tx = _connection.BeginTransaction();
         using var insert = new SqliteStatement(_connection, "INSERT INTO t(k, n) VALUES($a, 1), ($b, 1)", "$a", "$b");
         insert.Bind(0, "a");
         insert.Bind(1, "b");
@@ -64,6 +71,7 @@ public sealed class SqliteStatementTests : IDisposable
     [Fact]
     public void AFailure_IsASqliteExceptionWithSqlitesCode_AndTheStatementRunsAgain()
     {
+        _tx = _connection.BeginTransaction();
         using var insert = new SqliteStatement(_connection, "INSERT INTO t(k) VALUES($k)", "$k");
         insert.Bind(0, "x");
         insert.Execute();
@@ -98,6 +106,26 @@ public sealed class SqliteStatementTests : IDisposable
     }
 
     [Fact]
+    public void OutsideATransaction_ItRefusesToRun_AndWritesNothing()
+    {
+        using var insert = new SqliteStatement(_connection, "INSERT INTO t(k) VALUES($k)", "$k");
+        insert.Bind(0, "alone");
+
+        Assert.Throws<InvalidOperationException>(() => insert.Execute());
+        Assert.Equal(0L, Scalar("SELECT COUNT(*) FROM t"));
+    }
+
+    [Fact]
+    public void AReadOnlyStatementOfTheText_AddsNoChanges()
+    {
+        _tx = _connection.BeginTransaction();
+        using var both = new SqliteStatement(_connection, "INSERT INTO t(k) VALUES($k); SELECT k FROM t WHERE k = $k", "$k");
+        both.Bind(0, "once");
+
+        Assert.Equal(1, both.Execute());
+    }
+
+    [Fact]
     public void AParameterTheTextLacks_IsRefused()
     {
         Assert.Throws<ArgumentException>(() => new SqliteStatement(_connection, "INSERT INTO t(k) VALUES($k)", "$k", "$other"));
@@ -116,6 +144,7 @@ public sealed class SqliteStatementTests : IDisposable
     private (string, string, string, string, string, string) Read(string k)
     {
         using var cmd = _connection.CreateCommand();
+        cmd.Transaction = _tx;
         cmd.CommandText = "SELECT typeof(s), coalesce(s, ''), typeof(n), coalesce(n, ''), typeof(b), coalesce(hex(b), '') FROM t WHERE k = $k";
         cmd.Parameters.AddWithValue("$k", k);
         using var r = cmd.ExecuteReader();
@@ -126,6 +155,7 @@ public sealed class SqliteStatementTests : IDisposable
     private long Scalar(string sql)
     {
         using var cmd = _connection.CreateCommand();
+        cmd.Transaction = _tx;
         cmd.CommandText = sql;
         return (long)cmd.ExecuteScalar()!;
     }

@@ -37,7 +37,10 @@ internal sealed class CallChange(CallEntry entry, PartyRole? role, DateTimeOffse
     /// <c>CallLifecycle</c>), for this change's own answer and webhook (<see cref="CallViews.Response(CallChange, Auth.Actor)"/>);
     /// null for a change that did not end the call or a party whose URLs were not signed yet.
     /// </summary>
-    public (Media.PartyUrls? A, Media.PartyUrls? B) UrlsAtEnd { get; set; }
+    public (Media.PartyUrls? A, Media.PartyUrls? B) UrlsAtEnd { get; private set; }
+
+    /// <summary>Keeps the URLs the call held as it ended (<see cref="UrlsAtEnd"/>); <c>CallLifecycle.Ended</c> calls it.</summary>
+    public void KeepUrlsAtEnd(Media.PartyUrls? a, Media.PartyUrls? b) => UrlsAtEnd = (a, b);
 
     /// <summary>A realtime event to <paramref name="userId"/>, delivered once the change is saved.</summary>
     public void Publish(string userId, string type, object data) => Events.Add(hub.Prepare(userId, type, Call.Id, data));

@@ -58,7 +58,7 @@ internal sealed class CallLifecycle(CallViews views, ILogger<CallLifecycle> logg
     {
         var call = change.Call;
         change.Entry.CancelCallTimers();
-        change.UrlsAtEnd = (call.A.SignedUrls, call.B.SignedUrls); // this change's answer shows them as they were
+        change.KeepUrlsAtEnd(call.A.SignedUrls, call.B.SignedUrls); // this change's answer shows them as they were
         call.A.SignedUrls = call.B.SignedUrls = null; // signed again on a later read of the ended call (CallViews)
         CoordinatorLog.Ended(logger, call.Id, call.EndReason?.ToWire(), call.EndedBy?.ToWire(), call.Code, before.ToWire());
         if (call.A.UrlsIssued || call.B.UrlsIssued) change.DisconnectStreams();

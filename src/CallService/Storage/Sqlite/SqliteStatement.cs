@@ -16,6 +16,10 @@ namespace CallService.Storage.Sqlite;
 /// Not thread-safe: runs under the store's writer lock, inside the transaction the connection has open (the statement
 /// takes part in whatever transaction is open on its connection, as a command does). Every parameter must be bound
 /// before each <see cref="Execute"/> (a value bound earlier stays bound). Dispose before the connection.
+/// Unlike <c>SqliteCommand</c> it does not retry <c>SQLITE_BUSY</c> itself: the store's one writer connection takes its
+/// write lock at <c>BEGIN</c> and waits there (<c>busy_timeout</c>). Text goes to SQLite as UTF-16, which SQLite converts;
+/// a lone surrogate would be stored as SQLite converts it, not as U+FFFD as <c>Encoding.UTF8</c> gives it to a command —
+/// the values bound here (validated user ids, fixed words, JSON written by our code) carry none.
 /// </remarks>
 internal sealed class SqliteStatement : IDisposable
 {
@@ -103,10 +107,17 @@ internal sealed class SqliteStatement : IDisposable
             if (_indexes[s][ordinal] is var i and > 0) Check(raw.sqlite3_bind_null(_statements[s], i));
     }
 
-    /// <summary>Runs every statement of the text in order; returns the rows they changed (as <c>ExecuteNonQuery</c>).</summary>
+    /// <summary>
+    /// Runs every statement of the text in order; returns the rows its data-changing statements changed (as
+    /// <c>ExecuteNonQuery</c>: a read-only statement adds nothing). Runs only inside an open transaction.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">No transaction is open on the connection (each statement would
+    /// commit on its own, outside the writer's group commit).</exception>
     /// <exception cref="SqliteException">A statement failed (the later ones did not run).</exception>
     public int Execute()
     {
+        if (raw.sqlite3_get_autocommit(_db) != 0)
+            throw new InvalidOperationException("A store statement runs only inside the writer's open transaction.");
         var changed = 0;
         foreach (var stmt in _statements)
         {
@@ -115,7 +126,7 @@ internal sealed class SqliteStatement : IDisposable
             try
             {
                 if (rc != raw.SQLITE_DONE) SqliteException.ThrowExceptionForRC(rc, _db);
-                changed += raw.sqlite3_changes(_db);
+                if (raw.sqlite3_stmt_readonly(stmt) == 0) changed += raw.sqlite3_changes(_db);
             }
             finally
             {
