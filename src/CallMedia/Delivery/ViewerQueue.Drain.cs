@@ -138,21 +138,6 @@ internal sealed partial class ViewerQueue
         }
     }
 
-    /// <summary>The size of the first queued item that is not audio (0 when none): what the next in-order write needs.</summary>
-    public int NextNonAudioBytes
-    {
-        get
-        {
-            lock (_lock)
-            {
-                for (var i = _head; i < _items.Count; i++)
-                    if (!_items[i].IsAudio)
-                        return Math.Max(_items[i].Payload.Length, 1);
-                return 0;
-            }
-        }
-    }
-
     /// <summary>Counts what the writer just handed the socket.</summary>
     public void OnWritten(int bytes)
     {

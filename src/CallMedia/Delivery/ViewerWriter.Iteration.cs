@@ -63,7 +63,7 @@ internal sealed partial class ViewerWriter
     {
         if (framing.HasPartial)
             return Math.Min(framing.PartialRemainingBytes, framing.PieceBytes);
-        var next = queue.NextNonAudioBytes;
+        var next = _nextNonAudioBytes; // from the TryReady that let this iteration run (no partial message then)
         // Whole messages: any room will do; one larger than the room is for the policy to decide (DecideWhole).
         return framing.CanSplit ? Math.Min(next, framing.PieceBytes) : Math.Min(next, 1);
     }
