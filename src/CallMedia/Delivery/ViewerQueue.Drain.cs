@@ -9,24 +9,45 @@ internal sealed partial class ViewerQueue
     public void Drain(List<DeliveryItem> batch, int maxBytes, int maxItems)
     {
         lock (_lock)
+            DrainLocked(batch, maxBytes, maxItems);
+    }
+
+    /// <summary>
+    /// One wake-up's take in one lock round trip: queued audio as <see cref="DrainAudio"/> (up to
+    /// <paramref name="audioMaxBytes"/>), then, when <paramref name="inOrderMaxBytes"/> is above 0, the rest in order as
+    /// <see cref="Drain"/>; the items go into <paramref name="batch"/> in that order (at most <paramref name="maxItems"/> in
+    /// all). Returns how many of them are the audio taken first.
+    /// </summary>
+    public int DrainForWrite(List<DeliveryItem> batch, int audioMaxBytes, int inOrderMaxBytes, int maxItems)
+    {
+        lock (_lock)
         {
-            var taken = 0;
-            while (_head < _items.Count && batch.Count < maxItems && (taken == 0 || taken + _items[_head].Payload.Length <= maxBytes))
-            {
-                var item = _items[_head];
-                _items[_head++] = default;
-                if (item.Class == FrameClass.VideoSequenceHeader && !item.IsControl)
-                    _videoHeadersTaken++;
-                Removed(item);
-                taken += item.Payload.Length;
-                batch.Add(item);
-                CountSent(item, 1);
-            }
-            if (_head == _items.Count)
-            {
-                _items.Clear();
-                _head = 0;
-            }
+            DrainAudioLocked(batch, audioMaxBytes, maxItems);
+            var audio = batch.Count;
+            if (inOrderMaxBytes > 0)
+                DrainLocked(batch, inOrderMaxBytes, maxItems);
+            return audio;
+        }
+    }
+
+    private void DrainLocked(List<DeliveryItem> batch, int maxBytes, int maxItems)
+    {
+        var taken = 0;
+        while (_head < _items.Count && batch.Count < maxItems && (taken == 0 || taken + _items[_head].Payload.Length <= maxBytes))
+        {
+            var item = _items[_head];
+            _items[_head++] = default;
+            if (item.Class == FrameClass.VideoSequenceHeader && !item.IsControl)
+                _videoHeadersTaken++;
+            Removed(item);
+            taken += item.Payload.Length;
+            batch.Add(item);
+            CountSent(item, 1);
+        }
+        if (_head == _items.Count)
+        {
+            _items.Clear();
+            _head = 0;
         }
     }
 
@@ -39,33 +60,36 @@ internal sealed partial class ViewerQueue
     public int DrainAudio(List<DeliveryItem> batch, int maxBytes, int maxItems)
     {
         lock (_lock)
+            return DrainAudioLocked(batch, maxBytes, maxItems);
+    }
+
+    private int DrainAudioLocked(List<DeliveryItem> batch, int maxBytes, int maxItems)
+    {
+        var taken = 0;
+        var write = _head;
+        var read = _head;
+        for (; read < _items.Count; read++)
         {
-            var taken = 0;
-            var write = _head;
-            var read = _head;
-            for (; read < _items.Count; read++)
+            var item = _items[read];
+            if (HoldsAudio(item))
+                break;
+            if (item.IsAudio && batch.Count < maxItems && (taken == 0 || taken + item.Payload.Length <= maxBytes))
             {
-                var item = _items[read];
-                if (HoldsAudio(item))
-                    break;
-                if (item.IsAudio && batch.Count < maxItems && (taken == 0 || taken + item.Payload.Length <= maxBytes))
-                {
-                    batch.Add(item);
-                    taken += item.Payload.Length;
-                    Removed(item);
-                    CountSent(item, 1);
-                    continue;
-                }
-                _items[write++] = item;
+                batch.Add(item);
+                taken += item.Payload.Length;
+                Removed(item);
+                CountSent(item, 1);
+                continue;
             }
-            if (write < read)
-            {
-                for (; read < _items.Count; read++)
-                    _items[write++] = _items[read];
-                _items.RemoveRange(write, _items.Count - write);
-            }
-            return taken;
+            _items[write++] = item;
         }
+        if (write < read)
+        {
+            for (; read < _items.Count; read++)
+                _items[write++] = _items[read];
+            _items.RemoveRange(write, _items.Count - write);
+        }
+        return taken;
     }
 
     /// <summary>Puts drained items back at the front, in order (the writer had no room for them after all).</summary>
@@ -110,21 +134,6 @@ internal sealed partial class ViewerQueue
                     if (HoldsAudio(_items[i])) return false;
                 }
                 return false;
-            }
-        }
-    }
-
-    /// <summary>The size of the first queued item that is not audio (0 when none): what the next in-order write needs.</summary>
-    public int NextNonAudioBytes
-    {
-        get
-        {
-            lock (_lock)
-            {
-                for (var i = _head; i < _items.Count; i++)
-                    if (!_items[i].IsAudio)
-                        return Math.Max(_items[i].Payload.Length, 1);
-                return 0;
             }
         }
     }

@@ -18,10 +18,12 @@ internal sealed partial class ViewerWriter
         var (room, enough, budget) = await gate.WaitForRoomAsync(need, cancellationToken).ConfigureAwait(false);
         framing.AdaptTo(budget);
         // Audio first, whatever the room: queued audio overtakes queued video (and the rest of a video message
-        // sent in parts); it is small, and on a slow link it is what must arrive on time.
-        queue.DrainAudio(batch, MaxBatchBytes, MaxBatchItems);
-        foreach (var item in batch)
-            framing.Write(item);
+        // sent in parts); it is small, and on a slow link it is what must arrive on time. The items in order after it
+        // (when there is room and no message is being sent in parts) come in the same lock round trip.
+        var inOrder = need > 0 && room >= enough && !framing.HasPartial;
+        var audio = queue.DrainForWrite(batch, MaxBatchBytes, inOrder ? Math.Min(Math.Max(room, 1), MaxBatchBytes) : 0, MaxBatchItems);
+        for (var i = 0; i < audio; i++)
+            framing.Write(batch[i]);
         var heldBack = false;
         if (need > 0 && room >= enough)
         {
@@ -32,7 +34,7 @@ internal sealed partial class ViewerWriter
                     batch.Add(done);
             }
             else
-                heldBack = WriteInOrder(batch, room, enough);
+                heldBack = WriteInOrder(batch, audio, room, enough);
         }
         var framed = framing.PendingBytes;
         queue.OnWritten(framed);
@@ -61,20 +63,18 @@ internal sealed partial class ViewerWriter
     {
         if (framing.HasPartial)
             return Math.Min(framing.PartialRemainingBytes, framing.PieceBytes);
-        var next = queue.NextNonAudioBytes;
+        var next = _nextNonAudioBytes; // from the TryReady that let this iteration run (no partial message then)
         // Whole messages: any room will do; one larger than the room is for the policy to decide (DecideWhole).
         return framing.CanSplit ? Math.Min(next, framing.PieceBytes) : Math.Min(next, 1);
     }
 
     /// <summary>
-    /// Takes queued items in order and frames them. A video message larger than the room starts in parts (splitting
-    /// framings) or, whole, goes, waits or is dropped as the policy says (<see cref="DropPolicy.DecideWhole"/>). Returns
-    /// true when a message was held back.
+    /// Frames the items taken in order (<paramref name="batch"/> from <paramref name="first"/>). A video message larger
+    /// than the room starts in parts (splitting framings) or, whole, goes, waits or is dropped as the policy says
+    /// (<see cref="DropPolicy.DecideWhole"/>). Returns true when a message was held back.
     /// </summary>
-    private bool WriteInOrder(List<DeliveryItem> batch, int room, int enough)
+    private bool WriteInOrder(List<DeliveryItem> batch, int first, int room, int enough)
     {
-        var first = batch.Count;
-        queue.Drain(batch, Math.Min(Math.Max(room, 1), MaxBatchBytes), MaxBatchItems);
         for (var i = first; i < batch.Count; i++)
         {
             var item = batch[i];

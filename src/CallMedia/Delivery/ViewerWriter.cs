@@ -29,6 +29,7 @@ internal sealed partial class ViewerWriter(ViewerQueue queue, KernelBacklogGate 
     private CancellationToken _cancellationToken;
     private ManualResetValueTaskSourceCore<Step> _handover; // the writer's wait, ended by OnWake when it cannot go on
     private ValueTask<bool> _iteration; // the iteration Pump left pending (Step.Async)
+    private int _nextNonAudioBytes; // the first queued non-audio item's size as Pump's TryReady saw it (0: none)
 
     /// <summary>Where <see cref="Pump"/> stopped.</summary>
     internal enum Step
@@ -83,7 +84,7 @@ internal sealed partial class ViewerWriter(ViewerQueue queue, KernelBacklogGate 
         {
             if (!framing.HasPartial)
             {
-                var ready = queue.TryReady();
+                var ready = queue.TryReady(out _nextNonAudioBytes);
                 if (ready == false)
                     return Step.End;
                 if (ready is null)

@@ -133,6 +133,30 @@ public sealed class ViewerQueueTests
     }
 
     [Fact]
+    public void DrainForWrite_TakesTheAudioFirstThenTheRestInOrder_OrOnlyTheAudio()
+    {
+        // One wake-up's take: what DrainAudio and then Drain would take, in that order, in one call.
+        Assert.Equal(OfferResult.Queued, Offer(FrameClass.VideoSequenceHeader, 0));
+        Assert.Equal(OfferResult.Queued, Offer(FrameClass.KeyFrame, 0, size: 3000));
+        Assert.Equal(2, DrainAll().Count);
+        Assert.Equal(OfferResult.Queued, Offer(FrameClass.InterFrame, 40, size: 3000));
+        Assert.Equal(OfferResult.Queued, Offer(FrameClass.Audio, 42));
+        Assert.Equal(OfferResult.Queued, Offer(FrameClass.InterFrame, 80, size: 3000));
+        Assert.Equal(OfferResult.Queued, Offer(FrameClass.Audio, 64));
+
+        var audioOnly = new List<DeliveryItem>();
+        Assert.Equal(1, _queue.DrainForWrite(audioOnly, int.MaxValue, inOrderMaxBytes: 0, maxItems: 1));
+        Assert.Equal([(FrameClass.Audio, 42u)], audioOnly.Select(i => (i.Class, i.Timestamp)));
+
+        var batch = new List<DeliveryItem>();
+        Assert.Equal(1, _queue.DrainForWrite(batch, int.MaxValue, inOrderMaxBytes: 4000, maxItems: 8));
+        Assert.Equal([(FrameClass.Audio, 64u), (FrameClass.InterFrame, 40u)], batch.Select(i => (i.Class, i.Timestamp)));
+        Assert.Equal([(FrameClass.InterFrame, 80u)], DrainAll()); // past the in-order bytes: left queued
+        foreach (var item in audioOnly.Concat(batch))
+            item.Payload.Release();
+    }
+
+    [Fact]
     public void DrainAudio_OnceTheViewerHasAVideoHeader_OvertakesAResentOne()
     {
         // Video resuming after drops: the header resent before the key frame is one the player has; audio keeps its
