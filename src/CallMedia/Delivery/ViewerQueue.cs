@@ -162,10 +162,9 @@ internal sealed partial class ViewerQueue
 
     /// <summary>
     /// Wakes the writer for what <see cref="Offer(in MediaPacket, long, bool)"/> queued with <c>wakeLater</c> (nothing when
-    /// nothing was). Inline:
-    /// when the writer is idle (its queue was empty), this thread runs its next write — the gate's look, framing and one
-    /// send — and returns once the writer waits again or its send could not complete at once (the socket's
-    /// completion then carries on); a busy writer picks the items up itself. Call it holding no lock.
+    /// nothing was). Inline: when the writer is idle (its queue was empty), this thread runs its next write — the gate's
+    /// look, framing and one send — and returns once the writer waits again or its send could not complete at once (the
+    /// socket's completion then carries on); a busy writer picks the items up itself. Call it holding no lock.
     /// </summary>
     public void WakeWriter(bool inline)
     {
