@@ -42,20 +42,22 @@ internal sealed class KernelBacklogGate(Socket? socket, ViewerQueue queue)
     /// Waits until the pipe has room for <paramref name="needBytes"/> (the next non-audio piece) or audio is queued (audio
     /// goes out whatever the room); returns the room now and what is enough (<paramref name="needBytes"/>, or the budget
     /// when that is smaller: a piece larger than the budget goes once the pipe is empty). Room below it: audio ended the wait.
+    /// <c>Now</c>: the clock's milliseconds (<see cref="ViewerQueue.NowMs"/>) as of the answer, for the write that follows.
     /// </summary>
     // Not async itself: the usual wake-up (room, or a look that finds room) completes without a state machine; only a
     // wait for room polls asynchronously.
-    public ValueTask<(int Room, int Enough, int Budget)> WaitForRoomAsync(int needBytes, CancellationToken cancellationToken)
+    public ValueTask<(int Room, int Enough, int Budget, long Now)> WaitForRoomAsync(int needBytes, CancellationToken cancellationToken)
     {
         if (!Active || socket is null)
-            return new((UngatedBytes, needBytes, UngatedBytes));
-        var (room, budget, readRate, lastLookAt, pipeCounted) = queue.LinkState;
+            return new((UngatedBytes, needBytes, UngatedBytes, queue.NowMs));
+        var now = queue.NowMs; // one clock read for the estimate, the fast path's check and the look
+        var (room, budget, readRate, lastLookAt, pipeCounted) = queue.LinkStateAt(now);
         needBytes = Math.Min(needBytes, budget); // a piece larger than the budget goes when the pipe is empty
         if (!LookNext && budget >= FastBudgetBytes && room >= budget / 2 && room >= needBytes
-            && (!pipeCounted || queue.NowMs - lastLookAt < RefreshMs))
-            return new((room, needBytes, budget));
+            && (!pipeCounted || now - lastLookAt < RefreshMs))
+            return new((room, needBytes, budget, now));
         LookNext = false;
-        var sample = KernelSendQueue.Look(socket, queue.NowMs);
+        var sample = KernelSendQueue.Look(socket, now);
         room = queue.OnLinkSample(sample, waiting: false);
         if (room < needBytes && _blockedSince == long.MaxValue)
             _blockedSince = sample.At;
@@ -63,13 +65,13 @@ internal sealed class KernelBacklogGate(Socket? socket, ViewerQueue queue)
             return PollForRoomAsync(needBytes, room, readRate, sample, cancellationToken);
         if (room >= needBytes)
             _blockedSince = long.MaxValue;
-        return new((room, needBytes, queue.LinkState.Budget));
+        return new((room, needBytes, queue.LinkStateAt(now).Budget, now));
     }
 
     /// <summary>The pipe is full: looks again every 2–20 ms until it has room, audio is queued, or the estimate is stale.</summary>
     // Pooled state machine: no allocation when it suspends.
     [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<(int Room, int Enough, int Budget)> PollForRoomAsync(int needBytes, int room, double readRate,
+    private async ValueTask<(int Room, int Enough, int Budget, long Now)> PollForRoomAsync(int needBytes, int room, double readRate,
         LinkSample sample, CancellationToken cancellationToken)
     {
         while (room < needBytes && !queue.HasAudioQueued)
@@ -88,7 +90,8 @@ internal sealed class KernelBacklogGate(Socket? socket, ViewerQueue queue)
         }
         if (room >= needBytes)
             _blockedSince = long.MaxValue;
-        return (room, needBytes, queue.LinkState.Budget);
+        var now = queue.NowMs;
+        return (room, needBytes, queue.LinkStateAt(now).Budget, now);
     }
 
     /// <summary>Until the pipe should have room again: the missing bytes at the read rate, 2–20 ms (2 ms while unknown).</summary>

@@ -138,12 +138,12 @@ internal sealed partial class ViewerQueue
         }
     }
 
-    /// <summary>Counts what the writer just handed the socket.</summary>
-    public void OnWritten(int bytes)
+    /// <summary>Counts what the writer just handed the socket at <paramref name="now"/> (milliseconds of <see cref="Time"/>).</summary>
+    public void OnWritten(int bytes, long now)
     {
         lock (_lock)
         {
-            _link.OnWritten(bytes, NowMs);
+            _link.OnWritten(bytes, now);
             Counters.BytesWritten += bytes;
         }
     }
@@ -172,14 +172,14 @@ internal sealed partial class ViewerQueue
     /// The link as the gate needs it: room in the pipe, budget, read rate (0 unknown), time of the last look, and whether
     /// the drop policy counts the pipe (<see cref="DropPolicy.QueueMs"/>: a read rate known as of the last look).
     /// </summary>
-    public (int Room, int Budget, double ReadBytesPerMs, long LastLookAt, bool PipeCounted) LinkState
+    public (int Room, int Budget, double ReadBytesPerMs, long LastLookAt, bool PipeCounted) LinkState => LinkStateAt(NowMs);
+
+    /// <summary><see cref="LinkState"/> at <paramref name="now"/> (milliseconds of <see cref="Time"/>, read by the caller).</summary>
+    public (int Room, int Budget, double ReadBytesPerMs, long LastLookAt, bool PipeCounted) LinkStateAt(long now)
     {
-        get
-        {
-            lock (_lock)
-                return (_link.RoomBytes, _link.BudgetBytes, _link.ReadRateKnown(NowMs) ? _link.ReadBytesPerMs : 0, _link.Last.At,
-                    _link.ReadRateKnown(_link.Last.At));
-        }
+        lock (_lock)
+            return (_link.RoomBytes, _link.BudgetBytes, _link.ReadRateKnown(now) ? _link.ReadBytesPerMs : 0, _link.Last.At,
+                _link.ReadRateKnown(_link.Last.At));
     }
 
     /// <summary>The writer cannot split <paramref name="item"/> (a video message at the head) and has <paramref name="room"/> bytes of room: see <see cref="DropPolicy.DecideWhole"/>.</summary>

@@ -115,14 +115,19 @@ internal sealed partial class ViewerQueue
     /// <paramref name="wakeLater"/>: then the caller calls <see cref="WakeWriter"/> once it holds no lock (the
     /// publisher's fan-out, which then writes inline).
     /// </summary>
-    public OfferResult Offer(in MediaPacket packet, bool wakeLater = false)
+    public OfferResult Offer(in MediaPacket packet, bool wakeLater = false) => Offer(packet, NowMs, wakeLater);
+
+    /// <summary>
+    /// <see cref="Offer(in MediaPacket, bool)"/> at <paramref name="now"/>: milliseconds of this queue's <see cref="Time"/>
+    /// read by the caller (the fan-out reads the clock once per message for the stream and all its viewers).
+    /// </summary>
+    public OfferResult Offer(in MediaPacket packet, long now, bool wakeLater)
     {
         OfferResult result;
         lock (_lock)
         {
             if (_completed)
                 return OfferResult.Closed;
-            var now = NowMs;
             _link.OnOffered(packet);
             var view = View(packet.Timestamp, now);
             var decision = _policy.Decide(packet, view, _link, now);
@@ -156,10 +161,10 @@ internal sealed partial class ViewerQueue
     private int _wakePending;
 
     /// <summary>
-    /// Wakes the writer for what <see cref="Offer"/> queued with <c>wakeLater</c> (nothing when nothing was). Inline:
-    /// when the writer is idle (its queue was empty), this thread runs its next write — the gate's look, framing and one
-    /// send — and returns once the writer waits again or its send could not complete at once (the socket's
-    /// completion then carries on); a busy writer picks the items up itself. Call it holding no lock.
+    /// Wakes the writer for what <see cref="Offer(in MediaPacket, long, bool)"/> queued with <c>wakeLater</c> (nothing when
+    /// nothing was). Inline: when the writer is idle (its queue was empty), this thread runs its next write — the gate's
+    /// look, framing and one send — and returns once the writer waits again or its send could not complete at once (the
+    /// socket's completion then carries on); a busy writer picks the items up itself. Call it holding no lock.
     /// </summary>
     public void WakeWriter(bool inline)
     {

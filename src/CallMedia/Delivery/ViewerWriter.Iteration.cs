@@ -15,7 +15,7 @@ internal sealed partial class ViewerWriter
     {
         var batch = _batch;
         var need = NextNeed();
-        var (room, enough, budget) = await gate.WaitForRoomAsync(need, cancellationToken).ConfigureAwait(false);
+        var (room, enough, budget, now) = await gate.WaitForRoomAsync(need, cancellationToken).ConfigureAwait(false);
         framing.AdaptTo(budget);
         // Audio first, whatever the room: queued audio overtakes queued video (and the rest of a video message
         // sent in parts); it is small, and on a slow link it is what must arrive on time. The items in order after it
@@ -37,7 +37,7 @@ internal sealed partial class ViewerWriter
                 heldBack = WriteInOrder(batch, audio, room, enough);
         }
         var framed = framing.PendingBytes;
-        queue.OnWritten(framed);
+        queue.OnWritten(framed, now); // the wake-up's clock read (the gate's): framing does not wait
         queue.WriterPendingVideoBytes = framing.PartialRemainingBytes;
         try
         {

@@ -13,12 +13,19 @@ internal sealed partial class RelayStream
     /// writer (its queue was empty) sends on this thread, one send; a busy one takes the message from its queue. Inside
     /// a wake batch (<see cref="BeginWakeBatch"/>) the writers are woken at its end instead.
     /// </summary>
-    public void OnMedia(IPublisherSession session, MediaPacket packet, List<Viewer> tooSlow, bool metadataAudio = false, bool metadataVideo = false)
+    public void OnMedia(IPublisherSession session, MediaPacket packet, List<Viewer> tooSlow, bool metadataAudio = false, bool metadataVideo = false) =>
+        OnMedia(session, packet, _time.GetMilliseconds(), tooSlow, metadataAudio, metadataVideo);
+
+    /// <summary>
+    /// <see cref="OnMedia(IPublisherSession, MediaPacket, List{Viewer}, bool, bool)"/> at <paramref name="now"/>: milliseconds
+    /// of the stream's clock, read by the caller (once per publisher read) and used for the stream and every viewer's offer.
+    /// </summary>
+    public void OnMedia(IPublisherSession session, MediaPacket packet, long now, List<Viewer> tooSlow, bool metadataAudio = false, bool metadataVideo = false)
     {
         var wake = t_wake ??= new List<Viewer>();
         try
         {
-            Fan(session, packet, tooSlow, wake, metadataAudio, metadataVideo);
+            Fan(session, packet, now, tooSlow, wake, metadataAudio, metadataVideo);
         }
         finally
         {
@@ -28,7 +35,7 @@ internal sealed partial class RelayStream
         }
     }
 
-    private void Fan(IPublisherSession session, MediaPacket packet, List<Viewer> tooSlow, List<Viewer> wake, bool metadataAudio, bool metadataVideo)
+    private void Fan(IPublisherSession session, MediaPacket packet, long now, List<Viewer> tooSlow, List<Viewer> wake, bool metadataAudio, bool metadataVideo)
     {
         lock (_lock)
         {
@@ -37,7 +44,6 @@ internal sealed partial class RelayStream
                 packet.Payload.Release();
                 return;
             }
-            var now = _time.GetMilliseconds();
             packet = packet with { Timestamp = OutgoingTimestamp(packet) };
             if (!packet.IsEssential && packet.Class != FrameClass.Data)
                 LastMediaAt = now;
@@ -112,9 +118,9 @@ internal sealed partial class RelayStream
                 {
                     // Video resumes after drops: decoder configuration first (DESIGN §4), stamped like the key frame.
                     var resend = header with { Timestamp = packet.Timestamp };
-                    viewer.Queue.Offer(resend, wakeLater: true);
+                    viewer.Queue.Offer(resend, QueueNow(viewer.Queue, now), wakeLater: true);
                 }
-                var result = viewer.Queue.Offer(packet, wakeLater: true);
+                var result = viewer.Queue.Offer(packet, QueueNow(viewer.Queue, now), wakeLater: true);
                 if (!ReferenceEquals(viewer.WakeList, wake))
                 {
                     viewer.WakeList = wake; // once per batch: the fan-outs of one read list each viewer once
@@ -131,6 +137,9 @@ internal sealed partial class RelayStream
             packet.Payload.Release();
         }
     }
+
+    /// <summary>The fan-out's clock read for <paramref name="queue"/>: the same read when the queue runs on the stream's clock.</summary>
+    private long QueueNow(ViewerQueue queue, long now) => ReferenceEquals(queue.Time, _time) ? now : queue.NowMs;
 
     private int _maxStartLatencyMs = 500;
 

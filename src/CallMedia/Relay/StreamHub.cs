@@ -76,11 +76,15 @@ internal sealed partial class StreamHub(IOptions<MediaOptions> options, MediaEve
             events.Emit(new PublishStopped(stream.Name, _time.GetUtcNow(), session.SessionId, reason.ToWire()));
     }
 
-    /// <summary>Forwards one publisher message to the stream's viewers; ends viewers that fell past the hard bound.</summary>
-    public void Media(RelayStream stream, IPublisherSession session, MediaPacket packet, bool metadataAudio = false, bool metadataVideo = false)
+    /// <summary>
+    /// Forwards one publisher message to the stream's viewers; ends viewers that fell past the hard bound.
+    /// <paramref name="now"/>: milliseconds of <see cref="Time"/> (<see cref="TimeProviderMilliseconds"/>), read by the
+    /// caller once per read.
+    /// </summary>
+    public void Media(RelayStream stream, IPublisherSession session, MediaPacket packet, long now, bool metadataAudio = false, bool metadataVideo = false)
     {
         var tooSlow = t_tooSlow ??= new List<Viewer>();
-        stream.OnMedia(session, packet, tooSlow, metadataAudio, metadataVideo);
+        stream.OnMedia(session, packet, now, tooSlow, metadataAudio, metadataVideo);
         if (tooSlow.Count == 0)
             return;
         var ended = tooSlow.ToArray();

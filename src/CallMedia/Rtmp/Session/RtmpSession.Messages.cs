@@ -13,25 +13,28 @@ internal sealed partial class RtmpSession
     {
         if (IsCommand(message.Type))
             return OnCommandAsync(message);
-        HandleNow(message);
+        HandleNow(message, _hub.Time.GetMilliseconds());
         return ValueTask.CompletedTask;
     }
 
     /// <summary>AMF commands: handled by the read loop, they await (access policy, the coordinator's media events).</summary>
     private static bool IsCommand(RtmpMessageType type) => type is RtmpMessageType.CommandAmf0 or RtmpMessageType.CommandAmf3;
 
-    /// <summary>Handles a message that is not a command, on this thread; takes over its payload reference.</summary>
-    private void HandleNow(RtmpMessage message)
+    /// <summary>
+    /// Handles a message that is not a command, on this thread; takes over its payload reference. <paramref name="now"/>:
+    /// milliseconds of the relay's clock, read once per read and handed down to the fan-out.
+    /// </summary>
+    private void HandleNow(RtmpMessage message, long now)
     {
         switch (message.Type)
         {
             case RtmpMessageType.Audio:
             case RtmpMessageType.Video:
-                OnMedia(message);
+                OnMedia(message, now);
                 break;
             case RtmpMessageType.DataAmf0:
             case RtmpMessageType.DataAmf3:
-                OnData(message);
+                OnData(message, now);
                 break;
             case RtmpMessageType.UserControl:
                 OnUserControl(message);
@@ -53,7 +56,7 @@ internal sealed partial class RtmpSession
         }
     }
 
-    private void OnMedia(RtmpMessage message)
+    private void OnMedia(RtmpMessage message, long now)
     {
         if (_publishStream is null || message.StreamId != _publishMessageStreamId)
         {
@@ -64,10 +67,10 @@ internal sealed partial class RtmpSession
         var frameClass = message.Type == RtmpMessageType.Audio
             ? FrameClassifier.ClassifyAudio(span)
             : FrameClassifier.ClassifyVideo(span);
-        _hub.Media(_publishStream, this, new MediaPacket(frameClass, message.Timestamp, message.Payload));
+        _hub.Media(_publishStream, this, new MediaPacket(frameClass, message.Timestamp, message.Payload), now);
     }
 
-    private void OnData(RtmpMessage message)
+    private void OnData(RtmpMessage message, long now)
     {
         if (_publishStream is null)
         {
@@ -95,7 +98,7 @@ internal sealed partial class RtmpSession
             var encoded = MediaBuffer.CopyOf(Amf0Writer.Encode("onMetaData", ToEcmaArray(metadata)));
             var hasAudio = metadata.ContainsKey("audiocodecid") || metadata["stereo"] is bool;
             var hasVideo = metadata.ContainsKey("videocodecid") || metadata.ContainsKey("width");
-            _hub.Media(_publishStream, this, new MediaPacket(FrameClass.Metadata, 0, encoded), hasAudio, hasVideo);
+            _hub.Media(_publishStream, this, new MediaPacket(FrameClass.Metadata, 0, encoded), now, hasAudio, hasVideo);
             return;
         }
         if (offset != 0)
@@ -104,7 +107,7 @@ internal sealed partial class RtmpSession
             payload.Release();
             payload = copy;
         }
-        _hub.Media(_publishStream, this, new MediaPacket(FrameClass.Data, message.Timestamp, payload));
+        _hub.Media(_publishStream, this, new MediaPacket(FrameClass.Data, message.Timestamp, payload), now);
     }
 
     private static AmfEcmaArray ToEcmaArray(AmfObject obj) => obj as AmfEcmaArray ?? new AmfEcmaArray(obj);

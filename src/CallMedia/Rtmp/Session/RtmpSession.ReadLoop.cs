@@ -79,6 +79,7 @@ internal sealed partial class RtmpSession
     private bool ConsumeInline()
     {
         var handled = 0;
+        var now = _hub.Time.GetMilliseconds(); // one clock read per read: the fan-outs and the idle timer use it
         // The read's messages reach each viewer's writer together: one send per viewer per read, not per message.
         RelayStream.BeginWakeBatch();
         try
@@ -90,7 +91,7 @@ internal sealed partial class RtmpSession
                 if (IsCommand(message.Type))
                     break;
                 _pending[handled] = default;
-                HandleNow(message);
+                HandleNow(message, now);
             }
         }
         catch
@@ -110,7 +111,7 @@ internal sealed partial class RtmpSession
         _pending.Clear();
         if (_cts.IsCancellationRequested)
             return false;
-        ArmIdleTimer();
+        ArmIdleTimer(now);
         return true;
     }
 
@@ -131,7 +132,10 @@ internal sealed partial class RtmpSession
     }
 
     /// <summary>Pushes the idle timer back (at most every quarter timeout); a connection that plays has none.</summary>
-    private void ArmIdleTimer()
+    private void ArmIdleTimer() => ArmIdleTimer(_hub.Time.GetMilliseconds());
+
+    /// <summary><see cref="ArmIdleTimer()"/> at <paramref name="now"/> (milliseconds of the relay's clock, read by the caller).</summary>
+    private void ArmIdleTimer(long now)
     {
         var idle = _idle!;
         if (_viewer is not null)
@@ -142,7 +146,6 @@ internal sealed partial class RtmpSession
             return;
         }
         var slackMs = Math.Max(_options.IdleTimeoutMs / 4, 1);
-        var now = _hub.Time.GetMilliseconds();
         if (_idleArmedAt == long.MaxValue || now - _idleArmedAt >= slackMs)
         {
             idle.CancelAfter(_options.IdleTimeoutMs + slackMs);
