@@ -5,6 +5,38 @@ namespace CallMedia.Delivery;
 /// <summary>The writer's side of the queue: taking items (audio first), putting back, and the link samples.</summary>
 internal sealed partial class ViewerQueue
 {
+    /// <summary>
+    /// What the writer does next without waiting: true when items are queued, false once the queue completed and is
+    /// empty (the writer ends), null when it must wait for a wake-up (<see cref="WaitForWakeThen"/>, then ask again).
+    /// </summary>
+    public bool? TryReady() => TryReady(out _);
+
+    /// <summary>
+    /// <see cref="TryReady()"/>, and with it (same lock round trip) the size of the first queued item that is not audio
+    /// (0 when none): what the next in-order write needs.
+    /// </summary>
+    public bool? TryReady(out int nextNonAudioBytes)
+    {
+        nextNonAudioBytes = 0;
+        lock (_lock)
+        {
+            if (_head < _items.Count)
+            {
+                for (var i = _head; i < _items.Count; i++)
+                {
+                    if (!_items[i].IsAudio)
+                    {
+                        nextNonAudioBytes = Math.Max(_items[i].Payload.Length, 1);
+                        break;
+                    }
+                }
+                return true;
+            }
+            if (_completed) return false;
+        }
+        return null;
+    }
+
     /// <summary>Moves up to <paramref name="maxBytes"/> of queued items (at least one) into <paramref name="batch"/>, in order.</summary>
     public void Drain(List<DeliveryItem> batch, int maxBytes, int maxItems)
     {
@@ -16,7 +48,7 @@ internal sealed partial class ViewerQueue
     /// One wake-up's take in one lock round trip: queued audio as <see cref="DrainAudio"/> (up to
     /// <paramref name="audioMaxBytes"/>), then, when <paramref name="inOrderMaxBytes"/> is above 0, the rest in order as
     /// <see cref="Drain"/>; the items go into <paramref name="batch"/> in that order (at most <paramref name="maxItems"/> in
-    /// all). Returns how many of them are the audio taken first.
+    /// all). Returns the batch's count after the audio was taken (the writer's batch comes empty: how many are audio).
     /// </summary>
     public int DrainForWrite(List<DeliveryItem> batch, int audioMaxBytes, int inOrderMaxBytes, int maxItems)
     {
@@ -119,7 +151,7 @@ internal sealed partial class ViewerQueue
         _wakeup.Wake(inline: false);
     }
 
-    /// <summary>Audio is queued ahead of the first item that holds it (<see cref="DrainAudio"/> can take it: it goes out whatever the room).</summary>
+    /// <summary>Audio is queued ahead of the first item that holds it (<see cref="DrainForWrite"/> takes it: it goes out whatever the room).</summary>
     public bool HasAudioQueued
     {
         get

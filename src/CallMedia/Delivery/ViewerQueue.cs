@@ -185,38 +185,6 @@ internal sealed partial class ViewerQueue
     }
 
     /// <summary>
-    /// What the writer does next without waiting: true when items are queued, false once the queue completed and is
-    /// empty (the writer ends), null when it must wait for a wake-up (<see cref="WaitForWakeThen"/>, then ask again).
-    /// </summary>
-    public bool? TryReady() => TryReady(out _);
-
-    /// <summary>
-    /// <see cref="TryReady()"/>, and with it (same lock round trip) the size of the first queued item that is not audio
-    /// (0 when none): what the next in-order write needs.
-    /// </summary>
-    public bool? TryReady(out int nextNonAudioBytes)
-    {
-        nextNonAudioBytes = 0;
-        lock (_lock)
-        {
-            if (_head < _items.Count)
-            {
-                for (var i = _head; i < _items.Count; i++)
-                {
-                    if (!_items[i].IsAudio)
-                    {
-                        nextNonAudioBytes = Math.Max(_items[i].Payload.Length, 1);
-                        break;
-                    }
-                }
-                return true;
-            }
-            if (_completed) return false;
-        }
-        return null;
-    }
-
-    /// <summary>
     /// Waits for the writer's next wake-up without an await (<see cref="WriterWakeup.WaitThen"/>): false when one came
     /// since its last wait, else true and <paramref name="onWake"/>(<paramref name="state"/>) runs at the wake-up —
     /// inline on the waking thread for <see cref="WakeWriter"/>(inline: true). Cancelling the token wakes it too; the

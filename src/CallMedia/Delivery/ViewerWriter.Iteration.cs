@@ -25,16 +25,13 @@ internal sealed partial class ViewerWriter
         for (var i = 0; i < audio; i++)
             framing.Write(batch[i]);
         var heldBack = false;
-        if (need > 0 && room >= enough)
+        if (inOrder)
+            heldBack = WriteInOrder(batch, audio, room, enough); // frames the in-order items just taken
+        else if (need > 0 && room >= enough)
         {
-            if (framing.HasPartial)
-            {
-                framing.ContinuePartial(room, out var finished);
-                if (finished is { } done)
-                    batch.Add(done);
-            }
-            else
-                heldBack = WriteInOrder(batch, audio, room, enough);
+            framing.ContinuePartial(room, out var finished); // a message in parts (writing audio never starts one)
+            if (finished is { } done)
+                batch.Add(done);
         }
         var framed = framing.PendingBytes;
         queue.OnWritten(framed, now); // the wake-up's clock read (the gate's): framing does not wait
