@@ -120,7 +120,7 @@ internal sealed partial class SqliteCallMapping(Func<SqliteConnection> connectio
 
     /// <summary>
     /// Updates the columns a change can move and appends its <paramref name="transitions"/> (14 parameters instead of the
-    /// row's 21: Microsoft.Data.Sqlite binds and copies every parameter at each execution), with the same guard as
+    /// row's 21, each bound at every execution), with the same guard as
     /// <see cref="Upsert"/>. False when no row changed: the row is missing (then <see cref="Upsert"/> writes it) or
     /// ended with another ending (then the upsert is ignored as well).
     /// </summary>
