@@ -12,8 +12,9 @@ internal sealed partial class RelayStream
 
     /// <summary>
     /// From here to <see cref="EndWakeBatch"/>, the fan-outs on this thread
-    /// (<see cref="OnMedia(IPublisherSession, Media.MediaPacket, long, List{Viewer}, bool, bool)"/>) queue each message for the viewers but wake their writers only at the end, so an idle writer sends all the messages of the batch in one
-    /// write instead of one send per message. The caller is the publisher's read (one batch per read: a read often holds
+    /// (<see cref="OnMedia(IPublisherSession, Media.MediaPacket, long, List{Viewer}, bool, bool)"/>) queue each message
+    /// for the viewers but wake their writers only at the end, so an idle writer sends all the messages of the batch in
+    /// one write instead of one send per message. The caller is the publisher's read (one batch per read: a read often holds
     /// an audio and a video message); every message waits at most for the parse and fan-out of the ones after it in that
     /// read. Not nested; call <see cref="EndWakeBatch"/> in a <c>finally</c>, holding no lock.
     /// </summary>
