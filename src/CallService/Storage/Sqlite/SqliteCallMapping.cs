@@ -47,11 +47,7 @@ internal sealed partial class SqliteCallMapping(Func<SqliteConnection> connectio
     /// </remarks>
     private bool Claim(CallSnapshot c)
     {
-        var claim = _claim ??= Statement(ClaimSql, "$id", "$a", "$b");
-        claim.Bind(0, c.CallId);
-        claim.Bind(1, c.CallerUserId);
-        claim.Bind(2, c.CalleeUserId);
-        if (claim.Execute() == 2) return true;
+        if (BindParties(_claim ??= Statement(ClaimSql, PartyParameters), c).Execute() == 2) return true;
         Release(c); // one party was free: its new row goes, the other party's claim (another call's) stays
         return false;
     }
@@ -59,11 +55,19 @@ internal sealed partial class SqliteCallMapping(Func<SqliteConnection> connectio
     /// <summary>Drops the call's claims, found by their users' keys (no index on <c>call_id</c>: <see cref="SqliteSchema"/>).</summary>
     private void Release(CallSnapshot c)
     {
-        var release = _release ??= Statement(ReleaseSql, "$id", "$a", "$b");
-        release.Bind(0, c.CallId);
-        release.Bind(1, c.CallerUserId);
-        release.Bind(2, c.CalleeUserId);
-        release.Execute();
+        BindParties(_release ??= Statement(ReleaseSql, PartyParameters), c).Execute();
+    }
+
+    /// <summary>The parameters of <see cref="ClaimSql"/> and <see cref="ReleaseSql"/>: the call, its caller, its callee.</summary>
+    private static readonly string[] PartyParameters = ["$id", "$a", "$b"];
+
+    /// <summary>Binds <see cref="PartyParameters"/> of <paramref name="statement"/> to <paramref name="c"/>'s.</summary>
+    private static SqliteStatement BindParties(SqliteStatement statement, CallSnapshot c)
+    {
+        statement.Bind(0, c.CallId);
+        statement.Bind(1, c.CallerUserId);
+        statement.Bind(2, c.CalleeUserId);
+        return statement;
     }
 
     /// <summary>Inserts both parties' claims of call <c>$id</c>, each only if its user holds none (see <see cref="Claim"/>).</summary>
