@@ -7,7 +7,7 @@ namespace CallMedia.Rtmp.Chunks;
 
 /// <summary>
 /// Reassembles RTMP messages from the chunk stream (RTMP spec §5.3). Stateful per connection.
-/// <see cref="TryRead"/> consumes whole chunks only: when a chunk is incomplete it leaves the reader
+/// <c>TryRead</c> consumes whole chunks only: when a chunk is incomplete it leaves the reader
 /// where that chunk starts and returns false, so any split of the input yields the same messages.
 /// A message that arrives in one chunk is taken in place: its payload is a slice of the connection's receive buffer
 /// (<see cref="ReadFrom"/>), not a copy; a message in several chunks is reassembled into a pooled
@@ -64,7 +64,7 @@ internal sealed class ChunkReader(int maxMessageLength) : IDisposable
     }
 
     /// <summary>
-    /// The input of the next <see cref="TryRead"/> calls starts at <paramref name="start"/> of
+    /// The input of the next <c>TryRead</c> calls starts at <paramref name="start"/> of
     /// <paramref name="buffer"/>'s array (the reader runs over exactly those bytes): single-chunk messages are then
     /// slices of it (<see cref="MediaBuffer.Slice"/>), whose bytes the owner of <paramref name="buffer"/> must not
     /// overwrite while they live. Null: every payload is copied. Call with null after parsing (nothing held).
@@ -78,48 +78,76 @@ internal sealed class ChunkReader(int maxMessageLength) : IDisposable
     /// <summary>
     /// Reads chunks until one message completes (true) or the input runs out mid-chunk (false, nothing of
     /// the incomplete chunk consumed). The caller owns the returned message's payload reference.
+    /// A sequence in several segments is parsed from a contiguous copy of its unread bytes (tests split input so;
+    /// the relay's input is one buffer and uses <see cref="TryRead(ReadOnlySpan{byte}, ref int, out RtmpMessage)"/>).
     /// </summary>
     public bool TryRead(ref SequenceReader<byte> reader, out RtmpMessage message)
     {
+        var unread = reader.UnreadSpan;
+        if (unread.Length < reader.Remaining)
+            unread = reader.UnreadSequence.ToArray();
+        var position = 0;
+        var found = TryRead(unread, checked((int)reader.Consumed), ref position, out message);
+        reader.Advance(position);
+        return found;
+    }
+
+    /// <summary>
+    /// <see cref="TryRead(ref SequenceReader{byte}, out RtmpMessage)"/> over contiguous input: reads chunks from
+    /// <paramref name="position"/> of <paramref name="input"/> (the input <see cref="ReadFrom"/> named starts at its
+    /// index 0) and moves <paramref name="position"/> past the whole chunks it consumed.
+    /// </summary>
+    public bool TryRead(ReadOnlySpan<byte> input, ref int position, out RtmpMessage message) =>
+        TryRead(input, 0, ref position, out message);
+
+    // input's index 0 lies inputOffset bytes into the input ReadFrom named (where in-place payloads are sliced from).
+    private bool TryRead(ReadOnlySpan<byte> input, int inputOffset, ref int position, out RtmpMessage message)
+    {
         while (true)
         {
-            var r = reader;
-            if (!TryReadChunk(ref r, out var completed, out message))
+            if (!TryReadChunk(input, inputOffset, ref position, out var completed, out message))
                 return false;
-            reader = r;
             if (completed)
                 return true;
         }
     }
 
-    private bool TryReadChunk(ref SequenceReader<byte> r, out bool completed, out RtmpMessage message)
+    /// <summary>
+    /// One chunk from <paramref name="position"/>: false (and <paramref name="position"/> unchanged) when it is not
+    /// all there; true with <paramref name="position"/> after it, and <paramref name="completed"/> when it ended a message.
+    /// Reads the header fields straight from <paramref name="input"/> (no copy of the header, no segment bookkeeping).
+    /// </summary>
+    private bool TryReadChunk(ReadOnlySpan<byte> input, int inputOffset, ref int position, out bool completed, out RtmpMessage message)
     {
         completed = false;
         message = default;
-        if (!r.TryRead(out var b0))
+        var p = position;
+        if (p >= input.Length)
             return false;
+        int b0 = input[p++];
         var fmt = b0 >> 6;
         int csid = b0 & 0x3F;
         if (csid == 0)
         {
-            if (!r.TryRead(out var b1)) return false;
-            csid = 64 + b1;
+            if (p >= input.Length) return false;
+            csid = 64 + input[p++];
         }
         else if (csid == 1)
         {
-            if (!r.TryRead(out var b1) || !r.TryRead(out var b2)) return false;
-            csid = 64 + b1 + (b2 << 8);
+            if (input.Length - p < 2) return false;
+            csid = 64 + input[p] + (input[p + 1] << 8);
+            p += 2;
         }
 
         var state = Find(csid);
         if (fmt != 0 && (state is null || !state.HasHeader))
             RtmpThrow.Reject(RtmpRejectReason.MissingPreviousHeader, $"fmt {fmt} on new chunk stream {csid}");
 
-        Span<byte> h = stackalloc byte[11];
         int headerLength = fmt switch { 0 => 11, 1 => 7, 2 => 3, _ => 0 };
-        if (headerLength > 0 && !r.TryCopyTo(h[..headerLength]))
+        if (input.Length - p < headerLength)
             return false;
-        r.Advance(headerLength);
+        var h = input.Slice(p, headerLength);
+        p += headerLength;
 
         uint tsField = state?.TimestampField ?? 0;
         int length = state?.Length ?? 0;
@@ -145,12 +173,19 @@ internal sealed class ChunkReader(int maxMessageLength) : IDisposable
 
         if (extended)
         {
-            if (!r.TryReadBigEndian(out int ext))
+            if (input.Length - p < 4)
                 return false;
-            if (fmt == 3 && continuation && (uint)ext != tsField)
-                r.Rewind(4); // this peer omits the extended field on continuation chunks (allowed reading of the spec)
-            else if (fmt <= 2 || !continuation)
-                tsField = (uint)ext;
+            var ext = BinaryPrimitives.ReadUInt32BigEndian(input.Slice(p, 4));
+            if (fmt == 3 && continuation && ext != tsField)
+            {
+                // this peer omits the extended field on continuation chunks (allowed reading of the spec): not consumed
+            }
+            else
+            {
+                p += 4;
+                if (fmt <= 2 || !continuation)
+                    tsField = ext;
+            }
         }
 
         if (length > MaxMessageLength)
@@ -158,7 +193,7 @@ internal sealed class ChunkReader(int maxMessageLength) : IDisposable
 
         int received = continuation ? state!.Received : 0;
         int body = Math.Min(ChunkSize, length - received);
-        if (r.Remaining < body)
+        if (input.Length - p < body)
             return false;
 
         // Whole chunk available: commit header state.
@@ -188,8 +223,8 @@ internal sealed class ChunkReader(int maxMessageLength) : IDisposable
             if (body == length && _backing is not null)
             {
                 // The whole message in this chunk: its payload is the chunk's body in the receive buffer, not a copy.
-                var payload = MediaBuffer.Slice(_backing, _backingStart + checked((int)r.Consumed), body);
-                r.Advance(body);
+                var payload = MediaBuffer.Slice(_backing, _backingStart + inputOffset + p, body);
+                position = p + body;
                 message = new RtmpMessage(csid, type, state.Timestamp, streamId, payload);
                 completed = true;
                 return true;
@@ -199,8 +234,8 @@ internal sealed class ChunkReader(int maxMessageLength) : IDisposable
                 _partialMessages++;
         }
 
-        r.TryCopyTo(state.Partial!.Array.AsSpan(state.Received, body));
-        r.Advance(body);
+        input.Slice(p, body).CopyTo(state.Partial!.Array.AsSpan(state.Received, body));
+        position = p + body;
         state.Received += body;
         if (state.Received < state.Length)
             return true;

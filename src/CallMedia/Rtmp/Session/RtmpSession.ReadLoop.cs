@@ -118,7 +118,7 @@ internal sealed partial class RtmpSession
     /// <summary>Parses the buffered bytes into <see cref="_pending"/>, consumes them, acknowledges the peer's window.</summary>
     private void ParseBuffered()
     {
-        var consumed = ParseMessages(_input.Buffered);
+        var consumed = ParseMessages(_input.BufferedSpan);
         Volatile.Write(ref _bytesRead, _bytesRead + consumed);
         _input.Consume(consumed);
         MaybeAcknowledge();
@@ -154,14 +154,14 @@ internal sealed partial class RtmpSession
     }
 
     /// <summary>Parses complete messages; protocol control that changes chunk parsing is applied at once.</summary>
-    private long ParseMessages(ReadOnlySequence<byte> buffer)
+    private int ParseMessages(ReadOnlySpan<byte> buffer)
     {
-        var reader = new SequenceReader<byte>(buffer);
+        var position = 0;
         var (backing, start) = _input.BufferedIn;
         _chunks.ReadFrom(backing, start); // single-chunk messages are taken in place (slices of the input's buffer)
         try
         {
-            while (_chunks.TryRead(ref reader, out var message))
+            while (_chunks.TryRead(buffer, ref position, out var message))
             {
                 switch (message.Type)
                 {
@@ -184,7 +184,7 @@ internal sealed partial class RtmpSession
         {
             _chunks.ReadFrom(null, 0);
         }
-        return reader.Consumed;
+        return position;
     }
 
     private static uint ReadUInt32(RtmpMessage message)

@@ -71,6 +71,9 @@ internal sealed class SocketInput(Socket socket, int bufferSize, SocketReadiness
     public ReadOnlySequence<byte> Buffered =>
         _buffer is null ? ReadOnlySequence<byte>.Empty : new ReadOnlySequence<byte>(_buffer.Array, _start, _end - _start);
 
+    /// <summary><see cref="Buffered"/> as one span (the bytes lie in one buffer), for parsers that read spans.</summary>
+    public ReadOnlySpan<byte> BufferedSpan => _buffer is null ? default : _buffer.Array.AsSpan(_start, _end - _start);
+
     /// <summary>
     /// The pooled buffer <see cref="Buffered"/> lies in, and where it starts there: a parser may take a message's
     /// payload as a <see cref="MediaBuffer.Slice"/> of it instead of copying. Bytes handed out so never change: while
