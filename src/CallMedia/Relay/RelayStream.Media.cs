@@ -22,7 +22,7 @@ internal sealed partial class RelayStream
     /// </summary>
     public void OnMedia(IPublisherSession session, MediaPacket packet, long now, List<Viewer> tooSlow, bool metadataAudio = false, bool metadataVideo = false)
     {
-        var wake = t_wake ??= new List<Viewer>();
+        var wake = t_wake ??= new ShortList<Viewer>();
         try
         {
             Fan(session, packet, now, tooSlow, wake, metadataAudio, metadataVideo);
@@ -35,7 +35,7 @@ internal sealed partial class RelayStream
         }
     }
 
-    private void Fan(IPublisherSession session, MediaPacket packet, long now, List<Viewer> tooSlow, List<Viewer> wake, bool metadataAudio, bool metadataVideo)
+    private void Fan(IPublisherSession session, MediaPacket packet, long now, List<Viewer> tooSlow, ShortList<Viewer> wake, bool metadataAudio, bool metadataVideo)
     {
         lock (_lock)
         {

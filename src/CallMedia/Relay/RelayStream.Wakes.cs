@@ -1,3 +1,5 @@
+using CallMedia.Media;
+
 namespace CallMedia.Relay;
 
 internal sealed partial class RelayStream
@@ -6,7 +8,7 @@ internal sealed partial class RelayStream
     private const int MaxBatchedWakes = 64;
 
     /// <summary>Per publisher thread: viewers offered messages since their writers were last woken (no allocation per message).</summary>
-    [ThreadStatic] private static List<Viewer>? t_wake;
+    [ThreadStatic] private static ShortList<Viewer>? t_wake;
 
     [ThreadStatic] private static bool t_batching;
 
@@ -28,11 +30,11 @@ internal sealed partial class RelayStream
             WakeListed(wake);
     }
 
-    private static void WakeListed(List<Viewer> wake)
+    private static void WakeListed(ShortList<Viewer> wake)
     {
         try
         {
-            foreach (var viewer in wake)
+            foreach (var viewer in wake.AsSpan())
             {
                 viewer.WakeList = null; // before the wake: a fan-out after it lists the viewer again
                 viewer.Queue.WakeWriter(inline: true);
@@ -40,7 +42,7 @@ internal sealed partial class RelayStream
         }
         finally
         {
-            foreach (var viewer in wake)
+            foreach (var viewer in wake.AsSpan())
                 viewer.WakeList = null; // a wake that threw left the rest listed: the next fan-out lists them again
             wake.Clear();
         }

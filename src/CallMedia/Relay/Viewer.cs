@@ -1,6 +1,7 @@
 using System.Net;
 using CallMedia.Access;
 using CallMedia.Delivery;
+using CallMedia.Media;
 
 namespace CallMedia.Relay;
 
@@ -39,7 +40,7 @@ internal sealed class Viewer(long id, string streamName, MediaTransport transpor
     /// The fan-out wake list this viewer is on (the fanning thread's, until its writer is woken), so a batch of fan-outs
     /// (<see cref="RelayStream.BeginWakeBatch"/>) lists it once. Set under the stream's lock, cleared by the fanning thread.
     /// </summary>
-    internal List<Viewer>? WakeList;
+    internal ShortList<Viewer>? WakeList;
 
     /// <summary>
     /// Transport-specific end-of-stream notice queued before the queue completes (RTMP:

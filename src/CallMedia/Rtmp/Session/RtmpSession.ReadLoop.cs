@@ -105,7 +105,7 @@ internal sealed partial class RtmpSession
         }
         if (handled < _pending.Count)
         {
-            _pending.RemoveRange(0, handled);
+            _pending.RemoveFirst(handled);
             return false;
         }
         _pending.Clear();
@@ -126,7 +126,7 @@ internal sealed partial class RtmpSession
 
     private void ReleasePending()
     {
-        foreach (var left in _pending)
+        foreach (var left in _pending.AsSpan())
             left.Payload?.Release();
         _pending.Clear();
     }

@@ -39,7 +39,7 @@ internal sealed partial class RtmpSession : IPublisherSession, IConnectionTraffi
     private readonly KernelBacklogGate _gate;
     private readonly ViewerWriter _writer;
     private readonly CancellationTokenSource _cts;
-    private readonly List<RtmpMessage> _pending = new();
+    private readonly ShortList<RtmpMessage> _pending = new();
     private RtmpSessionState _state = RtmpSessionState.HandshakeC0C1;
     private int _closeReason;
     private long _bytesRead;
