@@ -141,7 +141,7 @@ internal sealed class ChunkReader(int maxMessageLength) : IDisposable
 
         var state = Find(csid);
         if (fmt != 0 && (state is null || !state.HasHeader))
-            RtmpThrow.Reject(RtmpRejectReason.MissingPreviousHeader, $"fmt {fmt} on new chunk stream {csid}");
+            Reject(RtmpRejectReason.MissingPreviousHeader, "fmt {0} on new chunk stream {1}", fmt, csid);
 
         int headerLength = fmt switch { 0 => 11, 1 => 7, 2 => 3, _ => 0 };
         if (input.Length - p < headerLength)
@@ -169,7 +169,7 @@ internal sealed class ChunkReader(int maxMessageLength) : IDisposable
 
         bool continuation = state?.Partial is not null;
         if (continuation && fmt != 3)
-            RtmpThrow.Reject(RtmpRejectReason.MessageLengthChanged, $"fmt {fmt} header inside a message on chunk stream {csid}");
+            Reject(RtmpRejectReason.MessageLengthChanged, "fmt {0} header inside a message on chunk stream {1}", fmt, csid);
 
         if (extended)
         {
@@ -189,7 +189,7 @@ internal sealed class ChunkReader(int maxMessageLength) : IDisposable
         }
 
         if (length > MaxMessageLength)
-            RtmpThrow.Reject(RtmpRejectReason.MessageTooLong, $"message length {length}");
+            Reject(RtmpRejectReason.MessageTooLong, "message length {0}", length);
 
         int received = continuation ? state!.Received : 0;
         int body = Math.Min(ChunkSize, length - received);
@@ -200,7 +200,7 @@ internal sealed class ChunkReader(int maxMessageLength) : IDisposable
         if (state is null)
         {
             if (_streamCount >= MaxChunkStreams)
-                RtmpThrow.Reject(RtmpRejectReason.TooManyChunkStreams, $"more than {MaxChunkStreams} chunk streams");
+                Reject(RtmpRejectReason.TooManyChunkStreams, "more than {0} chunk streams", MaxChunkStreams);
             state = new ChunkStreamState();
             if (csid < _lowStreams.Length)
                 _lowStreams[csid] = state;
@@ -211,7 +211,7 @@ internal sealed class ChunkReader(int maxMessageLength) : IDisposable
         if (!continuation)
         {
             if (body < length && _partialMessages >= MaxPartialMessages)
-                RtmpThrow.Reject(RtmpRejectReason.TooManyChunkStreams, $"more than {MaxPartialMessages} messages in progress");
+                Reject(RtmpRejectReason.TooManyChunkStreams, "more than {0} messages in progress", MaxPartialMessages);
             state.Timestamp = fmt == 0 ? tsField : unchecked(state.Timestamp + tsField);
             state.TimestampField = tsField;
             state.Length = length;
@@ -248,6 +248,15 @@ internal sealed class ChunkReader(int maxMessageLength) : IDisposable
         completed = true;
         return true;
     }
+
+    /// <summary>
+    /// Rejects the connection (<see cref="RtmpThrow.Reject"/>) with a detail formatted here, not at the call site: the
+    /// parser's frame then holds no string-building state, which it would zero on every chunk.
+    /// </summary>
+    [System.Diagnostics.CodeAnalysis.DoesNotReturn]
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private static void Reject(RtmpRejectReason reason, string format, int first, int second = 0) =>
+        RtmpThrow.Reject(reason, string.Format(System.Globalization.CultureInfo.InvariantCulture, format, first, second));
 
     private ChunkStreamState? Find(int csid) =>
         csid < _lowStreams.Length ? _lowStreams[csid] : _highStreams.GetValueOrDefault(csid);
