@@ -76,10 +76,13 @@ internal sealed class KernelBacklogGate(Socket? socket, ViewerQueue queue)
     {
         while (room < needBytes && !queue.HasAudioQueued)
         {
-            if (queue.NowMs - _blockedSince >= StuckMs && sample.NotSent == 0)
+            var at = queue.NowMs;
+            if (at - _blockedSince >= StuckMs && sample.NotSent == 0)
             {
-                // Blocked for long with nothing unsent: the estimate of the peer's unread bytes is stale.
-                room = queue.ForgetPeerUnread();
+                // Blocked for long with nothing unsent: the estimate of the peer's unread bytes is stale (unless the
+                // peer's acknowledgements say otherwise). A new stuck period starts if there is still no room.
+                room = queue.ForgetPeerUnread(at);
+                _blockedSince = at;
                 break;
             }
             needBytes = Math.Min(needBytes, queue.LinkState.Budget);

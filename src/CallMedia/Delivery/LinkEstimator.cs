@@ -9,7 +9,9 @@ namespace CallMedia.Delivery;
 /// <para>
 /// The <b>pipe</b> is what was written and the viewer application has not read yet: the kernel's unacknowledged bytes
 /// plus what the peer's kernel holds unread (the peer's largest advertised window minus its current one; for a buffer
-/// over 64 KiB, once that is down to half or less). The
+/// over 64 KiB, once that is down to half or less), or, from an RTMP peer that acknowledges at the small window the
+/// writer announces while the budget is small, what was written minus what its application acknowledged reading
+/// (see <see cref="OnPeerAcknowledged"/>). The
 /// <b>read rate</b> is how fast the pipe empties while the writer has more to send (the viewer, not the relay, sets
 /// the pace), over ≥ 400 ms. The <b>budget</b> is how much the writer lets into the pipe: 4 KiB at first, doubled
 /// each time the viewer empties a write of at least half of it within 20 ms (a viewer that keeps up) until its read
@@ -17,7 +19,7 @@ namespace CallMedia.Delivery;
 /// behind at most the budget: about 100 ms on a measured link.
 /// </para>
 /// </summary>
-internal sealed class LinkEstimator
+internal sealed partial class LinkEstimator
 {
     /// <summary>The budget before anything is known, bytes.</summary>
     public const int StartBudgetBytes = 4 * 1024;
@@ -29,6 +31,7 @@ internal sealed class LinkEstimator
     public const int PipeTargetMs = 100;
 
     private const int FastDrainMs = 20;
+    private const int StuckAckMs = 500;
     private const int SmallPeerBufferBytes = 64 * 1024;
     private const int StaleWindowMs = 250;
     private const int RateSamples = 48;
@@ -107,8 +110,11 @@ internal sealed class LinkEstimator
     /// The writer was blocked for long while the kernel had nothing unsent: take the peer's current window as its empty
     /// buffer (the window it announced last may be stale), the pipe as what is unacknowledged.
     /// </summary>
-    public void ForgetPeerUnread()
+    public void ForgetPeerUnread(long now)
     {
+        if (AcksAlive(now, StuckAckMs))
+            return; // its acknowledgements say it reads: the pipe is what they say
+        DistrustAcks(); // a peer that stopped acknowledging looks like one that stopped reading
         if (Last.PeerWindow > 0)
             _maxPeerWindow = Last.PeerWindow;
         PipeBytes = Last.Unacked;
@@ -126,7 +132,7 @@ internal sealed class LinkEstimator
     public void OnWritten(int bytes, long now)
     {
         _bytesWritten += bytes;
-        PipeBytes += bytes;
+        PipeBytes = AcksCount ? AckedPipeBytes : PipeBytes + bytes;
         if (PipeBytes >= BudgetBytes / 2)
             _fullWriteAt = now;
     }
@@ -163,7 +169,7 @@ internal sealed class LinkEstimator
     /// Takes a kernel look. <paramref name="waiting"/>: the writer is waiting for room (it has more to send than the
     /// budget lets through). While the writer keeps waiting for the viewer (in every 50 ms of a span of ≥ 400 ms), the
     /// pipe's progress is the viewer's read rate; the span runs until the progress is twice the peer's buffer (whose
-    /// window opens in coarse steps) or 2 s.
+    /// window opens in coarse steps; four acknowledgement windows while the peer's acknowledgements count) or 2 s.
     /// </summary>
     public void OnSample(in LinkSample sample, bool waiting)
     {
@@ -192,7 +198,8 @@ internal sealed class LinkEstimator
         // window shrunk to half or less says its application is not reading. A small one (a fixed SO_RCVBUF) is exact.
         var unread = sample.PeerWindow < 0 ? 0
             : _maxPeerWindow <= SmallPeerBufferBytes || sample.PeerWindow <= _maxPeerWindow / 2 ? _maxPeerWindow - sample.PeerWindow : 0;
-        PipeBytes = sample.Unacked + unread;
+        // The peer's acknowledgements, where it sends them at our small window, say exactly what its application read.
+        PipeBytes = PipeFromLook(sample, sample.Unacked + unread);
         var read = _bytesWritten - PipeBytes;
 
         // A viewer that emptied a write of half the budget or more right away keeps up: open up (TCP slow start). Once
@@ -226,7 +233,9 @@ internal sealed class LinkEstimator
         var oldest = (_next + RateSamples - _count) % RateSamples;
         var elapsed = now - _sampleAt[oldest];
         var progress = read - _sampleRead[oldest];
-        if (elapsed < RateMinSpanMs || progress < 2L * _maxPeerWindow && elapsed < RateMaxSpanMs)
+        // The peer's acknowledgements count its reads to within a window; the kernel sees them in window steps.
+        var enough = AcksCount ? 4L * _ackWindow : 2L * _maxPeerWindow;
+        if (elapsed < RateMinSpanMs || progress < enough && elapsed < RateMaxSpanMs)
             return;
         if (progress <= 0)
             return;

@@ -190,12 +190,26 @@ internal sealed partial class ViewerQueue
         }
     }
 
+    /// <summary>The writer framed a Window Acknowledgement Size (see <see cref="LinkEstimator.OnAckWindowAnnounced"/>).</summary>
+    public void OnAckWindowAnnounced(int windowBytes)
+    {
+        lock (_lock)
+            _link.OnAckWindowAnnounced(windowBytes);
+    }
+
+    /// <summary>An RTMP Acknowledgement from the viewer (see <see cref="LinkEstimator.OnPeerAcknowledged"/>).</summary>
+    public void OnPeerAcknowledged(uint sequence, long now)
+    {
+        lock (_lock)
+            _link.OnPeerAcknowledged(sequence, now);
+    }
+
     /// <summary>Forgets the estimate of the peer's unread bytes (see <see cref="LinkEstimator.ForgetPeerUnread"/>); returns the room.</summary>
-    public int ForgetPeerUnread()
+    public int ForgetPeerUnread(long now)
     {
         lock (_lock)
         {
-            _link.ForgetPeerUnread();
+            _link.ForgetPeerUnread(now);
             return _link.RoomBytes;
         }
     }

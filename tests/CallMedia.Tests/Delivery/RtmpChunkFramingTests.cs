@@ -47,4 +47,36 @@ public sealed class RtmpChunkFramingTests
             messages.Select(m => (m.Type, m.Type == RtmpMessageType.SetChunkSize ? BinaryPrimitives.ReadUInt32BigEndian(m.Payload) : 0u)));
         Assert.All(messages.Where(m => m.Type == RtmpMessageType.Video), m => Assert.Equal(video, m.Payload));
     }
+
+    [Fact]
+    public async Task AnnounceAckWindow_FramesAWindowAcknowledgementSize_OnlyWhenTheWindowChanges()
+    {
+        using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        listener.Listen();
+        using var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        await client.ConnectAsync(listener.LocalEndPoint!);
+        using var server = await listener.AcceptAsync();
+        var video = new byte[3_000];
+        video[0] = 0x17;
+
+        using (var framing = new RtmpChunkFraming(server) { PlayStreamId = 1 })
+        {
+            var connect = new byte[4];
+            BinaryPrimitives.WriteUInt32BigEndian(connect, LinkEstimator.LargeAckWindowBytes);
+            Write(framing, DeliveryItem.Control((byte)RtmpMessageType.WindowAckSize, RtmpChunkFraming.ProtocolChunkStream, connect));
+            Assert.False(framing.AnnounceAckWindow(LinkEstimator.LargeAckWindowBytes)); // the connection's own, already said
+            Assert.True(framing.AnnounceAckWindow(1024));
+            Assert.False(framing.AnnounceAckWindow(1024));
+            Write(framing, MediaItem(FrameClass.KeyFrame, 40, video));
+            Assert.True(framing.AnnounceAckWindow(LinkEstimator.LargeAckWindowBytes));
+            Assert.True(await framing.FlushAsync(CancellationToken.None));
+        }
+
+        var messages = await ReadMessagesAsync(client, expected: 4, TimeSpan.FromSeconds(10));
+        Assert.Equal(
+            [(RtmpMessageType.WindowAckSize, (uint)LinkEstimator.LargeAckWindowBytes), (RtmpMessageType.WindowAckSize, 1024u),
+             (RtmpMessageType.Video, 0u), (RtmpMessageType.WindowAckSize, (uint)LinkEstimator.LargeAckWindowBytes)],
+            messages.Select(m => (m.Type, m.Type == RtmpMessageType.WindowAckSize ? BinaryPrimitives.ReadUInt32BigEndian(m.Payload) : 0u)));
+    }
 }

@@ -28,6 +28,7 @@ public sealed class ViewerWriterTests
         public int PartialRemainingBytes => 0;
         public int PendingBytes => _pending;
         public void AdaptTo(int budgetBytes) { }
+        public bool AnnounceAckWindow(int windowBytes) => false;
         public int Write(in DeliveryItem item) { _pending += item.Payload.Length; return item.Payload.Length; }
         public bool BeginPartial(in DeliveryItem item, int maxBytes) => throw new NotSupportedException();
         public int ContinuePartial(int maxBytes, out DeliveryItem? finished) => throw new NotSupportedException();

@@ -26,6 +26,7 @@ internal sealed record Received(RtmpMessageType Type, uint Timestamp, uint Strea
 internal sealed class RtmpPeer : IAsyncDisposable
 {
     private readonly Channel<Received> _inbox = Channel.CreateUnbounded<Received>();
+    private readonly List<uint> _ackWindows = [];
     private RtmpConnection _connection = null!;
 
     private RtmpPeer()
@@ -58,9 +59,26 @@ internal sealed class RtmpPeer : IAsyncDisposable
         return peer;
     }
 
-    private void OnMessage(TestClientMessage message, long arrivalTicks) =>
+    private void OnMessage(TestClientMessage message, long arrivalTicks)
+    {
+        if (message.TypeId == (byte)RtmpMessageType.WindowAckSize && message.Payload.Length >= 4)
+        {
+            lock (_ackWindows)
+                _ackWindows.Add(System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(message.Payload.Span));
+        }
         _inbox.Writer.TryWrite(new Received((RtmpMessageType)message.TypeId, message.Timestamp, message.StreamId,
             message.Payload.ToArray(), Environment.TickCount64));
+    }
+
+    /// <summary>Every Window Acknowledgement Size the server announced (RTMP spec §5.4.4), in order, whether or not a wait consumed the message.</summary>
+    public IReadOnlyList<uint> AckWindows
+    {
+        get
+        {
+            lock (_ackWindows)
+                return [.. _ackWindows];
+        }
+    }
 
     /// <summary>createStream + publish; returns the onStatus code.</summary>
     public async Task<string?> PublishAsync(string streamWithQuery)

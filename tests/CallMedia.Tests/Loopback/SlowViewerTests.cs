@@ -1,3 +1,4 @@
+using CallMedia.Delivery;
 using CallMedia.Rtmp.Chunks;
 using Xunit.Abstractions;
 
@@ -54,6 +55,15 @@ public sealed class SlowViewerTests(ITestOutputHelper output)
                 Assert.True(SyntheticMedia.IsKey(slowVideo[i]), $"video resumed on a non-key frame #{SyntheticMedia.Index(slowVideo[i])}");
         }
         Assert.True(slowVideo.Count(SyntheticMedia.IsKey) >= 3, $"key frames keep coming through ({slowVideo.Count(SyntheticMedia.IsKey)})");
+
+        // The slow viewer was asked to acknowledge what it read at a small window (its pipe is then exact); the normal
+        // one, once its budget was large, at the connection's large window again (RTMP spec §5.4.4).
+        var slowAckWindows = slow.AckWindows;
+        var normalAckWindows = normal.AckWindows;
+        output.WriteLine($"Window Acknowledgement Sizes: slow {string.Join(", ", slowAckWindows)}; normal {string.Join(", ", normalAckWindows)}");
+        Assert.Contains(slowAckWindows, w => w is >= LinkEstimator.MinAckWindowBytes and <= LinkEstimator.MaxSmallAckWindowBytes);
+        Assert.NotEqual((uint)LinkEstimator.LargeAckWindowBytes, slowAckWindows[^1]);
+        Assert.Equal(LinkEstimator.LargeAckWindowBytes, (int)normalAckWindows[^1]);
 
         // The normal viewer lost nothing.
         foreach (var type in new[] { RtmpMessageType.Audio, RtmpMessageType.Video })

@@ -26,6 +26,8 @@ internal sealed class FlvTagFraming(PipeWriter writer, Func<(bool HasAudio, bool
     {
     }
 
+    public bool AnnounceAckWindow(int windowBytes) => false; // HTTP has no acknowledgements of its own
+
     public int PendingBytes => _pending;
 
     public int Write(in DeliveryItem item)

@@ -22,6 +22,12 @@ internal interface IFraming : IDisposable
     /// </summary>
     void AdaptTo(int budgetBytes);
 
+    /// <summary>
+    /// Announces a Window Acknowledgement Size of <paramref name="windowBytes"/> to the peer (RTMP spec §5.4.4), framed
+    /// before what follows; false when the framing has no acknowledgements (FLV) or that window is already announced.
+    /// </summary>
+    bool AnnounceAckWindow(int windowBytes);
+
     /// <summary>Payload bytes of the partial message still to send (0 without one).</summary>
     int PartialRemainingBytes { get; }
 

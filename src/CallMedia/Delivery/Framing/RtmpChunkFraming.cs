@@ -27,6 +27,7 @@ internal sealed class RtmpChunkFraming(Socket socket) : IFraming
     private DeliveryItem _partialItem;
     private ChunkWriter.PartialMessage _partial;
     private int _connectionChunkSize = ChunkReader.DefaultChunkSize;
+    private int _ackWindow = LinkEstimator.LargeAckWindowBytes; // as the connection's own Window Acknowledgement Size items set it
 
     /// <summary>The message stream id of the viewer's <c>play</c> (media items go there).</summary>
     public uint PlayStreamId { get; set; }
@@ -68,10 +69,24 @@ internal sealed class RtmpChunkFraming(Socket socket) : IFraming
 
     private void Announce(int size)
     {
-        var payload = new byte[4];
-        BinaryPrimitives.WriteUInt32BigEndian(payload, (uint)size);
-        _out.Write(_output, ProtocolChunkStream, RtmpMessageType.SetChunkSize, 0, 0, new ArraySegment<byte>(payload));
+        WriteControl(RtmpMessageType.SetChunkSize, (uint)size);
         _out.ChunkSize = size;
+    }
+
+    public bool AnnounceAckWindow(int windowBytes)
+    {
+        if (windowBytes == _ackWindow)
+            return false;
+        WriteControl(RtmpMessageType.WindowAckSize, (uint)windowBytes);
+        _ackWindow = windowBytes;
+        return true;
+    }
+
+    private void WriteControl(RtmpMessageType type, uint value)
+    {
+        var payload = new byte[4];
+        BinaryPrimitives.WriteUInt32BigEndian(payload, value);
+        _out.Write(_output, ProtocolChunkStream, type, 0, 0, new ArraySegment<byte>(payload));
     }
 
     public int Write(in DeliveryItem item)
@@ -80,6 +95,8 @@ internal sealed class RtmpChunkFraming(Socket socket) : IFraming
         _out.Write(_output, csid, (RtmpMessageType)item.MessageType, item.Timestamp, streamId, item.Payload.Segment(0, item.Payload.Length));
         if (item.IsControl && item.MessageType == (byte)RtmpMessageType.SetChunkSize)
             _out.ChunkSize = _connectionChunkSize = (int)BinaryPrimitives.ReadUInt32BigEndian(item.Payload.Span);
+        else if (item.IsControl && item.MessageType == (byte)RtmpMessageType.WindowAckSize)
+            _ackWindow = (int)BinaryPrimitives.ReadUInt32BigEndian(item.Payload.Span);
         return item.Payload.Length;
     }
 

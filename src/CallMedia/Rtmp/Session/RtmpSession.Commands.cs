@@ -10,7 +10,7 @@ namespace CallMedia.Rtmp.Session;
 
 internal sealed partial class RtmpSession
 {
-    private const uint WindowAckSize = 2_500_000;
+    private const uint WindowAckSize = Delivery.LinkEstimator.LargeAckWindowBytes;
     private string _app = "";
     private string _connectQuery = "";
     private uint _nextStreamId;

@@ -43,6 +43,12 @@ internal sealed partial class RtmpSession
                 _peerWindowAck = ReadUInt32(message);
                 break;
             case RtmpMessageType.Acknowledgement:
+                // A viewer's count of what it read: the exact pipe while the writer asks for acknowledgements.
+                if (message.Payload.Length >= 4)
+                    _queue.OnPeerAcknowledged(ReadUInt32(message), now);
+                else
+                    message.Payload.Release();
+                break;
             case RtmpMessageType.SetPeerBandwidth:
             case RtmpMessageType.SharedObjectAmf0:
             case RtmpMessageType.SharedObjectAmf3:
