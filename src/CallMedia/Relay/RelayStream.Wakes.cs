@@ -12,6 +12,10 @@ internal sealed partial class RelayStream
 
     [ThreadStatic] private static bool t_batching;
 
+#if DEBUG
+    [ThreadStatic] private static bool t_wakingListed; // Debug builds: WakeListed is not re-entered
+#endif
+
     /// <summary>
     /// From here to <see cref="EndWakeBatch"/>, the fan-outs on this thread
     /// (<see cref="OnMedia(IPublisherSession, Media.MediaPacket, long, List{Viewer}, bool, bool)"/>) queue each message
@@ -30,8 +34,17 @@ internal sealed partial class RelayStream
             WakeListed(wake);
     }
 
+    /// <summary>
+    /// Wakes the listed writers and empties the list. Not re-entered on a thread: an inline wake-up writes to its viewer's
+    /// socket and never fans out (asserted in Debug builds; the list is walked as a span, which, unlike a <see cref="List{T}"/> enumerator,
+    /// would not notice a change during the walk).
+    /// </summary>
     private static void WakeListed(ShortList<Viewer> wake)
     {
+#if DEBUG
+        System.Diagnostics.Debug.Assert(!t_wakingListed, "WakeListed re-entered on this thread");
+        t_wakingListed = true;
+#endif
         try
         {
             foreach (var viewer in wake.AsSpan())
@@ -45,6 +58,9 @@ internal sealed partial class RelayStream
             foreach (var viewer in wake.AsSpan())
                 viewer.WakeList = null; // a wake that threw left the rest listed: the next fan-out lists them again
             wake.Clear();
+#if DEBUG
+            t_wakingListed = false;
+#endif
         }
     }
 }

@@ -52,6 +52,20 @@ public sealed class ShortListTests
         Assert.Equal(0, list.Count);
     }
 
+    [Fact]
+    public void RemoveFirst_LetsGoOfTheVacatedEntries()
+    {
+        var list = new ShortList<object>();
+        list.Add("first");
+        var held = AddUnreferenced(list);
+        list.RemoveFirst(2);
+
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        Assert.False(held.IsAlive); // the slot the entry moved out of is cleared
+        Assert.Equal(0, list.Count);
+    }
+
     // Not inlined: the entry's only reference is the list's.
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
     private static WeakReference AddUnreferenced(ShortList<object> list)

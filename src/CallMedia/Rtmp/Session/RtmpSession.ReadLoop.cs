@@ -1,4 +1,3 @@
-using System.Buffers;
 using CallMedia.Media;
 using CallMedia.Relay;
 using CallMedia.Rtmp.Chunks;
