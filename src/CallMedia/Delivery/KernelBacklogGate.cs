@@ -9,7 +9,8 @@ namespace CallMedia.Delivery;
 /// sees it and audio overtakes video. Looks at the kernel (<see cref="KernelSendQueue.Look"/>, one <c>getsockopt</c>) at each
 /// wake-up, except for a viewer that keeps up (budget ≥ 32 KiB, pipe under half of it); while the pipe is full, looks
 /// again every 2–20 ms (its expected drain time). Blocked for 500 ms with nothing unsent in the kernel, it takes the
-/// peer's unread estimate as stale (<see cref="LinkEstimator.ForgetPeerUnread"/>).
+/// peer's unread estimate as stale, and a peer's RTMP acknowledgements as not following what it reads
+/// (<see cref="LinkEstimator.ForgetPeerUnread"/>).
 /// <para>
 /// A viewer that keeps up is looked at only when a look can change a decision. Between looks the pipe's estimate is the
 /// last look's plus every byte written since (nothing read), an upper bound: a look can only show more room, so while the
@@ -79,9 +80,9 @@ internal sealed class KernelBacklogGate(Socket? socket, ViewerQueue queue)
             var at = queue.NowMs;
             if (at - _blockedSince >= StuckMs && sample.NotSent == 0)
             {
-                // Blocked for long with nothing unsent: the estimate of the peer's unread bytes is stale (unless the
-                // peer's acknowledgements say otherwise). A new stuck period starts if there is still no room.
-                room = queue.ForgetPeerUnread(at);
+                // Blocked for long with nothing unsent: the estimate of the peer's unread bytes is stale (or its
+                // acknowledgements do not follow what it reads). A new stuck period starts if there is still no room.
+                room = queue.ForgetPeerUnread();
                 _blockedSince = at;
                 break;
             }

@@ -1,84 +1,73 @@
 namespace CallMedia.Delivery;
 
 /// <summary>
-/// The pipe from the peer's RTMP acknowledgements: an exact count of what its application read, where the kernel's
-/// view is coarse. RTMP spec §5.4.3/§5.4.4: a peer told a Window Acknowledgement Size sends an Acknowledgement carrying
-/// the bytes it has received so far each time it has received that many more (FFmpeg's <c>rtmpproto</c> at half the
-/// window). The peer counts what it read from its socket, so what we wrote minus its count is everything not yet read:
-/// in our kernel, on the wire and in its receive buffer.
+/// The pipe from the peer's RTMP acknowledgements where the kernel's view of a small receive buffer falls short. RTMP
+/// spec §5.4.3/§5.4.4: a peer told a Window Acknowledgement Size sends an Acknowledgement carrying the bytes it has
+/// received so far each time it has received that many more (FFmpeg's <c>rtmpproto</c> at half the window). What we
+/// wrote minus its count is at least what it has not read yet (in our kernel, on the wire, in its receive buffer, and in
+/// its own reassembly of a message it counts only once whole, as FFmpeg does): an upper bound, where the kernel's view
+/// is a lower one.
 /// <para>
-/// Why: the peer's advertised window (the kernel's view, <see cref="OnSample"/>) moves in coarse steps, and Linux
-/// receivers hold more than the largest window they advertised (a socket with an 8 KiB <c>SO_RCVBUF</c> that
-/// advertised 8 KiB held 13 KiB unread on Linux 6.18): the unread part, up to ~700 ms of a 150 kbit/s link, is
-/// unseen, and the audio waits behind it. While the budget is small (a viewer just started, or a slow link) the writer
-/// announces a small window (<see cref="AckWindowFor"/>); once the budget is large it announces the connection's large
-/// window again, so a viewer that keeps up costs no acknowledgements.
+/// Why: a Linux receiver holds more than the largest window it advertised (on Linux 6.18 a socket with an 8 KiB
+/// <c>SO_RCVBUF</c> advertised 9 KiB and held 13 KiB unread), and it announces the window in coarse steps: the unread
+/// part the kernel's view misses, 4–5 KiB, is ≈ 220–270 ms of a 150 kbit/s link that the audio waited behind. While the
+/// budget is small (a viewer just started, or a slow link) the writer announces a small window
+/// (<see cref="AckWindowFor"/>); once the budget is large it announces the connection's large window again, so a viewer
+/// that keeps up sends no acknowledgements.
 /// </para>
 /// <para>
-/// Only for a peer whose receive buffer is small (its largest window ≤ 64 KiB, where the kernel's view was taken as
-/// exact): for larger ones the kernel's view stands as it was (FFmpeg's acknowledgements, for one, lag what it read by
-/// the message it is reading).
-/// A peer's acknowledgement counts when it came at most <see cref="TrustedSpacingBytes"/> after the previous one, or after
-/// the small window's announcement (librtmp, for one, acknowledges every tenth of the Set Peer Bandwidth, not at our
-/// window): until then, and after the writer was stuck for long with nothing unsent and no acknowledgement
-/// (<see cref="ForgetPeerUnread"/>: a peer that stopped acknowledging looks like one that stopped reading), the
-/// kernel's view stands.
+/// Only for a peer whose largest window is ≤ 64 KiB (where the kernel's view was taken as exact; for larger buffers it
+/// stands as it was). Its acknowledgements count from the first one after the small window's announcement that came
+/// within <see cref="TrustedSpacingBytes"/> of it or of the previous one (librtmp acknowledges every tenth of the Set
+/// Peer Bandwidth, 250 KB here, not at our window); until that first one the pipe is at least what was written since the
+/// announcement. A peer whose counted acknowledgements left the writer stuck for 500 ms with nothing unsent in the kernel
+/// (<see cref="ForgetPeerUnread"/>: a count that does not follow its reads, e.g. FFmpeg's while a large video message
+/// goes out in chunks beside the audio) is not asked again: the kernel's view stands for the rest of the connection.
 /// </para>
 /// </summary>
 internal sealed partial class LinkEstimator
 {
     /// <summary>The Window Acknowledgement Size announced at connect and while the budget is large, bytes (as nginx-rtmp's order of magnitude: no acknowledgement for seconds).</summary>
     public const int LargeAckWindowBytes = 2_500_000;
-    /// <summary>The smallest window announced while the budget is small, bytes.</summary>
-    public const int MinAckWindowBytes = 1024;
-    /// <summary>The largest window announced while the budget is small, bytes.</summary>
-    public const int MaxSmallAckWindowBytes = 8 * 1024;
+    /// <summary>The window announced while the budget is small, bytes: the pipe is then known to within 1 KiB (FFmpeg's half a KiB).</summary>
+    public const int SmallAckWindowBytes = 1024;
     /// <summary>The budget from which the large window is announced, bytes (the gate's fast path for viewers that keep up).</summary>
     public const int LargeAckWindowBudgetBytes = 32 * 1024;
+    /// <summary>What a client that counts the handshake counts more than we do, bytes: S0 + S1 + S2 (RTMP spec §5.2).</summary>
+    public const int HandshakeBytes = 1 + 1536 + 1536;
 
     private int _ackWindow = LargeAckWindowBytes;
     private long _ackedRead = -1; // the peer's read count from its latest acknowledgement (our bytes)
     private long _ackSpacingFrom; // where the next acknowledgement's spacing is measured from
-    private long _ackOffset;
-    private long _lastAckAt = long.MinValue / 2;
+    private long _ackOffset;      // 0, or HandshakeBytes for a client that counts the handshake
     private bool _acksCount;
-    private bool _awaitingAck;    // a small window announced, no acknowledgement yet
+    private bool _acksFailed;     // the peer's count did not follow its reads: not asked again
+    private bool _awaitingAck;    // a small window announced, no acknowledgement since
     private long _awaitingFrom;   // what was written at the announcement
-    private long _seenRead;       // what was written when a kernel look last showed the peer empty: it read at least that
 
-    /// <summary>
-    /// The window to announce for <paramref name="budgetBytes"/>: a quarter of the budget as a power of two,
-    /// 1–8 KiB, while the budget is under 32 KiB (the pipe is then known to within a quarter of it, FFmpeg's to an
-    /// eighth); <see cref="LargeAckWindowBytes"/> from there on.
-    /// </summary>
-    public static int AckWindowFor(int budgetBytes) =>
-        budgetBytes >= LargeAckWindowBudgetBytes ? LargeAckWindowBytes
-            : Math.Clamp((int)System.Numerics.BitOperations.RoundUpToPowerOf2((uint)Math.Max(budgetBytes / 4, 1)) , MinAckWindowBytes, MaxSmallAckWindowBytes);
+    /// <summary>The window to announce for <paramref name="budgetBytes"/>: <see cref="SmallAckWindowBytes"/> under 32 KiB, else <see cref="LargeAckWindowBytes"/>.</summary>
+    public static int AckWindowFor(int budgetBytes) => budgetBytes >= LargeAckWindowBudgetBytes ? LargeAckWindowBytes : SmallAckWindowBytes;
 
-    /// <summary>Acknowledgements this far apart or closer (bytes, beside 4 windows) are the peer's answer to our window.</summary>
-    public static int TrustedSpacingBytes(int window) => 4 * window + 64 * 1024;
+    /// <summary>The furthest an acknowledgement that counts may come after the previous one (or the announcement), bytes: four windows and 16 KiB of messages a client counts only once whole.</summary>
+    public static int TrustedSpacingBytes(int window) => 4 * window + 16 * 1024;
 
     /// <summary>The pipe comes from the peer's acknowledgements (see the type's remarks).</summary>
-    public bool AcksCount => _acksCount && _maxPeerWindow <= SmallPeerBufferBytes;
+    public bool AcksCount => _acksCount && !_acksFailed && _maxPeerWindow <= SmallPeerBufferBytes;
 
-    /// <summary>
-    /// What was written and the peer has not acknowledged reading, bytes (meaningful while <see cref="AcksCount"/>); what a
-    /// kernel look showed it had read counts too (FFmpeg counts a message only once it has read all of it, so while a
-    /// large video message goes out in chunks its acknowledgements fall behind what it read).
-    /// </summary>
-    private int AckedPipeBytes => (int)Math.Clamp(_bytesWritten - Math.Max(_ackedRead, _seenRead), 0, int.MaxValue);
+    /// <summary>What was written and the peer has not acknowledged reading, bytes (meaningful while <see cref="AcksCount"/>).</summary>
+    private int AckedPipeBytes => (int)Math.Clamp(_bytesWritten - _ackedRead, 0, int.MaxValue);
 
     /// <summary>
     /// The writer framed a Window Acknowledgement Size of <paramref name="windowBytes"/>, after everything counted so far
     /// (<see cref="OnWritten"/>). The large window ends the count from acknowledgements at once (the next ones may be
-    /// seconds away); a small one keeps what was learnt.
+    /// seconds away); a small one starts waiting for the first acknowledgement, unless they already count.
     /// </summary>
     public void OnAckWindowAnnounced(int windowBytes)
     {
         _ackWindow = windowBytes;
         if (windowBytes >= LargeAckWindowBytes)
-            DistrustAcks();
-        else if (!_acksCount)
+            SetAcksCount(false);
+        else if (!_acksCount && !_acksFailed)
         {
             _ackSpacingFrom = _awaitingFrom = _bytesWritten; // the peer cannot have read more when it takes the window
             _awaitingAck = true;
@@ -86,35 +75,28 @@ internal sealed partial class LinkEstimator
     }
 
     /// <summary>
-    /// The pipe from a kernel look (<paramref name="kernelPipe"/>) where the peer's acknowledgements count or are awaited
-    /// on a small receive buffer, whose unread bytes the kernel's view falls short of (see the type's remarks). A look that
-    /// shows the peer empty (nothing unacknowledged, its window at its largest) says it read everything written so far.
-    /// Awaiting the first acknowledgement after the small window's announcement, the pipe is at least what was written
-    /// since then (an honest peer acknowledges after reading one window); that lasts until the acknowledgement, or until
-    /// the writer was stuck for long (<see cref="ForgetPeerUnread"/>: a peer that does not acknowledge at our window).
-    /// Elsewhere the kernel's view stands.
+    /// The pipe from a kernel look (<paramref name="kernelPipe"/>): the acknowledgements' where they count, at least what was
+    /// written since the announcement while the first is awaited (an honest peer acknowledges after reading one window),
+    /// else the kernel's.
     /// </summary>
-    private int PipeFromLook(in LinkSample sample, int kernelPipe)
+    private int PipeFromLook(int kernelPipe)
     {
-        if (_maxPeerWindow > SmallPeerBufferBytes || !_acksCount && !_awaitingAck)
+        if (_maxPeerWindow > SmallPeerBufferBytes || _acksFailed)
             return kernelPipe;
-        if (sample.Unacked == 0 && sample.PeerWindow >= _maxPeerWindow)
-            _seenRead = _bytesWritten;
         if (AcksCount)
             return AckedPipeBytes;
-        return (int)Math.Clamp(Math.Max(kernelPipe, _bytesWritten - Math.Max(_awaitingFrom, _seenRead)), 0, int.MaxValue);
+        return _awaitingAck ? (int)Math.Clamp(Math.Max(kernelPipe, _bytesWritten - _awaitingFrom), 0, int.MaxValue) : kernelPipe;
     }
 
     /// <summary>
-    /// An Acknowledgement from the peer at <paramref name="now"/>: <paramref name="sequence"/> is the bytes it has read so
-    /// far (32 bits, wrapping; counted from the end of the handshake, or from its start by clients that count the
-    /// handshake too: learnt as the excess over what we wrote). It counts when it came at most
-    /// <see cref="TrustedSpacingBytes"/> after the previous one (or after the window's announcement). Ignored while the
-    /// large window is announced.
+    /// An Acknowledgement from the peer: <paramref name="sequence"/> is the bytes it has read so far (32 bits, wrapping;
+    /// counted from the end of the handshake, or from its start by clients that count the handshake too: learnt when a
+    /// count exceeds what we wrote by at most <see cref="HandshakeBytes"/>; a larger excess is a count we cannot follow).
+    /// Ignored while the large window is announced, and when it is older than the small window's announcement.
     /// </summary>
-    public void OnPeerAcknowledged(uint sequence, long now)
+    public void OnPeerAcknowledged(uint sequence)
     {
-        if (_ackWindow >= LargeAckWindowBytes)
+        if (_ackWindow >= LargeAckWindowBytes || _acksFailed)
             return;
         var expected = _bytesWritten + _ackOffset;
         var full = (expected & ~0xFFFF_FFFFL) | sequence;
@@ -125,23 +107,40 @@ internal sealed partial class LinkEstimator
         var read = full - _ackOffset;
         if (read > _bytesWritten)
         {
-            // It read more than we wrote: it counts bytes we do not (the handshake's 3,073).
-            _ackOffset += read - _bytesWritten;
-            read = _bytesWritten;
+            if (_ackOffset != 0 || read - _bytesWritten > HandshakeBytes)
+            {
+                GiveUpAcks(); // more than it could have read
+                return;
+            }
+            _ackOffset = HandshakeBytes;
+            read -= HandshakeBytes;
         }
-        if (read < _ackedRead)
-            return; // out of order or repeated
-        _acksCount = read - _ackSpacingFrom <= TrustedSpacingBytes(_ackWindow);
+        if (read < _ackedRead || _awaitingAck && read <= _awaitingFrom)
+            return; // out of order, repeated, or sent before the peer took the small window
+        var counts = read - _ackSpacingFrom <= TrustedSpacingBytes(_ackWindow);
         _awaitingAck = false;
         _ackedRead = _ackSpacingFrom = read;
-        _lastAckAt = now;
+        SetAcksCount(counts);
         if (AcksCount)
             PipeBytes = AckedPipeBytes;
     }
 
-    /// <summary>The peer's acknowledgements counted and the latest came less than <paramref name="ms"/> before <paramref name="now"/>.</summary>
-    private bool AcksAlive(long now, int ms) => AcksCount && now - _lastAckAt < ms;
+    /// <summary>The acknowledgements did not follow the peer's reads (or never came): the kernel's view for the rest of the connection.</summary>
+    private void GiveUpAcks()
+    {
+        if (_acksCount || _awaitingAck)
+            _acksFailed = true;
+        SetAcksCount(false);
+    }
 
-    /// <summary>The kernel's view again; the next acknowledgement's spacing counts from the latest one.</summary>
-    private void DistrustAcks() => _acksCount = _awaitingAck = false;
+    /// <summary>Switches between the kernel's view and the acknowledgements; a switch restarts the read rate's span (the two views of what was read differ by KiBs).</summary>
+    private void SetAcksCount(bool counts)
+    {
+        if (!counts)
+            _awaitingAck = false;
+        if (counts == _acksCount)
+            return;
+        _acksCount = counts;
+        _count = 0;
+    }
 }

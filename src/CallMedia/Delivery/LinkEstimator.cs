@@ -31,7 +31,6 @@ internal sealed partial class LinkEstimator
     public const int PipeTargetMs = 100;
 
     private const int FastDrainMs = 20;
-    private const int StuckAckMs = 500;
     private const int SmallPeerBufferBytes = 64 * 1024;
     private const int StaleWindowMs = 250;
     private const int RateSamples = 48;
@@ -108,13 +107,12 @@ internal sealed partial class LinkEstimator
 
     /// <summary>
     /// The writer was blocked for long while the kernel had nothing unsent: take the peer's current window as its empty
-    /// buffer (the window it announced last may be stale), the pipe as what is unacknowledged.
+    /// buffer (the window it announced last may be stale), the pipe as what is unacknowledged. A peer whose
+    /// acknowledgements counted is not asked again (<see cref="GiveUpAcks"/>).
     /// </summary>
-    public void ForgetPeerUnread(long now)
+    public void ForgetPeerUnread()
     {
-        if (AcksAlive(now, StuckAckMs))
-            return; // its acknowledgements say it reads: the pipe is what they say
-        DistrustAcks(); // a peer that stopped acknowledging looks like one that stopped reading
+        GiveUpAcks();
         if (Last.PeerWindow > 0)
             _maxPeerWindow = Last.PeerWindow;
         PipeBytes = Last.Unacked;
@@ -199,7 +197,7 @@ internal sealed partial class LinkEstimator
         var unread = sample.PeerWindow < 0 ? 0
             : _maxPeerWindow <= SmallPeerBufferBytes || sample.PeerWindow <= _maxPeerWindow / 2 ? _maxPeerWindow - sample.PeerWindow : 0;
         // The peer's acknowledgements, where it sends them at our small window, say exactly what its application read.
-        PipeBytes = PipeFromLook(sample, sample.Unacked + unread);
+        PipeBytes = PipeFromLook(sample.Unacked + unread);
         var read = _bytesWritten - PipeBytes;
 
         // A viewer that emptied a write of half the budget or more right away keeps up: open up (TCP slow start). Once

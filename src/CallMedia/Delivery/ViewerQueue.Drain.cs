@@ -198,18 +198,18 @@ internal sealed partial class ViewerQueue
     }
 
     /// <summary>An RTMP Acknowledgement from the viewer (see <see cref="LinkEstimator.OnPeerAcknowledged"/>).</summary>
-    public void OnPeerAcknowledged(uint sequence, long now)
+    public void OnPeerAcknowledged(uint sequence)
     {
         lock (_lock)
-            _link.OnPeerAcknowledged(sequence, now);
+            _link.OnPeerAcknowledged(sequence);
     }
 
     /// <summary>Forgets the estimate of the peer's unread bytes (see <see cref="LinkEstimator.ForgetPeerUnread"/>); returns the room.</summary>
-    public int ForgetPeerUnread(long now)
+    public int ForgetPeerUnread()
     {
         lock (_lock)
         {
-            _link.ForgetPeerUnread(now);
+            _link.ForgetPeerUnread();
             return _link.RoomBytes;
         }
     }

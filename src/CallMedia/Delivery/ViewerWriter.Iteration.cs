@@ -17,14 +17,11 @@ internal sealed partial class ViewerWriter
         var need = NextNeed();
         var (room, enough, budget, now) = await gate.WaitForRoomAsync(need, cancellationToken).ConfigureAwait(false);
         framing.AdaptTo(budget);
+        // Acknowledgements at a small window while the budget is small: the exact pipe (LinkEstimator.Acknowledgements).
+        // The framing knows the window last framed, the connection's own included.
         var ackWindow = LinkEstimator.AckWindowFor(budget);
-        if (ackWindow != _ackWindow)
-        {
-            // Acknowledgements at a small window while the budget is small: the exact pipe (LinkEstimator.Acknowledgements).
-            _ackWindow = ackWindow;
-            if (framing.AnnounceAckWindow(ackWindow))
-                queue.OnAckWindowAnnounced(ackWindow);
-        }
+        if (framing.AnnounceAckWindow(ackWindow))
+            queue.OnAckWindowAnnounced(ackWindow);
         // Audio first, whatever the room: queued audio overtakes queued video (and the rest of a video message
         // sent in parts); it is small, and on a slow link it is what must arrive on time. The items in order after it
         // (when there is room and no message is being sent in parts) come in the same lock round trip.

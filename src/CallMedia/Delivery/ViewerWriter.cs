@@ -30,7 +30,6 @@ internal sealed partial class ViewerWriter(ViewerQueue queue, KernelBacklogGate 
     private ManualResetValueTaskSourceCore<Step> _handover; // the writer's wait, ended by OnWake when it cannot go on
     private ValueTask<bool> _iteration; // the iteration Pump left pending (Step.Async)
     private int _nextNonAudioBytes; // the first queued non-audio item's size as Pump's TryReady saw it (0: none)
-    private int _ackWindow = LinkEstimator.LargeAckWindowBytes; // the Window Acknowledgement Size the budget last asked for
 
     /// <summary>Where <see cref="Pump"/> stopped.</summary>
     internal enum Step

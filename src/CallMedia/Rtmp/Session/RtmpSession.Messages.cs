@@ -45,7 +45,7 @@ internal sealed partial class RtmpSession
             case RtmpMessageType.Acknowledgement:
                 // A viewer's count of what it read: the exact pipe while the writer asks for acknowledgements.
                 if (message.Payload.Length >= 4)
-                    _queue.OnPeerAcknowledged(ReadUInt32(message), now);
+                    _queue.OnPeerAcknowledged(ReadUInt32(message));
                 else
                     message.Payload.Release();
                 break;
