@@ -196,7 +196,7 @@ internal sealed partial class LinkEstimator
         // window shrunk to half or less says its application is not reading. A small one (a fixed SO_RCVBUF) is exact.
         var unread = sample.PeerWindow < 0 ? 0
             : _maxPeerWindow <= SmallPeerBufferBytes || sample.PeerWindow <= _maxPeerWindow / 2 ? _maxPeerWindow - sample.PeerWindow : 0;
-        // The peer's acknowledgements, where it sends them at our small window, say exactly what its application read.
+        // Where the peer's acknowledgements at our small window count, they bound what its application has not read.
         PipeBytes = PipeFromLook(sample.Unacked + unread);
         var read = _bytesWritten - PipeBytes;
 

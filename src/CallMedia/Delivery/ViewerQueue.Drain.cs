@@ -195,11 +195,18 @@ internal sealed partial class ViewerQueue
     {
         lock (_lock)
             _link.OnAckWindowAnnounced(windowBytes);
+        Volatile.Write(ref _acksWanted, windowBytes < LinkEstimator.LargeAckWindowBytes);
     }
 
-    /// <summary>An RTMP Acknowledgement from the viewer (see <see cref="LinkEstimator.OnPeerAcknowledged"/>).</summary>
+    /// <summary>
+    /// An RTMP Acknowledgement from the viewer (see <see cref="LinkEstimator.OnPeerAcknowledged"/>). Without the queue's
+    /// lock while the large window is announced: a client that acknowledges anyway (or floods) does not contend with the
+    /// fan-out.
+    /// </summary>
     public void OnPeerAcknowledged(uint sequence)
     {
+        if (!Volatile.Read(ref _acksWanted))
+            return;
         lock (_lock)
             _link.OnPeerAcknowledged(sequence);
     }

@@ -26,6 +26,7 @@ internal sealed partial class ViewerQueue
     private readonly TimeProvider _time;
     private readonly DropPolicy _policy;
     private readonly LinkEstimator _link = new();
+    private bool _acksWanted; // a small Window Acknowledgement Size is announced (OnPeerAcknowledged)
     private int _head;
     private long _bytes;
     private long _videoBytes;

@@ -1,10 +1,9 @@
 using System.Buffers.Binary;
-using System.Net;
-using System.Net.Sockets;
 using CallMedia.Delivery;
 using CallMedia.Delivery.Framing;
 using CallMedia.Media;
 using CallMedia.Rtmp.Chunks;
+using CallMedia.Tests.Rtmp;
 
 using static CallMedia.Tests.Delivery.RtmpFramingPeer;
 
@@ -16,12 +15,9 @@ public sealed class RtmpChunkFramingTests
     [Fact]
     public async Task AdaptTo_ASmallBudget_AnnouncesSmallChunks_ThenTheConnectionsSizeAgain_AndMessagesReassemble()
     {
-        using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        listener.Listen();
-        using var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        await client.ConnectAsync(listener.LocalEndPoint!);
-        using var server = await listener.AcceptAsync();
+        var (client, server) = await LoopbackSockets.PairAsync();
+        using var clientSocket = client;
+        using var serverSocket = server;
         var video = new byte[10_000];
         new Random(5).NextBytes(video);
         video[0] = 0x17;
@@ -51,12 +47,9 @@ public sealed class RtmpChunkFramingTests
     [Fact]
     public async Task AnnounceAckWindow_FramesAWindowAcknowledgementSize_OnlyWhenTheWindowChanges()
     {
-        using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        listener.Listen();
-        using var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        await client.ConnectAsync(listener.LocalEndPoint!);
-        using var server = await listener.AcceptAsync();
+        var (client, server) = await LoopbackSockets.PairAsync();
+        using var clientSocket = client;
+        using var serverSocket = server;
         var video = new byte[3_000];
         video[0] = 0x17;
 
