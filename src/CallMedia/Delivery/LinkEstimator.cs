@@ -9,9 +9,9 @@ namespace CallMedia.Delivery;
 /// <para>
 /// The <b>pipe</b> is what was written and the viewer application has not read yet: the kernel's unacknowledged bytes
 /// plus what the peer's kernel holds unread (the peer's largest advertised window minus its current one; for a buffer
-/// over 64 KiB, once that is down to half or less), or, from an RTMP peer that acknowledges at the small window the
-/// writer announces while the budget is small, what was written minus what its application acknowledged reading
-/// (see <see cref="OnPeerAcknowledged"/>). The
+/// over 64 KiB, once that is down to half or less), or, from an RTMP peer with a small receive buffer that acknowledges at
+/// the small window the writer announces while the budget is small, what was written minus what its application
+/// acknowledged reading, an upper bound (see <see cref="OnPeerAcknowledged"/>). The
 /// <b>read rate</b> is how fast the pipe empties while the writer has more to send (the viewer, not the relay, sets
 /// the pace), over ≥ 400 ms. The <b>budget</b> is how much the writer lets into the pipe: 4 KiB at first, doubled
 /// each time the viewer empties a write of at least half of it within 20 ms (a viewer that keeps up) until its read

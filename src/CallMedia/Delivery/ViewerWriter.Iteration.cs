@@ -17,7 +17,7 @@ internal sealed partial class ViewerWriter
         var need = NextNeed();
         var (room, enough, budget, now) = await gate.WaitForRoomAsync(need, cancellationToken).ConfigureAwait(false);
         framing.AdaptTo(budget);
-        // Acknowledgements at a small window while the budget is small: the exact pipe (LinkEstimator.Acknowledgements).
+        // Acknowledgements at a small window while the budget is small bound the pipe (LinkEstimator.Acknowledgements).
         // The framing knows the window last framed, the connection's own included.
         var ackWindow = LinkEstimator.AckWindowFor(budget);
         if (framing.AnnounceAckWindow(ackWindow))

@@ -43,7 +43,7 @@ internal sealed partial class RtmpSession
                 _peerWindowAck = ReadUInt32(message);
                 break;
             case RtmpMessageType.Acknowledgement:
-                // A viewer's count of what it read: the exact pipe while the writer asks for acknowledgements.
+                // A viewer's count of what it read: bounds its pipe while the writer asks for acknowledgements.
                 if (message.Payload.Length >= 4)
                     _queue.OnPeerAcknowledged(ReadUInt32(message));
                 else
