@@ -9,11 +9,11 @@ namespace CallMedia.Delivery;
 /// is a lower one.
 /// <para>
 /// Why: a Linux receiver holds more than the largest window it advertised (on Linux 6.18 a socket with an 8 KiB
-/// <c>SO_RCVBUF</c> advertised 9 KiB and held 13 KiB unread), and it announces the window in coarse steps: the unread
-/// part the kernel's view misses, 4–5 KiB, is ≈ 220–270 ms of a 150 kbit/s link that the audio waited behind. While the
-/// budget is small (a viewer just started, or a slow link) the writer announces a small window
-/// (<see cref="AckWindowFor"/>); once the budget is large it announces the connection's large window again, so a viewer
-/// that keeps up sends no acknowledgements.
+/// <c>SO_RCVBUF</c> advertised at most 8 KiB and took 11 KiB unread, 4 KiB more in flight), and it announces the window
+/// in coarse steps: the unread part the kernel's view misses, 4–5 KiB, is ≈ 220–270 ms of a 150 kbit/s link that the
+/// audio waited behind. While the budget is small (a viewer just started, or a slow link) the writer announces a small
+/// window (<see cref="AckWindowFor"/>); once the budget is large it announces the connection's large window again, so a
+/// viewer that keeps up sends no acknowledgements.
 /// </para>
 /// <para>
 /// Only for a peer whose largest window is ≤ 64 KiB (where the kernel's view was taken as exact; for larger buffers it
