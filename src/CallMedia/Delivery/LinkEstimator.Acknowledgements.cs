@@ -34,7 +34,7 @@ internal sealed partial class LinkEstimator
     /// <summary>The budget from which the large window is announced, bytes (the gate's fast path for viewers that keep up).</summary>
     public const int LargeAckWindowBudgetBytes = 32 * 1024;
     /// <summary>What a client that counts the handshake counts more than we do, bytes: S0 + S1 + S2 (RTMP spec §5.2).</summary>
-    public const int HandshakeBytes = 1 + 1536 + 1536;
+    public const int HandshakeBytes = 1 + 2 * Rtmp.Handshake.ServerHandshake.PacketSize;
 
     private int _ackWindow = LargeAckWindowBytes;
     private long _ackedRead = -1; // the peer's read count from its latest acknowledgement (our bytes)
