@@ -8,21 +8,44 @@ namespace CallMedia.Rtmp.Chunks;
 /// the flush sends straight from <see cref="Written"/> (one send, no list of segments to copy together first). The
 /// payload is copied once per viewer either way (the kernel's copy into the socket buffer needs it contiguous or
 /// gathered, and a gathered <c>sendmsg</c> cost more than the copy it saved: docs/performance-notes.md, session 7).
-/// The buffer is rented from <see cref="ArrayPool{T}.Shared"/> at the first write and returned at <see cref="Reset"/>:
-/// the pool hands this thread back the array the previous flush returned, still in the cache, where a buffer kept per
-/// viewer would be cold by the viewer's next flush (its first touch was the output's largest cost in the profile).
-/// Grows by doubling; <see cref="Written"/> is valid until the next write or reset.
+/// <para>
+/// The first write takes the writing thread's scratch buffer (<see cref="ScratchBytes"/>, one per thread, lent to one
+/// output at a time) and <see cref="Reset"/> gives it back: the relay's writers frame and send on their loop's thread
+/// without waiting in between, so every viewer's flush on that thread reuses the same array, still in the cache, with no
+/// pool round trip per flush (a buffer kept per viewer would be cold by the viewer's next flush: its first touch was the
+/// output's largest cost in session 8's profile). Past the scratch's size, or while another output on the thread holds
+/// it, the buffer is rented from <see cref="ArrayPool{T}.Shared"/> as before. Grows by doubling; <see cref="Written"/> is
+/// valid until the next write or reset.
+/// </para>
 /// </summary>
 internal sealed class ChunkOutput : IDisposable
 {
+    /// <summary>Size of each thread's scratch buffer (bytes): a wake-up's flush is a few KiB; a key frame sent whole fits.</summary>
+    public const int ScratchBytes = 64 * 1024;
+
     private const int FirstBytes = 4096;
+
+    [ThreadStatic]
+    private static Scratch? t_scratch;
+
     private byte[] _buffer = [];
+    private Scratch? _lender; // set while _buffer is a thread's scratch: given back at Reset, never to the pool
+
+    /// <summary>A thread's scratch buffer and whether an output holds it.</summary>
+    private sealed class Scratch
+    {
+        public readonly byte[] Buffer = GC.AllocateUninitializedArray<byte>(ScratchBytes);
+        public bool Lent;
+    }
 
     /// <summary>Bytes written since the last <see cref="Reset"/>.</summary>
     public int TotalBytes { get; private set; }
 
     /// <summary>Bytes of the buffer held now (0: none).</summary>
     public int Capacity => _buffer.Length;
+
+    /// <summary>The buffer is the writing thread's scratch (tests).</summary>
+    internal bool HoldsScratch => _lender is not null;
 
     /// <summary>What was written since the last <see cref="Reset"/>.</summary>
     public ReadOnlySpan<byte> Written => _buffer.AsSpan(0, TotalBytes);
@@ -57,21 +80,28 @@ internal sealed class ChunkOutput : IDisposable
     /// </summary>
     public byte[] Detach(out int length)
     {
-        var buffer = _buffer;
         length = TotalBytes;
+        var buffer = _buffer;
+        if (_lender is not null)
+        {
+            // The scratch stays with its thread: the taker gets a pooled copy.
+            buffer = ArrayPool<byte>.Shared.Rent(Math.Max(length, 1));
+            Written.CopyTo(buffer);
+            ReturnBuffer();
+        }
         _buffer = [];
         TotalBytes = 0;
         return buffer;
     }
 
-    /// <summary>Empties the output and returns its buffer to the pool.</summary>
+    /// <summary>Empties the output and gives its buffer back (to the thread's scratch, or to the pool).</summary>
     public void Reset()
     {
         TotalBytes = 0;
         ReturnBuffer();
     }
 
-    /// <summary>Returns the buffer to the pool (<see cref="Reset"/>).</summary>
+    /// <summary>Gives the buffer back (<see cref="Reset"/>).</summary>
     public void Dispose() => Reset();
 
     private void EnsureRoom(int more)
@@ -79,6 +109,17 @@ internal sealed class ChunkOutput : IDisposable
         var needed = TotalBytes + more;
         if (needed <= _buffer.Length)
             return;
+        if (_buffer.Length == 0 && needed <= ScratchBytes)
+        {
+            var scratch = t_scratch ??= new Scratch();
+            if (!scratch.Lent)
+            {
+                scratch.Lent = true;
+                _lender = scratch;
+                _buffer = scratch.Buffer;
+                return;
+            }
+        }
         var grown = ArrayPool<byte>.Shared.Rent(Math.Max(FirstBytes, (int)BitOperations.RoundUpToPowerOf2((uint)needed)));
         _buffer.AsSpan(0, TotalBytes).CopyTo(grown);
         ReturnBuffer();
@@ -87,7 +128,13 @@ internal sealed class ChunkOutput : IDisposable
 
     private void ReturnBuffer()
     {
-        if (_buffer.Length > 0)
+        if (_lender is not null)
+        {
+            // Given back (normally on the thread that lent it: framing and flush do not wait in between).
+            _lender.Lent = false;
+            _lender = null;
+        }
+        else if (_buffer.Length > 0)
             ArrayPool<byte>.Shared.Return(_buffer);
         _buffer = [];
     }
