@@ -18,6 +18,11 @@ internal sealed partial class ViewerQueue
     public bool? TryReady(out int nextNonAudioBytes)
     {
         nextNonAudioBytes = 0;
+        // Empty as the writer left it (only the writer takes items): no lock. A stale view is safe: every item added is
+        // followed by a wake-up (Offer, EnqueueControl; Complete and Clear too), so the writer's wait ends at once and it
+        // asks again.
+        if (_head >= _items.Count && !Volatile.Read(ref _completed))
+            return null;
         lock (_lock)
         {
             if (_head < _items.Count)
