@@ -18,9 +18,10 @@ internal sealed partial class ViewerQueue
     public bool? TryReady(out int nextNonAudioBytes)
     {
         nextNonAudioBytes = 0;
-        // Empty as the writer left it (only the writer takes items): no lock. A stale view is safe: every item added is
-        // followed by a wake-up (Offer, EnqueueControl; Complete and Clear too), so the writer's wait ends at once and it
-        // asks again.
+        // Empty as last seen, without the lock. Only an add puts items after the head, and every add is followed by a
+        // wake-up (Offer's, EnqueueControl's; Offer with wakeLater once the fan-out calls WakeWriter; Complete and Clear
+        // wake too), so a stale "empty" ends the writer's wait at once and it asks again; removals by other threads
+        // (PurgeQueuedVideo, Clear) only make the queue emptier.
         if (_head >= _items.Count && !Volatile.Read(ref _completed))
             return null;
         lock (_lock)

@@ -9,7 +9,8 @@ internal sealed partial class ViewerWriter
     /// order as the room allows, sends it in one write, and polls shortly when a message was held back. False when the
     /// output closed. On the usual path (room, a send the kernel takes whole) it runs as a plain method and completes at
     /// once, without an async state machine; a wait for room, a send the kernel did not take whole or a poll continue in
-    /// <see cref="IterateAsync"/> / <see cref="FinishAsync"/>. Errors come with the returned task, as from an async method.
+    /// <see cref="IterateAsync"/> / <see cref="FinishAsync"/>. Errors come with the returned task (a cancellation as a
+    /// faulted one, which the writer's awaits rethrow alike), not thrown.
     /// </summary>
     private ValueTask<bool> Iterate(CancellationToken cancellationToken)
     {

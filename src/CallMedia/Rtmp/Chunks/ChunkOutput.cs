@@ -20,7 +20,11 @@ namespace CallMedia.Rtmp.Chunks;
 /// </summary>
 internal sealed class ChunkOutput : IDisposable
 {
-    /// <summary>Size of each thread's scratch buffer (bytes): a wake-up's flush is a few KiB; a key frame sent whole fits.</summary>
+    /// <summary>
+    /// Size of each thread's scratch buffer (bytes): a wake-up's flush is a few KiB and fits; a larger one (a large key
+    /// frame sent whole, up to the writer's 256 KiB batch) rents. Every thread that frames (the loops', the thread
+    /// pool's) keeps its scratch for as long as it lives.
+    /// </summary>
     public const int ScratchBytes = 64 * 1024;
 
     private const int FirstBytes = 4096;
@@ -35,7 +39,7 @@ internal sealed class ChunkOutput : IDisposable
     private sealed class Scratch
     {
         public readonly byte[] Buffer = GC.AllocateUninitializedArray<byte>(ScratchBytes);
-        public bool Lent;
+        public volatile bool Lent; // cleared by the holder, normally on the lending thread (a writer's error path may end elsewhere)
     }
 
     /// <summary>Bytes written since the last <see cref="Reset"/>.</summary>
@@ -74,19 +78,22 @@ internal sealed class ChunkOutput : IDisposable
     public byte[] ToArray() => Written.ToArray();
 
     /// <summary>
-    /// Hands over the buffer holding <see cref="Written"/> and its length (bytes from index 0), for a send that outlives
-    /// this flush: the taker returns the array to <see cref="ArrayPool{T}.Shared"/>. The output is left empty, holding
-    /// no buffer. Nothing written: an empty array, not from the pool.
+    /// Hands over what was written from <paramref name="from"/> on (a send the kernel took only in part), for a send that
+    /// outlives this flush: an array from <see cref="ArrayPool{T}.Shared"/> with those bytes from index 0 and their
+    /// <paramref name="length"/>; the taker returns it to the pool. The output's own pooled buffer is handed over as it is
+    /// when nothing of it was sent (<paramref name="from"/> 0); the thread's scratch never leaves its thread (a copy).
+    /// The output is left empty, holding no buffer.
     /// </summary>
-    public byte[] Detach(out int length)
+    public byte[] Detach(int from, out int length)
     {
-        length = TotalBytes;
+        ArgumentOutOfRangeException.ThrowIfNegative(from);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(from, TotalBytes);
+        length = TotalBytes - from;
         var buffer = _buffer;
-        if (_lender is not null)
+        if (_lender is not null || from > 0)
         {
-            // The scratch stays with its thread: the taker gets a pooled copy.
             buffer = ArrayPool<byte>.Shared.Rent(Math.Max(length, 1));
-            Written.CopyTo(buffer);
+            Written[from..].CopyTo(buffer);
             ReturnBuffer();
         }
         _buffer = [];
@@ -94,7 +101,7 @@ internal sealed class ChunkOutput : IDisposable
         return buffer;
     }
 
-    /// <summary>Empties the output and gives its buffer back (to the thread's scratch, or to the pool).</summary>
+    /// <summary>Empties the output and gives its buffer back (the scratch to the thread that lent it, else to the pool).</summary>
     public void Reset()
     {
         TotalBytes = 0;
