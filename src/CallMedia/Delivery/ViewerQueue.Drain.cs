@@ -18,6 +18,12 @@ internal sealed partial class ViewerQueue
     public bool? TryReady(out int nextNonAudioBytes)
     {
         nextNonAudioBytes = 0;
+        // Empty as last seen, without the lock. Only an add puts items after the head, and every add is followed by a
+        // wake-up (Offer's, EnqueueControl's; Offer with wakeLater once the fan-out calls WakeWriter; Complete and Clear
+        // wake too), so a stale "empty" ends the writer's wait at once and it asks again; removals by other threads
+        // (PurgeQueuedVideo, Clear) only make the queue emptier.
+        if (_head >= _items.Count && !Volatile.Read(ref _completed))
+            return null;
         lock (_lock)
         {
             if (_head < _items.Count)

@@ -20,7 +20,7 @@ internal enum OfferResult
 /// </summary>
 internal sealed partial class ViewerQueue
 {
-    private readonly object _lock = new();
+    private readonly Lock _lock = new();
     private readonly List<DeliveryItem> _items = new();
     private readonly WriterWakeup _wakeup = new();
     private readonly TimeProvider _time;

@@ -7,15 +7,98 @@ internal sealed partial class ViewerWriter
     /// <summary>
     /// One wake-up's write: waits for room (<see cref="KernelBacklogGate"/>), frames queued audio first, then the rest in
     /// order as the room allows, sends it in one write, and polls shortly when a message was held back. False when the
-    /// output closed. Completes at once on the usual path (room, a send the kernel takes whole).
+    /// output closed. On the usual path (room, a send the kernel takes whole) it runs as a plain method and completes at
+    /// once, without an async state machine; a wait for room, a send the kernel did not take whole or a poll continue in
+    /// <see cref="IterateAsync"/> / <see cref="FinishAsync"/>. Errors come with the returned task (a cancellation as a
+    /// faulted one, which the writer's awaits rethrow alike), not thrown.
     /// </summary>
-    // Pooled state machine: no allocation when it suspends; none either when it completes at once.
-    [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<bool> IterateAsync(CancellationToken cancellationToken)
+    private ValueTask<bool> Iterate(CancellationToken cancellationToken)
     {
+        try
+        {
+            var need = NextNeed();
+            var wait = gate.WaitForRoomAsync(need, cancellationToken);
+            if (!wait.IsCompletedSuccessfully)
+                return IterateAsync(wait, need, cancellationToken);
+            var (framed, heldBack) = Frame(need, wait.Result);
+            var pollAfter = heldBack || framed == 0;
+            if (framed == 0)
+                return FinishAsync(new(true), pollAfter: true, cancellationToken);
+            ValueTask<bool> flush;
+            try
+            {
+                flush = framing.FlushAsync(cancellationToken);
+            }
+            catch
+            {
+                ReleaseBatch();
+                throw;
+            }
+            if (!flush.IsCompletedSuccessfully || pollAfter)
+                return FinishAsync(flush, pollAfter, cancellationToken);
+            ReleaseBatch();
+            return new(flush.Result);
+        }
+        catch (Exception ex)
+        {
+            return ValueTask.FromException<bool>(ex);
+        }
+    }
+
+    /// <summary><see cref="Iterate"/> once the wait for room did not complete at once.</summary>
+    // Pooled state machines: no allocation when they suspend.
+    [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<bool> IterateAsync(ValueTask<(int Room, int Enough, int Budget, long Now)> wait, int need, CancellationToken cancellationToken)
+    {
+        var (framed, heldBack) = Frame(need, await wait.ConfigureAwait(false));
+        var flush = new ValueTask<bool>(true);
+        try
+        {
+            if (framed > 0)
+                flush = framing.FlushAsync(cancellationToken);
+        }
+        catch
+        {
+            ReleaseBatch();
+            throw;
+        }
+        return await FinishAsync(flush, heldBack || framed == 0, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// The end of a wake-up's write: awaits <paramref name="flush"/> (a completed <c>true</c> when nothing was framed), releases the
+    /// batch, and when <paramref name="pollAfter"/> (a whole message waits for room, or nothing could go: an ordered item
+    /// waits for room, no audio ahead of it) looks again shortly rather than spin. False when the output closed.
+    /// </summary>
+    [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<bool> FinishAsync(ValueTask<bool> flush, bool pollAfter, CancellationToken cancellationToken)
+    {
+        try
+        {
+            if (!await flush.ConfigureAwait(false))
+                return false;
+        }
+        finally
+        {
+            ReleaseBatch();
+        }
+        if (pollAfter)
+        {
+            gate.LookNext = true;
+            await Task.Delay(TimeSpan.FromMilliseconds(HeldBackPollMs), queue.Time, cancellationToken).ConfigureAwait(false);
+        }
+        return true;
+    }
+
+    /// <summary>
+    /// Frames what this wake-up may send with the room the gate gave: queued audio first, whatever the room, then the
+    /// items in order (when there is room and no message is being sent in parts) or the next part of the message in
+    /// parts. Returns the bytes framed and whether a whole message was held back for room.
+    /// </summary>
+    private (int Framed, bool HeldBack) Frame(int need, (int Room, int Enough, int Budget, long Now) gateAnswer)
+    {
+        var (room, enough, budget, now) = gateAnswer;
         var batch = _batch;
-        var need = NextNeed();
-        var (room, enough, budget, now) = await gate.WaitForRoomAsync(need, cancellationToken).ConfigureAwait(false);
         framing.AdaptTo(budget);
         // Acknowledgements at a small window while the budget is small bound the pipe (LinkEstimator.Acknowledgements).
         // The framing knows the window last framed, the connection's own included.
@@ -41,23 +124,7 @@ internal sealed partial class ViewerWriter
         var framed = framing.PendingBytes;
         queue.OnWritten(framed, now); // the wake-up's clock read (the gate's): framing does not wait
         queue.WriterPendingVideoBytes = framing.PartialRemainingBytes;
-        try
-        {
-            if (framed > 0 && !await framing.FlushAsync(cancellationToken).ConfigureAwait(false))
-                return false;
-        }
-        finally
-        {
-            ReleaseBatch();
-        }
-        if (heldBack || framed == 0)
-        {
-            // A whole message waits for room, or nothing could go (an ordered item waits for room, no audio
-            // ahead of it): look again shortly rather than spin.
-            gate.LookNext = true;
-            await Task.Delay(TimeSpan.FromMilliseconds(HeldBackPollMs), queue.Time, cancellationToken).ConfigureAwait(false);
-        }
-        return true;
+        return (framed, heldBack);
     }
 
     /// <summary>Room the next non-audio write needs: a piece (chunk) of the partial message, else the next item (at most a piece when it can be split).</summary>

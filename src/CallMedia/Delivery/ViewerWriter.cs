@@ -95,7 +95,7 @@ internal sealed partial class ViewerWriter(ViewerQueue queue, KernelBacklogGate 
                     continue;
                 }
             }
-            var iteration = IterateAsync(_cancellationToken);
+            var iteration = Iterate(_cancellationToken);
             if (!iteration.IsCompletedSuccessfully)
             {
                 _iteration = iteration;

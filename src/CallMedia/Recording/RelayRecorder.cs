@@ -19,7 +19,7 @@ internal sealed partial class RelayRecorder : IRelayRecorder, IDisposable
     private readonly RecordingOptions _options;
     private readonly ILogger<RelayRecorder> _logger;
     private readonly RecordingMetrics _metrics;
-    private readonly object _lock = new();
+    private readonly Lock _lock = new();
     private readonly Dictionary<string, StreamRecording> _recordings = new(StringComparer.Ordinal);
 
     public RelayRecorder(StreamHub hub, IOptions<MediaOptions> options, ILogger<RelayRecorder> logger, IMeterFactory meters)

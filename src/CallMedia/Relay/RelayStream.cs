@@ -19,7 +19,7 @@ internal enum PublishAttempt
 internal sealed partial class RelayStream(string name, TimeProvider? time = null)
 {
     private readonly TimeProvider _time = time ?? TimeProvider.System;
-    private readonly object _lock = new();
+    private readonly Lock _lock = new();
     private readonly List<Viewer> _viewers = new();
     private readonly List<MediaPacket> _gop = new();
     private MediaPacket? _metadata;

@@ -17,7 +17,7 @@ internal sealed partial class StreamHub(IOptions<MediaOptions> options, MediaEve
     : IRelayControl
 {
     private readonly TimeProvider _time = time ?? TimeProvider.System;
-    private readonly object _lock = new();
+    private readonly Lock _lock = new();
     private readonly Dictionary<string, RelayStream> _streams = new(StringComparer.Ordinal);
     private readonly MediaOptions _options = options.Value;
 

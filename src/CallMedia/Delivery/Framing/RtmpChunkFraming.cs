@@ -129,8 +129,8 @@ internal sealed class RtmpChunkFraming(Socket socket) : IFraming
     /// <summary>
     /// Sends the framed chunks (headers and payloads, already one contiguous run in <see cref="ChunkOutput"/>: a few KiB
     /// per wake-up) with one non-blocking <c>send</c> on this thread (<see cref="NonBlockingSend"/>); only what the kernel
-    /// did not take at once goes through the socket's async send, from the same pooled buffer (handed over by the
-    /// output, returned when that send ends). Cheaper than the
+    /// did not take at once goes through the socket's async send, from a pooled array holding that rest (handed over by
+    /// the output, returned when that send ends). Cheaper than the
     /// gathered async send it replaces (the socket engine pinned every segment, copied the segment list and allocated a
     /// task per send), and than gathering the headers and payloads at flush time (a list of segments per viewer, a
     /// second pass over the bytes, a pool round trip per flush).
@@ -144,16 +144,16 @@ internal sealed class RtmpChunkFraming(Socket socket) : IFraming
             _output.Reset();
             return new ValueTask<bool>(true);
         }
-        var buffer = _output.Detach(out var length);
-        return SendRestAsync(buffer, sent, length);
+        var buffer = _output.Detach(sent, out var length);
+        return SendRestAsync(buffer, length);
     }
 
-    private async ValueTask<bool> SendRestAsync(byte[] buffer, int offset, int total)
+    private async ValueTask<bool> SendRestAsync(byte[] buffer, int length)
     {
         try
         {
             // Completes when all is sent (the socket engine waits for room); a failing socket throws here.
-            await socket.SendAsync(buffer.AsMemory(offset, total - offset), SocketFlags.None).ConfigureAwait(false);
+            await socket.SendAsync(buffer.AsMemory(0, length), SocketFlags.None).ConfigureAwait(false);
         }
         finally
         {

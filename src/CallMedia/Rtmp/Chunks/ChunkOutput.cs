@@ -8,21 +8,48 @@ namespace CallMedia.Rtmp.Chunks;
 /// the flush sends straight from <see cref="Written"/> (one send, no list of segments to copy together first). The
 /// payload is copied once per viewer either way (the kernel's copy into the socket buffer needs it contiguous or
 /// gathered, and a gathered <c>sendmsg</c> cost more than the copy it saved: docs/performance-notes.md, session 7).
-/// The buffer is rented from <see cref="ArrayPool{T}.Shared"/> at the first write and returned at <see cref="Reset"/>:
-/// the pool hands this thread back the array the previous flush returned, still in the cache, where a buffer kept per
-/// viewer would be cold by the viewer's next flush (its first touch was the output's largest cost in the profile).
-/// Grows by doubling; <see cref="Written"/> is valid until the next write or reset.
+/// <para>
+/// The first write takes the writing thread's scratch buffer (<see cref="ScratchBytes"/>, one per thread, lent to one
+/// output at a time) and <see cref="Reset"/> gives it back: the relay's writers frame and send on their loop's thread
+/// without waiting in between, so every viewer's flush on that thread reuses the same array, still in the cache, with no
+/// pool round trip per flush (a buffer kept per viewer would be cold by the viewer's next flush: its first touch was the
+/// output's largest cost in session 8's profile). Past the scratch's size, or while another output on the thread holds
+/// it, the buffer is rented from <see cref="ArrayPool{T}.Shared"/> as before. Grows by doubling; <see cref="Written"/> is
+/// valid until the next write or reset.
+/// </para>
 /// </summary>
 internal sealed class ChunkOutput : IDisposable
 {
+    /// <summary>
+    /// Size of each thread's scratch buffer (bytes): a wake-up's flush is a few KiB and fits; a larger one (a large key
+    /// frame sent whole, up to the writer's 256 KiB batch) rents. Every thread that frames (the loops', the thread
+    /// pool's) keeps its scratch for as long as it lives.
+    /// </summary>
+    public const int ScratchBytes = 64 * 1024;
+
     private const int FirstBytes = 4096;
+
+    [ThreadStatic]
+    private static Scratch? t_scratch;
+
     private byte[] _buffer = [];
+    private Scratch? _lender; // set while _buffer is a thread's scratch: given back at Reset, never to the pool
+
+    /// <summary>A thread's scratch buffer and whether an output holds it.</summary>
+    private sealed class Scratch
+    {
+        public readonly byte[] Buffer = GC.AllocateUninitializedArray<byte>(ScratchBytes);
+        public volatile bool Lent; // cleared by the holder, normally on the lending thread (a writer's error path may end elsewhere)
+    }
 
     /// <summary>Bytes written since the last <see cref="Reset"/>.</summary>
     public int TotalBytes { get; private set; }
 
     /// <summary>Bytes of the buffer held now (0: none).</summary>
     public int Capacity => _buffer.Length;
+
+    /// <summary>The buffer is the writing thread's scratch (tests).</summary>
+    internal bool HoldsScratch => _lender is not null;
 
     /// <summary>What was written since the last <see cref="Reset"/>.</summary>
     public ReadOnlySpan<byte> Written => _buffer.AsSpan(0, TotalBytes);
@@ -51,27 +78,37 @@ internal sealed class ChunkOutput : IDisposable
     public byte[] ToArray() => Written.ToArray();
 
     /// <summary>
-    /// Hands over the buffer holding <see cref="Written"/> and its length (bytes from index 0), for a send that outlives
-    /// this flush: the taker returns the array to <see cref="ArrayPool{T}.Shared"/>. The output is left empty, holding
-    /// no buffer. Nothing written: an empty array, not from the pool.
+    /// Hands over what was written from <paramref name="from"/> on (a send the kernel took only in part), for a send that
+    /// outlives this flush: an array from <see cref="ArrayPool{T}.Shared"/> with those bytes from index 0 and their
+    /// <paramref name="length"/>; the taker returns it to the pool. The output's own pooled buffer is handed over as it is
+    /// when nothing of it was sent (<paramref name="from"/> 0); the thread's scratch never leaves its thread (a copy).
+    /// The output is left empty, holding no buffer.
     /// </summary>
-    public byte[] Detach(out int length)
+    public byte[] Detach(int from, out int length)
     {
+        ArgumentOutOfRangeException.ThrowIfNegative(from);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(from, TotalBytes);
+        length = TotalBytes - from;
         var buffer = _buffer;
-        length = TotalBytes;
+        if (_lender is not null || from > 0)
+        {
+            buffer = ArrayPool<byte>.Shared.Rent(Math.Max(length, 1));
+            Written[from..].CopyTo(buffer);
+            ReturnBuffer();
+        }
         _buffer = [];
         TotalBytes = 0;
         return buffer;
     }
 
-    /// <summary>Empties the output and returns its buffer to the pool.</summary>
+    /// <summary>Empties the output and gives its buffer back (the scratch to the thread that lent it, else to the pool).</summary>
     public void Reset()
     {
         TotalBytes = 0;
         ReturnBuffer();
     }
 
-    /// <summary>Returns the buffer to the pool (<see cref="Reset"/>).</summary>
+    /// <summary>Gives the buffer back (<see cref="Reset"/>).</summary>
     public void Dispose() => Reset();
 
     private void EnsureRoom(int more)
@@ -79,6 +116,17 @@ internal sealed class ChunkOutput : IDisposable
         var needed = TotalBytes + more;
         if (needed <= _buffer.Length)
             return;
+        if (_buffer.Length == 0 && needed <= ScratchBytes)
+        {
+            var scratch = t_scratch ??= new Scratch();
+            if (!scratch.Lent)
+            {
+                scratch.Lent = true;
+                _lender = scratch;
+                _buffer = scratch.Buffer;
+                return;
+            }
+        }
         var grown = ArrayPool<byte>.Shared.Rent(Math.Max(FirstBytes, (int)BitOperations.RoundUpToPowerOf2((uint)needed)));
         _buffer.AsSpan(0, TotalBytes).CopyTo(grown);
         ReturnBuffer();
@@ -87,7 +135,13 @@ internal sealed class ChunkOutput : IDisposable
 
     private void ReturnBuffer()
     {
-        if (_buffer.Length > 0)
+        if (_lender is not null)
+        {
+            // Given back (normally on the thread that lent it: framing and flush do not wait in between).
+            _lender.Lent = false;
+            _lender = null;
+        }
+        else if (_buffer.Length > 0)
             ArrayPool<byte>.Shared.Return(_buffer);
         _buffer = [];
     }
