@@ -20,24 +20,7 @@ internal sealed partial class ViewerWriter
             var wait = gate.WaitForRoomAsync(need, cancellationToken);
             if (!wait.IsCompletedSuccessfully)
                 return IterateAsync(wait, need, cancellationToken);
-            var (framed, heldBack) = Frame(need, wait.Result);
-            var pollAfter = heldBack || framed == 0;
-            if (framed == 0)
-                return FinishAsync(new(true), pollAfter: true, cancellationToken);
-            ValueTask<bool> flush;
-            try
-            {
-                flush = framing.FlushAsync(cancellationToken);
-            }
-            catch
-            {
-                ReleaseBatch();
-                throw;
-            }
-            if (!flush.IsCompletedSuccessfully || pollAfter)
-                return FinishAsync(flush, pollAfter, cancellationToken);
-            ReleaseBatch();
-            return new(flush.Result);
+            return Send(Frame(need, wait.Result), cancellationToken);
         }
         catch (Exception ex)
         {
@@ -48,21 +31,33 @@ internal sealed partial class ViewerWriter
     /// <summary><see cref="Iterate"/> once the wait for room did not complete at once.</summary>
     // Pooled state machines: no allocation when they suspend.
     [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<bool> IterateAsync(ValueTask<(int Room, int Enough, int Budget, long Now)> wait, int need, CancellationToken cancellationToken)
+    private async ValueTask<bool> IterateAsync(ValueTask<(int Room, int Enough, int Budget, long Now)> wait, int need, CancellationToken cancellationToken) =>
+        await Send(Frame(need, await wait.ConfigureAwait(false)), cancellationToken).ConfigureAwait(false);
+
+    /// <summary>
+    /// Sends what <see cref="Frame"/> framed and ends the wake-up's write: at once when the kernel takes it whole and
+    /// nothing was held back (the batch released here), else through <see cref="FinishAsync"/>. Throws what the flush throws
+    /// (the batch released first).
+    /// </summary>
+    private ValueTask<bool> Send((int Framed, bool HeldBack) framedNow, CancellationToken cancellationToken)
     {
-        var (framed, heldBack) = Frame(need, await wait.ConfigureAwait(false));
-        var flush = new ValueTask<bool>(true);
+        var (framed, heldBack) = framedNow;
+        if (framed == 0)
+            return FinishAsync(new(true), pollAfter: true, cancellationToken);
+        ValueTask<bool> flush;
         try
         {
-            if (framed > 0)
-                flush = framing.FlushAsync(cancellationToken);
+            flush = framing.FlushAsync(cancellationToken);
         }
         catch
         {
             ReleaseBatch();
             throw;
         }
-        return await FinishAsync(flush, heldBack || framed == 0, cancellationToken).ConfigureAwait(false);
+        if (!flush.IsCompletedSuccessfully || heldBack)
+            return FinishAsync(flush, heldBack, cancellationToken);
+        ReleaseBatch();
+        return new(flush.Result);
     }
 
     /// <summary>
