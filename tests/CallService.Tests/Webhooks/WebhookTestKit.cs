@@ -57,7 +57,9 @@ internal sealed class WebhookTestKit : IDisposable
         Outbox = new WebhookOutbox(new WebhookMessages(Options), Store, new WebhookSignal(), Time);
         _listener.InstrumentPublished = (instrument, listener) =>
         {
-            if (instrument.Meter.Name == WebhookMetrics.MeterName && instrument.Name == WebhookMetrics.DeliveriesName)
+            // Only this kit's meter: other kits' dispatchers (tests running in parallel) publish the same meter name.
+            if (instrument.Meter.Name == WebhookMetrics.MeterName && instrument.Name == WebhookMetrics.DeliveriesName
+                && ReferenceEquals(instrument.Meter.Scope, _meters.GetRequiredService<IMeterFactory>()))
                 listener.EnableMeasurementEvents(instrument);
         };
         _listener.SetMeasurementEventCallback<long>((_, value, tags, _) =>
