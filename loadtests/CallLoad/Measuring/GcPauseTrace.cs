@@ -10,7 +10,15 @@ namespace CallLoad.Measuring;
 /// <param name="TotalMs">Sum of their pauses, ms.</param>
 /// <param name="P50Ms">Median pause, ms (0 when none).</param>
 /// <param name="MaxMs">Longest pause, ms (0 when none).</param>
-public sealed record GcGeneration(int Count, double TotalMs, double P50Ms, double MaxMs);
+/// <param name="SurvivedP50KiB">Median bytes a collection of this generation marked live (promoted or kept), KiB: the sum
+/// of its <c>GCMarkWithType</c> events' <c>Bytes</c>.</param>
+/// <param name="PhasesMs">Mean time per collection in each phase of its pause, ms, in the order they run (see
+/// <see cref="GcPhase"/>); empty when the runtime sent no mark events.</param>
+public sealed record GcGeneration(int Count, double TotalMs, double P50Ms, double MaxMs, double SurvivedP50KiB = 0,
+    IReadOnlyList<GcPhaseMean>? PhasesMs = null);
+
+/// <summary>A phase of a pause (<see cref="GcPhase"/>'s names) with its mean time per collection (ms) and mean bytes marked from its roots (KiB; 0 for phases that mark nothing).</summary>
+public sealed record GcPhaseMean(string Phase, double Ms, double KiB);
 
 /// <summary>What a <see cref="GcPauseTrace"/> saw: the pauses per generation (0, 1, 2) and their sum.</summary>
 public sealed record GcPauses(IReadOnlyList<GcGeneration> Generations, double TotalMs)
@@ -25,16 +33,41 @@ public sealed record GcPauses(IReadOnlyList<GcGeneration> Generations, double To
         if (all.Count == 0) return None;
         var generations = Enumerable.Range(0, 3).Select(g =>
         {
-            var ms = all.Where(p => Math.Min(p.Generation, 2) == g).Select(p => p.PauseMs).Order().ToList();
-            return ms.Count == 0 ? new GcGeneration(0, 0, 0, 0)
-                : new GcGeneration(ms.Count, Math.Round(ms.Sum(), 1), Math.Round(ms[ms.Count / 2], 1), Math.Round(ms[^1], 1));
+            var of = all.Where(p => Math.Min(p.Generation, 2) == g).ToList();
+            var ms = of.Select(p => p.PauseMs).Order().ToList();
+            if (ms.Count == 0) return new GcGeneration(0, 0, 0, 0);
+            var survived = of.Select(p => p.Phases.Sum(f => f.Bytes)).Order().ToList();
+            var phases = of.SelectMany(p => p.Phases).GroupBy(f => f.Phase)
+                .OrderBy(f => f.Min(x => x.Order))
+                .Select(f => new GcPhaseMean(f.Key, Math.Round(f.Sum(x => x.Ms) / of.Count, 2), Math.Round(f.Sum(x => x.Bytes) / 1024.0 / of.Count, 1)))
+                .ToList();
+            return new GcGeneration(ms.Count, Math.Round(ms.Sum(), 1), Math.Round(ms[ms.Count / 2], 1), Math.Round(ms[^1], 1),
+                Math.Round(survived[survived.Count / 2] / 1024.0, 1), phases);
         }).ToList();
         return new GcPauses(generations, Math.Round(all.Sum(p => p.PauseMs), 1));
     }
 }
 
-/// <summary>One collection: its generation (the <c>Depth</c> of <c>GCStart</c>) and how long the runtime had the process suspended, ms.</summary>
-public readonly record struct GcPause(int Generation, double PauseMs);
+/// <summary>
+/// One collection: its generation (the <c>Depth</c> of <c>GCStart</c>), how long the runtime had the process suspended
+/// (ms), and where that time went (<see cref="GcPhase"/>; empty for a background collection's suspensions).
+/// </summary>
+public readonly record struct GcPause(int Generation, double PauseMs, IReadOnlyList<GcPhase> Phases);
+
+/// <summary>
+/// A stretch of one pause, by the runtime's events: <c>suspend</c> (<c>GCSuspendEEStart</c> to <c>GCSuspendEEStop</c>),
+/// <c>start</c> (to <c>GCStart</c>), one entry per root kind the mark phase scans, in its order, each ending at that
+/// kind's <c>GCMarkWithType</c> event and counting the objects first reached from it (<c>stack</c>, <c>finalize-queue</c>,
+/// <c>handles</c>, <c>older</c> = cards of older generations, <c>sized-ref</c>, <c>overflow</c>, <c>dependent-handles</c>,
+/// <c>new-finalize-queue</c>, <c>steal</c>, <c>background</c>; the runtime's <c>gc_etw_type</c> values 0–9),
+/// <c>plan-sweep-compact</c> (the last mark to <c>GCEnd</c>), and <c>restart</c> (<c>GCEnd</c> to
+/// <c>GCRestartEEStop</c>).
+/// </summary>
+/// <param name="Order">Its place in the pause (0 first).</param>
+/// <param name="Phase">Its name, as above.</param>
+/// <param name="Ms">Its time, ms.</param>
+/// <param name="Bytes">For a root kind: the bytes marked from it (the event's <c>Bytes</c>); else 0.</param>
+public readonly record struct GcPhase(int Order, string Phase, double Ms, long Bytes);
 
 /// <summary>
 /// The pauses of a .NET process's garbage collector while it runs: an EventPipe session on the process's diagnostics
@@ -50,8 +83,13 @@ public sealed class GcPauseTrace : IAsyncDisposable
     private readonly EventPipeEventSource _source;
     private readonly Task _reading;
     private readonly List<GcPause> _pauses = [];
+    private readonly List<GcPhase> _phases = [];
     private double _suspendedAt = double.NaN;
+    private double _phaseStartedAt = double.NaN;
     private int _generation = -1;
+
+    private static readonly string[] RootKinds =
+        ["stack", "finalize-queue", "handles", "older", "sized-ref", "overflow", "dependent-handles", "new-finalize-queue", "steal", "background"];
 
     private GcPauseTrace(EventPipeSession session)
     {
@@ -59,12 +97,21 @@ public sealed class GcPauseTrace : IAsyncDisposable
         _source = new EventPipeEventSource(session.EventStream);
         _source.Clr.GCSuspendEEStart += e =>
         {
-            _suspendedAt = e.TimeStampRelativeMSec;
+            _suspendedAt = _phaseStartedAt = e.TimeStampRelativeMSec;
+            _phases.Clear();
             // A background gen2 collection suspends the process around its start and end without a GCStart inside
             // those suspensions: counted as gen2 pauses by their reason.
             if (e.Reason == GCSuspendEEReason.SuspendForGCPrep) _generation = 2;
         };
-        _source.Clr.GCStart += e => _generation = e.Depth;
+        _source.Clr.GCSuspendEEStop += e => EndPhase("suspend", e.TimeStampRelativeMSec, 0);
+        _source.Clr.GCStart += e =>
+        {
+            _generation = e.Depth;
+            EndPhase("start", e.TimeStampRelativeMSec, 0);
+        };
+        _source.Clr.GCMarkWithType += e =>
+            EndPhase(e.Type >= 0 && e.Type < RootKinds.Length ? RootKinds[e.Type] : "root-" + e.Type, e.TimeStampRelativeMSec, e.Promoted);
+        _source.Clr.GCStop += e => EndPhase("plan-sweep-compact", e.TimeStampRelativeMSec, 0);
         _source.Clr.GCRestartEEStop += OnRestarted;
         // The reader blocks on the stream for the whole window: its own thread, not one of the generator's pool threads.
         _reading = Task.Factory.StartNew(() => _source.Process(), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
@@ -108,9 +155,26 @@ public sealed class GcPauseTrace : IAsyncDisposable
     {
         // A suspension without a collection between (the runtime also suspends for other reasons) is not a GC pause.
         if (_generation >= 0 && !double.IsNaN(_suspendedAt))
-            lock (_pauses) _pauses.Add(new GcPause(_generation, e.TimeStampRelativeMSec - _suspendedAt));
+        {
+            // Without a mark event the suspension was a background collection's: its phases are not this pause's shape.
+            if (_phases.Any(p => p.Bytes > 0 || RootKinds.Contains(p.Phase)))
+                EndPhase("restart", e.TimeStampRelativeMSec, 0);
+            else
+                _phases.Clear();
+            lock (_pauses) _pauses.Add(new GcPause(_generation, e.TimeStampRelativeMSec - _suspendedAt, [.. _phases]));
+        }
         _generation = -1;
-        _suspendedAt = double.NaN;
+        _suspendedAt = _phaseStartedAt = double.NaN;
+        _phases.Clear();
+    }
+
+    /// <summary>Closes the current stretch of the pause at <paramref name="at"/> (ms) under <paramref name="phase"/>; outside a pause, nothing.</summary>
+    private void EndPhase(string phase, double at, long bytes)
+    {
+        if (double.IsNaN(_phaseStartedAt))
+            return;
+        _phases.Add(new GcPhase(_phases.Count, phase, at - _phaseStartedAt, bytes));
+        _phaseStartedAt = at;
     }
 
     /// <summary>Closes the session (if <see cref="StopAsync"/> did not) and waits for the reader to end.</summary>

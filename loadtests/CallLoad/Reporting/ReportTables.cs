@@ -132,7 +132,10 @@ public static class ReportTables
     private static string GcLine(SignalingResult s) => s.GcTracedServers == 0 ? "\nGC pauses: not traced (no diagnostics port, or the server runs in this process)" :
         s.Gc.Generations.Count == 0 ? "\nGC pauses: no collection in the window" :
         "\nGC pauses (count × p50 / max ms): " + string.Join(", ", s.Gc.Generations.Select((g, i) => $"gen{i} {g.Count} × {F(g.P50Ms)} / {F(g.MaxMs)}")) +
-        $"; paused {F(s.Gc.TotalMs, "F0")} ms = {F(s.GcPausedShare * 100, "F2")} % of the window";
+        $"; paused {F(s.Gc.TotalMs, "F0")} ms = {F(s.GcPausedShare * 100, "F2")} % of the window" +
+        string.Concat(s.Gc.Generations.Select((g, i) => g.PhasesMs is not { Count: > 0 } ? "" :
+            $"\n  gen{i} pause, mean ms per collection (KiB marked from its roots), median {F(g.SurvivedP50KiB, "F0")} KiB marked: " +
+            string.Join(", ", g.PhasesMs.Select(f => f.KiB > 0 ? $"{f.Phase} {F(f.Ms, "F2")} ({F(f.KiB, "F0")})" : $"{f.Phase} {F(f.Ms, "F2")}"))));
 
     private static string Timeline(SignalingResult s) => s.Timeline.Count < 2 ? "" :
         "\ntimeline (s: completed, lifecycle p50/p99 ms, server CPU ms per lifecycle, RSS MiB):\n" + string.Join("\n",
