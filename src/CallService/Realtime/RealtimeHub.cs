@@ -17,7 +17,8 @@ internal sealed class RealtimeOptions
 
     /// <summary>
     /// Memory for recent events, all users together, bytes (default 8 MiB): a bound that holds at any call rate
-    /// (an event costs its frame, 0.2–1.5 KB). Older events are replayed from the store.
+    /// (an event costs its frame, 0.2–1.5 KB, its user id and 32 bytes; <see cref="RecentEvents"/>). Older events are
+    /// replayed from the store.
     /// </summary>
     public long HistoryMaxBytes { get; set; } = 8 * 1024 * 1024;
 }
@@ -158,21 +159,22 @@ internal sealed class RealtimeHub
         {
             var through = connection.AttachedAtSeq;
             if (afterSeq >= through) return 0;
-            IReadOnlyList<StoredEvent> events = _recent.Value.TryRead(userId, afterSeq, through)
-                ?? _store.EventsOf(userId, afterSeq, through, _time.GetUtcNow() - TimeSpan.FromSeconds(_options.HistorySeconds));
-            foreach (var e in events) connection.Enqueue(e.Frame);
-            return events.Count;
+            var frames = Frames(userId, afterSeq, through);
+            foreach (var frame in frames) connection.Enqueue(frame);
+            return frames.Count;
         }
     }
 
     /// <summary>A user's events as <c>resume</c> from 0 would replay them (tests, diagnostics).</summary>
     public IReadOnlyList<RealtimeEvent> History(string userId)
     {
-        var through = _sequence.Last;
-        var events = _recent.Value.TryRead(userId, 0, through)
-                     ?? _store.EventsOf(userId, 0, through, _time.GetUtcNow() - TimeSpan.FromSeconds(_options.HistorySeconds));
-        return [.. events.Select(e => JsonSerializer.Deserialize<RealtimeEvent>(e.Frame, Json)!)];
+        return [.. Frames(userId, 0, _sequence.Last).Select(frame => JsonSerializer.Deserialize<RealtimeEvent>(frame, Json)!)];
     }
+
+    /// <summary>The frames of the user's events with <c>afterSeq &lt; seq ≤ through</c>, in order: from memory when it holds them all, else from the store.</summary>
+    private List<byte[]> Frames(string userId, long afterSeq, long through) =>
+        _recent.Value.TryRead(userId, afterSeq, through)
+        ?? _store.EventsOf(userId, afterSeq, through, _time.GetUtcNow() - TimeSpan.FromSeconds(_options.HistorySeconds)).Select(e => e.Frame).ToList();
 
     /// <summary>Drops expired memory and users with neither sockets nor held events.</summary>
     public void Sweep()
