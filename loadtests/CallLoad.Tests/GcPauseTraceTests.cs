@@ -26,6 +26,16 @@ public sealed class GcPauseTraceTests
             Assert.All(pauses, p => Assert.InRange(p.Generation, 0, 2));
             Assert.All(pauses, p => Assert.InRange(p.PauseMs, 0.0, 60_000.0));
             Assert.Contains(pauses, p => p.PauseMs > 0);
+
+            // A blocking collection's pause is split into its phases, in order, adding up to the pause.
+            var full = pauses.Last(p => p.Generation == 2);
+            Assert.Equal(["suspend", "start"], full.Phases.Take(2).Select(f => f.Phase));
+            Assert.Contains(full.Phases, f => f.Phase == "stack");
+            Assert.Equal(["plan-sweep-compact", "restart"], full.Phases.TakeLast(2).Select(f => f.Phase));
+            Assert.Equal(Enumerable.Range(0, full.Phases.Count), full.Phases.Select(f => f.Order));
+            Assert.Equal(full.PauseMs, full.Phases.Sum(f => f.Ms), 3);
+            Assert.All(full.Phases, f => Assert.True(f.Ms >= 0 && f.Bytes >= 0, f.ToString()));
+            Assert.True(full.Phases.Sum(f => f.Bytes) > 0, "a full collection marks this process's live objects");
         }
     }
 
@@ -46,15 +56,25 @@ public sealed class GcPauseTraceTests
     [Fact]
     public void Merge_CountsEachGeneration_WithTheMedianAndLongestOverEveryNode()
     {
-        GcPause[] node1 = [new(0, 2), new(0, 4), new(1, 10), new(2, 60)];
-        GcPause[] node2 = [new(0, 6), new(1, 12)];
+        GcPause[] node1 = [Pause(0, 2, 100), Pause(0, 4, 300), new(1, 10, []), new(2, 60, [])];
+        GcPause[] node2 = [Pause(0, 6, 200), new(1, 12, [])];
 
         var merged = GcPauses.Merge([node1, node2]);
 
-        Assert.Equal(new GcGeneration(3, 12, 4, 6), merged.Generations[0]);
-        Assert.Equal(new GcGeneration(2, 22, 12, 12), merged.Generations[1]); // median of two: the upper one
-        Assert.Equal(new GcGeneration(1, 60, 60, 60), merged.Generations[2]);
+        Assert.Equal((3, 12.0, 4.0, 6.0), (merged.Generations[0].Count, merged.Generations[0].TotalMs, merged.Generations[0].P50Ms, merged.Generations[0].MaxMs));
+        Assert.Equal((2, 22.0, 12.0, 12.0), (merged.Generations[1].Count, merged.Generations[1].TotalMs, merged.Generations[1].P50Ms, merged.Generations[1].MaxMs)); // median of two: the upper one
+        Assert.Equal((1, 60.0, 60.0, 60.0), (merged.Generations[2].Count, merged.Generations[2].TotalMs, merged.Generations[2].P50Ms, merged.Generations[2].MaxMs));
         Assert.Equal(94, merged.TotalMs);
         Assert.Same(GcPauses.None, GcPauses.Merge([[], []]));
+
+        // Phases: the mean per collection of the generation, in the order they run; bytes marked in KiB, median of the collections.
+        Assert.Equal(200.0, merged.Generations[0].SurvivedP50KiB);
+        Assert.Equal([new GcPhaseMean("suspend", 0.4, 0), new GcPhaseMean("stack", 1.2, 50), new GcPhaseMean("older", 2.4, 150)],
+            merged.Generations[0].PhasesMs!);
+        Assert.Empty(merged.Generations[1].PhasesMs!);
     }
+
+    /// <summary>A gen0-style pause of <paramref name="ms"/>: a tenth suspending, three tenths marking from stacks, the rest from cards; a quarter of <paramref name="kib"/> KiB marked from stacks.</summary>
+    private static GcPause Pause(int generation, double ms, int kib) =>
+        new(generation, ms, [new(0, "suspend", ms / 10, 0), new(1, "stack", ms * 0.3, kib * 256), new(2, "older", ms * 0.6, kib * 768)]);
 }
