@@ -11,9 +11,9 @@ namespace CallLoad.Measuring;
 /// <param name="P50Ms">Median pause, ms (0 when none).</param>
 /// <param name="MaxMs">Longest pause, ms (0 when none).</param>
 /// <param name="SurvivedP50KiB">Median bytes a collection of this generation marked live (promoted or kept), KiB: the sum
-/// of its <c>GCMarkWithType</c> events' <c>Bytes</c>.</param>
-/// <param name="PhasesMs">Mean time per collection in each phase of its pause, ms, in the order they run (see
-/// <see cref="GcPhase"/>); empty when the runtime sent no mark events.</param>
+/// of its <c>GCMarkWithType</c> events' <c>Bytes</c>; over the collections whose pause was split (0 when none was).</param>
+/// <param name="PhasesMs">Mean time per split collection in each phase of its pause, ms, in the order they run (see
+/// <see cref="GcPhase"/>); empty when no pause was split (no mark events, or every pause lost one of its events).</param>
 public sealed record GcGeneration(int Count, double TotalMs, double P50Ms, double MaxMs, double SurvivedP50KiB = 0,
     IReadOnlyList<GcPhaseMean>? PhasesMs = null);
 
@@ -36,13 +36,16 @@ public sealed record GcPauses(IReadOnlyList<GcGeneration> Generations, double To
             var of = all.Where(p => Math.Min(p.Generation, 2) == g).ToList();
             var ms = of.Select(p => p.PauseMs).Order().ToList();
             if (ms.Count == 0) return new GcGeneration(0, 0, 0, 0);
-            var survived = of.Select(p => p.Phases.Sum(f => f.Bytes)).Order().ToList();
-            var phases = of.SelectMany(p => p.Phases).GroupBy(f => f.Phase)
-                .OrderBy(f => f.Min(x => x.Order))
-                .Select(f => new GcPhaseMean(f.Key, Math.Round(f.Sum(x => x.Ms) / of.Count, 2), Math.Round(f.Sum(x => x.Bytes) / 1024.0 / of.Count, 1)))
+            // Phases and bytes over the pauses that were split (a background collection's suspensions and pauses with a
+            // lost event are not), so that the phase means add up to those pauses' mean.
+            var split = of.Where(p => p.Phases.Count > 0).ToList();
+            var survived = split.Select(p => p.Phases.Sum(f => f.Bytes)).Order().ToList();
+            var phases = split.SelectMany(p => p.Phases).GroupBy(f => f.Phase)
+                .OrderBy(f => GcPhase.Rank(f.Key))
+                .Select(f => new GcPhaseMean(f.Key, Math.Round(f.Sum(x => x.Ms) / split.Count, 2), Math.Round(f.Sum(x => x.Bytes) / 1024.0 / split.Count, 1)))
                 .ToList();
             return new GcGeneration(ms.Count, Math.Round(ms.Sum(), 1), Math.Round(ms[ms.Count / 2], 1), Math.Round(ms[^1], 1),
-                Math.Round(survived[survived.Count / 2] / 1024.0, 1), phases);
+                survived.Count == 0 ? 0 : Math.Round(survived[survived.Count / 2] / 1024.0, 1), phases);
         }).ToList();
         return new GcPauses(generations, Math.Round(all.Sum(p => p.PauseMs), 1));
     }
@@ -59,15 +62,26 @@ public readonly record struct GcPause(int Generation, double PauseMs, IReadOnlyL
 /// <c>start</c> (to <c>GCStart</c>), one entry per root kind the mark phase scans, in its order, each ending at that
 /// kind's <c>GCMarkWithType</c> event and counting the objects first reached from it (<c>stack</c>, <c>finalize-queue</c>,
 /// <c>handles</c>, <c>older</c> = cards of older generations, <c>sized-ref</c>, <c>overflow</c>, <c>dependent-handles</c>,
-/// <c>new-finalize-queue</c>, <c>steal</c>, <c>background</c>; the runtime's <c>gc_etw_type</c> values 0–9),
-/// <c>plan-sweep-compact</c> (the last mark to <c>GCEnd</c>), and <c>restart</c> (<c>GCEnd</c> to
-/// <c>GCRestartEEStop</c>).
+/// <c>new-finalize-queue</c>, <c>steal</c>, <c>background</c>; the runtime's <c>GC_ROOT_KIND</c> values 0–9),
+/// <c>plan-sweep-compact</c> (the last mark event to <c>GCEnd</c>: the rest of marking after it, planning, and sweeping
+/// or compacting), and <c>restart</c> (<c>GCEnd</c> to <c>GCRestartEEStop</c>). Workstation GC only: with server GC the
+/// heaps' mark events interleave, so the split by root kind is approximate (CallService runs workstation GC).
 /// </summary>
 /// <param name="Order">Its place in the pause (0 first).</param>
 /// <param name="Phase">Its name, as above.</param>
 /// <param name="Ms">Its time, ms.</param>
 /// <param name="Bytes">For a root kind: the bytes marked from it (the event's <c>Bytes</c>); else 0.</param>
-public readonly record struct GcPhase(int Order, string Phase, double Ms, long Bytes);
+public readonly record struct GcPhase(int Order, string Phase, double Ms, long Bytes)
+{
+    private static readonly string[] Ranked =
+    [
+        "suspend", "start", "sized-ref", "stack", "background", "finalize-queue", "handles", "older", "steal", "overflow",
+        "dependent-handles", "new-finalize-queue", "plan-sweep-compact", "restart",
+    ];
+
+    /// <summary>Where <paramref name="phase"/> runs in a pause, for ordering phases of pauses whose root kinds differ (unknown kinds just before plan-sweep-compact).</summary>
+    public static int Rank(string phase) => Array.IndexOf(Ranked, phase) is >= 0 and var i ? i : Array.IndexOf(Ranked, "plan-sweep-compact") - 1;
+}
 
 /// <summary>
 /// The pauses of a .NET process's garbage collector while it runs: an EventPipe session on the process's diagnostics
@@ -156,8 +170,9 @@ public sealed class GcPauseTrace : IAsyncDisposable
         // A suspension without a collection between (the runtime also suspends for other reasons) is not a GC pause.
         if (_generation >= 0 && !double.IsNaN(_suspendedAt))
         {
-            // Without a mark event the suspension was a background collection's: its phases are not this pause's shape.
-            if (_phases.Any(p => p.Bytes > 0 || RootKinds.Contains(p.Phase)))
+            // Split only when every boundary arrived: without a mark event the suspension was a background collection's,
+            // and a lost GCSuspendEEStop or GCEnd would put one phase's time under another's name.
+            if (_phases.Any(p => RootKinds.Contains(p.Phase)) && new[] { "suspend", "start", "plan-sweep-compact" }.All(n => _phases.Any(p => p.Phase == n)))
                 EndPhase("restart", e.TimeStampRelativeMSec, 0);
             else
                 _phases.Clear();

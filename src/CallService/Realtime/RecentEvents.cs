@@ -13,8 +13,10 @@ namespace CallService.Realtime;
 /// of slots; neither holds an object reference. At 1,000 call lifecycles per second the 8 MiB default holds a few seconds
 /// of events: kept as objects (a record, its frame array, queue entries), every one of them outlived the collection after
 /// it and was copied out of gen0 through the queue's old array, about 4–5 MB per gen0 collection and most of its pause
-/// (docs/performance-notes.md, "session 14"). The rings are allocated once they are needed, grow by doubling up to the
-/// byte bound, and are never scanned by the collector.
+/// (docs/performance-notes.md, "session 14"). The rings are allocated once they are needed, grow by doubling (the byte
+/// ring up to the bound, the slot ring up to one slot per <see cref="EntryOverheadBytes"/> of it), never shrink, and are
+/// never scanned by the collector. A read walks every kept event under the lock (a resume is rare). User ids are
+/// compared as UTF-8 bytes: ids are validated ASCII (<c>[A-Za-z0-9_.@-]</c>), so equal bytes mean equal ids.
 /// </remarks>
 internal sealed class RecentEvents(TimeProvider time, RealtimeOptions options)
 {
@@ -50,19 +52,26 @@ internal sealed class RecentEvents(TimeProvider time, RealtimeOptions options)
         lock (_gate) _floor = Math.Min(_floor, firstSeq - 1);
     }
 
+    /// <summary>
+    /// The bound, bytes: <see cref="RealtimeOptions.HistoryMaxBytes"/>, at most what one array can hold (the byte ring is
+    /// one array).
+    /// </summary>
+    private long MaxBytes => Math.Min(options.HistoryMaxBytes, Array.MaxLength);
+
     public void Add(StoredEvent e)
     {
         var userBytes = Encoding.UTF8.GetByteCount(e.UserId);
         var length = userBytes + e.Frame.Length;
         lock (_gate)
         {
-            if (length + EntryOverheadBytes > options.HistoryMaxBytes)
+            if (length == 0 || length + EntryOverheadBytes > MaxBytes)
             {
-                // Larger than the whole memory: not kept, and memory no longer holds every event above the floor.
+                // Larger than the whole memory (or empty, which the ring cannot place apart from its neighbours): not
+                // kept, and memory no longer holds every event above the floor.
                 Forget(e.Seq);
                 return;
             }
-            Trim(time.GetUtcNow(), options.HistoryMaxBytes - length - EntryOverheadBytes);
+            Trim(time.GetUtcNow(), MaxBytes - length - EntryOverheadBytes);
             var offset = Place(length);
             Encoding.UTF8.GetBytes(e.UserId, _ring.AsSpan(offset, userBytes));
             e.Frame.CopyTo(_ring.AsSpan(offset + userBytes));
@@ -99,7 +108,7 @@ internal sealed class RecentEvents(TimeProvider time, RealtimeOptions options)
     /// <summary>Drops what is older than the time bound (also done on every add).</summary>
     public void Sweep()
     {
-        lock (_gate) Trim(time.GetUtcNow(), options.HistoryMaxBytes);
+        lock (_gate) Trim(time.GetUtcNow(), MaxBytes);
     }
 
     /// <summary>Drops the oldest events while they are older than the time bound or the bytes held exceed <paramref name="maxBytes"/>.</summary>
@@ -147,7 +156,7 @@ internal sealed class RecentEvents(TimeProvider time, RealtimeOptions options)
             {
                 return newest.End; // wrapped: free space between the newest and the oldest
             }
-            if (_ring.Length < options.HistoryMaxBytes) Grow(length);
+            if (_ring.Length < MaxBytes) Grow(length);
             else DropOldest();
         }
     }
@@ -157,7 +166,7 @@ internal sealed class RecentEvents(TimeProvider time, RealtimeOptions options)
     {
         var needed = _bytes + length;
         var size = Math.Max(Math.Max(FirstRingBytes, (long)_ring.Length * 2), needed);
-        var ring = new byte[Math.Max(Math.Min(size, options.HistoryMaxBytes), needed)];
+        var ring = new byte[Math.Min(size, MaxBytes)]; // needed ≤ the bound: Add trimmed to it
         var at = 0;
         for (var i = 0; i < _count; i++)
         {
@@ -174,7 +183,8 @@ internal sealed class RecentEvents(TimeProvider time, RealtimeOptions options)
     {
         if (_count == _slots.Length)
         {
-            var slots = new Slot[Math.Max(FirstSlots, _slots.Length * 2)];
+            // At most one slot per EntryOverheadBytes of the bound: each kept event counts that much against it.
+            var slots = new Slot[Math.Min(Math.Max(FirstSlots, _slots.Length * 2), MaxBytes / EntryOverheadBytes + 1)];
             for (var i = 0; i < _count; i++)
                 slots[i] = _slots[(_first + i) % _slots.Length];
             _slots = slots;
