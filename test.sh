@@ -69,7 +69,7 @@ echo "== the coordinator's tests on PostgreSQL" | tee "$pglog"
 # What goes through the coordinator's store: the host's integration folders (in-process Kestrel), and the end-to-end
 # classes of the real process (the browser and WebRTC ones add nothing storage-wise and cost minutes).
 service_tests=(CallService.Tests.Integration CallService.Tests.Observability CallService.Tests.RateLimits)
-e2e_tests=(CallCoordinatorEndToEndTests CallMediaEndToEndTests StartupEndToEndTests WebhookEndToEndTests
+e2e_tests=(CallCoordinatorEndToEndTests CallMediaEndToEndTests StartupEndToEndTests StartupWarmUpEndToEndTests WebhookEndToEndTests
   EvidenceEndToEndTests ObservabilityEndToEndTests StorageProviderEndToEndTests)
 any_of() { local IFS='|'; local names=("${@/#/FullyQualifiedName~}"); echo "${names[*]}"; }
 postgres_pass tests/CallService.Tests "$(any_of "${service_tests[@]}")"

@@ -18,7 +18,7 @@ try
     builder.Services.AddCallMediaHost(builder.Configuration);   // the relay (Media:Mode: in this process or its own): IRelayControl, IRelayEndpoints
     builder.Services.AddCallCoordinator(builder.Configuration); // API, realtime, rules, timers, records; the relay's policy + event sink
 
-    // Startup:WarmUpLifecycles (300 on SQLite outside Development): lifecycles on a throwaway node before this one is built, so only
+    // Startup:WarmUpLifecycles (1,000 outside Development): lifecycles on a throwaway node before this one is built, so only
     // compiled code carries over.
     var warmUp = await StartupWarmUp.RunAsync(builder.Configuration, builder.Environment);
     if (warmUp is { End: WarmUpEnd.Stopped })

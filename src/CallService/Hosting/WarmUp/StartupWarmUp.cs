@@ -7,8 +7,8 @@ using CallService.Media;
 namespace CallService.Hosting.WarmUp;
 
 /// <summary>
-/// <c>Startup:WarmUpLifecycles</c> (default <see cref="DefaultLifecycles"/> for the service's own process on SQLite
-/// outside the Development environment, else 0: off): before the node opens its own ports, it runs this many call lifecycles
+/// <c>Startup:WarmUpLifecycles</c> (default <see cref="DefaultLifecycles"/> for the service's own process outside the
+/// Development environment, on either store; else 0: off): before the node opens its own ports, it runs this many call lifecycles
 /// (<see cref="WarmUpLifecycles"/>) against a throwaway node in the same process — its own data directory in a temp
 /// folder (SQLite), its own API key, loopback port 0 for HTTP and RTMP, nothing of the node's configuration (no
 /// webhooks, no PostgreSQL, no cluster) and no log output — then stops it and deletes its folder. What stays is the
@@ -18,7 +18,9 @@ namespace CallService.Hosting.WarmUp;
 /// (its meters are the throwaway host's, and the process-wide store meter has no listener yet).
 /// </summary>
 /// <remarks>
-/// The warm-up's PostgreSQL code paths stay cold (it writes to SQLite). A warm-up that fails or takes longer than
+/// The warm-up's PostgreSQL code paths stay cold (it writes to SQLite); with dynamic PGO (on since session 15,
+/// <c>CallService.csproj</c>) the code both stores share is compiled with the warm-up's profile, and a PostgreSQL node
+/// warmed this way used 5–8 % less CPU per lifecycle than one with neither (docs/performance-notes.md, session 15). A warm-up that fails or takes longer than
 /// <see cref="Timeout"/> (plus the throwaway node's stop, at most 10 s) is given up; the start goes on.
 /// </remarks>
 internal static class StartupWarmUp
@@ -27,11 +29,13 @@ internal static class StartupWarmUp
     public const int MaxLifecycles = 10_000;
 
     /// <summary>
-    /// The default for a node in its own process outside Development: 300 lifecycles bring the first 30–60 s of a node
-    /// at 500 lifecycles/s within 2× of its later p99, and 1,000 buy nothing more (docs/performance-notes.md, session 7);
-    /// they take ≈ 3–4 s on a quiet 2-core machine.
+    /// The default for a node in its own process outside Development. With dynamic PGO on, a method is compiled
+    /// twice before it is fast (instrumented, then optimised with its profile): 1,000 lifecycles let the shared code
+    /// reach its optimised tier before the node takes traffic, and its first 10 s at 1,000 lifecycles/s then cost no
+    /// more CPU per lifecycle than a node without PGO in steady state, where 300 left them at 1.4–1.6× (docs/
+    /// performance-notes.md, sessions 13–15). They take ≈ 8–10 s on a quiet 2-core machine.
     /// </summary>
-    public const int DefaultLifecycles = 300;
+    public const int DefaultLifecycles = 1000;
 
     /// <summary>The longest the warm-up may take, JIT settling included.</summary>
     public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);
@@ -39,18 +43,14 @@ internal static class StartupWarmUp
     /// <summary>
     /// Reads <see cref="Key"/>: a whole number 0–<see cref="MaxLifecycles"/>, else <see cref="StartupException"/>.
     /// Unset, it is <see cref="DefaultLifecycles"/> when the service is its own process (<c>dotnet CallService.dll</c>)
-    /// with the SQLite store and <paramref name="environment"/> is not Development; 0 in Development, in a host of the
-    /// tests' (<c>WebApplicationFactory</c>, whose settings reach the node only when it is built, after the warm-up) and
-    /// on PostgreSQL: the warm-up writes to SQLite, and a PostgreSQL node warmed that way used ≈ 5 % more CPU per
-    /// lifecycle afterwards (1.80–1.87 against 1.71–1.80 ms at 500/s, interleaved runs: docs/performance-notes.md,
-    /// session 8), as if the code the two stores share had been optimised for the other one.
+    /// and <paramref name="environment"/> is not Development, with either store; 0 in Development and in a host of the
+    /// tests' (<c>WebApplicationFactory</c>, whose settings reach the node only when it is built, after the warm-up).
+    /// (Before dynamic PGO was turned on it was also 0 on PostgreSQL, where a node warmed on SQLite without PGO used
+    /// ≈ 5 % more CPU per lifecycle: docs/performance-notes.md, session 8.)
     /// </summary>
-    public static int LifecyclesFrom(IConfiguration configuration, IHostEnvironment environment)
-    {
-        var sqlite = configuration["Storage:Provider"] is not { Length: > 0 } provider || provider.Trim().Equals("sqlite", StringComparison.OrdinalIgnoreCase);
-        return WholeNumberSetting.Read(configuration, Key, 0, MaxLifecycles,
-            fallback: StartupFailure.IsOwnProcess && !environment.IsDevelopment() && sqlite ? DefaultLifecycles : 0);
-    }
+    public static int LifecyclesFrom(IConfiguration configuration, IHostEnvironment environment) =>
+        WholeNumberSetting.Read(configuration, Key, 0, MaxLifecycles,
+            fallback: StartupFailure.IsOwnProcess && !environment.IsDevelopment() ? DefaultLifecycles : 0);
 
     /// <summary>
     /// Runs the warm-up <paramref name="configuration"/> asks for (or the default, see <see cref="LifecyclesFrom"/>) and
