@@ -64,12 +64,12 @@ public sealed class CallStoreRegistrationTests
     }
 
     [Theory]
-    [InlineData(null, 1)]
-    [InlineData("", 1)]
+    [InlineData(null, 3)]
+    [InlineData("", 3)]
     [InlineData("0", 0)]
-    [InlineData("2", 2)]
+    [InlineData("1", 1)]
     [InlineData("10", 10)]
-    public void Sqlite_CommitWindow_OneMillisecondByDefault_AndAsConfigured(string? window, int expectedMs)
+    public void Sqlite_CommitWindow_ThreeMillisecondsByDefault_AndAsConfigured(string? window, int expectedMs)
     {
         var services = new ServiceCollection().AddCallStore(Config(new() { ["Storage:Sqlite:CommitWindowMilliseconds"] = window }));
         var options = (SqliteStorageOptions)Assert.Single(services, d => d.ServiceType == typeof(SqliteStorageOptions)).ImplementationInstance!;

@@ -15,7 +15,7 @@ namespace CallService.Storage.Sqlite;
 /// back to a pool thread cost two thread wake-ups per write on an idle machine, more than the write itself (a WAL
 /// append, no fsync with <c>synchronous=NORMAL</c>). Under load writes queue up and the writer batches them as before.
 /// <para>
-/// <b>A commit window</b> (<see cref="SqliteStorageOptions.CommitWindow"/>: 1 ms when configured by default, none for a
+/// <b>A commit window</b> (<see cref="SqliteStorageOptions.CommitWindow"/>: 3 ms when configured by default, none for a
 /// store built without configuration), for a busy store only: when
 /// the writer takes more than one write at once (they queued while it committed, so they arrive faster than it commits)
 /// it waits that long and adds what was queued meanwhile, so more writes share a commit's pages in the WAL. A write
