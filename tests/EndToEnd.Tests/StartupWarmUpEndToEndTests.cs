@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using CallService.Tests.Support;
 using EndToEnd.Tests.Infrastructure;
+using TestSupport.Storage;
 
 namespace EndToEnd.Tests;
 
@@ -60,6 +61,7 @@ public sealed class StartupWarmUpEndToEndTests
         var line = Regex.Match(service.Output, @"Warm-up: (\d+) call lifecycles on a throwaway node");
         Assert.True(line.Success, service.Output);
         Assert.Equal("1000", line.Groups[1].Value);
+        Assert.Equal(!TestStorage.IsPostgres, File.Exists(Path.Combine(service.DataDirectory, "calls.db"))); // the pass's store
         var records = await service.Http.GetFromJsonAsync<JsonObject>("/v1/records");
         Assert.Empty(records!["records"]!.AsArray());
     }

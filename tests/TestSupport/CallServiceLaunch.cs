@@ -5,7 +5,7 @@ namespace TestSupport;
 /// <summary>
 /// How the tests start the real CallService process (the built dll, as a user starts it): Production environment,
 /// Kestrel on <c>http://127.0.0.1:{httpPort}</c>, the relay on <c>rtmpPort</c>, no start-up warm-up unless a setting asks
-/// for one (<c>Startup:WarmUpLifecycles</c>, 300 by default in Production), and each setting as an environment
+/// for one (<c>Startup:WarmUpLifecycles</c>, 1,000 by default in Production), and each setting as an environment
 /// variable (<c>Storage:DataDirectory</c> → <c>Storage__DataDirectory</c>, as ASP.NET Core's configuration reads it).
 /// </summary>
 public static class CallServiceLaunch
@@ -26,7 +26,7 @@ public static class CallServiceLaunch
         info.Environment["DOTNET_ENVIRONMENT"] = "Production";
         info.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
         info.Environment["Media__Rtmp__Port"] = rtmpPort.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        info.Environment["Startup__WarmUpLifecycles"] = "0"; // each start 3–6 s sooner; a test of the warm-up sets it
+        info.Environment["Startup__WarmUpLifecycles"] = "0"; // each start 7–9 s sooner; a test of the warm-up sets it
         foreach (var set in settings)
             foreach (var (key, value) in set)
                 info.Environment[key.Replace(":", "__", StringComparison.Ordinal)] = value;

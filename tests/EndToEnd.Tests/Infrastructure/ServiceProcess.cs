@@ -75,7 +75,7 @@ internal sealed class ServiceProcess : IAsyncDisposable
         return service;
     }
 
-    /// <summary>How long a start may take: a start-up warm-up (default 300 lifecycles) takes 3–15 s of it on a busy machine.</summary>
+    /// <summary>How long a start may take: a start-up warm-up (default 1,000 lifecycles) takes 7–9 s of it on a quiet 2-core machine, more on a busy one.</summary>
     private const int ReadySeconds = 90;
 
     private async Task WaitUntilReadyAsync()

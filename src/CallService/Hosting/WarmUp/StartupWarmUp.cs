@@ -29,11 +29,12 @@ internal static class StartupWarmUp
     public const int MaxLifecycles = 10_000;
 
     /// <summary>
-    /// The default for a node in its own process outside Development. With dynamic PGO on, a method is compiled
-    /// twice before it is fast (instrumented, then optimised with its profile): 1,000 lifecycles let the shared code
-    /// reach its optimised tier before the node takes traffic, and its first 10 s at 1,000 lifecycles/s then cost no
-    /// more CPU per lifecycle than a node without PGO in steady state, where 300 left them at 1.4–1.6× (docs/
-    /// performance-notes.md, sessions 13–15). They take ≈ 8–10 s on a quiet 2-core machine.
+    /// The default for a node in its own process outside Development. With dynamic PGO on, a hot method goes through
+    /// tiers (quick or precompiled code, an instrumented tier, then code optimised with its profile): 1,000 lifecycles
+    /// let the shared code reach its optimised tier before the node takes traffic. Its first 10 s at 1,000 lifecycles/s
+    /// then cost no more CPU per lifecycle than a node's first 10 s without PGO and with 300 lifecycles, where PGO after
+    /// only 300 cost 1.4–1.6× that (docs/performance-notes.md, sessions 13 and 15). They take ≈ 7–9 s on a quiet 2-core
+    /// machine.
     /// </summary>
     public const int DefaultLifecycles = 1000;
 
