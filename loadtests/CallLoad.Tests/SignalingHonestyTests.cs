@@ -95,6 +95,39 @@ public sealed class SignalingHonestyTests
         Assert.True(result.CpuMsPerLifecycle > 0 && result.RssStartMiB > 0 && result.RssEndMiB > 0, "server measured from /proc");
         Assert.Equal(result.Generator.Saturated, result.GeneratorSaturated);
         Assert.Equal("test", result.Pinning);
+        // The timeline's slices carry the generator's own CPU share too (one slice: the window is shorter than a slice).
+        var slice = Assert.Single(result.Timeline);
+        Assert.True(slice.GeneratorCpuShare > 0, "generator CPU per slice read from /proc/self/stat");
+        Assert.Equal(slice.GeneratorCpuShare >= GeneratorLoad.SaturatedCpuShare, slice.GeneratorSaturated);
+    }
+
+    [Theory]
+    [InlineData(0.89, false)]
+    [InlineData(0.90, true)]
+    [InlineData(1.20, true)]
+    public void TimelineSlice_AtNinetyPercentOfTheGeneratorsCores_IsMarkedSaturated(double share, bool saturated) =>
+        Assert.Equal(saturated, new TimelineSlice(2, 2000, 20, 60, 0.9, 250, share).GeneratorSaturated);
+
+    [Fact]
+    public async Task GeneratorWarmup_RunsLifecyclesAgainstTheCeilingForItsDuration_AndNoneWhenZero()
+    {
+        var port = ProcessTools.FreeTcpPort();
+        using var stop = new CancellationTokenSource();
+        var server = CeilingServer.RunAsync(port, stop.Token);
+        await ProcessTools.WaitForPortAsync(port, TimeSpan.FromSeconds(10));
+        var target = new OwnProcessTarget(new Uri($"http://127.0.0.1:{port}/"));
+
+        var warmed = await SignalingScenario.WarmGeneratorAsync(target,
+            new SignalingOptions { Rate = 20, PartyPool = 4, GeneratorWarmup = TimeSpan.FromSeconds(1) }, new RunStatus(), CancellationToken.None);
+        // Nothing listens here: a warm-up of zero must not touch its target.
+        var skipped = await SignalingScenario.WarmGeneratorAsync(new OwnProcessTarget(new Uri("http://127.0.0.1:9/")),
+            new SignalingOptions { Rate = 20, GeneratorWarmup = TimeSpan.Zero }, new RunStatus(), CancellationToken.None);
+        stop.Cancel();
+        await server;
+
+        // 20/s (the rate caps the warm-up's 300/s) for 1 s: about 20 lifecycles, never the warm-up rate's 300.
+        Assert.InRange(warmed, 5, 25);
+        Assert.Equal(0, skipped);
     }
 
     [Fact]

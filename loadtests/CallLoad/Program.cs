@@ -73,10 +73,11 @@ var compareCeiling = new Option<bool>("--compare-ceiling") { Description = "sign
 var signalingWarmup = new Option<int>("--warmup") { Description = "signaling: open-loop warm-up at ≤ 300/s before measuring, seconds; 0 measures right after start (bounded: 0–120). The node has run its own start-up warm-up by then (Startup:WarmUpLifecycles, 1,000 by default); add --service-env Startup__WarmUpLifecycles=0 for a cold node.", DefaultValueFactory = _ => 8 };
 var signalingSyscalls = new Option<int>("--syscall-seconds") { Description = "signaling: after the window, go on at the same rate with strace -c -f attached to the server for this long; prints syscalls per lifecycle; 0 skips (bounded: 0–30).", DefaultValueFactory = _ => 0 };
 var signalingTimeline = new Option<int>("--timeline-seconds") { Description = "signaling: slice length of the window's timeline (completions, lifecycle p50/p99, server CPU per lifecycle, RSS per slice), seconds (bounded: 1–60).", DefaultValueFactory = _ => 10 };
+var generatorWarmup = new Option<int?>("--generator-warmup") { Description = "signaling: before any target starts, the generator runs lifecycles at ≤ 300/s against a throwaway ceiling server for this long, seconds, so a cold window (--warmup 0) does not measure the generator's own JIT (bounded: 0–60; default: 10 with --warmup 0, else 0)." };
 var signalingEnv = new Option<string[]>("--service-env") { Description = "NAME=VALUE added to the environment of every CallService node the tool starts (repeatable).", AllowMultipleArgumentsPerToken = true };
 var signaling = WithCommon(new Command("signaling", "Full call lifecycles (tokens, create with ring, accept, 4 status reports, hang-up, both parties on WebSockets) at a target rate; reports the generator's own CPU and marks a saturated generator.")
 {
-    rate, duration, ceiling, pool, provider, nodes, pin, compareCeiling, signalingWarmup, signalingSyscalls, signalingTimeline, signalingEnv,
+    rate, duration, ceiling, pool, provider, nodes, pin, compareCeiling, signalingWarmup, generatorWarmup, signalingSyscalls, signalingTimeline, signalingEnv,
 });
 signaling.SetAction((r, ct) => SignalingCli.RunAsync(new SignalingCommand
 {
@@ -93,6 +94,7 @@ signaling.SetAction((r, ct) => SignalingCli.RunAsync(new SignalingCommand
         Duration = TimeSpan.FromSeconds(Math.Clamp(r.GetValue(duration), 1, 120)),
         PartyPool = Math.Clamp(r.GetValue(pool), 0, 5000),
         WarmupDuration = TimeSpan.FromSeconds(Math.Clamp(r.GetValue(signalingWarmup), 0, 120)),
+        GeneratorWarmup = TimeSpan.FromSeconds(Math.Clamp(r.GetValue(generatorWarmup) ?? (r.GetValue(signalingWarmup) <= 0 ? 10 : 0), 0, 60)),
         SyscallWindow = TimeSpan.FromSeconds(Math.Clamp(r.GetValue(signalingSyscalls), 0, 30)),
         TimelineSlice = TimeSpan.FromSeconds(Math.Clamp(r.GetValue(signalingTimeline), 1, 60)),
     },

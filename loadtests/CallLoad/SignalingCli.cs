@@ -49,6 +49,13 @@ internal static class SignalingCli
             }
         }
         var status = new RunStatus();
+        if (options.GeneratorWarmup > TimeSpan.Zero)
+        {
+            // Before any target starts: a target measured cold (--warmup 0) then meets a generator whose code is compiled.
+            await using var throwaway = await Ceiling.CeilingServer.StartProcessAsync(pinning?.ServerList);
+            var warmed = await Cli.WithLiveView(status, () => SignalingScenario.WarmGeneratorAsync(throwaway.Target, options, status, cancellationToken));
+            AnsiConsole.MarkupLineInterpolated($"[grey]generator warm-up: {warmed} lifecycles in {options.GeneratorWarmup.TotalSeconds:F0} s against a throwaway ceiling server (not measured)[/]");
+        }
         object report;
         if (command.Ceiling)
             report = await CeilingAsync(pinning, options, status, cancellationToken);

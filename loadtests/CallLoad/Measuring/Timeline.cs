@@ -12,24 +12,35 @@ namespace CallLoad.Measuring;
 /// <param name="LifecycleP99">Lifecycle p99 of those, ms.</param>
 /// <param name="CpuMsPerLifecycle">Server CPU in the slice (every node) ÷ <paramref name="Completed"/>, ms; 0 when none completed.</param>
 /// <param name="RssMiB">Server VmRSS at the end of the slice (summed over nodes), MiB.</param>
-public sealed record TimelineSlice(double EndSeconds, int Completed, double LifecycleP50, double LifecycleP99, double CpuMsPerLifecycle, double RssMiB);
+/// <param name="GeneratorCpuShare">
+/// This generator's CPU in the slice ÷ the slice's wall time ÷ the cores it may use (1 = all of them busy): a slice at or
+/// above <see cref="GeneratorLoad.SaturatedCpuShare"/> shows the generator's limit, not the server's.
+/// </param>
+public sealed record TimelineSlice(double EndSeconds, int Completed, double LifecycleP50, double LifecycleP99, double CpuMsPerLifecycle, double RssMiB,
+    double GeneratorCpuShare)
+{
+    /// <summary>True when <see cref="GeneratorCpuShare"/> is at or above <see cref="GeneratorLoad.SaturatedCpuShare"/>.</summary>
+    public bool GeneratorSaturated => GeneratorCpuShare >= GeneratorLoad.SaturatedCpuShare;
+}
 
 /// <summary>
-/// Samples the servers' CPU and VmRSS (<see cref="ProcessSampler.Read"/>) at the end of every slice of a window; the
-/// slices are then filled with the lifecycles that completed in them.
+/// Samples the servers' CPU and VmRSS and this generator's CPU (<see cref="ProcessSampler.Read"/>) at the end of every
+/// slice of a window; the slices are then filled with the lifecycles that completed in them.
 /// </summary>
 public sealed class TimelineRecorder
 {
     private readonly IReadOnlyList<int> _servers;
+    private readonly int _generatorCores;
     private readonly TimeSpan _slice;
     private readonly long _started = Stopwatch.GetTimestamp();
-    private readonly List<(long Ticks, double Cpu, long Rss)> _samples = [];
+    private readonly List<(long Ticks, double Cpu, long Rss, double GeneratorCpu)> _samples = [];
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _loop;
 
-    private TimelineRecorder(IReadOnlyList<int> servers, TimeSpan slice)
+    private TimelineRecorder(IReadOnlyList<int> servers, int generatorCores, TimeSpan slice)
     {
         _servers = servers;
+        _generatorCores = Math.Max(1, generatorCores);
         _slice = slice;
         _samples.Add(Sample());
         _loop = LoopAsync();
@@ -38,11 +49,14 @@ public sealed class TimelineRecorder
     /// <summary>When the window started (<see cref="Stopwatch"/> ticks): completions are placed relative to it.</summary>
     public long StartedTicks => _started;
 
-    /// <summary>Starts sampling <paramref name="servers"/> every <paramref name="slice"/> (at least 1 s).</summary>
-    public static TimelineRecorder Start(IReadOnlyList<int> servers, TimeSpan slice) =>
-        new(servers, slice < TimeSpan.FromSeconds(1) ? TimeSpan.FromSeconds(1) : slice);
+    /// <summary>
+    /// Starts sampling <paramref name="servers"/> and this process (the generator, on <paramref name="generatorCores"/>
+    /// cores) every <paramref name="slice"/> (at least 1 s).
+    /// </summary>
+    public static TimelineRecorder Start(IReadOnlyList<int> servers, int generatorCores, TimeSpan slice) =>
+        new(servers, generatorCores, slice < TimeSpan.FromSeconds(1) ? TimeSpan.FromSeconds(1) : slice);
 
-    private (long Ticks, double Cpu, long Rss) Sample()
+    private (long Ticks, double Cpu, long Rss, double GeneratorCpu) Sample()
     {
         double cpu = 0;
         long rss = 0;
@@ -52,7 +66,7 @@ public sealed class TimelineRecorder
                 cpu += s.CpuSeconds;
                 rss += s.RssBytes;
             }
-        return (Stopwatch.GetTimestamp(), cpu, rss);
+        return (Stopwatch.GetTimestamp(), cpu, rss, ProcessSampler.Read(Environment.ProcessId)?.CpuSeconds ?? 0);
     }
 
     private async Task LoopAsync()
@@ -77,7 +91,7 @@ public sealed class TimelineRecorder
     {
         await _stop.CancelAsync().ConfigureAwait(false);
         await _loop.ConfigureAwait(false);
-        List<(long Ticks, double Cpu, long Rss)> samples;
+        List<(long Ticks, double Cpu, long Rss, double GeneratorCpu)> samples;
         lock (_samples)
         {
             // The last, partial slice joins the one before when it is under half a slice (a few completions would
@@ -96,9 +110,12 @@ public sealed class TimelineRecorder
             var durations = completions.Where(c => c.EndedTicks > from.Ticks && c.EndedTicks <= to.Ticks).Select(c => c.Ms).ToList();
             var lifecycles = Summary.Of(durations);
             var cpuMs = durations.Count == 0 ? 0 : (to.Cpu - from.Cpu) * 1000 / durations.Count;
+            var wall = Stopwatch.GetElapsedTime(from.Ticks, to.Ticks).TotalSeconds;
+            var generatorShare = wall > 0 ? (to.GeneratorCpu - from.GeneratorCpu) / wall / _generatorCores : 0;
             slices.Add(new TimelineSlice(
                 Math.Round(Stopwatch.GetElapsedTime(_started, to.Ticks).TotalSeconds, 1), durations.Count,
-                Math.Round(lifecycles.P50, 1), Math.Round(lifecycles.P99, 1), Math.Round(cpuMs, 3), Math.Round(to.Rss / 1048576.0, 1)));
+                Math.Round(lifecycles.P50, 1), Math.Round(lifecycles.P99, 1), Math.Round(cpuMs, 3), Math.Round(to.Rss / 1048576.0, 1),
+                Math.Round(generatorShare, 3)));
         }
         return slices;
     }

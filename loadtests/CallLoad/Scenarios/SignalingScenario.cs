@@ -25,14 +25,8 @@ public static class SignalingScenario
         for (var i = 0; i < options.WarmupLifecycles; i++)
             await warmup.LifecycleAsync(i, null, cancellationToken).ConfigureAwait(false);
         var run = new SignalingRun(http, target, options, Guid.NewGuid().ToString("N")[..6]);
-        var pool = new ConcurrentQueue<SignalingPair>();
         status.Phase = $"{target.Name} signaling: setting up {options.PartyPool} party pairs";
-        for (var i = 0; i < options.PartyPool; i += 16)
-        {
-            var batch = Enumerable.Range(i, Math.Min(16, options.PartyPool - i)).Select(k => run.PairAsync(k, cancellationToken));
-            foreach (var pair in await Task.WhenAll(batch).ConfigureAwait(false))
-                pool.Enqueue(pair);
-        }
+        var pool = await PoolAsync(run, options.PartyPool, cancellationToken).ConfigureAwait(false);
 
         var warmupDuration = options.WarmupDuration < options.Duration ? options.WarmupDuration : options.Duration;
         if (warmupDuration > TimeSpan.Zero)
@@ -57,7 +51,7 @@ public static class SignalingScenario
         try
         {
             var window = MeasuredWindow.Start(servers, database);
-            var timeline = TimelineRecorder.Start(servers, options.TimelineSlice);
+            var timeline = TimelineRecorder.Start(servers, Math.Max(1, options.GeneratorCores), options.TimelineSlice);
             List<Task> tasks;
             (tasks, skipped, lag) = await OpenLoopAsync(run, options.Rate, options.Duration, pool, status, cancellationToken).ConfigureAwait(false);
             await Task.WhenAll(tasks).ConfigureAwait(false);
@@ -100,8 +94,7 @@ public static class SignalingScenario
                 syscalls[name] = Math.Round(calls / (double)lifecycles, 2);
         }
 
-        while (pool.TryDequeue(out var pair))
-            await pair.DisposeAsync().ConfigureAwait(false);
+        await DisposeAsync(pool).ConfigureAwait(false);
         var completed = Math.Max(1, run.Completed); // per-lifecycle figures are 0 when none completed
         double PerLifecycle(double total) => run.Completed == 0 ? 0 : total / completed;
         var errors = run.Errors.ToArray();
@@ -139,6 +132,46 @@ public static class SignalingScenario
             PartyPool = options.PartyPool,
             Timeline = slices,
         };
+    }
+
+    /// <summary>
+    /// The generator's own warm-up (<see cref="SignalingOptions.GeneratorWarmup"/>): lifecycles at
+    /// <see cref="SignalingOptions.WarmupRate"/> (at most the target rate) against <paramref name="ceiling"/>, a throwaway
+    /// ceiling server, with up to 64 pooled pairs when the run pools its parties. Nothing of it is measured or reported;
+    /// what it leaves is this process's compiled code. Returns the lifecycles it completed.
+    /// </summary>
+    public static async Task<int> WarmGeneratorAsync(ISignalingTarget ceiling, SignalingOptions options, RunStatus status, CancellationToken cancellationToken)
+    {
+        if (options.GeneratorWarmup <= TimeSpan.Zero) return 0;
+        status.Reset($"generator warm-up against a throwaway ceiling for {options.GeneratorWarmup.TotalSeconds:F0} s");
+        using var handler = new SocketsHttpHandler { MaxConnectionsPerServer = 512 };
+        using var http = new HttpClient(handler) { Timeout = options.StepTimeout };
+        var run = new SignalingRun(http, ceiling, options, "g" + Guid.NewGuid().ToString("N")[..6]);
+        var pool = await PoolAsync(run, Math.Min(options.PartyPool, 64), cancellationToken).ConfigureAwait(false);
+        var (tasks, _, _) = await OpenLoopAsync(run, Math.Min(options.Rate, Math.Max(1, options.WarmupRate)), options.GeneratorWarmup, pool,
+            status, cancellationToken).ConfigureAwait(false);
+        await Task.WhenAll(tasks).ConfigureAwait(false);
+        await DisposeAsync(pool).ConfigureAwait(false);
+        return run.Completed;
+    }
+
+    /// <summary><paramref name="pairs"/> user pairs with tokens and open sockets, set up 16 at a time.</summary>
+    private static async Task<ConcurrentQueue<SignalingPair>> PoolAsync(SignalingRun run, int pairs, CancellationToken cancellationToken)
+    {
+        var pool = new ConcurrentQueue<SignalingPair>();
+        for (var i = 0; i < pairs; i += 16)
+        {
+            var batch = Enumerable.Range(i, Math.Min(16, pairs - i)).Select(k => run.PairAsync(k, cancellationToken));
+            foreach (var pair in await Task.WhenAll(batch).ConfigureAwait(false))
+                pool.Enqueue(pair);
+        }
+        return pool;
+    }
+
+    private static async Task DisposeAsync(ConcurrentQueue<SignalingPair> pool)
+    {
+        while (pool.TryDequeue(out var pair))
+            await pair.DisposeAsync().ConfigureAwait(false);
     }
 
     /// <summary>
