@@ -74,17 +74,12 @@ public sealed class SignalingHonestyTests
     [Fact]
     public async Task Signaling_ReportsTheGeneratorsOwnCpuAndStartLag()
     {
-        var port = ProcessTools.FreeTcpPort();
-        using var stop = new CancellationTokenSource();
-        var server = CeilingServer.RunAsync(port, stop.Token);
-        await ProcessTools.WaitForPortAsync(port, TimeSpan.FromSeconds(10));
-        var target = new OwnProcessTarget(new Uri($"http://127.0.0.1:{port}/"));
+        var (target, stopAsync) = await CeilingInThisProcessAsync();
 
         var result = await SignalingScenario.RunAsync(target,
             new SignalingOptions { Rate = 20, Duration = TimeSpan.FromSeconds(1), WarmupLifecycles = 2, GeneratorCores = 1, Pinning = "test" },
             new RunStatus(), CancellationToken.None);
-        stop.Cancel();
-        await server;
+        await stopAsync();
 
         Assert.Empty(result.Errors);
         Assert.Equal(0, result.LostEvents);
@@ -111,19 +106,14 @@ public sealed class SignalingHonestyTests
     [Fact]
     public async Task GeneratorWarmup_RunsLifecyclesAgainstTheCeilingForItsDuration_AndNoneWhenZero()
     {
-        var port = ProcessTools.FreeTcpPort();
-        using var stop = new CancellationTokenSource();
-        var server = CeilingServer.RunAsync(port, stop.Token);
-        await ProcessTools.WaitForPortAsync(port, TimeSpan.FromSeconds(10));
-        var target = new OwnProcessTarget(new Uri($"http://127.0.0.1:{port}/"));
+        var (target, stopAsync) = await CeilingInThisProcessAsync();
 
         var warmed = await SignalingScenario.WarmGeneratorAsync(target,
             new SignalingOptions { Rate = 20, PartyPool = 4, GeneratorWarmup = TimeSpan.FromSeconds(1) }, new RunStatus(), CancellationToken.None);
         // Nothing listens here: a warm-up of zero must not touch its target.
         var skipped = await SignalingScenario.WarmGeneratorAsync(new OwnProcessTarget(new Uri("http://127.0.0.1:9/")),
             new SignalingOptions { Rate = 20, GeneratorWarmup = TimeSpan.Zero }, new RunStatus(), CancellationToken.None);
-        stop.Cancel();
-        await server;
+        await stopAsync();
 
         // 20/s (the rate caps the warm-up's 300/s) for 1 s: about 20 lifecycles, never the warm-up rate's 300.
         Assert.InRange(warmed, 5, 25);
@@ -147,6 +137,21 @@ public sealed class SignalingHonestyTests
         Assert.InRange(result.Completed, 1, 10); // 2/s for 2 s: 4–6 starts by where the window's edges fall, never dozens
         Assert.Equal(("postgres", 1), (result.Provider, result.Nodes));
         Assert.Equal(3 * result.Completed, result.Events.Count);
+    }
+
+    /// <summary>Serves the ceiling in this test process on a free loopback port; the function stops it.</summary>
+    private static async Task<(OwnProcessTarget Target, Func<Task> StopAsync)> CeilingInThisProcessAsync()
+    {
+        var port = ProcessTools.FreeTcpPort();
+        var stop = new CancellationTokenSource();
+        var server = CeilingServer.RunAsync(port, stop.Token);
+        await ProcessTools.WaitForPortAsync(port, TimeSpan.FromSeconds(10));
+        return (new OwnProcessTarget(new Uri($"http://127.0.0.1:{port}/")), async () =>
+        {
+            await stop.CancelAsync();
+            await server;
+            stop.Dispose();
+        });
     }
 
     /// <summary>The ceiling served in this test process, which is then also the "server" process measured.</summary>
