@@ -34,8 +34,8 @@ public sealed record SignalingOptions
     public int WarmupRate { get; init; } = 300;
 
     /// <summary>
-    /// Before any target starts, the generator runs lifecycles at <see cref="WarmupRate"/> for this long against a
-    /// throwaway ceiling server (<see cref="SignalingScenario.WarmGeneratorAsync"/>), so its own HTTP, WebSocket and JSON
+    /// Before any target starts, the generator runs lifecycles at <see cref="WarmupRate"/> (at most <see cref="Rate"/>)
+    /// for this long against a throwaway ceiling server (<see cref="SignalingScenario.WarmGeneratorAsync"/>), so its own HTTP, WebSocket and JSON
     /// code is compiled before a window that starts cold (<see cref="WarmupDuration"/> zero): without it, the first
     /// seconds of such a window measured the generator's JIT beside the server's (it used 0.6–1.0 of a core there
     /// against 0.45 later: docs/performance-notes.md). Zero skips it.
