@@ -53,8 +53,11 @@ internal static class SignalingCli
         {
             // Before any target starts: a target measured cold (--warmup 0) then meets a generator whose code is compiled.
             await using var throwaway = await Ceiling.CeilingServer.StartProcessAsync(pinning?.ServerList);
-            var warmed = await Cli.WithLiveView(status, () => SignalingScenario.WarmGeneratorAsync(throwaway.Target, options, status, cancellationToken));
-            AnsiConsole.MarkupLineInterpolated($"[grey]generator warm-up: {warmed} lifecycles in {options.GeneratorWarmup.TotalSeconds:F0} s against a throwaway ceiling server (not measured)[/]");
+            var (warmed, failed) = await Cli.WithLiveView(status, () => SignalingScenario.WarmGeneratorAsync(throwaway.Target, options, status, cancellationToken));
+            if (warmed == 0 || failed > 0)
+                AnsiConsole.MarkupLineInterpolated($"[yellow]generator warm-up: {warmed} lifecycles completed, {failed} failed against the throwaway ceiling server: the generator may still be cold in the window's first seconds[/]");
+            else
+                AnsiConsole.MarkupLineInterpolated($"[grey]generator warm-up: {warmed} lifecycles in {options.GeneratorWarmup.TotalSeconds:F0} s against a throwaway ceiling server (not measured)[/]");
         }
         object report;
         if (command.Ceiling)

@@ -37,8 +37,8 @@ public sealed record SignalingOptions
     /// Before any target starts, the generator runs lifecycles at <see cref="WarmupRate"/> (at most <see cref="Rate"/>)
     /// for this long against a throwaway ceiling server (<see cref="SignalingScenario.WarmGeneratorAsync"/>), so its own HTTP, WebSocket and JSON
     /// code is compiled before a window that starts cold (<see cref="WarmupDuration"/> zero): without it, the first
-    /// seconds of such a window measured the generator's JIT beside the server's (it used 0.6–1.0 of a core there
-    /// against 0.45 later: docs/performance-notes.md). Zero skips it.
+    /// seconds of such a window measured the generator's JIT beside the server's (it used 0.56–1.0 of a core in the first
+    /// 6 s against 0.40–0.52 later, at 1,000/s on 2 cores: docs/performance-notes.md, session 16). Zero skips it.
     /// </summary>
     public TimeSpan GeneratorWarmup { get; init; }
 

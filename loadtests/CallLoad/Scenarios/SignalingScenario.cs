@@ -138,13 +138,14 @@ public static class SignalingScenario
     /// The generator's own warm-up (<see cref="SignalingOptions.GeneratorWarmup"/>): lifecycles at
     /// <see cref="SignalingOptions.WarmupRate"/> (at most the target rate) against <paramref name="ceiling"/>, a throwaway
     /// ceiling server, with up to 64 pooled pairs when the run pools its parties. Nothing of it is measured or reported;
-    /// what it leaves is this process's compiled code. Returns the lifecycles it completed.
+    /// what it leaves is this process's compiled code. Returns the lifecycles it completed and those that failed.
     /// </summary>
-    public static async Task<int> WarmGeneratorAsync(ISignalingTarget ceiling, SignalingOptions options, RunStatus status, CancellationToken cancellationToken)
+    public static async Task<(int Completed, int Failed)> WarmGeneratorAsync(ISignalingTarget ceiling, SignalingOptions options, RunStatus status,
+        CancellationToken cancellationToken)
     {
-        if (options.GeneratorWarmup <= TimeSpan.Zero) return 0;
+        if (options.GeneratorWarmup <= TimeSpan.Zero) return (0, 0);
         status.Reset($"generator warm-up against a throwaway ceiling for {options.GeneratorWarmup.TotalSeconds:F0} s");
-        using var handler = new SocketsHttpHandler { MaxConnectionsPerServer = 512 };
+        using var handler = new SocketsHttpHandler { MaxConnectionsPerServer = 512, PooledConnectionIdleTimeout = TimeSpan.FromSeconds(30) };
         using var http = new HttpClient(handler) { Timeout = options.StepTimeout };
         var run = new SignalingRun(http, ceiling, options, "g" + Guid.NewGuid().ToString("N")[..6]);
         var pool = await PoolAsync(run, Math.Min(options.PartyPool, 64), cancellationToken).ConfigureAwait(false);
@@ -152,7 +153,7 @@ public static class SignalingScenario
             status, cancellationToken).ConfigureAwait(false);
         await Task.WhenAll(tasks).ConfigureAwait(false);
         await DisposeAsync(pool).ConfigureAwait(false);
-        return run.Completed;
+        return (run.Completed, run.Failed);
     }
 
     /// <summary><paramref name="pairs"/> user pairs with tokens and open sockets, set up 16 at a time.</summary>
