@@ -28,10 +28,17 @@ public sealed record GeneratorLoad
     /// <summary>Why it counts as saturated (empty when not).</summary>
     public string Reason { get; init; } = "";
 
+    /// <summary>
+    /// CPU seconds ÷ wall seconds ÷ cores (1 = every core it may use fully busy); 0 for an empty span or no cores. Used
+    /// for the whole window here and for each timeline slice (<see cref="TimelineRecorder"/>).
+    /// </summary>
+    public static double ShareOf(double cpuSeconds, double wallSeconds, int cores) =>
+        wallSeconds > 0 && cores > 0 ? cpuSeconds / wallSeconds / cores : 0;
+
     /// <summary>Builds the verdict from the measured figures.</summary>
     public static GeneratorLoad Of(double cpuSeconds, double wallSeconds, int cores, IReadOnlyCollection<double> lagMs)
     {
-        var share = wallSeconds > 0 && cores > 0 ? cpuSeconds / wallSeconds / cores : 0;
+        var share = ShareOf(cpuSeconds, wallSeconds, cores);
         var lag = Summary.Of(lagMs);
         var reasons = new List<string>();
         if (share >= SaturatedCpuShare)

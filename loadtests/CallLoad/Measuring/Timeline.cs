@@ -110,8 +110,8 @@ public sealed class TimelineRecorder
             var durations = completions.Where(c => c.EndedTicks > from.Ticks && c.EndedTicks <= to.Ticks).Select(c => c.Ms).ToList();
             var lifecycles = Summary.Of(durations);
             var cpuMs = durations.Count == 0 ? 0 : (to.Cpu - from.Cpu) * 1000 / durations.Count;
-            var wall = Stopwatch.GetElapsedTime(from.Ticks, to.Ticks).TotalSeconds;
-            var generatorShare = wall > 0 ? (to.GeneratorCpu - from.GeneratorCpu) / wall / _generatorCores : 0;
+            var generatorShare = GeneratorLoad.ShareOf(to.GeneratorCpu - from.GeneratorCpu,
+                Stopwatch.GetElapsedTime(from.Ticks, to.Ticks).TotalSeconds, _generatorCores);
             slices.Add(new TimelineSlice(
                 Math.Round(Stopwatch.GetElapsedTime(_started, to.Ticks).TotalSeconds, 1), durations.Count,
                 Math.Round(lifecycles.P50, 1), Math.Round(lifecycles.P99, 1), Math.Round(cpuMs, 3), Math.Round(to.Rss / 1048576.0, 1),

@@ -33,6 +33,9 @@ public sealed record SignalingOptions
     /// <summary>Lifecycles per second during <see cref="WarmupDuration"/> (capped at <see cref="Rate"/>).</summary>
     public int WarmupRate { get; init; } = 300;
 
+    /// <summary><see cref="WarmupRate"/> capped at <see cref="Rate"/> (at least 1/s): the rate of both warm-ups.</summary>
+    public int CappedWarmupRate => Math.Min(Rate, Math.Max(1, WarmupRate));
+
     /// <summary>
     /// Before any target starts, the generator runs lifecycles at <see cref="WarmupRate"/> (at most <see cref="Rate"/>)
     /// for this long against a throwaway ceiling server (<see cref="SignalingScenario.WarmGeneratorAsync"/>), so its own HTTP, WebSocket and JSON

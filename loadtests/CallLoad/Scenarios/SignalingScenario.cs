@@ -19,8 +19,7 @@ public static class SignalingScenario
         ISignalingTarget target, SignalingOptions options, RunStatus status, CancellationToken cancellationToken)
     {
         status.Reset($"{target.Name} signaling at {options.Rate}/s");
-        using var handler = new SocketsHttpHandler { MaxConnectionsPerServer = 512, PooledConnectionIdleTimeout = TimeSpan.FromSeconds(30) };
-        using var http = new HttpClient(handler) { Timeout = options.StepTimeout };
+        using var http = HttpClientFor(options);
         var warmup = new SignalingRun(http, target, options, "w" + Guid.NewGuid().ToString("N")[..6]);
         for (var i = 0; i < options.WarmupLifecycles; i++)
             await warmup.LifecycleAsync(i, null, cancellationToken).ConfigureAwait(false);
@@ -33,7 +32,7 @@ public static class SignalingScenario
         {
             status.Phase = $"{target.Name} signaling: warming up";
             var warm = new SignalingRun(http, target, options, "v" + Guid.NewGuid().ToString("N")[..6]);
-            var (warmTasks, _, _) = await OpenLoopAsync(warm, Math.Min(options.Rate, Math.Max(1, options.WarmupRate)), warmupDuration, pool,
+            var (warmTasks, _, _) = await OpenLoopAsync(warm, options.CappedWarmupRate, warmupDuration, pool,
                 null, cancellationToken).ConfigureAwait(false);
             await Task.WhenAll(warmTasks).ConfigureAwait(false);
         }
@@ -51,7 +50,7 @@ public static class SignalingScenario
         try
         {
             var window = MeasuredWindow.Start(servers, database);
-            var timeline = TimelineRecorder.Start(servers, Math.Max(1, options.GeneratorCores), options.TimelineSlice);
+            var timeline = TimelineRecorder.Start(servers, options.GeneratorCores, options.TimelineSlice);
             List<Task> tasks;
             (tasks, skipped, lag) = await OpenLoopAsync(run, options.Rate, options.Duration, pool, status, cancellationToken).ConfigureAwait(false);
             await Task.WhenAll(tasks).ConfigureAwait(false);
@@ -145,16 +144,19 @@ public static class SignalingScenario
     {
         if (options.GeneratorWarmup <= TimeSpan.Zero) return (0, 0);
         status.Reset($"generator warm-up against a throwaway ceiling for {options.GeneratorWarmup.TotalSeconds:F0} s");
-        using var handler = new SocketsHttpHandler { MaxConnectionsPerServer = 512, PooledConnectionIdleTimeout = TimeSpan.FromSeconds(30) };
-        using var http = new HttpClient(handler) { Timeout = options.StepTimeout };
+        using var http = HttpClientFor(options);
         var run = new SignalingRun(http, ceiling, options, "g" + Guid.NewGuid().ToString("N")[..6]);
         var pool = await PoolAsync(run, Math.Min(options.PartyPool, 64), cancellationToken).ConfigureAwait(false);
-        var (tasks, _, _) = await OpenLoopAsync(run, Math.Min(options.Rate, Math.Max(1, options.WarmupRate)), options.GeneratorWarmup, pool,
+        var (tasks, _, _) = await OpenLoopAsync(run, options.CappedWarmupRate, options.GeneratorWarmup, pool,
             status, cancellationToken).ConfigureAwait(false);
         await Task.WhenAll(tasks).ConfigureAwait(false);
         await DisposeAsync(pool).ConfigureAwait(false);
         return (run.Completed, run.Failed);
     }
+
+    /// <summary>The generator's HTTP client: up to 512 connections to a server, <see cref="SignalingOptions.StepTimeout"/> per request.</summary>
+    private static HttpClient HttpClientFor(SignalingOptions options) =>
+        new(new SocketsHttpHandler { MaxConnectionsPerServer = 512, PooledConnectionIdleTimeout = TimeSpan.FromSeconds(30) }) { Timeout = options.StepTimeout };
 
     /// <summary><paramref name="pairs"/> user pairs with tokens and open sockets, set up 16 at a time.</summary>
     private static async Task<ConcurrentQueue<SignalingPair>> PoolAsync(SignalingRun run, int pairs, CancellationToken cancellationToken)
