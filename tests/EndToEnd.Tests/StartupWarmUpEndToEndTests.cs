@@ -52,15 +52,17 @@ public sealed class StartupWarmUpEndToEndTests
     public async Task WarmUp_Unset_RunsTheDefault1000Lifecycles_InProduction_OnEitherStore()
     {
         // An empty value is "unset" (the launcher's own default for the tests is 0). The node's store is the pass's:
-        // SQLite, and PostgreSQL in the PostgreSQL pass (the warm-up itself always writes to a throwaway SQLite node).
+        // SQLite, and PostgreSQL in the PostgreSQL pass (where the warm-up writes to a throwaway schema of the node's
+        // database: Cluster/ClusterWarmUpTests).
         await using var service = await ServiceProcess.StartAsync(settings: new Dictionary<string, string>
         {
             ["Startup:WarmUpLifecycles"] = "",
         });
 
-        var line = Regex.Match(service.Output, @"Warm-up: (\d+) call lifecycles on a throwaway node");
+        var line = Regex.Match(service.Output, @"Warm-up: (\d+) call lifecycles on a throwaway node in \d+ ms \([^;]+; on (SQLite|PostgreSQL)");
         Assert.True(line.Success, service.Output);
         Assert.Equal("1000", line.Groups[1].Value);
+        Assert.Equal(TestStorage.IsPostgres ? "PostgreSQL" : "SQLite", line.Groups[2].Value); // the node's own store's code is warmed
         Assert.Equal(!TestStorage.IsPostgres, File.Exists(Path.Combine(service.DataDirectory, "calls.db"))); // the pass's store
         var records = await service.Http.GetFromJsonAsync<JsonObject>("/v1/records");
         Assert.Empty(records!["records"]!.AsArray());

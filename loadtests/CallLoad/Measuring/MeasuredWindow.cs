@@ -14,9 +14,8 @@ public sealed record WindowFigures(
 public sealed class MeasuredWindow
 {
     private readonly IReadOnlyList<int> _servers;
-    private readonly IReadOnlyList<int> _database;
+    private readonly DatabaseCpu _database;
     private readonly List<ProcessSampler> _serverSamplers;
-    private readonly Dictionary<int, double> _databaseStart;
     private readonly long _started = Stopwatch.GetTimestamp();
     private readonly double _generatorStart = ProcessSampler.Read(Environment.ProcessId)?.CpuSeconds ?? 0;
     private readonly double _machineStart = MachineLoad.BusySeconds();
@@ -24,18 +23,21 @@ public sealed class MeasuredWindow
     private readonly long _switchesStart;
     private readonly long _rssStart;
 
-    private MeasuredWindow(IReadOnlyList<int> servers, IReadOnlyList<int> database)
+    private MeasuredWindow(IReadOnlyList<int> servers, Func<IReadOnlyList<int>> database)
     {
         _servers = servers;
-        _database = database;
+        _database = new DatabaseCpu(database);
+        _database.Used();
         _serverSamplers = [.. servers.Select(pid => ProcessSampler.Start(pid)).OfType<ProcessSampler>()];
-        _databaseStart = database.ToDictionary(pid => pid, pid => ProcessSampler.Read(pid)?.CpuSeconds ?? 0);
         _switchesStart = servers.Sum(ContextSwitches.Read);
         _rssStart = servers.Sum(pid => ProcessSampler.Read(pid)?.RssBytes ?? 0);
     }
 
-    /// <summary>Starts the window over <paramref name="servers"/> and <paramref name="database"/> processes.</summary>
-    public static MeasuredWindow Start(IReadOnlyList<int> servers, IReadOnlyList<int> database) => new(servers, database);
+    /// <summary>
+    /// Starts the window over <paramref name="servers"/> and the processes <paramref name="database"/> lists at its start
+    /// and end (backends a database started during the window count: <see cref="DatabaseCpu"/>).
+    /// </summary>
+    public static MeasuredWindow Start(IReadOnlyList<int> servers, Func<IReadOnlyList<int>> database) => new(servers, database);
 
     /// <summary>Ends the window and returns its figures.</summary>
     public async Task<WindowFigures> StopAsync()
@@ -45,7 +47,7 @@ public sealed class MeasuredWindow
         var machine = MachineLoad.BusySeconds() - _machineStart;
         var switches = _servers.Sum(ContextSwitches.Read) - _switchesStart;
         var rssEnd = _servers.Sum(pid => ProcessSampler.Read(pid)?.RssBytes ?? 0);
-        var database = _database.Sum(pid => ProcessSampler.Read(pid) is { } s ? s.CpuSeconds - _databaseStart[pid] : 0);
+        var database = _database.Used();
         double serverCpu = 0;
         long peak = 0;
         foreach (var sampler in _serverSamplers)

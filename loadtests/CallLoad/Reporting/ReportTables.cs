@@ -138,7 +138,9 @@ public static class ReportTables
             string.Join(", ", g.PhasesMs.Select(f => f.KiB > 0 ? $"{f.Phase} {F(f.Ms, "F2")} ({F(f.KiB, "F0")})" : $"{f.Phase} {F(f.Ms, "F2")}"))));
 
     private static string Timeline(SignalingResult s) => s.Timeline.Count < 2 ? "" :
-        "\ntimeline (s: completed, lifecycle p50/p99 ms, server CPU ms per lifecycle, RSS MiB, generator CPU share):\n" + string.Join("\n",
-            s.Timeline.Select(t => $"  {F(t.EndSeconds)}: {t.Completed}, {F(t.LifecycleP50)}/{F(t.LifecycleP99)}, {F(t.CpuMsPerLifecycle, "F3")}, {F(t.RssMiB)}, " +
+        "\ntimeline (s: completed, lifecycle p50/p99 ms, server CPU ms per lifecycle" + (s.DatabaseCpuSeconds > 0 ? " (+ database's)" : "") +
+        ", RSS MiB, generator CPU share):\n" + string.Join("\n",
+            s.Timeline.Select(t => $"  {F(t.EndSeconds)}: {t.Completed}, {F(t.LifecycleP50)}/{F(t.LifecycleP99)}, {F(t.CpuMsPerLifecycle, "F3")}" +
+                (s.DatabaseCpuSeconds > 0 ? $" (+ db {F(t.DatabaseCpuMsPerLifecycle, "F3")})" : "") + $", {F(t.RssMiB)}, " +
                 $"gen {t.GeneratorCpuShare * 100:F0} %{(t.GeneratorSaturated ? " GENERATOR SATURATED" : "")}"));
 }

@@ -39,7 +39,6 @@ public static class SignalingScenario
 
         status.Phase = $"{target.Name} signaling at {options.Rate}/s";
         var servers = target.ServerProcessIds;
-        var database = target.DatabaseProcessIds();
         // A server in this process (the tests' in-process ceiling) is not traced: its collector is the generator's too.
         var gcTraces = servers.Where(pid => pid != Environment.ProcessId).Select(GcPauseTrace.TryStart).OfType<GcPauseTrace>().ToList();
         WindowFigures measured;
@@ -49,8 +48,8 @@ public static class SignalingScenario
         List<double> lag;
         try
         {
-            var window = MeasuredWindow.Start(servers, database);
-            var timeline = TimelineRecorder.Start(servers, options.GeneratorCores, options.TimelineSlice);
+            var window = MeasuredWindow.Start(servers, target.DatabaseProcessIds);
+            var timeline = TimelineRecorder.Start(servers, options.GeneratorCores, options.TimelineSlice, target.DatabaseProcessIds);
             List<Task> tasks;
             (tasks, skipped, lag) = await OpenLoopAsync(run, options.Rate, options.Duration, pool, status, cancellationToken).ConfigureAwait(false);
             await Task.WhenAll(tasks).ConfigureAwait(false);

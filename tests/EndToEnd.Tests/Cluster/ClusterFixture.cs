@@ -17,6 +17,9 @@ public sealed class ClusterFixture : IAsyncLifetime
 
     internal ClusterNodes Shared => _shared ?? throw new InvalidOperationException("not started");
 
+    /// <summary>The throwaway PostgreSQL server, for tests that start single nodes on a database of their own.</summary>
+    internal PostgresCluster Postgres => _postgres;
+
     internal Task<ClusterNodes> StartNodesAsync(string database, int count, IDictionary<string, string>? settings = null) =>
         ClusterNodes.StartAsync(_postgres, database, count, settings);
 

@@ -2,7 +2,10 @@ using System.Diagnostics;
 using System.Runtime;
 using System.Runtime.InteropServices;
 using System.Security.Cryptography;
+using CallMedia.Logging;
 using CallService.Media;
+using CallService.Storage.Postgres;
+using Npgsql;
 
 namespace CallService.Hosting.WarmUp;
 
@@ -10,17 +13,20 @@ namespace CallService.Hosting.WarmUp;
 /// <c>Startup:WarmUpLifecycles</c> (default <see cref="DefaultLifecycles"/> for the service's own process outside the
 /// Development environment, on either store; else 0: off): before the node opens its own ports, it runs this many call lifecycles
 /// (<see cref="WarmUpLifecycles"/>) against a throwaway node in the same process — its own data directory in a temp
-/// folder (SQLite), its own API key, loopback port 0 for HTTP and RTMP, nothing of the node's configuration (no
-/// webhooks, no PostgreSQL, no cluster) and no log output — then stops it and deletes its folder. What stays is the
+/// folder, its own store (SQLite in that folder; for a PostgreSQL node a throwaway schema of the node's database,
+/// <see cref="PostgresWarmUpSchema"/>), its own API key and keys, loopback port 0 for HTTP and RTMP, nothing else of the
+/// node's configuration (no webhooks, no cluster) and no log output — then stops it, deletes its folder and drops its
+/// schema. What stays is the
 /// compiled code: the same methods serve the real node, so its first requests under load do not wait for the JIT
 /// (a cold node's first 10 s at 500 lifecycles/s had p99 1.5 s against 0.1–0.4 s later: docs/performance-notes.md).
 /// It runs before the node itself is built: no record, CDR, event, webhook or metric of the warm-up reaches the node
 /// (its meters are the throwaway host's, and the process-wide store meter has no listener yet).
 /// </summary>
 /// <remarks>
-/// The warm-up's PostgreSQL code paths stay cold (it writes to SQLite); with dynamic PGO (on since session 15,
-/// <c>CallService.csproj</c>) the code both stores share is compiled with the warm-up's profile, and a PostgreSQL node
-/// warmed this way used 5–8 % less CPU per lifecycle than one with neither (docs/performance-notes.md, session 15). A warm-up that fails or takes longer than
+/// A PostgreSQL node whose database user may not create a schema is warmed on SQLite (the line says why): its
+/// PostgreSQL code paths then stay cold, and its first seconds under load cost more (docs/performance-notes.md,
+/// sessions 16 and 17). With dynamic PGO (on since session 15, <c>CallService.csproj</c>) the code is compiled with the
+/// warm-up's profile. A warm-up that fails or takes longer than
 /// <see cref="Timeout"/> (plus the throwaway node's stop, at most 10 s) is given up; the start goes on.
 /// </remarks>
 internal static class StartupWarmUp
@@ -68,6 +74,7 @@ internal static class StartupWarmUp
         var started = Stopwatch.GetTimestamp();
         var (methods, jit) = (JitInfo.GetCompiledMethodCount(), JitInfo.GetCompilationTime());
         DirectoryInfo? folder = null;
+        PostgresWarmUpSchema? schema = null;
         var stop = new CancellationTokenSource(); // not disposed: a handler already running may still cancel it
         var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
         var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
@@ -78,10 +85,14 @@ internal static class StartupWarmUp
             try
             {
                 folder = Directory.CreateTempSubdirectory("callservice-warm-up-");
-                await RunAgainstThrowawayNodeAsync(folder.FullName, count, timeout.Token).ConfigureAwait(false);
+                string store;
+                (schema, store) = await ThrowawayStoreAsync(configuration, timeout.Token).ConfigureAwait(false);
+                await RunAgainstThrowawayNodeAsync(configuration, folder.FullName, schema, count, timeout.Token).ConfigureAwait(false);
+                if (schema is not null) store += await DropAsync(schema).ConfigureAwait(false);
+                schema = null;
                 await SettleJitAsync(timeout.Token).ConfigureAwait(false);
                 outcome = new(WarmUpEnd.Done, $"Warm-up: {count} call lifecycles on a throwaway node in {Stopwatch.GetElapsedTime(started).TotalMilliseconds:F0} ms " +
-                       $"({JitInfo.GetCompiledMethodCount() - methods} methods compiled, {(JitInfo.GetCompilationTime() - jit).TotalMilliseconds:F0} ms of JIT); nothing of them kept");
+                       $"({JitInfo.GetCompiledMethodCount() - methods} methods compiled, {(JitInfo.GetCompilationTime() - jit).TotalMilliseconds:F0} ms of JIT; {store}); nothing of them kept");
             }
             catch (Exception e)
             {
@@ -93,6 +104,7 @@ internal static class StartupWarmUp
                 try { folder?.Delete(recursive: true); }
                 catch (IOException) { }
                 catch (UnauthorizedAccessException) { }
+                if (schema is not null) await DropAsync(schema).ConfigureAwait(false);
             }
         }
         // From here a signal gets the runtime's own handling (the process ends) until the host registers its lifetime;
@@ -110,7 +122,44 @@ internal static class StartupWarmUp
         }
     }
 
-    private static async Task RunAgainstThrowawayNodeAsync(string dataDirectory, int count, CancellationToken cancellationToken)
+    /// <summary>
+    /// The throwaway node's store and the words the line gives it: for a node with <c>Storage:Provider=postgres</c> a
+    /// new <see cref="PostgresWarmUpSchema"/> in its database, else (or when that cannot be made) SQLite.
+    /// </summary>
+    private static async Task<(PostgresWarmUpSchema? Schema, string Store)> ThrowawayStoreAsync(IConfiguration configuration, CancellationToken cancellationToken)
+    {
+        if (!string.Equals(configuration["Storage:Provider"]?.Trim(), "postgres", StringComparison.OrdinalIgnoreCase)
+            || configuration["Storage:Postgres:ConnectionString"] is not { Length: > 0 } connectionString)
+            return (null, "on SQLite");
+        try
+        {
+            var schema = await PostgresWarmUpSchema.CreateAsync(connectionString, DateTimeOffset.UtcNow, cancellationToken).ConfigureAwait(false);
+            return (schema, $"on PostgreSQL in schema {schema.Name}");
+        }
+        catch (Exception e) when (e is NpgsqlException or ArgumentException)
+        {
+            // Npgsql's messages name the host and the failure, never the password.
+            return (null, $"on SQLite: no throwaway PostgreSQL schema ({LogText.Escape(e.Message.TrimEnd('.'))})");
+        }
+    }
+
+    /// <summary>Drops <paramref name="schema"/> (at most 10 s); returns what the line adds about it.</summary>
+    private static async Task<string> DropAsync(PostgresWarmUpSchema schema)
+    {
+        try
+        {
+            using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+            await schema.DropAsync(limit.Token).ConfigureAwait(false);
+            return ", dropped";
+        }
+        catch (Exception e) when (e is NpgsqlException or OperationCanceledException)
+        {
+            return $", not dropped ({LogText.Escape(e.Message.TrimEnd('.'))}): a later start drops it";
+        }
+    }
+
+    private static async Task RunAgainstThrowawayNodeAsync(IConfiguration configuration, string dataDirectory, PostgresWarmUpSchema? schema, int count,
+        CancellationToken cancellationToken)
     {
         var apiKey = Convert.ToHexString(RandomNumberGenerator.GetBytes(24));
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = [], ContentRootPath = AppContext.BaseDirectory });
@@ -127,6 +176,16 @@ internal static class StartupWarmUp
             ["Cluster:NodeId"] = "warm-up",
             ["WebRtc:Enabled"] = "false", // no gateway check process, nothing on the console
         });
+        if (schema is not null)
+            builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+            {
+                ["Storage:Provider"] = "postgres",
+                ["Storage:Postgres:ConnectionString"] = schema.ConnectionString,
+                ["Storage:Postgres:Writers"] = configuration["Storage:Postgres:Writers"], // the node's own writer loops
+                ["Auth:TokenSigningKey"] = Convert.ToHexString(RandomNumberGenerator.GetBytes(32)),
+                ["Media:PushKey"] = Convert.ToHexString(RandomNumberGenerator.GetBytes(32)),
+                ["Media:PlayKey"] = Convert.ToHexString(RandomNumberGenerator.GetBytes(32)),
+            });
         builder.Logging.ClearProviders();
         // Not the console lifetime: it would take the process's SIGTERM/SIGINT for this node, which nobody waits on, so
         // a stop signal during the warm-up would be lost and the real node would start; RunAsync handles them instead.
@@ -134,6 +193,9 @@ internal static class StartupWarmUp
         builder.UseCallServiceDefaults();
         builder.Services.AddCallMediaHost(builder.Configuration);
         builder.Services.AddCallCoordinator(builder.Configuration);
+        if (schema is not null
+            && builder.Services.LastOrDefault(d => d.ServiceType == typeof(PostgresStorageOptions))?.ImplementationInstance is PostgresStorageOptions postgres)
+            builder.Services.AddSingleton(postgres with { EventChannel = schema.Name }); // its notifications reach no node
         await using var node = builder.Build();
         node.UseCallCoordinator();
         node.MapCallCoordinator();

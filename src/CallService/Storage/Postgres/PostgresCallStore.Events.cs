@@ -33,5 +33,5 @@ internal sealed partial class PostgresCallStore
         PostgresEventRows.Range(_dataSource, afterSeq, throughSeq, limit);
 
     public Task ListenAsync(IEventNotifications sink, CancellationToken cancellationToken) =>
-        PostgresEventListener.RunAsync(_connectionString, sink, cancellationToken);
+        PostgresEventListener.RunAsync(_connectionString, _eventChannel, sink, cancellationToken);
 }

@@ -21,13 +21,14 @@ internal sealed partial class PostgresCallStore : ICallStore, ISharedEventLog, I
     private readonly NpgsqlDataSource _dataSource;
     private readonly PostgresGroupCommit _commits;
     private readonly string _connectionString;
+    private readonly string _eventChannel;
 
     public PostgresCallStore(PostgresStorageOptions options, NodeIdentity node)
     {
-        _connectionString = options.ConnectionString;
+        (_connectionString, _eventChannel) = (options.ConnectionString, options.EventChannel);
         _dataSource = NpgsqlDataSource.Create(WithAutoPrepare(options.ConnectionString));
         NodeId = node.Id;
-        _commits = new PostgresGroupCommit(_dataSource, NodeId, options.Writers);
+        _commits = new PostgresGroupCommit(_dataSource, NodeId, options.Writers, options.EventChannel);
     }
 
     /// <summary>Statements prepared per connection by default (Npgsql's <c>Max Auto Prepare</c>, 0 = off).</summary>

@@ -4,7 +4,7 @@ using Npgsql;
 namespace CallService.Storage.Postgres;
 
 /// <summary>
-/// This node's ear on <see cref="PostgresEventNumbering.Channel"/>: one dedicated connection (not pooled; application
+/// This node's ear on its event channel (<see cref="PostgresStorageOptions.EventChannel"/>): one dedicated connection (not pooled; application
 /// name <see cref="ApplicationName"/>, so an operator can find it in <c>pg_stat_activity</c>) that runs <c>LISTEN</c>
 /// and waits for notifications (Npgsql's <c>WaitAsync</c>). A lost connection is reopened with back-off (0.1 s doubling
 /// up to <see cref="MaxBackOff"/>); after every (re)connect the sink is told, so it reads what it may have missed.
@@ -18,7 +18,7 @@ internal static class PostgresEventListener
     private static readonly TimeSpan MaxBackOff = TimeSpan.FromSeconds(2);
     private static readonly TimeSpan IdleCheck = TimeSpan.FromSeconds(5);
 
-    public static async Task RunAsync(string connectionString, IEventNotifications sink, CancellationToken cancellationToken)
+    public static async Task RunAsync(string connectionString, string channel, IEventNotifications sink, CancellationToken cancellationToken)
     {
         var own = new NpgsqlConnectionStringBuilder(connectionString)
         {
@@ -35,7 +35,7 @@ internal static class PostgresEventListener
                 {
                     if (Parse(e.Payload) is { } n) sink.Notified(n.NodeId, n.First, n.Last);
                 };
-                await using (var listen = new NpgsqlCommand($"LISTEN {PostgresEventNumbering.Channel}", connection))
+                await using (var listen = new NpgsqlCommand($"LISTEN {channel}", connection))
                     await listen.ExecuteNonQueryAsync(cancellationToken);
                 sink.Connected();
                 backOff = TimeSpan.FromMilliseconds(100);

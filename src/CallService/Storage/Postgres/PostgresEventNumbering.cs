@@ -25,7 +25,7 @@ namespace CallService.Storage.Postgres;
 /// </remarks>
 internal static class PostgresEventNumbering
 {
-    /// <summary>The LISTEN/NOTIFY channel of committed events.</summary>
+    /// <summary>The LISTEN/NOTIFY channel of committed events (a node's own: <see cref="PostgresStorageOptions.EventChannel"/>).</summary>
     public const string Channel = "callservice_events";
 
     /// <summary>The start of a frame encoded before its number is known.</summary>
@@ -34,16 +34,16 @@ internal static class PostgresEventNumbering
     /// <summary>
     /// The statements that insert <paramref name="events"/> (added to the transaction's last batch): those with seq 0
     /// are numbered there (in list order) and notified, the one statement that returns a row (the number before the
-    /// first); any carrying a number (reserved earlier with <see cref="PostgresEventRows.Reserve"/>) are written as they are.
+    /// first), notified on <paramref name="channel"/>; any carrying a number (reserved earlier with <see cref="PostgresEventRows.Reserve"/>) are written as they are.
     /// </summary>
-    public static List<NpgsqlBatchCommand> Commands(IReadOnlyList<StoredEvent> events, string nodeId)
+    public static List<NpgsqlBatchCommand> Commands(IReadOnlyList<StoredEvent> events, string nodeId, string channel = Channel)
     {
         var fresh = new List<StoredEvent>(events.Count);
         var given = new List<StoredEvent>();
         foreach (var e in events) (e.Seq == 0 ? fresh : given).Add(e);
         var commands = new List<NpgsqlBatchCommand>(2);
         if (given.Count > 0) commands.Add(InsertAsGiven(given, nodeId));
-        if (fresh.Count > 0) commands.Add(Number(fresh, nodeId));
+        if (fresh.Count > 0) commands.Add(Number(fresh, nodeId, channel));
         return commands;
     }
 
@@ -91,7 +91,7 @@ internal static class PostgresEventNumbering
     }
 
     /// <summary>One statement: take the numbers, insert the rows with their frames, notify. Returns (one row) the number before the first.</summary>
-    private static NpgsqlBatchCommand Number(List<StoredEvent> events, string nodeId)
+    private static NpgsqlBatchCommand Number(List<StoredEvent> events, string nodeId, string channel)
     {
         var cmd = new NpgsqlBatchCommand("""
             WITH n AS (UPDATE realtime_event_counter SET value = value + $1 WHERE id = 1 RETURNING value - $1 AS base),
@@ -105,7 +105,7 @@ internal static class PostgresEventNumbering
         cmd.Parameters.Add(Value((long)events.Count));
         AddColumns(cmd, events);
         cmd.Parameters.Add(Value(nodeId));
-        cmd.Parameters.Add(Value(Channel));
+        cmd.Parameters.Add(Value(channel));
         return cmd;
     }
 

@@ -62,7 +62,7 @@ internal sealed partial class PostgresGroupCommit
         }
         // Last, so the counter's row lock (which orders the numbers as the commits) is held only to the commit.
         if (events.Count > 0)
-            foreach (var command in PostgresEventNumbering.Commands(events, _nodeId)) statements.BatchCommands.Add(command);
+            foreach (var command in PostgresEventNumbering.Commands(events, _nodeId, _eventChannel)) statements.BatchCommands.Add(command);
         if (async) statements.BatchCommands.Add(new NpgsqlBatchCommand("COMMIT"));
         var numberBase = await ExecuteAsync(statements, async).ConfigureAwait(false);
         if (!async) tx.Commit();

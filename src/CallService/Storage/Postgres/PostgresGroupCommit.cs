@@ -35,13 +35,15 @@ internal sealed partial class PostgresGroupCommit : IDisposable
 
     private readonly NpgsqlDataSource _dataSource;
     private readonly string _nodeId;
+    private readonly string _eventChannel;
     private readonly GroupCommitQueue<PostgresWrite> _queue = new("postgres");
     private readonly Task[] _writers;
     private readonly Lock _syncWriter = new();
 
-    public PostgresGroupCommit(NpgsqlDataSource dataSource, string nodeId, int writers = DefaultWriters)
+    public PostgresGroupCommit(NpgsqlDataSource dataSource, string nodeId, int writers = DefaultWriters,
+        string eventChannel = PostgresEventNumbering.Channel)
     {
-        (_dataSource, _nodeId) = (dataSource, nodeId);
+        (_dataSource, _nodeId, _eventChannel) = (dataSource, nodeId, eventChannel);
         _writers = [.. Enumerable.Range(0, Math.Clamp(writers, 1, MaxWriters)).Select(_ => Task.Run(LoopAsync))];
     }
 

@@ -10,4 +10,11 @@ namespace CallService.Storage.Postgres;
 /// <c>Storage:Postgres:Writers</c>: the group commit's writer loops, each a transaction on its own connection (1–8,
 /// default 2; see <see cref="PostgresGroupCommit"/>).
 /// </param>
-internal sealed record PostgresStorageOptions(string ConnectionString, int Writers = PostgresGroupCommit.DefaultWriters);
+/// <param name="EventChannel">
+/// The <c>LISTEN</c>/<c>NOTIFY</c> channel of committed events (default <see cref="PostgresEventNumbering.Channel"/>, the
+/// same on every node of a cluster). Not a setting: a node warming up on a throwaway schema of the same database
+/// (<c>Hosting/WarmUp/PostgresWarmUpSchema.cs</c>) gets a channel of its own, since notifications are database-wide
+/// while its event numbers are its schema's. A lowercase SQL identifier.
+/// </param>
+internal sealed record PostgresStorageOptions(
+    string ConnectionString, int Writers = PostgresGroupCommit.DefaultWriters, string EventChannel = PostgresEventNumbering.Channel);
