@@ -17,24 +17,36 @@ public sealed class DatabaseCpuTests
         var database = new DatabaseCpu(() => pids);
         Assert.Equal(0, database.Used()); // nothing listed yet
 
-        // A busy process of ~1 s (bounded by timeout(1)), listed only once it runs: a backend started in the window.
-        using var busy = Process.Start(new ProcessStartInfo("timeout", ["1", "sh", "-c", "while :; do :; done"]) { UseShellExecute = false })!;
-        var shell = 0;
-        for (var i = 0; i < 50 && shell == 0; i++)
+        // A busy process (bounded by timeout(1) at 10 s, killed sooner), listed only once it runs: a backend started in
+        // the window.
+        using var busy = Process.Start(new ProcessStartInfo("timeout", ["10", "sh", "-c", "while :; do :; done"]) { UseShellExecute = false })!;
+        try
         {
-            await Task.Delay(20);
-            shell = ChildOf(busy.Id);
-        }
-        Assert.NotEqual(0, shell);
-        pids.Add(shell);
-        await Task.Delay(600);
-        var running = database.Used();
-        Assert.InRange(running, 0.3, 2.0); // its CPU since birth (≈ 0.6 s of one core), not 0
+            var shell = 0;
+            for (var i = 0; i < 50 && shell == 0; i++)
+            {
+                await Task.Delay(20);
+                shell = ChildOf(busy.Id);
+            }
+            Assert.NotEqual(0, shell);
+            pids.Add(shell);
+            await Task.Delay(300);
+            var before = ProcessSampler.Read(shell)!.Value.CpuSeconds;
+            var running = database.Used();
+            var after = ProcessSampler.Read(shell)!.Value.CpuSeconds;
+            Assert.True(before > 0, "the busy process ran"); // its CPU since birth, which a reading keyed to the first one would miss
+            Assert.InRange(running, before, after);
 
-        await busy.WaitForExitAsync();
-        for (var i = 0; i < 50 && File.Exists($"/proc/{shell}/stat"); i++) await Task.Delay(20);
-        Assert.False(File.Exists($"/proc/{shell}/stat"));
-        Assert.Equal(running, database.Used(), 3); // gone: what it had used stays counted, nothing is taken back
+            busy.Kill(entireProcessTree: true);
+            await busy.WaitForExitAsync();
+            for (var i = 0; i < 100 && File.Exists($"/proc/{shell}/stat"); i++) await Task.Delay(20);
+            Assert.False(File.Exists($"/proc/{shell}/stat"));
+            Assert.Equal(running, database.Used(), 6); // gone: what it had used at its last reading stays counted
+        }
+        finally
+        {
+            if (!busy.HasExited) busy.Kill(entireProcessTree: true);
+        }
     }
 
     private static int ChildOf(int parent)

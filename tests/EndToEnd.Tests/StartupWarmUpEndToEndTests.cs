@@ -19,9 +19,11 @@ public sealed class StartupWarmUpEndToEndTests
     public async Task WarmUp_RunsItsLifecyclesOnAThrowawayNode_AndLeavesNoRecordWebhookOrFolder()
     {
         await using var receiver = await WebhookReceiver.StartAsync(Secret);
-        var foldersBefore = WarmUpFolders();
+        // The process's own TMPDIR: other tests' warm-ups (running beside this one) make and delete folders in /tmp.
+        var temp = Directory.CreateTempSubdirectory("callservice-e2e-tmp-").FullName;
         await using var service = await ServiceProcess.StartAsync(settings: new Dictionary<string, string>
         {
+            ["TMPDIR"] = temp,
             ["Startup:WarmUpLifecycles"] = "12",
             ["Webhooks:Endpoints:0:Url"] = receiver.Url,
             ["Webhooks:Endpoints:0:Secret"] = Secret,
@@ -33,7 +35,8 @@ public sealed class StartupWarmUpEndToEndTests
         Assert.Equal("12", line.Groups[1].Value);
         Assert.True(int.Parse(line.Groups[2].Value) > 100, line.Value); // the lifecycle's code was compiled meanwhile
         Assert.DoesNotContain("Warm-up given up", service.Output);
-        Assert.Equal(foldersBefore, WarmUpFolders()); // its data directory is gone
+        Assert.Empty(Directory.GetDirectories(temp, "callservice-warm-up-*")); // its data directory is gone
+        Directory.Delete(temp, recursive: true);
 
         var records = await service.Http.GetFromJsonAsync<JsonObject>("/v1/records");
         Assert.Empty(records!["records"]!.AsArray());
@@ -144,7 +147,4 @@ public sealed class StartupWarmUpEndToEndTests
             Directory.Delete(data, recursive: true);
         }
     }
-
-    private static string[] WarmUpFolders() =>
-        [.. Directory.GetDirectories(Path.GetTempPath(), "callservice-warm-up-*").Order()];
 }

@@ -53,6 +53,31 @@ public sealed class ClusterWarmUpTests(ClusterFixture cluster)
         await ExecuteAsync(admin, $"DROP SCHEMA {beside}");
     }
 
+    [Fact]
+    public async Task WithoutCreateOnTheDatabase_TheWarmUpRunsOnSqlite_AndSaysWhyInAWarning()
+    {
+        var connectionString = await cluster.Postgres.CreateDatabaseAsync("warm_up_no_create");
+        const string password = "pw-no-create-5f3a9c";
+        await using (var admin = new NpgsqlConnection(connectionString))
+        {
+            await admin.OpenAsync();
+            // May connect and create its tables in public (as a node must), but not create a schema in the database.
+            await ExecuteAsync(admin, $"CREATE ROLE no_create LOGIN PASSWORD '{password}'; GRANT CREATE, USAGE ON SCHEMA public TO no_create");
+        }
+        var asRole = new NpgsqlConnectionStringBuilder(connectionString) { Username = "no_create", Password = password }.ConnectionString;
+
+        await using var node = await ClusterNode.StartAsync(asRole, "node-1", new Dictionary<string, string> { ["Startup:WarmUpLifecycles"] = "12" });
+
+        var lines = node.Service.Output.Split('\n');
+        var at = Array.FindIndex(lines, l => l.Contains("Warm-up: 12 call lifecycles on a throwaway node in ", StringComparison.Ordinal));
+        Assert.True(at > 0, node.Service.Output);
+        Assert.Contains("; on SQLite: no throwaway PostgreSQL schema (42501: permission denied for database warm_up_no_create)); nothing of them kept", lines[at]);
+        Assert.StartsWith("warn:", lines[at - 1].Trim()); // noticed: the PostgreSQL store's code was not warmed
+        Assert.DoesNotContain(password, node.Service.Output);
+        var health = await node.Service.Http.GetAsync("/healthz");
+        Assert.True(health.IsSuccessStatusCode, $"{(int)health.StatusCode}");
+    }
+
     private static async Task<List<string>> WarmUpSchemasAsync(NpgsqlConnection connection)
     {
         await using var list = new NpgsqlCommand(

@@ -16,8 +16,10 @@ namespace CallService.Hosting.WarmUp;
 /// </summary>
 /// <remarks>
 /// Needs the <c>CREATE</c> privilege on the database (PostgreSQL docs, "CREATE SCHEMA"; the database's owner has it).
-/// Without it, <see cref="CreateAsync"/> throws <see cref="NpgsqlException"/> and the warm-up runs on SQLite instead,
-/// as before: the code both stores share is warmed, the PostgreSQL store's is not.
+/// Without it, or where the search path is not honoured, the warm-up runs on SQLite instead, as before: the code both
+/// stores share is warmed, the PostgreSQL store's is not (the line says so, as a warning). What is shared with the
+/// cluster: the migrations' transaction-scoped advisory locks (database-wide), so a node migrating at the same moment
+/// waits for the warm-up's migration of its empty schema, a few milliseconds.
 /// </remarks>
 internal sealed class PostgresWarmUpSchema
 {
@@ -42,23 +44,56 @@ internal sealed class PostgresWarmUpSchema
     public string ConnectionString { get; }
 
     /// <summary>
-    /// Drops the warm-up schemas older than <see cref="Abandoned"/>, then creates a new one, on one unpooled connection
-    /// made from <paramref name="connectionString"/> (the node's). Throws <see cref="NpgsqlException"/> when the
-    /// database cannot be reached or the schema cannot be created.
+    /// Creates a new warm-up schema on one unpooled connection made from <paramref name="connectionString"/> (the
+    /// node's), named by the database's clock (so every node's sweep agrees on ages), checks that a connection with
+    /// <see cref="ConnectionString"/> lands in it, then drops the warm-up schemas older than <see cref="Abandoned"/> (each
+    /// alone, waiting at most 2 s for its locks; one that cannot be dropped is left for a later start).
+    /// Throws <see cref="PostgresException"/> when the server refuses the schema (no <c>CREATE</c> privilege),
+    /// <see cref="NotIsolatedException"/> when the search path is not honoured (e.g. a pooler that drops start-up
+    /// parameters: the throwaway node would then write into the node's own tables; the schema is dropped again), and
+    /// another <see cref="NpgsqlException"/> when the database cannot be reached.
     /// </summary>
-    public static async Task<PostgresWarmUpSchema> CreateAsync(string connectionString, DateTimeOffset now, CancellationToken cancellationToken)
+    public static async Task<PostgresWarmUpSchema> CreateAsync(string connectionString, CancellationToken cancellationToken)
     {
         var own = new NpgsqlConnectionStringBuilder(connectionString) { Pooling = false, ApplicationName = "callservice-warm-up" }.ConnectionString;
-        var seconds = now.ToUnixTimeSeconds();
-        var name = Prefix + seconds.ToString(CultureInfo.InvariantCulture) + "_" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4));
         await using var connection = new NpgsqlConnection(own);
         await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
-        foreach (var abandoned in await AbandonedAsync(connection, seconds, cancellationToken).ConfigureAwait(false))
-            await ExecuteAsync(connection, $"DROP SCHEMA IF EXISTS {abandoned} CASCADE", cancellationToken).ConfigureAwait(false);
+        long seconds;
+        await using (var clock = new NpgsqlCommand("SELECT extract(epoch FROM now())::bigint", connection))
+            seconds = (long)(await clock.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+        var name = Prefix + seconds.ToString(CultureInfo.InvariantCulture) + "_" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4));
         await ExecuteAsync(connection, $"CREATE SCHEMA {name}", cancellationToken).ConfigureAwait(false);
-        var searchPath = new NpgsqlConnectionStringBuilder(connectionString) { SearchPath = name }.ConnectionString;
-        return new PostgresWarmUpSchema(name, searchPath, own);
+        var schema = new PostgresWarmUpSchema(name, new NpgsqlConnectionStringBuilder(connectionString) { SearchPath = name }.ConnectionString, own);
+        try
+        {
+            await using var check = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(schema.ConnectionString) { Pooling = false }.ConnectionString);
+            await check.OpenAsync(cancellationToken).ConfigureAwait(false);
+            await using var current = new NpgsqlCommand("SELECT current_schema()", check);
+            if (await current.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) as string != name)
+                throw new NotIsolatedException($"a connection with Search Path={name} did not land in that schema");
+        }
+        catch
+        {
+            await ExecuteAsync(connection, $"DROP SCHEMA IF EXISTS {name} CASCADE", CancellationToken.None).ConfigureAwait(false);
+            throw;
+        }
+        await ExecuteAsync(connection, "SET lock_timeout = '2s'", cancellationToken).ConfigureAwait(false);
+        foreach (var abandoned in await AbandonedAsync(connection, seconds, cancellationToken).ConfigureAwait(false))
+        {
+            try
+            {
+                await ExecuteAsync(connection, $"DROP SCHEMA IF EXISTS {abandoned} CASCADE", cancellationToken).ConfigureAwait(false);
+            }
+            catch (PostgresException)
+            {
+                // Another role's, or still in use: left for a later start.
+            }
+        }
+        return schema;
     }
+
+    /// <summary>A connection made for the warm-up's schema did not land in it: the throwaway node must not use it.</summary>
+    internal sealed class NotIsolatedException(string message) : Exception(message);
 
     /// <summary>Drops the schema with everything in it. Throws <see cref="NpgsqlException"/> when it cannot.</summary>
     public async Task DropAsync(CancellationToken cancellationToken)

@@ -29,7 +29,7 @@ namespace CallService.Hosting.WarmUp;
 /// per-service-provider one-time work that no throwaway node can do for the real one; docs/performance-notes.md,
 /// sessions 16 and 17.) With dynamic PGO (on since session 15, <c>CallService.csproj</c>) the code is compiled with the
 /// warm-up's profile. A warm-up that fails or takes longer than
-/// <see cref="Timeout"/> (plus the throwaway node's stop, at most 10 s) is given up; the start goes on.
+/// <see cref="Timeout"/> (plus the throwaway node's stop and its schema's drop, at most 10 s each) is given up; the start goes on.
 /// </remarks>
 internal static class StartupWarmUp
 {
@@ -87,18 +87,26 @@ internal static class StartupWarmUp
             try
             {
                 folder = Directory.CreateTempSubdirectory("callservice-warm-up-");
-                string store;
-                (schema, store) = await ThrowawayStoreAsync(configuration, timeout.Token).ConfigureAwait(false);
+                var (created, store, asMeant) = await ThrowawayStoreAsync(configuration, timeout.Token).ConfigureAwait(false);
+                schema = created;
                 await RunAgainstThrowawayNodeAsync(configuration, folder.FullName, schema, count, timeout.Token).ConfigureAwait(false);
-                if (schema is not null) store += await DropAsync(schema).ConfigureAwait(false);
-                schema = null;
+                if (schema is not null)
+                {
+                    var (dropped, what) = await DropAsync(schema).ConfigureAwait(false);
+                    (schema, store, asMeant) = (null, $"{store}, {what}", asMeant && dropped);
+                }
                 await SettleJitAsync(timeout.Token).ConfigureAwait(false);
-                outcome = new(WarmUpEnd.Done, $"Warm-up: {count} call lifecycles on a throwaway node in {Stopwatch.GetElapsedTime(started).TotalMilliseconds:F0} ms " +
+                outcome = new(asMeant ? WarmUpEnd.Done : WarmUpEnd.DoneWithWarning, $"Warm-up: {count} call lifecycles on a throwaway node in {Stopwatch.GetElapsedTime(started).TotalMilliseconds:F0} ms " +
                        $"({JitInfo.GetCompiledMethodCount() - methods} methods compiled, {(JitInfo.GetCompilationTime() - jit).TotalMilliseconds:F0} ms of JIT; {store}); nothing of them kept");
             }
             catch (Exception e)
             {
-                var reason = timeout.IsCancellationRequested ? "took too long" : e.GetType().Name + ": " + e.Message;
+                var reason = timeout.IsCancellationRequested ? "took too long" : e.GetType().Name + ": " + LogText.Escape(e.Message);
+                if (schema is not null)
+                {
+                    reason += $"; schema {schema.Name} {(await DropAsync(schema).ConfigureAwait(false)).What}";
+                    schema = null;
+                }
                 outcome = new(WarmUpEnd.GivenUp, $"Warm-up given up after {Stopwatch.GetElapsedTime(started).TotalMilliseconds:F0} ms ({reason}); the node starts cold");
             }
             finally
@@ -106,7 +114,7 @@ internal static class StartupWarmUp
                 try { folder?.Delete(recursive: true); }
                 catch (IOException) { }
                 catch (UnauthorizedAccessException) { }
-                if (schema is not null) await DropAsync(schema).ConfigureAwait(false);
+                if (schema is not null) await DropAsync(schema).ConfigureAwait(false); // only if the catch itself failed
             }
         }
         // From here a signal gets the runtime's own handling (the process ends) until the host registers its lifetime;
@@ -125,38 +133,42 @@ internal static class StartupWarmUp
     }
 
     /// <summary>
-    /// The throwaway node's store and the words the line gives it: for a node with <c>Storage:Provider=postgres</c> a
-    /// new <see cref="PostgresWarmUpSchema"/> in its database, else (or when that cannot be made) SQLite.
+    /// The throwaway node's store, the words the line gives it, and whether it is the one meant for this node: for a
+    /// node with <c>Storage:Provider=postgres</c> a new <see cref="PostgresWarmUpSchema"/> in its database; when the
+    /// server refuses one (no <c>CREATE</c> privilege) or the schema would not be the throwaway node's only one, SQLite
+    /// (not as meant); else SQLite. A database that cannot be reached at all throws: the warm-up is given up at once,
+    /// and the node's own start says what is wrong.
     /// </summary>
-    private static async Task<(PostgresWarmUpSchema? Schema, string Store)> ThrowawayStoreAsync(IConfiguration configuration, CancellationToken cancellationToken)
+    private static async Task<(PostgresWarmUpSchema? Schema, string Store, bool AsMeant)> ThrowawayStoreAsync(
+        IConfiguration configuration, CancellationToken cancellationToken)
     {
         if (!string.Equals(configuration["Storage:Provider"]?.Trim(), "postgres", StringComparison.OrdinalIgnoreCase)
             || configuration["Storage:Postgres:ConnectionString"] is not { Length: > 0 } connectionString)
-            return (null, "on SQLite");
+            return (null, "on SQLite", true);
         try
         {
-            var schema = await PostgresWarmUpSchema.CreateAsync(connectionString, DateTimeOffset.UtcNow, cancellationToken).ConfigureAwait(false);
-            return (schema, $"on PostgreSQL in schema {schema.Name}");
+            var schema = await PostgresWarmUpSchema.CreateAsync(connectionString, cancellationToken).ConfigureAwait(false);
+            return (schema, $"on PostgreSQL in schema {schema.Name}", true);
         }
-        catch (Exception e) when (e is NpgsqlException or ArgumentException)
+        catch (Exception e) when (e is PostgresException or PostgresWarmUpSchema.NotIsolatedException or ArgumentException)
         {
             // Npgsql's messages name the host and the failure, never the password.
-            return (null, $"on SQLite: no throwaway PostgreSQL schema ({LogText.Escape(e.Message.TrimEnd('.'))})");
+            return (null, $"on SQLite: no throwaway PostgreSQL schema ({LogText.Escape(e.Message.TrimEnd('.'))})", false);
         }
     }
 
-    /// <summary>Drops <paramref name="schema"/> (at most 10 s); returns what the line adds about it.</summary>
-    private static async Task<string> DropAsync(PostgresWarmUpSchema schema)
+    /// <summary>Drops <paramref name="schema"/> (at most 10 s); never throws. Returns whether it went and the words for the line.</summary>
+    private static async Task<(bool Dropped, string What)> DropAsync(PostgresWarmUpSchema schema)
     {
         try
         {
             using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(10));
             await schema.DropAsync(limit.Token).ConfigureAwait(false);
-            return ", dropped";
+            return (true, "dropped");
         }
-        catch (Exception e) when (e is NpgsqlException or OperationCanceledException)
+        catch (Exception e)
         {
-            return $", not dropped ({LogText.Escape(e.Message.TrimEnd('.'))}): a later start drops it";
+            return (false, $"not dropped ({e.GetType().Name}: {LogText.Escape(e.Message.TrimEnd('.'))}): a later start drops it");
         }
     }
 
@@ -195,9 +207,13 @@ internal static class StartupWarmUp
         builder.UseCallServiceDefaults();
         builder.Services.AddCallMediaHost(builder.Configuration);
         builder.Services.AddCallCoordinator(builder.Configuration);
-        if (schema is not null
-            && builder.Services.LastOrDefault(d => d.ServiceType == typeof(PostgresStorageOptions))?.ImplementationInstance is PostgresStorageOptions postgres)
-            builder.Services.AddSingleton(postgres with { EventChannel = schema.Name }); // its notifications reach no node
+        if (schema is not null)
+        {
+            // Its notifications reach no node: without this override the warm-up would notify on the cluster's channel.
+            var postgres = builder.Services.LastOrDefault(d => d.ServiceType == typeof(PostgresStorageOptions))?.ImplementationInstance as PostgresStorageOptions
+                ?? throw new InvalidOperationException("The PostgreSQL store's options are not registered as an instance: the warm-up cannot give it a channel of its own.");
+            builder.Services.AddSingleton(postgres with { EventChannel = schema.Name });
+        }
         await using var node = builder.Build();
         node.UseCallCoordinator();
         node.MapCallCoordinator();

@@ -6,6 +6,12 @@ internal enum WarmUpEnd
     /// <summary>All its lifecycles ran: the node starts warm.</summary>
     Done,
 
+    /// <summary>
+    /// All its lifecycles ran, but not as meant for this node (a PostgreSQL node warmed on SQLite, or its throwaway
+    /// schema left behind): the node starts warm, and the line is logged as a warning.
+    /// </summary>
+    DoneWithWarning,
+
     /// <summary>It failed or took too long: the node starts cold.</summary>
     GivenUp,
 

@@ -25,6 +25,9 @@ internal sealed partial class PostgresCallStore : ICallStore, ISharedEventLog, I
 
     public PostgresCallStore(PostgresStorageOptions options, NodeIdentity node)
     {
+        // LISTEN takes the channel as an identifier, not a parameter: only a plain lowercase one is accepted.
+        if (!System.Text.RegularExpressions.Regex.IsMatch(options.EventChannel, "^[a-z_][a-z0-9_]{0,62}$"))
+            throw new ArgumentException($"Not a plain lowercase identifier: '{options.EventChannel}'.", nameof(options));
         (_connectionString, _eventChannel) = (options.ConnectionString, options.EventChannel);
         _dataSource = NpgsqlDataSource.Create(WithAutoPrepare(options.ConnectionString));
         NodeId = node.Id;

@@ -36,7 +36,7 @@ internal static class PostgresEventNumbering
     /// are numbered there (in list order) and notified, the one statement that returns a row (the number before the
     /// first), notified on <paramref name="channel"/>; any carrying a number (reserved earlier with <see cref="PostgresEventRows.Reserve"/>) are written as they are.
     /// </summary>
-    public static List<NpgsqlBatchCommand> Commands(IReadOnlyList<StoredEvent> events, string nodeId, string channel = Channel)
+    public static List<NpgsqlBatchCommand> Commands(IReadOnlyList<StoredEvent> events, string nodeId, string channel)
     {
         var fresh = new List<StoredEvent>(events.Count);
         var given = new List<StoredEvent>();

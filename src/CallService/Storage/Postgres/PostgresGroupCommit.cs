@@ -40,8 +40,7 @@ internal sealed partial class PostgresGroupCommit : IDisposable
     private readonly Task[] _writers;
     private readonly Lock _syncWriter = new();
 
-    public PostgresGroupCommit(NpgsqlDataSource dataSource, string nodeId, int writers = DefaultWriters,
-        string eventChannel = PostgresEventNumbering.Channel)
+    public PostgresGroupCommit(NpgsqlDataSource dataSource, string nodeId, int writers, string eventChannel)
     {
         (_dataSource, _nodeId, _eventChannel) = (dataSource, nodeId, eventChannel);
         _writers = [.. Enumerable.Range(0, Math.Clamp(writers, 1, MaxWriters)).Select(_ => Task.Run(LoopAsync))];
