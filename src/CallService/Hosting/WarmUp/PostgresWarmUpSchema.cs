@@ -77,17 +77,24 @@ internal sealed class PostgresWarmUpSchema
             await ExecuteAsync(connection, $"DROP SCHEMA IF EXISTS {name} CASCADE", CancellationToken.None).ConfigureAwait(false);
             throw;
         }
-        await ExecuteAsync(connection, "SET lock_timeout = '2s'", cancellationToken).ConfigureAwait(false);
-        foreach (var abandoned in await AbandonedAsync(connection, seconds, cancellationToken).ConfigureAwait(false))
+        try
         {
-            try
+            await ExecuteAsync(connection, "SET lock_timeout = '2s'", cancellationToken).ConfigureAwait(false);
+            foreach (var abandoned in await AbandonedAsync(connection, seconds, cancellationToken).ConfigureAwait(false))
             {
-                await ExecuteAsync(connection, $"DROP SCHEMA IF EXISTS {abandoned} CASCADE", cancellationToken).ConfigureAwait(false);
+                try
+                {
+                    await ExecuteAsync(connection, $"DROP SCHEMA IF EXISTS {abandoned} CASCADE", cancellationToken).ConfigureAwait(false);
+                }
+                catch (PostgresException)
+                {
+                    // Another role's, or still in use: left for a later start.
+                }
             }
-            catch (PostgresException)
-            {
-                // Another role's, or still in use: left for a later start.
-            }
+        }
+        catch (Exception e) when (e is NpgsqlException or OperationCanceledException)
+        {
+            // The sweep is best effort; the new schema is made and is the caller's to drop.
         }
         return schema;
     }
