@@ -23,7 +23,7 @@ internal static class EvidenceHosting
             .Validate(o => o.SweepSeconds >= 1, "Recording:SweepSeconds must be ≥ 1.")
             .ValidateOnStart();
         // The evidence store follows Storage:Provider (AddCallStore has checked it and the connection string).
-        if (string.Equals(configuration["Storage:Provider"]?.Trim(), "postgres", StringComparison.OrdinalIgnoreCase))
+        if (CallStoreRegistration.ProviderFrom(configuration) == "postgres")
             services.AddSingleton<IEvidenceStore, PostgresEvidenceStore>();
         else
             services.AddSingleton<IEvidenceStore, SqliteEvidenceStore>();

@@ -18,9 +18,16 @@ internal static class CallStoreRegistration
     /// checks.</summary>
     public static readonly string[] SharedKeys = ["Auth:TokenSigningKey", "Media:PushKey", "Media:PlayKey"];
 
+    /// <summary>
+    /// <c>Storage:Provider</c> as configured, trimmed and in lowercase (<c>sqlite</c> when unset): <c>sqlite</c>,
+    /// <c>postgres</c>, or a mistake that <see cref="AddCallStore"/> refuses.
+    /// </summary>
+    public static string ProviderFrom(IConfiguration configuration) =>
+        configuration["Storage:Provider"] is { Length: > 0 } p ? p.Trim().ToLowerInvariant() : "sqlite";
+
     public static IServiceCollection AddCallStore(this IServiceCollection services, IConfiguration configuration)
     {
-        var provider = configuration["Storage:Provider"] is { Length: > 0 } p ? p.Trim().ToLowerInvariant() : "sqlite";
+        var provider = ProviderFrom(configuration);
         services.PostConfigure<ClusterOptions>(o =>
         {
             if (string.IsNullOrWhiteSpace(o.NodeId)) o.NodeId = DefaultNodeId(configuration);

@@ -4,6 +4,7 @@ using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using CallMedia.Logging;
 using CallService.Media;
+using CallService.Storage;
 using CallService.Storage.Postgres;
 using Npgsql;
 
@@ -103,10 +104,7 @@ internal static class StartupWarmUp
             {
                 var reason = timeout.IsCancellationRequested ? "took too long" : e.GetType().Name + ": " + LogText.Escape(e.Message);
                 if (schema is not null)
-                {
                     reason += $"; schema {schema.Name} {(await DropAsync(schema).ConfigureAwait(false)).What}";
-                    schema = null;
-                }
                 outcome = new(WarmUpEnd.GivenUp, $"Warm-up given up after {Stopwatch.GetElapsedTime(started).TotalMilliseconds:F0} ms ({reason}); the node starts cold");
             }
             finally
@@ -114,7 +112,6 @@ internal static class StartupWarmUp
                 try { folder?.Delete(recursive: true); }
                 catch (IOException) { }
                 catch (UnauthorizedAccessException) { }
-                if (schema is not null) await DropAsync(schema).ConfigureAwait(false); // only if the catch itself failed
             }
         }
         // From here a signal gets the runtime's own handling (the process ends) until the host registers its lifetime;
@@ -142,7 +139,7 @@ internal static class StartupWarmUp
     private static async Task<(PostgresWarmUpSchema? Schema, string Store, bool AsMeant)> ThrowawayStoreAsync(
         IConfiguration configuration, CancellationToken cancellationToken)
     {
-        if (!string.Equals(configuration["Storage:Provider"]?.Trim(), "postgres", StringComparison.OrdinalIgnoreCase)
+        if (CallStoreRegistration.ProviderFrom(configuration) != "postgres"
             || configuration["Storage:Postgres:ConnectionString"] is not { Length: > 0 } connectionString)
             return (null, "on SQLite", true);
         try
