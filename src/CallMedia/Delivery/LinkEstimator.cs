@@ -14,8 +14,9 @@ namespace CallMedia.Delivery;
 /// acknowledged reading, an upper bound (see <see cref="OnPeerAcknowledged"/>). The
 /// <b>read rate</b> is how fast the pipe empties while the writer has more to send (the viewer, not the relay, sets
 /// the pace), over ≥ 400 ms. The <b>budget</b> is how much the writer lets into the pipe: 4 KiB at first, doubled
-/// each time the viewer empties a write of at least half of it within 20 ms (a viewer that keeps up) until its read
-/// rate is measured, then 100 ms at that rate; never more than half the peer's receive buffer. Audio is written whatever the room (it is small and comes first), so it waits
+/// each time the viewer has emptied half of it in quick drains (a look finds the pipe down to a quarter of the budget,
+/// at least a quarter of it read since the last write at a quarter of the budget per 20 ms or faster: a viewer that
+/// keeps up, as TCP's slow start grows by the bytes acknowledged) until its read rate is measured, then 100 ms at that rate; never more than half the peer's receive buffer. Audio is written whatever the room (it is small and comes first), so it waits
 /// behind at most the budget: about 100 ms on a measured link.
 /// </para>
 /// </summary>
@@ -45,7 +46,9 @@ internal sealed partial class LinkEstimator
     private int _next;
     private int _count;
     private long _bytesWritten;
-    private long _fullWriteAt = long.MinValue / 2;
+    private long _lastWriteAt = long.MinValue / 2;
+    private int _pipeAfterWrite;
+    private long _quickDrainedBytes;
     private int _maxPeerWindow;
     private int _lastPeerWindow = -1;
     private long _peerWindowSince;
@@ -131,8 +134,8 @@ internal sealed partial class LinkEstimator
     {
         _bytesWritten += bytes;
         PipeBytes = AcksCount ? AckedPipeBytes : PipeBytes + bytes;
-        if (PipeBytes >= BudgetBytes / 2)
-            _fullWriteAt = now;
+        _lastWriteAt = now;
+        _pipeAfterWrite = PipeBytes;
     }
 
     /// <summary>
@@ -199,15 +202,7 @@ internal sealed partial class LinkEstimator
         // Where the peer's acknowledgements at our small window count, they bound what its application has not read.
         PipeBytes = PipeFromLook(sample.Unacked + unread);
         var read = _bytesWritten - PipeBytes;
-
-        // A viewer that emptied a write of half the budget or more right away keeps up: open up (TCP slow start). Once
-        // its read rate is measured, the rate sizes the budget (a faster link shows as a higher rate while the writer
-        // waits: the peer's window opens in steps, so a quick drain can be an artefact).
-        if (PipeBytes <= BudgetBytes / 4 && now - _fullWriteAt <= FastDrainMs && !ReadRateKnown(now))
-        {
-            BudgetBytes = Cap((long)BudgetBytes * 2);
-            _fullWriteAt = long.MinValue / 2;
-        }
+        OnQuickDrain(now);
 
         if (PipeBytes <= 0 && !waiting)
         {
@@ -244,5 +239,31 @@ internal sealed partial class LinkEstimator
         // Slide: keep the span within the longest needed.
         while (_count > 1 && now - _sampleAt[(_next + RateSamples - _count + 1) % RateSamples] >= RateMaxSpanMs)
             _count--;
+    }
+
+    /// <summary>
+    /// Opens the budget for a viewer that keeps up (TCP's slow start: growth by what was read). A drain counts when a look
+    /// finds the pipe down to a quarter of the budget with at least a quarter of the budget read since the last write, at
+    /// a quarter of the budget per 20 ms or faster (budget / 80 bytes per ms: at a 4 KiB budget 51 bytes per ms,
+    /// 410 kbit/s; what was read over the time since that write, a lower bound of the viewer's pace, so the look need not
+    /// come right after the write: the gate looks at the next wake-up); once the counted drains reach half the budget it
+    /// doubles. Counting over several drains, not one write's size, lets a stream whose largest frames are just under half
+    /// the budget (an 8,000-byte key frame at 16 KiB) open it too. Once the read rate is measured, the rate sizes the
+    /// budget (a faster link shows as a higher rate while the writer waits: the peer's window opens in steps, so a quick
+    /// drain can be an artefact).
+    /// </summary>
+    private void OnQuickDrain(long now)
+    {
+        var drained = _pipeAfterWrite - PipeBytes;
+        var quarter = BudgetBytes / 4;
+        if (ReadRateKnown(now) || PipeBytes > quarter || drained < quarter
+            || (long)drained * FastDrainMs < (long)quarter * Math.Max(now - _lastWriteAt, 0))
+            return;
+        _pipeAfterWrite = PipeBytes; // counted once
+        _quickDrainedBytes += drained;
+        if (_quickDrainedBytes < BudgetBytes / 2)
+            return;
+        BudgetBytes = Cap((long)BudgetBytes * 2);
+        _quickDrainedBytes = 0;
     }
 }

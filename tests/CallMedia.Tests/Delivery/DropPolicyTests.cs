@@ -68,6 +68,68 @@ public sealed class DropPolicyTests
     }
 
     [Fact]
+    public void LinkEstimator_ReaderThatEmptiesFramesJustUnderHalfTheBudget_OpensTheBudgetOverSeveralDrains()
+    {
+        // A viewer joined before the first key frame (no fast-start burst): the stream's largest write, an 8,000-byte key
+        // frame, is just under half of a 16 KiB budget. Each write is read at once; the writer looks at its next wake-up,
+        // up to 30 ms later (audio every 20 ms, video every 40).
+        _link.OnSample(new LinkSample(0, 0, 0, 1 << 20), waiting: false);
+        var t = 0L;
+        void Drain(int bytes, int lookAfterMs)
+        {
+            t += 40;
+            _link.OnWritten(bytes, t);
+            _link.OnSample(new LinkSample(t + lookAfterMs, 0, 0, 1 << 20), waiting: false);
+        }
+        Drain(2_500, 2); // 4 KiB: 2,500 ≥ a quarter and ≥ half → 8 KiB
+        Assert.Equal(8 * 1024, _link.BudgetBytes);
+        Drain(2_500, 20);
+        Drain(2_500, 24); // 8 KiB: 5,000 ≥ half → 16 KiB (2,500 bytes in 24 ms: ≥ 2,048 per 20 ms)
+        Assert.Equal(16 * 1024, _link.BudgetBytes);
+        Drain(2_500, 2); // under a quarter of 16 KiB: not counted
+        Drain(8_000, 30);
+        Assert.Equal(16 * 1024, _link.BudgetBytes); // 8,000 < 8,192: one write alone did not open it (nor did it before)
+        Drain(8_000, 30);
+        Assert.Equal(32 * 1024, _link.BudgetBytes);
+        Assert.Equal(LinkEstimator.LargeAckWindowBytes, LinkEstimator.AckWindowFor(_link.BudgetBytes));
+    }
+
+    [Fact]
+    public void LinkEstimator_AWriteReadSlowerThanAQuarterOfTheBudgetPer20Ms_DoesNotCount()
+    {
+        _link.OnSample(new LinkSample(0, 0, 0, 1 << 20), waiting: false);
+        for (var t = 100L; t <= 2_000; t += 100)
+        {
+            _link.OnWritten(2_500, t);
+            _link.OnSample(new LinkSample(t + 50, 0, 0, 1 << 20), waiting: false); // 2,500 bytes in 50 ms < 1,024 per 20 ms
+        }
+        Assert.Equal(LinkEstimator.StartBudgetBytes, _link.BudgetBytes);
+        _link.OnWritten(2_500, 2_100);
+        _link.OnSample(new LinkSample(2_148, 0, 0, 1 << 20), waiting: false); // in 48 ms: fast enough
+        Assert.Equal(2 * LinkEstimator.StartBudgetBytes, _link.BudgetBytes);
+    }
+
+    [Fact]
+    public void LinkEstimator_ReaderAtAQuarterOfTheStream_DoesNotOpenTheBudget()
+    {
+        // 19 bytes per ms (a quarter of a 76 kB/s stream), looked at every 20 ms after each write: the pipe never drains
+        // a quarter of the budget between looks, however long it runs.
+        _link.OnSample(new LinkSample(0, 0, 0, 1 << 20), waiting: false);
+        var pipe = 0L;
+        for (var t = 20L; t <= 20_000; t += 20)
+        {
+            pipe = Math.Max(pipe - 19 * 20, 0);
+            _link.OnSample(new LinkSample(t, (int)pipe, 0, 1 << 20), waiting: false);
+            var write = t % 1000 == 0 ? 8_000 : t % 40 == 0 ? 2_500 : 160;
+            if (pipe + write > _link.BudgetBytes && write > 160)
+                continue; // the gate holds video back while the pipe is full
+            _link.OnWritten(write, t);
+            pipe += write;
+        }
+        Assert.Equal(LinkEstimator.StartBudgetBytes, _link.BudgetBytes);
+    }
+
+    [Fact]
     public void LinkEstimator_BytesThePeerHoldsUnread_CountInThePipe()
     {
         _link.OnSample(new LinkSample(0, 0, 0, 8192), waiting: false);
