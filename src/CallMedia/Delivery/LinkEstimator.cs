@@ -15,9 +15,10 @@ namespace CallMedia.Delivery;
 /// <b>read rate</b> is how fast the pipe empties while the writer has more to send (the viewer, not the relay, sets
 /// the pace), over ≥ 400 ms. The <b>budget</b> is how much the writer lets into the pipe: 4 KiB at first, doubled
 /// each time the viewer has emptied half of it in quick drains (a look finds the pipe down to a quarter of the budget,
-/// at least a quarter of it read since the last write at a quarter of the budget per 20 ms or faster: a viewer that
-/// keeps up, as TCP's slow start grows by the bytes acknowledged) until its read rate is measured, then 100 ms at that rate; never more than half the peer's receive buffer. Audio is written whatever the room (it is small and comes first), so it waits
-/// behind at most the budget: about 100 ms on a measured link.
+/// with at least a quarter of it, of what was written since the previous such look, read at a quarter of the budget per
+/// 20 ms or faster: a viewer that keeps up, as TCP's slow start grows by the bytes acknowledged) until its read rate is
+/// measured, then 100 ms at that rate; never more than half the peer's receive buffer. Audio is written whatever the
+/// room (it is small and comes first), so it waits behind at most the budget: about 100 ms on a measured link.
 /// </para>
 /// </summary>
 internal sealed partial class LinkEstimator
@@ -46,8 +47,8 @@ internal sealed partial class LinkEstimator
     private int _next;
     private int _count;
     private long _bytesWritten;
-    private long _lastWriteAt = long.MinValue / 2;
-    private int _pipeAfterWrite;
+    private long _drainWritten;   // bytes written since the drain's reference look
+    private long _drainFrom;      // the reference look's time
     private long _quickDrainedBytes;
     private int _maxPeerWindow;
     private int _lastPeerWindow = -1;
@@ -127,6 +128,7 @@ internal sealed partial class LinkEstimator
         ReadBytesPerMs = 0;
         _rateValidUntil = 0;
         _count = 0;
+        _quickDrainedBytes = 0;
     }
 
     /// <summary>Counts what the writer just handed the socket at <paramref name="now"/>.</summary>
@@ -134,8 +136,7 @@ internal sealed partial class LinkEstimator
     {
         _bytesWritten += bytes;
         PipeBytes = AcksCount ? AckedPipeBytes : PipeBytes + bytes;
-        _lastWriteAt = now;
-        _pipeAfterWrite = PipeBytes;
+        _drainWritten += bytes;
     }
 
     /// <summary>
@@ -236,31 +237,38 @@ internal sealed partial class LinkEstimator
         _measuredAt = now;
         _rateValidUntil = now + RateLifetimeMs;
         BudgetBytes = Cap((long)(ReadBytesPerMs * PipeTargetMs));
+        _quickDrainedBytes = 0; // the rate sizes the budget now; drains counted before it do not add to later ones
         // Slide: keep the span within the longest needed.
         while (_count > 1 && now - _sampleAt[(_next + RateSamples - _count + 1) % RateSamples] >= RateMaxSpanMs)
             _count--;
     }
 
     /// <summary>
-    /// Opens the budget for a viewer that keeps up (TCP's slow start: growth by what was read). A drain counts when a look
-    /// finds the pipe down to a quarter of the budget with at least a quarter of the budget read since the last write, at
-    /// a quarter of the budget per 20 ms or faster (budget / 80 bytes per ms: at a 4 KiB budget 51 bytes per ms,
-    /// 410 kbit/s; what was read over the time since that write, a lower bound of the viewer's pace, so the look need not
-    /// come right after the write: the gate looks at the next wake-up); once the counted drains reach half the budget it
-    /// doubles. Counting over several drains, not one write's size, lets a stream whose largest frames are just under half
-    /// the budget (an 8,000-byte key frame at 16 KiB) open it too. Once the read rate is measured, the rate sizes the
-    /// budget (a faster link shows as a higher rate while the writer waits: the peer's window opens in steps, so a quick
-    /// drain can be an artefact).
+    /// Opens the budget for a viewer that keeps up (TCP's slow start: growth by what was read). A drain is measured from a
+    /// reference look to a look that finds the pipe down to a quarter of the budget: of the bytes written since the
+    /// reference, at least those no longer in the pipe were read (a lower bound: it credits nothing the pipe held at the
+    /// reference, so a viewer behind a full pipe, or acknowledging in message-sized jumps, earns nothing from old bytes).
+    /// It counts when that is at least a quarter of the budget, read at a quarter of the budget per 20 ms or faster
+    /// (budget / 80 bytes per ms: at a 4 KiB budget 51 bytes per ms, 410 kbit/s), over the time since the reference: the
+    /// latest look that found the pipe down to a quarter (for a viewer that keeps up, while the budget is under 32 KiB,
+    /// the look the gate takes just before each write), so the look after the write need not come at once. Once the
+    /// counted drains reach half the budget it doubles. Counting over several drains, not one write's size, lets a stream
+    /// whose largest frames are just under half the budget (an 8,000-byte key frame at 16 KiB) open it too. Once the read
+    /// rate is measured, the rate sizes the budget (a faster link shows as a higher rate while the writer waits: the peer's
+    /// window opens in steps, so a quick drain can be an artefact).
     /// </summary>
     private void OnQuickDrain(long now)
     {
-        var drained = _pipeAfterWrite - PipeBytes;
         var quarter = BudgetBytes / 4;
-        if (ReadRateKnown(now) || PipeBytes > quarter || drained < quarter
-            || (long)drained * FastDrainMs < (long)quarter * Math.Max(now - _lastWriteAt, 0))
+        if (PipeBytes > quarter)
+            return; // still draining: the reference stays
+        var read = _drainWritten - PipeBytes;
+        var spanMs = Math.Clamp(now - _drainFrom, 0, int.MaxValue);
+        _drainWritten = 0;
+        _drainFrom = now;
+        if (ReadRateKnown(now) || read < quarter || read * FastDrainMs < quarter * spanMs)
             return;
-        _pipeAfterWrite = PipeBytes; // counted once
-        _quickDrainedBytes += drained;
+        _quickDrainedBytes += read;
         if (_quickDrainedBytes < BudgetBytes / 2)
             return;
         BudgetBytes = Cap((long)BudgetBytes * 2);

@@ -71,13 +71,14 @@ public sealed class DropPolicyTests
     public void LinkEstimator_ReaderThatEmptiesFramesJustUnderHalfTheBudget_OpensTheBudgetOverSeveralDrains()
     {
         // A viewer joined before the first key frame (no fast-start burst): the stream's largest write, an 8,000-byte key
-        // frame, is just under half of a 16 KiB budget. Each write is read at once; the writer looks at its next wake-up,
-        // up to 30 ms later (audio every 20 ms, video every 40).
-        _link.OnSample(new LinkSample(0, 0, 0, 1 << 20), waiting: false);
+        // frame, is just under half of a 16 KiB budget. Each write is read at once; as the gate does while the budget is
+        // under 32 KiB, the writer looks just before it writes, and again at its next wake-up, up to 30 ms later (audio
+        // every 20 ms, video every 40).
         var t = 0L;
         void Drain(int bytes, int lookAfterMs)
         {
             t += 40;
+            _link.OnSample(new LinkSample(t, 0, 0, 1 << 20), waiting: false);
             _link.OnWritten(bytes, t);
             _link.OnSample(new LinkSample(t + lookAfterMs, 0, 0, 1 << 20), waiting: false);
         }
@@ -97,16 +98,52 @@ public sealed class DropPolicyTests
     [Fact]
     public void LinkEstimator_AWriteReadSlowerThanAQuarterOfTheBudgetPer20Ms_DoesNotCount()
     {
-        _link.OnSample(new LinkSample(0, 0, 0, 1 << 20), waiting: false);
         for (var t = 100L; t <= 2_000; t += 100)
         {
+            _link.OnSample(new LinkSample(t, 0, 0, 1 << 20), waiting: false);
             _link.OnWritten(2_500, t);
             _link.OnSample(new LinkSample(t + 50, 0, 0, 1 << 20), waiting: false); // 2,500 bytes in 50 ms < 1,024 per 20 ms
         }
         Assert.Equal(LinkEstimator.StartBudgetBytes, _link.BudgetBytes);
+        _link.OnSample(new LinkSample(2_100, 0, 0, 1 << 20), waiting: false);
         _link.OnWritten(2_500, 2_100);
         _link.OnSample(new LinkSample(2_148, 0, 0, 1 << 20), waiting: false); // in 48 ms: fast enough
         Assert.Equal(2 * LinkEstimator.StartBudgetBytes, _link.BudgetBytes);
+    }
+
+    [Fact]
+    public void LinkEstimator_SlowReaderAcknowledgingWholeMessages_DoesNotOpenTheBudget()
+    {
+        // An RTMP viewer with a 64 KiB buffer (its pipe from its acknowledgements at the small window) reading 19 bytes per
+        // ms, which acknowledges only whole messages (as FFmpeg counts them): a 2,500-byte message read over 130 ms shows
+        // as one jump. Its pipe is often down to a quarter right after a jump, but what it read since such a look is slow.
+        const int buffer = 64 * 1024;
+        _link.OnSample(new LinkSample(0, 0, 0, buffer), waiting: false);
+        _link.OnWritten(296, 0);
+        _link.OnSample(new LinkSample(1, 0, 0, buffer), waiting: false);
+        _link.OnAckWindowAnnounced(LinkEstimator.AckWindowFor(_link.BudgetBytes));
+        var ends = new List<long>();
+        long written = 296, read = 296, acked = 296;
+        for (var t = 20L; t <= 20_000; t += 20)
+        {
+            read = Math.Min(read + 19 * 20, written);
+            var whole = ends.Where(e => e <= read).DefaultIfEmpty(acked).Max();
+            if (whole - acked >= LinkEstimator.SmallAckWindowBytes / 2)
+            {
+                _link.OnPeerAcknowledged((uint)whole);
+                acked = whole;
+            }
+            _link.OnSample(new LinkSample(t, 0, 0, buffer), waiting: false); // the kernel's view: all read
+            var video = t % 1000 == 0 ? 8_000 : t % 40 == 0 ? 2_500 : 0;
+            foreach (var bytes in video > 0 && _link.RoomBytes >= video ? new[] { 160, video } : new[] { 160 })
+            {
+                _link.OnWritten(bytes, t);
+                written += bytes;
+                ends.Add(written);
+            }
+        }
+        Assert.True(_link.AcksCount);
+        Assert.Equal(LinkEstimator.StartBudgetBytes, _link.BudgetBytes);
     }
 
     [Fact]
