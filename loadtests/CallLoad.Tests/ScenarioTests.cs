@@ -1,4 +1,5 @@
 using CallLoad.Ceiling;
+using CallLoad.Measuring;
 using CallLoad.Reporting;
 using CallLoad.Scenarios;
 using CallLoad.Targets;
@@ -137,6 +138,60 @@ public sealed class ScenarioTests
         var md = MarkdownReport.Render(run, "benchmarks.json");
 
         Assert.Contains("| slow viewer: every audio message ≤ 500 ms late (most late) | 391.7 ms | 16521.8 ms | 0.02 | pass |", md);
+    }
+
+    [Fact]
+    public void MarkdownReport_SlowHttpFlvViewer_HasItsRowsForOursAndNoneForNginx()
+    {
+        ViewerDelivery Capped(double audioDelivered, double audioP99) => new()
+        {
+            AudioDelivered = audioDelivered, AudioLatency = new(90, 140, 150, 290, audioP99, 620),
+            OverTime = [new LatencyBucket(0, 50, 100, 210.5)],
+        };
+        var run = new BenchmarkRun
+        {
+            Machine = new MachineInfo("cpu", 2, 4, "linux", ".NET 10", "nginx/1.22.1"),
+            Command = "all",
+            Media = "test media",
+            SlowViewer =
+            [
+                new SlowViewerResult { Target = "callservice", Capped = Capped(1, 200), CappedFlv = Capped(0.995, 431.5) },
+                new SlowViewerResult { Target = "nginx-rtmp", Capped = Capped(0.25, 16000) },
+            ],
+        };
+
+        var md = MarkdownReport.Render(run, "benchmarks.json");
+
+        Assert.Contains("| slow HTTP-FLV viewer: audio delivered ≥ 99 % | 99.5 % | – % | – | pass |", md);
+        Assert.Contains("| slow HTTP-FLV viewer: audio latency p99 ≤ 500 ms | 431.5 ms | – ms | – | pass |", md);
+        Assert.Contains("| callservice | capped HTTP-FLV | 99.5 % |", md);
+        Assert.DoesNotContain("| nginx-rtmp | capped HTTP-FLV |", md);
+        Assert.Contains("- callservice, capped HTTP-FLV: 210.5", md);
+    }
+
+    /// <summary>
+    /// The slow-viewer scenario against our own service (the relay in it): the capped HTTP-FLV viewer beside the capped
+    /// RTMP one. Behaviour only (audio kept, video dropped first and resumed on key frames, nothing lost by the normal
+    /// viewer); the bounds' figures are the benchmark's.
+    /// </summary>
+    [Fact]
+    public async Task SlowViewer_OnCallService_ReportsACappedHttpFlvViewerThatKeepsTheAudio()
+    {
+        await using var target = await CallServiceTarget.StartAsync();
+        var file = await CallLoadRunner.LoadMediaAsync();
+
+        var result = await SlowViewerScenario.RunAsync(target, file,
+            new SlowViewerOptions { Duration = TimeSpan.FromSeconds(10), Drain = TimeSpan.FromSeconds(2) }, new RunStatus(), CancellationToken.None);
+
+        Assert.Empty(result.Errors);
+        var flv = Assert.IsType<ViewerDelivery>(result.CappedFlv);
+        Assert.False(flv.Disconnected);
+        Assert.True(flv.AudioDelivered >= 0.95, $"capped HTTP-FLV audio {flv.AudioDelivered:P2}");
+        Assert.True(flv.VideoDelivered < flv.AudioDelivered, $"video {flv.VideoDelivered:P2} is what makes room");
+        Assert.Equal(0, flv.ResumedOnNonKeyframe);
+        Assert.True(flv.AudioLatency.Count > 100, $"audio matched: {flv.AudioLatency.Count}");
+        Assert.Equal(1, result.Normal.AudioDelivered);
+        Assert.Equal(1, result.Normal.VideoDelivered);
     }
 
     private sealed record TestSignalingTarget(Uri BaseUrl) : ISignalingTarget

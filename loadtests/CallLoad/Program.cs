@@ -54,7 +54,7 @@ capacity.SetAction((r, ct) => Cli.RunMediaAsync(Spec(r), r.GetValue(jsonOut), ct
         StepDuration = TimeSpan.FromSeconds(Math.Clamp(r.GetValue(stepSeconds), 3, 120)),
     }, status, token)));
 
-var slowViewer = WithCommon(new Command("slow-viewer", "One viewer capped at a quarter of the bit rate beside a normal one.") { duration });
+var slowViewer = WithCommon(new Command("slow-viewer", "Viewers capped at a quarter of the bit rate (RTMP, and HTTP-FLV where the target serves it) beside a normal one.") { duration });
 slowViewer.SetAction((r, ct) => Cli.RunMediaAsync(Spec(r), r.GetValue(jsonOut), ct,
     (t, file, status, token) => SlowViewerScenario.RunAsync(t, file, new SlowViewerOptions { Duration = Seconds(r) }, status, token)));
 

@@ -81,7 +81,7 @@ public static class ReportTables
     {
         var table = new Table().Title($"slow-viewer on {Markup.Escape(s.Target)} (cap {s.CapBytesPerSecond * 8 / 1000} kbit/s)")
             .AddColumns("viewer", "audio delivered", "video delivered", "latency p50/p95/p99/max", "video gaps", "resumed on non-key", "disconnected");
-        foreach (var (name, v) in new[] { ("capped", s.Capped), ("normal", s.Normal) })
+        foreach (var (name, v) in s.Viewers())
             table.AddRow(name, F(v.AudioDelivered * 100, "F2") + " %", F(v.VideoDelivered * 100, "F2") + " %", Lat(v.Latency),
                 v.VideoGaps.ToString(CultureInfo.InvariantCulture), v.ResumedOnNonKeyframe.ToString(CultureInfo.InvariantCulture),
                 v.Disconnected ? "yes" : "no");

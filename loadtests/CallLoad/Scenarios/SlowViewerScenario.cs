@@ -1,6 +1,8 @@
 using CallLoad.Measuring;
 using CallLoad.Targets;
 using RtmpTestClient.Flv;
+using RtmpTestClient.Http;
+using RtmpTestClient.Recording;
 using RtmpTestClient.Rtmp;
 
 namespace CallLoad.Scenarios;
@@ -51,18 +53,33 @@ public sealed record SlowViewerResult
     public required string Target { get; init; }
     /// <summary>The cap, bytes/s.</summary>
     public long CapBytesPerSecond { get; init; }
-    /// <summary>The capped viewer.</summary>
+    /// <summary>The capped viewer (RTMP).</summary>
     public ViewerDelivery Capped { get; init; } = new();
+    /// <summary>
+    /// A second capped viewer on the stream's HTTP-FLV play URL, the same cap and <c>SO_RCVBUF</c>; null where the target
+    /// serves no HTTP-FLV (nginx-rtmp: Debian's <c>libnginx-mod-rtmp</c> has none).
+    /// </summary>
+    public ViewerDelivery? CappedFlv { get; init; }
     /// <summary>The normal viewer of the same stream at the same time.</summary>
     public ViewerDelivery Normal { get; init; } = new();
     /// <summary>Setup or run failures.</summary>
     public List<string> Errors { get; init; } = [];
+
+    /// <summary>The viewers by name for reports: <c>capped</c> (RTMP), <c>capped HTTP-FLV</c> where there is one, <c>normal</c>.</summary>
+    public IEnumerable<(string Name, ViewerDelivery Delivery)> Viewers()
+    {
+        yield return ("capped", Capped);
+        if (CappedFlv is { } flv)
+            yield return ("capped HTTP-FLV", flv);
+        yield return ("normal", Normal);
+    }
 }
 
 /// <summary>
-/// One stream with two viewers: a normal one and one on a link capped at a quarter of the bit rate (small
-/// SO_RCVBUF + read rate cap). Shows the drop policy: audio delivery, bounded latency, keyframe resumes, and
-/// whether the normal viewer was affected.
+/// One stream with a normal viewer and viewers on a link capped at a quarter of the bit rate (small SO_RCVBUF + read
+/// rate cap): one over RTMP and, where the target serves it, one over HTTP-FLV (which cannot split a tag, so its
+/// video waits for room for a whole frame). Shows the drop policy: audio delivery, bounded latency, keyframe resumes,
+/// and whether the normal viewer was affected.
 /// </summary>
 public static class SlowViewerScenario
 {
@@ -84,6 +101,16 @@ public static class SlowViewerScenario
                 new RtmpConnectionOptions { ReceiveBufferSize = options.ReceiveBufferBytes, MaxReadBytesPerSecond = cap },
                 cancellationToken).ConfigureAwait(false);
             stream.Players.Add(capped);
+            HttpFlvPlayer? cappedFlv = null;
+            if (stream.Urls.PlayFlvUrl is { } flvUrl)
+            {
+                cappedFlv = await HttpFlvPlayer.StartAsync(flvUrl,
+                    new HttpFlvPlayerOptions { ReceiveBufferSize = options.ReceiveBufferBytes, MaxReadBytesPerSecond = cap },
+                    cancellationToken).ConfigureAwait(false);
+                stream.Players.Add(cappedFlv);
+                if (!cappedFlv.IsSuccess)
+                    throw new InvalidOperationException($"HTTP-FLV play answered {(int)cappedFlv.StatusCode}.");
+            }
 
             status.Phase = $"{target.Name} slow-viewer: capped at {cap * 8 / 1000} kbit/s";
             var end = DateTime.UtcNow + options.Duration;
@@ -92,6 +119,8 @@ public static class SlowViewerScenario
                 await Task.Delay(500, cancellationToken).ConfigureAwait(false);
                 status.Set("normal received", normal.Recorder.Count);
                 status.Set("capped received", capped.Recorder.Count);
+                if (cappedFlv is not null)
+                    status.Set("capped HTTP-FLV received", cappedFlv.Recorder.Count);
             }
             var windowEnd = MediaRig.Now;
             status.Phase = $"{target.Name} slow-viewer: drain {options.Drain.TotalSeconds:F0} s";
@@ -104,6 +133,7 @@ public static class SlowViewerScenario
                 Target = target.Name,
                 CapBytesPerSecond = cap,
                 Capped = Deliveries(sent, capped, start, windowStart, windowEnd),
+                CappedFlv = cappedFlv is null ? null : Deliveries(sent, cappedFlv, start, windowStart, windowEnd),
                 Normal = Deliveries(sent, normal, start, windowStart, windowEnd),
             };
         }
@@ -119,12 +149,11 @@ public static class SlowViewerScenario
     }
 
     private static ViewerDelivery Deliveries(
-        IReadOnlyDictionary<RtmpTestClient.Recording.MessageKey, RtmpTestClient.Recording.SentMessage> sent,
-        RtmpPlayer player, long origin, long windowStart, long windowEnd)
+        IReadOnlyDictionary<MessageKey, SentMessage> sent, IMediaPlayer player, long origin, long windowStart, long windowEnd)
     {
         var received = player.Recorder.Snapshot();
         var inWindow = sent.Where(kv => kv.Value.SentTicks >= windowStart && kv.Value.SentTicks <= windowEnd).ToList();
-        var keys = received.Select(m => new RtmpTestClient.Recording.MessageKey(m.Kind, m.Timestamp)).ToHashSet();
+        var keys = received.Select(m => new MessageKey(m.Kind, m.Timestamp)).ToHashSet();
         double Ratio(MediaKind kind)
         {
             var expected = inWindow.Where(kv => kv.Key.Kind == kind).ToList();
