@@ -14,9 +14,10 @@ namespace CallMedia.Delivery;
 /// acknowledged reading, an upper bound (see <see cref="OnPeerAcknowledged"/>). The
 /// <b>read rate</b> is how fast the pipe empties while the writer has more to send (the viewer, not the relay, sets
 /// the pace), over ≥ 400 ms. The <b>budget</b> is how much the writer lets into the pipe: 4 KiB at first, doubled
-/// each time the viewer has emptied half of it in quick drains (a look finds the pipe down to a quarter of the budget,
-/// with at least a quarter of it, of what was written since the previous such look, read at a quarter of the budget per
-/// 20 ms or faster: a viewer that keeps up, as TCP's slow start grows by the bytes acknowledged) until its read rate is
+/// each time the viewer has emptied half of it in quick drains (under 32 KiB: a look finds the pipe down to a quarter of
+/// the budget, with at least a quarter of it, of what was written since the previous such look, read at a quarter of
+/// the budget per 20 ms or faster; from 32 KiB: a look within 20 ms of a write that filled half of it finds the pipe
+/// down to a quarter; a viewer that keeps up, as TCP's slow start grows by the bytes acknowledged) until its rate is
 /// measured, then 100 ms at that rate; never more than half the peer's receive buffer. Audio is written whatever the
 /// room (it is small and comes first), so it waits behind at most the budget: about 100 ms on a measured link.
 /// </para>
@@ -50,6 +51,7 @@ internal sealed partial class LinkEstimator
     private long _drainWritten;   // bytes written since the drain's reference look
     private long _drainFrom;      // the reference look's time
     private long _quickDrainedBytes;
+    private long _fullWriteAt = long.MinValue / 2; // the last write that filled half the budget
     private int _maxPeerWindow;
     private int _lastPeerWindow = -1;
     private long _peerWindowSince;
@@ -137,6 +139,8 @@ internal sealed partial class LinkEstimator
         _bytesWritten += bytes;
         PipeBytes = AcksCount ? AckedPipeBytes : PipeBytes + bytes;
         _drainWritten += bytes;
+        if (PipeBytes >= BudgetBytes / 2)
+            _fullWriteAt = now;
     }
 
     /// <summary>
@@ -244,18 +248,28 @@ internal sealed partial class LinkEstimator
     }
 
     /// <summary>
-    /// Opens the budget for a viewer that keeps up (TCP's slow start: growth by what was read). A drain is measured from a
-    /// reference look to a look that finds the pipe down to a quarter of the budget: of the bytes written since the
-    /// reference, at least those no longer in the pipe were read (a lower bound: it credits nothing the pipe held at the
-    /// reference, so a viewer behind a full pipe, or acknowledging in message-sized jumps, earns nothing from old bytes).
-    /// It counts when that is at least a quarter of the budget, read at a quarter of the budget per 20 ms or faster
-    /// (budget / 80 bytes per ms: at a 4 KiB budget 51 bytes per ms, 410 kbit/s), over the time since the reference: the
-    /// latest look that found the pipe down to a quarter (for a viewer that keeps up, while the budget is under 32 KiB,
-    /// the look the gate takes just before each write), so the look after the write need not come at once. Once the
-    /// counted drains reach half the budget it doubles. Counting over several drains, not one write's size, lets a stream
-    /// whose largest frames are just under half the budget (an 8,000-byte key frame at 16 KiB) open it too. Once the read
-    /// rate is measured, the rate sizes the budget (a faster link shows as a higher rate while the writer waits: the peer's
-    /// window opens in steps, so a quick drain can be an artefact).
+    /// Opens the budget for a viewer that keeps up (TCP's slow start: growth by what was read), at a look that finds the
+    /// pipe down to a quarter of the budget.
+    /// <para>
+    /// Under 32 KiB (where a viewer with a small buffer is asked for acknowledgements and the gate looks before each
+    /// write): a drain is measured from a reference look (the latest one that found the pipe down to a quarter; for a
+    /// viewer that keeps up, the look just before the write) to this one. Of the bytes written since the reference, at
+    /// least those no longer in the pipe were read (a lower bound: nothing the pipe held at the reference is credited, so
+    /// a viewer behind a full pipe, or acknowledging in message-sized jumps, earns nothing from old bytes). It counts when
+    /// that is at least a quarter of the budget, read at a quarter of the budget per 20 ms or faster over the time since
+    /// the reference (budget / 80 bytes per ms: at a 4 KiB budget 51 bytes per ms, 410 kbit/s), so the look after the
+    /// write need not come at once; the budget doubles once the counted drains reach half of it. Counting over several
+    /// drains, not one write's size, lets a stream whose largest frames are just under half the budget (an 8,000-byte key
+    /// frame at 16 KiB) reach 32 KiB too.
+    /// </para>
+    /// <para>
+    /// From 32 KiB (the gate's fast path: no look until the estimate reaches half the budget, the kernel's view of a
+    /// large buffer): the budget doubles when this look comes within 20 ms of a write that filled half of it. The pace
+    /// since a reference look cannot be read there (the stream, not the viewer, sets how fast the writes came), and a
+    /// budget that keeps growing keeps the looks rare (at 32 KiB one per 16 KiB written).
+    /// </para>
+    /// Once the read rate is measured, the rate sizes the budget (a faster link shows as a higher rate while the writer
+    /// waits: the peer's window opens in steps, so a quick drain can be an artefact).
     /// </summary>
     private void OnQuickDrain(long now)
     {
@@ -266,10 +280,17 @@ internal sealed partial class LinkEstimator
         var spanMs = Math.Clamp(now - _drainFrom, 0, int.MaxValue);
         _drainWritten = 0;
         _drainFrom = now;
-        if (ReadRateKnown(now) || read < quarter || read * FastDrainMs < quarter * spanMs)
+        if (ReadRateKnown(now))
             return;
-        _quickDrainedBytes += read;
-        if (_quickDrainedBytes < BudgetBytes / 2)
+        if (BudgetBytes >= LargeAckWindowBudgetBytes)
+        {
+            if (now - _fullWriteAt > FastDrainMs)
+                return;
+            _fullWriteAt = long.MinValue / 2;
+        }
+        else if (read < quarter || read * FastDrainMs < quarter * spanMs)
+            return;
+        else if ((_quickDrainedBytes += read) < BudgetBytes / 2)
             return;
         BudgetBytes = Cap((long)BudgetBytes * 2);
         _quickDrainedBytes = 0;

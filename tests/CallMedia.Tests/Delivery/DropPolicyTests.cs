@@ -96,6 +96,36 @@ public sealed class DropPolicyTests
     }
 
     [Fact]
+    public void LinkEstimator_From32KiB_ALookSoonAfterTheWriteThatFilledHalfTheBudget_FindingItRead_DoublesIt()
+    {
+        var t = 0L;
+        while (_link.BudgetBytes < 32 * 1024)
+        {
+            t += 10;
+            _link.OnSample(new LinkSample(t, 0, 0, 1 << 20), waiting: false);
+            _link.OnWritten(_link.BudgetBytes, t);
+            _link.OnSample(new LinkSample(t + 2, 0, 0, 1 << 20), waiting: false);
+        }
+        // The gate's fast path: 2,500-byte frames every 40 ms go without a look until the estimate reaches half the
+        // budget; the look at the next wake-up finds everything read. The pace since the last look (≈ 62 bytes per ms)
+        // is the stream's, not the viewer's: the write that filled half the budget, read within 20 ms, is what counts.
+        for (var i = 0; i < 7; i++)
+        {
+            t += 40;
+            _link.OnWritten(2_500, t);
+        }
+        _link.OnSample(new LinkSample(t + 30, 0, 0, 1 << 20), waiting: false); // 30 ms after it: not soon enough
+        Assert.Equal(32 * 1024, _link.BudgetBytes);
+        for (var i = 0; i < 7; i++)
+        {
+            t += 40;
+            _link.OnWritten(2_500, t);
+        }
+        _link.OnSample(new LinkSample(t + 10, 0, 0, 1 << 20), waiting: false);
+        Assert.Equal(64 * 1024, _link.BudgetBytes);
+    }
+
+    [Fact]
     public void LinkEstimator_AWriteReadSlowerThanAQuarterOfTheBudgetPer20Ms_DoesNotCount()
     {
         for (var t = 100L; t <= 2_000; t += 100)
