@@ -7,7 +7,7 @@ namespace TestHost;
 /// and xunit's assembly runner in <c>WaitOne</c>), which on a 2-core machine are the pool's whole minimum: every
 /// relay and peer continuation then waits for the pool's starvation injection (≈ 500 ms per thread), and the
 /// loopback tests see stalls of 0.5–1 s that a relay process never has. Seen with <c>dotnet-stack</c>: the pool grew
-/// from 3 to 7–8 threads during one 20 s slow-viewer run, both viewers' audio 0.6–0.9 s late at the same moments.
+/// from 3 to 7–8 threads during one 20 s slow-viewer run, both viewers' audio 0.5–1.1 s late at the same moments.
 /// </summary>
 internal static class TestHostThreadPool
 {
