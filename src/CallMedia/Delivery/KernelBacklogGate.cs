@@ -26,7 +26,8 @@ internal sealed class KernelBacklogGate(Socket? socket, ViewerQueue queue)
     /// <summary>Room when the gate is inactive (publisher connections, sockets the kernel cannot be asked about).</summary>
     public const int UngatedBytes = 256 * 1024;
 
-    private const int FastBudgetBytes = 32 * 1024;
+    // The estimate's budget rules (the large acknowledgement window, the doubling from a fast-path look) change at the same size.
+    private const int FastBudgetBytes = LinkEstimator.LargeAckWindowBudgetBytes;
     private const int RefreshMs = 100;
     private const int MinPollMs = 2;
     private const int MaxPollMs = 20;

@@ -288,10 +288,14 @@ internal sealed partial class LinkEstimator
                 return;
             _fullWriteAt = long.MinValue / 2;
         }
-        else if (read < quarter || read * FastDrainMs < quarter * spanMs)
-            return;
-        else if ((_quickDrainedBytes += read) < BudgetBytes / 2)
-            return;
+        else
+        {
+            if (read < quarter || read * FastDrainMs < quarter * spanMs)
+                return;
+            _quickDrainedBytes += read;
+            if (_quickDrainedBytes < BudgetBytes / 2)
+                return;
+        }
         BudgetBytes = Cap((long)BudgetBytes * 2);
         _quickDrainedBytes = 0;
     }
