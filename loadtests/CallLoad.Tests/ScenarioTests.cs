@@ -75,6 +75,44 @@ public sealed class ScenarioTests
     }
 
     [Fact]
+    public async Task Signaling_AgainstTheFrameworkCeiling_CompletesLifecycles_AndItsStackAuthenticatesAuthorizesAndLimits()
+    {
+        var port = ProcessTools.FreeTcpPort();
+        using var stop = new CancellationTokenSource();
+        var server = CeilingServer.RunAsync(port, stop.Token, CeilingStack.Framework);
+        await ProcessTools.WaitForPortAsync(port, TimeSpan.FromSeconds(10));
+        var baseUrl = new Uri($"http://127.0.0.1:{port}/");
+        var result = await SignalingScenario.RunAsync(new TestSignalingTarget(baseUrl),
+            new SignalingOptions { Rate = 20, Duration = TimeSpan.FromSeconds(1) }, new RunStatus(), CancellationToken.None);
+
+        using var http = new HttpClient { BaseAddress = baseUrl };
+        async Task<int> PostAsync(string path, string? bearer, string body)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = new StringContent(body, System.Text.Encoding.UTF8, "application/json") };
+            if (bearer is not null) request.Headers.Authorization = new("Bearer", bearer);
+            using var response = await http.SendAsync(request);
+            return (int)response.StatusCode;
+        }
+        var anonymous = await PostAsync("v1/calls", null, "{}");
+        var userOnTokens = await PostAsync("v1/tokens", "tok-u1", """{"userId":"u1"}""");
+        var reports = new List<int>();
+        for (var i = 0; i < 60; i++) // burst 50 per user (CallService's RateLimits:StatusReports:PerUser)
+            reports.Add(await PostAsync("v1/calls/x/events", "tok-limited", """{"component":"pusher","code":1002}"""));
+        stop.Cancel();
+        await server;
+
+        Assert.Empty(result.Errors);
+        Assert.Equal(0, result.Failed);
+        Assert.InRange(result.Completed, 5, 25);
+        Assert.Equal(3 * result.Completed, result.Events.Count);
+        Assert.Equal(401, anonymous);
+        Assert.Equal(403, userOnTokens);
+        Assert.Equal(202, reports[0]);
+        Assert.Contains(429, reports);
+        Assert.True(reports.Count(r => r == 202) is >= 50 and <= 55, $"accepted {reports.Count(r => r == 202)} of 60 before the bucket ran dry");
+    }
+
+    [Fact]
     public async Task Signaling_WithAPartyPool_ReusesSocketsAcrossCalls()
     {
         var port = ProcessTools.FreeTcpPort();

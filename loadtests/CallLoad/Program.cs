@@ -74,15 +74,17 @@ var signalingWarmup = new Option<int>("--warmup") { Description = "signaling: op
 var signalingSyscalls = new Option<int>("--syscall-seconds") { Description = "signaling: after the window, go on at the same rate with strace -c -f attached to the server for this long; prints syscalls per lifecycle; 0 skips (bounded: 0–30).", DefaultValueFactory = _ => 0 };
 var signalingTimeline = new Option<int>("--timeline-seconds") { Description = "signaling: slice length of the window's timeline (completions, lifecycle p50/p99, server CPU per lifecycle, RSS per slice), seconds (bounded: 1–60).", DefaultValueFactory = _ => 10 };
 var generatorWarmup = new Option<int?>("--generator-warmup") { Description = "signaling: before any target starts, the generator runs lifecycles at ≤ 300/s (at most --rate, up to 64 pooled pairs) against a throwaway ceiling server for this long, seconds, so a cold window (--warmup 0) does not measure the generator's own JIT (bounded: 0–60; default: 10 with --warmup 0, else 0)." };
+var ceilingStack = new Option<CeilingStack>("--ceiling-stack") { Description = "signaling: what the ceiling server runs around its endpoints with --ceiling or --compare-ceiling: Bare (nothing; the issue's bare ASP.NET server) or Framework (CallService's ASP.NET Core components: exception handler, status-code pages, bearer authentication, authorization policies, the partitioned token-bucket rate limiter at CallService's default limits).", DefaultValueFactory = _ => CeilingStack.Bare };
 var signalingEnv = new Option<string[]>("--service-env") { Description = "NAME=VALUE added to the environment of every CallService node the tool starts (repeatable).", AllowMultipleArgumentsPerToken = true };
 var signaling = WithCommon(new Command("signaling", "Full call lifecycles (tokens, create with ring, accept, 4 status reports, hang-up, both parties on WebSockets) at a target rate; reports the generator's own CPU and marks a saturated generator.")
 {
-    rate, duration, ceiling, pool, provider, nodes, pin, compareCeiling, signalingWarmup, generatorWarmup, signalingSyscalls, signalingTimeline, signalingEnv,
+    rate, duration, ceiling, ceilingStack, pool, provider, nodes, pin, compareCeiling, signalingWarmup, generatorWarmup, signalingSyscalls, signalingTimeline, signalingEnv,
 });
 signaling.SetAction((r, ct) => SignalingCli.RunAsync(new SignalingCommand
 {
     Spec = Spec(r) with { ServiceEnvironment = Cli.EnvironmentPairs(r.GetValue(signalingEnv) ?? []) },
     Ceiling = r.GetValue(ceiling),
+    CeilingStack = r.GetValue(ceilingStack),
     CompareCeiling = r.GetValue(compareCeiling),
     Provider = r.GetValue(provider) ?? "sqlite",
     Nodes = Math.Clamp(r.GetValue(nodes), 1, 4),
@@ -161,9 +163,10 @@ webrtcLatency.SetAction((r, ct) => CallLoad.WebRtc.WebRtcLatencyScenario.RunAsyn
 }, ct));
 
 var port = new Option<int>("--port") { Description = "Port on 127.0.0.1.", Required = true };
-var serveCeiling = new Command("serve-ceiling", "Internal: the minimal ASP.NET signaling endpoint used as the ceiling.") { port };
+var stack = new Option<CeilingStack>("--stack") { Description = "Bare or Framework (see signaling --ceiling-stack).", DefaultValueFactory = _ => CeilingStack.Bare };
+var serveCeiling = new Command("serve-ceiling", "Internal: the minimal ASP.NET signaling endpoint used as the ceiling.") { port, stack };
 serveCeiling.Hidden = true;
-serveCeiling.SetAction((r, ct) => CeilingServer.RunAsync(r.GetValue(port), ct));
+serveCeiling.SetAction((r, ct) => CeilingServer.RunAsync(r.GetValue(port), ct, r.GetValue(stack)));
 
 var root = new RootCommand("CallLoad: relay and signaling benchmarks, CallService side by side with nginx-rtmp (loopback only).")
 {

@@ -12,6 +12,8 @@ internal sealed record SignalingCommand
     public required TargetSpec Spec { get; init; }
     /// <summary><c>--ceiling</c>: drive only the minimal ASP.NET server.</summary>
     public bool Ceiling { get; init; }
+    /// <summary><c>--ceiling-stack</c>: what the ceiling runs around its endpoints.</summary>
+    public Ceiling.CeilingStack CeilingStack { get; init; }
     /// <summary><c>--compare-ceiling</c>: the ceiling, then CallService, in one invocation, with ratios.</summary>
     public bool CompareCeiling { get; init; }
     /// <summary><c>--provider</c>: sqlite or postgres.</summary>
@@ -61,10 +63,10 @@ internal static class SignalingCli
         }
         object report;
         if (command.Ceiling)
-            report = await CeilingAsync(pinning, options, status, cancellationToken);
+            report = await CeilingAsync(command, pinning, options, status, cancellationToken);
         else if (command.CompareCeiling)
         {
-            var ceiling = await CeilingAsync(pinning, options, status, cancellationToken);
+            var ceiling = await CeilingAsync(command, pinning, options, status, cancellationToken);
             var service = await ServiceAsync(command, pinning, options, status, cancellationToken);
             report = new SignalingComparison(ceiling, service);
         }
@@ -83,9 +85,10 @@ internal static class SignalingCli
         return 0;
     }
 
-    private static async Task<SignalingResult> CeilingAsync(CpuPinning? pinning, SignalingOptions options, RunStatus status, CancellationToken cancellationToken)
+    private static async Task<SignalingResult> CeilingAsync(
+        SignalingCommand command, CpuPinning? pinning, SignalingOptions options, RunStatus status, CancellationToken cancellationToken)
     {
-        await using var server = await Ceiling.CeilingServer.StartProcessAsync(pinning?.ServerList);
+        await using var server = await Ceiling.CeilingServer.StartProcessAsync(pinning?.ServerList, command.CeilingStack);
         return await Cli.WithLiveView(status, () => SignalingScenario.RunAsync(server.Target, options, status, cancellationToken));
     }
 

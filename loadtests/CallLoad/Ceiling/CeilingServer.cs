@@ -23,14 +23,21 @@ public static class CeilingServer
     /// <summary>Any bearer accepted for server-to-server calls.</summary>
     public const string ApiKey = "ceiling";
 
-    /// <summary>Serves on 127.0.0.1:<paramref name="port"/> until cancelled.</summary>
-    public static async Task<int> RunAsync(int port, CancellationToken cancellationToken)
+    /// <summary>Serves on 127.0.0.1:<paramref name="port"/> until cancelled, with <paramref name="stack"/> around the endpoints.</summary>
+    public static async Task<int> RunAsync(int port, CancellationToken cancellationToken, CeilingStack stack = CeilingStack.Bare)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
+        var framework = stack == CeilingStack.Framework;
+        if (framework) CeilingFrameworkStack.AddServices(builder.Services);
         var app = builder.Build();
         app.UseWebSockets();
+        if (framework) CeilingFrameworkStack.UseMiddleware(app);
+        void Protect(RouteHandlerBuilder endpoint, string? policy, string? rateLimit)
+        {
+            if (framework) CeilingFrameworkStack.Protect(endpoint, policy, rateLimit);
+        }
         var sockets = new ConcurrentDictionary<string, ConcurrentDictionary<WebSocket, byte>>();
         var calls = new ConcurrentDictionary<string, (string A, string B)>();
 
@@ -54,12 +61,12 @@ public static class CeilingServer
             }
         }
 
-        app.MapPost("/v1/tokens", async (HttpContext context) =>
+        Protect(app.MapPost("/v1/tokens", async (HttpContext context) =>
         {
             var body = await JsonNode.ParseAsync(context.Request.Body);
             return Results.Ok(new { token = "tok-" + body?["userId"]?.GetValue<string>(), expiresAt = DateTimeOffset.UtcNow.AddHours(1) });
-        });
-        app.MapPost("/v1/calls", async (HttpContext context) =>
+        }), "service", "token_issue");
+        Protect(app.MapPost("/v1/calls", async (HttpContext context) =>
         {
             var body = await JsonNode.ParseAsync(context.Request.Body);
             var callId = Guid.NewGuid().ToString("N");
@@ -67,29 +74,29 @@ public static class CeilingServer
             calls[callId] = (User(context), callee);
             await Send(callee, "call.incoming", callId);
             return Results.Created($"/v1/calls/{callId}", new { callId, state = "ringing" });
-        });
-        app.MapPost("/v1/calls/{id}/accept", async (string id) =>
+        }), null, "call_creation");
+        Protect(app.MapPost("/v1/calls/{id}/accept", async (string id) =>
         {
             if (!calls.TryGetValue(id, out var call))
                 return Results.NotFound();
             await Send(call.A, "call.accepted", id);
             await Send(call.B, "call.accepted", id);
             return Results.Ok(new { callId = id, state = "accepted" });
-        });
-        app.MapPost("/v1/calls/{id}/events", async (string id, HttpContext context) =>
+        }), null, null);
+        Protect(app.MapPost("/v1/calls/{id}/events", async (string id, HttpContext context) =>
         {
             await JsonNode.ParseAsync(context.Request.Body);
             return Results.Accepted(value: new { action = "none" });
-        });
-        app.MapPost("/v1/calls/{id}/hangup", async (string id, HttpContext context) =>
+        }), null, "status_reports");
+        Protect(app.MapPost("/v1/calls/{id}/hangup", async (string id, HttpContext context) =>
         {
             if (!calls.TryRemove(id, out var call))
                 return Results.NotFound();
             var by = User(context);
             await Send(by == call.A ? call.B : call.A, "call.ended", id);
             return Results.Ok(new { callId = id, state = "ended" });
-        });
-        app.Map("/v1/ws", async (HttpContext context) =>
+        }), null, null);
+        Protect(app.Map("/v1/ws", async (HttpContext context) =>
         {
             if (!context.WebSockets.IsWebSocketRequest)
                 return Results.BadRequest();
@@ -117,7 +124,7 @@ public static class CeilingServer
             if (set.IsEmpty)
                 sockets.TryRemove(user, out _);
             return Results.Empty;
-        });
+        }), "user", null);
         await app.StartAsync(cancellationToken);
         try
         {
@@ -132,22 +139,22 @@ public static class CeilingServer
 
     /// <summary>
     /// Starts this executable as <c>serve-ceiling</c> on a free port and waits for it; <paramref name="cpus"/> (a taskset
-    /// CPU list) pins it to those CPUs.
+    /// CPU list) pins it to those CPUs; <paramref name="stack"/>: what it runs around its endpoints.
     /// </summary>
-    public static async Task<CeilingProcess> StartProcessAsync(string? cpus = null)
+    public static async Task<CeilingProcess> StartProcessAsync(string? cpus = null, CeilingStack stack = CeilingStack.Bare)
     {
         var port = ProcessTools.FreeTcpPort();
         var self = Environment.ProcessPath ?? "dotnet";
         var assembly = typeof(CeilingServer).Assembly.Location;
         string[] arguments = Path.GetFileNameWithoutExtension(self) == "dotnet"
-            ? [assembly, "serve-ceiling", "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture)]
-            : ["serve-ceiling", "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture)];
+            ? [assembly, "serve-ceiling", "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--stack", stack.ToString()]
+            : ["serve-ceiling", "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--stack", stack.ToString()];
         var psi = cpus is null ? new ProcessStartInfo(self, arguments) : Measuring.CpuPinning.Wrap(cpus, self, arguments);
         psi.UseShellExecute = false;
         psi.RedirectStandardOutput = true;
         var process = Process.Start(psi) ?? throw new InvalidOperationException("ceiling server did not start");
         process.BeginOutputReadLine();
-        var ceiling = new CeilingProcess(process, new Uri($"http://127.0.0.1:{port}/"));
+        var ceiling = new CeilingProcess(process, new Uri($"http://127.0.0.1:{port}/"), stack);
         try
         {
             await ProcessTools.WaitForPortAsync(port, TimeSpan.FromSeconds(20), () => process.HasExited);
@@ -162,10 +169,10 @@ public static class CeilingServer
 }
 
 /// <summary>The ceiling server process.</summary>
-public sealed class CeilingProcess(Process process, Uri baseUrl) : IAsyncDisposable
+public sealed class CeilingProcess(Process process, Uri baseUrl, CeilingStack stack = CeilingStack.Bare) : IAsyncDisposable
 {
     /// <summary>The signaling target it offers.</summary>
-    public ISignalingTarget Target { get; } = new CeilingTarget(baseUrl, process.Id);
+    public ISignalingTarget Target { get; } = new CeilingTarget(baseUrl, process.Id, stack);
 
     /// <inheritdoc />
     public async ValueTask DisposeAsync()
@@ -178,9 +185,9 @@ public sealed class CeilingProcess(Process process, Uri baseUrl) : IAsyncDisposa
         process.Dispose();
     }
 
-    private sealed record CeilingTarget(Uri BaseUrl, int? ProcessId) : ISignalingTarget
+    private sealed record CeilingTarget(Uri BaseUrl, int? ProcessId, CeilingStack Stack) : ISignalingTarget
     {
-        public string Name => "ceiling (minimal ASP.NET)";
+        public string Name => Stack == CeilingStack.Framework ? "ceiling (minimal ASP.NET + framework stack)" : "ceiling (minimal ASP.NET)";
         public string ApiKey => CeilingServer.ApiKey;
     }
 }
