@@ -16,7 +16,9 @@ namespace CallLoad.Ceiling;
 /// The "ceiling" for the signaling benchmark: a minimal ASP.NET Core app that answers the same endpoints and
 /// pushes the same WebSocket events as the coordinator, with no rules, validation or storage. What CallService
 /// achieves relative to it shows the cost of the real coordinator on this machine. Runs as a separate process
-/// (<c>CallLoad serve-ceiling --port N</c>) so its CPU is measured apart from the load generator's.
+/// (<c>CallLoad serve-ceiling --port N [--stack Framework]</c>) so its CPU is measured apart from the load generator's;
+/// with <see cref="CeilingStack.Framework"/> it also runs CallService's ASP.NET Core components around the endpoints
+/// (<see cref="CeilingFrameworkStack"/>).
 /// </summary>
 public static class CeilingServer
 {
