@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using System.Security.Claims;
-using System.Text.Encodings.Web;
 using System.Threading.RateLimiting;
+using CallService.RateLimits;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -11,11 +11,12 @@ using Microsoft.Extensions.DependencyInjection;
 namespace CallLoad.Ceiling;
 
 /// <summary>
-/// The ceiling's <c>--ceiling-stack framework</c> variant: the ASP.NET Core components every CallService request passes
+/// The ceiling's <c>--ceiling-stack Framework</c> variant: the ASP.NET Core components every CallService request passes
 /// through and that the project keeps as libraries (exception handler with problem details, status-code pages,
 /// authentication with one bearer scheme, authorization policies, the partitioned token-bucket rate limiter with
-/// CallService's default limits), around the same endpoints with no rules or storage. What it costs beside the bare
-/// ceiling is the part of CallService's CPU per lifecycle that comes with those libraries, not with the call rules.
+/// CallService's default limits, read from its <c>RateLimitOptions</c>), around the same endpoints with no rules or
+/// storage. What it costs beside the bare ceiling is the part of CallService's CPU per lifecycle that comes with those
+/// libraries, not with the call rules.
 /// </summary>
 public static class CeilingFrameworkStack
 {
@@ -34,13 +35,13 @@ public static class CeilingFrameworkStack
         services.AddAuthorizationBuilder()
             .AddPolicy("service", p => p.RequireClaim("kind", "service"))
             .AddPolicy("user", p => p.RequireClaim("kind", "user"));
+        var limits = new RateLimitOptions(); // CallService's defaults
         services.AddRateLimiter(o =>
         {
             o.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
-            // CallService's defaults (RateLimits:*:PerUser; the API key's 2,500/s, burst 5,000).
-            o.AddPolicy("token_issue", c => Bucket(c, 10, 20));
-            o.AddPolicy("call_creation", c => Bucket(c, 5, 10));
-            o.AddPolicy("status_reports", c => Bucket(c, 20, 50));
+            o.AddPolicy("token_issue", c => Bucket(c, limits.TokenIssue));
+            o.AddPolicy("call_creation", c => Bucket(c, limits.CallCreation));
+            o.AddPolicy("status_reports", c => Bucket(c, limits.StatusReports));
         });
     }
 
@@ -65,18 +66,13 @@ public static class CeilingFrameworkStack
         if (rateLimit is not null) endpoint.RequireRateLimiting(rateLimit);
     }
 
-    private static RateLimitPartition<string> Bucket(HttpContext context, int perSecond, int burst)
+    /// <summary>The caller's bucket: the API key's (no user name) or the user's, as CallService partitions.</summary>
+    private static RateLimitPartition<string> Bucket(HttpContext context, EndpointLimits limits)
     {
-        var user = context.User.Identity?.Name ?? "";
-        var service = user.Length == 0;
-        return RateLimitPartition.GetTokenBucketLimiter(service ? "key" : user, _ => new TokenBucketRateLimiterOptions
-        {
-            TokenLimit = service ? 5000 : burst,
-            TokensPerPeriod = service ? 2500 : perSecond,
-            ReplenishmentPeriod = TimeSpan.FromSeconds(1),
-            QueueLimit = 0,
-            AutoReplenishment = true,
-        });
+        var user = context.User.Identity?.Name;
+        return string.IsNullOrEmpty(user)
+            ? RateLimitPartition.GetTokenBucketLimiter("key", _ => limits.PerApiKey.ToTokenBucket())
+            : RateLimitPartition.GetTokenBucketLimiter(user, _ => limits.PerUser.ToTokenBucket());
     }
 
     /// <summary><c>Bearer ceiling</c> (the API key) or <c>Bearer tok-{user}</c> / <c>?token=tok-{user}</c>; one cached result per caller.</summary>
